@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Per-architecture knowledge, as tables: instruction classes found from the instruction
+ * bytes at translation time, and calling conventions (where arguments and return values are).
+ * A new guest architecture is one struct qt_arch_desc and one entry in the table in arch.c.
+ */
+#ifndef QTRACE_ARCH_H
+#define QTRACE_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+enum qt_insn_class {
+    QT_INSN_OTHER = 0,
+    QT_INSN_CALL,           /* direct call: target known from the bytes */
+    QT_INSN_CALL_INDIRECT,  /* call through register or memory */
+    QT_INSN_RET,            /* ret, ret imm16, repz ret, bnd ret; aarch64 ret */
+    QT_INSN_SYSCALL,        /* syscall, sysenter, int 0x80; aarch64 svc */
+    QT_INSN_SYSRET,         /* sysret, sysexit, iret */
+};
+
+struct qt_insn_info {
+    enum qt_insn_class cls;
+    bool has_target;        /* direct call: target is valid */
+    uint64_t target;
+    uint16_t ret_pop;       /* ret imm16: extra bytes popped */
+    uint8_t len;            /* instruction length when the classifier knows it */
+};
+
+#define QT_MAX_REG_ARGS 8
+
+struct qt_callconv {
+    const char *name;                        /* "sysv", "cdecl", "regparm3", "aapcs64" */
+    const char *arg_regs[QT_MAX_REG_ARGS];   /* register names as QEMU's plugin API spells them */
+    int n_arg_regs;
+    const char *ret_reg;
+    unsigned slot_bytes;                     /* size of a stack argument slot */
+    unsigned stack_args_off;                 /* offset from sp at entry of the first stack arg */
+};
+
+struct qt_arch_desc {
+    enum qt_arch id;
+    const char *name;                /* "x86_64", "i386", "aarch64" (QEMU's target names) */
+    unsigned word_bytes;             /* 8 or 4 */
+    const char *sp_reg;              /* "rsp", "esp", "sp" */
+    const char *pc_reg;
+    const char *lr_reg;              /* aarch64 "x30"; NULL where the return address is on the stack */
+    const char *tls_reg;             /* per-thread register: "fs_base" (x86-64), "gs_base" (i386), "tpidr_el0" */
+    const char *asid_reg;            /* "cr3" in system mode, NULL if none */
+    const struct qt_callconv *user_cc;
+    const struct qt_callconv *kernel_cc;
+    /* Classify the instruction at pc from its bytes (len bytes available). */
+    void (*classify)(const uint8_t *bytes, size_t len, uint64_t pc, struct qt_insn_info *out);
+};
+
+const struct qt_arch_desc *qt_arch_by_id(enum qt_arch id);
+const struct qt_arch_desc *qt_arch_by_name(const char *name); /* NULL if unknown */
+
+/* Where argument n (1-based) lives: in a register (*reg set) or on the stack at
+ * sp_at_entry + *stack_off. Returns false if n is out of range (n > 16). */
+bool qt_callconv_arg(const struct qt_callconv *cc, int n, const char **reg, uint64_t *stack_off);
+
+#endif

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qtrace binary trace format (the "event model").
+ *
+ * The plugin appends fixed-layout records to per-vCPU buffers and writes them to
+ * one file as chunks; the CLI (`qtrace dump`) reads them back and hands every
+ * record to a writer (text, Chrome JSON, folded stacks, ...). See docs/trace-format.md.
+ *
+ *   file   := file_hdr chunk*
+ *   chunk  := chunk_hdr record*           (one vCPU's buffer at one flush)
+ *   record := rec_hdr payload             (size is a multiple of 8, header included)
+ *
+ * All integers are little-endian (host order of the x86-64/aarch64 hosts we support).
+ * A reader must skip record types it does not know (use rec_hdr.size).
+ */
+#ifndef QTRACE_FORMAT_H
+#define QTRACE_FORMAT_H
+
+#include <stdint.h>
+
+#define QT_FILE_MAGIC "QTRACE\0\1"
+#define QT_FILE_VERSION 1
+#define QT_CHUNK_MAGIC 0x4b435451u /* "QTCK" */
+
+enum qt_arch { QT_ARCH_X86_64 = 1, QT_ARCH_I386 = 2, QT_ARCH_AARCH64 = 3 };
+enum qt_mode { QT_MODE_USER = 1, QT_MODE_SYSTEM = 2 };
+
+struct qt_file_hdr {
+    char magic[8];          /* QT_FILE_MAGIC */
+    uint32_t version;       /* QT_FILE_VERSION */
+    uint32_t hdr_size;      /* sizeof(struct qt_file_hdr) */
+    uint32_t arch;          /* enum qt_arch */
+    uint32_t mode;          /* enum qt_mode */
+    uint64_t start_ns;      /* host CLOCK_REALTIME at start, ns */
+    uint64_t reserved[4];
+};
+
+struct qt_chunk_hdr {
+    uint32_t magic;         /* QT_CHUNK_MAGIC */
+    uint32_t vcpu;
+    uint32_t size;          /* bytes of records following this header */
+    uint32_t nrec;
+};
+
+enum qt_rec_type {
+    QT_REC_SYM = 1,         /* struct qt_rec_sym: a function symbol */
+    QT_REC_ENTRY = 2,       /* struct qt_rec_call: function entry, args follow */
+    QT_REC_EXIT = 3,        /* struct qt_rec_call: function exit, retval as arg pos 0 */
+    QT_REC_LOST = 4,        /* struct qt_rec_lost: events dropped (buffer/stack overflow) */
+    QT_REC_MAP = 5,         /* struct qt_rec_sym with QT_SYM_MODULE: a loaded module */
+    QT_REC_THREAD = 6,      /* struct qt_rec_thread: a new thread/address space seen */
+    QT_REC_SYSCALL = 7,     /* struct qt_rec_call: syscall entry (func = nr) */
+    QT_REC_SYSRET = 8,      /* struct qt_rec_call: syscall return */
+    QT_REC_END = 9,         /* struct qt_rec_end: trace closed cleanly */
+    /* 32..47 are reserved for the execution log (plugin/execlog.c) */
+    QT_REC_EXECLOG_FIRST = 32,
+    QT_REC_EXECLOG_LAST = 47,
+};
+
+struct qt_rec_hdr {
+    uint16_t type;          /* enum qt_rec_type */
+    uint16_t size;          /* total record size in bytes, multiple of 8 */
+    uint32_t vcpu;
+};
+
+enum qt_sym_flags { QT_SYM_FUNC = 1, QT_SYM_MODULE = 2, QT_SYM_KERNEL = 4 };
+
+/* Function or module: name is NUL-terminated, record padded to 8 bytes. */
+struct qt_rec_sym {
+    struct qt_rec_hdr h;
+    uint32_t flags;         /* enum qt_sym_flags */
+    uint32_t name_len;      /* strlen(name) */
+    uint64_t addr;          /* start (run-time address) */
+    uint64_t size;
+    char name[];            /* "module:function" for library functions is NOT used: plain name */
+};
+
+enum qt_call_flags {
+    QT_CALL_UNWOUND = 1,    /* exit without a ret (longjmp, exception, tail call cleanup) */
+    QT_CALL_UNFINISHED = 2, /* still on the stack when the trace ended */
+};
+
+/* Function entry/exit and syscall entry/return. */
+struct qt_rec_call {
+    struct qt_rec_hdr h;
+    uint16_t flags;         /* enum qt_call_flags */
+    uint16_t depth;         /* nesting depth of this thread's traced calls, 0 = outermost */
+    uint16_t nargs;         /* struct qt_arg records that follow */
+    uint16_t reserved;
+    uint32_t tid;           /* guest thread id (user mode) or thread slot (system mode) */
+    uint32_t pid;           /* guest process id if known, else 0 */
+    uint64_t ts_ns;         /* host CLOCK_MONOTONIC ns since trace start */
+    uint64_t icount;        /* guest instructions executed on this vCPU so far */
+    uint64_t asid;          /* address space: cr3 (system mode) or 0 (user mode) */
+    uint64_t func;          /* function address (syscalls: number) */
+    uint64_t aux;           /* entry: return address; exit: entry icount */
+};
+
+enum qt_arg_type {
+    QT_T_INT = 1,           /* signed, width in bits in qt_arg.bits */
+    QT_T_UINT = 2,
+    QT_T_HEX = 3,
+    QT_T_PTR = 4,
+    QT_T_CHAR = 5,
+    QT_T_BOOL = 6,
+    QT_T_STR = 7,           /* data = bytes read (no NUL) */
+    /* kernel object types (introspection) start at 32 */
+};
+
+enum qt_arg_flags {
+    QT_ARG_UNREADABLE = 1,  /* memory at value could not be read */
+    QT_ARG_TRUNCATED = 2,   /* string/data longer than the limit */
+    QT_ARG_NULL = 4,        /* pointer was NULL */
+};
+
+/* One argument or return value (pos 0). data follows, padded to 8 bytes. */
+struct qt_arg {
+    uint8_t pos;            /* 0 = return value, 1.. = argument number */
+    uint8_t type;           /* enum qt_arg_type */
+    uint8_t bits;           /* integer width: 8, 16, 32, 64 */
+    uint8_t flags;          /* enum qt_arg_flags */
+    uint16_t len;           /* bytes of data following */
+    uint16_t name_idx;      /* reserved (0) */
+    uint64_t value;         /* raw register/stack value */
+};
+
+struct qt_rec_lost {
+    struct qt_rec_hdr h;
+    uint64_t count;
+};
+
+struct qt_rec_thread {
+    struct qt_rec_hdr h;
+    uint32_t tid;
+    uint32_t pid;
+    uint64_t asid;
+    uint64_t key;           /* what identifies the thread (fs_base in system mode) */
+    char comm[16];
+};
+
+struct qt_rec_end {
+    struct qt_rec_hdr h;
+    uint64_t ts_ns;
+    uint64_t events;
+    uint64_t lost;
+};
+
+#define QT_ALIGN8(x) (((x) + 7u) & ~(uint64_t)7u)
+#define QT_STR_MAX 256      /* longest string argument copied from the guest */
+
+#endif

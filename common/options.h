@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Plugin options. The plugin takes them as QEMU plugin arguments
+ * (-plugin libqtrace.so,out=t.qtr,func=main) or, because specs contain commas, from a file
+ * (conf=FILE, one key=value per line, '#' comments). The CLI always writes such a file.
+ *
+ *   out=PATH        binary trace file (default: qtrace.qtr)
+ *   program=PATH    ELF whose functions are traced (the binary that runs in the guest)
+ *   bias=HEX        load bias of program (PIE in system mode; default 0)
+ *   func=GLOB       trace functions matching GLOB (repeatable; '*' = all)     [-F]
+ *   notrace=GLOB    never trace functions matching GLOB (repeatable)          [-N]
+ *   addr=HEX        trace the function starting at HEX (repeatable)
+ *   arg=SPEC        argument spec, e.g. greet@arg1/s,arg2/i32 (repeatable)    [-A]
+ *   ret=SPEC        return value spec, e.g. add@retval/i (repeatable)         [-R]
+ *   depth=N         record calls nested at most N deep (default: unlimited)   [-D]
+ *   icount=on|off   count guest instructions for durations (default: on)
+ *   syscalls=on     record system calls (user mode)
+ *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
+ *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on
+ */
+#ifndef QTRACE_OPTIONS_H
+#define QTRACE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argtype.h"
+
+#define QT_MAX_PATTERNS 64
+#define QT_MAX_SPECS 64
+#define QT_MAX_ADDRS 64
+#define QT_MAX_FILTERS 32
+
+struct qt_opts {
+    char *out;
+    char *program;
+    uint64_t bias;
+    char *func[QT_MAX_PATTERNS];
+    int nfunc;
+    char *notrace[QT_MAX_PATTERNS];
+    int nnotrace;
+    uint64_t addr[QT_MAX_ADDRS];
+    int naddr;
+    struct qt_argspec specs[QT_MAX_SPECS]; /* -A and -R, merged per pattern */
+    int nspecs;
+    int depth;              /* -1 = unlimited */
+    bool icount;
+    bool syscalls;
+    /* execution log (issue 6) */
+    bool execlog;
+    char *execlog_out;
+    char *execlog_format;   /* "text" (default) or "bin" */
+    char *ifilter[QT_MAX_FILTERS];
+    int nifilter;
+    char *afilter[QT_MAX_FILTERS];
+    int nafilter;
+    char *reg[QT_MAX_FILTERS];
+    int nreg;
+    bool rdisas;
+    bool memvalues;
+};
+
+void qt_opts_init(struct qt_opts *o);
+void qt_opts_free(struct qt_opts *o);
+
+/* Apply one key=value. where names the origin for messages ("plugin args" or "FILE:LINE").
+ * Returns 0 or -EINVAL with "WHERE: what was expected, got what" in err. conf=FILE is
+ * handled here too (reads the file). */
+int qt_opts_set(struct qt_opts *o, const char *kv, const char *where, char *err, size_t errlen);
+/* Read a conf file: key=value lines, '#' comments, blank lines. */
+int qt_opts_load_file(struct qt_opts *o, const char *path, char *err, size_t errlen);
+
+/* The spec (merged -A/-R) that applies to function name, or NULL. Exact names win over globs. */
+const struct qt_argspec *qt_opts_spec_for(const struct qt_opts *o, const char *name);
+/* Should function name be traced? (func patterns, spec patterns, minus notrace) */
+bool qt_opts_wants(const struct qt_opts *o, const char *name);
+
+#endif

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# qtrace setup: installs and caches everything the build, the demo and the tests need.
+# Idempotent: every step leaves a stamp in $CACHE and is skipped when its stamp exists.
+# Usage: scripts/setup.sh [deps|header|qemu-user|all]   (default: all)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+QEMU_VER=10.0.2
+mkdir -p "$CACHE"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+# Packages from bookworm, and from bookworm-backports (QEMU 10.0 and a recent meson).
+BASE_PKGS="build-essential pkg-config libglib2.0-dev libelf-dev libdw-dev zlib1g-dev
+  ninja-build python3 python3-venv flex bison make xz-utils cpio gzip dpkg-dev
+  busybox-static uftrace strace file binutils libc6-dev"
+BPO_PKGS="qemu-system-x86 meson python3-pycotap"
+
+missing_pkgs() {
+    local p out=
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || out="$out $p"
+    done
+    echo "$out"
+}
+
+add_backports() {
+    local f=/etc/apt/sources.list.d/qtrace-bookworm-backports.sources
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        log "adding bookworm-backports (deb, deb-src) as $f"
+        $SUDO tee "$f" >/dev/null <<'SRC'
+Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+        return 0
+    fi
+    # backports present but maybe without deb-src (needed for `apt-get source`)
+    if ! grep -rqs -B3 -A3 'bookworm-backports' /etc/apt/sources.list.d/ /etc/apt/sources.list | grep -q 'deb-src'; then
+        $SUDO tee "$f" >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+        return 0
+    fi
+    return 1
+}
+
+apt_install() {
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >"$CACHE/apt.log" 2>&1
+}
+
+step_deps() {
+    [ -f "$CACHE/deps.stamp" ] && [ -z "$(missing_pkgs $BASE_PKGS $BPO_PKGS)" ] && return 0
+    local updated=0
+    if add_backports || [ ! -f "$CACHE/apt-updated.stamp" ]; then
+        log "apt-get update"
+        $SUDO apt-get update -qq
+        touch "$CACHE/apt-updated.stamp"; updated=1
+    fi
+    local m
+    m=$(missing_pkgs $BASE_PKGS)
+    if [ -n "$m" ]; then
+        log "installing from bookworm:$m"
+        if ! apt_install $m; then
+            # a stale package list is the usual cause: refresh once and retry
+            if [ $updated = 1 ] || ! { $SUDO apt-get update -qq && apt_install $m; }; then
+                die "apt-get install failed (see $CACHE/apt.log)"
+            fi
+        fi
+    fi
+    m=$(missing_pkgs $BPO_PKGS)
+    if [ -n "$m" ]; then
+        log "installing from bookworm-backports:$m"
+        apt_install -t bookworm-backports $m || die "apt-get install -t bookworm-backports failed (see $CACHE/apt.log)"
+    fi
+    qemu-system-x86_64 --version | grep -q "version 10\." || die "qemu-system-x86_64 is not QEMU 10 (got: $(qemu-system-x86_64 --version | head -1))"
+    touch "$CACHE/deps.stamp"
+}
+
+# The QEMU 10.0 source tree (from Debian's source package): header, qemu-user, contrib plugins.
+step_src() {
+    [ -f "$CACHE/qemu-src.stamp" ] && return 0
+    step_deps
+    mkdir -p "$CACHE/dl"
+    local tarball="$CACHE/dl/qemu_${QEMU_VER}+ds.orig.tar.xz" want
+    want=$(apt-cache showsrc -t bookworm-backports qemu 2>/dev/null \
+        | awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f && $3 ~ /^qemu_'"$QEMU_VER"'\+ds\.orig\.tar\.xz$/ {print $1; exit}')
+    [ -n "$want" ] || die "apt does not know the QEMU $QEMU_VER source package: is a deb-src line for bookworm-backports present? (try: apt-get update)"
+    if [ ! -f "$tarball" ] || [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$want" ]; then
+        log "downloading QEMU $QEMU_VER source (orig tarball, 40 MB) from bookworm-backports"
+        # Only the orig tarball is needed; the registry may not serve the .dsc, so ignore its errors.
+        (cd "$CACHE/dl" && apt-get source --download-only -t bookworm-backports qemu >apt-source.log 2>&1) || true
+        [ -f "$tarball" ] || die "could not download $(basename "$tarball") (see $CACHE/dl/apt-source.log)"
+        [ "$(sha256sum "$tarball" | cut -d' ' -f1)" = "$want" ] || die "$(basename "$tarball"): sha256 mismatch"
+    fi
+    log "unpacking $(basename "$tarball")"
+    rm -rf "$CACHE/qemu-src" && mkdir -p "$CACHE/qemu-src"
+    tar -xJf "$tarball" -C "$CACHE/qemu-src" --strip-components=1
+    mkdir -p "$CACHE/include"
+    cp "$CACHE/qemu-src/include/qemu/qemu-plugin.h" "$CACHE/include/"
+    touch "$CACHE/qemu-src.stamp"
+}
+
+step_header() {
+    [ -f "$CACHE/include/qemu-plugin.h" ] && [ -f "$CACHE/deps.stamp" ] && return 0
+    step_src
+}
+
+# Plugin-enabled qemu-user (Debian's is static-pie without plugins) + QEMU's example plugins
+# (baselines for tests and benchmarks; never shipped).
+USER_TARGETS="x86_64-linux-user,aarch64-linux-user"
+step_qemu_user() {
+    [ -f "$CACHE/qemu-user.stamp" ] && return 0
+    step_src
+    local b="$CACHE/qemu-build"
+    if [ ! -f "$b/build.ninja" ]; then
+        log "configuring qemu-user ($USER_TARGETS) with plugins"
+        rm -rf "$b" && mkdir -p "$b"
+        (cd "$b" && "$CACHE/qemu-src/configure" --python=/usr/bin/python3 \
+            --target-list="$USER_TARGETS" --enable-plugins --disable-docs --disable-system \
+            --disable-tools --disable-install-blobs >configure.log 2>&1) \
+            || { tail -30 "$b/configure.log"; die "QEMU configure failed (log: $b/configure.log)"; }
+    fi
+    log "building qemu-x86_64, qemu-aarch64 and QEMU's contrib plugins (a few minutes, once)"
+    (cd "$b" && ninja qemu-x86_64 qemu-aarch64 >build.log 2>&1) \
+        || { tail -30 "$b/build.log"; die "QEMU build failed (log: $b/build.log)"; }
+    (cd "$b" && ninja contrib/plugins/libexeclog.so contrib/plugins/libcflow.so >>build.log 2>&1) \
+        || log "warning: QEMU contrib plugins did not build (benchmarks will skip them)"
+    mkdir -p "$CACHE/bin"
+    ln -sf "$b/qemu-x86_64" "$CACHE/bin/qemu-x86_64"
+    ln -sf "$b/qemu-aarch64" "$CACHE/bin/qemu-aarch64"
+    touch "$CACHE/qemu-user.stamp"
+}
+
+case "${1:-all}" in
+    deps) step_deps ;;
+    header) step_header ;;
+    qemu-user) step_qemu_user ;;
+    all) step_deps; step_header; step_qemu_user ;;
+    *) die "unknown step '$1' (expected deps, header, qemu-user or all)" ;;
+esac
