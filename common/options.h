@@ -15,6 +15,8 @@
  *   depth=N         record calls nested at most N deep (default: unlimited)   [-D]
  *   icount=on|off   count guest instructions for durations (default: on)
  *   syscalls=on     record system calls (user mode)
+ *   libs=on|off     patterns also match shared-library functions (default on); 'lib:GLOB'
+ *                   patterns (func=lib:libc.so.6) select every function of matching libraries
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on
  */
@@ -47,6 +49,7 @@ struct qt_opts {
     int depth;              /* -1 = unlimited */
     bool icount;
     bool syscalls;
+    bool libs;              /* default true */
     /* execution log (issue 6) */
     bool execlog;
     char *execlog_out;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Issue 2 benchmark: function tracing in a whole Linux guest.
+# The guest program `bench` makes millions of calls and prints how long its loop took
+# (guest clock, which under TCG follows host time), so the guest's boot is not in the ratio.
+# Configurations, run back to back, each REPS times (best time kept):
+#   plain        qemu-system-x86_64, no plugin
+#   named        qtrace, two named functions with arguments and return values
+#   all          qtrace, every function of the program, no arguments
+#   cflow        QEMU's contrib libcflow.so (for scale, if it was built)
+set -u
+TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${QTRACE_BUILD:-$TOP/build}
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+G=$CACHE/guest
+N=${BENCH_CALLS:-3000000}
+REPS=${BENCH_REPS:-2}
+OUT=$BUILD/bench/system_calls
+mkdir -p "$OUT"
+QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
+BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/initrd.gz")
+APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench qtrace.args=$N"
+
+loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+
+run_cfg() { # name, extra args...
+    local name=$1; shift
+    local best=
+    for r in $(seq "$REPS"); do
+        local log=$OUT/$name.$r.log
+        timeout 600 "$@" >"$log" 2>&1 </dev/null
+        local ms; ms=$(loop_ms "$log")
+        if [ -z "$ms" ]; then echo "  $name: no result (see $log)" >&2; return 1; fi
+        if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; fi
+    done
+    eval "T_$name=$best"
+}
+
+run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
+run_cfg named "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N" \
+    -p "$G/progs/bench" -A 'bench_step@arg1/u,arg2/u' -R 'bench_step@retval/x' -A 'bench_other@arg1/u' -R 'bench_other@retval/u' \
+    --format text -o "$OUT/named-trace" || exit 1
+run_cfg all "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N" \
+    -p "$G/progs/bench" --format folded -o "$OUT/all-trace" || exit 1
+CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
+have_cflow=0
+if [ -f "$CFLOW" ]; then
+    run_cfg cflow "$QEMU" "${BOOT[@]}" -append "$APPEND" -plugin "$CFLOW" && have_cflow=1
+fi
+
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+{
+    echo "# system mode, guest program bench: $N iterations, 3 calls each; best of $REPS"
+    printf '%-8s %12s %8s  %s\n' config loop_ms ratio target
+    printf '%-8s %12s %8s  %s\n' plain "$T_plain" 1.00 ""
+    printf '%-8s %12s %8s  %s\n' named "$T_named" "$(ratio "$T_named" "$T_plain")" "<= 1.10"
+    printf '%-8s %12s %8s  %s\n' all "$T_all" "$(ratio "$T_all" "$T_plain")" "<= 3"
+    [ $have_cflow = 1 ] && printf '%-8s %12s %8s  %s\n' cflow "$T_cflow" "$(ratio "$T_cflow" "$T_plain")" "(QEMU contrib, for scale)"
+} | tee "$BUILD/bench/system_calls.txt"

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Function entries and returns.
+ *
+ * A guest thread is found from the registers: in user mode each guest thread is a host
+ * thread (its tid is the guest's tid); in system mode a thread is (address space cr3,
+ * thread pointer fs_base/gs_base). Threads live in a fixed, lock-free hash table; each has
+ * its own shadow stack (common/shadow.c). A vCPU caches the last thread it ran.
+ *
+ * The callbacks allocate nothing (except the first time a thread is seen) and take no
+ * global lock: records go to the vCPU's own buffer (out.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "qtrace.h"
+#include "shadow.h"
+
+#define MAX_THREADS 4096 /* power of two */
+#define STACK_CAP 16384
+
+struct thread {
+    uint64_t asid, key;
+    uint32_t tid;
+    int busy;                /* try-lock: one vCPU at a time (never contended for real threads) */
+    struct qt_stack stack;
+    struct qt_frame frames[];
+};
+
+struct thread_slot {
+    int state;               /* 0 free, 1 being filled, 2 ready */
+    uint64_t asid, key;
+    struct thread *t;
+};
+
+static struct thread_slot threads[MAX_THREADS];
+static uint32_t next_tid_ordinal = 1;
+static struct vcpu *vcpus[QT_OUT_MAX_VCPUS];
+
+struct vcpu *qt_vcpu(unsigned index)
+{
+    return index < QT_OUT_MAX_VCPUS ? vcpus[index] : NULL;
+}
+
+uint32_t qt_thread_tid(const struct thread *t)
+{
+    return t->tid;
+}
+
+static bool vmem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct vcpu *v = ctx;
+    if (!qemu_plugin_read_memory_vaddr(addr, v->mbuf, len) || v->mbuf->len < len)
+        return false;
+    memcpy(buf, v->mbuf->data, len);
+    return true;
+}
+
+uint64_t qt_reg_read(struct vcpu *v, struct qemu_plugin_register *r)
+{
+    if (!r)
+        return 0;
+    g_byte_array_set_size(v->rbuf, 0);
+    int n = qemu_plugin_read_register(r, v->rbuf);
+    uint64_t val = 0;
+    if (n > 8)
+        n = 8;
+    for (int i = 0; i < n; i++) /* x86 and aarch64 guests are little-endian */
+        val |= (uint64_t)v->rbuf->data[i] << (8 * i);
+    return val;
+}
+
+static struct qemu_plugin_register *find_reg(GArray *regs, const char *name)
+{
+    if (!name)
+        return NULL;
+    for (guint i = 0; i < regs->len; i++) {
+        qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
+        if (strcmp(d->name, name) == 0)
+            return d->handle;
+    }
+    return NULL;
+}
+
+void qt_calls_vcpu_init(unsigned vi)
+{
+    if (vi >= QT_OUT_MAX_VCPUS)
+        return;
+    struct vcpu *v = vcpus[vi];
+    if (!v) {
+        v = calloc(1, sizeof(*v));
+        if (!v)
+            abort();
+        v->rbuf = g_byte_array_sized_new(64);
+        v->mbuf = g_byte_array_sized_new(QT_STR_MAX + 64);
+        v->index = vi;
+        v->mem.read = vmem_read;
+        v->mem.ctx = v;
+        v->sys_nr = -1;
+        GArray *regs = qemu_plugin_get_registers();
+        v->r_sp = find_reg(regs, qt.arch->sp_reg);
+        v->r_tls = find_reg(regs, qt.arch->tls_reg);
+        v->r_asid = qt.system ? find_reg(regs, qt.arch->asid_reg) : NULL;
+        v->r_ret = find_reg(regs, qt.cc->ret_reg);
+        for (int i = 0; i < qt.cc->n_arg_regs && i < QT_MAX_REG_ARGS; i++)
+            v->r_args[i] = find_reg(regs, qt.cc->arg_regs[i]);
+        g_array_free(regs, TRUE);
+        if (!v->r_sp && vi == 0)
+            fprintf(stderr, "qtrace: warning: register %s not found: calls cannot be matched\n", qt.arch->sp_reg);
+        __atomic_store_n(&vcpus[vi], v, __ATOMIC_RELEASE);
+    }
+    /* user mode: a vCPU index is reused by the next thread; forget the old one */
+    v->user_tid = 0;
+    v->cur = NULL;
+}
+
+/* ---- threads ---------------------------------------------------------------------------- */
+
+static void emit_thread(struct vcpu *v, const struct thread *t)
+{
+    struct qt_rec_thread *r = qt_out_reserve(qt.out, v->index, sizeof(*r));
+    memset(r, 0, sizeof(*r));
+    r->h.type = QT_REC_THREAD;
+    r->h.size = sizeof(*r);
+    r->h.vcpu = v->index;
+    r->tid = t->tid;
+    r->asid = t->asid;
+    r->key = t->key;
+    qt_out_commit(qt.out, v->index, sizeof(*r));
+}
+
+static struct thread *thread_new(uint64_t asid, uint64_t key, uint32_t tid)
+{
+    struct thread *t = calloc(1, sizeof(*t) + STACK_CAP * sizeof(struct qt_frame));
+    if (!t)
+        return NULL;
+    t->asid = asid;
+    t->key = key;
+    t->tid = tid ? tid : __atomic_fetch_add(&next_tid_ordinal, 1, __ATOMIC_RELAXED);
+    qt_stack_init(&t->stack, t->frames, STACK_CAP);
+    return t;
+}
+
+/* Lock-free lookup/insert: a new thread is allocated once, by whoever sees it first. */
+static struct thread *thread_lookup(struct vcpu *v, uint64_t asid, uint64_t key, uint32_t tid)
+{
+    uint64_t h = (asid * 0x9e3779b97f4a7c15ull) ^ (key * 0xc2b2ae3d27d4eb4full);
+    h ^= h >> 29;
+    for (uint32_t probe = 0; probe < MAX_THREADS; probe++) {
+        struct thread_slot *s = &threads[(h + probe) & (MAX_THREADS - 1)];
+        int st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == 0) {
+            int expect = 0;
+            if (__atomic_compare_exchange_n(&s->state, &expect, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+                s->asid = asid;
+                s->key = key;
+                s->t = thread_new(asid, key, tid);
+                __atomic_store_n(&s->state, 2, __ATOMIC_RELEASE);
+                if (s->t)
+                    emit_thread(v, s->t);
+                return s->t;
+            }
+            st = expect;
+        }
+        while (st == 1)
+            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (s->asid == asid && s->key == key)
+            return s->t;
+    }
+    return NULL;
+}
+
+uint32_t qt_user_tid(struct vcpu *v)
+{
+    if (!v->user_tid)
+        v->user_tid = (uint32_t)syscall(SYS_gettid);
+    return v->user_tid;
+}
+
+struct thread *qt_current_thread(struct vcpu *v, uint64_t asid)
+{
+    uint64_t key;
+    uint32_t tid = 0;
+    if (qt.system) {
+        key = qt_reg_read(v, v->r_tls);
+    } else {
+        key = tid = qt_user_tid(v);
+    }
+    if (v->cur && v->cur_asid == asid && v->cur_key == key)
+        return v->cur;
+    struct thread *t = thread_lookup(v, asid, key, tid);
+    v->cur = t;
+    v->cur_asid = asid;
+    v->cur_key = key;
+    return t;
+}
+
+void qt_calls_forked(struct vcpu *v)
+{
+    struct thread *parent = v->cur;
+    v->user_tid = 0;
+    v->cur = NULL;
+    struct thread *child = qt_current_thread(v, 0);
+    if (parent && child && child != parent && child->stack.depth == 0) {
+        memcpy(child->frames, parent->frames, parent->stack.depth * sizeof(struct qt_frame));
+        child->stack.depth = parent->stack.depth;
+    }
+}
+
+static bool thread_lock(struct thread *t)
+{
+    return __atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+static void thread_unlock(struct thread *t)
+{
+    __atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+#define ARG_MAX_BYTES (sizeof(struct qt_arg) + QT_STR_MAX + 8)
+
+size_t qt_put_arg(struct vcpu *v, uint8_t *p, const struct qt_argslot *slot, uint64_t value)
+{
+    struct qt_arg *a = (struct qt_arg *)p;
+    memset(a, 0, sizeof(*a));
+    a->pos = slot->pos;
+    a->type = slot->type;
+    a->bits = slot->bits;
+    a->value = value;
+    qt_arg_decode(&v->mem, a, p + sizeof(*a), QT_STR_MAX);
+    if (a->len > QT_STR_MAX)
+        a->len = QT_STR_MAX;
+    memset(p + sizeof(*a) + a->len, 0, QT_ALIGN8(a->len) - a->len);
+    return sizeof(*a) + QT_ALIGN8(a->len);
+}
+
+static uint64_t arg_value(struct vcpu *v, int n, uint64_t sp)
+{
+    const char *reg = NULL;
+    uint64_t off = 0, val = 0;
+    if (!qt_callconv_arg(qt.cc, n, &reg, &off))
+        return 0;
+    if (reg && n <= QT_MAX_REG_ARGS)
+        return qt_reg_read(v, v->r_args[n - 1]);
+    qt_mem_read_uint(&v->mem, sp + off, qt.arch->word_bytes, &val);
+    return val;
+}
+
+static struct qt_rec_call *begin_call(struct vcpu *v, uint16_t type, size_t max, const struct thread *t,
+                                      uint64_t func, uint64_t now)
+{
+    struct qt_rec_call *r = qt_out_reserve(qt.out, v->index, max);
+    memset(r, 0, sizeof(*r));
+    r->h.type = type;
+    r->h.vcpu = v->index;
+    r->tid = t->tid;
+    r->ts_ns = now;
+    r->icount = qemu_plugin_u64_get(qt.icount, v->index);
+    r->asid = t->asid;
+    r->func = func;
+    return r;
+}
+
+static void end_record(struct vcpu *v, struct qt_rec_call *r, size_t size, uint64_t now)
+{
+    r->h.size = (uint16_t)size;
+    qt_out_commit(qt.out, v->index, size);
+    v->events++;
+    if (now - v->last_flush_ns > 1000000000ull) { /* keep the file readable on long runs */
+        qt_out_flush(qt.out, v->index);
+        v->last_flush_ns = now;
+    }
+}
+
+struct pop_ctx {
+    struct vcpu *v;
+    struct thread *t;
+    uint64_t now;
+    bool have_ret;
+    uint64_t retval;
+};
+
+static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt_pop_how how)
+{
+    struct pop_ctx *c = ctxp;
+    if (f->hidden)
+        return;
+    const struct tfunc *tf = f->fn;
+    bool ret = how == QT_POP_RETURN && tf->has_ret;
+    size_t max = sizeof(struct qt_rec_call) + (ret ? ARG_MAX_BYTES : 0);
+    struct qt_rec_call *r = begin_call(c->v, QT_REC_EXIT, max, c->t, f->func, c->now);
+    r->depth = (uint16_t)depth;
+    r->aux = f->icount;
+    r->flags = how == QT_POP_UNWOUND ? QT_CALL_UNWOUND : how == QT_POP_UNFINISHED ? QT_CALL_UNFINISHED : 0;
+    size_t size = sizeof(*r);
+    if (ret) {
+        if (!c->have_ret) {
+            c->retval = qt_reg_read(c->v, c->v->r_ret);
+            c->have_ret = true;
+        }
+        size += qt_put_arg(c->v, (uint8_t *)r + size, &tf->ret, c->retval);
+        r->nargs = 1;
+    }
+    end_record(c->v, r, size, c->now);
+}
+
+void qt_on_entry(unsigned int vi, void *udata)
+{
+    const struct tfunc *tf = udata;
+    struct vcpu *v = vcpus[vi];
+    uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
+    struct thread *t = qt_current_thread(v, asid);
+    if (!t || !thread_lock(t)) {
+        v->lost++;
+        return;
+    }
+    uint64_t sp = qt_reg_read(v, v->r_sp);
+    uint64_t now = qt_out_now(qt.out);
+    struct pop_ctx pc = { v, t, now, false, 0 };
+    uint64_t ic = qemu_plugin_u64_get(qt.icount, vi);
+    struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
+    if (!f) {
+        v->lost++;
+    } else if (qt.opts.depth >= 0 && t->stack.depth > (uint32_t)qt.opts.depth) {
+        f->hidden = 1;
+    } else {
+        size_t max = sizeof(struct qt_rec_call) + (size_t)tf->nargs * ARG_MAX_BYTES;
+        struct qt_rec_call *r = begin_call(v, QT_REC_ENTRY, max, t, tf->addr, now);
+        r->depth = (uint16_t)(t->stack.depth - 1);
+        size_t size = sizeof(*r);
+        for (int i = 0; i < tf->nargs; i++)
+            size += qt_put_arg(v, (uint8_t *)r + size, &tf->args[i], arg_value(v, tf->args[i].pos, sp));
+        r->nargs = (uint16_t)tf->nargs;
+        end_record(v, r, size, now);
+    }
+    thread_unlock(t);
+}
+
+void qt_on_ret(unsigned int vi, void *udata)
+{
+    (void)udata;
+    struct vcpu *v = vcpus[vi];
+    uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
+    struct thread *t = qt_current_thread(v, asid);
+    if (!t || t->stack.depth == 0 || !thread_lock(t))
+        return;
+    uint64_t sp = qt_reg_read(v, v->r_sp);
+    struct pop_ctx pc = { v, t, qt_out_now(qt.out), false, 0 };
+    qt_stack_ret(&t->stack, sp, on_pop, &pc);
+    thread_unlock(t);
+}
+
+void qt_calls_finish(uint64_t *events, uint64_t *lost)
+{
+    struct vcpu *v0 = NULL;
+    for (unsigned i = 0; i < QT_OUT_MAX_VCPUS && !v0; i++)
+        v0 = vcpus[i];
+    *events = *lost = 0;
+    for (size_t i = 0; i < MAX_THREADS && v0; i++) {
+        struct thread *t = threads[i].t;
+        if (!t)
+            continue;
+        struct pop_ctx pc = { v0, t, qt_out_now(qt.out), false, 0 };
+        qt_stack_unwind_all(&t->stack, on_pop, &pc);
+        *lost += t->stack.overflowed;
+    }
+    for (unsigned i = 0; i < QT_OUT_MAX_VCPUS; i++) {
+        if (vcpus[i]) {
+            *events += vcpus[i]->events;
+            *lost += vcpus[i]->lost;
+        }
+    }
+}
+
+uint32_t qt_thread_depth(const struct thread *t)
+{
+    return t->stack.depth;
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Modules: the ELF files whose functions may be traced — the program given with program=,
+ * and (user mode) every shared library the guest maps. For each, the set of traced
+ * functions (patterns, addresses, argument specs) is chosen once, when it is loaded.
+ *
+ * Modules are only ever added, under mod_lock, and published with a release store of the
+ * count, so the translation callback reads the list without taking a lock.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qtrace.h"
+
+#define MAX_MODULES 256
+
+static struct module *modules[MAX_MODULES];
+static int nmodules;
+static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct module *pending_prog;  /* user-mode PIE program waiting for its load address */
+static int bias_pending;
+
+const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc)
+{
+    size_t lo = 0, hi = m->ntf;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pc < m->tf[mid].addr)
+            hi = mid;
+        else if (pc >= m->tf[mid].end)
+            lo = mid + 1;
+        else
+            return &m->tf[mid];
+    }
+    return NULL;
+}
+
+const struct module *qt_module_containing(uint64_t pc)
+{
+    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++) {
+        const struct module *m = modules[i];
+        if (pc >= m->st.text_lo && pc < m->st.text_hi)
+            return m;
+    }
+    return NULL;
+}
+
+/* ---- records -------------------------------------------------------------------------- */
+
+static void emit_sym(const struct tfunc *tf)
+{
+    const struct qt_sym *s = tf->sym;
+    uint64_t buf[4096 / 8];
+    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
+    size_t cap = sizeof(buf) - sizeof(*r) - 1;
+    size_t namelen = strnlen(s->name, 1024);
+    size_t used = namelen + 1;
+    memset(buf, 0, sizeof(buf));
+    memcpy(r->name, s->name, namelen);
+    /* parameter names (DWARF), NUL-separated, ended by an empty string */
+    for (int i = 0; i < s->nparams; i++) {
+        const char *pn = s->params[i].name ? s->params[i].name : "";
+        size_t l = strnlen(pn, 128);
+        if (used + l + 2 > cap)
+            break;
+        memcpy(r->name + used, pn, l);
+        used += l + 1;
+    }
+    used += 1;
+    size_t size = QT_ALIGN8(sizeof(*r) + used);
+    r->h.type = QT_REC_SYM;
+    r->h.size = (uint16_t)size;
+    r->h.vcpu = QT_VCPU_NONE;
+    r->flags = QT_SYM_FUNC;
+    r->name_len = (uint32_t)namelen;
+    r->addr = tf->addr;
+    r->size = tf->end - tf->addr;
+    qt_out_write_direct(qt.out, r, size);
+}
+
+static void emit_map(const struct module *m)
+{
+    uint64_t buf[4096 / 8];
+    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
+    size_t namelen = strnlen(m->st.path, 2048);
+    size_t size = QT_ALIGN8(sizeof(*r) + namelen + 1);
+    memset(buf, 0, sizeof(buf));
+    r->h.type = QT_REC_MAP;
+    r->h.size = (uint16_t)size;
+    r->h.vcpu = QT_VCPU_NONE;
+    r->flags = QT_SYM_MODULE;
+    r->name_len = (uint32_t)namelen;
+    r->addr = m->st.bias;
+    r->size = m->st.text_hi - m->st.text_lo;
+    memcpy(r->name, m->st.path, namelen);
+    qt_out_write_direct(qt.out, r, size);
+}
+
+/* ---- selection ------------------------------------------------------------------------- */
+
+/* Does a "lib:GLOB" pattern select this library? */
+static bool lib_selected(const struct module *m)
+{
+    for (int k = 0; k < qt.opts.nfunc; k++)
+        if (strncmp(qt.opts.func[k], "lib:", 4) == 0 && qt_glob_match(qt.opts.func[k] + 4, m->base))
+            return true;
+    return false;
+}
+
+static int module_select(struct module *m, char *err, size_t errlen)
+{
+    m->tf = calloc(m->st.n ? m->st.n : 1, sizeof(*m->tf));
+    if (!m->tf) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    bool whole_lib = !m->is_prog && lib_selected(m);
+    bool by_pattern = m->is_prog || qt.opts.libs;
+    for (size_t i = 0; i < m->st.n; i++) {
+        const struct qt_sym *s = &m->st.syms[i];
+        if (strstr(s->name, "@plt"))
+            continue; /* PLT stubs: the library function itself is traced */
+        bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name));
+        for (int k = 0; m->is_prog && k < qt.opts.naddr; k++)
+            want |= qt.opts.addr[k] == s->addr;
+        if (!want)
+            continue;
+        if (m->ntf && s->addr < m->tf[m->ntf - 1].end)
+            continue; /* alias or overlap: keep the first */
+        struct tfunc *tf = &m->tf[m->ntf];
+        tf->addr = s->addr;
+        tf->end = s->addr + (s->size ? s->size : 1);
+        tf->sym = s;
+        const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, s->name);
+        for (int k = 0; sp && k < sp->nslots; k++) {
+            if (sp->slots[k].pos == 0) {
+                tf->has_ret = true;
+                tf->ret = sp->slots[k];
+            } else if (tf->nargs < QT_MAX_ARGS) {
+                tf->args[tf->nargs++] = sp->slots[k];
+            }
+        }
+        m->ntf++;
+    }
+    return 0;
+}
+
+static void module_free(struct module *m)
+{
+    if (!m)
+        return;
+    qt_symtab_free(&m->st);
+    free(m->tf);
+    free(m);
+}
+
+static struct module *module_load(const char *path, uint64_t bias, bool is_prog, char *err, size_t errlen)
+{
+    struct module *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->is_prog = is_prog;
+    if (qt_symtab_load(&m->st, path, bias, err, errlen) < 0) {
+        module_free(m);
+        return NULL;
+    }
+    const char *slash = strrchr(m->st.path, '/');
+    m->base = slash ? slash + 1 : m->st.path;
+    if (module_select(m, err, errlen) < 0) {
+        module_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Caller holds mod_lock (or runs before any vCPU). */
+static void module_publish(struct module *m)
+{
+    if (nmodules >= MAX_MODULES) {
+        module_free(m);
+        return;
+    }
+    emit_map(m);
+    for (size_t i = 0; i < m->ntf; i++)
+        emit_sym(&m->tf[i]);
+    modules[nmodules] = m;
+    __atomic_store_n(&nmodules, nmodules + 1, __ATOMIC_RELEASE);
+}
+
+int qt_modules_init(char *err, size_t errlen)
+{
+    struct qt_opts *o = &qt.opts;
+    if (!o->program) {
+        if (o->nfunc || o->nspecs || o->naddr) {
+            snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    struct module *m = module_load(o->program, o->bias, true, err, errlen);
+    if (!m)
+        return -EINVAL;
+    for (int k = 0; k < o->naddr; k++) {
+        bool found = false;
+        for (size_t i = 0; i < m->ntf; i++)
+            found |= m->tf[i].addr == o->addr[k];
+        if (!found) {
+            snprintf(err, errlen, "addr=0x%" PRIx64 ": no function of %s starts there", o->addr[k], o->program);
+            module_free(m);
+            return -EINVAL;
+        }
+    }
+    /* In user mode the functions asked for may live in libraries mapped later. */
+    bool libs_later = !qt.system && (o->libs || lib_selected(m));
+    if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs)) {
+        snprintf(err, errlen, "no function of %s matches the filters (%s%s)", o->program,
+                 o->nfunc ? "func=" : "arg=", o->nfunc ? o->func[0] : o->specs[0].pattern);
+        module_free(m);
+        return -EINVAL;
+    }
+    if (!qt.system && m->st.pie && o->bias == 0) {
+        pending_prog = m; /* relocated at the first translation (qt_modules_before_tb) */
+        __atomic_store_n(&bias_pending, 1, __ATOMIC_RELEASE);
+        return 0;
+    }
+    module_publish(m);
+    return 0;
+}
+
+void qt_modules_before_tb(void)
+{
+    if (!__atomic_load_n(&bias_pending, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&mod_lock);
+    if (pending_prog) {
+        char err[512];
+        uint64_t bias = qemu_plugin_entry_code() - pending_prog->st.entry;
+        struct module *m = module_load(qt.opts.program, bias, true, err, sizeof(err));
+        if (m)
+            module_publish(m);
+        else
+            fprintf(stderr, "qtrace: warning: cannot relocate %s: %s\n", qt.opts.program, err);
+        module_free(pending_prog);
+        pending_prog = NULL;
+        __atomic_store_n(&bias_pending, 0, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&mod_lock);
+}
+
+void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset)
+{
+    if (offset != 0 || !path || !path[0])
+        return;
+    pthread_mutex_lock(&mod_lock);
+    for (int i = 0; i < nmodules; i++) {
+        if (strcmp(modules[i]->st.path, path) == 0) {
+            pthread_mutex_unlock(&mod_lock);
+            return;
+        }
+    }
+    /* cheap check first: most files mapped at offset 0 are not ELF (locales, caches) */
+    unsigned char magic[4] = { 0 };
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(magic, 1, 4, f) : 0;
+    if (f)
+        fclose(f);
+    if (got != 4 || memcmp(magic, "\177ELF", 4) != 0) {
+        pthread_mutex_unlock(&mod_lock);
+        return;
+    }
+    char err[512];
+    struct qt_symtab probe;
+    /* a library's first mapping covers its first PT_LOAD at file offset 0 */
+    if (qt_symtab_load(&probe, path, 0, err, sizeof(err)) == 0) {
+        bool dyn = probe.pie && probe.nseg > 0;
+        uint64_t first = dyn ? probe.seg[0].vaddr & ~(uint64_t)(QT_GUEST_PAGE - 1) : 0;
+        qt_symtab_free(&probe);
+        if (dyn) {
+            struct module *m = module_load(path, addr - first, false, err, sizeof(err));
+            if (m)
+                module_publish(m);
+        }
+    }
+    pthread_mutex_unlock(&mod_lock);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Trace output: per-vCPU record buffers written to one file as chunks (common/format.h).
+ * A vCPU only touches its own buffer; the file lock is taken only when a full buffer is
+ * written out, never per record. A QEMU that is killed leaves every flushed chunk readable.
+ */
+#ifndef QTRACE_OUT_H
+#define QTRACE_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+#define QT_OUT_MAX_VCPUS 256
+#define QT_OUT_BUF_SIZE (256 * 1024)
+
+struct qt_out;
+
+/* Create path (truncating) and write the file header. NULL + message in err on failure. */
+struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mode, char *err, size_t errlen);
+/* Space for one record of size bytes (multiple of 8, <= QT_OUT_BUF_SIZE/2) in vcpu's buffer,
+ * flushing it first if needed. The record header is filled by the caller. Never NULL. */
+void *qt_out_reserve(struct qt_out *o, unsigned vcpu, size_t size);
+/* Publish the record just reserved. */
+void qt_out_commit(struct qt_out *o, unsigned vcpu, size_t size);
+/* Write one record straight to the file as its own chunk (vcpu QT_VCPU_NONE), under the
+ * file lock: for rare events raised outside a vCPU's own context (modules, symbols). */
+#define QT_VCPU_NONE 0xffffffffu
+void qt_out_write_direct(struct qt_out *o, const void *rec, size_t size);
+/* Write vcpu's buffered records to the file now. */
+void qt_out_flush(struct qt_out *o, unsigned vcpu);
+/* Flush everything, append an END record, close. Returns the first write error (-errno) or 0. */
+int qt_out_close(struct qt_out *o, uint64_t events, uint64_t lost);
+/* Host monotonic time in ns since the trace was opened. */
+uint64_t qt_out_now(const struct qt_out *o);
+const char *qt_out_path(const struct qt_out *o);
+
+#endif

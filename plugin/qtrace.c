@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qtrace plugin: entry point. Parses options, opens the trace, loads the program's
+ * symbols, and decides at translation time what to instrument:
+ *   - the first instruction of every traced function gets an entry callback;
+ *   - every ret instruction inside a traced function gets a return callback;
+ *   - translation blocks of traced modules get an inline instruction counter (durations);
+ *   - nothing else: the kernel, other programs and untraced code run as in plain QEMU.
+ * In system mode an instruction is instrumented only if its bytes are the module's bytes at
+ * that address, so another binary mapped at the same addresses is left alone.
+ * See plugin/qtrace.h for the other modules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qtrace.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+struct qt_plugin qt;
+
+static struct qemu_plugin_scoreboard *icount_sb;
+
+/* Are the instruction's bytes the module's bytes at this address? */
+static bool insn_is_mod(const struct module *m, struct qemu_plugin_insn *insn, uint64_t va)
+{
+    uint8_t bytes[16], file[16];
+    size_t n = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
+    if (n == 0 || !qt_symtab_read(&m->st, va, file, n))
+        return false;
+    return memcmp(bytes, file, n) == 0;
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    (void)id;
+    if (qt.opts.execlog)
+        qt_execlog_tb_trans(tb);
+    qt_modules_before_tb();
+    const struct module *m = qt_module_containing(qemu_plugin_tb_vaddr(tb));
+    if (!m || m->ntf == 0)
+        return;
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint64_t va = qemu_plugin_insn_vaddr(insn);
+        if (i == 0) {
+            if (!insn_is_mod(m, insn, va))
+                return; /* another binary at the same addresses */
+            if (qt.opts.icount)
+                qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
+        }
+        if (va < m->st.text_lo || va >= m->st.text_hi)
+            continue;
+        const struct tfunc *tf = qt_tfunc_containing(m, va);
+        if (!tf)
+            continue;
+        if (va == tf->addr) {
+            if (i == 0 || insn_is_mod(m, insn, va))
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS, (void *)tf);
+            continue;
+        }
+        uint8_t bytes[16];
+        size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
+        struct qt_insn_info ii;
+        qt.arch->classify(bytes, len, va, &ii);
+        if (ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va))
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS, (void *)tf);
+    }
+}
+
+static void vcpu_init(qemu_plugin_id_t id, unsigned int vi)
+{
+    (void)id;
+    qt_calls_vcpu_init(vi);
+    if (qt.opts.execlog)
+        qt_execlog_vcpu_init(vi);
+}
+
+static void vcpu_exit(qemu_plugin_id_t id, unsigned int vi)
+{
+    (void)id;
+    if (qt_vcpu(vi) && qt.out)
+        qt_out_flush(qt.out, vi);
+}
+
+static void at_exit(qemu_plugin_id_t id, void *p)
+{
+    (void)id;
+    (void)p;
+    uint64_t events, lost;
+    qt_calls_finish(&events, &lost);
+    if (qt.opts.execlog)
+        qt_execlog_exit();
+    if (qt.out) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s", qt_out_path(qt.out));
+        int r = qt_out_close(qt.out, events, lost);
+        qt.out = NULL;
+        if (r < 0)
+            fprintf(stderr, "qtrace: error writing %s: %s\n", path, strerror(-r));
+    }
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+{
+    char err[512] = "";
+    qt.id = id;
+    qt.system = info->system_emulation;
+    qt_opts_init(&qt.opts);
+    for (int i = 0; i < argc; i++) {
+        if (qt_opts_set(&qt.opts, argv[i], "plugin args", err, sizeof(err)) < 0)
+            goto fail;
+    }
+    qt.arch = qt_arch_by_name(info->target_name);
+    if (!qt.arch) {
+        snprintf(err, sizeof(err), "guest architecture %s is not supported (x86_64, i386 and aarch64 are)",
+                 info->target_name);
+        goto fail;
+    }
+    qt.cc = qt.arch->user_cc;
+    qt.out = qt_out_open(qt.opts.out, qt.arch->id, qt.system ? QT_MODE_SYSTEM : QT_MODE_USER, err, sizeof(err));
+    if (!qt.out)
+        goto fail;
+    icount_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+    qt.icount = qemu_plugin_scoreboard_u64(icount_sb);
+    if (qt_modules_init(err, sizeof(err)) < 0)
+        goto fail_out;
+    if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)
+        goto fail_out;
+    qt_sysmon_init();
+    qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
+    qemu_plugin_register_vcpu_exit_cb(id, vcpu_exit);
+    qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+    qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+    return 0;
+
+fail_out:
+    qt_out_close(qt.out, 0, 0);
+    qt.out = NULL;
+    unlink(qt.opts.out); /* nothing half-written is left behind */
+fail:
+    fprintf(stderr, "qtrace: error: %s\n", err);
+    return -1;
+}

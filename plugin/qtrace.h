@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * State shared by the plugin's modules:
+ *   qtrace.c   install, options, vCPU set-up, the translation callback, exit
+ *   modules.c  the traced program and shared libraries: symbols, which functions to trace
+ *   calls.c    threads, shadow stacks, function entry/return callbacks and their records
+ *   sysmon.c   system calls (user mode): records, library discovery, fork and exec
+ *   execlog.c  the execution log (execlog=on)
+ *   out.c      per-vCPU buffers and the trace file
+ */
+#ifndef QTRACE_PLUGIN_H
+#define QTRACE_PLUGIN_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <qemu-plugin.h>
+
+#include "arch.h"
+#include "options.h"
+#include "out.h"
+#include "symtab.h"
+
+struct qt_plugin {
+    qemu_plugin_id_t id;
+    struct qt_opts opts;
+    struct qt_out *out;               /* the binary trace (opts.out) */
+    const struct qt_arch_desc *arch;
+    const struct qt_callconv *cc;     /* user-code calling convention */
+    bool system;                      /* system emulation (false: user mode) */
+    qemu_plugin_u64 icount;           /* per-vCPU guest instructions in traced modules */
+};
+
+extern struct qt_plugin qt;
+
+/* ---- per-vCPU state (calls.c) ---- */
+struct thread;
+struct vcpu {
+    struct qemu_plugin_register *r_sp, *r_asid, *r_tls, *r_ret, *r_args[QT_MAX_REG_ARGS];
+    GByteArray *rbuf, *mbuf;
+    struct qt_mem mem;        /* guest memory through this vCPU, bounded, never faults */
+    struct thread *cur;       /* cache of the last thread seen on this vCPU */
+    uint64_t cur_asid, cur_key;
+    uint32_t user_tid;        /* user mode: gettid() of the thread running this vCPU */
+    unsigned index;
+    uint64_t events, lost;
+    uint64_t last_flush_ns;
+    /* sysmon.c: the syscall in progress */
+    int64_t sys_nr;
+    uint64_t sys_args[6];
+    char sys_path[QT_STR_MAX + 1];
+};
+
+struct vcpu *qt_vcpu(unsigned index);
+uint64_t qt_reg_read(struct vcpu *v, struct qemu_plugin_register *r);
+void qt_calls_vcpu_init(unsigned index);
+/* Called in a forked child (user mode): the thread continues with a copy of its parent's stack. */
+void qt_calls_forked(struct vcpu *v);
+/* End of trace: report frames still open as unfinished; returns (events, lost) totals. */
+void qt_calls_finish(uint64_t *events, uint64_t *lost);
+/* Thread id shown for the current user-mode thread. */
+uint32_t qt_user_tid(struct vcpu *v);
+
+/* ---- modules (modules.c) ---- */
+struct tfunc {
+    uint64_t addr, end;
+    const struct qt_sym *sym;
+    int nargs;
+    struct qt_argslot args[QT_MAX_ARGS];
+    bool has_ret;
+    struct qt_argslot ret;
+};
+
+struct module {
+    struct qt_symtab st;
+    const char *base;           /* basename of the path */
+    bool is_prog;
+    struct tfunc *tf;           /* sorted by addr, non-overlapping */
+    size_t ntf;
+};
+
+int qt_modules_init(char *err, size_t errlen);        /* the program (opts.program) */
+const struct module *qt_module_containing(uint64_t pc); /* lock-free */
+const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc);
+void qt_modules_before_tb(void);                      /* user-mode PIE: relocate at first TB */
+/* A file was mapped at addr (user mode): load it as a library if it is an ELF not yet known. */
+void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
+
+/* ---- entry/return callbacks (calls.c) ---- */
+void qt_on_entry(unsigned int vcpu_index, void *tfunc);
+void qt_on_ret(unsigned int vcpu_index, void *tfunc);
+size_t qt_put_arg(struct vcpu *v, uint8_t *p, const struct qt_argslot *slot, uint64_t value);
+struct thread *qt_current_thread(struct vcpu *v, uint64_t asid);
+uint32_t qt_thread_tid(const struct thread *t);
+uint32_t qt_thread_depth(const struct thread *t);
+
+/* ---- system calls (sysmon.c) ---- */
+void qt_sysmon_init(void);
+
+/* ---- execution log (execlog.c): enabled by execlog=on ---- */
+int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen);
+void qt_execlog_vcpu_init(unsigned vcpu);
+void qt_execlog_tb_trans(struct qemu_plugin_tb *tb);
+void qt_execlog_exit(void);
+
+#endif
