@@ -30,31 +30,22 @@ missing_pkgs() {
     echo "$out"
 }
 
+BPO_FILE=/etc/apt/sources.list.d/qtrace-bookworm-backports.sources
+BPO_SOURCES='Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+
+# Ensure our deb822 file for bookworm-backports (binary + source) exists. Returns 0 if it
+# was (re)written, so the caller knows to run apt-get update.
 add_backports() {
-    local f=/etc/apt/sources.list.d/qtrace-bookworm-backports.sources
-    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        log "adding bookworm-backports (deb, deb-src) as $f"
-        $SUDO tee "$f" >/dev/null <<'SRC'
-Types: deb deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-        return 0
+    if [ -f "$BPO_FILE" ] && [ "$(cat "$BPO_FILE")" = "$BPO_SOURCES" ]; then
+        return 1
     fi
-    # backports present but maybe without deb-src (needed for `apt-get source`)
-    if ! grep -rqs -B3 -A3 'bookworm-backports' /etc/apt/sources.list.d/ /etc/apt/sources.list | grep -q 'deb-src'; then
-        $SUDO tee "$f" >/dev/null <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-        return 0
-    fi
-    return 1
+    log "adding bookworm-backports (deb, deb-src) as $BPO_FILE"
+    printf '%s\n' "$BPO_SOURCES" | $SUDO tee "$BPO_FILE" >/dev/null
+    return 0
 }
 
 apt_install() {
@@ -62,9 +53,12 @@ apt_install() {
 }
 
 step_deps() {
-    [ -f "$CACHE/deps.stamp" ] && [ -z "$(missing_pkgs $BASE_PKGS $BPO_PKGS)" ] && return 0
     local updated=0
-    if add_backports || [ ! -f "$CACHE/apt-updated.stamp" ]; then
+    if add_backports; then
+        $SUDO apt-get update -qq; touch "$CACHE/apt-updated.stamp"; updated=1
+    fi
+    [ -f "$CACHE/deps.stamp" ] && [ -z "$(missing_pkgs $BASE_PKGS $BPO_PKGS)" ] && return 0
+    if [ $updated = 0 ] && [ ! -f "$CACHE/apt-updated.stamp" ]; then
         log "apt-get update"
         $SUDO apt-get update -qq
         touch "$CACHE/apt-updated.stamp"; updated=1
