@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Builds the bundled guest into $QTRACE_CACHE/guest (default .cache/guest); writes nothing in
+# the repository. Idempotent: each step runs only when its output is missing or older than
+# its inputs, and a run with nothing to do prints one line.
+#
+#   vmlinuz, config   Debian bookworm's stock kernel (the linux-image-6.1.0-NN-amd64 package that
+#                     linux-image-amd64 depends on), downloaded with apt-get download, not installed
+#   progs/NAME        guest/progs/NAME.c, static, unstripped (the tracer reads symbols and DWARF)
+#   initrd.gz         busybox-static + guest/init + progs/, cpio newc, gzip -9
+#
+# Usage: scripts/build-guest.sh
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+G=$CACHE/guest
+SELF=$TOP/scripts/build-guest.sh
+BUSYBOX=/bin/busybox
+CFLAGS_PROGS=(-static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls
+              -fno-omit-frame-pointer -pthread -std=gnu11 -Wall -Wextra)
+# busybox applets linked into /bin (the init script and interactive debugging use these)
+APPLETS="sh ash mount umount poweroff reboot sync echo cat ls mkdir rm sleep su id whoami
+  ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free"
+
+die() { printf 'build-guest: error: %s\n' "$*" >&2; exit 1; }
+say() { printf 'guest: %s\n' "$*"; }
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+# deps (busybox-static, cpio, gcc, dpkg-dev...): a no-op that prints nothing when done
+"$TOP/scripts/setup.sh" deps || die "scripts/setup.sh deps failed"
+for t in gcc cpio gzip dpkg apt-get apt-cache; do
+    command -v "$t" >/dev/null || die "$t not found (run scripts/setup.sh deps)"
+done
+[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (package busybox-static; run scripts/setup.sh deps)"
+
+mkdir -p "$G/progs"
+# one build at a time (tests and make targets may run this concurrently)
+exec 9>"$G/.lock"
+flock 9 || die "cannot lock $G/.lock"
+did=0
+
+# newer A B...: true if A is missing or any B is newer than A
+newer_than() {
+    local out=$1 in; shift
+    [ -e "$out" ] || return 0
+    for in in "$@"; do [ "$in" -nt "$out" ] && return 0; done
+    return 1
+}
+
+# ---- kernel --------------------------------------------------------------------------------
+kernel_pkg() {
+    apt-cache depends linux-image-amd64 2>/dev/null \
+        | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ {print $2; exit}'
+}
+if [ ! -s "$G/vmlinuz" ]; then
+    pkg=$(kernel_pkg)
+    if [ -z "$pkg" ]; then
+        say "apt knows no linux-image-amd64: apt-get update"
+        $SUDO apt-get update -qq || die "apt-get update failed"
+        pkg=$(kernel_pkg)
+        [ -n "$pkg" ] || die "apt-cache depends linux-image-amd64 names no linux-image-*-amd64 package"
+    fi
+    say "downloading kernel package $pkg (not installed)"
+    dl=$G/dl
+    rm -rf "$dl" && mkdir -p "$dl"
+    # As root, apt would warn that its _apt sandbox user cannot write $dl: run it unsandboxed.
+    sandbox=()
+    [ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)
+    (cd "$dl" && apt-get download -q "${sandbox[@]}" "$pkg" >"$dl/apt-download.log" 2>&1) \
+        || { cat "$dl/apt-download.log" >&2; die "apt-get download $pkg failed"; }
+    deb=$(ls "$dl"/"$pkg"_*.deb 2>/dev/null | head -1)
+    [ -n "$deb" ] || die "apt-get download $pkg produced no .deb"
+    say "unpacking $(basename "$deb")"
+    dpkg -x "$deb" "$dl/root" || die "dpkg -x $(basename "$deb") failed"
+    vml=$(ls "$dl"/root/boot/vmlinuz-* 2>/dev/null | head -1)
+    cfg=$(ls "$dl"/root/boot/config-* 2>/dev/null | head -1)
+    [ -n "$vml" ] || die "$(basename "$deb") has no boot/vmlinuz-*"
+    [ -n "$cfg" ] && cp "$cfg" "$G/config"
+    cp "$vml" "$G/vmlinuz.tmp" && mv "$G/vmlinuz.tmp" "$G/vmlinuz"
+    basename "$vml" | sed 's/^vmlinuz-//' >"$G/kernel-version"
+    rm -rf "$dl"    # the .deb and its 400 MB of modules are not needed any more
+    did=1
+fi
+
+# ---- test programs -------------------------------------------------------------------------
+progs=()
+for src in "$TOP"/guest/progs/*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    progs+=("$name")
+    out=$G/progs/$name
+    if newer_than "$out" "$src" "$SELF"; then
+        say "cc progs/$name"
+        gcc "${CFLAGS_PROGS[@]}" -o "$out.tmp" "$src" || { rm -f "$out.tmp"; die "gcc failed for guest/progs/$name.c"; }
+        mv "$out.tmp" "$out"
+        did=1
+    fi
+done
+[ ${#progs[@]} -gt 0 ] || die "no programs in guest/progs/"
+# programs whose source is gone
+for f in "$G"/progs/*; do
+    [ -e "$f" ] || continue
+    n=$(basename "$f")
+    case " ${progs[*]} " in *" $n "*) ;; *) rm -f "$f"; say "removed stale progs/$n"; did=1 ;; esac
+done
+
+# ---- initramfs -----------------------------------------------------------------------------
+# newc archive entry for a directory or a character device, written by hand so that
+# /dev/console exists before /init runs without needing root for mknod.
+# args: name mode(octal) rdevmajor rdevminor
+newc_entry() {
+    local name=$1 mode=$2 maj=$3 min=$4 namesize pad
+    namesize=$(( ${#name} + 1 ))
+    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
+        0 $((8#$mode)) 0 0 1 0 0 0 0 "$maj" "$min" "$namesize" 0
+    printf '%s\0' "$name"
+    pad=$(( (4 - (110 + namesize) % 4) % 4 ))
+    [ $pad -gt 0 ] && head -c $pad /dev/zero
+    return 0
+}
+dev_cpio() {
+    newc_entry dev 040755 0 0
+    newc_entry dev/console 020600 5 1
+    newc_entry dev/null 020666 1 3
+    newc_entry dev/ttyS0 020600 4 64
+    newc_entry TRAILER!!! 0 0 0
+}
+
+inputs=("$TOP/guest/init" "$BUSYBOX" "$SELF")
+for n in "${progs[@]}"; do inputs+=("$G/progs/$n"); done
+[ -f "$TOP/guest/init" ] || die "guest/init is missing"
+manifest="${progs[*]}"
+if newer_than "$G/initrd.gz" "${inputs[@]}" || [ "$(cat "$G/initrd.list" 2>/dev/null)" != "$manifest" ]; then
+    say "initrd.gz (busybox, init, progs: $manifest)"
+    r=$G/root
+    rm -rf "$r"
+    mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,root,progs,home/user}
+    chmod 1777 "$r/tmp"
+    cp "$BUSYBOX" "$r/bin/busybox"
+    for a in $APPLETS; do ln -s busybox "$r/bin/$a"; done
+    ln -s ../bin/busybox "$r/sbin/poweroff"
+    ln -s ../bin/busybox "$r/sbin/reboot"
+    install -m 0755 "$TOP/guest/init" "$r/init"
+    for n in "${progs[@]}"; do install -m 0755 "$G/progs/$n" "$r/progs/$n"; done
+    cat >"$r/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/home/user:/bin/sh
+EOF
+    cat >"$r/etc/group" <<'EOF'
+root:x:0:
+user:x:1000:
+EOF
+    printf '/bin/sh\n/bin/ash\n' >"$r/etc/shells"
+    tmp=$G/initrd.gz.tmp
+    {
+        dev_cpio
+        # every file root-owned except the non-root user's home
+        (cd "$r" && find . -mindepth 1 ! -path ./dev ! -path './home/user*' | LC_ALL=C sort \
+            | cpio -H newc -o -R 0:0 --quiet)
+        (cd "$r" && find ./home/user | cpio -H newc -o -R 1000:1000 --quiet)
+    } | gzip -9 >"$tmp" || { rm -f "$tmp"; die "packing the initramfs failed"; }
+    mv "$tmp" "$G/initrd.gz"
+    printf '%s\n' "$manifest" >"$G/initrd.list"
+    rm -rf "$r"
+    did=1
+fi
+
+if [ $did = 0 ]; then
+    say "up to date ($G)"
+else
+    say "ready: $G/vmlinuz ($(cat "$G/kernel-version" 2>/dev/null || echo '?')), $G/initrd.gz ($(du -k "$G/initrd.gz" | cut -f1) KB)"
+fi
