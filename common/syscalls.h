@@ -49,7 +49,10 @@ const struct qt_syscall_desc *qt_syscall_desc(enum qt_arch arch, long nr);
 long qt_syscall_nr(enum qt_arch arch, const char *name);
 /* "ENOENT" for 2, NULL if unknown. */
 const char *qt_errno_name(int err);
-/* Append the strace-style rendering of a non-memory argument value of kind sa. */
+/* Append the strace-style rendering of a non-memory argument value of kind sa (x86-64). */
 void qt_sa_format(enum qt_sa sa, uint64_t value, struct qt_sb *out);
+/* The same for a guest architecture: i386 values are 32-bit, aarch64 numbers some O_ flags
+ * differently. Writers should call this one. */
+void qt_sa_format_arch(enum qt_arch arch, enum qt_sa sa, uint64_t value, struct qt_sb *out);
 
 #endif
