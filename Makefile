@@ -13,7 +13,7 @@ CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0 2>/dev/null)
-ELF_LIBS := -lelf -lz
+ELF_LIBS := -ldw -lelf -lz -llzma -lzstd -lbpf
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))

@@ -18,7 +18,7 @@
  *   libs=on|off     patterns also match shared-library functions (default on); 'lib:GLOB'
  *                   patterns (func=lib:libc.so.6) select every function of matching libraries
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
- *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on
+ *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on
  */
 #ifndef QTRACE_OPTIONS_H
 #define QTRACE_OPTIONS_H
@@ -62,6 +62,7 @@ struct qt_opts {
     int nreg;
     bool rdisas;
     bool memvalues;
+    bool execlog_flow;      /* execlog_flow=on: instruction flow only (no memory accesses) */
 };
 
 void qt_opts_init(struct qt_opts *o);

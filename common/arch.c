@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Per-architecture tables: instruction classifiers and calling conventions.
+ *
+ * A classifier looks only at the bytes it is given (never past len) and only recognises the
+ * forms qtrace cares about (calls, returns, system calls and their returns); everything else
+ * is QT_INSN_OTHER. Register names are spelled exactly as QEMU 10's gdbstub (and therefore
+ * qemu_plugin_get_registers()) spells them: gdb-xml/i386-64bit.xml, i386-32bit.xml,
+ * aarch64-core.xml, and the dynamically generated aarch64 system-register feature, which
+ * uses the upper-case names of target/arm/helper.c ("TPIDR_EL0", "TTBR0_EL1").
+ * See docs/architecture-arch.md for adding an architecture.
+ */
+#include <string.h>
+
+#include "arch.h"
+
+/* ---- x86 (x86-64 and i386) ------------------------------------------------------------ */
+
+#define X86_MAX_INSN 15 /* longer instructions fault on real hardware */
+
+static bool x86_is_legacy_prefix(uint8_t b)
+{
+    switch (b) {
+    case 0x66: case 0x67: case 0xf2: case 0xf3:
+    case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65:
+    case 0xf0:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int32_t rd_le32s(const uint8_t *p)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (int32_t)v;
+}
+
+static uint16_t rd_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Length of a ModRM operand (ModRM byte, SIB, displacement) starting at b[i], or 0 if it does
+ * not fit in len bytes. addr16: 16-bit addressing (i386 with a 67 prefix). */
+static size_t x86_modrm_len(const uint8_t *b, size_t len, size_t i, bool addr16)
+{
+    if (i >= len)
+        return 0;
+    uint8_t modrm = b[i];
+    unsigned mod = modrm >> 6, rm = modrm & 7;
+    size_t n = 1;
+    if (mod == 3)
+        return n;
+    if (addr16) {
+        if (mod == 0 && rm == 6)
+            n += 2;
+        else if (mod == 1)
+            n += 1;
+        else if (mod == 2)
+            n += 2;
+    } else {
+        if (rm == 4) { /* SIB */
+            if (i + n >= len)
+                return 0;
+            uint8_t sib = b[i + n];
+            n += 1;
+            if (mod == 0 && (sib & 7) == 5)
+                n += 4;
+        }
+        if (mod == 0 && rm == 5) /* disp32, or rip-relative in 64-bit mode */
+            n += 4;
+        else if (mod == 1)
+            n += 1;
+        else if (mod == 2)
+            n += 4;
+    }
+    return i + n <= len ? n : 0;
+}
+
+static void x86_classify(const uint8_t *b, size_t len, uint64_t pc, struct qt_insn_info *out, bool is64)
+{
+    memset(out, 0, sizeof(*out));
+    out->cls = QT_INSN_OTHER;
+    if (!b)
+        return;
+    if (len > X86_MAX_INSN)
+        len = X86_MAX_INSN;
+
+    bool opsize16 = false, addr16 = false;
+    size_t i = 0;
+    for (;;) {
+        if (i >= len)
+            return;
+        uint8_t p = b[i];
+        if (x86_is_legacy_prefix(p)) {
+            if (p == 0x66)
+                opsize16 = true;
+            else if (p == 0x67)
+                addr16 = !is64; /* 64-bit mode: 32-bit addressing, same ModRM layout */
+            i++;
+            continue;
+        }
+        break;
+    }
+    /* REX (x86-64 only): 40-4f right before the opcode; a legacy prefix after a REX would
+     * cancel it, which the loop above does not need to care about (REX.W changes no length
+     * of the forms we decode). */
+    if (is64) {
+        while (i < len && (b[i] & 0xf0) == 0x40)
+            i++;
+        if (i < len && x86_is_legacy_prefix(b[i]))
+            return; /* prefix after REX: unusual enough to leave alone */
+    }
+    if (i >= len)
+        return;
+
+    uint8_t op = b[i++];
+    struct qt_insn_info r = { .cls = QT_INSN_OTHER };
+    size_t n = 0; /* total length once known */
+
+    switch (op) {
+    case 0xe8: /* call rel32 (rel16 with 66 outside 64-bit mode) */
+        if (!is64 && opsize16) {
+            if (i + 2 > len)
+                return;
+            int16_t rel = (int16_t)rd_le16(b + i);
+            n = i + 2;
+            r.target = (pc + n + (uint64_t)(int64_t)rel) & 0xffff;
+        } else {
+            if (i + 4 > len)
+                return;
+            int32_t rel = rd_le32s(b + i);
+            n = i + 4;
+            r.target = pc + n + (uint64_t)(int64_t)rel;
+            if (!is64)
+                r.target &= 0xffffffffu;
+        }
+        r.cls = QT_INSN_CALL;
+        r.has_target = true;
+        break;
+    case 0xff: { /* ff /2 call near indirect, ff /3 call far indirect (memory only) */
+        if (i >= len)
+            return;
+        unsigned reg = (b[i] >> 3) & 7, mod = b[i] >> 6;
+        if (reg != 2 && !(reg == 3 && mod != 3))
+            return;
+        size_t m = x86_modrm_len(b, len, i, addr16);
+        if (m == 0)
+            return;
+        n = i + m;
+        r.cls = QT_INSN_CALL_INDIRECT;
+        break;
+    }
+    case 0x9a: /* call ptr16:32 / ptr16:16: invalid in 64-bit mode */
+        if (is64)
+            return;
+        n = i + (opsize16 ? 4 : 6);
+        if (n > len)
+            return;
+        r.cls = QT_INSN_CALL_INDIRECT;
+        break;
+    case 0xc3: /* ret (also repz ret, bnd ret: prefixes already skipped) */
+    case 0xcb: /* far ret */
+        n = i;
+        r.cls = QT_INSN_RET;
+        break;
+    case 0xc2: /* ret imm16 */
+    case 0xca: /* far ret imm16 */
+        if (i + 2 > len)
+            return;
+        r.ret_pop = rd_le16(b + i);
+        n = i + 2;
+        r.cls = QT_INSN_RET;
+        break;
+    case 0xcd: /* int imm8: only int 0x80 is a system call */
+        if (i >= len || b[i] != 0x80)
+            return;
+        n = i + 1;
+        r.cls = QT_INSN_SYSCALL;
+        break;
+    case 0xcf: /* iret / iretd / iretq (REX.W) */
+        n = i;
+        r.cls = QT_INSN_SYSRET;
+        break;
+    case 0x0f:
+        if (i >= len)
+            return;
+        switch (b[i]) {
+        case 0x05: /* syscall */
+        case 0x34: /* sysenter */
+            r.cls = QT_INSN_SYSCALL;
+            break;
+        case 0x07: /* sysret */
+        case 0x35: /* sysexit */
+            r.cls = QT_INSN_SYSRET;
+            break;
+        default:
+            return;
+        }
+        n = i + 1;
+        break;
+    default:
+        return;
+    }
+    if (n == 0 || n > len)
+        return;
+    r.len = (uint8_t)n;
+    *out = r;
+}
+
+static void x86_64_classify(const uint8_t *b, size_t len, uint64_t pc, struct qt_insn_info *out)
+{
+    x86_classify(b, len, pc, out, true);
+}
+
+static void i386_classify(const uint8_t *b, size_t len, uint64_t pc, struct qt_insn_info *out)
+{
+    x86_classify(b, len, pc, out, false);
+}
+
+/* ---- aarch64 -------------------------------------------------------------------------- */
+
+static void aarch64_classify(const uint8_t *b, size_t len, uint64_t pc, struct qt_insn_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->cls = QT_INSN_OTHER;
+    if (!b || len < 4)
+        return;
+    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    enum qt_insn_class c = QT_INSN_OTHER;
+
+    if ((w & 0xfc000000u) == 0x94000000u) { /* bl imm26 */
+        int64_t off = (int64_t)(w & 0x03ffffffu);
+        if (off & 0x02000000)
+            off -= 0x04000000;
+        out->has_target = true;
+        out->target = pc + (uint64_t)(off * 4);
+        c = QT_INSN_CALL;
+    } else if ((w & 0xfffffc1fu) == 0xd63f0000u /* blr xN */
+               || (w & 0xfffff81fu) == 0xd63f081fu /* blraaz, blrabz */
+               || (w & 0xfffff800u) == 0xd73f0800u) { /* blraa, blrab */
+        c = QT_INSN_CALL_INDIRECT;
+    } else if ((w & 0xfffffc1fu) == 0xd65f0000u /* ret xN */
+               || (w & 0xfffffbffu) == 0xd65f0bffu) { /* retaa, retab */
+        c = QT_INSN_RET;
+    } else if ((w & 0xffe0001fu) == 0xd4000001u) { /* svc #imm16 */
+        c = QT_INSN_SYSCALL;
+    } else if (w == 0xd69f03e0u /* eret */
+               || (w & 0xfffffbffu) == 0xd69f0bffu) { /* eretaa, eretab */
+        c = QT_INSN_SYSRET;
+    }
+    if (c == QT_INSN_OTHER) {
+        out->has_target = false;
+        out->target = 0;
+        return;
+    }
+    out->cls = c;
+    out->len = 4;
+}
+
+/* ---- calling conventions -------------------------------------------------------------- */
+
+/* x86-64 System V (user and kernel): 6 integer registers, return address at sp. */
+static const struct qt_callconv cc_sysv = {
+    .name = "sysv",
+    .arg_regs = { "rdi", "rsi", "rdx", "rcx", "r8", "r9" },
+    .n_arg_regs = 6,
+    .ret_reg = "rax",
+    .slot_bytes = 8,
+    .stack_args_off = 8,
+};
+
+/* i386 cdecl (user): everything on the stack, above the return address. */
+static const struct qt_callconv cc_cdecl = {
+    .name = "cdecl",
+    .n_arg_regs = 0,
+    .ret_reg = "eax",
+    .slot_bytes = 4,
+    .stack_args_off = 4,
+};
+
+/* i386 Linux kernel: -mregparm=3. */
+static const struct qt_callconv cc_regparm3 = {
+    .name = "regparm3",
+    .arg_regs = { "eax", "edx", "ecx" },
+    .n_arg_regs = 3,
+    .ret_reg = "eax",
+    .slot_bytes = 4,
+    .stack_args_off = 4,
+};
+
+/* AAPCS64: x0-x7, return address in x30, stack arguments start at sp. */
+static const struct qt_callconv cc_aapcs64 = {
+    .name = "aapcs64",
+    .arg_regs = { "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7" },
+    .n_arg_regs = 8,
+    .ret_reg = "x0",
+    .slot_bytes = 8,
+    .stack_args_off = 0,
+};
+
+bool qt_callconv_arg(const struct qt_callconv *cc, int n, const char **reg, uint64_t *stack_off)
+{
+    if (reg)
+        *reg = NULL;
+    if (stack_off)
+        *stack_off = 0;
+    if (!cc || n < 1 || n > 16)
+        return false;
+    int nregs = cc->n_arg_regs;
+    if (nregs < 0)
+        nregs = 0;
+    if (nregs > QT_MAX_REG_ARGS)
+        nregs = QT_MAX_REG_ARGS;
+    if (n <= nregs) {
+        if (reg)
+            *reg = cc->arg_regs[n - 1];
+        return true;
+    }
+    if (stack_off)
+        *stack_off = cc->stack_args_off + (uint64_t)(n - nregs - 1) * cc->slot_bytes;
+    return true;
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+static const struct qt_arch_desc arches[] = {
+    {
+        .id = QT_ARCH_X86_64,
+        .name = "x86_64",
+        .word_bytes = 8,
+        .sp_reg = "rsp",
+        .pc_reg = "rip",
+        .lr_reg = NULL,
+        .tls_reg = "fs_base",
+        .asid_reg = "cr3",
+        .user_cc = &cc_sysv,
+        .kernel_cc = &cc_sysv,
+        .classify = x86_64_classify,
+    },
+    {
+        .id = QT_ARCH_I386,
+        .name = "i386",
+        .word_bytes = 4,
+        .sp_reg = "esp",
+        .pc_reg = "eip",
+        .lr_reg = NULL,
+        .tls_reg = "gs_base",
+        .asid_reg = "cr3",
+        .user_cc = &cc_cdecl,
+        .kernel_cc = &cc_regparm3,
+        .classify = i386_classify,
+    },
+    {
+        .id = QT_ARCH_AARCH64,
+        .name = "aarch64",
+        .word_bytes = 8,
+        .sp_reg = "sp",
+        .pc_reg = "pc",
+        .lr_reg = "x30",
+        /* system registers come from QEMU's generated "cp_regs" feature, upper case, and are
+         * present in user mode (qemu-aarch64) as well as system mode */
+        .tls_reg = "TPIDR_EL0",
+        .asid_reg = "TTBR0_EL1", /* ASID in bits 63:48, table base below */
+        .user_cc = &cc_aapcs64,
+        .kernel_cc = &cc_aapcs64,
+        .classify = aarch64_classify,
+    },
+};
+
+#define N_ARCHES (sizeof(arches) / sizeof(arches[0]))
+
+const struct qt_arch_desc *qt_arch_by_id(enum qt_arch id)
+{
+    for (size_t i = 0; i < N_ARCHES; i++)
+        if (arches[i].id == id)
+            return &arches[i];
+    return NULL;
+}
+
+const struct qt_arch_desc *qt_arch_by_name(const char *name)
+{
+    static const struct { const char *alias, *name; } aliases[] = {
+        { "x86-64", "x86_64" }, { "amd64", "x86_64" }, { "i686", "i386" }, { "x86", "i386" },
+        { "arm64", "aarch64" },
+    };
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcmp(name, aliases[i].alias) == 0)
+            name = aliases[i].name;
+    for (size_t i = 0; i < N_ARCHES; i++)
+        if (strcmp(arches[i].name, name) == 0)
+            return &arches[i];
+    return NULL;
+}

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Plugin options (see options.h for the keys). One table row per key: its kind (string,
+ * bool, number, list, spec, ...) and where it lives in struct qt_opts. Nothing is printed:
+ * every error is one line in err, prefixed by where the option came from.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "symtab.h"
+
+#define QT_CONF_MAX_NEST 4
+#define QT_CONF_MAX_LINE 65536
+
+/* Defaults that need no allocation (qt_opts_init cannot fail); freed only if replaced. */
+static char default_out[] = "qtrace.qtr";
+static char default_execlog_format[] = "text";
+
+enum kind {
+    K_STR,      /* char *, replaced by a repeated key */
+    K_BOOL,     /* on|off */
+    K_HEX,      /* uint64_t */
+    K_DEPTH,    /* int, >= 0 (or -1 = unlimited) */
+    K_LIST,     /* char *[max] + int count */
+    K_HEXLIST,  /* uint64_t[max] + int count */
+    K_SPEC,     /* arg=/ret= into specs[] */
+    K_FORMAT,   /* execlog_format: text|bin */
+    K_CONF,     /* conf=FILE */
+};
+
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t off;         /* field */
+    size_t count_off;   /* lists: the count field */
+    int max;            /* lists: capacity */
+    const char *what;   /* what a value is, for messages */
+};
+
+#define F(f) offsetof(struct qt_opts, f)
+static const struct key keys[] = {
+    { "out", K_STR, F(out), 0, 0, "a path" },
+    { "program", K_STR, F(program), 0, 0, "a path" },
+    { "bias", K_HEX, F(bias), 0, 0, "a hex number" },
+    { "func", K_LIST, F(func), F(nfunc), QT_MAX_PATTERNS, "a pattern" },
+    { "notrace", K_LIST, F(notrace), F(nnotrace), QT_MAX_PATTERNS, "a pattern" },
+    { "addr", K_HEXLIST, F(addr), F(naddr), QT_MAX_ADDRS, "a hex address" },
+    { "arg", K_SPEC, 0, 0, QT_MAX_SPECS, "an argument spec" },
+    { "ret", K_SPEC, 0, 0, QT_MAX_SPECS, "a return value spec" },
+    { "depth", K_DEPTH, F(depth), 0, 0, "a number" },
+    { "icount", K_BOOL, F(icount), 0, 0, NULL },
+    { "syscalls", K_BOOL, F(syscalls), 0, 0, NULL },
+    { "libs", K_BOOL, F(libs), 0, 0, NULL },
+    { "execlog", K_BOOL, F(execlog), 0, 0, NULL },
+    { "execlog_out", K_STR, F(execlog_out), 0, 0, "a path" },
+    { "execlog_format", K_FORMAT, F(execlog_format), 0, 0, NULL },
+    { "ifilter", K_LIST, F(ifilter), F(nifilter), QT_MAX_FILTERS, "a filter" },
+    { "afilter", K_LIST, F(afilter), F(nafilter), QT_MAX_FILTERS, "a filter" },
+    { "reg", K_LIST, F(reg), F(nreg), QT_MAX_FILTERS, "a register name" },
+    { "rdisas", K_BOOL, F(rdisas), 0, 0, NULL },
+    { "memvalues", K_BOOL, F(memvalues), 0, 0, NULL },
+    { "execlog_flow", K_BOOL, F(execlog_flow), 0, 0, NULL },
+    { "conf", K_CONF, 0, 0, 0, "a path" },
+};
+#undef F
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int load_file(struct qt_opts *o, const char *path, const char *from, int nest, char *err, size_t errlen);
+
+static int seterr(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int seterr(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void qt_opts_init(struct qt_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->out = default_out;
+    o->depth = -1;
+    o->icount = true;
+    o->libs = true;
+    o->execlog_format = default_execlog_format;
+}
+
+static void free_str(char **p)
+{
+    if (*p != default_out && *p != default_execlog_format)
+        free(*p);
+    *p = NULL;
+}
+
+void qt_opts_free(struct qt_opts *o)
+{
+    if (!o)
+        return;
+    for (size_t k = 0; k < NKEYS; k++) {
+        const struct key *ky = &keys[k];
+        if (ky->kind == K_STR || ky->kind == K_FORMAT) {
+            free_str((char **)((char *)o + ky->off));
+        } else if (ky->kind == K_LIST) {
+            char **list = (char **)((char *)o + ky->off);
+            int *cnt = (int *)((char *)o + ky->count_off);
+            for (int i = 0; i < *cnt && i < ky->max; i++)
+                free(list[i]);
+        }
+    }
+    qt_opts_init(o);
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = { "on", "true", "yes", "1" }, *const no[] = { "off", "false", "no", "0" };
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(v, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcmp(v, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Hex number with optional 0x; no sign, no spaces, no overflow. */
+static bool parse_hex(const char *v, uint64_t *out)
+{
+    const char *p = v;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    if (!*p)
+        return false;
+    uint64_t x = 0;
+    for (; *p; p++) {
+        unsigned d;
+        if (*p >= '0' && *p <= '9')
+            d = (unsigned)(*p - '0');
+        else if (*p >= 'a' && *p <= 'f')
+            d = (unsigned)(*p - 'a' + 10);
+        else if (*p >= 'A' && *p <= 'F')
+            d = (unsigned)(*p - 'A' + 10);
+        else
+            return false;
+        if (x >> 60)
+            return false;
+        x = x << 4 | d;
+    }
+    *out = x;
+    return true;
+}
+
+/* Decimal int >= 0, or -1 (unlimited). */
+static bool parse_depth(const char *v, int *out)
+{
+    if (strcmp(v, "-1") == 0) {
+        *out = -1;
+        return true;
+    }
+    if (!*v)
+        return false;
+    long long x = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        x = x * 10 + (*p - '0');
+        if (x > INT_MAX)
+            return false;
+    }
+    *out = (int)x;
+    return true;
+}
+
+static int known_keys(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < NKEYS && used < len; k++) {
+        int n = snprintf(buf + used, len - used, "%s%s", k ? " " : "", keys[k].name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return 0;
+}
+
+static int add_spec(struct qt_opts *o, const char *v, const struct key *ky, const char *where, char *err,
+                    size_t errlen)
+{
+    struct qt_argspec sp;
+    char e[256] = "";
+    memset(&sp, 0, sizeof(sp));
+    if (qt_argspec_parse(v, &sp, e, sizeof(e)) < 0)
+        return seterr(err, errlen, -EINVAL, "%s: %s: %s", where, ky->name, e[0] ? e : "invalid spec");
+    for (int i = 0; i < o->nspecs; i++) {
+        if (strcmp(o->specs[i].pattern, sp.pattern) == 0) {
+            qt_argspec_merge(&o->specs[i], &sp);
+            return 0;
+        }
+    }
+    if (o->nspecs >= QT_MAX_SPECS)
+        return seterr(err, errlen, -EINVAL, "%s: %s: too many function patterns in specs (limit %d), got '%.100s'",
+                      where, ky->name, QT_MAX_SPECS, v);
+    o->specs[o->nspecs++] = sp;
+    return 0;
+}
+
+static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    if (!where)
+        where = "options";
+    if (!o || !kv)
+        return seterr(err, errlen, -EINVAL, "%s: expected key=value, got nothing", where);
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return seterr(err, errlen, -EINVAL, "%s: expected key=value, got '%.100s'", where, kv);
+    size_t klen = (size_t)(eq - kv);
+    const char *v = eq + 1;
+    const struct key *ky = NULL;
+    for (size_t k = 0; k < NKEYS; k++) {
+        if (strlen(keys[k].name) == klen && memcmp(keys[k].name, kv, klen) == 0) {
+            ky = &keys[k];
+            break;
+        }
+    }
+    if (!ky) {
+        char known[512];
+        known_keys(known, sizeof(known));
+        return seterr(err, errlen, -EINVAL, "%s: unknown option '%.*s' (known: %s)", where,
+                      (int)(klen > 100 ? 100 : klen), kv, known);
+    }
+    void *field = (char *)o + ky->off;
+    switch (ky->kind) {
+    case K_STR:
+    case K_FORMAT: {
+        if (!*v)
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got ''", where, ky->name,
+                          ky->what ? ky->what : "text or bin");
+        if (ky->kind == K_FORMAT && strcmp(v, "text") != 0 && strcmp(v, "bin") != 0)
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected text or bin, got '%.100s'", where, ky->name, v);
+        char *dup = strdup(v);
+        if (!dup)
+            return seterr(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
+        free_str((char **)field);
+        *(char **)field = dup;
+        return 0;
+    }
+    case K_BOOL:
+        if (!parse_bool(v, (bool *)field))
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected on or off, got '%.100s'", where, ky->name, v);
+        return 0;
+    case K_HEX:
+        if (!parse_hex(v, (uint64_t *)field))
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+        return 0;
+    case K_DEPTH:
+        if (!parse_depth(v, (int *)field))
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+        return 0;
+    case K_LIST: {
+        int *cnt = (int *)((char *)o + ky->count_off);
+        if (!*v)
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got ''", where, ky->name, ky->what);
+        if (*cnt >= ky->max)
+            return seterr(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
+                          ky->max, v);
+        char *dup = strdup(v);
+        if (!dup)
+            return seterr(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
+        ((char **)field)[(*cnt)++] = dup;
+        return 0;
+    }
+    case K_HEXLIST: {
+        int *cnt = (int *)((char *)o + ky->count_off);
+        uint64_t x;
+        if (!parse_hex(v, &x))
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+        if (*cnt >= ky->max)
+            return seterr(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
+                          ky->max, v);
+        ((uint64_t *)field)[(*cnt)++] = x;
+        return 0;
+    }
+    case K_SPEC:
+        return add_spec(o, v, ky, where, err, errlen);
+    case K_CONF: {
+        if (!*v)
+            return seterr(err, errlen, -EINVAL, "%s: conf: expected a path, got ''", where);
+        if (nest >= QT_CONF_MAX_NEST)
+            return seterr(err, errlen, -EINVAL, "%s: conf: files nested deeper than %d, got '%.100s'", where,
+                          QT_CONF_MAX_NEST, v);
+        return load_file(o, v, where, nest + 1, err, errlen);
+    }
+    }
+    return seterr(err, errlen, -EINVAL, "%s: internal error", where);
+}
+
+int qt_opts_set(struct qt_opts *o, const char *kv, const char *where, char *err, size_t errlen)
+{
+    return set_kv(o, kv, where, 0, err, errlen);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Apply one line of a conf file: trims, skips blank lines and '#' comments, accepts
+ * "key = value". */
+static int conf_line(struct qt_opts *o, char *line, size_t len, const char *where, int nest, char *err, size_t errlen)
+{
+    if (memchr(line, 0, len))
+        return seterr(err, errlen, -EINVAL, "%s: expected key=value, got a NUL byte", where);
+    while (len && is_space(line[len - 1]))
+        line[--len] = 0;
+    char *s = line;
+    while (is_space(*s))
+        s++;
+    if (!*s || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (eq && eq > s) {
+        /* trim around '=': "key = value" */
+        char *ke = eq;
+        while (ke > s && is_space(ke[-1]))
+            ke--;
+        char *vs = eq + 1;
+        while (is_space(*vs))
+            vs++;
+        if (ke != eq || vs != eq + 1) {
+            size_t kl = (size_t)(ke - s), vl = strlen(vs);
+            memmove(s + kl + 1, vs, vl + 1);
+            s[kl] = '=';
+        }
+    }
+    return set_kv(o, s, where, nest, err, errlen);
+}
+
+/* from: where the conf= came from (NULL for qt_opts_load_file), named when the file cannot be
+ * opened; errors inside the file name the file and line. */
+static int load_file(struct qt_opts *o, const char *path, const char *from, int nest, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    if (!o || !path || !path[0])
+        return seterr(err, errlen, -EINVAL, "conf: expected a path, got ''");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        if (from)
+            return seterr(err, errlen, -e, "%s: conf: %s: %s", from, path, strerror(e));
+        return seterr(err, errlen, -e, "%s: %s", path, strerror(e));
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0, r = 0;
+    errno = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        char where[4200];
+        snprintf(where, sizeof(where), "%s:%d", path, lineno);
+        if ((size_t)n > QT_CONF_MAX_LINE) {
+            r = seterr(err, errlen, -EINVAL, "%s: line too long (%zd bytes, limit %d)", where, n, QT_CONF_MAX_LINE);
+            break;
+        }
+        r = conf_line(o, line, (size_t)n, where, nest, err, errlen);
+        if (r < 0)
+            break;
+    }
+    if (r == 0 && ferror(f)) {
+        int e = errno ? errno : EIO;
+        r = seterr(err, errlen, -e, "%s: %s", path, strerror(e));
+    }
+    free(line);
+    fclose(f);
+    return r;
+}
+
+int qt_opts_load_file(struct qt_opts *o, const char *path, char *err, size_t errlen)
+{
+    return load_file(o, path, NULL, 1, err, errlen);
+}
+
+const struct qt_argspec *qt_opts_spec_for(const struct qt_opts *o, const char *name)
+{
+    if (!o || !name)
+        return NULL;
+    for (int i = 0; i < o->nspecs && i < QT_MAX_SPECS; i++)
+        if (strcmp(o->specs[i].pattern, name) == 0)
+            return &o->specs[i];
+    for (int i = 0; i < o->nspecs && i < QT_MAX_SPECS; i++)
+        if (qt_glob_match(o->specs[i].pattern, name))
+            return &o->specs[i];
+    return NULL;
+}
+
+bool qt_opts_wants(const struct qt_opts *o, const char *name)
+{
+    if (!o || !name)
+        return false;
+    for (int i = 0; i < o->nnotrace && i < QT_MAX_PATTERNS; i++)
+        if (qt_glob_match(o->notrace[i], name))
+            return false;
+    for (int i = 0; i < o->nfunc && i < QT_MAX_PATTERNS; i++) {
+        if (strncmp(o->func[i], "lib:", 4) == 0)
+            continue; /* selects libraries, not function names */
+        if (qt_glob_match(o->func[i], name))
+            return true;
+    }
+    for (int i = 0; i < o->nspecs && i < QT_MAX_SPECS; i++)
+        if (strcmp(o->specs[i].pattern, name) == 0 || qt_glob_match(o->specs[i].pattern, name))
+            return true;
+    return false;
+}

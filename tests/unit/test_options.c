@@ -1,0 +1,474 @@
+/* Plugin options: every key, repeats, bad values, conf files, wants/spec_for, limits. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "tap.h"
+
+static char tmpdir[256];
+static char err[1024];
+
+static int set(struct qt_opts *o, const char *kv)
+{
+    return qt_opts_set(o, kv, "plugin args", err, sizeof(err));
+}
+
+#define SET_OK(o, kv) do { \
+        int r_ = set(o, kv); \
+        if (!ok(r_ == 0, "set %s", kv)) printf("#   %d %s\n", r_, err); \
+    } while (0)
+
+/* Expect -EINVAL and exactly this message. */
+static void set_err(struct qt_opts *o, const char *kv, const char *msg)
+{
+    int r = set(o, kv);
+    if (!ok(r == -EINVAL && strcmp(err, msg) == 0, "set '%s' fails: %s", kv, msg))
+        printf("#   got %d \"%s\"\n", r, err);
+}
+
+/* Expect -EINVAL and a message starting with prefix. */
+static void set_err_prefix(struct qt_opts *o, const char *kv, const char *prefix)
+{
+    int r = set(o, kv);
+    if (!ok(r == -EINVAL && strncmp(err, prefix, strlen(prefix)) == 0 && !strchr(err, '\n'), "set '%s' fails: %s...",
+            kv, prefix))
+        printf("#   got %d \"%s\"\n", r, err);
+}
+
+static const char *write_conf(const char *name, const char *text)
+{
+    static char path[4][512];
+    static int k;
+    char *p = path[k++ % 4];
+    snprintf(p, 512, "%s/%s", tmpdir, name);
+    FILE *f = fopen(p, "wb");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return p;
+}
+
+static const struct qt_argslot *slot(const struct qt_argspec *s, int pos)
+{
+    for (int i = 0; s && i < s->nslots; i++)
+        if (s->slots[i].pos == pos)
+            return &s->slots[i];
+    return NULL;
+}
+
+static void test_defaults(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    is_str(o.out, "qtrace.qtr", "default out");
+    ok(o.program == NULL && o.bias == 0, "no program, bias 0");
+    is_int(o.depth, -1, "default depth unlimited");
+    ok(o.icount, "icount on by default");
+    ok(o.libs, "libs on by default");
+    ok(!o.syscalls && !o.execlog && !o.rdisas && !o.memvalues && !o.execlog_flow,
+       "syscalls, execlog, rdisas, memvalues, execlog_flow off");
+    is_str(o.execlog_format, "text", "default execlog_format");
+    ok(o.execlog_out == NULL, "no execlog_out");
+    ok(!o.nfunc && !o.nnotrace && !o.naddr && !o.nspecs && !o.nifilter && !o.nafilter && !o.nreg, "empty lists");
+    ok(!qt_opts_wants(&o, "main"), "nothing wanted without patterns");
+    ok(qt_opts_spec_for(&o, "main") == NULL, "no spec without specs");
+    qt_opts_free(&o);
+    qt_opts_free(&o);
+    is_str(o.out, "qtrace.qtr", "free leaves defaults (and is idempotent)");
+}
+
+static void test_keys(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    SET_OK(&o, "out=/tmp/t.qtr");
+    is_str(o.out, "/tmp/t.qtr", "out");
+    SET_OK(&o, "out=second.qtr");
+    is_str(o.out, "second.qtr", "repeated out: last wins");
+    SET_OK(&o, "program=/bin/true");
+    SET_OK(&o, "program=/guest/demo");
+    is_str(o.program, "/guest/demo", "program, repeated");
+    SET_OK(&o, "bias=0x555555554000");
+    is_u64(o.bias, 0x555555554000ull, "bias with 0x");
+    SET_OK(&o, "bias=7f0000");
+    is_u64(o.bias, 0x7f0000, "bias without 0x");
+    SET_OK(&o, "bias=0XFFFFFFFFFFFFFFFF");
+    is_u64(o.bias, UINT64_MAX, "bias max, 0X, upper case");
+    SET_OK(&o, "func=main");
+    SET_OK(&o, "func=sys_*");
+    ok(o.nfunc == 2 && !strcmp(o.func[0], "main") && !strcmp(o.func[1], "sys_*"), "func repeated: both kept in order");
+    SET_OK(&o, "notrace=sys_exit*");
+    ok(o.nnotrace == 1 && !strcmp(o.notrace[0], "sys_exit*"), "notrace");
+    SET_OK(&o, "addr=0x401000");
+    SET_OK(&o, "addr=402000");
+    ok(o.naddr == 2 && o.addr[0] == 0x401000 && o.addr[1] == 0x402000, "addr repeated");
+    SET_OK(&o, "depth=5");
+    is_int(o.depth, 5, "depth");
+    SET_OK(&o, "depth=0");
+    is_int(o.depth, 0, "depth 0");
+    SET_OK(&o, "depth=-1");
+    is_int(o.depth, -1, "depth -1 is unlimited");
+    SET_OK(&o, "depth=2147483647");
+    is_int(o.depth, 2147483647, "depth INT_MAX");
+    SET_OK(&o, "icount=off");
+    ok(!o.icount, "icount=off");
+    SET_OK(&o, "icount=on");
+    ok(o.icount, "icount=on");
+    SET_OK(&o, "syscalls=on");
+    ok(o.syscalls, "syscalls=on");
+    SET_OK(&o, "libs=off");
+    ok(!o.libs, "libs=off");
+    SET_OK(&o, "libs=true");
+    ok(o.libs, "libs=true");
+    SET_OK(&o, "execlog=yes");
+    ok(o.execlog, "execlog=yes");
+    SET_OK(&o, "execlog_out=/tmp/x.log");
+    is_str(o.execlog_out, "/tmp/x.log", "execlog_out");
+    SET_OK(&o, "execlog_format=bin");
+    is_str(o.execlog_format, "bin", "execlog_format=bin");
+    SET_OK(&o, "execlog_format=text");
+    is_str(o.execlog_format, "text", "execlog_format=text");
+    SET_OK(&o, "ifilter=mov");
+    SET_OK(&o, "ifilter=call");
+    ok(o.nifilter == 2 && !strcmp(o.ifilter[1], "call"), "ifilter repeated");
+    SET_OK(&o, "afilter=0x401000");
+    ok(o.nafilter == 1 && !strcmp(o.afilter[0], "0x401000"), "afilter");
+    SET_OK(&o, "reg=rax");
+    SET_OK(&o, "reg=rsp");
+    ok(o.nreg == 2 && !strcmp(o.reg[0], "rax"), "reg repeated");
+    SET_OK(&o, "rdisas=1");
+    ok(o.rdisas, "rdisas=1");
+    SET_OK(&o, "memvalues=on");
+    ok(o.memvalues, "memvalues=on");
+    SET_OK(&o, "memvalues=0");
+    ok(!o.memvalues, "memvalues=0");
+    SET_OK(&o, "execlog_flow=on");
+    ok(o.execlog_flow, "execlog_flow=on");
+    SET_OK(&o, "func=a=b");
+    is_str(o.func[2], "a=b", "value may contain '='");
+
+    /* arg= and ret=: merged per pattern */
+    SET_OK(&o, "arg=greet@arg1/s,arg2/i32");
+    SET_OK(&o, "ret=greet@retval/i");
+    SET_OK(&o, "arg=greet@arg2/x");
+    SET_OK(&o, "arg=add@arg1");
+    is_int(o.nspecs, 2, "two patterns, two specs");
+    const struct qt_argspec *g = qt_opts_spec_for(&o, "greet");
+    ok(g && g->nslots == 3, "greet: retval, arg1, arg2 merged into one spec");
+    ok(slot(g, 0) && slot(g, 0)->type == QT_T_INT, "greet: retval from ret=");
+    ok(slot(g, 1) && slot(g, 1)->type == QT_T_STR, "greet: arg1 string");
+    ok(slot(g, 2) && slot(g, 2)->type == QT_T_HEX, "greet: later arg2/x replaces arg2/i32");
+    qt_opts_free(&o);
+    ok(o.nfunc == 0 && o.program == NULL && o.nspecs == 0 && !strcmp(o.out, "qtrace.qtr"), "free resets");
+}
+
+static void test_errors(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    set_err(&o, "depth=x", "plugin args: depth: expected a number, got 'x'");
+    set_err(&o, "depth=", "plugin args: depth: expected a number, got ''");
+    set_err(&o, "depth=-2", "plugin args: depth: expected a number, got '-2'");
+    set_err(&o, "depth=3x", "plugin args: depth: expected a number, got '3x'");
+    set_err(&o, "depth= 3", "plugin args: depth: expected a number, got ' 3'");
+    set_err(&o, "depth=99999999999", "plugin args: depth: expected a number, got '99999999999'");
+    is_int(o.depth, -1, "bad depth left depth alone");
+    set_err(&o, "bias=xyz", "plugin args: bias: expected a hex number, got 'xyz'");
+    set_err(&o, "bias=0x", "plugin args: bias: expected a hex number, got '0x'");
+    set_err(&o, "bias=-1", "plugin args: bias: expected a hex number, got '-1'");
+    set_err(&o, "bias=1 2", "plugin args: bias: expected a hex number, got '1 2'");
+    set_err(&o, "bias=10000000000000000", "plugin args: bias: expected a hex number, got '10000000000000000'");
+    set_err(&o, "addr=main", "plugin args: addr: expected a hex address, got 'main'");
+    is_int(o.naddr, 0, "bad addr not added");
+    set_err(&o, "icount=maybe", "plugin args: icount: expected on or off, got 'maybe'");
+    set_err(&o, "syscalls=", "plugin args: syscalls: expected on or off, got ''");
+    set_err(&o, "execlog_format=json", "plugin args: execlog_format: expected text or bin, got 'json'");
+    set_err(&o, "out=", "plugin args: out: expected a path, got ''");
+    set_err(&o, "func=", "plugin args: func: expected a pattern, got ''");
+    set_err(&o, "foo", "plugin args: expected key=value, got 'foo'");
+    set_err(&o, "=x", "plugin args: expected key=value, got '=x'");
+    set_err(&o, "", "plugin args: expected key=value, got ''");
+    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func notrace addr arg ret "
+                                    "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
+                                    "rdisas memvalues execlog_flow conf)");
+    set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
+    set_err_prefix(&o, "arg=greet", "plugin args: arg: bad argument spec 'greet'");
+    set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
+    set_err_prefix(&o, "ret=add@retval/zz", "plugin args: ret: bad argument spec");
+    is_int(o.nspecs, 0, "bad specs not added");
+    int r = qt_opts_set(&o, "depth=x", "cli", NULL, 0);
+    ok(r == -EINVAL, "no message buffer is fine");
+    r = qt_opts_set(&o, "depth=x", NULL, err, sizeof(err));
+    ok(r == -EINVAL && strstr(err, "depth: expected a number"), "NULL where is fine");
+    char small[16];
+    r = qt_opts_set(&o, "fnuc=1", "plugin args", small, sizeof(small));
+    ok(r == -EINVAL && strlen(small) == sizeof(small) - 1, "message truncated to the buffer");
+    qt_opts_free(&o);
+}
+
+static void test_conf(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    const char *p = write_conf("good.conf",
+                               "# qtrace options\n"
+                               "\n"
+                               "out=conf.qtr\r\n"
+                               "   func=main\n"
+                               "func = greet  \n"
+                               "\t# indented comment\n"
+                               "arg=greet@arg1/s,arg2/i32\r\n"
+                               "depth=3\r\n"
+                               "   \r\n"
+                               "icount=off");
+    int r = qt_opts_load_file(&o, p, err, sizeof(err));
+    if (!ok(r == 0, "conf with comments, blank lines, CRLF, spaces, no final newline"))
+        printf("#   %d %s\n", r, err);
+    is_str(o.out, "conf.qtr", "conf: out (CRLF stripped)");
+    ok(o.nfunc == 2 && !strcmp(o.func[0], "main") && !strcmp(o.func[1], "greet"), "conf: func, spaces trimmed");
+    ok(o.nspecs == 1 && !strcmp(o.specs[0].pattern, "greet") && o.specs[0].nslots == 2, "conf: spec with commas");
+    is_int(o.depth, 3, "conf: depth");
+    ok(!o.icount, "conf: last line without newline");
+    qt_opts_free(&o);
+
+    qt_opts_init(&o);
+    p = write_conf("qtrace.conf", "# 1\nout=a\n\n# 4\nfunc=x\ndepth=2\nfnuc=main\nfunc=y\n");
+    r = qt_opts_load_file(&o, p, err, sizeof(err));
+    char want[1024];
+    snprintf(want, sizeof(want), "%s:7: unknown option 'fnuc' (known: out program bias func ", p);
+    ok(r == -EINVAL && strncmp(err, want, strlen(want)) == 0, "conf: unknown option names file and line 7");
+    if (r != -EINVAL || strncmp(err, want, strlen(want)) != 0)
+        printf("#   got %d \"%s\"\n", r, err);
+    is_int(o.nfunc, 1, "conf: lines before the error applied, after it not");
+    qt_opts_free(&o);
+
+    qt_opts_init(&o);
+    p = write_conf("noeq.conf", "out=a\n# c\nfoo\n");
+    r = qt_opts_load_file(&o, p, err, sizeof(err));
+    snprintf(want, sizeof(want), "%s:3: expected key=value, got 'foo'", p);
+    ok(r == -EINVAL && !strcmp(err, want), "conf: line without '=' (line 3)");
+    if (strcmp(err, want))
+        printf("#   got \"%s\"\n", err);
+    qt_opts_free(&o);
+
+    qt_opts_init(&o);
+    p = write_conf("baddepth.conf", "depth=x\n");
+    r = qt_opts_load_file(&o, p, err, sizeof(err));
+    snprintf(want, sizeof(want), "%s:1: depth: expected a number, got 'x'", p);
+    ok(r == -EINVAL && !strcmp(err, want), "conf: bad number names file:line");
+    qt_opts_free(&o);
+
+    /* missing file */
+    qt_opts_init(&o);
+    char missing[300];
+    snprintf(missing, sizeof(missing), "%s/missing.conf", tmpdir);
+    r = qt_opts_load_file(&o, missing, err, sizeof(err));
+    snprintf(want, sizeof(want), "%s: No such file or directory", missing);
+    ok(r == -ENOENT && !strcmp(err, want), "conf: missing file is -ENOENT, file named");
+    char kv[700];
+    snprintf(kv, sizeof(kv), "conf=%s", missing);
+    r = set(&o, kv);
+    snprintf(want, sizeof(want), "plugin args: conf: %s: No such file or directory", missing);
+    ok(r == -ENOENT && !strcmp(err, want), "conf= with a missing file");
+    if (strcmp(err, want))
+        printf("#   got \"%s\"\n", err);
+    r = qt_opts_load_file(&o, tmpdir, err, sizeof(err));
+    ok(r < 0 && strncmp(err, tmpdir, strlen(tmpdir)) == 0, "conf: a directory fails (%d)", r);
+    set_err(&o, "conf=", "plugin args: conf: expected a path, got ''");
+    qt_opts_free(&o);
+
+    /* conf= from plugin args and from a conf file, nesting limit, self-inclusion */
+    qt_opts_init(&o);
+    const char *inner = write_conf("inner.conf", "func=inner\n");
+    char outer_text[700];
+    snprintf(outer_text, sizeof(outer_text), "func=outer\nconf=%s\nfunc=after\n", inner);
+    const char *outer = write_conf("outer.conf", outer_text);
+    snprintf(kv, sizeof(kv), "conf=%s", outer);
+    SET_OK(&o, kv);
+    ok(o.nfunc == 3 && !strcmp(o.func[0], "outer") && !strcmp(o.func[1], "inner") && !strcmp(o.func[2], "after"),
+       "conf= includes, in order");
+    qt_opts_free(&o);
+
+    char lvl[6][600], text[700];
+    for (int i = 5; i >= 1; i--) { /* l1 -> l2 -> ... -> l5 */
+        char name[32];
+        snprintf(name, sizeof(name), "l%d.conf", i);
+        if (i == 5)
+            snprintf(text, sizeof(text), "func=deep\n");
+        else
+            snprintf(text, sizeof(text), "conf=%s\n", lvl[i + 1]);
+        snprintf(lvl[i], sizeof(lvl[i]), "%s", write_conf(name, text));
+    }
+    qt_opts_init(&o);
+    r = qt_opts_load_file(&o, lvl[2], err, sizeof(err));
+    ok(r == 0 && o.nfunc == 1, "4 files deep is fine");
+    qt_opts_free(&o);
+    qt_opts_init(&o);
+    r = qt_opts_load_file(&o, lvl[1], err, sizeof(err));
+    ok(r == -EINVAL && strstr(err, "nested deeper than 4") && strstr(err, "l4.conf:1"), "5 files deep is refused");
+    if (r != -EINVAL)
+        printf("#   got %d \"%s\"\n", r, err);
+    qt_opts_free(&o);
+    qt_opts_init(&o);
+    snprintf(kv, sizeof(kv), "conf=%s", lvl[2]);
+    SET_OK(&o, kv);
+    snprintf(kv, sizeof(kv), "conf=%s", lvl[1]);
+    set_err_prefix(&o, kv, lvl[4]);
+    qt_opts_free(&o);
+
+    char self_path[600];
+    snprintf(self_path, sizeof(self_path), "%s/self.conf", tmpdir);
+    snprintf(text, sizeof(text), "func=x\nconf=%s\n", self_path);
+    write_conf("self.conf", text);
+    qt_opts_init(&o);
+    r = qt_opts_load_file(&o, self_path, err, sizeof(err));
+    ok(r == -EINVAL && strstr(err, "nested deeper"), "a conf including itself stops");
+    ok(o.nfunc == 4, "... after 4 levels");
+    qt_opts_free(&o);
+
+    /* hostile files */
+    qt_opts_init(&o);
+    char *big = malloc(70000 + 16);
+    memcpy(big, "func=", 5);
+    memset(big + 5, 'a', 70000);
+    strcpy(big + 70005, "\n");
+    p = write_conf("long.conf", big);
+    free(big);
+    r = qt_opts_load_file(&o, p, err, sizeof(err));
+    ok(r == -EINVAL && strstr(err, "line too long"), "a 70000-byte line is refused");
+    qt_opts_free(&o);
+    qt_opts_init(&o);
+    snprintf(want, sizeof(want), "%s/nul.conf", tmpdir);
+    FILE *f = fopen(want, "wb");
+    fwrite("out=a\0b\n", 1, 8, f);
+    fclose(f);
+    r = qt_opts_load_file(&o, want, err, sizeof(err));
+    ok(r == -EINVAL && strstr(err, "NUL"), "a NUL byte is refused");
+    qt_opts_free(&o);
+}
+
+static void test_select(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    SET_OK(&o, "func=main");
+    SET_OK(&o, "func=sys_*");
+    SET_OK(&o, "func=lib:libc.so.6");
+    SET_OK(&o, "notrace=sys_exit*");
+    SET_OK(&o, "arg=g*@arg1/x");
+    SET_OK(&o, "arg=greet@arg1/s");
+    SET_OK(&o, "ret=calc_?@retval/i64");
+    ok(qt_opts_wants(&o, "main"), "wants: exact func");
+    ok(qt_opts_wants(&o, "sys_read"), "wants: func glob");
+    ok(!qt_opts_wants(&o, "sys_exit_group"), "wants: notrace beats func");
+    ok(qt_opts_wants(&o, "greet"), "wants: spec pattern");
+    ok(qt_opts_wants(&o, "gadget"), "wants: spec glob");
+    ok(qt_opts_wants(&o, "calc_a"), "wants: ret spec glob");
+    ok(!qt_opts_wants(&o, "calc_ab"), "wants: ? is one character");
+    ok(!qt_opts_wants(&o, "printf"), "wants: other names are not traced");
+    ok(!qt_opts_wants(&o, "lib:libc.so.6"), "wants: lib: patterns select libraries, not functions");
+    ok(!qt_opts_wants(&o, NULL), "wants: NULL");
+    const struct qt_argspec *s = qt_opts_spec_for(&o, "greet");
+    ok(s && !strcmp(s->pattern, "greet"), "spec_for: exact name beats an earlier glob");
+    s = qt_opts_spec_for(&o, "gx");
+    ok(s && !strcmp(s->pattern, "g*"), "spec_for: glob");
+    s = qt_opts_spec_for(&o, "calc_z");
+    ok(s && !strcmp(s->pattern, "calc_?") && s->nslots == 1 && s->slots[0].pos == 0, "spec_for: ret spec");
+    ok(qt_opts_spec_for(&o, "main") == NULL, "spec_for: a traced function without a spec");
+    SET_OK(&o, "notrace=greet");
+    ok(!qt_opts_wants(&o, "greet"), "wants: notrace beats a spec");
+    qt_opts_free(&o);
+
+    qt_opts_init(&o);
+    SET_OK(&o, "arg=a*@arg1");
+    SET_OK(&o, "arg=ab*@arg2");
+    s = qt_opts_spec_for(&o, "abc");
+    ok(s && !strcmp(s->pattern, "a*"), "spec_for: first matching glob wins");
+    ok(qt_opts_wants(&o, "abc"), "wants: specs alone select functions");
+    qt_opts_free(&o);
+
+    qt_opts_init(&o);
+    SET_OK(&o, "notrace=*");
+    ok(!qt_opts_wants(&o, "main"), "wants: only notrace: nothing");
+    SET_OK(&o, "func=*");
+    ok(!qt_opts_wants(&o, "main"), "wants: notrace=* beats func=*");
+    qt_opts_free(&o);
+}
+
+static void test_limits(void)
+{
+    struct qt_opts o;
+    char kv[64];
+    int r = 0;
+    qt_opts_init(&o);
+    for (int i = 0; i < QT_MAX_PATTERNS && r == 0; i++) {
+        snprintf(kv, sizeof(kv), "func=f%d", i);
+        r = set(&o, kv);
+    }
+    ok(r == 0 && o.nfunc == QT_MAX_PATTERNS, "%d func patterns fit", QT_MAX_PATTERNS);
+    set_err(&o, "func=one_too_many", "plugin args: func: too many values (limit 64), got 'one_too_many'");
+    is_int(o.nfunc, QT_MAX_PATTERNS, "func count unchanged");
+    for (int i = 0; i < QT_MAX_PATTERNS && r == 0; i++) {
+        snprintf(kv, sizeof(kv), "notrace=n%d", i);
+        r = set(&o, kv);
+    }
+    set_err_prefix(&o, "notrace=x", "plugin args: notrace: too many values (limit 64)");
+    for (int i = 0; i < QT_MAX_ADDRS && r == 0; i++) {
+        snprintf(kv, sizeof(kv), "addr=%x", 0x1000 + i);
+        r = set(&o, kv);
+    }
+    ok(r == 0 && o.naddr == QT_MAX_ADDRS, "%d addresses fit", QT_MAX_ADDRS);
+    set_err_prefix(&o, "addr=0x1", "plugin args: addr: too many values (limit 64)");
+    static const char *const lists[] = { "ifilter", "afilter", "reg" };
+    for (int l = 0; l < 3; l++) {
+        for (int i = 0; i < QT_MAX_FILTERS && r == 0; i++) {
+            snprintf(kv, sizeof(kv), "%s=v%d", lists[l], i);
+            r = set(&o, kv);
+        }
+        ok(r == 0, "%d %s values fit", QT_MAX_FILTERS, lists[l]);
+        snprintf(kv, sizeof(kv), "%s=v", lists[l]);
+        char want[128];
+        snprintf(want, sizeof(want), "plugin args: %s: too many values (limit 32)", lists[l]);
+        set_err_prefix(&o, kv, want);
+    }
+    ok(o.nifilter == QT_MAX_FILTERS && o.nafilter == QT_MAX_FILTERS && o.nreg == QT_MAX_FILTERS, "filter counts capped");
+    for (int i = 0; i < QT_MAX_SPECS && r == 0; i++) {
+        snprintf(kv, sizeof(kv), "arg=fn%d@arg1/s", i);
+        r = set(&o, kv);
+    }
+    ok(r == 0 && o.nspecs == QT_MAX_SPECS, "%d spec patterns fit", QT_MAX_SPECS);
+    set_err_prefix(&o, "arg=another@arg1", "plugin args: arg: too many function patterns in specs (limit 64)");
+    SET_OK(&o, "ret=fn3@retval/u32");
+    ok(o.nspecs == QT_MAX_SPECS && qt_opts_spec_for(&o, "fn3")->nslots == 2, "merging into a full table still works");
+    /* a spec pattern longer than QT_PATTERN_MAX */
+    char longspec[QT_PATTERN_MAX + 32];
+    memset(longspec, 'x', sizeof(longspec));
+    memcpy(longspec, "arg=", 4);
+    strcpy(longspec + 4 + QT_PATTERN_MAX + 4, "@arg1");
+    r = set(&o, longspec);
+    ok(r == -EINVAL && strstr(err, "plugin args: arg: "), "an overlong spec pattern is refused");
+    qt_opts_free(&o);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-opts-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        ok(0, "mkdtemp");
+        return done_testing();
+    }
+    test_defaults();
+    test_keys();
+    test_errors();
+    test_conf();
+    test_select();
+    test_limits();
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        printf("# could not remove %s\n", tmpdir);
+    return done_testing();
+}
