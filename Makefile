@@ -8,7 +8,7 @@
 # Everything downloaded or built from outside lives in .cache/ (ignored).
 
 CACHE    ?= $(CURDIR)/.cache
-BUILD    ?= $(CURDIR)/build
+BUILD    ?= build
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE

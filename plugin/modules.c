@@ -234,24 +234,73 @@ int qt_modules_init(char *err, size_t errlen)
     return 0;
 }
 
-void qt_modules_before_tb(void)
+/*
+ * User-mode PIE program: where did QEMU load it? QEMU 10.0's qemu-user does not export
+ * qemu_plugin_entry_code() (its linux-user/meson.build tests a config name that does not
+ * exist), so ask the guest instead: at the first instruction the process executes, the stack
+ * holds argc, argv[], envp[] and the auxiliary vector, whose AT_ENTRY is the program's
+ * run-time entry point. Bias = AT_ENTRY - e_entry.
+ */
+#define AT_NULL_ 0
+#define AT_ENTRY_ 9
+
+static int first_insn_armed;
+
+static void relocate_prog(uint64_t bias)
 {
-    if (!__atomic_load_n(&bias_pending, __ATOMIC_ACQUIRE))
-        return;
+    char err[512];
+    struct module *m = module_load(qt.opts.program, bias, true, err, sizeof(err));
+    if (m)
+        module_publish(m);
+    else
+        fprintf(stderr, "qtrace: warning: cannot relocate %s: %s\n", qt.opts.program, err);
+    module_free(pending_prog);
+    pending_prog = NULL;
+}
+
+static void on_first_insn(unsigned int vi, void *udata)
+{
+    (void)udata;
+    struct vcpu *v = qt_vcpu(vi);
     pthread_mutex_lock(&mod_lock);
-    if (pending_prog) {
-        char err[512];
-        uint64_t bias = qemu_plugin_entry_code() - pending_prog->st.entry;
-        struct module *m = module_load(qt.opts.program, bias, true, err, sizeof(err));
-        if (m)
-            module_publish(m);
+    if (pending_prog && v) {
+        unsigned w = qt.arch->word_bytes;
+        uint64_t sp = qt_reg_read(v, v->r_sp), argc = 0, val = 0, p;
+        uint64_t entry = 0;
+        bool ok = qt_mem_read_uint(&v->mem, sp, w, &argc) && argc < 65536;
+        p = sp + w * (argc + 2);                       /* skip argc, argv[], NULL */
+        for (int i = 0; ok && i < 65536; i++, p += w) { /* skip envp[], NULL */
+            ok = qt_mem_read_uint(&v->mem, p, w, &val);
+            if (ok && val == 0) {
+                p += w;
+                break;
+            }
+        }
+        for (int i = 0; ok && i < 128; i++, p += 2 * w) { /* auxv pairs */
+            uint64_t type = 0;
+            ok = qt_mem_read_uint(&v->mem, p, w, &type) && qt_mem_read_uint(&v->mem, p + w, w, &val);
+            if (!ok || type == AT_NULL_)
+                break;
+            if (type == AT_ENTRY_)
+                entry = val;
+        }
+        if (entry)
+            relocate_prog(entry - pending_prog->st.entry);
         else
-            fprintf(stderr, "qtrace: warning: cannot relocate %s: %s\n", qt.opts.program, err);
-        module_free(pending_prog);
-        pending_prog = NULL;
+            fprintf(stderr, "qtrace: warning: cannot find where %s was loaded (no AT_ENTRY)\n", qt.opts.program);
         __atomic_store_n(&bias_pending, 0, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&mod_lock);
+}
+
+void qt_modules_before_tb(struct qemu_plugin_tb *tb)
+{
+    if (!__atomic_load_n(&bias_pending, __ATOMIC_ACQUIRE))
+        return;
+    /* the very first block executed: its first instruction sees the initial stack */
+    if (__atomic_exchange_n(&first_insn_armed, 1, __ATOMIC_ACQ_REL) == 0 && qemu_plugin_tb_n_insns(tb) > 0)
+        qemu_plugin_register_vcpu_insn_exec_cb(qemu_plugin_tb_get_insn(tb, 0), on_first_insn,
+                                               QEMU_PLUGIN_CB_R_REGS, NULL);
 }
 
 void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset)

@@ -39,7 +39,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     (void)id;
     if (qt.opts.execlog)
         qt_execlog_tb_trans(tb);
-    qt_modules_before_tb();
+    qt_modules_before_tb(tb);
     const struct module *m = qt_module_containing(qemu_plugin_tb_vaddr(tb));
     if (!m || m->ntf == 0)
         return;

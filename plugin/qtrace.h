@@ -83,7 +83,7 @@ struct module {
 int qt_modules_init(char *err, size_t errlen);        /* the program (opts.program) */
 const struct module *qt_module_containing(uint64_t pc); /* lock-free */
 const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc);
-void qt_modules_before_tb(void);                      /* user-mode PIE: relocate at first TB */
+void qt_modules_before_tb(struct qemu_plugin_tb *tb);  /* user-mode PIE: find the load address */
 /* A file was mapped at addr (user mode): load it as a library if it is an ELF not yet known. */
 void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
 
