@@ -253,7 +253,7 @@ static uint64_t arg_value(struct vcpu *v, int n, uint64_t sp)
 }
 
 static struct qt_rec_call *begin_call(struct vcpu *v, uint16_t type, size_t max, const struct thread *t,
-                                      uint64_t func, uint64_t now)
+                                      uint64_t func, uint64_t now, uint64_t icount)
 {
     struct qt_rec_call *r = qt_out_reserve(qt.out, v->index, max);
     memset(r, 0, sizeof(*r));
@@ -261,7 +261,7 @@ static struct qt_rec_call *begin_call(struct vcpu *v, uint16_t type, size_t max,
     r->h.vcpu = v->index;
     r->tid = t->tid;
     r->ts_ns = now;
-    r->icount = qemu_plugin_u64_get(qt.icount, v->index);
+    r->icount = icount;
     r->asid = t->asid;
     r->func = func;
     return r;
@@ -282,6 +282,7 @@ struct pop_ctx {
     struct vcpu *v;
     struct thread *t;
     uint64_t now;
+    uint64_t icount;         /* exact instruction count at this event */
     bool have_ret;
     uint64_t retval;
 };
@@ -294,7 +295,7 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt
     const struct tfunc *tf = f->fn;
     bool ret = how == QT_POP_RETURN && tf->has_ret;
     size_t max = sizeof(struct qt_rec_call) + (ret ? ARG_MAX_BYTES : 0);
-    struct qt_rec_call *r = begin_call(c->v, QT_REC_EXIT, max, c->t, f->func, c->now);
+    struct qt_rec_call *r = begin_call(c->v, QT_REC_EXIT, max, c->t, f->func, c->now, c->icount);
     r->depth = (uint16_t)depth;
     r->aux = f->icount;
     r->flags = how == QT_POP_UNWOUND ? QT_CALL_UNWOUND : how == QT_POP_UNFINISHED ? QT_CALL_UNFINISHED : 0;
@@ -310,9 +311,15 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt
     end_record(c->v, r, size, c->now);
 }
 
+static uint64_t icount_at(unsigned vi, const struct qt_site *site)
+{
+    return qemu_plugin_u64_get(qt.icount, vi) - site->adj;
+}
+
 void qt_on_entry(unsigned int vi, void *udata)
 {
-    const struct tfunc *tf = udata;
+    const struct qt_site *site = udata;
+    const struct tfunc *tf = site->tf;
     struct vcpu *v = vcpus[vi];
     uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
     struct thread *t = qt_current_thread(v, asid);
@@ -322,8 +329,8 @@ void qt_on_entry(unsigned int vi, void *udata)
     }
     uint64_t sp = qt_reg_read(v, v->r_sp);
     uint64_t now = qt_out_now(qt.out);
-    struct pop_ctx pc = { v, t, now, false, 0 };
-    uint64_t ic = qemu_plugin_u64_get(qt.icount, vi);
+    uint64_t ic = icount_at(vi, site);
+    struct pop_ctx pc = { v, t, now, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
     if (!f) {
         v->lost++;
@@ -331,7 +338,7 @@ void qt_on_entry(unsigned int vi, void *udata)
         f->hidden = 1;
     } else {
         size_t max = sizeof(struct qt_rec_call) + (size_t)tf->nargs * ARG_MAX_BYTES;
-        struct qt_rec_call *r = begin_call(v, QT_REC_ENTRY, max, t, tf->addr, now);
+        struct qt_rec_call *r = begin_call(v, QT_REC_ENTRY, max, t, tf->addr, now, ic);
         r->depth = (uint16_t)(t->stack.depth - 1);
         size_t size = sizeof(*r);
         for (int i = 0; i < tf->nargs; i++)
@@ -344,14 +351,15 @@ void qt_on_entry(unsigned int vi, void *udata)
 
 void qt_on_ret(unsigned int vi, void *udata)
 {
-    (void)udata;
+    const struct qt_site *site = udata;
     struct vcpu *v = vcpus[vi];
     uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
     struct thread *t = qt_current_thread(v, asid);
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
     uint64_t sp = qt_reg_read(v, v->r_sp);
-    struct pop_ctx pc = { v, t, qt_out_now(qt.out), false, 0 };
+    /* + 1: the ret itself belongs to the function */
+    struct pop_ctx pc = { v, t, qt_out_now(qt.out), icount_at(vi, site) + 1, false, 0 };
     qt_stack_ret(&t->stack, sp, on_pop, &pc);
     thread_unlock(t);
 }
@@ -366,7 +374,7 @@ void qt_calls_finish(uint64_t *events, uint64_t *lost)
         struct thread *t = threads[i].t;
         if (!t)
             continue;
-        struct pop_ctx pc = { v0, t, qt_out_now(qt.out), false, 0 };
+        struct pop_ctx pc = { v0, t, qt_out_now(qt.out), qemu_plugin_u64_get(qt.icount, v0->index), false, 0 };
         qt_stack_unwind_all(&t->stack, on_pop, &pc);
         *lost += t->stack.overflowed;
     }

@@ -34,6 +34,15 @@ static bool insn_is_mod(const struct module *m, struct qemu_plugin_insn *insn, u
     return memcmp(bytes, file, n) == 0;
 }
 
+/* Allocated once per instrumented instruction at translation time (never on a hot path). */
+static struct qt_site *site_new(const struct tfunc *tf, size_t n, size_t i)
+{
+    struct qt_site *st = g_new0(struct qt_site, 1);
+    st->tf = tf;
+    st->adj = (uint32_t)(n - i);
+    return st;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -41,18 +50,20 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         qt_execlog_tb_trans(tb);
     qt_modules_before_tb(tb);
     const struct module *m = qt_module_containing(qemu_plugin_tb_vaddr(tb));
-    if (!m || m->ntf == 0)
+    if (!m)
         return;
     size_t n = qemu_plugin_tb_n_insns(tb);
+    if (n == 0 || !insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), qemu_plugin_tb_vaddr(tb)))
+        return; /* another binary at the same addresses */
+    /* durations: instructions executed in the program and its libraries, counted per block
+     * (the sites below know their place in the block, so counts are exact per instruction) */
+    if (qt.opts.icount)
+        qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
+    if (m->ntf == 0)
+        return;
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t va = qemu_plugin_insn_vaddr(insn);
-        if (i == 0) {
-            if (!insn_is_mod(m, insn, va))
-                return; /* another binary at the same addresses */
-            if (qt.opts.icount)
-                qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
-        }
         if (va < m->st.text_lo || va >= m->st.text_hi)
             continue;
         const struct tfunc *tf = qt_tfunc_containing(m, va);
@@ -60,7 +71,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             continue;
         if (va == tf->addr) {
             if (i == 0 || insn_is_mod(m, insn, va))
-                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS, (void *)tf);
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS, site_new(tf, n, i));
             continue;
         }
         uint8_t bytes[16];
@@ -68,7 +79,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         struct qt_insn_info ii;
         qt.arch->classify(bytes, len, va, &ii);
         if (ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va))
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS, (void *)tf);
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS, site_new(tf, n, i));
     }
 }
 

@@ -88,8 +88,14 @@ void qt_modules_before_tb(struct qemu_plugin_tb *tb);  /* user-mode PIE: find th
 void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
 
 /* ---- entry/return callbacks (calls.c) ---- */
-void qt_on_entry(unsigned int vcpu_index, void *tfunc);
-void qt_on_ret(unsigned int vcpu_index, void *tfunc);
+/* What an instrumented instruction knows: its function, and how many instructions of its
+ * block the block-level counter has counted ahead of it (exact counts: counter - adj). */
+struct qt_site {
+    const struct tfunc *tf;
+    uint32_t adj;
+};
+void qt_on_entry(unsigned int vcpu_index, void *site);
+void qt_on_ret(unsigned int vcpu_index, void *site);
 size_t qt_put_arg(struct vcpu *v, uint8_t *p, const struct qt_argslot *slot, uint64_t value);
 struct thread *qt_current_thread(struct vcpu *v, uint64_t asid);
 uint32_t qt_thread_tid(const struct thread *t);
