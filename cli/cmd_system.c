@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qtrace system: boot a kernel and initrd under qemu-system-x86_64, trace a program inside. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "launch.h"
+#include "util.h"
+
+#define DEFAULT_MEM_MB 512
+#define DEFAULT_SMP 1
+
+static const struct qtc_opt system_opts[] = {
+    { "kernel", 0, NULL, QTC_PATH, "FILE", "the guest kernel (bzImage); required.", NULL },
+    { "initrd", 0, NULL, QTC_PATH, "FILE", "the initial RAM disk: its /init runs the traced program.", NULL },
+    { "append", 0, NULL, QTC_STR, "STR",
+      "more kernel command-line arguments, after \"console=ttyS0 quiet panic=-1\".", NULL },
+    { "smp", 0, NULL, QTC_COUNT, "N", "number of virtual CPUs. Default: 1.", NULL },
+    { "memory", 'm', NULL, QTC_SIZE_MB, "MB", "guest memory in megabytes (or with a suffix: 1G). Default: 512.",
+      NULL },
+    { "output", 'o', NULL, QTC_PATH, "DIR",
+      "directory for the trace (trace.qtr), its conversions (trace.txt, trace.json, ...) and the plugin "
+      "options (qtrace.conf); created if needed. Default: qtrace-out.", NULL },
+    { "qemu", 0, NULL, QTC_PATH, "PATH",
+      "the QEMU system emulator to run. Default: $QTRACE_QEMU_SYSTEM, else qemu-system-x86_64 from PATH.", NULL },
+    { "timeout", 0, NULL, QTC_SECONDS, "SEC",
+      "stop QEMU (SIGTERM to its process group, SIGKILL 10 s later) if it still runs after SEC seconds; the "
+      "trace recorded so far is kept and converted; qtrace then exits with status 124.", NULL },
+    { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
+};
+
+const struct qtc_opt_table *qtc_system_tables(void)
+{
+    static struct qtc_opt_table t[2];
+    t[0] = (struct qtc_opt_table){ "Options", system_opts, sizeof(system_opts) / sizeof(system_opts[0]) };
+    t[1] = (struct qtc_opt_table){ "Trace options", qtc_trace_opts, qtc_ntrace_opts };
+    return t;
+}
+
+int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->system = true;
+    if (qtc_parse_args("system", qtc_system_tables(), 2, argc, argv, true, &cfg->args, err, errlen) < 0)
+        return -1;
+    if (cfg->args.help)
+        return 0;
+    const struct qtc_args *a = &cfg->args;
+    if (qtc_cfg_common(cfg, err, errlen) < 0)
+        goto fail;
+    if (cfg->args.nrest > 0 && !cfg->args.dashdash) {
+        snprintf(err, errlen, "system: unexpected argument '%.200s' (extra QEMU arguments go after --: qtrace system "
+                 "[OPTIONS] -- QEMU-ARGS...)", cfg->args.rest[0]);
+        goto fail;
+    }
+    cfg->operands = cfg->args.rest;
+    cfg->noperands = cfg->args.nrest;
+    cfg->kernel = qtc_args_get(a, "kernel");
+    if (!cfg->kernel) {
+        snprintf(err, errlen, "system: --kernel FILE is required (the guest kernel, e.g. bzImage)");
+        goto fail;
+    }
+    cfg->initrd = qtc_args_get(a, "initrd");
+    cfg->append = qtc_args_get(a, "append");
+    const char *v = qtc_args_get(a, "smp");
+    cfg->smp = v ? (unsigned)strtoul(v, NULL, 10) : DEFAULT_SMP;
+    if (cfg->smp > 255) {
+        snprintf(err, errlen, "--smp: at most 255 CPUs, got %u", cfg->smp);
+        goto fail;
+    }
+    v = qtc_args_get(a, "memory");
+    cfg->mem_mb = v ? (unsigned)strtoul(v, NULL, 10) : DEFAULT_MEM_MB;
+    if (cfg->mem_mb < 16) {
+        snprintf(err, errlen, "-m/--memory: a Linux guest needs at least 16 MB, got %u", cfg->mem_mb);
+        goto fail;
+    }
+    return 0;
+fail:
+    qtc_cfg_free(cfg);
+    return -1;
+}
+
+void qtc_help_system(FILE *f)
+{
+    fputs("Usage: qtrace system --kernel FILE [--initrd FILE] [OPTIONS] [-- QEMU-ARGS...]\n\n", f);
+    qtc_print_wrapped(f,
+                      "Boot a Linux kernel and initrd under qemu-system-x86_64 (TCG, no graphics, the serial "
+                      "console on standard input and output) with the qtrace plugin, and record the function calls "
+                      "of the program given with --program wherever the guest runs it. The plugin recognises the "
+                      "program by its code: another program mapped at the same addresses is not traced. Threads "
+                      "are told apart by address space and thread pointer (as:N tid:N in the output).\n\n"
+                      "QEMU runs until the guest powers off (panic=-1 and -no-reboot make a kernel panic end it "
+                      "too), --timeout expires, or qtrace gets SIGINT or SIGTERM, which it passes on to QEMU. Then "
+                      "the trace is converted into the formats of --format and a summary line is printed on "
+                      "standard error. The QEMU command line is:",
+                      0, 0, 100);
+    fputs("\n  qemu-system-x86_64 -accel tcg -nographic -no-reboot -m MB -smp N -kernel FILE -initrd FILE\n"
+          "      -append \"console=ttyS0 quiet panic=-1 STR\" -plugin libqtrace.so,conf=DIR/qtrace.conf QEMU-ARGS...\n\n",
+          f);
+    qtc_print_wrapped(f,
+                      "Before QEMU starts, qtrace checks that the kernel and initrd can be read, that --program is "
+                      "an ELF file with function symbols, that every spec parses, and that QEMU and the plugin "
+                      "are there.",
+                      0, 0, 100);
+    fputc('\n', f);
+    const struct qtc_opt_table *t = qtc_system_tables();
+    qtc_print_table(f, &t[0]);
+    fputc('\n', f);
+    qtc_print_table(f, &t[1]);
+    qtc_help_argtypes(f);
+    qtc_help_env(f, true);
+    fputs("\nFiles:\n"
+          "  DIR/trace.qtr       the binary trace (convert it again with qtrace dump)\n"
+          "  DIR/trace.txt, DIR/trace.json, DIR/trace.folded   the conversions (--format)\n"
+          "  DIR/qtrace.conf     the plugin options qtrace wrote, one key=value per line\n"
+          "\nExit status:\n"
+          "  QEMU's exit status (128+N if it was killed by signal N); 124 if --timeout stopped it;\n"
+          "  2 if qtrace could not start it (bad option, missing file, no plugin) or convert the trace.\n"
+          "\nExamples:\n"
+          "  qtrace system --kernel bzImage --initrd initrd.gz -p rootfs/usr/bin/prog\n"
+          "      every function of prog, as /init runs it\n"
+          "  qtrace system --kernel bzImage --initrd initrd.gz -p prog -F 'parse_*' -A 'parse_line@arg1/s' \\\n"
+          "                --smp 2 -m 1G --timeout 120 --append 'init=/bin/sh'\n"
+          "      parse_* functions with a string argument, two CPUs, at most two minutes\n"
+          "  qtrace system --kernel bzImage --initrd initrd.gz -p prog --bias 0x555555554000 -- -s\n"
+          "      a PIE loaded at 0x555555554000, and QEMU's gdb server (-s) for debugging\n", f);
+}
+
+int qtc_cmd_system(int argc, char **argv)
+{
+    struct qtc_cfg cfg;
+    char err[1024];
+    if (qtc_system_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    if (cfg.args.help) {
+        qtc_help_system(stdout);
+        qtc_cfg_free(&cfg);
+        return 0;
+    }
+    struct qtc_launch l;
+    if (qtc_check(&cfg, &l, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        qtc_cfg_free(&cfg);
+        return QTC_EXIT_ERROR;
+    }
+    if (qtc_args_has(&cfg.args, "syscalls"))
+        qtc_warn("--syscalls records nothing in system mode (QEMU reports system calls to plugins only in user mode)");
+    if (!l.program && !qtc_args_has(&cfg.args, "plugin-opt"))
+        qtc_warn("no --program given: no function will be traced");
+    int rc = qtc_launch_run(&cfg, &l);
+    qtc_launch_free(&l);
+    qtc_cfg_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qtrace dump: convert a recorded trace to one output format. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "launch.h"
+#include "reader.h"
+#include "trace_opts.h"
+#include "util.h"
+#include "writer.h"
+
+#define DEFAULT_TRACE QTC_DEFAULT_OUTDIR "/trace.qtr"
+
+static const struct qtc_opt dump_opts[] = {
+    { "format", 'f', NULL, QTC_STR, "FORMAT", "output format, one of the formats listed below. Default: text.",
+      NULL },
+    { "output", 'o', NULL, QTC_PATH, "FILE",
+      "write to FILE (through a temporary file, renamed when complete) instead of standard output.", NULL },
+    { "summary", 's', NULL, QTC_FLAG, NULL,
+      "also print the summary line on standard error: events, functions, threads, lost events.", NULL },
+};
+
+static const struct qtc_opt_table dump_table = { "Options", dump_opts, sizeof(dump_opts) / sizeof(dump_opts[0]) };
+
+void qtc_help_dump(FILE *f)
+{
+    fputs("Usage: qtrace dump [-f FORMAT] [-o FILE] [TRACE.qtr]\n\n", f);
+    qtc_print_wrapped(f,
+                      "Convert a trace recorded by qtrace run or qtrace system (DIR/trace.qtr) to one output format, "
+                      "on standard output or into FILE. TRACE defaults to " DEFAULT_TRACE ". A trace cut short "
+                      "(QEMU killed) is converted as far as it goes, with a warning; calls still open at its end "
+                      "are shown as unfinished.",
+                      0, 0, 100);
+    fputc('\n', f);
+    qtc_print_table(f, &dump_table);
+    const struct qt_writer *const *ws;
+    size_t n = qt_writers(&ws);
+    int width = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(ws[i]->name) > width)
+            width = (int)strlen(ws[i]->name);
+    fputs("\nFormats:\n", f);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "  %-*s", width, ws[i]->name);
+        qtc_print_wrapped(f, ws[i]->help, width + 4, width + 2, 100);
+    }
+    fputs("\nExit status:\n"
+          "  0 on success, 2 if the trace cannot be read or the output cannot be written.\n"
+          "\nExamples:\n"
+          "  qtrace dump qtrace-out/trace.qtr | less\n"
+          "  qtrace dump -f json -o trace.json qtrace-out/trace.qtr     # then open it in ui.perfetto.dev\n"
+          "  qtrace dump -f folded qtrace-out/trace.qtr | flamegraph.pl > flame.svg\n", f);
+}
+
+int qtc_cmd_dump(int argc, char **argv)
+{
+    struct qtc_args a;
+    char err[1024];
+    if (qtc_parse_args("dump", &dump_table, 1, argc, argv, false, &a, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    int rc = QTC_EXIT_ERROR;
+    if (a.help) {
+        qtc_help_dump(stdout);
+        rc = 0;
+        goto out;
+    }
+    const char *fmt = qtc_args_get(&a, "format") ? qtc_args_get(&a, "format") : "text";
+    const struct qt_writer *w = qt_writer_find(fmt);
+    if (!w) {
+        qtc_error("-f/--format: unknown format '%s' (known: %s)", fmt, qt_writer_names());
+        goto out;
+    }
+    if (a.nrest > 1) {
+        qtc_error("dump: one trace at a time (got '%s' and '%s')", a.rest[0], a.rest[1]);
+        goto out;
+    }
+    const char *path = a.nrest ? a.rest[0] : DEFAULT_TRACE;
+    struct qtr r;
+    if (qtr_open(&r, path, err, sizeof(err)) < 0) {
+        if (!a.nrest)
+            qtc_error("%s (give the trace to convert: qtrace dump TRACE.qtr)", err);
+        else
+            qtc_error("%s", err);
+        goto out;
+    }
+    for (size_t i = 0; i < r.nnotes; i++)
+        qtc_warn("%s", r.notes[i]);
+    const char *outp = qtc_args_get(&a, "output");
+    int wr = outp ? qt_write_trace_file(&r, w, outp, err, sizeof(err)) : qt_write_trace(&r, w, stdout, err, sizeof(err));
+    if (wr < 0) {
+        qtc_error("%s", err);
+    } else {
+        rc = 0;
+        if (qtc_args_has(&a, "summary"))
+            fprintf(stderr, "qtrace: %" PRIu64 " event%s, %" PRIu64 " function%s, %" PRIu64 " thread%s, %" PRIu64
+                    " lost -> %s\n", r.st.events, r.st.events == 1 ? "" : "s", r.st.functions, r.st.functions == 1 ? "" : "s", r.st.threads,
+                r.st.threads == 1 ? "" : "s", r.st.lost, outp ? outp : "stdout");
+    }
+    qtr_close(&r);
+out:
+    qtc_args_free(&a);
+    return rc;
+}

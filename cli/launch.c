@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "launch.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "symtab.h"
+#include "util.h"
+
+void qtc_cfg_free(struct qtc_cfg *cfg)
+{
+    qtc_args_free(&cfg->args);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+void qtc_launch_free(struct qtc_launch *l)
+{
+    free(l->qemu);
+    free(l->plugin);
+    free(l->program);
+    free(l->target);
+    free(l->argv0);
+    free(l->conf);
+    free(l->trace);
+    memset(l, 0, sizeof(*l));
+}
+
+void qtc_argv_free(char **argv)
+{
+    if (!argv)
+        return;
+    for (char **p = argv; *p; p++)
+        free(*p);
+    free(argv);
+}
+
+/* ---- ELF ---------------------------------------------------------------------------------- */
+
+int qtc_elf_probe(const char *path, struct qtc_elf_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    unsigned char id[EI_NIDENT];
+    ssize_t n = pread(fd, id, sizeof(id), 0);
+    if (n < (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG) != 0) {
+        close(fd);
+        return 0;
+    }
+    info->elf = true;
+    uint64_t phoff = 0;
+    unsigned phnum = 0, phentsize = 0;
+    if (id[EI_CLASS] == ELFCLASS64) {
+        Elf64_Ehdr eh;
+        if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh)) {
+            info->elf_class = 64;
+            info->machine = eh.e_machine;
+            phoff = eh.e_phoff;
+            phnum = eh.e_phnum;
+            phentsize = eh.e_phentsize;
+        }
+    } else if (id[EI_CLASS] == ELFCLASS32) {
+        Elf32_Ehdr eh;
+        if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh)) {
+            info->elf_class = 32;
+            info->machine = eh.e_machine;
+            phoff = eh.e_phoff;
+            phnum = eh.e_phnum;
+            phentsize = eh.e_phentsize;
+        }
+    }
+    for (unsigned i = 0; i < phnum && i < 256 && phentsize >= 8; i++) {
+        uint32_t type;
+        if (pread(fd, &type, sizeof(type), (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof(type))
+            break;
+        if (type == PT_INTERP)
+            info->dynamic = true;
+    }
+    close(fd);
+    return 0;
+}
+
+long qtc_count_functions(const char *path, char *err, size_t errlen)
+{
+    struct qt_symtab st;
+    if (qt_symtab_load(&st, path, 0, err, errlen) < 0)
+        return -1;
+    long n = 0;
+    for (size_t i = 0; i < st.n; i++)
+        if (st.syms[i].name && !strstr(st.syms[i].name, "@plt"))
+            n++;
+    qt_symtab_free(&st);
+    return n;
+}
+
+static const char *qemu_user_for(int machine)
+{
+    switch (machine) {
+    case EM_X86_64: return "qemu-x86_64";
+    case EM_386: return "qemu-i386";
+    case EM_AARCH64: return "qemu-aarch64";
+    default: return NULL;
+    }
+}
+
+/* ---- checks ------------------------------------------------------------------------------- */
+
+static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s %s is a directory, not a file", what, path);
+        return -1;
+    }
+    if (access(path, R_OK) < 0) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* An existing ELF file. what: "" or "--program " for messages. */
+static int check_elf(const char *what, const char *path, struct qtc_elf_info *info, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        snprintf(err, errlen, "%s%s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s%s is a directory, not a program", what, path);
+        return -1;
+    }
+    int r = qtc_elf_probe(path, info);
+    if (r < 0) {
+        snprintf(err, errlen, "%s%s: %s", what, path, strerror(-r));
+        return -1;
+    }
+    if (!info->elf) {
+        snprintf(err, errlen, "%s%s is not an ELF executable", what, path);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_symbols(const struct qtc_cfg *cfg, const char *path, const struct qtc_elf_info *info, char *err,
+                         size_t errlen)
+{
+    char e[512];
+    long n = qtc_count_functions(path, e, sizeof(e));
+    if (n < 0) {
+        snprintf(err, errlen, "%s", e);
+        return -1;
+    }
+    if (n > 0)
+        return 0;
+    const struct qtc_args *a = &cfg->args;
+    bool by_addr = qtc_args_has(a, "addr");
+    bool patterns = qtc_args_has(a, "filter") || qtc_args_has(a, "argument") || qtc_args_has(a, "retval");
+    bool libs = !cfg->system && info->dynamic && patterns && !qtc_args_has(a, "no-libs");
+    bool syscalls = !cfg->system && qtc_args_has(a, "syscalls");
+    if (by_addr || libs || syscalls || qtc_args_has(a, "plugin-opt"))
+        return 0; /* something else can be traced */
+    snprintf(err, errlen, "%s has no function symbols (was it stripped? trace by --addr instead)", path);
+    return -1;
+}
+
+static char *find_plugin(char *err, size_t errlen)
+{
+    const char *env = getenv("QTRACE_PLUGIN");
+    if (env && *env) {
+        if (access(env, R_OK) == 0)
+            return qtc_xstrdup(env);
+        snprintf(err, errlen, "plugin %s (from QTRACE_PLUGIN): %s", env, strerror(errno));
+        return NULL;
+    }
+    const char *dir = qtc_exe_dir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/libqtrace.so", *dir ? dir : ".");
+    if (access(path, R_OK) == 0)
+        return qtc_xstrdup(path);
+    snprintf(err, errlen, "plugin %s not found (run make, or set QTRACE_PLUGIN to libqtrace.so)", path);
+    return NULL;
+}
+
+/* --qemu, then the environment variable, then (user mode) the plugin-enabled build in
+ * .cache/bin next to the build directory, then PATH. */
+static char *find_qemu(const struct qtc_cfg *cfg, const char *name, char *err, size_t errlen)
+{
+    const char *envname = cfg->system ? "QTRACE_QEMU_SYSTEM" : "QTRACE_QEMU_USER";
+    const char *given = cfg->qemu, *from = "--qemu";
+    if (!given || !*given) {
+        given = getenv(envname);
+        from = envname;
+    }
+    if (given && *given) {
+        char *p = qtc_which(given);
+        if (!p)
+            snprintf(err, errlen, "QEMU %s (from %s): %s", given, from,
+                     strchr(given, '/') ? (access(given, F_OK) == 0 ? "not executable" : strerror(ENOENT))
+                                        : "not found in PATH");
+        return p;
+    }
+    if (!cfg->system) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/../.cache/bin/%s", qtc_exe_dir(), name);
+        if (*qtc_exe_dir() && access(path, X_OK) == 0)
+            return qtc_xstrdup(path);
+    }
+    char *p = qtc_which(name);
+    if (!p)
+        snprintf(err, errlen, "%s not found in PATH (install QEMU%s, or give --qemu PATH or set %s)", name,
+                 cfg->system ? " (qemu-system-x86)" : " with plugin support (make setup-qemu-user)", envname);
+    return p;
+}
+
+static int make_dir(const char *dir, char *err, size_t errlen)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+        snprintf(err, errlen, "output directory name too long");
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
+                snprintf(err, errlen, "cannot create output directory %s: %s", buf, strerror(errno));
+                return -1;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "output directory %s exists and is not a directory (choose another with -o DIR)", dir);
+        return -1;
+    }
+    if (access(dir, W_OK) < 0) {
+        snprintf(err, errlen, "output directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static char *join(const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = qtc_xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t errlen)
+{
+    memset(l, 0, sizeof(*l));
+    struct qtc_elf_info info;
+    const char *qemu_name = "qemu-system-x86_64";
+    if (cfg->system) {
+        if (check_readable("kernel", cfg->kernel, err, errlen) < 0)
+            goto fail;
+        if (cfg->initrd && check_readable("initrd", cfg->initrd, err, errlen) < 0)
+            goto fail;
+    } else {
+        const char *prog = cfg->operands[0];
+        if (strchr(prog, '/')) {
+            l->target = qtc_xstrdup(prog);
+        } else {
+            l->target = qtc_which(prog);
+            if (!l->target) {
+                if (access(prog, F_OK) == 0)
+                    snprintf(err, errlen, "%s: not found in PATH (to run the file in the current directory, "
+                             "say ./%s)", prog, prog);
+                else
+                    snprintf(err, errlen, "%s: command not found in PATH", prog);
+                goto fail;
+            }
+            l->argv0 = qtc_xstrdup(prog);
+        }
+        if (check_elf("", l->target, &info, err, errlen) < 0)
+            goto fail;
+        qemu_name = qemu_user_for(info.machine);
+        if (!qemu_name) {
+            snprintf(err, errlen, "%s is an ELF file for machine %d, which qtrace cannot run (x86_64, i386 and "
+                     "aarch64 programs can)", l->target, info.machine);
+            goto fail;
+        }
+    }
+    if (cfg->program || !cfg->system) {
+        const char *p = cfg->program ? cfg->program : l->target;
+        if (cfg->program && check_elf("--program ", p, &info, err, errlen) < 0)
+            goto fail;
+        if (check_symbols(cfg, p, &info, err, errlen) < 0)
+            goto fail;
+        l->program = qtc_xstrdup(p);
+    } else {
+        const char *needs = qtc_args_has(&cfg->args, "filter")     ? "-F/--filter"
+                            : qtc_args_has(&cfg->args, "argument") ? "-A/--argument"
+                            : qtc_args_has(&cfg->args, "retval")   ? "-R/--retval"
+                            : qtc_args_has(&cfg->args, "addr")     ? "--addr"
+                                                                   : NULL;
+        if (needs) {
+            snprintf(err, errlen, "%s needs --program PATH: the ELF file (as run in the guest) whose functions to "
+                     "trace", needs);
+            goto fail;
+        }
+    }
+    l->qemu = find_qemu(cfg, qemu_name, err, errlen);
+    if (!l->qemu)
+        goto fail;
+    l->plugin = find_plugin(err, errlen);
+    if (!l->plugin)
+        goto fail;
+    if (make_dir(cfg->outdir, err, errlen) < 0)
+        goto fail;
+    l->conf = join(cfg->outdir, "qtrace.conf");
+    l->trace = join(cfg->outdir, "trace.qtr");
+    return 0;
+fail:
+    qtc_launch_free(l);
+    return -1;
+}
+
+/* ---- QEMU command line ---------------------------------------------------------------------- */
+
+struct vec {
+    char **v;
+    size_t n, cap;
+};
+
+static void vpush(struct vec *v, char *s)
+{
+    if (v->n + 2 > v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 32;
+        v->v = qtc_xrealloc(v->v, v->cap * sizeof(char *));
+    }
+    v->v[v->n++] = s;
+    v->v[v->n] = NULL;
+}
+
+/* QEMU option values: a ',' is written ",," */
+static void put_commas(struct qt_sb *sb, const char *s)
+{
+    for (; *s; s++) {
+        qt_sb_putc(sb, *s);
+        if (*s == ',')
+            qt_sb_putc(sb, ',');
+    }
+}
+
+char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
+{
+    struct vec v = { 0 };
+    struct qt_sb sb;
+    qt_sb_init(&sb);
+    put_commas(&sb, l->plugin);
+    qt_sb_puts(&sb, ",conf=");
+    put_commas(&sb, l->conf);
+    char *plugin_arg = qtc_xstrdup(sb.buf);
+    qt_sb_free(&sb);
+    vpush(&v, qtc_xstrdup(l->qemu));
+    if (cfg->system) {
+        char num[32];
+        vpush(&v, qtc_xstrdup("-accel"));
+        vpush(&v, qtc_xstrdup("tcg"));
+        vpush(&v, qtc_xstrdup("-nographic"));
+        vpush(&v, qtc_xstrdup("-no-reboot"));
+        vpush(&v, qtc_xstrdup("-m"));
+        snprintf(num, sizeof(num), "%u", cfg->mem_mb);
+        vpush(&v, qtc_xstrdup(num));
+        vpush(&v, qtc_xstrdup("-smp"));
+        snprintf(num, sizeof(num), "%u", cfg->smp);
+        vpush(&v, qtc_xstrdup(num));
+        vpush(&v, qtc_xstrdup("-kernel"));
+        vpush(&v, qtc_xstrdup(cfg->kernel));
+        if (cfg->initrd) {
+            vpush(&v, qtc_xstrdup("-initrd"));
+            vpush(&v, qtc_xstrdup(cfg->initrd));
+        }
+        vpush(&v, qtc_xstrdup("-append"));
+        qt_sb_init(&sb);
+        qt_sb_puts(&sb, "console=ttyS0 quiet panic=-1");
+        if (cfg->append && *cfg->append) {
+            qt_sb_putc(&sb, ' ');
+            qt_sb_puts(&sb, cfg->append);
+        }
+        vpush(&v, qtc_xstrdup(sb.buf));
+        qt_sb_free(&sb);
+        vpush(&v, qtc_xstrdup("-plugin"));
+        vpush(&v, plugin_arg);
+        for (int i = 0; i < cfg->noperands; i++)
+            vpush(&v, qtc_xstrdup(cfg->operands[i]));
+    } else {
+        vpush(&v, qtc_xstrdup("-plugin"));
+        vpush(&v, plugin_arg);
+        if (l->argv0) {
+            vpush(&v, qtc_xstrdup("-0"));
+            vpush(&v, qtc_xstrdup(l->argv0));
+        }
+        vpush(&v, qtc_xstrdup(l->target));
+        for (int i = 1; i < cfg->noperands; i++)
+            vpush(&v, qtc_xstrdup(cfg->operands[i]));
+    }
+    return v.v;
+}
+
+/* ---- qtrace.conf ---------------------------------------------------------------------------- */
+
+int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen)
+{
+    char tmp[4096];
+    FILE *f = qtc_atomic_open(l->conf, tmp, sizeof(tmp), err, errlen);
+    if (!f)
+        return -1;
+    fprintf(f, "# qtrace %s: options of the qtrace plugin (common/options.h), for qtrace %s\n", QTRACE_VERSION,
+            cfg->system ? "system" : "run");
+    fprintf(f, "out=%s\n", l->trace);
+    if (l->program && !qtc_args_has(&cfg->args, "program"))
+        fprintf(f, "program=%s\n", l->program);
+    qtc_args_write_conf(&cfg->args, f);
+    return qtc_atomic_close(f, tmp, l->conf, true, err, errlen);
+}
+
+/* ---- running QEMU --------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t got_signal, got_alarm;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGALRM)
+        got_alarm = 1;
+    else if (sig != SIGCHLD)
+        got_signal = sig;
+}
+
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGCHLD };
+#define NCAUGHT (sizeof(caught) / sizeof(caught[0]))
+
+static void set_timer(double sec)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof(it));
+    it.it_value.tv_sec = (time_t)sec;
+    it.it_value.tv_usec = (suseconds_t)((sec - (double)(time_t)sec) * 1e6);
+    if (sec > 0 && it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+        it.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static bool in_foreground(void)
+{
+    return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+/* Run argv in its own process group (given the terminal if we have it) and wait for it.
+ * Signals that stop qtrace (SIGINT, SIGTERM, SIGHUP, SIGQUIT) are passed on to QEMU, which
+ * then exits cleanly and writes the end of its trace. Returns the wait status, or -1 with
+ * err set if QEMU could not be started. */
+static int spawn_wait(char **argv, double timeout, bool *timed_out, char *err, size_t errlen)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    for (size_t i = 0; i < NCAUGHT; i++)
+        sigaddset(&block, caught[i]);
+    sigaddset(&block, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    struct sigaction sa, saved[NCAUGHT];
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NCAUGHT; i++)
+        sigaction(caught[i], &sa, &saved[i]);
+    got_signal = got_alarm = 0;
+    *timed_out = false;
+
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        ep[0] = ep[1] = -1;
+    }
+    bool fg = in_foreground();
+    fflush(NULL);
+    pid_t pid = ep[0] >= 0 ? fork() : -1;
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (fg)
+            tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        for (size_t i = 0; i < NCAUGHT; i++)
+            sigaction(caught[i], &saved[i], NULL);
+        sigaction(SIGTTOU, &dfl, NULL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        execv(argv[0], argv);
+        int e = errno;
+        if (write(ep[1], &e, sizeof(e)) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    int status = -1;
+    if (pid < 0) {
+        if (ep[0] >= 0)
+            snprintf(err, errlen, "cannot start QEMU: fork: %s", strerror(errno));
+    } else {
+        setpgid(pid, pid);
+        if (fg)
+            tcsetpgrp(STDIN_FILENO, pid);
+        close(ep[1]);
+        ep[1] = -1;
+        int e = 0;
+        ssize_t n;
+        do
+            n = read(ep[0], &e, sizeof(e));
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof(e)) {
+            snprintf(err, errlen, "cannot run QEMU %s: %s", argv[0], strerror(e));
+            waitpid(pid, NULL, 0);
+        } else {
+            if (timeout > 0)
+                set_timer(timeout);
+            sigset_t wait_mask = old;
+            for (size_t i = 0; i < NCAUGHT; i++)
+                sigdelset(&wait_mask, caught[i]);
+            bool term_sent = false;
+            for (;;) {
+                int st;
+                pid_t w = waitpid(pid, &st, WNOHANG | WUNTRACED);
+                if (w == pid && WIFSTOPPED(st)) {
+                    /* ^Z: QEMU stopped; stop too, so that the shell gets the terminal back */
+                    if (fg)
+                        tcsetpgrp(STDIN_FILENO, getpgrp());
+                    kill(getpid(), SIGSTOP);
+                    fg = in_foreground();
+                    if (fg)
+                        tcsetpgrp(STDIN_FILENO, pid);
+                    kill(-pid, SIGCONT);
+                    continue;
+                }
+                if (w == pid) {
+                    status = st;
+                    break;
+                }
+                if (w < 0 && errno != EINTR) {
+                    snprintf(err, errlen, "waiting for QEMU: %s", strerror(errno));
+                    break;
+                }
+                if (got_signal) {
+                    kill(-pid, got_signal);
+                    got_signal = 0;
+                }
+                if (got_alarm) {
+                    got_alarm = 0;
+                    if (!term_sent) {
+                        qtc_warn("--timeout: QEMU still running after %g s: stopping it (the trace so far is kept)",
+                                 timeout);
+                        kill(-pid, SIGTERM);
+                        term_sent = true;
+                        *timed_out = true;
+                        set_timer(10);
+                    } else {
+                        qtc_warn("QEMU did not stop within 10 s of SIGTERM: killing it");
+                        kill(-pid, SIGKILL);
+                    }
+                }
+                sigsuspend(&wait_mask);
+            }
+            set_timer(0);
+        }
+        if (fg && isatty(STDIN_FILENO))
+            tcsetpgrp(STDIN_FILENO, getpgrp()); /* SIGTTOU is blocked */
+    }
+    if (ep[0] >= 0)
+        close(ep[0]);
+    if (ep[1] >= 0)
+        close(ep[1]);
+    for (size_t i = 0; i < NCAUGHT; i++)
+        sigaction(caught[i], &saved[i], NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return status;
+}
+
+int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
+                bool quiet)
+{
+    char err[1024];
+    struct qtr r;
+    if (qtr_open(&r, trace, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < r.nnotes; i++)
+        qtc_warn("%s", r.notes[i]);
+    struct qt_sb done;
+    qt_sb_init(&done);
+    int rc = 0;
+    for (int i = 0; i < nformats; i++) {
+        char *file = qtc_xmalloc(strlen(formats[i]->ext) + 8);
+        sprintf(file, "trace.%s", formats[i]->ext);
+        char *path = join(outdir, file);
+        free(file);
+        if (qt_write_trace_file(&r, formats[i], path, err, sizeof(err)) < 0) {
+            qtc_error("%s", err);
+            rc = -1;
+        } else {
+            qt_sb_printf(&done, " %s", path);
+        }
+        free(path);
+    }
+    if (!quiet)
+        fprintf(stderr, "qtrace: %" PRIu64 " event%s, %" PRIu64 " function%s, %" PRIu64 " thread%s, %" PRIu64
+                " lost ->%s\n", r.st.events, r.st.events == 1 ? "" : "s", r.st.functions, r.st.functions == 1 ? "" : "s", r.st.threads,
+                r.st.threads == 1 ? "" : "s", r.st.lost, done.len ? done.buf : " (nothing)");
+    qt_sb_free(&done);
+    qtr_close(&r);
+    return rc;
+}
+
+int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
+{
+    char err[1024];
+    if (qtc_write_conf(cfg, l, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    unlink(l->trace); /* a trace left by an earlier run must not pass for this one's */
+    char **argv = qtc_qemu_argv(cfg, l);
+    bool timed_out = false;
+    int st = spawn_wait(argv, cfg->timeout, &timed_out, err, sizeof(err));
+    qtc_argv_free(argv);
+    if (st == -1) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : QTC_EXIT_ERROR;
+    if (timed_out)
+        code = QTC_TIMEOUT_STATUS;
+    if (access(l->trace, F_OK) < 0) {
+        qtc_error("QEMU exited (%s %d) without writing %s: the plugin did not start (see QEMU's messages above)",
+                  WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : code, l->trace);
+        return QTC_EXIT_ERROR;
+    }
+    if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet) < 0 && code == 0)
+        code = QTC_EXIT_ERROR;
+    return code;
+}

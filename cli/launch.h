@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What `qtrace run` and `qtrace system` share: the parsed configuration, the checks done
+ * before QEMU starts (files, ELF, symbols, QEMU, plugin), qtrace.conf, starting and waiting
+ * for QEMU (signals, --timeout, job control), converting the trace and the summary line.
+ */
+#ifndef QTRACE_CLI_LAUNCH_H
+#define QTRACE_CLI_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trace_opts.h"
+#include "writer.h"
+
+#define QTC_MAX_FORMATS 16
+#define QTC_DEFAULT_OUTDIR "qtrace-out"
+#define QTC_TIMEOUT_STATUS 124      /* exit status when --timeout stopped QEMU, as timeout(1) */
+
+struct qtc_cfg {
+    bool system;                    /* qtrace system (else qtrace run) */
+    struct qtc_args args;           /* every option, in order */
+    const char *outdir;             /* -o DIR */
+    const struct qt_writer *formats[QTC_MAX_FORMATS];
+    int nformats;
+    double timeout;                 /* seconds, 0 = none */
+    bool quiet;
+    const char *qemu;               /* --qemu, or NULL */
+    const char *program;            /* --program, or NULL (run: PROGRAM is used) */
+    /* system */
+    const char *kernel, *initrd, *append;
+    unsigned smp, mem_mb;
+    /* run: PROGRAM ARGS...; system: extra QEMU arguments (after --) */
+    char **operands;
+    int noperands;
+};
+
+/* What the checks found, for starting QEMU. */
+struct qtc_launch {
+    char *qemu;                     /* QEMU executable */
+    char *plugin;                   /* libqtrace.so */
+    char *program;                  /* ELF whose functions are traced (program=), or NULL */
+    char *target;                   /* run: the program QEMU runs */
+    char *argv0;                    /* run: argv[0] for the guest when target was found in PATH */
+    char *conf;                     /* DIR/qtrace.conf */
+    char *trace;                    /* DIR/trace.qtr */
+};
+
+/* Option tables of the commands: [0] the command's own, [1] the trace options
+ * (cmd_run.c, cmd_system.c). */
+const struct qtc_opt_table *qtc_run_tables(void);
+const struct qtc_opt_table *qtc_system_tables(void);
+/* Fill the fields every launch has (output, format, timeout, quiet, qemu, program) from
+ * cfg->args. 0, or -1 with err. */
+int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen);
+
+/* Parse the command line of `run` / `system` (argv[0] is the command name): options, numbers,
+ * specs. Nothing on disk is looked at. 0, or -1 with a message in err. */
+int qtc_run_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t errlen);
+int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t errlen);
+void qtc_cfg_free(struct qtc_cfg *cfg);
+
+/* Check the inputs before QEMU starts: files, ELF, function symbols, QEMU, plugin, output
+ * directory (created). Fills l. 0, or -1 with a message in err. */
+int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t errlen);
+void qtc_launch_free(struct qtc_launch *l);
+
+/* The QEMU command line (NULL-terminated, free with qtc_argv_free). */
+char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l);
+void qtc_argv_free(char **argv);
+
+/* Write l->conf from cfg. 0, or -1 with a message in err. */
+int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen);
+
+/* Everything: conf, QEMU, conversion, summary. Returns the exit status for qtrace. */
+int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
+
+/* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet).
+ * Returns 0, or -1 after printing an error. */
+int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
+                bool quiet);
+
+/* ELF facts read from the file header, for the checks. */
+struct qtc_elf_info {
+    bool elf;
+    int elf_class;                  /* 32 or 64 */
+    int machine;                    /* e_machine */
+    bool dynamic;                   /* has PT_INTERP: loads shared libraries */
+};
+/* 0 (info->elf false if not an ELF), or -errno if the file cannot be read. */
+int qtc_elf_probe(const char *path, struct qtc_elf_info *info);
+/* Number of function symbols (PLT stubs excluded); -1 with err if the ELF cannot be loaded. */
+long qtc_count_functions(const char *path, char *err, size_t errlen);
+
+#endif

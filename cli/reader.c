@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+_Static_assert(sizeof(void *) >= sizeof(uint64_t), "times are kept in pointer-sized map values");
+
+/* One chunk: an ordered run of records of one vCPU. */
+struct qtr_run {
+    size_t off;             /* first record */
+    size_t len;             /* bytes of complete records */
+    uint32_t vcpu;
+    uint64_t first_ts;      /* time of its first timed record (0 if none) */
+};
+
+const char *qtr_arch_name(uint32_t arch)
+{
+    switch (arch) {
+    case QT_ARCH_X86_64: return "x86_64";
+    case QT_ARCH_I386: return "i386";
+    case QT_ARCH_AARCH64: return "aarch64";
+    default: return "unknown-arch";
+    }
+}
+
+const char *qtr_mode_name(uint32_t mode)
+{
+    switch (mode) {
+    case QT_MODE_USER: return "user mode";
+    case QT_MODE_SYSTEM: return "system mode";
+    default: return "unknown mode";
+    }
+}
+
+static void note(struct qtr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct qtr *r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    r->notes = qtc_xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
+    r->notes[r->nnotes++] = qtc_xstrdup(buf);
+}
+
+/* ---- record helpers ------------------------------------------------------------------- */
+
+static bool is_call(unsigned type)
+{
+    return type == QT_REC_ENTRY || type == QT_REC_EXIT || type == QT_REC_SYSCALL || type == QT_REC_SYSRET;
+}
+
+/* Is the record big enough for its type? Unknown types are always fine (skipped by size). */
+static bool well_formed(const struct qt_rec_hdr *h)
+{
+    switch (h->type) {
+    case QT_REC_SYM:
+    case QT_REC_MAP: return h->size >= sizeof(struct qt_rec_sym);
+    case QT_REC_ENTRY:
+    case QT_REC_EXIT:
+    case QT_REC_SYSCALL:
+    case QT_REC_SYSRET: return h->size >= sizeof(struct qt_rec_call);
+    case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
+    case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
+    case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
+    default: return true;
+    }
+}
+
+/* Time of a record, or false for untimed records. */
+static bool rec_ts(const struct qt_rec_hdr *h, uint64_t *ts)
+{
+    if (!well_formed(h))
+        return false;
+    if (is_call(h->type)) {
+        *ts = ((const struct qt_rec_call *)h)->ts_ns;
+        return true;
+    }
+    if (h->type == QT_REC_END) {
+        *ts = ((const struct qt_rec_end *)h)->ts_ns;
+        return true;
+    }
+    return false;
+}
+
+static void add_sym(struct qtr *r, const struct qt_rec_sym *s, bool module, size_t *cap)
+{
+    size_t avail = s->h.size - sizeof(*s);
+    const char *p = s->name;
+    size_t nl = strnlen(p, avail);
+    if (s->name_len < nl)
+        nl = s->name_len;
+    struct qtr_sym *arr = module ? r->maps : r->syms;
+    size_t n = module ? r->nmaps : r->nsyms;
+    if (n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        arr = qtc_xrealloc(arr, *cap * sizeof(*arr));
+    }
+    struct qtr_sym *y = &arr[n];
+    memset(y, 0, sizeof(*y));
+    y->addr = s->addr;
+    y->size = s->size;
+    y->flags = s->flags;
+    y->name = qtc_sanitize(p, nl);
+    if (!module) {
+        /* parameter names: NUL-terminated strings after the name's NUL, ended by "" */
+        size_t at = strnlen(p, avail) + 1;
+        while (at < avail && y->nparams < QTR_MAX_ARGS) {
+            size_t l = strnlen(p + at, avail - at);
+            if (l == 0 || at + l >= avail)
+                break; /* end marker, or a name without its NUL: stop */
+            y->params = qtc_xrealloc(y->params, (size_t)(y->nparams + 1) * sizeof(char *));
+            y->params[y->nparams++] = qtc_sanitize(p + at, l);
+            at += l + 1;
+        }
+    }
+    if (module) {
+        r->maps = arr;
+        r->nmaps++;
+    } else {
+        r->syms = arr;
+        r->nsyms++;
+    }
+}
+
+static void free_sym(struct qtr_sym *y)
+{
+    free(y->name);
+    for (int i = 0; i < y->nparams; i++)
+        free(y->params[i]);
+    free(y->params);
+}
+
+struct tagged {
+    uint64_t addr;
+    size_t i;           /* file order: the first symbol recorded at an address wins */
+};
+
+static int cmp_tagged(const void *a, const void *b)
+{
+    const struct tagged *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* ---- scan ----------------------------------------------------------------------------- */
+
+struct scan_state {
+    struct qtc_map funcs, threads;
+    struct qtc_map vcpu_ts;     /* vcpu -> 1 + last time seen in its chunks so far (file order) */
+    size_t sym_cap, map_cap, run_cap;
+    uint64_t lost_recs;
+};
+
+static void scan_record(struct qtr *r, struct scan_state *s, const struct qt_rec_hdr *h)
+{
+    r->st.records++;
+    if (!well_formed(h)) {
+        r->st.malformed++;
+        return;
+    }
+    uint64_t ts;
+    if (rec_ts(h, &ts) && ts > r->st.last_ts)
+        r->st.last_ts = ts;
+    switch (h->type) {
+    case QT_REC_SYM:
+        add_sym(r, (const struct qt_rec_sym *)h, false, &s->sym_cap);
+        break;
+    case QT_REC_MAP:
+        add_sym(r, (const struct qt_rec_sym *)h, true, &s->map_cap);
+        break;
+    case QT_REC_ENTRY:
+    case QT_REC_EXIT:
+    case QT_REC_SYSCALL:
+    case QT_REC_SYSRET: {
+        const struct qt_rec_call *c = (const struct qt_rec_call *)h;
+        r->st.events++;
+        if (c->icount)
+            r->st.has_icount = true;
+        if (h->type == QT_REC_ENTRY) {
+            r->st.entries++;
+            qtc_map_slot(&s->funcs, c->func, 0, true);
+        } else if (h->type == QT_REC_SYSCALL) {
+            r->st.syscalls++;
+        }
+        qtc_map_slot(&s->threads, c->asid, c->tid, true);
+        break;
+    }
+    case QT_REC_LOST:
+        s->lost_recs += ((const struct qt_rec_lost *)h)->count;
+        break;
+    case QT_REC_THREAD:
+        break;
+    case QT_REC_END:
+        r->has_end = true;
+        memcpy(&r->end, h, sizeof(r->end));
+        break;
+    default:
+        if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
+            r->st.execlog++;
+        else
+            r->st.unknown++;
+    }
+}
+
+static int scan(struct qtr *r, char *err, size_t errlen)
+{
+    const char *name = r->path;
+    if (r->size < sizeof(struct qt_file_hdr) || memcmp(r->data, QT_FILE_MAGIC, 6) != 0) {
+        if (r->size >= 6 && memcmp(r->data, QT_FILE_MAGIC, 6) == 0)
+            snprintf(err, errlen, "%s: trace file header is cut short (%zu bytes): QEMU stopped before writing it", name,
+                     r->size);
+        else if (r->size == 0)
+            snprintf(err, errlen, "%s is empty: not a qtrace trace (QEMU stopped before the plugin wrote it?)", name);
+        else
+            snprintf(err, errlen, "%s is not a qtrace trace (no QTRACE header; expected a .qtr file written by the plugin)",
+                     name);
+        return -1;
+    }
+    memcpy(&r->hdr, r->data, sizeof(r->hdr));
+    if (memcmp(r->hdr.magic, QT_FILE_MAGIC, 8) != 0 || r->hdr.version != QT_FILE_VERSION) {
+        snprintf(err, errlen, "%s is a qtrace trace of format version %u; this qtrace %s reads version %u "
+                 "(convert it with the qtrace that recorded it)", name, r->hdr.version, QTRACE_VERSION, QT_FILE_VERSION);
+        return -1;
+    }
+    if (r->hdr.hdr_size < sizeof(struct qt_file_hdr) || r->hdr.hdr_size % 8 || r->hdr.hdr_size > r->size) {
+        snprintf(err, errlen, "%s: corrupt trace header (header size %u)", name, r->hdr.hdr_size);
+        return -1;
+    }
+
+    struct scan_state s;
+    memset(&s, 0, sizeof(s));
+    size_t off = r->hdr.hdr_size;
+    while (off < r->size) {
+        if (r->size - off < sizeof(struct qt_chunk_hdr)) {
+            r->truncated = true;
+            note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): %zu trailing bytes ignored", name,
+                 r->size - off);
+            break;
+        }
+        struct qt_chunk_hdr ch;
+        memcpy(&ch, r->data + off, sizeof(ch));
+        if (ch.magic != QT_CHUNK_MAGIC || ch.size % 8) {
+            note(r, "%s: corrupt data at offset %zu: the rest of the file (%zu bytes) is ignored", name, off,
+                 r->size - off);
+            break;
+        }
+        size_t body = off + sizeof(ch);
+        size_t avail = r->size - body;
+        size_t csize = ch.size;
+        bool cut = false;
+        if (csize > avail) {
+            csize = avail;
+            cut = true;
+        }
+        size_t pos = 0;
+        uint64_t first_ts = 0, last_ts = 0;
+        bool have_ts = false;
+        while (pos + sizeof(struct qt_rec_hdr) <= csize) {
+            const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + body + pos);
+            if (h->size < sizeof(*h) || h->size % 8) {
+                note(r, "%s: corrupt record at offset %zu (size %u): the rest of its chunk is ignored", name,
+                     body + pos, h->size);
+                break;
+            }
+            if (h->size > csize - pos) {
+                if (!cut)
+                    note(r, "%s: record at offset %zu overruns its chunk: the rest of the chunk is ignored", name,
+                         body + pos);
+                break;
+            }
+            uint64_t ts;
+            if (rec_ts(h, &ts)) {
+                if (!have_ts)
+                    first_ts = ts;
+                last_ts = ts;
+                have_ts = true;
+            }
+            scan_record(r, &s, h);
+            pos += h->size;
+        }
+        if (pos > 0) {
+            /* Untimed records at the start of a chunk take the time of the vCPU's previous
+             * chunk: a chunk of untimed records (execution log) stays after the chunks of the
+             * same vCPU written before it. */
+            void **vt = qtc_map_slot(&s.vcpu_ts, ch.vcpu, 0, true);
+            if (*vt)
+                first_ts = (uint64_t)(uintptr_t)*vt - 1;
+            if (have_ts || !*vt)
+                *vt = (void *)(uintptr_t)((have_ts ? last_ts : first_ts) + 1);
+            if (r->nruns == s.run_cap) {
+                s.run_cap = s.run_cap ? s.run_cap * 2 : 64;
+                r->runs = qtc_xrealloc(r->runs, s.run_cap * sizeof(*r->runs));
+            }
+            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, first_ts };
+        }
+        if (cut) {
+            r->truncated = true;
+            note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): read %zu of its %u bytes", name,
+                 pos, ch.size);
+            break;
+        }
+        off = body + ch.size;
+    }
+    if (!r->has_end)
+        note(r, "%s: no end record: QEMU did not exit normally (killed or crashed?); calls still open are shown as "
+             "unfinished", name);
+
+    /* symbols: sorted by address, one per address (the first recorded wins) */
+    if (r->nsyms) {
+        size_t n = r->nsyms;
+        struct tagged *t = qtc_xmalloc(n * sizeof(*t));
+        for (size_t i = 0; i < n; i++)
+            t[i] = (struct tagged){ r->syms[i].addr, i };
+        qsort(t, n, sizeof(*t), cmp_tagged);
+        struct qtr_sym *sorted = qtc_xmalloc(n * sizeof(*sorted));
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct qtr_sym *y = &r->syms[t[i].i];
+            if (m && sorted[m - 1].addr == y->addr)
+                free_sym(y);
+            else
+                sorted[m++] = *y;
+        }
+        free(t);
+        free(r->syms);
+        r->syms = sorted;
+        r->nsyms = m;
+    }
+    r->st.functions = s.funcs.n;
+    r->st.threads = s.threads.n;
+    r->st.lost = s.lost_recs;
+    if (r->has_end && r->end.lost > r->st.lost)
+        r->st.lost = r->end.lost;
+    if (r->st.malformed)
+        note(r, "%s: %" PRIu64 " malformed records skipped", name, r->st.malformed);
+    qtc_map_free(&s.funcs);
+    qtc_map_free(&s.threads);
+    qtc_map_free(&s.vcpu_ts);
+    return 0;
+}
+
+/* ---- open / close --------------------------------------------------------------------- */
+
+static void init(struct qtr *r, const char *path)
+{
+    memset(r, 0, sizeof(*r));
+    r->path = qtc_xstrdup(path);
+}
+
+int qtr_open_mem(struct qtr *r, const void *buf, size_t len, const char *name, char *err, size_t errlen)
+{
+    init(r, name);
+    uint8_t *copy = qtc_xmalloc(len + 8);
+    memcpy(copy, buf, len);
+    r->data = copy;
+    r->size = len;
+    if (scan(r, err, errlen) < 0) {
+        qtr_close(r);
+        return -1;
+    }
+    return 0;
+}
+
+int qtr_open(struct qtr *r, const char *path, char *err, size_t errlen)
+{
+    init(r, path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        qtr_close(r);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        close(fd);
+        qtr_close(r);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is a directory (give the trace file, e.g. %s/trace.qtr)", path, path);
+        close(fd);
+        qtr_close(r);
+        return -1;
+    }
+    void *map = MAP_FAILED;
+    if (S_ISREG(st.st_mode) && st.st_size > 0)
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+        r->data = map;
+        r->size = (size_t)st.st_size;
+        r->mapped = true;
+    } else {
+        /* a pipe, an empty file, or mmap refused: read it */
+        size_t cap = 1 << 16, len = 0;
+        uint8_t *buf = qtc_xmalloc(cap);
+        for (;;) {
+            if (len == cap) {
+                cap *= 2;
+                buf = qtc_xrealloc(buf, cap);
+            }
+            ssize_t n = read(fd, buf + len, cap - len);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+                free(buf);
+                close(fd);
+                qtr_close(r);
+                return -1;
+            }
+            if (n == 0)
+                break;
+            len += (size_t)n;
+        }
+        r->data = buf;
+        r->size = len;
+    }
+    close(fd);
+    if (scan(r, err, errlen) < 0) {
+        qtr_close(r);
+        return -1;
+    }
+    return 0;
+}
+
+void qtr_close(struct qtr *r)
+{
+    if (r->mapped)
+        munmap((void *)r->data, r->size);
+    else
+        free((void *)r->data);
+    for (size_t i = 0; i < r->nsyms; i++)
+        free_sym(&r->syms[i]);
+    for (size_t i = 0; i < r->nmaps; i++)
+        free_sym(&r->maps[i]);
+    for (size_t i = 0; i < r->nnotes; i++)
+        free(r->notes[i]);
+    free(r->notes);
+    free(r->syms);
+    free(r->maps);
+    free(r->runs);
+    free(r->path);
+    memset(r, 0, sizeof(*r));
+}
+
+const struct qtr_sym *qtr_sym_at(const struct qtr *r, uint64_t addr)
+{
+    size_t lo = 0, hi = r->nsyms;
+    while (lo < hi) { /* first symbol with addr > target */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->syms[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const struct qtr_sym *y = &r->syms[lo - 1];
+    if (y->addr == addr || addr - y->addr < y->size)
+        return y;
+    return NULL;
+}
+
+/* ---- replay --------------------------------------------------------------------------- */
+
+struct cursor {
+    size_t pos, end;        /* absolute offsets in r->data */
+    uint64_t key;           /* time of the head record */
+    size_t run;             /* tie-break: file order */
+};
+
+static bool cur_less(const struct cursor *a, const struct cursor *b)
+{
+    return a->key != b->key ? a->key < b->key : a->run < b->run;
+}
+
+static void heap_down(struct cursor *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && cur_less(&h[l], &h[m]))
+            m = l;
+        if (l + 1 < n && cur_less(&h[l + 1], &h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        struct cursor t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* Key of the head record: its time, or (untimed) the time of the run so far. */
+static void cur_key(const struct qtr *r, struct cursor *c)
+{
+    uint64_t ts;
+    if (rec_ts((const struct qt_rec_hdr *)(r->data + c->pos), &ts))
+        c->key = ts;
+}
+
+static void decode_args(const struct qt_rec_call *c, struct qtr_event *ev)
+{
+    const uint8_t *p = (const uint8_t *)c + sizeof(*c);
+    const uint8_t *end = (const uint8_t *)c + c->h.size;
+    ev->nargs = 0;
+    for (unsigned i = 0; i < c->nargs && ev->nargs < QTR_MAX_ARGS; i++) {
+        if ((size_t)(end - p) < sizeof(struct qt_arg))
+            break;
+        const struct qt_arg *a = (const struct qt_arg *)p;
+        size_t need = sizeof(*a) + QT_ALIGN8(a->len);
+        if (need > (size_t)(end - p))
+            break;
+        ev->args[ev->nargs].a = a;
+        ev->args[ev->nargs].data = p + sizeof(*a);
+        ev->nargs++;
+        p += need;
+    }
+}
+
+static unsigned as_ordinal(const struct qtr *r, struct qtc_map *as, unsigned *next, uint64_t asid)
+{
+    if (asid == 0 && r->hdr.mode != QT_MODE_SYSTEM)
+        return 0;
+    void **slot = qtc_map_slot(as, asid, 0, true);
+    if (!*slot)
+        *slot = (void *)(uintptr_t)(++*next);
+    return (unsigned)(uintptr_t)*slot;
+}
+
+static int deliver(const struct qtr *r, const struct qtr_handlers *hd, const struct qt_rec_hdr *h, uint64_t key,
+                   struct qtc_map *as, unsigned *next_as, struct qtr_event *ev)
+{
+    if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
+        return hd->execlog ? hd->execlog(h, hd->ctx) : 0;
+    if (!well_formed(h) || h->type == QT_REC_SYM || h->type == QT_REC_MAP)
+        return 0;
+    if (!(is_call(h->type) || h->type == QT_REC_LOST || h->type == QT_REC_THREAD || h->type == QT_REC_END))
+        return 0; /* unknown: skipped */
+    memset(ev, 0, offsetof(struct qtr_event, args));
+    ev->h = h;
+    ev->type = h->type;
+    ev->vcpu = h->vcpu;
+    ev->ts_ns = key;
+    if (is_call(h->type)) {
+        const struct qt_rec_call *c = (const struct qt_rec_call *)h;
+        ev->call = c;
+        ev->as = as_ordinal(r, as, next_as, c->asid);
+        if (h->type == QT_REC_ENTRY || h->type == QT_REC_EXIT)
+            ev->sym = qtr_sym_at(r, c->func);
+        decode_args(c, ev);
+    } else if (h->type == QT_REC_LOST) {
+        ev->lost = ((const struct qt_rec_lost *)h)->count;
+    } else if (h->type == QT_REC_THREAD) {
+        ev->thread = (const struct qt_rec_thread *)h;
+        ev->as = as_ordinal(r, as, next_as, ev->thread->asid);
+    } else {
+        ev->end = (const struct qt_rec_end *)h;
+    }
+    return hd->event ? hd->event(ev, hd->ctx) : 0;
+}
+
+int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
+{
+    struct cursor *heap = qtc_xcalloc(r->nruns ? r->nruns : 1, sizeof(*heap));
+    size_t n = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_ts, i };
+        cur_key(r, &c);
+        heap[n++] = c;
+    }
+    for (size_t i = n / 2; i-- > 0;)
+        heap_down(heap, n, i);
+    struct qtc_map as;
+    memset(&as, 0, sizeof(as));
+    unsigned next_as = 0;
+    struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
+    int rc = 0;
+    while (n > 0 && rc == 0) {
+        struct cursor *c = &heap[0];
+        const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + c->pos);
+        rc = deliver(r, hd, h, c->key, &as, &next_as, ev);
+        c->pos += h->size;
+        if (c->pos >= c->end) {
+            heap[0] = heap[--n];
+        } else {
+            cur_key(r, c);
+        }
+        heap_down(heap, n, 0);
+    }
+    free(ev);
+    free(heap);
+    qtc_map_free(&as);
+    return rc;
+}

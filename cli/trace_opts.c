@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "trace_opts.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argtype.h"
+#include "util.h"
+#include "writer.h"
+
+/* ---- the trace options of `run` and `system`: one row per option ---------------------------
+ * name          short  plugin key   kind          metavar      help                        */
+const struct qtc_opt qtc_trace_opts[] = {
+    { "program", 'p', "program", QTC_PATH, "PATH",
+      "the ELF file whose functions are traced: the program as it runs in the guest (a host copy of it). "
+      "Its symbols name the functions; its DWARF, when present, names their parameters. "
+      "run: defaults to PROGRAM.", NULL },
+    { "filter", 'F', "func", QTC_STR, "GLOB",
+      "trace the functions whose name matches GLOB (shell wildcards * ? [...]); repeatable. "
+      "Without -F, -A or -R every function of the program is traced. In user mode GLOB also matches "
+      "shared-library functions (-F malloc), and lib:GLOB selects every function of the matching libraries "
+      "(-F 'lib:libm.so*').", NULL },
+    { "notrace", 'N', "notrace", QTC_STR, "GLOB",
+      "never trace the functions matching GLOB, even when -F selects them; repeatable (-N '_*').", NULL },
+    { "argument", 'A', "arg", QTC_ARGSPEC, "SPEC",
+      "record arguments of the functions matching PATTERN (and trace them): "
+      "SPEC is PATTERN@argN[/TYPE][,argN[/TYPE]...], e.g. 'greet@arg1/s,arg2/i32'. "
+      "TYPE: i i8 i16 i32 i64 (signed), u u8 u16 u32 u64 (unsigned), x x8 x16 x32 x64 (hex), p (pointer), "
+      "c (char), b (bool), s (string read from guest memory, at most 256 bytes); default i. Repeatable; "
+      "specs for the same PATTERN add up.", NULL },
+    { "retval", 'R', "ret", QTC_RETSPEC, "SPEC",
+      "record the return value of the functions matching PATTERN: SPEC is PATTERN@retval[/TYPE], or just "
+      "PATTERN for a signed integer, e.g. -R 'fact@retval/i32'. Repeatable.", NULL },
+    { "depth", 'D', "depth", QTC_UINT, "N",
+      "record calls nested at most N deep (1: only the outermost traced calls). Deeper calls still run, "
+      "unrecorded. Default: unlimited.", NULL },
+    { "addr", 0, "addr", QTC_HEX, "HEX",
+      "trace the function that starts at run-time address HEX (0x optional); repeatable.", NULL },
+    { "bias", 0, "bias", QTC_HEX, "HEX",
+      "load bias of --program: what the guest adds to its file addresses (a PIE in system mode). Default 0; "
+      "in user mode a PIE is relocated automatically.", NULL },
+    { "no-icount", 0, "icount", QTC_FLAG, NULL,
+      "do not count guest instructions (a little faster); durations are then host time.", "off" },
+    { "syscalls", 0, "syscalls", QTC_FLAG, NULL,
+      "record system calls with their arguments and return values, like strace. User mode only: QEMU "
+      "reports system calls only there.", "on" },
+    { "no-libs", 0, "libs", QTC_FLAG, NULL,
+      "patterns (-F, -A, -R) match only the program's own functions, not those of the shared libraries it "
+      "loads (user mode).", "off" },
+    { "exec-log", 0, "execlog", QTC_FLAG, NULL,
+      "execution log: every executed instruction with its memory accesses (and, with --reg, the registers "
+      "that changed), in the format of QEMU's execlog plugin. See docs/execlog.md.", "on" },
+    { "exec-log-format", 0, "execlog_format", QTC_STR, "text|bin",
+      "text (default): the plugin writes execlog's text itself, to --exec-log-out; bin: compact records in "
+      "the trace, turned into the same text by 'qtrace dump -f execlog' (or --format execlog), or into JSON "
+      "lines by -f execlog-json.", NULL },
+    { "exec-log-out", 0, "execlog_out", QTC_PATH, "PATH",
+      "file for the text execution log (default: QEMU's log, like execlog: -d plugin -D FILE).", NULL },
+    { "ifilter", 0, "ifilter", QTC_STR, "PREFIX",
+      "execution log: only instructions whose disassembly starts with PREFIX (execlog's ifilter); repeatable.",
+      NULL },
+    { "afilter", 0, "afilter", QTC_STR, "ADDR",
+      "execution log: only the instruction at ADDR (hex, execlog's afilter), the range ADDR-END (end excluded) "
+      "or the instructions of the functions matching sym:GLOB; repeatable.", NULL },
+    { "reg", 0, "reg", QTC_STR, "GLOB",
+      "execution log: show the registers matching GLOB (rax, 'x*', '*') when they change (execlog's reg); "
+      "repeatable.", NULL },
+    { "rdisas", 0, "rdisas", QTC_FLAG, NULL,
+      "execution log with --reg: compare registers only after instructions whose disassembly names one "
+      "(execlog's rdisas); faster.", "on" },
+    { "mem-values", 0, "memvalues", QTC_FLAG, NULL,
+      "execution log: show the value each memory access loaded or stored (', load, 0xADDR = 0xVALUE').", "on" },
+    { "exec-log-flow", 0, "execlog_flow", QTC_FLAG, NULL,
+      "execution log of the instruction flow only, without memory accesses (fastest).", "on" },
+    { "format", 0, NULL, QTC_FORMATS, "LIST",
+      "formats written next to the trace, comma-separated: text (trace.txt), json (trace.json: Perfetto, "
+      "chrome://tracing), folded (trace.folded: flame graphs). Default: text,json.", NULL },
+    { "plugin-opt", 0, NULL, QTC_KV, "KEY=VALUE",
+      "pass an option to the plugin as is (the keys are listed in docs/cli.md), for plugin options qtrace "
+      "has no flag for; repeatable.", NULL },
+};
+const size_t qtc_ntrace_opts = sizeof(qtc_trace_opts) / sizeof(qtc_trace_opts[0]);
+
+/* ---- parsing ---------------------------------------------------------------------------- */
+
+#define MAX_ROWS 128
+#define HELP_VAL 1
+#define ROW_VAL 1000
+
+static void optname(const struct qtc_opt *o, char *buf, size_t len)
+{
+    if (o->shortopt)
+        snprintf(buf, len, "-%c/--%s", o->shortopt, o->name);
+    else
+        snprintf(buf, len, "--%s", o->name);
+}
+
+static bool parse_size_mb(const char *s, uint64_t *mb)
+{
+    char num[32];
+    size_t l = strlen(s);
+    if (l == 0 || l >= sizeof(num))
+        return false;
+    memcpy(num, s, l + 1);
+    uint64_t mul = 1;
+    char last = num[l - 1];
+    if (last == 'M' || last == 'm') {
+        num[--l] = '\0';
+    } else if (last == 'G' || last == 'g') {
+        num[--l] = '\0';
+        mul = 1024;
+    }
+    uint64_t v;
+    if (!qtc_parse_u64(num, 10, &v) || v == 0 || v > (UINT64_C(1) << 30) / mul)
+        return false;
+    *mb = v * mul;
+    return true;
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+    if (!s || !*s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+        return false;
+    char *end;
+    double d = strtod(s, &end);
+    if (*end || !(d > 0) || d > 1e9)
+        return false;
+    *out = d;
+    return true;
+}
+
+/* Check and normalise one value. Returns a malloc'ed value or NULL with err set. */
+static char *check_value(const struct qtc_opt *o, const char *v, char *err, size_t errlen)
+{
+    char on[64];
+    optname(o, on, sizeof(on));
+    if (v && strpbrk(v, "\n\r")) {
+        snprintf(err, errlen, "%s: the value must be one line", on);
+        return NULL;
+    }
+    uint64_t u;
+    char buf[64];
+    switch (o->kind) {
+    case QTC_FLAG:
+        return NULL;
+    case QTC_STR:
+    case QTC_PATH:
+        if (!*v) {
+            snprintf(err, errlen, "%s: empty %s", on, o->metavar ? o->metavar : "value");
+            return NULL;
+        }
+        return qtc_xstrdup(v);
+    case QTC_UINT:
+    case QTC_COUNT:
+        if (!qtc_parse_u64(v, 10, &u) || u > 1000000000 || (o->kind == QTC_COUNT && u == 0)) {
+            snprintf(err, errlen, "%s: expected a number%s, got '%.100s'", on, o->kind == QTC_COUNT ? " >= 1" : " >= 0",
+                     v);
+            return NULL;
+        }
+        snprintf(buf, sizeof(buf), "%" PRIu64, u);
+        return qtc_xstrdup(buf);
+    case QTC_SIZE_MB:
+        if (!parse_size_mb(v, &u)) {
+            snprintf(err, errlen, "%s: expected a memory size in megabytes (512, 512M, 2G), got '%.100s'", on, v);
+            return NULL;
+        }
+        snprintf(buf, sizeof(buf), "%" PRIu64, u);
+        return qtc_xstrdup(buf);
+    case QTC_SECONDS: {
+        double d;
+        if (!parse_seconds(v, &d)) {
+            snprintf(err, errlen, "%s: expected a positive number of seconds (30, 2.5), got '%.100s'", on, v);
+            return NULL;
+        }
+        return qtc_xstrdup(v);
+    }
+    case QTC_HEX:
+        if (!qtc_parse_u64(v, 16, &u)) {
+            snprintf(err, errlen, "%s: expected a hexadecimal address (401000 or 0x401000), got '%.100s'", on, v);
+            return NULL;
+        }
+        snprintf(buf, sizeof(buf), "0x%" PRIx64, u);
+        return qtc_xstrdup(buf);
+    case QTC_ARGSPEC:
+    case QTC_RETSPEC: {
+        char *spec;
+        if (o->kind == QTC_RETSPEC && *v && !strchr(v, '@')) {
+            spec = qtc_xmalloc(strlen(v) + 8);
+            sprintf(spec, "%s@retval", v);
+        } else {
+            spec = qtc_xstrdup(v);
+        }
+        struct qt_argspec as;
+        char e[400];
+        if (qt_argspec_parse(spec, &as, e, sizeof(e)) < 0) {
+            snprintf(err, errlen, "%s: %s", on, e);
+            free(spec);
+            return NULL;
+        }
+        if (o->kind == QTC_RETSPEC && (as.nslots != 1 || as.slots[0].pos != 0)) {
+            snprintf(err, errlen, "%s: '%.100s' is not a return value spec (expected PATTERN@retval[/TYPE]; use -A for "
+                     "arguments)", on, v);
+            free(spec);
+            return NULL;
+        }
+        return spec;
+    }
+    case QTC_KV: {
+        const char *eq = strchr(v, '=');
+        bool good = eq && eq != v;
+        for (const char *p = v; good && p < eq; p++)
+            good = islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
+        if (!good) {
+            snprintf(err, errlen, "%s: expected KEY=VALUE with a lower-case KEY (e.g. depth=3), got '%.100s'", on, v);
+            return NULL;
+        }
+        return qtc_xstrdup(v);
+    }
+    case QTC_FORMATS: {
+        const struct qt_writer *ws[16];
+        char e[400];
+        if (qt_writer_parse_list(v, ws, 16, e, sizeof(e)) < 0) {
+            snprintf(err, errlen, "%s: %s", on, e);
+            return NULL;
+        }
+        return qtc_xstrdup(v);
+    }
+    }
+    return NULL;
+}
+
+static void add_val(struct qtc_args *a, const struct qtc_opt *o, char *value)
+{
+    a->v = qtc_xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
+    a->v[a->n].opt = o;
+    a->v[a->n].value = value;
+    a->n++;
+}
+
+int qtc_parse_args(const char *cmd, const struct qtc_opt_table *tables, size_t ntables, int argc, char **argv,
+                   bool stop_at_operand, struct qtc_args *out, char *err, size_t errlen)
+{
+    const struct qtc_opt *rows[MAX_ROWS];
+    struct option longopts[MAX_ROWS + 2];
+    char shorts[3 * MAX_ROWS + 8];
+    size_t nrows = 0, ns = 0;
+    memset(out, 0, sizeof(*out));
+    if (stop_at_operand)
+        shorts[ns++] = '+'; /* else GNU permutation: options and operands in any order */
+    shorts[ns++] = ':';
+    shorts[ns++] = 'h';
+    for (size_t t = 0; t < ntables; t++) {
+        for (size_t i = 0; i < tables[t].n && nrows < MAX_ROWS; i++) {
+            const struct qtc_opt *o = &tables[t].rows[i];
+            rows[nrows] = o;
+            longopts[nrows] = (struct option){ o->name, o->kind == QTC_FLAG ? no_argument : required_argument, NULL,
+                                               ROW_VAL + (int)nrows };
+            if (o->shortopt) {
+                shorts[ns++] = (char)o->shortopt;
+                if (o->kind != QTC_FLAG)
+                    shorts[ns++] = ':';
+            }
+            nrows++;
+        }
+    }
+    longopts[nrows] = (struct option){ "help", no_argument, NULL, HELP_VAL };
+    longopts[nrows + 1] = (struct option){ NULL, 0, NULL, 0 };
+    shorts[ns] = '\0';
+
+    /* getopt permutes: work on a copy of the pointers */
+    char **av = qtc_xcalloc((size_t)argc + 1, sizeof(char *));
+    for (int i = 0; i < argc; i++)
+        av[i] = argv[i];
+    optind = 0; /* full re-initialisation (GNU) */
+    opterr = 0;
+    int rc = 0;
+    for (;;) {
+        int c = getopt_long(argc, av, shorts, longopts, NULL);
+        if (c == -1)
+            break;
+        const struct qtc_opt *o = NULL;
+        if (c == HELP_VAL || c == 'h') {
+            out->help = true;
+            continue;
+        }
+        if (c == '?' || c == ':') {
+            const char *arg = optind > 0 && optind <= argc ? av[optind - 1] : "";
+            if (c == ':' || (optopt >= ROW_VAL && optopt < ROW_VAL + (int)nrows)) {
+                const struct qtc_opt *m = NULL;
+                if (optopt >= ROW_VAL && optopt < ROW_VAL + (int)nrows)
+                    m = rows[optopt - ROW_VAL];
+                for (size_t i = 0; !m && i < nrows; i++)
+                    if (rows[i]->shortopt == optopt)
+                        m = rows[i];
+                char on[64];
+                if (m)
+                    optname(m, on, sizeof(on));
+                else
+                    snprintf(on, sizeof(on), "-%c", optopt);
+                if (c == ':')
+                    snprintf(err, errlen, "%s needs a value (%s); see 'qtrace help %s'", on, m && m->metavar ? m->metavar : "",
+                             cmd);
+                else
+                    snprintf(err, errlen, "%s takes no value (got '%.100s'); see 'qtrace help %s'", on, arg, cmd);
+            } else if (optopt) {
+                snprintf(err, errlen, "unknown option '-%c' for 'qtrace %s' (see 'qtrace help %s')", optopt, cmd, cmd);
+            } else {
+                char name[128];
+                snprintf(name, sizeof(name), "%s", arg);
+                char *eq = strchr(name, '=');
+                if (eq)
+                    *eq = '\0';
+                snprintf(err, errlen, "unknown option '%s' for 'qtrace %s' (see 'qtrace help %s')", name, cmd, cmd);
+            }
+            rc = -1;
+            break;
+        }
+        if (c >= ROW_VAL && c < ROW_VAL + (int)nrows) {
+            o = rows[c - ROW_VAL];
+        } else {
+            for (size_t i = 0; !o && i < nrows; i++)
+                if (rows[i]->shortopt == c)
+                    o = rows[i];
+        }
+        if (!o)
+            continue;
+        char *val = NULL;
+        if (o->kind != QTC_FLAG) {
+            val = check_value(o, optarg, err, errlen);
+            if (!val) {
+                rc = -1;
+                break;
+            }
+        }
+        add_val(out, o, val);
+    }
+    if (rc == 0) {
+        out->dashdash = optind > 1 && optind <= argc && strcmp(av[optind - 1], "--") == 0;
+        out->nrest = argc - optind;
+        out->rest = qtc_xcalloc((size_t)out->nrest + 1, sizeof(char *));
+        for (int i = 0; i < out->nrest; i++)
+            out->rest[i] = av[optind + i];
+    } else {
+        qtc_args_free(out);
+    }
+    free(av);
+    return rc;
+}
+
+void qtc_args_free(struct qtc_args *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i].value);
+    free(a->v);
+    free(a->rest);
+    memset(a, 0, sizeof(*a));
+}
+
+const char *qtc_args_get(const struct qtc_args *a, const char *name)
+{
+    const char *r = NULL;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].opt->name, name) == 0)
+            r = a->v[i].value ? a->v[i].value : "";
+    return r;
+}
+
+bool qtc_args_has(const struct qtc_args *a, const char *name)
+{
+    return qtc_args_count(a, name) > 0;
+}
+
+size_t qtc_args_count(const struct qtc_args *a, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        n += strcmp(a->v[i].opt->name, name) == 0;
+    return n;
+}
+
+int qtc_args_write_conf(const struct qtc_args *a, FILE *f)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const struct qtc_opt *o = a->v[i].opt;
+        if (o->kind == QTC_KV)
+            fprintf(f, "%s\n", a->v[i].value);
+        else if (o->key && o->kind == QTC_FLAG)
+            fprintf(f, "%s=%s\n", o->key, o->flag_value ? o->flag_value : "on");
+        else if (o->key)
+            fprintf(f, "%s=%s\n", o->key, a->v[i].value);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- help ------------------------------------------------------------------------------- */
+
+void qtc_print_wrapped(FILE *f, const char *text, int indent, int first_col, int width)
+{
+    int col = first_col;
+    const char *p = text;
+    bool line_empty = true;
+    if (col > indent) {
+        fputc('\n', f);
+        col = 0;
+    }
+    while (*p) {
+        if (*p == '\n') {
+            fputc('\n', f);
+            col = 0;
+            line_empty = true;
+            p++;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t wl = strcspn(p, " \n");
+        if (col < indent) {
+            fprintf(f, "%*s", indent - col, "");
+            col = indent;
+        } else if (!line_empty && col + 1 + (int)wl > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            line_empty = true;
+        }
+        if (!line_empty) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, wl, f);
+        col += (int)wl;
+        line_empty = false;
+        p += wl;
+    }
+    if (!line_empty || col)
+        fputc('\n', f);
+}
+
+void qtc_print_table(FILE *f, const struct qtc_opt_table *t)
+{
+    fprintf(f, "%s:\n", t->title);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct qtc_opt *o = &t->rows[i];
+        char head[96];
+        int n;
+        if (o->shortopt)
+            n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", o->shortopt, o->name, o->metavar ? " " : "",
+                         o->metavar ? o->metavar : "");
+        else
+            n = snprintf(head, sizeof(head), "      --%s%s%s", o->name, o->metavar ? " " : "",
+                         o->metavar ? o->metavar : "");
+        fputs(head, f);
+        qtc_print_wrapped(f, o->help, 28, n + 2 > 28 ? n + 2 : n, 100);
+    }
+}

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Chrome trace-event JSON, for ui.perfetto.dev and chrome://tracing:
+ *
+ *   {"traceEvents":[
+ *   {"name":"process_name","ph":"M","pid":1,"args":{"name":"as:1"}},
+ *   {"name":"thread_name","ph":"M","pid":1,"tid":5,"args":{"name":"cpu0 as:1 tid:5"}},
+ *   {"name":"add","cat":"function","ph":"B","ts":12.345,"pid":1,"tid":5,"args":{"a":"2","b":"3"}},
+ *   {"name":"add","cat":"function","ph":"E","ts":12.400,"pid":1,"tid":5,"args":{"retval":"5","insn":"12"}},
+ *   ...],
+ *   "displayTimeUnit":"ns","otherData":{...}}
+ *
+ * ts is in microseconds with nanosecond precision; pid is the guest pid when the plugin knows
+ * it, else the address-space ordinal (as:N of the text output; as:0, user mode, is pid 1 since
+ * Perfetto treats pid 0 as the idle task); tid is the guest tid. Every
+ * B has its E: calls left open when the trace ends are closed at its last timestamp.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "writer.h"
+
+struct jframe {
+    uint64_t func;
+    const struct qtr_sym *sym;
+    bool syscall;
+};
+
+struct jthr {
+    uint64_t pid;
+    uint32_t tid;
+    struct jframe *st;          /* open B events */
+    size_t depth, cap;
+};
+
+struct jstate {
+    const struct qtr *r;
+    FILE *out;
+    bool first;
+    struct qtc_map threads;     /* (asid, tid) -> jthr */
+    struct qtc_map procs;       /* pid -> named */
+    struct jthr **thr;
+    size_t nthr, cap;
+    uint64_t last_ts;
+    struct qt_sb sb, tmp;
+};
+
+static void put_ts(struct qt_sb *sb, uint64_t ns)
+{
+    qt_sb_printf(sb, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+}
+
+static void put_jstr(struct qt_sb *sb, const char *s, size_t n)
+{
+    qt_sb_putc(sb, '"');
+    qt_sb_put_jsonescaped(sb, s, n);
+    qt_sb_putc(sb, '"');
+}
+
+static void flush_event(struct jstate *s)
+{
+    fputs(s->first ? "\n" : ",\n", s->out);
+    s->first = false;
+    fwrite(s->sb.buf, 1, s->sb.len, s->out);
+    qt_sb_reset(&s->sb);
+}
+
+static void meta(struct jstate *s, const char *what, uint64_t pid, const uint32_t *tid, const char *name)
+{
+    qt_sb_printf(&s->sb, "{\"name\":\"%s\",\"ph\":\"M\",\"pid\":%" PRIu64, what, pid);
+    if (tid)
+        qt_sb_printf(&s->sb, ",\"tid\":%u", *tid);
+    qt_sb_puts(&s->sb, ",\"args\":{\"name\":");
+    put_jstr(&s->sb, name, strlen(name));
+    qt_sb_puts(&s->sb, "}}");
+    flush_event(s);
+}
+
+static struct jthr *thread_of(struct jstate *s, const struct qtr_event *ev, uint64_t asid, uint32_t tid, uint32_t pid)
+{
+    void **slot = qtc_map_slot(&s->threads, asid, tid, true);
+    if (*slot)
+        return *slot;
+    struct jthr *t = qtc_xcalloc(1, sizeof(*t));
+    /* pid 0 is the idle task to Perfetto: as:0 (user mode) shows as pid 1 */
+    t->pid = pid ? pid : ev->as ? ev->as : 1;
+    t->tid = tid;
+    *slot = t;
+    if (s->nthr == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->thr = qtc_xrealloc(s->thr, s->cap * sizeof(*s->thr));
+    }
+    s->thr[s->nthr++] = t;
+    char name[128];
+    void **ps = qtc_map_slot(&s->procs, t->pid, 0, true);
+    if (!*ps) {
+        *ps = (void *)1;
+        if (pid)
+            snprintf(name, sizeof(name), "pid %u (as:%u)", pid, ev->as);
+        else
+            snprintf(name, sizeof(name), "as:%u", ev->as);
+        meta(s, "process_name", t->pid, NULL, name);
+    }
+    snprintf(name, sizeof(name), "cpu%u as:%u tid:%u", ev->vcpu, ev->as, tid);
+    meta(s, "thread_name", t->pid, &tid, name);
+    return t;
+}
+
+static void begin_event(struct jstate *s, const char *name, const char *cat, char ph, uint64_t ts, const struct jthr *t)
+{
+    qt_sb_puts(&s->sb, "{\"name\":");
+    put_jstr(&s->sb, name, strlen(name));
+    qt_sb_printf(&s->sb, ",\"cat\":\"%s\",\"ph\":\"%c\",\"ts\":", cat, ph);
+    put_ts(&s->sb, ts);
+    qt_sb_printf(&s->sb, ",\"pid\":%" PRIu64 ",\"tid\":%u", t->pid, t->tid);
+}
+
+/* ,"key":"value" with value the text rendering of the argument (of syscall sysnr if >= 0) */
+static void put_arg_kv(struct jstate *s, bool *first, const char *key, const struct qtr_arg *a, int64_t sysnr)
+{
+    qt_sb_puts(&s->sb, *first ? "" : ",");
+    *first = false;
+    put_jstr(&s->sb, key, strlen(key));
+    qt_sb_putc(&s->sb, ':');
+    qt_sb_reset(&s->tmp);
+    if (sysnr >= 0)
+        qtw_syscall_arg(s->r, (uint64_t)sysnr, a, &s->tmp);
+    else
+        qtw_arg_value(a, &s->tmp);
+    put_jstr(&s->sb, s->tmp.buf, s->tmp.len);
+}
+
+static void put_kv(struct jstate *s, bool *first, const char *key, const char *val)
+{
+    qt_sb_puts(&s->sb, *first ? "" : ",");
+    *first = false;
+    put_jstr(&s->sb, key, strlen(key));
+    qt_sb_putc(&s->sb, ':');
+    put_jstr(&s->sb, val, strlen(val));
+}
+
+static void frame_name(struct jstate *s, const struct jframe *f, struct qt_sb *out)
+{
+    if (f->syscall) {
+        const char *n = qtw_syscall_name(s->r, f->func);
+        if (n)
+            qt_sb_printf(out, "syscall %s", n);
+        else
+            qt_sb_printf(out, "syscall %" PRIu64, f->func);
+    } else {
+        qtw_func_name(s->r, f->sym, f->func, out);
+    }
+}
+
+/* E for the top frame of t; ev (may be NULL) supplies the return value. */
+static void end_top(struct jstate *s, struct jthr *t, uint64_t ts, const struct qtr_event *ev, const char *how)
+{
+    struct jframe *f = &t->st[--t->depth];
+    struct qt_sb name;
+    qt_sb_init(&name);
+    frame_name(s, f, &name);
+    begin_event(s, name.buf, f->syscall ? "syscall" : "function", 'E', ts, t);
+    qt_sb_free(&name);
+    qt_sb_puts(&s->sb, ",\"args\":{");
+    bool first = true;
+    const struct qtr_arg *ret = ev ? qtw_retval(ev) : NULL;
+    if (ret && !how) {
+        if (f->syscall) {
+            qt_sb_reset(&s->tmp);
+            qtw_syscall_ret(qtw_syscall_name(s->r, f->func), ret, &s->tmp);
+            put_kv(s, &first, "retval", s->tmp.buf);
+        } else {
+            put_arg_kv(s, &first, "retval", ret, -1);
+        }
+    }
+    if (ev && f->syscall) {
+        /* output buffers (read's data) come with the return */
+        for (int i = 0; i < ev->nargs; i++) {
+            if (ev->args[i].a->pos == 0)
+                continue;
+            char key[16];
+            snprintf(key, sizeof(key), "arg%u", ev->args[i].a->pos);
+            put_arg_kv(s, &first, key, &ev->args[i], (int64_t)f->func);
+        }
+    }
+    if (ev && !f->syscall && s->r->st.has_icount && ev->call->icount >= ev->call->aux) {
+        char n[32];
+        snprintf(n, sizeof(n), "%" PRIu64, ev->call->icount - ev->call->aux);
+        put_kv(s, &first, "insn", n);
+    }
+    if (how)
+        put_kv(s, &first, "exit", how);
+    qt_sb_puts(&s->sb, "}}");
+    flush_event(s);
+}
+
+static void push(struct jthr *t, uint64_t func, const struct qtr_sym *sym, bool syscall)
+{
+    if (t->depth == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 32;
+        t->st = qtc_xrealloc(t->st, t->cap * sizeof(*t->st));
+    }
+    t->st[t->depth++] = (struct jframe){ func, sym, syscall };
+}
+
+static void close_syscall(struct jstate *s, struct jthr *t, uint64_t ts)
+{
+    while (t->depth > 0 && t->st[t->depth - 1].syscall)
+        end_top(s, t, ts, NULL, "unfinished");
+}
+
+/* number of function frames open */
+static size_t func_depth(const struct jthr *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->depth; i++)
+        n += !t->st[i].syscall;
+    return n;
+}
+
+static int json_event(struct qt_wctx *w, const struct qtr_event *ev)
+{
+    struct jstate *s = w->state;
+    if (ev->ts_ns > s->last_ts)
+        s->last_ts = ev->ts_ns;
+    if (ev->type == QT_REC_LOST) {
+        qt_sb_printf(&s->sb, "{\"name\":\"lost %" PRIu64 " events\",\"cat\":\"qtrace\",\"ph\":\"i\",\"s\":\"g\",\"ts\":",
+                     ev->lost);
+        put_ts(&s->sb, ev->ts_ns);
+        qt_sb_puts(&s->sb, ",\"pid\":1,\"tid\":0}");
+        flush_event(s);
+        return 0;
+    }
+    if (ev->type == QT_REC_THREAD) {
+        thread_of(s, ev, ev->thread->asid, ev->thread->tid, ev->thread->pid);
+        return 0;
+    }
+    if (!ev->call)
+        return 0;
+    const struct qt_rec_call *c = ev->call;
+    struct jthr *t = thread_of(s, ev, c->asid, c->tid, c->pid);
+    switch (ev->type) {
+    case QT_REC_ENTRY: {
+        close_syscall(s, t, c->ts_ns);
+        struct qt_sb name;
+        qt_sb_init(&name);
+        qtw_func_name(s->r, ev->sym, c->func, &name);
+        begin_event(s, name.buf, "function", 'B', c->ts_ns, t);
+        qt_sb_free(&name);
+        qt_sb_puts(&s->sb, ",\"args\":{");
+        bool first = true;
+        for (int i = 0; i < ev->nargs; i++) {
+            unsigned pos = ev->args[i].a->pos;
+            if (pos == 0)
+                continue;
+            const char *pn = qtw_param_name(ev->sym, pos);
+            char key[16];
+            if (!pn) {
+                snprintf(key, sizeof(key), "arg%u", pos);
+                pn = key;
+            }
+            put_arg_kv(s, &first, pn, &ev->args[i], -1);
+        }
+        qt_sb_puts(&s->sb, "}}");
+        flush_event(s);
+        push(t, c->func, ev->sym, false);
+        break;
+    }
+    case QT_REC_EXIT: {
+        close_syscall(s, t, c->ts_ns);
+        size_t fd = func_depth(t);
+        if (fd < (size_t)c->depth + 1)
+            break; /* no B for it (entry not recorded): an E would unbalance the thread */
+        while (func_depth(t) > (size_t)c->depth + 1)
+            end_top(s, t, c->ts_ns, NULL, "missing");
+        const char *how = c->flags & QT_CALL_UNWOUND ? "unwound" : c->flags & QT_CALL_UNFINISHED ? "unfinished" : NULL;
+        end_top(s, t, c->ts_ns, ev, how);
+        break;
+    }
+    case QT_REC_SYSCALL: {
+        close_syscall(s, t, c->ts_ns);
+        const char *n = qtw_syscall_name(s->r, c->func);
+        char name[64];
+        if (n)
+            snprintf(name, sizeof(name), "syscall %s", n);
+        else
+            snprintf(name, sizeof(name), "syscall %" PRIu64, c->func);
+        begin_event(s, name, "syscall", 'B', c->ts_ns, t);
+        qt_sb_puts(&s->sb, ",\"args\":{");
+        bool first = true;
+        for (int i = 0; i < ev->nargs; i++) {
+            if (!qtw_syscall_arg_shown(s->r, ev, i))
+                continue;
+            char key[16];
+            snprintf(key, sizeof(key), "arg%u", ev->args[i].a->pos);
+            put_arg_kv(s, &first, key, &ev->args[i], (int64_t)c->func);
+        }
+        qt_sb_puts(&s->sb, "}}");
+        flush_event(s);
+        push(t, c->func, NULL, true);
+        break;
+    }
+    case QT_REC_SYSRET:
+        if (t->depth > 0 && t->st[t->depth - 1].syscall && t->st[t->depth - 1].func == c->func)
+            end_top(s, t, c->ts_ns, ev, NULL);
+        break;
+    }
+    return ferror(s->out) ? -1 : 0;
+}
+
+static int json_begin(struct qt_wctx *w)
+{
+    struct jstate *s = qtc_xcalloc(1, sizeof(*s));
+    s->r = w->trace;
+    s->out = w->out;
+    s->first = true;
+    w->state = s;
+    fputs("{\"traceEvents\":[", s->out);
+    return 0;
+}
+
+static int json_end(struct qt_wctx *w)
+{
+    struct jstate *s = w->state;
+    for (size_t i = 0; i < s->nthr; i++) {
+        struct jthr *t = s->thr[i];
+        while (t->depth > 0)
+            end_top(s, t, s->last_ts, NULL, "unfinished");
+    }
+    fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{", s->out);
+    qt_sb_printf(&s->sb, "\"generator\":\"qtrace %s\",\"arch\":\"%s\",\"mode\":\"%s\",\"trace\":", QTRACE_VERSION,
+                 qtr_arch_name(s->r->hdr.arch), qtr_mode_name(s->r->hdr.mode));
+    put_jstr(&s->sb, s->r->path, strlen(s->r->path));
+    qt_sb_printf(&s->sb, ",\"lost\":\"%" PRIu64 "\"", s->r->st.lost);
+    for (size_t i = 0; i < s->r->nnotes; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "note%zu", i + 1);
+        qt_sb_printf(&s->sb, ",\"%s\":", key);
+        put_jstr(&s->sb, s->r->notes[i], strlen(s->r->notes[i]));
+    }
+    fwrite(s->sb.buf, 1, s->sb.len, s->out);
+    fputs("}}\n", s->out);
+    int rc = ferror(s->out) ? -1 : 0;
+    for (size_t i = 0; i < s->nthr; i++) {
+        free(s->thr[i]->st);
+        free(s->thr[i]);
+    }
+    free(s->thr);
+    qtc_map_free(&s->threads);
+    qtc_map_free(&s->procs);
+    qt_sb_free(&s->sb);
+    qt_sb_free(&s->tmp);
+    free(s);
+    w->state = NULL;
+    return rc;
+}
+
+const struct qt_writer qt_writer_json = {
+    .name = "json",
+    .ext = "json",
+    .help = "Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing",
+    .begin = json_begin,
+    .event = json_event,
+    .end = json_end,
+};

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Text output, like `uftrace replay`:
+ *
+ *   #      DURATION [CPU AS TID] FUNCTION  (x86_64 user mode; duration = guest instructions)
+ *                   [cpu0 as:0 tid:42] main() {
+ *           12 insn [cpu0 as:0 tid:42]   add(a=2, b=3) = 5;
+ *          345 insn [cpu0 as:0 tid:42] } = 0; /- main -/
+ *
+ * A function whose exit immediately follows its entry in the same thread is one line (a
+ * per-thread lookahead of one event); otherwise "name(args) {" ... "} = ret; / * name * /".
+ * Durations are guest instructions (exit icount - entry icount), or host time when the trace
+ * has no instruction counts (--no-icount). System calls print like strace, with their time.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "writer.h"
+
+#define DUR_WIDTH 15
+
+struct frame {
+    uint64_t func, ts;
+};
+
+struct tthr {
+    uint64_t asid;
+    uint32_t tid, vcpu;
+    unsigned as;
+    bool pending;
+    struct qtr_event pend;      /* ENTRY or SYSCALL waiting for the thread's next event */
+    struct frame *st;           /* open functions, by depth */
+    size_t depth, cap;
+};
+
+struct tstate {
+    const struct qtr *r;
+    FILE *out;
+    bool insn;                  /* durations in guest instructions (else host time) */
+    struct qtc_map map;
+    struct tthr **thr;
+    size_t nthr, cap;
+    uint64_t lost_printed;
+    struct qt_sb line;
+};
+
+static struct tthr *thread_of(struct tstate *s, const struct qtr_event *ev)
+{
+    const struct qt_rec_call *c = ev->call;
+    void **slot = qtc_map_slot(&s->map, c->asid, c->tid, true);
+    struct tthr *t = *slot;
+    if (!t) {
+        t = qtc_xcalloc(1, sizeof(*t));
+        t->asid = c->asid;
+        t->tid = c->tid;
+        t->as = ev->as;
+        *slot = t;
+        if (s->nthr == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 16;
+            s->thr = qtc_xrealloc(s->thr, s->cap * sizeof(*s->thr));
+        }
+        s->thr[s->nthr++] = t;
+    }
+    t->vcpu = ev->vcpu;
+    return t;
+}
+
+/* ---- line pieces -------------------------------------------------------------------------- */
+
+static void put_dur_insn(struct tstate *s, uint64_t n)
+{
+    qt_sb_printf(&s->line, "%10" PRIu64 " insn", n);
+}
+
+static void put_dur_time(struct tstate *s, uint64_t ns)
+{
+    qt_sb_printf(&s->line, "%8" PRIu64 ".%03u us", ns / 1000, (unsigned)(ns % 1000));
+}
+
+static void put_blank(struct tstate *s)
+{
+    qt_sb_printf(&s->line, "%*s", DUR_WIDTH, "");
+}
+
+static void put_thread(struct tstate *s, uint32_t vcpu, unsigned as, uint32_t tid, unsigned depth)
+{
+    qt_sb_printf(&s->line, " [cpu%u as:%u tid:%u] ", vcpu, as, tid);
+    for (unsigned i = 0; i < depth; i++)
+        qt_sb_puts(&s->line, "  ");
+}
+
+static void emit(struct tstate *s)
+{
+    qt_sb_putc(&s->line, '\n');
+    fwrite(s->line.buf, 1, s->line.len, s->out);
+    qt_sb_reset(&s->line);
+}
+
+/* "(a=2, b=3)": names from the symbol's parameters; a value whose position is not the next
+ * one is shown as argN=; args of `over` (a syscall return carrying output buffers) replace
+ * those of the same position. */
+static void put_args(struct tstate *s, const struct qtr_event *ev, const struct qtr_sym *sym,
+                     const struct qtr_event *over)
+{
+    bool sys = ev->type == QT_REC_SYSCALL;
+    qt_sb_putc(&s->line, '(');
+    unsigned printed = 0;
+    for (int i = 0; i < ev->nargs; i++) {
+        const struct qtr_arg *a = &ev->args[i];
+        unsigned pos = a->a->pos;
+        if (pos == 0 || (sys && !qtw_syscall_arg_shown(s->r, ev, i)))
+            continue;
+        for (int k = 0; over && k < over->nargs; k++)
+            if (over->args[k].a->pos == pos)
+                a = &over->args[k];
+        if (printed)
+            qt_sb_puts(&s->line, ", ");
+        const char *name = qtw_param_name(sym, pos);
+        if (name)
+            qt_sb_printf(&s->line, "%s=", name);
+        else if (pos != printed + 1 && !sys)
+            qt_sb_printf(&s->line, "arg%u=", pos);
+        if (sys)
+            qtw_syscall_arg(s->r, ev->call->func, a, &s->line);
+        else
+            qtw_arg_value(a, &s->line);
+        printed++;
+    }
+    qt_sb_putc(&s->line, ')');
+}
+
+static void put_func(struct tstate *s, const struct qtr_event *ev)
+{
+    qtw_func_name(s->r, ev->sym, ev->call->func, &s->line);
+}
+
+static void put_sysname(struct tstate *s, uint64_t nr)
+{
+    const char *n = qtw_syscall_name(s->r, nr);
+    if (n)
+        qt_sb_printf(&s->line, "syscall %s", n);
+    else
+        qt_sb_printf(&s->line, "syscall %" PRIu64, nr);
+}
+
+/* ---- events -------------------------------------------------------------------------------- */
+
+static void flush_pending(struct tstate *s, struct tthr *t, bool at_end)
+{
+    if (!t->pending)
+        return;
+    t->pending = false;
+    const struct qtr_event *p = &t->pend;
+    put_blank(s);
+    put_thread(s, p->vcpu, t->as, t->tid, p->call->depth);
+    if (p->type == QT_REC_ENTRY) {
+        put_func(s, p);
+        put_args(s, p, p->sym, NULL);
+        qt_sb_puts(&s->line, " {");
+    } else {
+        put_sysname(s, p->call->func);
+        put_args(s, p, NULL, NULL);
+        qt_sb_puts(&s->line, at_end ? " = ?" : " <unfinished ...>");
+    }
+    emit(s);
+}
+
+static void push_frame(struct tthr *t, unsigned depth, uint64_t func, uint64_t ts)
+{
+    if (depth >= t->cap) {
+        t->cap = depth + 64;
+        t->st = qtc_xrealloc(t->st, t->cap * sizeof(*t->st));
+    }
+    for (size_t i = t->depth; i < depth; i++)
+        t->st[i] = (struct frame){ 0, ts }; /* entries we never saw (depth-limited) */
+    t->st[depth] = (struct frame){ func, ts };
+    t->depth = depth + 1;
+}
+
+/* Duration column of an exit. */
+static void put_exit_dur(struct tstate *s, struct tthr *t, const struct qt_rec_call *c, uint64_t entry_ts, bool have_ts)
+{
+    if (s->insn) {
+        if (c->icount >= c->aux)
+            put_dur_insn(s, c->icount - c->aux);
+        else
+            put_blank(s);
+    } else if (have_ts && c->ts_ns >= entry_ts) {
+        put_dur_time(s, c->ts_ns - entry_ts);
+    } else {
+        put_blank(s);
+    }
+    (void)t;
+}
+
+static void put_ret(struct tstate *s, const struct qtr_event *ev)
+{
+    const struct qtr_arg *ret = qtw_retval(ev);
+    if (ret) {
+        qt_sb_puts(&s->line, " = ");
+        qtw_arg_value(ret, &s->line);
+    }
+}
+
+static void on_exit_rec(struct tstate *s, struct tthr *t, const struct qtr_event *ev)
+{
+    const struct qt_rec_call *c = ev->call;
+    bool have_ts = t->depth > c->depth && t->st[c->depth].func == c->func;
+    uint64_t entry_ts = have_ts ? t->st[c->depth].ts : 0;
+    if (t->pending && t->pend.type == QT_REC_ENTRY && t->pend.call->func == c->func &&
+        t->pend.call->depth == c->depth && c->flags == 0) {
+        /* a leaf: one line */
+        t->pending = false;
+        put_exit_dur(s, t, c, entry_ts, have_ts);
+        put_thread(s, t->pend.vcpu, t->as, t->tid, c->depth);
+        put_func(s, &t->pend);
+        put_args(s, &t->pend, t->pend.sym, NULL);
+        put_ret(s, ev);
+        qt_sb_putc(&s->line, ';');
+    } else {
+        flush_pending(s, t, false);
+        put_exit_dur(s, t, c, entry_ts, have_ts);
+        put_thread(s, ev->vcpu, t->as, t->tid, c->depth);
+        qt_sb_putc(&s->line, '}');
+        if (c->flags == 0 && qtw_retval(ev)) {
+            put_ret(s, ev);
+            qt_sb_putc(&s->line, ';');
+        }
+        qt_sb_puts(&s->line, " /* ");
+        put_func(s, ev);
+        if (c->flags & QT_CALL_UNWOUND)
+            qt_sb_puts(&s->line, ": unwound");
+        else if (c->flags & QT_CALL_UNFINISHED)
+            qt_sb_puts(&s->line, ": unfinished");
+        qt_sb_puts(&s->line, " */");
+    }
+    emit(s);
+    if (t->depth > c->depth)
+        t->depth = c->depth;
+}
+
+static void on_sysret(struct tstate *s, struct tthr *t, const struct qtr_event *ev)
+{
+    const struct qt_rec_call *c = ev->call;
+    const char *name = qtw_syscall_name(s->r, c->func);
+    if (t->pending && t->pend.type == QT_REC_SYSCALL && t->pend.call->func == c->func) {
+        t->pending = false;
+        uint64_t t0 = t->pend.call->ts_ns;
+        if (c->ts_ns >= t0)
+            put_dur_time(s, c->ts_ns - t0);
+        else
+            put_blank(s);
+        put_thread(s, t->pend.vcpu, t->as, t->tid, t->pend.call->depth);
+        put_sysname(s, c->func);
+        put_args(s, &t->pend, NULL, ev);
+    } else {
+        flush_pending(s, t, false);
+        put_blank(s);
+        put_thread(s, ev->vcpu, t->as, t->tid, c->depth);
+        qt_sb_puts(&s->line, "<... ");
+        put_sysname(s, c->func);
+        qt_sb_puts(&s->line, " resumed>");
+    }
+    qt_sb_puts(&s->line, " = ");
+    qtw_syscall_ret(name, qtw_retval(ev), &s->line);
+    emit(s);
+}
+
+static int text_event(struct qt_wctx *w, const struct qtr_event *ev)
+{
+    struct tstate *s = w->state;
+    if (ev->type == QT_REC_LOST) {
+        qt_sb_printf(&s->line, "# lost %" PRIu64 " events", ev->lost);
+        emit(s);
+        s->lost_printed += ev->lost;
+        return 0;
+    }
+    if (!ev->call)
+        return 0;
+    struct tthr *t = thread_of(s, ev);
+    switch (ev->type) {
+    case QT_REC_ENTRY:
+        flush_pending(s, t, false);
+        push_frame(t, ev->call->depth, ev->call->func, ev->call->ts_ns);
+        t->pend = *ev;
+        t->pending = true;
+        break;
+    case QT_REC_EXIT:
+        on_exit_rec(s, t, ev);
+        break;
+    case QT_REC_SYSCALL:
+        flush_pending(s, t, false);
+        t->pend = *ev;
+        t->pending = true;
+        break;
+    case QT_REC_SYSRET:
+        on_sysret(s, t, ev);
+        break;
+    }
+    return ferror(s->out) ? -1 : 0;
+}
+
+static int text_begin(struct qt_wctx *w)
+{
+    struct tstate *s = qtc_xcalloc(1, sizeof(*s));
+    s->r = w->trace;
+    s->out = w->out;
+    s->insn = w->trace->st.has_icount;
+    w->state = s;
+    fprintf(s->out, "#%*s [CPU AS TID] FUNCTION  (%s %s; duration = %s)\n", DUR_WIDTH - 1, "DURATION",
+            qtr_arch_name(s->r->hdr.arch), qtr_mode_name(s->r->hdr.mode),
+            s->insn ? "guest instructions" : "host time");
+    return 0;
+}
+
+static int text_end(struct qt_wctx *w)
+{
+    struct tstate *s = w->state;
+    for (size_t i = 0; i < s->nthr; i++) {
+        struct tthr *t = s->thr[i];
+        flush_pending(s, t, true);
+        /* calls still open: QEMU was killed before it could close them */
+        while (t->depth > 0) {
+            t->depth--;
+            if (!t->st[t->depth].func)
+                continue;
+            put_blank(s);
+            put_thread(s, t->vcpu, t->as, t->tid, (unsigned)t->depth);
+            qt_sb_puts(&s->line, "} /* ");
+            const struct qtr_sym *y = qtr_sym_at(s->r, t->st[t->depth].func);
+            qtw_func_name(s->r, y, t->st[t->depth].func, &s->line);
+            qt_sb_puts(&s->line, ": unfinished */");
+            emit(s);
+        }
+    }
+    if (s->r->st.lost > s->lost_printed) {
+        qt_sb_printf(&s->line, "# lost %" PRIu64 " events", s->r->st.lost - s->lost_printed);
+        emit(s);
+    }
+    for (size_t i = 0; i < s->r->nnotes; i++)
+        fprintf(s->out, "# note: %s\n", s->r->notes[i]);
+    int rc = ferror(s->out) ? -1 : 0;
+    for (size_t i = 0; i < s->nthr; i++) {
+        free(s->thr[i]->st);
+        free(s->thr[i]);
+    }
+    free(s->thr);
+    qtc_map_free(&s->map);
+    qt_sb_free(&s->line);
+    free(s);
+    w->state = NULL;
+    return rc;
+}
+
+const struct qt_writer qt_writer_text = {
+    .name = "text",
+    .ext = "txt",
+    .help = "one line per call, nested like uftrace replay, with durations, arguments and return values",
+    .begin = text_begin,
+    .event = text_event,
+    .end = text_end,
+};

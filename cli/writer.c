@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "writer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "argtype.h"
+#include "execlog_fmt.h"
+#include "syscalls.h"
+#include "util.h"
+
+/* ---- the table: one entry per output format ----------------------------------------------- */
+static const struct qt_writer *const writers[] = {
+    &qt_writer_text,
+    &qt_writer_json,
+    &qt_writer_folded,
+    &qt_writer_execlog,
+    &qt_writer_execlog_json,
+};
+
+#define NWRITERS (sizeof(writers) / sizeof(writers[0]))
+
+size_t qt_writers(const struct qt_writer *const **out)
+{
+    if (out)
+        *out = writers;
+    return NWRITERS;
+}
+
+const struct qt_writer *qt_writer_find(const char *name)
+{
+    for (size_t i = 0; i < NWRITERS; i++)
+        if (strcmp(writers[i]->name, name) == 0)
+            return writers[i];
+    return NULL;
+}
+
+const char *qt_writer_names(void)
+{
+    static char buf[256];
+    if (!buf[0]) {
+        size_t used = 0;
+        for (size_t i = 0; i < NWRITERS && used < sizeof(buf); i++)
+            used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? ", " : "", writers[i]->name);
+    }
+    return buf;
+}
+
+int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *p = list ? list : "";
+    if (!*p) {
+        snprintf(err, errlen, "empty format list (expected a comma-separated list of: %s)", qt_writer_names());
+        return -1;
+    }
+    for (;;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        char name[64];
+        if (l == 0 || l >= sizeof(name)) {
+            snprintf(err, errlen, "bad format list '%.100s' (expected a comma-separated list of: %s)", list,
+                     qt_writer_names());
+            return -1;
+        }
+        memcpy(name, p, l);
+        name[l] = '\0';
+        const struct qt_writer *w = qt_writer_find(name);
+        if (!w) {
+            snprintf(err, errlen, "unknown format '%s' (known: %s)", name, qt_writer_names());
+            return -1;
+        }
+        bool dup = false;
+        for (int i = 0; i < n; i++)
+            dup |= out[i] == w;
+        if (!dup && n < max)
+            out[n++] = w;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return n;
+}
+
+/* ---- driver ------------------------------------------------------------------------------ */
+
+struct drive {
+    const struct qt_writer *w;
+    struct qt_wctx *ctx;
+};
+
+static int on_event(const struct qtr_event *ev, void *p)
+{
+    struct drive *d = p;
+    return d->w->event(d->ctx, ev);
+}
+
+static int on_execlog(const struct qt_rec_hdr *h, void *p)
+{
+    struct drive *d = p;
+    return d->w->execlog(d->ctx, h);
+}
+
+int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen)
+{
+    struct qt_wctx ctx = { r, out, NULL };
+    if (w->begin(&ctx) != 0) {
+        snprintf(err, errlen, "%s output: cannot start", w->name);
+        return -1;
+    }
+    struct drive d = { w, &ctx };
+    struct qtr_handlers h = { on_event, w->execlog ? on_execlog : NULL, &d };
+    int rc = qtr_replay(r, &h);
+    int rc2 = w->end(&ctx);
+    if (rc == 0)
+        rc = rc2;
+    if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
+        snprintf(err, errlen, "writing %s output: %s", w->name, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s output failed", w->name);
+        return -1;
+    }
+    return 0;
+}
+
+int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    FILE *f = qtc_atomic_open(path, tmp, sizeof(tmp), err, errlen);
+    if (!f)
+        return -1;
+    int rc = qt_write_trace(r, w, f, err, errlen);
+    char cerr[512];
+    if (qtc_atomic_close(f, tmp, path, rc == 0, cerr, sizeof(cerr)) < 0) {
+        if (rc == 0)
+            snprintf(err, errlen, "%s", cerr);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func, struct qt_sb *out)
+{
+    (void)r;
+    if (sym && sym->addr == func)
+        qt_sb_puts(out, sym->name);
+    else if (sym)
+        qt_sb_printf(out, "%s+0x%" PRIx64, sym->name, func - sym->addr);
+    else
+        qt_sb_printf(out, "0x%" PRIx64, func);
+}
+
+const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos)
+{
+    if (!sym || pos == 0 || pos > (unsigned)sym->nparams)
+        return NULL;
+    const char *n = sym->params[pos - 1];
+    return n && n[0] ? n : NULL;
+}
+
+void qtw_arg_value(const struct qtr_arg *a, struct qt_sb *out)
+{
+    qt_arg_format(a->a, a->data, out);
+}
+
+const struct qtr_arg *qtw_retval(const struct qtr_event *ev)
+{
+    for (int i = 0; i < ev->nargs; i++)
+        if (ev->args[i].a->pos == 0)
+            return &ev->args[i];
+    return NULL;
+}
+
+/* In common/syscalls.c, not declared in syscalls.h yet: qt_sa_format for a given guest arch. */
+void qt_sa_format_arch(enum qt_arch arch, enum qt_sa sa, uint64_t value, struct qt_sb *out);
+
+const char *qtw_syscall_name(const struct qtr *r, uint64_t nr)
+{
+    const struct qt_syscall_desc *d = nr <= 100000 ? qt_syscall_desc((enum qt_arch)r->hdr.arch, (long)nr) : NULL;
+    return d ? d->name : NULL;
+}
+
+bool qtw_syscall_arg_shown(const struct qtr *r, const struct qtr_event *ev, int i)
+{
+    uint64_t nr = ev->call->func;
+    const struct qt_syscall_desc *d = nr <= 100000 ? qt_syscall_desc((enum qt_arch)r->hdr.arch, (long)nr) : NULL;
+    unsigned pos = ev->args[i].a->pos;
+    if (!d || pos == 0 || pos > d->nargs || d->arg[pos - 1] != QT_SA_MODE)
+        return true;
+    /* like strace: open's mode only matters with O_CREAT or O_TMPFILE */
+    for (int k = 0; k < ev->nargs; k++) {
+        unsigned p = ev->args[k].a->pos;
+        if (p >= 1 && p <= d->nargs && d->arg[p - 1] == QT_SA_OFLAGS)
+            return (ev->args[k].a->value & (0x40 | 0x400000)) != 0;
+    }
+    return true;
+}
+
+void qtw_syscall_arg(const struct qtr *r, uint64_t nr, const struct qtr_arg *a, struct qt_sb *out)
+{
+    const struct qt_syscall_desc *d = nr <= 100000 ? qt_syscall_desc((enum qt_arch)r->hdr.arch, (long)nr) : NULL;
+    unsigned pos = a->a->pos;
+    if (a->a->type == QT_T_STR || a->a->flags || !d || pos == 0 || pos > d->nargs)
+        qtw_arg_value(a, out); /* paths and buffers read from guest memory, or no description */
+    else
+        qt_sa_format_arch((enum qt_arch)r->hdr.arch, (enum qt_sa)d->arg[pos - 1], a->a->value, out);
+}
+
+void qtw_syscall_ret(const char *name, const struct qtr_arg *ret, struct qt_sb *out)
+{
+    if (!ret) {
+        qt_sb_putc(out, '?');
+        return;
+    }
+    int64_t v = (int64_t)ret->a->value;
+    if (ret->a->flags & (QT_ARG_NULL | QT_ARG_UNREADABLE)) {
+        qtw_arg_value(ret, out);
+    } else if (v < 0 && v >= -4095) {
+        int e = (int)-v;
+        const char *en = qt_errno_name(e);
+        if (en)
+            qt_sb_printf(out, "-1 %s (%s)", en, strerror(e));
+        else
+            qt_sb_printf(out, "-1 errno %d", e);
+    } else if (name && (strcmp(name, "mmap") == 0 || strcmp(name, "mmap2") == 0 || strcmp(name, "brk") == 0 ||
+                        strcmp(name, "mremap") == 0 || strcmp(name, "shmat") == 0)) {
+        qt_sb_printf(out, "0x%" PRIx64, (uint64_t)v);
+    } else {
+        qt_sb_printf(out, "%" PRId64, v);
+    }
+}

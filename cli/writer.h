@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Output formats. A writer consumes the events of a trace in time order (reader.h) and
+ * writes one format to a stream. Adding a format = one file cli/w_NAME.c defining a
+ * struct qt_writer, and one entry in the table in cli/writer.c.
+ */
+#ifndef QTRACE_CLI_WRITER_H
+#define QTRACE_CLI_WRITER_H
+
+#include <stdio.h>
+
+#include "reader.h"
+#include "sb.h"
+
+struct qt_wctx {
+    const struct qtr *trace;
+    FILE *out;
+    void *state;            /* the writer's own, set by begin, freed by end */
+};
+
+struct qt_writer {
+    const char *name;       /* --format / -f NAME */
+    const char *ext;        /* file written by run/system: trace.EXT */
+    const char *help;       /* one line for --help */
+    int (*begin)(struct qt_wctx *w);
+    int (*event)(struct qt_wctx *w, const struct qtr_event *ev);
+    /* Finish the output and free the state. Always called once begin succeeded, even
+     * after an error (then the output is discarded). */
+    int (*end)(struct qt_wctx *w);
+    /* Optional: execution-log records (QT_REC_EXECLOG_FIRST..LAST), in order. */
+    int (*execlog)(struct qt_wctx *w, const struct qt_rec_hdr *h);
+};
+
+/* The table, in --help order. */
+size_t qt_writers(const struct qt_writer *const **out);
+const struct qt_writer *qt_writer_find(const char *name);
+/* "text,json" -> writers (no duplicates). Returns the count, or -1 with a message in err. */
+int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max, char *err, size_t errlen);
+/* Names of every writer, "text, json, folded", for messages. */
+const char *qt_writer_names(void);
+
+/* Replay trace r through writer w into out. 0, or -1 with a message in err. */
+int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen);
+/* Same into path, through a temporary file renamed when complete. */
+int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen);
+
+/* ---- helpers for writers ---------------------------------------------------------------- */
+
+/* Function name: the symbol's (printable), else 0xADDR. */
+void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func, struct qt_sb *out);
+/* Name of argument pos (1-based) from the symbol's parameters, or NULL. */
+const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos);
+/* Rendering of one argument (escaped, as argtype formats it). */
+void qtw_arg_value(const struct qtr_arg *a, struct qt_sb *out);
+/* The return value (pos 0) of an exit/sysret event, or NULL. */
+const struct qtr_arg *qtw_retval(const struct qtr_event *ev);
+/* Syscall name for nr on the trace's architecture, or NULL. */
+const char *qtw_syscall_name(const struct qtr *r, uint64_t nr);
+/* Rendering of argument a of syscall nr, like strace: AT_FDCWD, O_RDONLY|O_CLOEXEC, "path". */
+void qtw_syscall_arg(const struct qtr *r, uint64_t nr, const struct qtr_arg *a, struct qt_sb *out);
+/* Is argument i of syscall event ev shown? (open's mode is not, without O_CREAT/O_TMPFILE) */
+bool qtw_syscall_arg_shown(const struct qtr *r, const struct qtr_event *ev, int i);
+/* Append a syscall return value the way strace shows it: 3, -1 ENOENT (No such file...), 0x7f.. */
+void qtw_syscall_ret(const char *name, const struct qtr_arg *ret, struct qt_sb *out);
+
+extern const struct qt_writer qt_writer_text;
+extern const struct qt_writer qt_writer_json;
+extern const struct qt_writer qt_writer_folded;
+
+#endif

@@ -1,0 +1,773 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Execution log (execlog=on): every executed instruction, its memory accesses and the watched
+ * registers that changed, with the output of QEMU's contrib/plugins/execlog.c (same options:
+ * ifilter, afilter, reg, rdisas), much faster. docs/execlog.md has the full design.
+ *
+ * Translation time (qt_execlog_tb_trans) decides, exactly as execlog does, what each
+ * instruction of the block does when it starts (log it, compare registers, nothing) and keeps
+ * that in a descriptor written once (TBDEF record, or handed to the in-plugin formatter).
+ * Run time then costs, per executed block:
+ *   - one callback at block start writing an EXEC record (16 bytes);
+ *   - for every other logged instruction an inline store of its index + 1 into a per-vCPU
+ *     scoreboard word (no callback): the next EXEC record carries that word, so a block that
+ *     stopped early (a faulting instruction) is known to have run only that far;
+ *   - a memory callback per access of a logged instruction (24-byte record, + value, + phys);
+ *   - with reg=, a register-reading callback where execlog compares registers, writing a
+ *     record only for registers that changed.
+ * Records go to the vCPU's own buffer: the trace file's (execlog_format=bin) or, for text, an
+ * execlog buffer that the vCPU formats itself when it fills (cli/execlog_fmt.c, compiled in
+ * by execlog_fmt.c); only writing the text out takes a lock. Callbacks allocate nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qtrace.h"
+#include "execlog_format.h"
+#include "../cli/execlog_fmt.h"
+
+#define EL_MAX_VCPUS QT_OUT_MAX_VCPUS
+#define EL_TEXT_BUF (1u << 20)         /* text mode: records a vCPU buffers before formatting */
+#define EL_TEXT_FLUSH (1u << 20)       /* text mode: formatted bytes written at once */
+#define EL_MAX_INSNS 4096
+#define EL_DEV_CACHE 8
+#define EL_MAX_DEVICES 1024
+
+struct el_reg {
+    struct qemu_plugin_register *handle;
+    uint16_t size;
+    const char *name;               /* lower case, as execlog prints it (interned) */
+    uint8_t *last;                  /* value at the previous check */
+};
+
+struct el_vcpu {
+    unsigned index;
+    bool live;
+    /* text mode: this vCPU's records, formatted when the buffer is full */
+    uint8_t *buf;
+    size_t used;
+    /* watched registers */
+    struct el_reg *regs;
+    unsigned nregs;
+    size_t regs_rec_max;            /* largest REGS record */
+    GByteArray *tmp;
+    /* system mode: device name -> id, a small private cache before the shared table */
+    const char *dev_name[EL_DEV_CACHE];
+    uint32_t dev_id[EL_DEV_CACHE];
+    unsigned dev_next;
+};
+
+enum afilter_kind { AF_ADDR, AF_RANGE, AF_SYM };
+struct afilter {
+    enum afilter_kind kind;
+    uint64_t lo, hi;                /* AF_ADDR: lo; AF_RANGE: [lo, hi) */
+    const char *glob;               /* AF_SYM */
+};
+
+static struct {
+    bool text, system, memvalues, flow, rdisas;
+    bool filter;                    /* ifilter or afilter given: unmatched instructions are skipped */
+    bool rmatch;                    /* reg= given */
+    bool any_regs;                  /* some vCPU watches at least one register */
+    struct afilter af[QT_MAX_FILTERS];
+    int naf;
+    struct qemu_plugin_scoreboard *sb;
+    qemu_plugin_u64 n;              /* per vCPU: instructions of the current block that started */
+    uint32_t next_tb;
+    struct el_vcpu *vcpus[EL_MAX_VCPUS];
+    /* text output */
+    struct qt_elf *fmt;
+    int fd;                         /* -1: QEMU's log (qemu_plugin_outs), like execlog */
+    int werr;
+    pthread_mutex_t out_lock;
+    /* translation-time state */
+    pthread_mutex_t lock;           /* reg_names, devices */
+    GPtrArray *reg_names;           /* rdisas: lower-case names of watched registers */
+    const char *dev_names[EL_MAX_DEVICES];
+    uint32_t ndev;
+    uint64_t vcpus_seen;
+} el = { .fd = -1, .out_lock = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+static void text_sink(void *ctx, unsigned vcpu, const char *data, size_t len)
+{
+    (void)ctx;
+    (void)vcpu;
+    if (el.fd < 0) {
+        qemu_plugin_outs(data);
+        return;
+    }
+    pthread_mutex_lock(&el.out_lock);
+    while (len > 0 && el.werr == 0) {
+        ssize_t w = write(el.fd, data, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            el.werr = errno;
+            break;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    pthread_mutex_unlock(&el.out_lock);
+}
+
+/* Text mode: format the vCPU's buffered records (in its own thread). */
+static void text_drain(struct el_vcpu *v)
+{
+    size_t off = 0;
+    while (off + sizeof(struct qt_rec_hdr) <= v->used) {
+        const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(v->buf + off);
+        qt_elf_record(el.fmt, h, v->used - off);
+        off += h->size;
+    }
+    v->used = 0;
+}
+
+static inline void *rec_get(struct el_vcpu *v, size_t size)
+{
+    if (el.text) {
+        if (v->used + size > EL_TEXT_BUF)
+            text_drain(v);
+        return v->buf + v->used;
+    }
+    return qt_out_reserve(qt.out, v->index, size);
+}
+
+static inline void rec_put(struct el_vcpu *v, size_t size)
+{
+    if (el.text)
+        v->used += size;
+    else
+        qt_out_commit(qt.out, v->index, size);
+}
+
+static inline struct el_vcpu *vcpu_of(unsigned index)
+{
+    return index < EL_MAX_VCPUS ? el.vcpus[index] : NULL;
+}
+
+/* ---- run time ---------------------------------------------------------------------------- */
+
+static inline void exec_rec(struct el_vcpu *v, unsigned vi, uint32_t tb)
+{
+    struct qt_rec_el_exec *r = rec_get(v, sizeof(*r));
+    r->h.type = QT_REC_EL_EXEC;
+    r->h.size = sizeof(*r);
+    r->h.vcpu = vi;
+    r->tb = tb;
+    r->prev_n = QT_EL_FULL; /* an END record came first if the previous block stopped early */
+    rec_put(v, sizeof(*r));
+}
+
+static void end_rec(struct el_vcpu *v, unsigned vi, uint64_t n)
+{
+    struct qt_rec_el_end *e = rec_get(v, sizeof(*e));
+    e->h.type = QT_REC_EL_END;
+    e->h.size = sizeof(*e);
+    e->h.vcpu = vi;
+    e->prev_n = n >= QT_EL_FULL ? QT_EL_FULL : (uint32_t)n;
+    e->reserved = 0;
+    rec_put(v, sizeof(*e));
+}
+
+/* Compare the watched registers with their values at the previous check; record changes. */
+static void check_regs(struct el_vcpu *v, unsigned vi, unsigned insn)
+{
+    if (!v->nregs)
+        return;
+    uint8_t *b = rec_get(v, v->regs_rec_max);
+    struct qt_rec_el_regs *r = (struct qt_rec_el_regs *)b;
+    size_t off = sizeof(*r);
+    unsigned count = 0;
+    for (unsigned i = 0; i < v->nregs; i++) {
+        struct el_reg *g = &v->regs[i];
+        g_byte_array_set_size(v->tmp, 0);
+        int sz = qemu_plugin_read_register(g->handle, v->tmp);
+        if (sz != g->size || memcmp(v->tmp->data, g->last, g->size) == 0)
+            continue;
+        memcpy(g->last, v->tmp->data, g->size);
+        struct qt_el_rval e = { (uint16_t)i, g->size };
+        memcpy(b + off, &e, sizeof(e));
+        memcpy(b + off + sizeof(e), g->last, g->size);
+        size_t es = QT_ALIGN8(sizeof(e) + g->size);
+        memset(b + off + sizeof(e) + g->size, 0, es - sizeof(e) - g->size);
+        off += es;
+        count++;
+    }
+    if (!count)
+        return;
+    r->h.type = QT_REC_EL_REGS;
+    r->h.size = (uint16_t)off;
+    r->h.vcpu = vi;
+    r->insn = (uint16_t)insn;
+    r->count = (uint16_t)count;
+    r->reserved = 0;
+    rec_put(v, off);
+}
+
+/* Block start, only if the previous block of this vCPU stopped before its last logged
+ * instruction (a conditional callback: the scoreboard word is not QT_EL_FULL). */
+static void cb_early(unsigned int vi, void *udata)
+{
+    (void)udata;
+    struct el_vcpu *v = vcpu_of(vi);
+    if (v)
+        end_rec(v, vi, qemu_plugin_u64_get(el.n, vi));
+}
+
+/* Block start. udata: the TB id. */
+static void cb_tb(unsigned int vi, void *udata)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (v)
+        exec_rec(v, vi, (uint32_t)(uintptr_t)udata);
+}
+
+/* Block start, when its first instruction compares registers. */
+static void cb_tb_check(unsigned int vi, void *udata)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (!v)
+        return;
+    exec_rec(v, vi, (uint32_t)(uintptr_t)udata);
+    check_regs(v, vi, 0);
+}
+
+/* An instruction (not the first) that compares registers. udata: its index. */
+static void cb_check(unsigned int vi, void *udata)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (!v)
+        return;
+    check_regs(v, vi, (unsigned)(uintptr_t)udata);
+}
+
+static uint32_t device_id_slow(const char *name)
+{
+    uint32_t id = 0;
+    pthread_mutex_lock(&el.lock);
+    for (uint32_t i = 1; i <= el.ndev; i++) {
+        if (el.dev_names[i] == name || strcmp(el.dev_names[i], name) == 0) {
+            id = i;
+            break;
+        }
+    }
+    if (!id && el.ndev + 1 < EL_MAX_DEVICES) {
+        id = ++el.ndev;
+        el.dev_names[id] = name; /* valid for the plugin's lifetime (QEMU API) */
+        if (el.text) {
+            qt_elf_add_device(el.fmt, id, name);
+        } else {
+            size_t len = strlen(name);
+            size_t size = QT_ALIGN8(sizeof(struct qt_rec_el_device) + len + 1);
+            struct qt_rec_el_device *d = calloc(1, size);
+            if (d) {
+                d->h.type = QT_REC_EL_DEVICE;
+                d->h.size = (uint16_t)size;
+                d->h.vcpu = QT_VCPU_NONE;
+                d->id = id;
+                d->len = (uint32_t)len;
+                memcpy(d->name, name, len);
+                qt_out_write_direct(qt.out, d, size);
+                free(d);
+            }
+        }
+    }
+    pthread_mutex_unlock(&el.lock);
+    return id;
+}
+
+static inline uint32_t device_id(struct el_vcpu *v, const char *name)
+{
+    for (unsigned i = 0; i < EL_DEV_CACHE; i++)
+        if (v->dev_name[i] == name)
+            return v->dev_id[i];
+    uint32_t id = device_id_slow(name);
+    unsigned s = v->dev_next++ % EL_DEV_CACHE;
+    v->dev_name[s] = name;
+    v->dev_id[s] = id;
+    return id;
+}
+
+/* A memory access of a logged instruction. udata: the instruction's index in its block. */
+static void cb_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (!v)
+        return;
+    unsigned shift = qemu_plugin_mem_size_shift(info);
+    size_t size = sizeof(struct qt_rec_el_mem);
+    if (el.memvalues)
+        size += shift >= 4 ? 16 : 8;
+    if (el.system)
+        size += 8;
+    struct qt_rec_el_mem *r = rec_get(v, size);
+    r->h.type = QT_REC_EL_MEM;
+    r->h.size = (uint16_t)size;
+    r->h.vcpu = vi;
+    r->insn = (uint16_t)(uintptr_t)udata;
+    r->info = (uint8_t)((shift & QT_EL_M_SHIFT) | (qemu_plugin_mem_is_store(info) ? QT_EL_M_STORE : 0) |
+                        (qemu_plugin_mem_is_sign_extended(info) ? QT_EL_M_SIGNED : 0) |
+                        (qemu_plugin_mem_is_big_endian(info) ? QT_EL_M_BE : 0));
+    r->flags = 0;
+    r->dev = 0;
+    r->vaddr = vaddr;
+    unsigned x = 0;
+    if (el.memvalues) {
+        qemu_plugin_mem_value mv = qemu_plugin_mem_get_value(info);
+        r->flags |= QT_EL_MF_VALUE;
+        switch (mv.type) {
+        case QEMU_PLUGIN_MEM_VALUE_U8: r->x[x++] = mv.data.u8; break;
+        case QEMU_PLUGIN_MEM_VALUE_U16: r->x[x++] = mv.data.u16; break;
+        case QEMU_PLUGIN_MEM_VALUE_U32: r->x[x++] = mv.data.u32; break;
+        case QEMU_PLUGIN_MEM_VALUE_U64: r->x[x++] = mv.data.u64; break;
+        case QEMU_PLUGIN_MEM_VALUE_U128:
+            r->x[x++] = mv.data.u128.low;
+            if (shift < 4)
+                break; /* cannot happen: a 16-byte value is a 16-byte access */
+            r->x[x++] = mv.data.u128.high;
+            break;
+        }
+        if (shift >= 4 && x == 1)
+            r->x[x++] = 0;
+    }
+    if (el.system) {
+        struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+        if (hw) {
+            r->flags |= QT_EL_MF_HW;
+            r->x[x] = qemu_plugin_hwaddr_phys_addr(hw);
+            r->dev = device_id(v, qemu_plugin_hwaddr_device_name(hw));
+        } else {
+            r->x[x] = 0;
+        }
+    }
+    rec_put(v, size);
+}
+
+/* ---- translation time ---------------------------------------------------------------------- */
+
+static bool afilter_match(uint64_t va, const char **symname, uint64_t *sym_lo, uint64_t *sym_hi)
+{
+    for (int i = 0; i < el.naf; i++) {
+        const struct afilter *a = &el.af[i];
+        if (a->kind == AF_ADDR && va == a->lo)
+            return true;
+        if (a->kind == AF_RANGE && va >= a->lo && va < a->hi)
+            return true;
+    }
+    for (int i = 0; i < el.naf; i++) {
+        const struct afilter *a = &el.af[i];
+        if (a->kind != AF_SYM)
+            continue;
+        if (va < *sym_lo || va >= *sym_hi) { /* look the symbol up once per function */
+            *symname = NULL;
+            *sym_lo = *sym_hi = va;
+            const struct module *m = qt_module_containing(va);
+            const struct qt_sym *s = m ? qt_symtab_lookup(&m->st, va) : NULL;
+            if (s) {
+                *symname = s->name;
+                *sym_lo = s->addr;
+                *sym_hi = s->addr + (s->size ? s->size : 1);
+            } else {
+                *sym_hi = va + 1;
+            }
+        }
+        if (*symname && qt_glob_match(a->glob, *symname))
+            return true;
+    }
+    return false;
+}
+
+/* Does the disassembly (after its first space) name a watched register? (execlog's rdisas) */
+static bool names_watched_reg(const char *disas)
+{
+    const char *args = strchr(disas, ' ');
+    if (!args)
+        return false;
+    bool hit = false;
+    pthread_mutex_lock(&el.lock);
+    for (unsigned i = 0; el.reg_names && i < el.reg_names->len && !hit; i++)
+        hit = strstr(args, g_ptr_array_index(el.reg_names, i)) != NULL;
+    pthread_mutex_unlock(&el.lock);
+    return hit;
+}
+
+void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
+{
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    if (n == 0 || n > EL_MAX_INSNS)
+        return;
+    struct qt_el_isrc *src = calloc(n, sizeof(*src));
+    char **dis = calloc(n, sizeof(*dis));
+    uint8_t (*bytes)[16] = calloc(n, 16);
+    if (!src || !dis || !bytes)
+        goto out;
+
+    /* execlog's vcpu_tb_trans, decision for decision */
+    bool skip = el.filter;
+    bool check_this = el.rmatch, check_next = false, any = false;
+    const char *symname = NULL;
+    uint64_t sym_lo = 0, sym_hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint64_t va = qemu_plugin_insn_vaddr(insn);
+        dis[i] = qemu_plugin_insn_disas(insn);
+        const char *d = dis[i] ? dis[i] : "";
+        if (skip && qt.opts.nifilter) {
+            for (int j = 0; j < qt.opts.nifilter && skip; j++) {
+                if (strncmp(d, qt.opts.ifilter[j], strlen(qt.opts.ifilter[j])) == 0) {
+                    skip = false;
+                    check_next = el.rmatch;
+                }
+            }
+        }
+        if (skip && el.naf && afilter_match(va, &symname, &sym_lo, &sym_hi))
+            skip = false;
+        if (el.rdisas && el.rmatch) {
+            check_next = false;
+            if (names_watched_reg(d)) {
+                check_next = true;
+                skip = false;
+            }
+        }
+        uint8_t kind = 0;
+        if (skip) {
+            if (check_this)
+                kind = QT_EL_K_CHECK;
+        } else {
+            kind = (uint8_t)(QT_EL_K_LOG | (check_this ? QT_EL_K_CHECK : 0));
+            skip = el.filter;
+        }
+        if (el.rdisas && el.rmatch)
+            check_this = check_next;
+        src[i].vaddr = va;
+        src[i].kind = kind;
+        if (kind) {
+            src[i].len = (uint8_t)qemu_plugin_insn_data(insn, bytes[i], 16);
+            src[i].bytes = bytes[i];
+            src[i].disas = d;
+            src[i].dlen = strlen(d);
+            any = true;
+        } else {
+            src[i].disas = "";
+        }
+    }
+    if (!any)
+        goto out; /* nothing to log here: the block runs untouched */
+
+    uint32_t id = __atomic_add_fetch(&el.next_tb, 1, __ATOMIC_RELAXED);
+    struct qt_el_tb *d = qt_el_tb_new(id, 0, src, (unsigned)n);
+    if (!d)
+        goto out;
+    if (el.text) {
+        if (qt_elf_add_tb(el.fmt, d) < 0) {
+            free(d);
+            goto out;
+        }
+    } else {
+        void *rec = malloc(QT_EL_MAX_REC);
+        size_t size = rec ? qt_el_tbdef_encode(d, QT_VCPU_NONE, rec, QT_EL_MAX_REC) : 0;
+        free(d);
+        if (size == 0) {
+            free(rec);
+            goto out;
+        }
+        /* straight to the file: it precedes every EXEC record that names it, on any vCPU */
+        qt_out_write_direct(qt.out, rec, size);
+        free(rec);
+    }
+
+    /* the scoreboard word: index + 1 of the last logged instruction that started, QT_EL_FULL
+     * once the block's last logged one did (the next block's start checks it inline) */
+    size_t last = 0;
+    for (size_t i = 0; i < n; i++)
+        if (src[i].kind)
+            last = i;
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint8_t k = src[i].kind;
+        bool regs = (k & QT_EL_K_CHECK) && el.any_regs;
+        uint64_t mark = i == last ? QT_EL_FULL : i + 1;
+        if (i == 0) {
+            /* in this order: they run in registration order */
+            qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb_early, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_COND_NE,
+                                                        el.n, QT_EL_FULL, NULL);
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, regs ? cb_tb_check : cb_tb,
+                                                   regs ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS,
+                                                   (void *)(uintptr_t)id);
+            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.n, mark);
+        } else if (k) {
+            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.n, mark);
+            if (regs)
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_check, QEMU_PLUGIN_CB_R_REGS, (void *)(uintptr_t)i);
+        }
+        if ((k & QT_EL_K_LOG) && !el.flow)
+            qemu_plugin_register_vcpu_mem_cb(insn, cb_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
+                                             (void *)(uintptr_t)i);
+    }
+
+out:
+    if (dis)
+        for (size_t i = 0; i < n; i++)
+            g_free(dis[i]);
+    free(dis);
+    free(src);
+    free(bytes);
+}
+
+/* ---- vCPUs ---------------------------------------------------------------------------------- */
+
+/* execlog's registers_init: every register matching a reg= glob (name or lower-case name), in
+ * QEMU's order, once per matching pattern. */
+static void regs_init(struct el_vcpu *v)
+{
+    GArray *list = qemu_plugin_get_registers();
+    if (!list)
+        return;
+    unsigned cap = 0;
+    for (guint r = 0; r < list->len; r++) {
+        qemu_plugin_reg_descriptor *rd = &g_array_index(list, qemu_plugin_reg_descriptor, r);
+        gchar *lower = g_utf8_strdown(rd->name, -1);
+        for (int p = 0; p < qt.opts.nreg; p++) {
+            GPatternSpec *pat = g_pattern_spec_new(qt.opts.reg[p]);
+            bool hit = g_pattern_spec_match_string(pat, rd->name) || g_pattern_spec_match_string(pat, lower);
+            g_pattern_spec_free(pat);
+            if (!hit)
+                continue;
+            g_byte_array_set_size(v->tmp, 0);
+            int sz = qemu_plugin_read_register(rd->handle, v->tmp);
+            if (sz <= 0 || sz > 4096)
+                continue;
+            if (v->nregs == cap) {
+                cap = cap ? cap * 2 : 16;
+                v->regs = g_renew(struct el_reg, v->regs, cap);
+            }
+            struct el_reg *g = &v->regs[v->nregs++];
+            g->handle = rd->handle;
+            g->name = g_intern_string(lower);
+            g->size = (uint16_t)sz;
+            g->last = g_memdup2(v->tmp->data, (gsize)sz);
+            if (el.rdisas) {
+                pthread_mutex_lock(&el.lock);
+                bool known = false;
+                for (unsigned i = 0; i < el.reg_names->len && !known; i++)
+                    known = strcmp(g_ptr_array_index(el.reg_names, i), lower) == 0;
+                if (!known)
+                    g_ptr_array_add(el.reg_names, g_strdup(lower));
+                pthread_mutex_unlock(&el.lock);
+            }
+        }
+        g_free(lower);
+    }
+    g_array_free(list, TRUE);
+}
+
+/* The VCPU record: watched registers with their names and initial values. */
+static void vcpu_rec(struct el_vcpu *v, unsigned vi)
+{
+    size_t size = sizeof(struct qt_rec_el_vcpu);
+    unsigned nregs = 0;
+    for (unsigned i = 0; i < v->nregs; i++) {
+        const char *nm = v->regs[i].name;
+        size_t es = QT_ALIGN8(sizeof(struct qt_el_rdef) + strlen(nm) + v->regs[i].size);
+        if (size + es > QT_EL_MAX_REC)
+            break;
+        size += es;
+        nregs++;
+    }
+    if (nregs < v->nregs) {
+        fprintf(stderr, "qtrace: execlog: only the first %u of %u watched registers fit\n", nregs, v->nregs);
+        v->nregs = nregs;
+    }
+    uint8_t *b = rec_get(v, size);
+    memset(b, 0, size);
+    struct qt_rec_el_vcpu *r = (struct qt_rec_el_vcpu *)b;
+    r->h.type = QT_REC_EL_VCPU;
+    r->h.size = (uint16_t)size;
+    r->h.vcpu = vi;
+    r->nregs = (uint16_t)nregs;
+    size_t off = sizeof(*r);
+    for (unsigned i = 0; i < nregs; i++) {
+        const char *nm = v->regs[i].name;
+        struct qt_el_rdef d = { v->regs[i].size, (uint16_t)strlen(nm), 0 };
+        memcpy(b + off, &d, sizeof(d));
+        memcpy(b + off + sizeof(d), nm, d.nlen);
+        memcpy(b + off + sizeof(d) + d.nlen, v->regs[i].last, d.size);
+        off += QT_ALIGN8(sizeof(d) + d.nlen + d.size);
+    }
+    rec_put(v, size);
+}
+
+void qt_execlog_vcpu_init(unsigned vi)
+{
+    if (vi >= EL_MAX_VCPUS) {
+        fprintf(stderr, "qtrace: execlog: vCPU %u is not logged (at most %u vCPUs)\n", vi, EL_MAX_VCPUS);
+        return;
+    }
+    struct el_vcpu *v = el.vcpus[vi];
+    if (!v) {
+        v = g_new0(struct el_vcpu, 1);
+        v->index = vi;
+        v->tmp = g_byte_array_sized_new(64);
+        if (el.text) {
+            v->buf = g_malloc(EL_TEXT_BUF);
+            qt_elf_prepare_vcpu(el.fmt, vi);
+        }
+    } else if (v->live) {
+        /* user mode: a new thread got the index of one that exited; end that one's log */
+        end_rec(v, vi, qemu_plugin_u64_get(el.n, vi));
+        for (unsigned i = 0; i < v->nregs; i++)
+            g_free(v->regs[i].last);
+        g_free(v->regs);
+        v->regs = NULL;
+        v->nregs = 0;
+    }
+    if (el.rmatch)
+        regs_init(v);
+    size_t max = sizeof(struct qt_rec_el_regs);
+    for (unsigned i = 0; i < v->nregs; i++)
+        max += QT_ALIGN8(sizeof(struct qt_el_rval) + v->regs[i].size);
+    v->regs_rec_max = max;
+    vcpu_rec(v, vi);
+    if (v->nregs)
+        __atomic_store_n(&el.any_regs, true, __ATOMIC_RELAXED);
+    qemu_plugin_u64_set(el.n, vi, QT_EL_FULL);
+    v->live = true;
+    __atomic_store_n(&el.vcpus[vi], v, __ATOMIC_RELEASE);
+}
+
+/* ---- install / exit ------------------------------------------------------------------------- */
+
+static bool parse_hex(const char *s, uint64_t *out)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    if (!*s)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 16);
+    if (errno || *end || *s == '-' || *s == '+')
+        return false;
+    *out = v;
+    return true;
+}
+
+/* afilter=HEX (execlog: one address), HEX-HEX (range, end excluded), sym:GLOB or a name (the
+ * instructions of matching functions of the traced program and its libraries). */
+static int parse_afilter(const char *s, struct afilter *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof(*a));
+    if (strncmp(s, "sym:", 4) == 0) {
+        a->kind = AF_SYM;
+        a->glob = s + 4;
+    } else if (parse_hex(s, &a->lo)) {
+        a->kind = AF_ADDR;
+    } else {
+        const char *dash = strchr(s, '-');
+        if (dash) {
+            char lo[64];
+            size_t l = (size_t)(dash - s);
+            if (l < sizeof(lo)) {
+                memcpy(lo, s, l);
+                lo[l] = '\0';
+                if (parse_hex(lo, &a->lo) && parse_hex(dash + 1, &a->hi)) {
+                    if (a->hi <= a->lo) {
+                        snprintf(err, errlen, "execlog: afilter=%s: empty address range", s);
+                        return -1;
+                    }
+                    a->kind = AF_RANGE;
+                    return 0;
+                }
+            }
+        }
+        a->kind = AF_SYM;
+        a->glob = s;
+    }
+    if (a->kind == AF_SYM && !*a->glob) {
+        snprintf(err, errlen, "execlog: afilter=%s: expected an address, a range or a function name", s);
+        return -1;
+    }
+    return 0;
+}
+
+int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
+{
+    const struct qt_opts *o = &qt.opts;
+    el.system = info->system_emulation;
+    el.memvalues = o->memvalues;
+    el.flow = o->execlog_flow;
+    el.rdisas = o->rdisas;
+    el.rmatch = o->nreg > 0;
+    el.filter = o->nifilter > 0 || o->nafilter > 0;
+    el.text = !o->execlog_format || strcmp(o->execlog_format, "bin") != 0;
+    el.reg_names = g_ptr_array_new();
+    for (int i = 0; i < o->nafilter; i++)
+        if (parse_afilter(o->afilter[i], &el.af[el.naf++], err, errlen) < 0)
+            return -1;
+    el.sb = qemu_plugin_scoreboard_new(64); /* one cache line per vCPU */
+    el.n = qemu_plugin_scoreboard_u64(el.sb);
+    if (el.text) {
+        if (o->execlog_out && strcmp(o->execlog_out, "-") != 0) {
+            el.fd = open(o->execlog_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (el.fd < 0) {
+                snprintf(err, errlen, "execlog: cannot create %s: %s", o->execlog_out, strerror(errno));
+                return -1;
+            }
+        }
+        struct qt_elf_opts fo = { QT_ELF_TEXT, text_sink, NULL, EL_TEXT_FLUSH };
+        el.fmt = qt_elf_new(&fo);
+        if (!el.fmt) {
+            snprintf(err, errlen, "execlog: out of memory");
+            return -1;
+        }
+    } else {
+        if (!qt.out) {
+            snprintf(err, errlen, "execlog: execlog_format=bin needs the trace file (out=)");
+            return -1;
+        }
+        struct qt_rec_el_config c;
+        memset(&c, 0, sizeof(c));
+        c.h.type = QT_REC_EL_CONFIG;
+        c.h.size = sizeof(c);
+        c.h.vcpu = QT_VCPU_NONE;
+        c.flags = (el.system ? QT_EL_SYSTEM : 0) | (el.memvalues ? QT_EL_MEMVALUES : 0) |
+                  (el.flow ? QT_EL_NOMEM : 0) | (el.rmatch ? QT_EL_REGS : 0) | (el.rdisas ? QT_EL_RDISAS : 0);
+        qt_out_write_direct(qt.out, &c, sizeof(c));
+    }
+    return 0;
+}
+
+void qt_execlog_exit(void)
+{
+    for (unsigned i = 0; i < EL_MAX_VCPUS; i++) {
+        struct el_vcpu *v = el.vcpus[i];
+        if (!v || !v->live)
+            continue;
+        end_rec(v, i, qemu_plugin_u64_get(el.n, i));
+        v->live = false;
+        if (el.text)
+            text_drain(v);
+    }
+    if (el.text && el.fmt) {
+        qt_elf_finish(el.fmt);
+        if (qt_elf_errors(el.fmt))
+            fprintf(stderr, "qtrace: execlog: %" PRIu64 " inconsistent records skipped\n", qt_elf_errors(el.fmt));
+        if (el.fd >= 0) {
+            if (el.werr)
+                fprintf(stderr, "qtrace: execlog: error writing %s: %s\n", qt.opts.execlog_out, strerror(el.werr));
+            if (close(el.fd) < 0 && !el.werr)
+                fprintf(stderr, "qtrace: execlog: error writing %s: %s\n", qt.opts.execlog_out, strerror(errno));
+            el.fd = -1;
+        }
+        /* descriptors stay allocated: QEMU may still hold callbacks that name them */
+    }
+}
