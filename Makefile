@@ -24,6 +24,8 @@ COMMON_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(COMMON_SRC))
 PLUGIN_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(PLUGIN_SRC))
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRC))
 CLI_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
+COMMON_SAN := $(patsubst %.c,$(BUILD)/san/%.o,$(COMMON_SRC))
+CLI_SAN    := $(patsubst %.c,$(BUILD)/san/%.o,$(CLI_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_SAN   := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRC))
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -62,9 +64,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ) $(COMMON_OBJ) tests/unit/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
 
-$(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SRC) $(COMMON_SRC) tests/unit/tap.h
+$(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_SRC) $(COMMON_SRC) $(ELF_LIBS) -lm
+	$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -MMD -c $< -o $@
+
+$(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm
 
 unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN)

@@ -18,7 +18,7 @@ OUT=$BUILD/bench/system_calls
 mkdir -p "$OUT"
 QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
 BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/initrd.gz")
-APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench qtrace.args=$N"
+APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench qtrace.args=$N,time"
 
 loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
 
@@ -36,10 +36,10 @@ run_cfg() { # name, extra args...
 }
 
 run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
-run_cfg named "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N" \
+run_cfg named "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time" \
     -p "$G/progs/bench" -A 'bench_step@arg1/u,arg2/u' -R 'bench_step@retval/x' -A 'bench_other@arg1/u' -R 'bench_other@retval/u' \
     --format text -o "$OUT/named-trace" || exit 1
-run_cfg all "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N" \
+run_cfg all "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time" \
     -p "$G/progs/bench" --format folded -o "$OUT/all-trace" || exit 1
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 have_cflow=0
