@@ -17,6 +17,8 @@ static const struct qtc_cmd cmds[] = {
     { "system", "boot a kernel and initrd under qemu-system-x86_64 and trace a program inside", qtc_cmd_system,
       qtc_help_system },
     { "dump", "convert a recorded trace (.qtr) to text, Perfetto JSON or folded stacks", qtc_cmd_dump, qtc_help_dump },
+    { "kernel-info", "show what qtrace learns from a kernel image: symbols, BTF, structure offsets", cmd_kernel_info,
+      qtc_help_kernel_info },
     { "help", "show the help of a command", cmd_help, help_help },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

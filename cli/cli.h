@@ -23,6 +23,8 @@ int qtc_cmd_dump(int argc, char **argv);
 void qtc_help_run(FILE *f);
 void qtc_help_system(FILE *f);
 void qtc_help_dump(FILE *f);
+int cmd_kernel_info(int argc, char **argv);
+void qtc_help_kernel_info(FILE *f);
 
 /* Shared help sections. */
 void qtc_help_argtypes(FILE *f);

@@ -88,10 +88,10 @@ static int cmp_kent(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static const struct qt_ksyms *g_sort_ks;    /* qsort has no context argument in C11 */
-static int cmp_byname(const void *a, const void *b)
+static int cmp_byname(const void *a, const void *b, void *ctx)   /* qsort_r (glibc) */
 {
-    const struct qt_ksym *x = &g_sort_ks->syms[*(const uint32_t *)a], *y = &g_sort_ks->syms[*(const uint32_t *)b];
+    const struct qt_ksyms *ks = ctx;
+    const struct qt_ksym *x = &ks->syms[*(const uint32_t *)a], *y = &ks->syms[*(const uint32_t *)b];
     int c = strcmp(x->name, y->name);
     if (c) return c;
     uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
@@ -161,9 +161,7 @@ static int kb_finish(struct kbuild *b, struct qt_ksyms *ks, const struct qt_kima
         }
     }
     for (size_t i = 0; i < ks->n; i++) ks->by_name[i] = (uint32_t)i;
-    g_sort_ks = ks;
-    qsort(ks->by_name, ks->n, sizeof(*ks->by_name), cmp_byname);
-    g_sort_ks = NULL;
+    qsort_r(ks->by_name, ks->n, sizeof(*ks->by_name), cmp_byname, ks);
     const struct qt_ksym *t = find_named(ks, "_text");
     if (!t) t = find_named(ks, "_stext");
     ks->text_addr = t ? t->addr : 0;

@@ -434,7 +434,7 @@ static void test_real_kernel(const char *path)
     const struct qt_ksection *ro = qt_kimage_section(&k, ".rodata");
     size_t ron = (size_t)ro->size, lo = (size_t)(ks.loc.offsets - ro->addr), hi = (size_t)(ks.loc.token_index - ro->addr) + 512;
     uint8_t *copy = malloc(ron);
-    int found = 0, runs = 16;
+    int found = 0, runs = 8;
     for (int t = 0; t < runs && copy; t++) {
         memcpy(copy, qt_kimage_section_data(&k, ro), ron);
         struct qt_ksection fsec = { .name = ".rodata", .addr = ro->addr, .size = ron, .offset = 0, .flags = SHF_ALLOC,
