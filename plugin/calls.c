@@ -25,7 +25,8 @@
 
 struct thread {
     uint64_t asid, key;
-    uint32_t tid;
+    uint32_t tid, pid;       /* pid: thread group id, when the kernel is known */
+    char comm[16];
     int busy;                /* try-lock: one vCPU at a time (never contended for real threads) */
     struct qt_stack stack;
     struct qt_frame frames[];
@@ -128,25 +129,29 @@ static void emit_thread(struct vcpu *v, const struct thread *t)
     r->h.size = sizeof(*r);
     r->h.vcpu = v->index;
     r->tid = t->tid;
+    r->pid = t->pid;
     r->asid = t->asid;
     r->key = t->key;
+    memcpy(r->comm, t->comm, sizeof(r->comm));
     qt_out_commit(qt.out, v->index, sizeof(*r));
 }
 
-static struct thread *thread_new(uint64_t asid, uint64_t key, uint32_t tid)
+static struct thread *thread_new(struct vcpu *v, uint64_t asid, uint64_t key, uint32_t tid, uint64_t task)
 {
     struct thread *t = calloc(1, sizeof(*t) + STACK_CAP * sizeof(struct qt_frame));
     if (!t)
         return NULL;
     t->asid = asid;
     t->key = key;
+    if (task && qt_kernel_task_ids(v, task, &t->tid, &t->pid, t->comm))
+        tid = t->tid;
     t->tid = tid ? tid : __atomic_fetch_add(&next_tid_ordinal, 1, __ATOMIC_RELAXED);
     qt_stack_init(&t->stack, t->frames, STACK_CAP);
     return t;
 }
 
 /* Lock-free lookup/insert: a new thread is allocated once, by whoever sees it first. */
-static struct thread *thread_lookup(struct vcpu *v, uint64_t asid, uint64_t key, uint32_t tid)
+static struct thread *thread_lookup(struct vcpu *v, uint64_t asid, uint64_t key, uint32_t tid, uint64_t task)
 {
     uint64_t h = (asid * 0x9e3779b97f4a7c15ull) ^ (key * 0xc2b2ae3d27d4eb4full);
     h ^= h >> 29;
@@ -158,7 +163,7 @@ static struct thread *thread_lookup(struct vcpu *v, uint64_t asid, uint64_t key,
             if (__atomic_compare_exchange_n(&s->state, &expect, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 s->asid = asid;
                 s->key = key;
-                s->t = thread_new(asid, key, tid);
+                s->t = thread_new(v, asid, key, tid, task);
                 __atomic_store_n(&s->state, 2, __ATOMIC_RELEASE);
                 if (s->t)
                     emit_thread(v, s->t);
@@ -181,21 +186,44 @@ uint32_t qt_user_tid(struct vcpu *v)
     return v->user_tid;
 }
 
-struct thread *qt_current_thread(struct vcpu *v, uint64_t asid)
+#define KSTACK_SHIFT 14 /* x86-64 kernel and IRQ stacks are 16 KiB, aligned */
+
+static bool kernel_sp(uint64_t sp)
 {
-    uint64_t key;
+    return qt.arch->word_bytes == 8 ? sp >= 0xffff800000000000ull : sp >= 0xc0000000ull;
+}
+
+/*
+ * Which stack is this? A guest thread has a user stack and, in system mode, a kernel stack
+ * (and interrupts run on per-CPU IRQ stacks). Frames on different stacks must not be compared
+ * by stack pointer, so each (thread, stack) pair has its own shadow stack:
+ *   user mode:                 key = host tid
+ *   system mode, user stack:   key = (task or thread pointer, 0)
+ *   system mode, kernel stack: key = (task or thread pointer, sp >> 14)
+ * The thread is the kernel's current task when kernel introspection is on (kernel.c), else
+ * the address space and the thread pointer register (fs_base).
+ */
+struct thread *qt_current_thread(struct vcpu *v, uint64_t asid, uint64_t sp)
+{
+    uint64_t key, region = 0, task = 0;
     uint32_t tid = 0;
-    if (qt.system) {
-        key = qt_reg_read(v, v->r_tls);
-    } else {
+    if (!qt.system) {
         key = tid = qt_user_tid(v);
+    } else {
+        task = qt_kernel_current_task(v);
+        key = task ? task : qt_reg_read(v, v->r_tls);
+        if (kernel_sp(sp))
+            region = sp >> KSTACK_SHIFT;
+        if (task)
+            asid = 0; /* the task identifies the thread; cr3 differs between kernel and user (PTI) */
     }
-    if (v->cur && v->cur_asid == asid && v->cur_key == key)
+    uint64_t k2 = key ^ (region * 0x9e3779b97f4a7c15ull);
+    if (v->cur && v->cur_asid == asid && v->cur_key == k2)
         return v->cur;
-    struct thread *t = thread_lookup(v, asid, key, tid);
+    struct thread *t = thread_lookup(v, asid, k2, tid, task);
     v->cur = t;
     v->cur_asid = asid;
-    v->cur_key = key;
+    v->cur_key = k2;
     return t;
 }
 
@@ -204,7 +232,7 @@ void qt_calls_forked(struct vcpu *v)
     struct thread *parent = v->cur;
     v->user_tid = 0;
     v->cur = NULL;
-    struct thread *child = qt_current_thread(v, 0);
+    struct thread *child = qt_current_thread(v, 0, 0);
     if (parent && child && child != parent && child->stack.depth == 0) {
         memcpy(child->frames, parent->frames, parent->stack.depth * sizeof(struct qt_frame));
         child->stack.depth = parent->stack.depth;
@@ -260,6 +288,7 @@ static struct qt_rec_call *begin_call(struct vcpu *v, uint16_t type, size_t max,
     r->h.type = type;
     r->h.vcpu = v->index;
     r->tid = t->tid;
+    r->pid = t->pid;
     r->ts_ns = now;
     r->icount = icount;
     r->asid = t->asid;
@@ -322,12 +351,12 @@ void qt_on_entry(unsigned int vi, void *udata)
     const struct tfunc *tf = site->tf;
     struct vcpu *v = vcpus[vi];
     uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
-    struct thread *t = qt_current_thread(v, asid);
+    uint64_t sp = qt_reg_read(v, v->r_sp);
+    struct thread *t = qt_current_thread(v, asid, sp);
     if (!t || !thread_lock(t)) {
         v->lost++;
         return;
     }
-    uint64_t sp = qt_reg_read(v, v->r_sp);
     uint64_t now = qt_out_now(qt.out);
     uint64_t ic = icount_at(vi, site);
     struct pop_ctx pc = { v, t, now, ic, false, 0 };
@@ -354,10 +383,10 @@ void qt_on_ret(unsigned int vi, void *udata)
     const struct qt_site *site = udata;
     struct vcpu *v = vcpus[vi];
     uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
-    struct thread *t = qt_current_thread(v, asid);
+    uint64_t sp = qt_reg_read(v, v->r_sp);
+    struct thread *t = qt_current_thread(v, asid, sp);
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
-    uint64_t sp = qt_reg_read(v, v->r_sp);
     /* + 1: the ret itself belongs to the function */
     struct pop_ctx pc = { v, t, qt_out_now(qt.out), icount_at(vi, site) + 1, false, 0 };
     qt_stack_ret(&t->stack, sp, on_pop, &pc);

@@ -49,6 +49,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     if (qt.opts.execlog)
         qt_execlog_tb_trans(tb);
     qt_modules_before_tb(tb);
+    if (qt.system && qt_kernel_tb_trans(tb))
+        return;
     const struct module *m = qt_module_containing(qemu_plugin_tb_vaddr(tb));
     if (!m)
         return;
@@ -138,7 +140,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         goto fail;
     icount_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
     qt.icount = qemu_plugin_scoreboard_u64(icount_sb);
-    if (qt_modules_init(err, sizeof(err)) < 0)
+    if (qt_modules_init(err, sizeof(err)) < 0 || qt_kernel_init(err, sizeof(err)) < 0)
         goto fail_out;
     if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)
         goto fail_out;

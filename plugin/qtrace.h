@@ -97,12 +97,23 @@ struct qt_site {
 void qt_on_entry(unsigned int vcpu_index, void *site);
 void qt_on_ret(unsigned int vcpu_index, void *site);
 size_t qt_put_arg(struct vcpu *v, uint8_t *p, const struct qt_argslot *slot, uint64_t value);
-struct thread *qt_current_thread(struct vcpu *v, uint64_t asid);
+/* The thread (and which of its stacks: user, kernel, IRQ) running on v, by address space and sp. */
+struct thread *qt_current_thread(struct vcpu *v, uint64_t asid, uint64_t sp);
 uint32_t qt_thread_tid(const struct thread *t);
 uint32_t qt_thread_depth(const struct thread *t);
 
 /* ---- system calls (sysmon.c) ---- */
 void qt_sysmon_init(void);
+
+/* ---- guest kernel introspection (kernel.c), system mode with kernel=PATH ---- */
+int qt_kernel_init(char *err, size_t errlen);          /* loads symbols and layouts when kernel= is set */
+/* A translation block at a kernel address: find the KASLR slide, instrument kernel functions.
+ * Returns true if the block was the kernel's (nothing else to do with it). */
+bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb);
+/* Kernel address of the task running on v (0 if unknown: no kernel= or not booted yet). */
+uint64_t qt_kernel_current_task(struct vcpu *v);
+/* Its thread id (pid), thread group id (tgid) and comm. false if unreadable. */
+bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16]);
 
 /* ---- execution log (execlog.c): enabled by execlog=on ---- */
 int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen);

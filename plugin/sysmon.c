@@ -86,7 +86,7 @@ static void finish(struct vcpu *v, struct qt_rec_call *r, size_t size)
 
 static void record_entry(struct vcpu *v, long nr, const uint64_t *args)
 {
-    struct thread *t = qt_current_thread(v, 0);
+    struct thread *t = qt_current_thread(v, 0, 0);
     if (!t)
         return;
     const struct qt_syscall_desc *d = qt_syscall_desc(qt.arch->id, nr);
@@ -118,7 +118,7 @@ static void record_entry(struct vcpu *v, long nr, const uint64_t *args)
 
 static void record_return(struct vcpu *v, long nr, int64_t ret)
 {
-    struct thread *t = qt_current_thread(v, 0);
+    struct thread *t = qt_current_thread(v, 0, 0);
     if (!t)
         return;
     const struct qt_syscall_desc *d = qt_syscall_desc(qt.arch->id, nr);
