@@ -4,7 +4,7 @@
 # (guest clock, which under TCG follows host time), so the guest's boot is not in the ratio.
 # Configurations, run back to back, each REPS times (best time kept):
 #   plain        qemu-system-x86_64, no plugin
-#   named        qtrace, two named functions with arguments and return values
+#   named        qtrace, two named functions (called every 1024 iterations) with arguments and return values
 #   all          qtrace, every function of the program, no arguments
 #   cflow        QEMU's contrib libcflow.so (for scale, if it was built)
 set -u
@@ -37,7 +37,7 @@ run_cfg() { # name, extra args...
 
 run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
 run_cfg named "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time" \
-    -p "$G/progs/bench" -A 'bench_step@arg1/u,arg2/u' -R 'bench_step@retval/x' -A 'bench_other@arg1/u' -R 'bench_other@retval/u' \
+    -p "$G/progs/bench" -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' \
     --format text -o "$OUT/named-trace" || exit 1
 run_cfg all "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time" \
     -p "$G/progs/bench" --format folded -o "$OUT/all-trace" || exit 1

@@ -52,6 +52,10 @@ enum qt_rec_type {
     QT_REC_SYSCALL = 7,     /* struct qt_rec_call: syscall entry (func = nr) */
     QT_REC_SYSRET = 8,      /* struct qt_rec_call: syscall return */
     QT_REC_END = 9,         /* struct qt_rec_end: trace closed cleanly */
+    QT_REC_BASE = 10,       /* struct qt_rec_base: context and time base of the compact records after it */
+    QT_REC_FENTRY = 11,     /* struct qt_rec_fast: function entry without arguments */
+    QT_REC_FEXIT = 12,      /* struct qt_rec_fast: function return without return value */
+    QT_REC_FUNWOUND = 13,   /* struct qt_rec_fast: function left without a ret (QT_CALL_UNWOUND) */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
     QT_REC_EXECLOG_FIRST = 32,
     QT_REC_EXECLOG_LAST = 47,
@@ -72,7 +76,10 @@ struct qt_rec_sym {
     uint32_t name_len;      /* strlen(name) */
     uint64_t addr;          /* start (run-time address) */
     uint64_t size;
-    char name[];            /* "module:function" for library functions is NOT used: plain name */
+    uint32_t id;            /* functions: the id compact records use (0: none) */
+    uint32_t reserved;
+    char name[];            /* NUL-terminated; functions: then parameter names, each NUL-terminated,
+                             * ended by an empty string */
 };
 
 enum qt_call_flags {
@@ -143,6 +150,38 @@ struct qt_rec_end {
     uint64_t ts_ns;
     uint64_t events;
     uint64_t lost;
+};
+
+/*
+ * Compact records. Most function events carry no argument; writing each as a full
+ * qt_rec_call (64 bytes) made the trace's volume the main cost of tracing every function,
+ * and reading a clock per event the second. A vCPU's buffer instead holds a QT_REC_BASE
+ * (thread, time, instruction count) whenever its thread changes, at the start of every chunk,
+ * every QT_FAST_PER_BASE compact records and when a delta would overflow; the 16-byte records
+ * after it carry only an instruction-count delta:
+ *   icount = base.icount + dicount
+ *   ts_ns  = base.ts_ns + dicount * (ns per instruction between this base and the next one
+ *            of the same chunk), never beyond the next base's time
+ */
+struct qt_rec_base {
+    struct qt_rec_hdr h;
+    uint32_t tid, pid;
+    uint64_t asid;
+    uint64_t ts_ns;         /* ns since the trace began */
+    uint64_t icount;
+};
+
+#define QT_FAST_ID_BITS 20
+#define QT_FAST_ID_MAX ((1u << QT_FAST_ID_BITS) - 1)
+#define QT_FAST_DEPTH_MAX 4095u
+#define QT_FAST_PER_BASE 256
+
+struct qt_rec_fast {
+    uint16_t type;          /* QT_REC_FENTRY, QT_REC_FEXIT, QT_REC_FUNWOUND */
+    uint16_t size;          /* 16: same first 4 bytes as struct qt_rec_hdr */
+    uint32_t id_depth;      /* function id (QT_FAST_ID_BITS low bits) | depth << QT_FAST_ID_BITS */
+    uint32_t dicount;       /* icount - base.icount */
+    uint32_t reserved;
 };
 
 #define QT_ALIGN8(x) (((x) + 7u) & ~(uint64_t)7u)

@@ -64,6 +64,14 @@ int qt_stack_ret(struct qt_stack *s, uint64_t sp, qt_pop_fn pop, void *ctx)
     return 0;
 }
 
+void qt_stack_pop_top(struct qt_stack *s, qt_pop_fn pop, void *ctx)
+{
+    if (s->depth > 0) {
+        s->depth--;
+        pop(ctx, &s->f[s->depth], s->depth, QT_POP_RETURN);
+    }
+}
+
 void qt_stack_unwind_all(struct qt_stack *s, qt_pop_fn pop, void *ctx)
 {
     s->overflow = 0;

@@ -18,6 +18,7 @@
 #ifndef QTRACE_SHADOW_H
 #define QTRACE_SHADOW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct qt_frame {
@@ -47,6 +48,13 @@ struct qt_frame *qt_stack_enter(struct qt_stack *s, uint64_t func, uint64_t sp, 
 /* A ret executing with stack pointer sp (before it pops the return address). Returns how
  * many frames returned (0: the ret belongs to a function we did not see enter). */
 int qt_stack_ret(struct qt_stack *s, uint64_t sp, qt_pop_fn pop, void *ctx);
+/* The frame on top, or NULL (empty, or deeper than the capacity). */
+static inline const struct qt_frame *qt_stack_top(const struct qt_stack *s)
+{
+    return s->depth > 0 && s->overflow == 0 ? &s->f[s->depth - 1] : NULL;
+}
+/* A ret known to return the top frame (its function is the top frame's): pop it as returned. */
+void qt_stack_pop_top(struct qt_stack *s, qt_pop_fn pop, void *ctx);
 /* Pop everything as unfinished (end of trace). */
 void qt_stack_unwind_all(struct qt_stack *s, qt_pop_fn pop, void *ctx);
 

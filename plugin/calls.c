@@ -65,12 +65,21 @@ uint64_t qt_reg_read(struct vcpu *v, struct qemu_plugin_register *r)
 {
     if (!r)
         return 0;
-    g_byte_array_set_size(v->rbuf, 0);
+    v->rbuf->len = 0; /* plain reset: g_byte_array_set_size costs more on this hot path */
     int n = qemu_plugin_read_register(r, v->rbuf);
+    /* x86 and aarch64 guests are little-endian, and so are the hosts we build for */
+    if (n >= 8) {
+        uint64_t val;
+        memcpy(&val, v->rbuf->data, 8);
+        return val;
+    }
+    if (n == 4) {
+        uint32_t val;
+        memcpy(&val, v->rbuf->data, 4);
+        return val;
+    }
     uint64_t val = 0;
-    if (n > 8)
-        n = 8;
-    for (int i = 0; i < n; i++) /* x86 and aarch64 guests are little-endian */
+    for (int i = 0; i < n; i++)
         val |= (uint64_t)v->rbuf->data[i] << (8 * i);
     return val;
 }
@@ -102,6 +111,7 @@ void qt_calls_vcpu_init(unsigned vi)
         v->mem.read = vmem_read;
         v->mem.ctx = v;
         v->sys_nr = -1;
+        v->buf = qt_out_vbuf(qt.out, vi);
         GArray *regs = qemu_plugin_get_registers();
         v->r_sp = find_reg(regs, qt.arch->sp_reg);
         v->r_tls = find_reg(regs, qt.arch->tls_reg);
@@ -203,13 +213,18 @@ static bool kernel_sp(uint64_t sp)
  * The thread is the kernel's current task when kernel introspection is on (kernel.c), else
  * the address space and the thread pointer register (fs_base).
  */
-struct thread *qt_current_thread(struct vcpu *v, uint64_t asid, uint64_t sp)
+struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
 {
-    uint64_t key, region = 0, task = 0;
+    uint64_t key, region = 0, task = 0, asid = 0;
     uint32_t tid = 0;
     if (!qt.system) {
         key = tid = qt_user_tid(v);
     } else {
+        /* nothing but the traced program ran since the last event: same thread, same stack */
+        if (v->cur && qemu_plugin_u64_get(qt.switched, v->index) == 0)
+            return v->cur;
+        qemu_plugin_u64_set(qt.switched, v->index, 0);
+        asid = qt_reg_read(v, v->r_asid);
         task = qt_kernel_current_task(v);
         key = task ? task : qt_reg_read(v, v->r_tls);
         if (kernel_sp(sp))
@@ -232,7 +247,7 @@ void qt_calls_forked(struct vcpu *v)
     struct thread *parent = v->cur;
     v->user_tid = 0;
     v->cur = NULL;
-    struct thread *child = qt_current_thread(v, 0, 0);
+    struct thread *child = qt_current_thread(v, 0);
     if (parent && child && child != parent && child->stack.depth == 0) {
         memcpy(child->frames, parent->frames, parent->stack.depth * sizeof(struct qt_frame));
         child->stack.depth = parent->stack.depth;
@@ -283,7 +298,7 @@ static uint64_t arg_value(struct vcpu *v, int n, uint64_t sp)
 static struct qt_rec_call *begin_call(struct vcpu *v, uint16_t type, size_t max, const struct thread *t,
                                       uint64_t func, uint64_t now, uint64_t icount)
 {
-    struct qt_rec_call *r = qt_out_reserve(qt.out, v->index, max);
+    struct qt_rec_call *r = qt_vbuf_reserve(v->buf, max);
     memset(r, 0, sizeof(*r));
     r->h.type = type;
     r->h.vcpu = v->index;
@@ -299,10 +314,10 @@ static struct qt_rec_call *begin_call(struct vcpu *v, uint16_t type, size_t max,
 static void end_record(struct vcpu *v, struct qt_rec_call *r, size_t size, uint64_t now)
 {
     r->h.size = (uint16_t)size;
-    qt_out_commit(qt.out, v->index, size);
+    qt_vbuf_commit(v->buf, size);
     v->events++;
     if (now - v->last_flush_ns > 1000000000ull) { /* keep the file readable on long runs */
-        qt_out_flush(qt.out, v->index);
+        qt_vbuf_flush(v->buf);
         v->last_flush_ns = now;
     }
 }
@@ -310,11 +325,59 @@ static void end_record(struct vcpu *v, struct qt_rec_call *r, size_t size, uint6
 struct pop_ctx {
     struct vcpu *v;
     struct thread *t;
-    uint64_t now;
+    uint64_t now;            /* host ns, read only when a full record needs it (0: not yet) */
     uint64_t icount;         /* exact instruction count at this event */
     bool have_ret;
     uint64_t retval;
 };
+
+static uint64_t ctx_now(struct pop_ctx *c)
+{
+    if (!c->now)
+        c->now = qt_out_now(qt.out) | 1;
+    return c->now;
+}
+
+/* A compact record (no arguments): 16 bytes, relative to the vCPU's current base. */
+static void emit_fast(struct vcpu *v, const struct thread *t, uint16_t type, uint32_t id, uint32_t depth,
+                      uint64_t icount)
+{
+    struct qt_vbuf *b = v->buf;
+    /* room for a base and the record, so that no flush separates them */
+    qt_vbuf_reserve(b, sizeof(struct qt_rec_base) + sizeof(struct qt_rec_fast));
+    if (v->base_thread != t || v->base_gen != b->gen || v->since_base >= QT_FAST_PER_BASE ||
+        icount < v->base_icount || icount - v->base_icount > UINT32_MAX) {
+        uint64_t now = qt_out_now(qt.out);
+        if (now - v->last_flush_ns > 1000000000ull) { /* keep the file readable on long runs */
+            qt_vbuf_flush(b);
+            v->last_flush_ns = now;
+        }
+        struct qt_rec_base *r = qt_vbuf_reserve(b, sizeof(*r));
+        memset(r, 0, sizeof(*r));
+        r->h.type = QT_REC_BASE;
+        r->h.size = sizeof(*r);
+        r->h.vcpu = v->index;
+        r->tid = t->tid;
+        r->pid = t->pid;
+        r->asid = t->asid;
+        r->ts_ns = now;
+        r->icount = icount;
+        qt_vbuf_commit(b, sizeof(*r));
+        v->base_thread = t;
+        v->base_gen = b->gen;
+        v->base_icount = icount;
+        v->since_base = 0;
+    }
+    struct qt_rec_fast *r = qt_vbuf_reserve(b, sizeof(*r));
+    r->type = type;
+    r->size = sizeof(*r);
+    r->id_depth = id | depth << QT_FAST_ID_BITS;
+    r->dicount = (uint32_t)(icount - v->base_icount);
+    r->reserved = 0;
+    qt_vbuf_commit(b, sizeof(*r));
+    v->since_base++;
+    v->events++;
+}
 
 static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt_pop_how how)
 {
@@ -323,8 +386,12 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt
         return;
     const struct tfunc *tf = f->fn;
     bool ret = how == QT_POP_RETURN && tf->has_ret;
+    if (!ret && how != QT_POP_UNFINISHED && tf->id && depth <= QT_FAST_DEPTH_MAX) {
+        emit_fast(c->v, c->t, how == QT_POP_RETURN ? QT_REC_FEXIT : QT_REC_FUNWOUND, tf->id, depth, c->icount);
+        return;
+    }
     size_t max = sizeof(struct qt_rec_call) + (ret ? ARG_MAX_BYTES : 0);
-    struct qt_rec_call *r = begin_call(c->v, QT_REC_EXIT, max, c->t, f->func, c->now, c->icount);
+    struct qt_rec_call *r = begin_call(c->v, QT_REC_EXIT, max, c->t, f->func, ctx_now(c), c->icount);
     r->depth = (uint16_t)depth;
     r->aux = f->icount;
     r->flags = how == QT_POP_UNWOUND ? QT_CALL_UNWOUND : how == QT_POP_UNFINISHED ? QT_CALL_UNFINISHED : 0;
@@ -337,7 +404,7 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt
         size += qt_put_arg(c->v, (uint8_t *)r + size, &tf->ret, c->retval);
         r->nargs = 1;
     }
-    end_record(c->v, r, size, c->now);
+    end_record(c->v, r, size, ctx_now(c));
 }
 
 static uint64_t icount_at(unsigned vi, const struct qt_site *site)
@@ -350,22 +417,23 @@ void qt_on_entry(unsigned int vi, void *udata)
     const struct qt_site *site = udata;
     const struct tfunc *tf = site->tf;
     struct vcpu *v = vcpus[vi];
-    uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
     uint64_t sp = qt_reg_read(v, v->r_sp);
-    struct thread *t = qt_current_thread(v, asid, sp);
+    struct thread *t = qt_current_thread(v, sp);
     if (!t || !thread_lock(t)) {
         v->lost++;
         return;
     }
-    uint64_t now = qt_out_now(qt.out);
     uint64_t ic = icount_at(vi, site);
-    struct pop_ctx pc = { v, t, now, ic, false, 0 };
+    struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
     if (!f) {
         v->lost++;
     } else if (qt.opts.depth >= 0 && t->stack.depth > (uint32_t)qt.opts.depth) {
         f->hidden = 1;
+    } else if (tf->nargs == 0 && tf->id && t->stack.depth - 1 <= QT_FAST_DEPTH_MAX) {
+        emit_fast(v, t, QT_REC_FENTRY, tf->id, t->stack.depth - 1, ic);
     } else {
+        uint64_t now = ctx_now(&pc);
         size_t max = sizeof(struct qt_rec_call) + (size_t)tf->nargs * ARG_MAX_BYTES;
         struct qt_rec_call *r = begin_call(v, QT_REC_ENTRY, max, t, tf->addr, now, ic);
         r->depth = (uint16_t)(t->stack.depth - 1);
@@ -378,18 +446,46 @@ void qt_on_entry(unsigned int vi, void *udata)
     thread_unlock(t);
 }
 
+/* The thread on v if no other can have run since v's last event, without reading a register. */
+static struct thread *same_thread(struct vcpu *v)
+{
+    if (!v->cur)
+        return NULL;
+    if (qt.system && qemu_plugin_u64_get(qt.switched, v->index) != 0)
+        return NULL;
+    return v->cur;
+}
+
+/*
+ * A ret inside a traced function. Reading a register costs more than the rest of the event
+ * (about 17 ns through QEMU's gdb register layer), so the common case reads none: a ret in
+ * the function on top of the shadow stack returns that frame. Only when they differ (longjmp,
+ * a frame we never saw enter) is the stack pointer read and frames matched by it.
+ */
 void qt_on_ret(unsigned int vi, void *udata)
 {
     const struct qt_site *site = udata;
     struct vcpu *v = vcpus[vi];
-    uint64_t asid = qt.system ? qt_reg_read(v, v->r_asid) : 0;
-    uint64_t sp = qt_reg_read(v, v->r_sp);
-    struct thread *t = qt_current_thread(v, asid, sp);
+    uint64_t sp = 0;
+    bool have_sp = false;
+    struct thread *t = same_thread(v);
+    if (!t) {
+        sp = qt_reg_read(v, v->r_sp);
+        have_sp = true;
+        t = qt_current_thread(v, sp);
+    }
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
     /* + 1: the ret itself belongs to the function */
-    struct pop_ctx pc = { v, t, qt_out_now(qt.out), icount_at(vi, site) + 1, false, 0 };
-    qt_stack_ret(&t->stack, sp, on_pop, &pc);
+    struct pop_ctx pc = { v, t, 0, icount_at(vi, site) + 1, false, 0 };
+    const struct qt_frame *top = qt_stack_top(&t->stack);
+    if (top && top->fn == site->tf) {
+        qt_stack_pop_top(&t->stack, on_pop, &pc);
+    } else {
+        if (!have_sp)
+            sp = qt_reg_read(v, v->r_sp);
+        qt_stack_ret(&t->stack, sp, on_pop, &pc);
+    }
     thread_unlock(t);
 }
 
@@ -403,7 +499,7 @@ void qt_calls_finish(uint64_t *events, uint64_t *lost)
         struct thread *t = threads[i].t;
         if (!t)
             continue;
-        struct pop_ctx pc = { v0, t, qt_out_now(qt.out), qemu_plugin_u64_get(qt.icount, v0->index), false, 0 };
+        struct pop_ctx pc = { v0, t, 0, qemu_plugin_u64_get(qt.icount, v0->index), false, 0 };
         qt_stack_unwind_all(&t->stack, on_pop, &pc);
         *lost += t->stack.overflowed;
     }

@@ -61,6 +61,16 @@ struct el_vcpu {
     const char *dev_name[EL_DEV_CACHE];
     uint32_t dev_id[EL_DEV_CACHE];
     unsigned dev_next;
+    /* execlog_start / execlog_stop (el.trigger) */
+    bool on;                        /* logging; changed only by this vCPU's own callbacks */
+    bool stopped;                   /* execlog_stop reached: never on again */
+    uint64_t count;                 /* logged instructions so far (block granularity) */
+};
+
+/* Per-vCPU scoreboard entry (one cache line). */
+struct el_sb {
+    uint64_t n;                     /* index + 1 of the last logged instruction that started */
+    uint64_t on;                    /* execlog_start/stop: block-start callbacks run only if 1 */
 };
 
 enum afilter_kind { AF_ADDR, AF_RANGE, AF_SYM };
@@ -78,7 +88,14 @@ static struct {
     struct afilter af[QT_MAX_FILTERS];
     int naf;
     struct qemu_plugin_scoreboard *sb;
-    qemu_plugin_u64 n;              /* per vCPU: instructions of the current block that started */
+    qemu_plugin_u64 n;              /* struct el_sb.n */
+    qemu_plugin_u64 on;             /* struct el_sb.on */
+    bool trigger;                   /* execlog_start or execlog_stop given */
+    bool start_sym;                 /* execlog_start is a function name (else start_addr) */
+    const char *start_name;
+    uint64_t start_addr;
+    uint64_t stop;                  /* execlog_stop=N, 0 = none */
+    int started;                    /* the start instruction ran (atomic) */
     uint32_t next_tb;
     struct el_vcpu *vcpus[EL_MAX_VCPUS];
     /* text output */
@@ -91,7 +108,6 @@ static struct {
     GPtrArray *reg_names;           /* rdisas: lower-case names of watched registers */
     const char *dev_names[EL_MAX_DEVICES];
     uint32_t ndev;
-    uint64_t vcpus_seen;
 } el = { .fd = -1, .out_lock = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- output ---------------------------------------------------------------------------- */
@@ -219,33 +235,83 @@ static void cb_early(unsigned int vi, void *udata)
 {
     (void)udata;
     struct el_vcpu *v = vcpu_of(vi);
-    if (v)
+    if (v && (!el.trigger || v->on))
         end_rec(v, vi, qemu_plugin_u64_get(el.n, vi));
 }
 
-/* Block start. udata: the TB id. */
+/* udata of block-start callbacks: TB id | logged instructions << 32 (64-bit hosts only) */
+_Static_assert(sizeof(uintptr_t) >= 8, "qtrace needs a 64-bit host");
+#define UD_TB(id, nlog) ((void *)((uintptr_t)(id) | ((uintptr_t)(nlog) << 32)))
+#define UD_ID(ud) ((uint32_t)(uintptr_t)(ud))
+#define UD_NLOG(ud) ((uint32_t)((uintptr_t)(ud) >> 32))
+
+/* execlog_stop: with el.trigger the block-start callbacks are conditional on el_sb.on == 1, so
+ * this runs only while the vCPU logs. False: the vCPU just stopped, write nothing. */
+static bool trigger_tb(struct el_vcpu *v, unsigned vi, void *udata)
+{
+    v->on = true; /* el_sb.on was set by the start callback (maybe another vCPU's) */
+    if (el.stop && v->count >= el.stop) {
+        v->on = false;
+        v->stopped = true;
+        qemu_plugin_u64_set(el.on, vi, 0);
+        end_rec(v, vi, QT_EL_FULL);
+        return false;
+    }
+    v->count += UD_NLOG(udata);
+    return true;
+}
+
+/* Block start. */
 static void cb_tb(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (v)
-        exec_rec(v, vi, (uint32_t)(uintptr_t)udata);
+    if (v && (!el.trigger || trigger_tb(v, vi, udata)))
+        exec_rec(v, vi, UD_ID(udata));
 }
 
 /* Block start, when its first instruction compares registers. */
 static void cb_tb_check(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v)
+    if (!v || (el.trigger && !trigger_tb(v, vi, udata)))
         return;
-    exec_rec(v, vi, (uint32_t)(uintptr_t)udata);
+    exec_rec(v, vi, UD_ID(udata));
     check_regs(v, vi, 0);
+}
+
+/* execlog_start: the start instruction runs. udata: TB id | its index << 32. Logging starts
+ * on every vCPU: here at once, elsewhere at their next block (el_sb.on). */
+static void cb_start(unsigned int vi, void *udata)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (!v || v->on || v->stopped)
+        return;
+    if (!__atomic_exchange_n(&el.started, 1, __ATOMIC_ACQ_REL)) {
+        for (unsigned i = 0; i < EL_MAX_VCPUS; i++) {
+            struct el_vcpu *o = __atomic_load_n(&el.vcpus[i], __ATOMIC_ACQUIRE);
+            if (o && !o->stopped)
+                qemu_plugin_u64_set(el.on, i, 1);
+        }
+    }
+    unsigned first = (unsigned)((uintptr_t)udata >> 32);
+    if (first == 0)
+        return; /* the block-start callback registered after this one starts the log */
+    qemu_plugin_u64_set(el.on, vi, 1);
+    v->on = true;
+    struct qt_rec_el_start *r = rec_get(v, sizeof(*r));
+    r->h.type = QT_REC_EL_START;
+    r->h.size = sizeof(*r);
+    r->h.vcpu = vi;
+    r->tb = UD_ID(udata);
+    r->first = first;
+    rec_put(v, sizeof(*r));
 }
 
 /* An instruction (not the first) that compares registers. udata: its index. */
 static void cb_check(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v)
+    if (!v || (el.trigger && !v->on))
         return;
     check_regs(v, vi, (unsigned)(uintptr_t)udata);
 }
@@ -301,7 +367,7 @@ static inline uint32_t device_id(struct el_vcpu *v, const char *name)
 static void cb_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v)
+    if (!v || (el.trigger && !v->on))
         return;
     unsigned shift = qemu_plugin_mem_size_shift(info);
     size_t size = sizeof(struct qt_rec_el_mem);
@@ -386,6 +452,16 @@ static bool afilter_match(uint64_t va, const char **symname, uint64_t *sym_lo, u
     return false;
 }
 
+/* Is va the execlog_start instruction (an address, or the entry of a function so named)? */
+static bool is_start(uint64_t va)
+{
+    if (!el.start_sym)
+        return va == el.start_addr;
+    const struct module *m = qt_module_containing(va);
+    const struct qt_sym *s = m ? qt_symtab_lookup(&m->st, va) : NULL;
+    return s && s->addr == va && qt_glob_match(el.start_name, s->name);
+}
+
 /* Does the disassembly (after its first space) name a watched register? (execlog's rdisas) */
 static bool names_watched_reg(const char *disas)
 {
@@ -414,6 +490,7 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
     /* execlog's vcpu_tb_trans, decision for decision */
     bool skip = el.filter;
     bool check_this = el.rmatch, check_next = false, any = false;
+    long start_at = -1; /* execlog_start: index of the start instruction in this block */
     const char *symname = NULL;
     uint64_t sym_lo = 0, sym_hi = 0;
     for (size_t i = 0; i < n; i++) {
@@ -448,6 +525,8 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
         }
         if (el.rdisas && el.rmatch)
             check_this = check_next;
+        if (el.start_name && start_at < 0 && !__atomic_load_n(&el.started, __ATOMIC_ACQUIRE) && is_start(va))
+            start_at = (long)i;
         src[i].vaddr = va;
         src[i].kind = kind;
         if (kind) {
@@ -460,7 +539,7 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
             src[i].disas = "";
         }
     }
-    if (!any)
+    if (!any && start_at < 0)
         goto out; /* nothing to log here: the block runs untouched */
 
     uint32_t id = __atomic_add_fetch(&el.next_tb, 1, __ATOMIC_RELAXED);
@@ -488,21 +567,31 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
     /* the scoreboard word: index + 1 of the last logged instruction that started, QT_EL_FULL
      * once the block's last logged one did (the next block's start checks it inline) */
     size_t last = 0;
-    for (size_t i = 0; i < n; i++)
+    unsigned nlog = 0;
+    for (size_t i = 0; i < n; i++) {
         if (src[i].kind)
             last = i;
+        if (src[i].kind & QT_EL_K_LOG)
+            nlog++;
+    }
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint8_t k = src[i].kind;
         bool regs = (k & QT_EL_K_CHECK) && el.any_regs;
         uint64_t mark = i == last ? QT_EL_FULL : i + 1;
+        /* callbacks of one instruction run in registration order */
+        if ((long)i == start_at)
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_start, QEMU_PLUGIN_CB_NO_REGS, UD_TB(id, i));
         if (i == 0) {
-            /* in this order: they run in registration order */
             qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb_early, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_COND_NE,
                                                         el.n, QT_EL_FULL, NULL);
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, regs ? cb_tb_check : cb_tb,
-                                                   regs ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS,
-                                                   (void *)(uintptr_t)id);
+            qemu_plugin_vcpu_udata_cb_t cb = regs ? cb_tb_check : cb_tb;
+            enum qemu_plugin_cb_flags fl = regs ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS;
+            if (el.trigger)
+                qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb, fl, QEMU_PLUGIN_COND_EQ, el.on, 1,
+                                                            UD_TB(id, nlog));
+            else
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, cb, fl, UD_TB(id, nlog));
             qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.n, mark);
         } else if (k) {
             qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.n, mark);
@@ -632,14 +721,19 @@ void qt_execlog_vcpu_init(unsigned vi)
     }
     if (el.rmatch)
         regs_init(v);
+    vcpu_rec(v, vi); /* may drop registers that do not fit */
     size_t max = sizeof(struct qt_rec_el_regs);
     for (unsigned i = 0; i < v->nregs; i++)
         max += QT_ALIGN8(sizeof(struct qt_el_rval) + v->regs[i].size);
     v->regs_rec_max = max;
-    vcpu_rec(v, vi);
     if (v->nregs)
         __atomic_store_n(&el.any_regs, true, __ATOMIC_RELAXED);
     qemu_plugin_u64_set(el.n, vi, QT_EL_FULL);
+    /* execlog_start: off until the start instruction runs (on any vCPU) */
+    v->on = !el.start_name || __atomic_load_n(&el.started, __ATOMIC_ACQUIRE);
+    v->stopped = false;
+    v->count = 0;
+    qemu_plugin_u64_set(el.on, vi, v->on);
     v->live = true;
     __atomic_store_n(&el.vcpus[vi], v, __ATOMIC_RELEASE);
 }
@@ -713,8 +807,29 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
     for (int i = 0; i < o->nafilter; i++)
         if (parse_afilter(o->afilter[i], &el.af[el.naf++], err, errlen) < 0)
             return -1;
+    if (o->execlog_start && *o->execlog_start) {
+        el.start_name = o->execlog_start;
+        el.start_sym = !parse_hex(o->execlog_start, &el.start_addr);
+        if (strncmp(el.start_name, "sym:", 4) == 0) {
+            el.start_name += 4;
+            el.start_sym = true;
+        }
+    }
+    if (o->execlog_stop && *o->execlog_stop) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(o->execlog_stop, &end, 10);
+        if (errno || *end || v == 0 || o->execlog_stop[0] == '-') {
+            snprintf(err, errlen, "execlog: execlog_stop=%s: expected a number of instructions >= 1", o->execlog_stop);
+            return -1;
+        }
+        el.stop = v;
+    }
+    el.trigger = el.start_name || el.stop;
     el.sb = qemu_plugin_scoreboard_new(64); /* one cache line per vCPU */
-    el.n = qemu_plugin_scoreboard_u64(el.sb);
+    _Static_assert(sizeof(struct el_sb) <= 64, "scoreboard entry");
+    el.n = qemu_plugin_scoreboard_u64_in_struct(el.sb, struct el_sb, n);
+    el.on = qemu_plugin_scoreboard_u64_in_struct(el.sb, struct el_sb, on);
     if (el.text) {
         if (o->execlog_out && strcmp(o->execlog_out, "-") != 0) {
             el.fd = open(o->execlog_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -723,7 +838,7 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
                 return -1;
             }
         }
-        struct qt_elf_opts fo = { QT_ELF_TEXT, text_sink, NULL, EL_TEXT_FLUSH };
+        struct qt_elf_opts fo = { .style = QT_ELF_TEXT, .sink = text_sink, .flush_at = EL_TEXT_FLUSH, .max_lines = el.stop };
         el.fmt = qt_elf_new(&fo);
         if (!el.fmt) {
             snprintf(err, errlen, "execlog: out of memory");
@@ -740,7 +855,9 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
         c.h.size = sizeof(c);
         c.h.vcpu = QT_VCPU_NONE;
         c.flags = (el.system ? QT_EL_SYSTEM : 0) | (el.memvalues ? QT_EL_MEMVALUES : 0) |
-                  (el.flow ? QT_EL_NOMEM : 0) | (el.rmatch ? QT_EL_REGS : 0) | (el.rdisas ? QT_EL_RDISAS : 0);
+                  (el.flow ? QT_EL_NOMEM : 0) | (el.rmatch ? QT_EL_REGS : 0) | (el.rdisas ? QT_EL_RDISAS : 0) |
+                  (el.start_name ? QT_EL_START : 0);
+        c.stop = el.stop;
         qt_out_write_direct(qt.out, &c, sizeof(c));
     }
     return 0;

@@ -21,6 +21,7 @@
 static struct module *modules[MAX_MODULES];
 static int nmodules;
 static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t next_func_id = 1;  /* ids of traced functions, for compact records */
 static struct module *pending_prog;  /* user-mode PIE program waiting for its load address */
 static int bias_pending;
 
@@ -80,6 +81,7 @@ static void emit_sym(const struct tfunc *tf)
     r->name_len = (uint32_t)namelen;
     r->addr = tf->addr;
     r->size = tf->end - tf->addr;
+    r->id = tf->id;
     qt_out_write_direct(qt.out, r, size);
 }
 
@@ -112,6 +114,12 @@ static bool lib_selected(const struct module *m)
     return false;
 }
 
+/* No -F, -A, -R or addr= at all: every function of the program (not of its libraries). */
+static bool trace_all_of_prog(void)
+{
+    return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0;
+}
+
 static int module_select(struct module *m, char *err, size_t errlen)
 {
     m->tf = calloc(m->st.n ? m->st.n : 1, sizeof(*m->tf));
@@ -125,7 +133,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         const struct qt_sym *s = &m->st.syms[i];
         if (strstr(s->name, "@plt"))
             continue; /* PLT stubs: the library function itself is traced */
-        bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name));
+        bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name)) || (m->is_prog && trace_all_of_prog());
         for (int k = 0; m->is_prog && k < qt.opts.naddr; k++)
             want |= qt.opts.addr[k] == s->addr;
         if (!want)
@@ -136,6 +144,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         tf->addr = s->addr;
         tf->end = s->addr + (s->size ? s->size : 1);
         tf->sym = s;
+        tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
         const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, s->name);
         for (int k = 0; sp && k < sp->nslots; k++) {
             if (sp->slots[k].pos == 0) {

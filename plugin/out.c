@@ -11,11 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct vbuf {
-    uint8_t *data;
-    size_t used;
-    uint32_t nrec;
-};
+#define vbuf qt_vbuf
 
 struct qt_out {
     int fd;
@@ -84,6 +80,7 @@ struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mod
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     h.start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    o->t0 = mono_ns();
     struct iovec iov = { &h, sizeof(h) };
     int r = write_all(o->fd, &iov, 1);
     if (r < 0) {
@@ -106,6 +103,10 @@ static struct vbuf *vbuf_get(struct qt_out *o, unsigned vcpu)
         struct vbuf *nb = calloc(1, sizeof(*nb));
         if (nb)
             nb->data = malloc(QT_OUT_BUF_SIZE);
+        if (nb) {
+            nb->vcpu = vcpu;
+            nb->out = o;
+        }
         if (!nb || !nb->data) {
             fputs("qtrace: out of memory for trace buffers\n", stderr);
             abort();
@@ -137,6 +138,17 @@ static void flush_buf(struct qt_out *o, unsigned vcpu, struct vbuf *b)
     pthread_mutex_unlock(&o->lock);
     b->used = 0;
     b->nrec = 0;
+    b->gen++;
+}
+
+struct qt_vbuf *qt_out_vbuf(struct qt_out *o, unsigned vcpu)
+{
+    return vbuf_get(o, vcpu);
+}
+
+void qt_vbuf_flush(struct qt_vbuf *b)
+{
+    flush_buf(b->out, b->vcpu, b);
 }
 
 void *qt_out_reserve(struct qt_out *o, unsigned vcpu, size_t size)

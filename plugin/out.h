@@ -18,6 +18,33 @@
 
 struct qt_out;
 
+/* One vCPU's buffer. The inline functions below are the per-event path: no call, no lock. */
+struct qt_vbuf {
+    uint8_t *data;
+    size_t used;
+    uint32_t nrec;
+    uint32_t gen;           /* flushes so far */
+    unsigned vcpu;
+    struct qt_out *out;
+};
+
+/* vcpu's buffer (allocated on first use; the pointer stays valid until qt_out_close). */
+struct qt_vbuf *qt_out_vbuf(struct qt_out *o, unsigned vcpu);
+void qt_vbuf_flush(struct qt_vbuf *b);
+
+static inline void *qt_vbuf_reserve(struct qt_vbuf *b, size_t size)
+{
+    if (b->used + size > QT_OUT_BUF_SIZE)
+        qt_vbuf_flush(b);
+    return b->data + b->used;
+}
+
+static inline void qt_vbuf_commit(struct qt_vbuf *b, size_t size)
+{
+    b->used += size;
+    b->nrec++;
+}
+
 /* Create path (truncating) and write the file header. NULL + message in err on failure. */
 struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mode, char *err, size_t errlen);
 /* Space for one record of size bytes (multiple of 8, <= QT_OUT_BUF_SIZE/2) in vcpu's buffer,

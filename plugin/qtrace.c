@@ -22,7 +22,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 struct qt_plugin qt;
 
-static struct qemu_plugin_scoreboard *icount_sb;
+static struct qemu_plugin_scoreboard *icount_sb, *switched_sb;
+
+/* System mode: a block outside the traced program may switch threads (kernel, other tasks). */
+static void mark_switch(struct qemu_plugin_tb *tb)
+{
+    if (qt.system)
+        qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_STORE_U64, qt.switched, 1);
+}
 
 /* Are the instruction's bytes the module's bytes at this address? */
 static bool insn_is_mod(const struct module *m, struct qemu_plugin_insn *insn, uint64_t va)
@@ -49,14 +56,16 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     if (qt.opts.execlog)
         qt_execlog_tb_trans(tb);
     qt_modules_before_tb(tb);
-    if (qt.system && qt_kernel_tb_trans(tb))
+    if (qt.system && qt_kernel_tb_trans(tb)) {
+        mark_switch(tb);
         return;
+    }
     const struct module *m = qt_module_containing(qemu_plugin_tb_vaddr(tb));
-    if (!m)
-        return;
     size_t n = qemu_plugin_tb_n_insns(tb);
-    if (n == 0 || !insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), qemu_plugin_tb_vaddr(tb)))
-        return; /* another binary at the same addresses */
+    if (!m || n == 0 || !insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), qemu_plugin_tb_vaddr(tb))) {
+        mark_switch(tb); /* another binary, or the kernel */
+        return;
+    }
     /* durations: instructions executed in the program and its libraries, counted per block
      * (the sites below know their place in the block, so counts are exact per instruction) */
     if (qt.opts.icount)
@@ -140,6 +149,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         goto fail;
     icount_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
     qt.icount = qemu_plugin_scoreboard_u64(icount_sb);
+    switched_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+    qt.switched = qemu_plugin_scoreboard_u64(switched_sb);
     if (qt_modules_init(err, sizeof(err)) < 0 || qt_kernel_init(err, sizeof(err)) < 0)
         goto fail_out;
     if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)

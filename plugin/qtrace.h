@@ -30,6 +30,9 @@ struct qt_plugin {
     const struct qt_callconv *cc;     /* user-code calling convention */
     bool system;                      /* system emulation (false: user mode) */
     qemu_plugin_u64 icount;           /* per-vCPU guest instructions in traced modules */
+    /* system mode: set (inline, no callback) by every block outside the traced program, so a
+     * callback knows whether another thread may have run since the last one on this vCPU */
+    qemu_plugin_u64 switched;
 };
 
 extern struct qt_plugin qt;
@@ -46,6 +49,12 @@ struct vcpu {
     unsigned index;
     uint64_t events, lost;
     uint64_t last_flush_ns;
+    /* compact records (calls.c): the base they are relative to */
+    struct qt_vbuf *buf;      /* this vCPU's trace buffer */
+    const struct thread *base_thread;
+    uint64_t base_icount;
+    uint32_t base_gen;
+    uint32_t since_base;
     /* sysmon.c: the syscall in progress */
     int64_t sys_nr;
     uint64_t sys_args[6];
@@ -65,6 +74,7 @@ uint32_t qt_user_tid(struct vcpu *v);
 /* ---- modules (modules.c) ---- */
 struct tfunc {
     uint64_t addr, end;
+    uint32_t id;                /* for compact records (0: use full records) */
     const struct qt_sym *sym;
     int nargs;
     struct qt_argslot args[QT_MAX_ARGS];
@@ -98,7 +108,7 @@ void qt_on_entry(unsigned int vcpu_index, void *site);
 void qt_on_ret(unsigned int vcpu_index, void *site);
 size_t qt_put_arg(struct vcpu *v, uint8_t *p, const struct qt_argslot *slot, uint64_t value);
 /* The thread (and which of its stacks: user, kernel, IRQ) running on v, by address space and sp. */
-struct thread *qt_current_thread(struct vcpu *v, uint64_t asid, uint64_t sp);
+struct thread *qt_current_thread(struct vcpu *v, uint64_t sp);
 uint32_t qt_thread_tid(const struct thread *t);
 uint32_t qt_thread_depth(const struct thread *t);
 

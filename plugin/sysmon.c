@@ -65,7 +65,7 @@ static size_t put_buf(struct vcpu *v, uint8_t *p, int pos, uint64_t addr, uint64
 
 static struct qt_rec_call *begin(struct vcpu *v, struct thread *t, uint16_t type, long nr, size_t max)
 {
-    struct qt_rec_call *r = qt_out_reserve(qt.out, v->index, max);
+    struct qt_rec_call *r = qt_vbuf_reserve(v->buf, max);
     memset(r, 0, sizeof(*r));
     r->h.type = type;
     r->h.vcpu = v->index;
@@ -80,13 +80,13 @@ static struct qt_rec_call *begin(struct vcpu *v, struct thread *t, uint16_t type
 static void finish(struct vcpu *v, struct qt_rec_call *r, size_t size)
 {
     r->h.size = (uint16_t)size;
-    qt_out_commit(qt.out, v->index, size);
+    qt_vbuf_commit(v->buf, size);
     v->events++;
 }
 
 static void record_entry(struct vcpu *v, long nr, const uint64_t *args)
 {
-    struct thread *t = qt_current_thread(v, 0, 0);
+    struct thread *t = qt_current_thread(v, 0);
     if (!t)
         return;
     const struct qt_syscall_desc *d = qt_syscall_desc(qt.arch->id, nr);
@@ -118,7 +118,7 @@ static void record_entry(struct vcpu *v, long nr, const uint64_t *args)
 
 static void record_return(struct vcpu *v, long nr, int64_t ret)
 {
-    struct thread *t = qt_current_thread(v, 0, 0);
+    struct thread *t = qt_current_thread(v, 0);
     if (!t)
         return;
     const struct qt_syscall_desc *d = qt_syscall_desc(qt.arch->id, nr);

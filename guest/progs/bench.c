@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * bench: CPU-bound, millions of calls, for overhead measurements.
- * Each iteration calls bench_step (which calls bench_mix once) and bench_other: 3 calls per
- * iteration. N comes from argv[1] (in the guest: qtrace.args=N), default 2000000.
+ * bench: CPU-bound, millions of calls, for overhead measurements (make bench).
+ * Each iteration calls bench_step (which calls bench_mix once) and bench_other: 3 hot calls
+ * per iteration, millions in all. Every 1024 iterations it also calls bench_report and
+ * bench_checkpoint, the two functions the "named" benchmark traces with their arguments:
+ * tracing a couple of functions must leave the rest of the program at plain-QEMU speed.
+ * N comes from argv[1] (in the guest: qtrace.args=N), default 2000000.
  * Prints: bench: n=N result=R
  * With a second argument "time" (qtrace.args=N,time) it also prints how long the loop took
- * on the guest clock, which under TCG follows host time: bench: loop_ms=X (make bench uses it).
+ * on the guest clock, which under TCG follows host time: bench: loop_ms=X
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -34,6 +37,19 @@ TRACED uint64_t bench_other(uint64_t x)
     return (x * 3) ^ (x >> 2);
 }
 
+static uint64_t checkpoints;
+
+TRACED int bench_report(long iteration, const char *phase)
+{
+    return (int)(iteration & 0xff) + (int)strlen(phase);
+}
+
+TRACED uint64_t bench_checkpoint(uint64_t r)
+{
+    checkpoints++;
+    return r ^ checkpoints;
+}
+
 int main(int argc, char **argv)
 {
     long n = 2000000;
@@ -52,6 +68,10 @@ int main(int argc, char **argv)
     for (long i = 0; i < n; i++) {
         r = bench_step(r, (uint64_t)i);
         r ^= bench_other((uint64_t)i);
+        if ((i & 1023) == 0) {
+            r += (uint64_t)bench_report(i, i < n / 2 ? "first half" : "second half");
+            r = bench_checkpoint(r);
+        }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("bench: n=%ld result=%" PRIu64 "\n", n, r);
