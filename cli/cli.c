@@ -31,6 +31,18 @@ const struct qtc_cmd *qtc_find_cmd(const char *name)
     return NULL;
 }
 
+/* "run, system, dump, kernel-info, help" */
+static const char *cmd_names(void)
+{
+    static char buf[256];
+    if (!buf[0]) {
+        size_t used = 0;
+        for (size_t i = 0; i < NCMDS && used < sizeof(buf); i++)
+            used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? ", " : "", cmds[i].name);
+    }
+    return buf;
+}
+
 static void main_help(FILE *f)
 {
     fputs("Usage: qtrace COMMAND [OPTIONS] [ARGS...]\n"
@@ -42,9 +54,13 @@ static void main_help(FILE *f)
                       "booted Linux guest (qtrace system), then writes the trace as text (like uftrace replay), "
                       "Chrome/Perfetto JSON and folded stacks for flame graphs.",
                       0, 0, 100);
+    int width = 0;
+    for (size_t i = 0; i < NCMDS; i++)
+        if ((int)strlen(cmds[i].name) > width)
+            width = (int)strlen(cmds[i].name);
     fputs("\nCommands:\n", f);
     for (size_t i = 0; i < NCMDS; i++)
-        fprintf(f, "  %-8s  %s\n", cmds[i].name, cmds[i].summary);
+        fprintf(f, "  %-*s  %s\n", width, cmds[i].name, cmds[i].summary);
     fputs("\nOptions:\n"
           "  -h, --help     show this help\n"
           "  -V, --version  print the version of qtrace\n"
@@ -65,9 +81,9 @@ static void main_help(FILE *f)
 
 static void help_help(FILE *f)
 {
-    fputs("Usage: qtrace help [COMMAND]\n\n"
-          "Show the help of COMMAND (run, system, dump), or the list of commands.\n"
-          "'qtrace COMMAND --help' does the same.\n", f);
+    fprintf(f, "Usage: qtrace help [COMMAND]\n\n"
+            "Show the help of COMMAND (%s), or the list of commands.\n"
+            "'qtrace COMMAND --help' does the same.\n", cmd_names());
 }
 
 static int cmd_help(int argc, char **argv)
@@ -82,7 +98,7 @@ static int cmd_help(int argc, char **argv)
     }
     const struct qtc_cmd *c = qtc_find_cmd(argv[1]);
     if (!c) {
-        qtc_error("help: unknown command '%s' (commands: run, system, dump, help)", argv[1]);
+        qtc_error("help: unknown command '%s' (commands: %s)", argv[1], cmd_names());
         return QTC_EXIT_ERROR;
     }
     c->help(stdout);
@@ -116,7 +132,7 @@ void qtc_help_env(FILE *f, bool system)
 int qtc_main(int argc, char **argv)
 {
     if (argc < 2) {
-        qtc_error("no command given (commands: run, system, dump, help; try 'qtrace --help')");
+        qtc_error("no command given (commands: %s; try 'qtrace --help')", cmd_names());
         return QTC_EXIT_ERROR;
     }
     const char *a = argv[1];
@@ -135,7 +151,7 @@ int qtc_main(int argc, char **argv)
     }
     const struct qtc_cmd *c = qtc_find_cmd(a);
     if (!c) {
-        qtc_error("unknown command '%s' (commands: run, system, dump, help; try 'qtrace --help')", a);
+        qtc_error("unknown command '%s' (commands: %s; try 'qtrace --help')", a, cmd_names());
         return QTC_EXIT_ERROR;
     }
     int rc = c->main(argc - 1, argv + 1);

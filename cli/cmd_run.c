@@ -29,22 +29,6 @@ const struct qtc_opt_table *qtc_run_tables(void)
     return t;
 }
 
-int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
-{
-    const struct qtc_args *a = &cfg->args;
-    cfg->outdir = qtc_args_get(a, "output") ? qtc_args_get(a, "output") : QTC_DEFAULT_OUTDIR;
-    const char *fl = qtc_args_get(a, "format") ? qtc_args_get(a, "format") : "text,json";
-    cfg->nformats = qt_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
-    if (cfg->nformats < 0)
-        return -1;
-    const char *t = qtc_args_get(a, "timeout");
-    cfg->timeout = t ? strtod(t, NULL) : 0;
-    cfg->quiet = qtc_args_has(a, "quiet");
-    cfg->qemu = qtc_args_get(a, "qemu");
-    cfg->program = qtc_args_get(a, "program");
-    return 0;
-}
-
 int qtc_run_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));

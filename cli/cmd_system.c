@@ -11,7 +11,9 @@
 #define DEFAULT_SMP 1
 
 static const struct qtc_opt system_opts[] = {
-    { "kernel", 0, NULL, QTC_PATH, "FILE", "the guest kernel (bzImage); required.", NULL },
+    { "kernel", 0, "kernel", QTC_PATH, "FILE",
+      "the guest kernel (bzImage); required. qtrace reads its symbols, KASLR slide and structure layouts (BTF) "
+      "from it to follow the guest's processes (see --no-kernel-introspection).", NULL },
     { "initrd", 0, NULL, QTC_PATH, "FILE", "the initial RAM disk: its /init runs the traced program.", NULL },
     { "append", 0, NULL, QTC_STR, "STR",
       "more kernel command-line arguments, after \"console=ttyS0 quiet panic=-1\".", NULL },
@@ -87,8 +89,10 @@ void qtc_help_system(FILE *f)
                       "Boot a Linux kernel and initrd under qemu-system-x86_64 (TCG, no graphics, the serial "
                       "console on standard input and output) with the qtrace plugin, and record the function calls "
                       "of the program given with --program wherever the guest runs it. The plugin recognises the "
-                      "program by its code: another program mapped at the same addresses is not traced. Threads "
-                      "are told apart by address space and thread pointer (as:N tid:N in the output).\n\n"
+                      "program by its code: another program mapped at the same addresses is not traced. From the "
+                      "kernel image qtrace also learns the guest's processes (tid:N in the output is the guest's "
+                      "thread id), can trace kernel functions by name (-F do_sys_openat2), record system calls "
+                      "(--syscalls) and follow one process (--comm, --pid); see docs/kernel.md.\n\n"
                       "QEMU runs until the guest powers off (panic=-1 and -no-reboot make a kernel panic end it "
                       "too), --timeout expires, or qtrace gets SIGINT or SIGTERM, which it passes on to QEMU. Then "
                       "the trace is converted into the formats of --format and a summary line is printed on "
@@ -145,9 +149,16 @@ int qtc_cmd_system(int argc, char **argv)
         qtc_cfg_free(&cfg);
         return QTC_EXIT_ERROR;
     }
-    if (qtc_args_has(&cfg.args, "syscalls"))
-        qtc_warn("--syscalls records nothing in system mode (QEMU reports system calls to plugins only in user mode)");
-    if (!l.program && !qtc_args_has(&cfg.args, "plugin-opt"))
+    if (qtc_check_kernel(&cfg.args, cfg.kernel, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        qtc_launch_free(&l);
+        qtc_cfg_free(&cfg);
+        return QTC_EXIT_ERROR;
+    }
+    bool kernel_too = !qtc_args_has(&cfg.args, "no-kernel-introspection") &&
+                      (qtc_args_has(&cfg.args, "filter") || qtc_args_has(&cfg.args, "argument") ||
+                       qtc_args_has(&cfg.args, "retval") || qtc_args_has(&cfg.args, "syscalls"));
+    if (!l.program && !kernel_too && !qtc_args_has(&cfg.args, "plugin-opt"))
         qtc_warn("no --program given: no function will be traced");
     int rc = qtc_launch_run(&cfg, &l);
     qtc_launch_free(&l);

@@ -96,9 +96,7 @@ int qtc_cmd_dump(int argc, char **argv)
     } else {
         rc = 0;
         if (qtc_args_has(&a, "summary"))
-            fprintf(stderr, "qtrace: %" PRIu64 " event%s, %" PRIu64 " function%s, %" PRIu64 " thread%s, %" PRIu64
-                    " lost -> %s\n", r.st.events, r.st.events == 1 ? "" : "s", r.st.functions, r.st.functions == 1 ? "" : "s", r.st.threads,
-                r.st.threads == 1 ? "" : "s", r.st.lost, outp ? outp : "stdout");
+            qtc_print_summary(&r, outp ? outp : "standard output");
     }
     qtr_close(&r);
 out:

@@ -41,6 +41,8 @@ struct elf_vcpu {
     unsigned nregs;
     struct strbuf out;               /* formatted, not yet handed to the sink */
     uint64_t lines, errors;
+    uint64_t logged;                 /* instruction lines started (execlog_stop) */
+    bool stopped;                    /* max_lines reached: nothing more for this vCPU */
 };
 
 struct qt_elf {
@@ -137,7 +139,7 @@ struct qt_el_tb *qt_el_tb_new(uint32_t id, uint16_t flags, const struct qt_el_is
         return NULL;
     size_t strings = 0;
     for (unsigned i = 0; i < n; i++)
-        if (src[i].kind)
+        if (src[i].kind & QT_EL_K_LOG)
             strings += 2 * src[i].dlen + 48; /* disas + text: 0x%lx, 0x%x, "%s" + 2 NULs */
     size_t head = sizeof(struct qt_el_tb) + (size_t)n * sizeof(struct qt_el_insn);
     struct qt_el_tb *tb = malloc(head + strings + 1);
@@ -157,8 +159,8 @@ struct qt_el_tb *qt_el_tb_new(uint32_t id, uint16_t flags, const struct qt_el_is
         in->vaddr = s->vaddr;
         in->kind = s->kind;
         in->text = in->disas = empty;
-        if (!s->kind)
-            continue;
+        if (!(s->kind & QT_EL_K_LOG) || !s->bytes || !s->disas)
+            continue; /* only logged instructions are printed */
         in->len = s->len > 16 ? 16 : s->len;
         memcpy(in->bytes, s->bytes, in->len);
         size_t dl = s->dlen > UINT16_MAX ? UINT16_MAX : s->dlen;
@@ -509,12 +511,21 @@ static void regdiff(struct qt_elf *f, struct elf_vcpu *v)
 static void start_insn(struct qt_elf *f, struct elf_vcpu *v, const struct qt_el_insn *in)
 {
     uint8_t k = in->kind;
+    if (v->stopped)
+        return;
     if (k & QT_EL_K_LOG) {
         if (v->p.len) {
             if ((k & QT_EL_K_CHECK) && v->nregs)
                 regdiff(f, v);
             emit(f, v);
         }
+        if (f->o.max_lines && v->logged >= f->o.max_lines) {
+            v->stopped = true; /* execlog_stop: the last line is complete and written */
+            v->p.len = 0;
+            v->stale = 0;
+            return;
+        }
+        v->logged++;
         set_line(f, v, in);
     } else if (k & QT_EL_K_CHECK) {
         if (v->p.len) {
@@ -635,6 +646,8 @@ static int on_vcpu(struct elf_vcpu *v, const struct qt_rec_el_vcpu *r, size_t si
     v->p.d[0] = '\0';
     v->stale = 0;
     v->mem_open = v->regs_open = false;
+    v->logged = 0;
+    v->stopped = false;
     if (r->nregs == 0)
         return 0;
     v->regs = calloc(r->nregs, sizeof(*v->regs));
@@ -720,8 +733,12 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
         }
         return 0;
     }
-    if (h->type == QT_REC_EL_CONFIG)
+    if (h->type == QT_REC_EL_CONFIG) {
+        const struct qt_rec_el_config *c = rec;
+        if (size >= sizeof(*c) && c->stop)
+            f->o.max_lines = c->stop;
         return 0;
+    }
     struct elf_vcpu *v = get_vcpu(f, h->vcpu);
     if (!v) {
         f->errors++;
@@ -744,6 +761,19 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
         advance_to(f, v, prev_last(e->prev_n));
         v->tb = qt_elf_tb(f, e->tb);
         v->cur = -1;
+        if (!v->tb)
+            rc = -1;
+        break;
+    }
+    case QT_REC_EL_START: {
+        const struct qt_rec_el_start *st = rec;
+        if (size < sizeof(*st)) {
+            rc = -1;
+            break;
+        }
+        advance_to(f, v, UINT16_MAX);
+        v->tb = qt_elf_tb(f, st->tb);
+        v->cur = (int)(st->first > UINT16_MAX ? UINT16_MAX : st->first) - 1;
         if (!v->tb)
             rc = -1;
         break;
@@ -800,7 +830,9 @@ void qt_elf_finish(struct qt_elf *f)
         struct elf_vcpu *v = f->vcpus[i];
         if (!v || !v->inited)
             continue;
-        if (f->o.style == QT_ELF_TEXT) {
+        if (v->stopped) {
+            continue; /* execlog_stop: every line was written */
+        } else if (f->o.style == QT_ELF_TEXT) {
             /* execlog's plugin_exit prints last_exec->str: the pending line, or the line
              * already written if a check-only instruction came last, or nothing */
             if (!v->p.len && v->stale) {
@@ -855,7 +887,7 @@ static int elw_begin(struct qt_wctx *w, enum qt_elf_style style)
     struct elw *s = calloc(1, sizeof(*s));
     if (!s)
         return -1;
-    struct qt_elf_opts o = { style, elw_sink, w->out, 256 * 1024 };
+    struct qt_elf_opts o = { .style = style, .sink = elw_sink, .ctx = w->out, .flush_at = 256 * 1024 };
     s->f = qt_elf_new(&o);
     if (!s->f) {
         free(s);

@@ -76,6 +76,8 @@ struct qt_elf_opts {
     qt_elf_sink_fn sink;
     void *ctx;
     size_t flush_at;        /* hand a vCPU's text to the sink once it is this long (0: 64 KiB) */
+    uint64_t max_lines;     /* execlog_stop=N: at most N instruction lines per vCPU (0: no limit;
+                             * a CONFIG record sets it too) */
 };
 
 struct qt_elf;

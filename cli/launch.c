@@ -45,6 +45,22 @@ void qtc_argv_free(char **argv)
     free(argv);
 }
 
+int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
+{
+    const struct qtc_args *a = &cfg->args;
+    cfg->outdir = qtc_args_get(a, "output") ? qtc_args_get(a, "output") : QTC_DEFAULT_OUTDIR;
+    const char *fl = qtc_args_get(a, "format") ? qtc_args_get(a, "format") : "text,json";
+    cfg->nformats = qt_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
+    if (cfg->nformats < 0)
+        return -1;
+    const char *t = qtc_args_get(a, "timeout");
+    cfg->timeout = t ? strtod(t, NULL) : 0;
+    cfg->quiet = qtc_args_has(a, "quiet");
+    cfg->qemu = qtc_args_get(a, "qemu");
+    cfg->program = qtc_args_get(a, "program");
+    return 0;
+}
+
 /* ---- ELF ---------------------------------------------------------------------------------- */
 
 int qtc_elf_probe(const char *path, struct qtc_elf_info *info)
@@ -153,7 +169,16 @@ static int check_elf(const char *what, const char *path, struct qtc_elf_info *in
         return -1;
     }
     if (!info->elf) {
-        snprintf(err, errlen, "%s%s is not an ELF executable", what, path);
+        char magic[2] = { 0, 0 };
+        FILE *f = fopen(path, "rb");
+        bool script = f && fread(magic, 1, 2, f) == 2 && magic[0] == '#' && magic[1] == '!';
+        if (f)
+            fclose(f);
+        if (script && !*what)
+            snprintf(err, errlen, "%s is a script, not an ELF executable (trace its interpreter: qtrace run -- "
+                     "/bin/sh %s)", path, path);
+        else
+            snprintf(err, errlen, "%s%s is not an ELF executable", what, path);
         return -1;
     }
     return 0;
@@ -309,6 +334,11 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         const char *p = cfg->program ? cfg->program : l->target;
         if (cfg->program && check_elf("--program ", p, &info, err, errlen) < 0)
             goto fail;
+        if (cfg->system && info.machine != EM_X86_64 && info.machine != EM_386) {
+            snprintf(err, errlen, "--program %s is an ELF file for machine %d; the qemu-system-x86_64 guest runs "
+                     "x86 programs", p, info.machine);
+            goto fail;
+        }
         if (check_symbols(cfg, p, &info, err, errlen) < 0)
             goto fail;
         l->program = qtc_xstrdup(p);
@@ -318,6 +348,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
                             : qtc_args_has(&cfg->args, "retval")   ? "-R/--retval"
                             : qtc_args_has(&cfg->args, "addr")     ? "--addr"
                                                                    : NULL;
+        if (cfg->system && !qtc_args_has(&cfg->args, "addr") && !qtc_args_has(&cfg->args, "no-kernel-introspection"))
+            needs = NULL; /* system mode: the patterns may name kernel functions */
         if (needs) {
             snprintf(err, errlen, "%s needs --program PATH: the ELF file (as run in the guest) whose functions to "
                      "trace", needs);
@@ -599,6 +631,14 @@ static int spawn_wait(char **argv, double timeout, bool *timed_out, char *err, s
     return status;
 }
 
+void qtc_print_summary(const struct qtr *r, const char *dest)
+{
+    const struct qtr_stats *s = &r->st;
+    fprintf(stderr, "qtrace: %" PRIu64 " event%s, %" PRIu64 " function%s, %" PRIu64 " thread%s, %" PRIu64 " lost -> %s\n",
+            s->events, s->events == 1 ? "" : "s", s->functions, s->functions == 1 ? "" : "s", s->threads,
+            s->threads == 1 ? "" : "s", s->lost, dest);
+}
+
 int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
                 bool quiet)
 {
@@ -627,9 +667,7 @@ int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *c
         free(path);
     }
     if (!quiet)
-        fprintf(stderr, "qtrace: %" PRIu64 " event%s, %" PRIu64 " function%s, %" PRIu64 " thread%s, %" PRIu64
-                " lost ->%s\n", r.st.events, r.st.events == 1 ? "" : "s", r.st.functions, r.st.functions == 1 ? "" : "s", r.st.threads,
-                r.st.threads == 1 ? "" : "s", r.st.lost, done.len ? done.buf : " (nothing)");
+        qtc_print_summary(&r, done.len ? done.buf + 1 : "(nothing)");
     qt_sb_free(&done);
     qtr_close(&r);
     return rc;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "reader.h"
 #include "trace_opts.h"
 #include "writer.h"
 
@@ -79,6 +80,9 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
  * Returns 0, or -1 after printing an error. */
 int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
                 bool quiet);
+
+/* "qtrace: 1234 events, 12 functions, 3 threads, 0 lost -> DEST" on stderr. */
+void qtc_print_summary(const struct qtr *r, const char *dest);
 
 /* ELF facts read from the file header, for the checks. */
 struct qtc_elf_info {

@@ -21,7 +21,7 @@ struct qtr_run {
     size_t off;             /* first record */
     size_t len;             /* bytes of complete records */
     uint32_t vcpu;
-    uint64_t first_ts;      /* time of its first timed record (0 if none) */
+    uint64_t first_key;     /* merge key of its first records (their time, or the vCPU's time so far) */
 };
 
 const char *qtr_arch_name(uint32_t arch)
@@ -55,11 +55,17 @@ static void note(struct qtr *r, const char *fmt, ...)
     r->notes[r->nnotes++] = qtc_xstrdup(buf);
 }
 
-/* ---- record helpers ------------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------------------- */
 
 static bool is_call(unsigned type)
 {
-    return type == QT_REC_ENTRY || type == QT_REC_EXIT || type == QT_REC_SYSCALL || type == QT_REC_SYSRET;
+    return type == QT_REC_ENTRY || type == QT_REC_EXIT || type == QT_REC_SYSCALL || type == QT_REC_SYSRET ||
+           type == QT_REC_PROC;
+}
+
+static bool is_fast(unsigned type)
+{
+    return type == QT_REC_FENTRY || type == QT_REC_FEXIT || type == QT_REC_FUNWOUND;
 }
 
 /* Is the record big enough for its type? Unknown types are always fine (skipped by size). */
@@ -71,16 +77,94 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_ENTRY:
     case QT_REC_EXIT:
     case QT_REC_SYSCALL:
-    case QT_REC_SYSRET: return h->size >= sizeof(struct qt_rec_call);
+    case QT_REC_SYSRET:
+    case QT_REC_PROC: return h->size >= sizeof(struct qt_rec_call);
     case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
+    case QT_REC_BASE: return h->size >= sizeof(struct qt_rec_base);
+    case QT_REC_FENTRY:
+    case QT_REC_FEXIT:
+    case QT_REC_FUNWOUND: return h->size >= sizeof(struct qt_rec_fast);
     default: return true;
     }
 }
 
-/* Time of a record, or false for untimed records. */
-static bool rec_ts(const struct qt_rec_hdr *h, uint64_t *ts)
+/* Decoding state of one run (chunk). A compact record's time is interpolated by its
+ * instruction count between the anchors around it: the records of the chunk that carry both
+ * a time and an instruction count of the vCPU (BASE and full function entries and exits).
+ * This is format.h's rule (between a base and the next), with full records as extra anchors:
+ * compact and full records of a chunk stay in time order. */
+struct dstate {
+    bool have_base;
+    struct qt_rec_base base;
+    bool have_prev, have_next;
+    uint64_t prev_ts, prev_ic;  /* the last anchor */
+    uint64_t next_ts;           /* the next anchor: no compact record goes beyond it */
+    double ns_per_insn;         /* between them (after the last anchor of a chunk: the last rate) */
+};
+
+/* A record that has both a time and an (exact) instruction count of its vCPU. */
+static bool anchor(const struct qt_rec_hdr *h, uint64_t *ts, uint64_t *icount)
+{
+    if (!well_formed(h))
+        return false;
+    if (h->type == QT_REC_BASE) {
+        *ts = ((const struct qt_rec_base *)h)->ts_ns;
+        *icount = ((const struct qt_rec_base *)h)->icount;
+        return true;
+    }
+    if (h->type == QT_REC_ENTRY || h->type == QT_REC_EXIT) {
+        *ts = ((const struct qt_rec_call *)h)->ts_ns;
+        *icount = ((const struct qt_rec_call *)h)->icount;
+        return true;
+    }
+    return false;
+}
+
+/* Called once for every record of a run, in order, before its time is asked (end: the run's
+ * end): a BASE becomes the base of the compact records after it, an anchor the start of the
+ * next interpolation interval. */
+static void dstate_advance(struct dstate *d, const struct qt_rec_hdr *h, const uint8_t *end)
+{
+    uint64_t ts, ic;
+    if (!anchor(h, &ts, &ic))
+        return;
+    if (h->type == QT_REC_BASE) {
+        memcpy(&d->base, h, sizeof(d->base));
+        d->have_base = true;
+    }
+    d->have_prev = true;
+    d->prev_ts = ts;
+    d->prev_ic = ic;
+    d->have_next = false;
+    for (const uint8_t *p = (const uint8_t *)h + h->size; p + sizeof(struct qt_rec_hdr) <= end;) {
+        const struct qt_rec_hdr *n = (const struct qt_rec_hdr *)p;
+        uint64_t ts2, ic2;
+        if (n->size < sizeof(*n) || (size_t)(end - p) < n->size)
+            break;
+        if (anchor(n, &ts2, &ic2)) {
+            if (ts2 >= ts && ic2 > ic)
+                d->ns_per_insn = (double)(ts2 - ts) / (double)(ic2 - ic);
+            d->have_next = ts2 >= ts;
+            d->next_ts = ts2;
+            break;
+        }
+        p += n->size;
+    }
+}
+
+static uint64_t fast_ts(const struct dstate *d, const struct qt_rec_fast *f)
+{
+    uint64_t ic = d->base.icount + f->dicount;
+    uint64_t ts = d->prev_ts;
+    if (ic > d->prev_ic)
+        ts += (uint64_t)((double)(ic - d->prev_ic) * d->ns_per_insn + 0.5);
+    return d->have_next && ts > d->next_ts ? d->next_ts : ts;
+}
+
+/* Time of a record, or false for untimed records (and compact ones without a base). */
+static bool rec_ts(const struct dstate *d, const struct qt_rec_hdr *h, uint64_t *ts)
 {
     if (!well_formed(h))
         return false;
@@ -88,12 +172,110 @@ static bool rec_ts(const struct qt_rec_hdr *h, uint64_t *ts)
         *ts = ((const struct qt_rec_call *)h)->ts_ns;
         return true;
     }
-    if (h->type == QT_REC_END) {
+    switch (h->type) {
+    case QT_REC_END:
         *ts = ((const struct qt_rec_end *)h)->ts_ns;
+        return true;
+    case QT_REC_BASE:
+        *ts = ((const struct qt_rec_base *)h)->ts_ns;
+        return true;
+    case QT_REC_FENTRY:
+    case QT_REC_FEXIT:
+    case QT_REC_FUNWOUND:
+        if (!d->have_base)
+            return false;
+        *ts = fast_ts(d, (const struct qt_rec_fast *)h);
         return true;
     }
     return false;
 }
+
+static void decode_args(const struct qt_rec_call *c, struct qtr_event *ev)
+{
+    const uint8_t *p = (const uint8_t *)c + sizeof(*c);
+    const uint8_t *end = (const uint8_t *)c + c->h.size;
+    ev->nargs = 0;
+    for (unsigned i = 0; i < c->nargs && ev->nargs < QTR_MAX_ARGS; i++) {
+        if ((size_t)(end - p) < sizeof(struct qt_arg))
+            break;
+        const struct qt_arg *a = (const struct qt_arg *)p;
+        size_t need = sizeof(*a) + QT_ALIGN8(a->len);
+        if (need > (size_t)(end - p))
+            break;
+        ev->args[ev->nargs].a = a;
+        ev->args[ev->nargs].data = p + sizeof(*a);
+        ev->nargs++;
+        p += need;
+    }
+}
+
+static const struct qtr_sym *sym_of_id(const struct qtr *r, uint32_t id)
+{
+    return id < r->nids && r->id_sym[id] ? &r->syms[r->id_sym[id] - 1] : NULL;
+}
+
+/* Decode record h (of a run of vCPU vcpu, d advanced past it) into ev. Returns true for the
+ * records writers get: calls (full or compact), LOST, THREAD, END. ev->as is not set here. */
+static bool decode(const struct qtr *r, const struct dstate *d, uint32_t vcpu, const struct qt_rec_hdr *h,
+                   uint64_t key, struct qtr_event *ev)
+{
+    if (!well_formed(h) || h->type == QT_REC_BASE)
+        return false;
+    if (!(is_call(h->type) || is_fast(h->type) || h->type == QT_REC_LOST || h->type == QT_REC_THREAD ||
+          h->type == QT_REC_END))
+        return false; /* SYM, MAP (looked up instead), exec log, unknown */
+    if (is_fast(h->type) && !d->have_base)
+        return false; /* no base: cannot be placed (counted as malformed by the scan) */
+    memset(ev, 0, offsetof(struct qtr_event, args));
+    ev->h = h;
+    ev->type = h->type;
+    ev->vcpu = h->vcpu;
+    ev->ts_ns = key;
+    if (is_call(h->type)) {
+        const struct qt_rec_call *c = (const struct qt_rec_call *)h;
+        ev->call = c;
+        if (h->type == QT_REC_ENTRY || h->type == QT_REC_EXIT)
+            ev->sym = qtr_sym_at(r, c->func);
+        decode_args(c, ev);
+    } else if (is_fast(h->type)) {
+        const struct qt_rec_fast *f = (const struct qt_rec_fast *)h;
+        struct qt_rec_call *c = &ev->fast;
+        memset(c, 0, sizeof(*c));
+        c->h.type = h->type == QT_REC_FENTRY ? QT_REC_ENTRY : QT_REC_EXIT;
+        c->h.size = sizeof(*c);
+        c->h.vcpu = vcpu;
+        c->flags = h->type == QT_REC_FUNWOUND ? QT_CALL_UNWOUND : 0;
+        c->depth = (uint16_t)(f->id_depth >> QT_FAST_ID_BITS);
+        c->tid = d->base.tid;
+        c->pid = d->base.pid;
+        c->ts_ns = fast_ts(d, f);
+        c->icount = d->base.icount + f->dicount;
+        c->asid = d->base.asid;
+        ev->sym = sym_of_id(r, f->id_depth & QT_FAST_ID_MAX);
+        c->func = ev->sym ? ev->sym->addr : 0;
+        ev->type = c->h.type;
+        ev->vcpu = vcpu;
+        ev->ts_ns = c->ts_ns;
+        ev->call = c;
+        ev->nargs = 0;
+    } else if (h->type == QT_REC_LOST) {
+        ev->lost = ((const struct qt_rec_lost *)h)->count;
+    } else if (h->type == QT_REC_THREAD) {
+        ev->thread = (const struct qt_rec_thread *)h;
+    } else {
+        ev->end = (const struct qt_rec_end *)h;
+    }
+    return true;
+}
+
+void qtr_event_copy(struct qtr_event *dst, const struct qtr_event *src)
+{
+    memcpy(dst, src, sizeof(*dst));
+    if (src->call == &src->fast)
+        dst->call = &dst->fast;
+}
+
+/* ---- symbols ------------------------------------------------------------------------------ */
 
 static void add_sym(struct qtr *r, const struct qt_rec_sym *s, bool module, size_t *cap)
 {
@@ -156,64 +338,214 @@ static int cmp_tagged(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* ---- scan ----------------------------------------------------------------------------- */
+/* ---- scan ---------------------------------------------------------------------------------- */
 
-struct scan_state {
-    struct qtc_map funcs, threads;
-    struct qtc_map vcpu_ts;     /* vcpu -> 1 + last time seen in its chunks so far (file order) */
-    size_t sym_cap, map_cap, run_cap;
-    uint64_t lost_recs;
+struct id_pair {
+    uint32_t id;
+    uint64_t addr;
 };
 
-static void scan_record(struct qtr *r, struct scan_state *s, const struct qt_rec_hdr *h)
+struct scan_state {
+    size_t sym_cap, map_cap, run_cap;
+    struct id_pair *ids;
+    size_t nids, ids_cap;
+};
+
+/* First pass, file order: chunks become runs; symbols, modules and the END record are
+ * collected. */
+static void scan_chunks(struct qtr *r, struct scan_state *s)
 {
-    r->st.records++;
-    if (!well_formed(h)) {
-        r->st.malformed++;
-        return;
-    }
-    uint64_t ts;
-    if (rec_ts(h, &ts) && ts > r->st.last_ts)
-        r->st.last_ts = ts;
-    switch (h->type) {
-    case QT_REC_SYM:
-        add_sym(r, (const struct qt_rec_sym *)h, false, &s->sym_cap);
-        break;
-    case QT_REC_MAP:
-        add_sym(r, (const struct qt_rec_sym *)h, true, &s->map_cap);
-        break;
-    case QT_REC_ENTRY:
-    case QT_REC_EXIT:
-    case QT_REC_SYSCALL:
-    case QT_REC_SYSRET: {
-        const struct qt_rec_call *c = (const struct qt_rec_call *)h;
-        r->st.events++;
-        if (c->icount)
-            r->st.has_icount = true;
-        if (h->type == QT_REC_ENTRY) {
-            r->st.entries++;
-            qtc_map_slot(&s->funcs, c->func, 0, true);
-        } else if (h->type == QT_REC_SYSCALL) {
-            r->st.syscalls++;
+    const char *name = r->path;
+    size_t off = r->hdr.hdr_size;
+    while (off < r->size) {
+        if (r->size - off < sizeof(struct qt_chunk_hdr)) {
+            r->truncated = true;
+            note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): %zu trailing bytes ignored", name,
+                 r->size - off);
+            break;
         }
-        qtc_map_slot(&s->threads, c->asid, c->tid, true);
-        break;
+        struct qt_chunk_hdr ch;
+        memcpy(&ch, r->data + off, sizeof(ch));
+        if (ch.magic != QT_CHUNK_MAGIC || ch.size % 8) {
+            note(r, "%s: corrupt data at offset %zu: the rest of the file (%zu bytes) is ignored", name, off,
+                 r->size - off);
+            break;
+        }
+        size_t body = off + sizeof(ch);
+        size_t avail = r->size - body;
+        size_t csize = ch.size;
+        bool cut = false;
+        if (csize > avail) {
+            csize = avail;
+            cut = true;
+        }
+        size_t pos = 0;
+        while (pos + sizeof(struct qt_rec_hdr) <= csize) {
+            const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + body + pos);
+            if (h->size < sizeof(*h) || h->size % 8) {
+                note(r, "%s: corrupt record at offset %zu (size %u): the rest of its chunk is ignored", name,
+                     body + pos, h->size);
+                break;
+            }
+            if (h->size > csize - pos) {
+                if (!cut)
+                    note(r, "%s: record at offset %zu overruns its chunk: the rest of the chunk is ignored", name,
+                         body + pos);
+                break;
+            }
+            if (well_formed(h)) {
+                if (h->type == QT_REC_SYM || h->type == QT_REC_MAP) {
+                    const struct qt_rec_sym *y = (const struct qt_rec_sym *)h;
+                    add_sym(r, y, h->type == QT_REC_MAP, h->type == QT_REC_MAP ? &s->map_cap : &s->sym_cap);
+                    if (h->type == QT_REC_SYM && y->id) {
+                        if (s->nids == s->ids_cap) {
+                            s->ids_cap = s->ids_cap ? s->ids_cap * 2 : 256;
+                            s->ids = qtc_xrealloc(s->ids, s->ids_cap * sizeof(*s->ids));
+                        }
+                        s->ids[s->nids++] = (struct id_pair){ y->id, y->addr };
+                    }
+                } else if (h->type == QT_REC_END) {
+                    r->has_end = true;
+                    memset(&r->end, 0, sizeof(r->end));
+                    memcpy(&r->end, h, sizeof(r->end));
+                }
+            }
+            pos += h->size;
+        }
+        if (pos > 0) {
+            if (r->nruns == s->run_cap) {
+                s->run_cap = s->run_cap ? s->run_cap * 2 : 64;
+                r->runs = qtc_xrealloc(r->runs, s->run_cap * sizeof(*r->runs));
+            }
+            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0 };
+        }
+        if (cut) {
+            r->truncated = true;
+            note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): read %zu of its %u bytes", name,
+                 pos, ch.size);
+            break;
+        }
+        off = body + ch.size;
     }
-    case QT_REC_LOST:
-        s->lost_recs += ((const struct qt_rec_lost *)h)->count;
-        break;
-    case QT_REC_THREAD:
-        break;
-    case QT_REC_END:
-        r->has_end = true;
-        memcpy(&r->end, h, sizeof(r->end));
-        break;
-    default:
-        if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
-            r->st.execlog++;
-        else
-            r->st.unknown++;
+}
+
+/* Symbols sorted by address, one per address (the first recorded wins); the id table. */
+static void index_symbols(struct qtr *r, struct scan_state *s)
+{
+    if (r->nsyms) {
+        size_t n = r->nsyms;
+        struct tagged *t = qtc_xmalloc(n * sizeof(*t));
+        for (size_t i = 0; i < n; i++)
+            t[i] = (struct tagged){ r->syms[i].addr, i };
+        qsort(t, n, sizeof(*t), cmp_tagged);
+        struct qtr_sym *sorted = qtc_xmalloc(n * sizeof(*sorted));
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct qtr_sym *y = &r->syms[t[i].i];
+            if (m && sorted[m - 1].addr == y->addr)
+                free_sym(y);
+            else
+                sorted[m++] = *y;
+        }
+        free(t);
+        free(r->syms);
+        r->syms = sorted;
+        r->nsyms = m;
     }
+    uint32_t max = 0;
+    for (size_t i = 0; i < s->nids; i++)
+        if (s->ids[i].id <= QT_FAST_ID_MAX && s->ids[i].id > max)
+            max = s->ids[i].id;
+    if (s->nids) {
+        r->nids = (size_t)max + 1;
+        r->id_sym = qtc_xcalloc(r->nids, sizeof(*r->id_sym));
+        for (size_t i = 0; i < s->nids; i++) {
+            const struct qtr_sym *y = qtr_sym_at(r, s->ids[i].addr);
+            if (s->ids[i].id <= QT_FAST_ID_MAX && y && y->addr == s->ids[i].addr)
+                r->id_sym[s->ids[i].id] = (uint32_t)(y - r->syms) + 1;
+        }
+    }
+}
+
+/* Second pass, run by run: statistics, and the time each run starts at for the merge. */
+static void scan_runs(struct qtr *r)
+{
+    struct qtc_map funcs, threads, vcpu_ts;
+    memset(&funcs, 0, sizeof(funcs));
+    memset(&threads, 0, sizeof(threads));
+    memset(&vcpu_ts, 0, sizeof(vcpu_ts));
+    struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
+    uint64_t lost = 0, fast_orphans = 0;
+    for (size_t i = 0; i < r->nruns; i++) {
+        struct qtr_run *run = &r->runs[i];
+        struct dstate d = { 0 };
+        uint64_t first_ts = 0, last_ts = 0;
+        bool have_ts = false;
+        for (size_t pos = run->off; pos < run->off + run->len;) {
+            const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + pos);
+            pos += h->size;
+            r->st.records++;
+            if (!well_formed(h)) {
+                r->st.malformed++;
+                continue;
+            }
+            if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
+                r->st.execlog++;
+            else if (h->type < QT_REC_SYM || h->type > QT_REC_FUNWOUND)
+                r->st.unknown++;
+            if (is_fast(h->type) && !d.have_base)
+                fast_orphans++;
+            uint64_t ts;
+            dstate_advance(&d, h, r->data + run->off + run->len);
+            if (rec_ts(&d, h, &ts)) {
+                if (!have_ts)
+                    first_ts = ts;
+                last_ts = ts;
+                have_ts = true;
+                if (ts > r->st.last_ts)
+                    r->st.last_ts = ts;
+            }
+            if (!decode(r, &d, run->vcpu, h, 0, ev)) {
+                if (h->type == QT_REC_BASE)
+                    qtc_map_slot(&threads, d.base.asid, d.base.tid, true);
+                continue;
+            }
+            if (ev->call) {
+                const struct qt_rec_call *c = ev->call;
+                r->st.events++;
+                if (c->icount)
+                    r->st.has_icount = true;
+                if (ev->type == QT_REC_ENTRY) {
+                    r->st.entries++;
+                    qtc_map_slot(&funcs, c->func, 0, true);
+                } else if (ev->type == QT_REC_SYSCALL) {
+                    r->st.syscalls++;
+                }
+                qtc_map_slot(&threads, c->asid, c->tid, true);
+            } else if (ev->type == QT_REC_LOST) {
+                lost += ev->lost;
+            }
+        }
+        /* Untimed records at the start of a chunk take the time of the vCPU's previous chunk:
+         * a chunk of untimed records (execution log) stays after the chunks of the same vCPU
+         * written before it. */
+        void **vt = qtc_map_slot(&vcpu_ts, run->vcpu, 0, true);
+        if (*vt)
+            first_ts = (uint64_t)(uintptr_t)*vt - 1;
+        if (have_ts || !*vt)
+            *vt = (void *)(uintptr_t)((have_ts ? last_ts : first_ts) + 1);
+        run->first_key = first_ts;
+    }
+    free(ev);
+    r->st.functions = funcs.n;
+    r->st.threads = threads.n;
+    r->st.lost = lost;
+    if (r->has_end && r->end.lost > r->st.lost)
+        r->st.lost = r->end.lost;
+    r->st.malformed += fast_orphans;
+    qtc_map_free(&funcs);
+    qtc_map_free(&threads);
+    qtc_map_free(&vcpu_ts);
 }
 
 static int scan(struct qtr *r, char *err, size_t errlen)
@@ -240,116 +572,17 @@ static int scan(struct qtr *r, char *err, size_t errlen)
         snprintf(err, errlen, "%s: corrupt trace header (header size %u)", name, r->hdr.hdr_size);
         return -1;
     }
-
     struct scan_state s;
     memset(&s, 0, sizeof(s));
-    size_t off = r->hdr.hdr_size;
-    while (off < r->size) {
-        if (r->size - off < sizeof(struct qt_chunk_hdr)) {
-            r->truncated = true;
-            note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): %zu trailing bytes ignored", name,
-                 r->size - off);
-            break;
-        }
-        struct qt_chunk_hdr ch;
-        memcpy(&ch, r->data + off, sizeof(ch));
-        if (ch.magic != QT_CHUNK_MAGIC || ch.size % 8) {
-            note(r, "%s: corrupt data at offset %zu: the rest of the file (%zu bytes) is ignored", name, off,
-                 r->size - off);
-            break;
-        }
-        size_t body = off + sizeof(ch);
-        size_t avail = r->size - body;
-        size_t csize = ch.size;
-        bool cut = false;
-        if (csize > avail) {
-            csize = avail;
-            cut = true;
-        }
-        size_t pos = 0;
-        uint64_t first_ts = 0, last_ts = 0;
-        bool have_ts = false;
-        while (pos + sizeof(struct qt_rec_hdr) <= csize) {
-            const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + body + pos);
-            if (h->size < sizeof(*h) || h->size % 8) {
-                note(r, "%s: corrupt record at offset %zu (size %u): the rest of its chunk is ignored", name,
-                     body + pos, h->size);
-                break;
-            }
-            if (h->size > csize - pos) {
-                if (!cut)
-                    note(r, "%s: record at offset %zu overruns its chunk: the rest of the chunk is ignored", name,
-                         body + pos);
-                break;
-            }
-            uint64_t ts;
-            if (rec_ts(h, &ts)) {
-                if (!have_ts)
-                    first_ts = ts;
-                last_ts = ts;
-                have_ts = true;
-            }
-            scan_record(r, &s, h);
-            pos += h->size;
-        }
-        if (pos > 0) {
-            /* Untimed records at the start of a chunk take the time of the vCPU's previous
-             * chunk: a chunk of untimed records (execution log) stays after the chunks of the
-             * same vCPU written before it. */
-            void **vt = qtc_map_slot(&s.vcpu_ts, ch.vcpu, 0, true);
-            if (*vt)
-                first_ts = (uint64_t)(uintptr_t)*vt - 1;
-            if (have_ts || !*vt)
-                *vt = (void *)(uintptr_t)((have_ts ? last_ts : first_ts) + 1);
-            if (r->nruns == s.run_cap) {
-                s.run_cap = s.run_cap ? s.run_cap * 2 : 64;
-                r->runs = qtc_xrealloc(r->runs, s.run_cap * sizeof(*r->runs));
-            }
-            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, first_ts };
-        }
-        if (cut) {
-            r->truncated = true;
-            note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): read %zu of its %u bytes", name,
-                 pos, ch.size);
-            break;
-        }
-        off = body + ch.size;
-    }
+    scan_chunks(r, &s);
+    index_symbols(r, &s);
+    free(s.ids);
+    scan_runs(r);
     if (!r->has_end)
         note(r, "%s: no end record: QEMU did not exit normally (killed or crashed?); calls still open are shown as "
              "unfinished", name);
-
-    /* symbols: sorted by address, one per address (the first recorded wins) */
-    if (r->nsyms) {
-        size_t n = r->nsyms;
-        struct tagged *t = qtc_xmalloc(n * sizeof(*t));
-        for (size_t i = 0; i < n; i++)
-            t[i] = (struct tagged){ r->syms[i].addr, i };
-        qsort(t, n, sizeof(*t), cmp_tagged);
-        struct qtr_sym *sorted = qtc_xmalloc(n * sizeof(*sorted));
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            struct qtr_sym *y = &r->syms[t[i].i];
-            if (m && sorted[m - 1].addr == y->addr)
-                free_sym(y);
-            else
-                sorted[m++] = *y;
-        }
-        free(t);
-        free(r->syms);
-        r->syms = sorted;
-        r->nsyms = m;
-    }
-    r->st.functions = s.funcs.n;
-    r->st.threads = s.threads.n;
-    r->st.lost = s.lost_recs;
-    if (r->has_end && r->end.lost > r->st.lost)
-        r->st.lost = r->end.lost;
     if (r->st.malformed)
         note(r, "%s: %" PRIu64 " malformed records skipped", name, r->st.malformed);
-    qtc_map_free(&s.funcs);
-    qtc_map_free(&s.threads);
-    qtc_map_free(&s.vcpu_ts);
     return 0;
 }
 
@@ -454,6 +687,7 @@ void qtr_close(struct qtr *r)
     free(r->syms);
     free(r->maps);
     free(r->runs);
+    free(r->id_sym);
     free(r->path);
     memset(r, 0, sizeof(*r));
 }
@@ -476,12 +710,14 @@ const struct qtr_sym *qtr_sym_at(const struct qtr *r, uint64_t addr)
     return NULL;
 }
 
-/* ---- replay --------------------------------------------------------------------------- */
+/* ---- replay --------------------------------------------------------------------------------- */
 
 struct cursor {
     size_t pos, end;        /* absolute offsets in r->data */
     uint64_t key;           /* time of the head record */
     size_t run;             /* tie-break: file order */
+    uint32_t vcpu;
+    struct dstate d;
 };
 
 static bool cur_less(const struct cursor *a, const struct cursor *b)
@@ -510,26 +746,38 @@ static void heap_down(struct cursor *h, size_t n, size_t i)
 static void cur_key(const struct qtr *r, struct cursor *c)
 {
     uint64_t ts;
-    if (rec_ts((const struct qt_rec_hdr *)(r->data + c->pos), &ts))
+    const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + c->pos);
+    dstate_advance(&c->d, h, r->data + c->end); /* once per record, before it is keyed */
+    if (rec_ts(&c->d, h, &ts))
         c->key = ts;
 }
 
-static void decode_args(const struct qt_rec_call *c, struct qtr_event *ev)
+/* Per-thread entry instruction counts by depth: compact exits carry no entry count (aux). */
+struct entry_stack {
+    uint64_t *ic;           /* icount + 1 of the entry at each depth, 0 if unknown */
+    size_t cap;
+};
+
+static void track_entries(struct qtc_map *threads, struct qtr_event *ev)
 {
-    const uint8_t *p = (const uint8_t *)c + sizeof(*c);
-    const uint8_t *end = (const uint8_t *)c + c->h.size;
-    ev->nargs = 0;
-    for (unsigned i = 0; i < c->nargs && ev->nargs < QTR_MAX_ARGS; i++) {
-        if ((size_t)(end - p) < sizeof(struct qt_arg))
-            break;
-        const struct qt_arg *a = (const struct qt_arg *)p;
-        size_t need = sizeof(*a) + QT_ALIGN8(a->len);
-        if (need > (size_t)(end - p))
-            break;
-        ev->args[ev->nargs].a = a;
-        ev->args[ev->nargs].data = p + sizeof(*a);
-        ev->nargs++;
-        p += need;
+    struct qt_rec_call *fast = ev->call == &ev->fast ? &ev->fast : NULL;
+    const struct qt_rec_call *c = ev->call;
+    if (ev->type != QT_REC_ENTRY && !(fast && ev->type == QT_REC_EXIT))
+        return;
+    void **slot = qtc_map_slot(threads, c->asid, c->tid, true);
+    if (!*slot)
+        *slot = qtc_xcalloc(1, sizeof(struct entry_stack));
+    struct entry_stack *s = *slot;
+    if (ev->type == QT_REC_ENTRY) {
+        if (c->depth >= s->cap) {
+            size_t ncap = (size_t)c->depth + 64;
+            s->ic = qtc_xrealloc(s->ic, ncap * sizeof(*s->ic));
+            memset(s->ic + s->cap, 0, (ncap - s->cap) * sizeof(*s->ic));
+            s->cap = ncap;
+        }
+        s->ic[c->depth] = c->icount + 1;
+    } else {
+        fast->aux = c->depth < s->cap && s->ic[c->depth] ? s->ic[c->depth] - 1 : c->icount;
     }
 }
 
@@ -543,68 +791,57 @@ static unsigned as_ordinal(const struct qtr *r, struct qtc_map *as, unsigned *ne
     return (unsigned)(uintptr_t)*slot;
 }
 
-static int deliver(const struct qtr *r, const struct qtr_handlers *hd, const struct qt_rec_hdr *h, uint64_t key,
-                   struct qtc_map *as, unsigned *next_as, struct qtr_event *ev)
-{
-    if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
-        return hd->execlog ? hd->execlog(h, hd->ctx) : 0;
-    if (!well_formed(h) || h->type == QT_REC_SYM || h->type == QT_REC_MAP)
-        return 0;
-    if (!(is_call(h->type) || h->type == QT_REC_LOST || h->type == QT_REC_THREAD || h->type == QT_REC_END))
-        return 0; /* unknown: skipped */
-    memset(ev, 0, offsetof(struct qtr_event, args));
-    ev->h = h;
-    ev->type = h->type;
-    ev->vcpu = h->vcpu;
-    ev->ts_ns = key;
-    if (is_call(h->type)) {
-        const struct qt_rec_call *c = (const struct qt_rec_call *)h;
-        ev->call = c;
-        ev->as = as_ordinal(r, as, next_as, c->asid);
-        if (h->type == QT_REC_ENTRY || h->type == QT_REC_EXIT)
-            ev->sym = qtr_sym_at(r, c->func);
-        decode_args(c, ev);
-    } else if (h->type == QT_REC_LOST) {
-        ev->lost = ((const struct qt_rec_lost *)h)->count;
-    } else if (h->type == QT_REC_THREAD) {
-        ev->thread = (const struct qt_rec_thread *)h;
-        ev->as = as_ordinal(r, as, next_as, ev->thread->asid);
-    } else {
-        ev->end = (const struct qt_rec_end *)h;
-    }
-    return hd->event ? hd->event(ev, hd->ctx) : 0;
-}
-
 int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
 {
     struct cursor *heap = qtc_xcalloc(r->nruns ? r->nruns : 1, sizeof(*heap));
     size_t n = 0;
     for (size_t i = 0; i < r->nruns; i++) {
-        struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_ts, i };
+        struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_key, i,
+                            r->runs[i].vcpu, { 0 } };
         cur_key(r, &c);
         heap[n++] = c;
     }
     for (size_t i = n / 2; i-- > 0;)
         heap_down(heap, n, i);
-    struct qtc_map as;
+    struct qtc_map as, entries;
     memset(&as, 0, sizeof(as));
+    memset(&entries, 0, sizeof(entries));
     unsigned next_as = 0;
     struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
     int rc = 0;
     while (n > 0 && rc == 0) {
         struct cursor *c = &heap[0];
         const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + c->pos);
-        rc = deliver(r, hd, h, c->key, &as, &next_as, ev);
-        c->pos += h->size;
-        if (c->pos >= c->end) {
-            heap[0] = heap[--n];
-        } else {
-            cur_key(r, c);
+        if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST) {
+            if (hd->execlog)
+                rc = hd->execlog(h, hd->ctx);
+        } else if (decode(r, &c->d, c->vcpu, h, c->key, ev)) {
+            if (ev->call)
+                ev->as = as_ordinal(r, &as, &next_as, ev->call->asid);
+            else if (ev->thread)
+                ev->as = as_ordinal(r, &as, &next_as, ev->thread->asid);
+            if (ev->call)
+                track_entries(&entries, ev);
+            if (hd->event)
+                rc = hd->event(ev, hd->ctx);
         }
+        c->pos += h->size;
+        if (c->pos >= c->end)
+            heap[0] = heap[--n];
+        else
+            cur_key(r, c);
         heap_down(heap, n, 0);
+    }
+    for (size_t i = 0; i < entries.cap; i++) {
+        if (entries.e[i].used) {
+            struct entry_stack *s = entries.e[i].v;
+            free(s->ic);
+            free(s);
+        }
     }
     free(ev);
     free(heap);
     qtc_map_free(&as);
+    qtc_map_free(&entries);
     return rc;
 }

@@ -8,6 +8,11 @@
  * (QEMU killed while writing) is not an error: its complete records are used and a note says
  * so. qtr_replay() then delivers the records in global time order: every chunk is an ordered
  * run (records of one vCPU), and the runs are merged by ts_ns.
+ *
+ * Compact records (QT_REC_BASE + QT_REC_FENTRY/FEXIT/FUNWOUND) are decoded into the same
+ * events as full ENTRY/EXIT records: writers never see the difference. Their time is
+ * interpolated by instruction count between their base and the next record of the chunk with
+ * a time (format.h), and an exit's entry icount (aux) is the thread's entry at the same depth.
  */
 #ifndef QTRACE_CLI_READER_H
 #define QTRACE_CLI_READER_H
@@ -55,6 +60,8 @@ struct qtr {
     size_t nsyms;
     struct qtr_sym *maps;   /* modules (QT_REC_MAP): name = path, addr = load bias */
     size_t nmaps;
+    uint32_t *id_sym;       /* function id of compact records -> index in syms + 1 (0: unknown) */
+    size_t nids;
     bool truncated;         /* the file ends inside a chunk */
     bool has_end;           /* a QT_REC_END record was found: the trace was closed cleanly */
     struct qt_rec_end end;
@@ -72,19 +79,24 @@ struct qtr_arg {
 
 struct qtr_event {
     const struct qt_rec_hdr *h;     /* the raw record */
-    unsigned type;                  /* enum qt_rec_type */
-    uint32_t vcpu;                  /* h->vcpu */
+    unsigned type;                  /* enum qt_rec_type; compact records appear as ENTRY and EXIT */
+    uint32_t vcpu;                  /* the vCPU that recorded it */
     uint64_t ts_ns;                 /* the record's time; untimed records: the time of the run */
-    const struct qt_rec_call *call; /* ENTRY, EXIT, SYSCALL, SYSRET */
+    const struct qt_rec_call *call; /* ENTRY, EXIT, SYSCALL, SYSRET (compact ones: &fast) */
     const struct qtr_sym *sym;      /* ENTRY, EXIT: the function, NULL if it has no symbol */
     unsigned as;                    /* address-space ordinal: 0 for asid 0 in user mode, else 1, 2, ...
                                      * in order of first appearance (call and THREAD records) */
-    int nargs;                      /* arguments that fit in the record (<= call->nargs) */
-    struct qtr_arg args[QTR_MAX_ARGS];
     uint64_t lost;                  /* LOST: count */
     const struct qt_rec_thread *thread; /* THREAD */
     const struct qt_rec_end *end;   /* END */
+    struct qt_rec_call fast;        /* a compact record, decoded into a full one */
+    int nargs;                      /* arguments that fit in the record (<= call->nargs) */
+    struct qtr_arg args[QTR_MAX_ARGS]; /* last: not cleared between events */
 };
+
+/* Copy an event (writers that hold one back, e.g. for a one-line leaf, must use this: the
+ * call of a compact record lives inside the event). */
+void qtr_event_copy(struct qtr_event *dst, const struct qtr_event *src);
 
 struct qtr_handlers {
     /* Every known record but SYM and MAP (those are looked up with qtr_sym_at). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "argtype.h"
+#include "kintro.h"
 #include "util.h"
 #include "writer.h"
 
@@ -22,15 +23,17 @@ const struct qtc_opt qtc_trace_opts[] = {
       "trace the functions whose name matches GLOB (shell wildcards * ? [...]); repeatable. "
       "Without -F, -A or -R every function of the program is traced. In user mode GLOB also matches "
       "shared-library functions (-F malloc), and lib:GLOB selects every function of the matching libraries "
-      "(-F 'lib:libm.so*').", NULL },
+      "(-F 'lib:libm.so*'). In system mode GLOB also names kernel functions (-F do_sys_openat2) when it names none of "
+      "the program's, and kernel:GLOB names only kernel functions (see --kernel-all).", NULL },
     { "notrace", 'N', "notrace", QTC_STR, "GLOB",
       "never trace the functions matching GLOB, even when -F selects them; repeatable (-N '_*').", NULL },
     { "argument", 'A', "arg", QTC_ARGSPEC, "SPEC",
       "record arguments of the functions matching PATTERN (and trace them): "
       "SPEC is PATTERN@argN[/TYPE][,argN[/TYPE]...], e.g. 'greet@arg1/s,arg2/i32'. "
       "TYPE: i i8 i16 i32 i64 (signed), u u8 u16 u32 u64 (unsigned), x x8 x16 x32 x64 (hex), p (pointer), "
-      "c (char), b (bool), s (string read from guest memory, at most 256 bytes); default i. Repeatable; "
-      "specs for the same PATTERN add up.", NULL },
+      "c (char), b (bool), s (string read from guest memory, at most 256 bytes), argv (char **); kernel objects "
+      "(system mode): task, cred, inode, dentry, path, file, sockaddr, socket, sock, module, exit; default i. "
+      "Repeatable; specs for the same PATTERN add up.", NULL },
     { "retval", 'R', "ret", QTC_RETSPEC, "SPEC",
       "record the return value of the functions matching PATTERN: SPEC is PATTERN@retval[/TYPE], or just "
       "PATTERN for a signed integer, e.g. -R 'fact@retval/i32'. Repeatable.", NULL },
@@ -45,8 +48,27 @@ const struct qtc_opt qtc_trace_opts[] = {
     { "no-icount", 0, "icount", QTC_FLAG, NULL,
       "do not count guest instructions (a little faster); durations are then host time.", "off" },
     { "syscalls", 0, "syscalls", QTC_FLAG, NULL,
-      "record system calls with their arguments and return values, like strace. User mode only: QEMU "
-      "reports system calls only there.", "on" },
+      "record system calls with their arguments and return values, like strace. System mode: those of the "
+      "processes selected by --comm/--pid (every process without them), 64-bit and 32-bit (int 0x80, sysenter), "
+      "seen at the kernel's own entry points.", "on" },
+    { "comm", 0, "comm", QTC_STR, "NAME",
+      "system mode: record only while a process named NAME (its comm, at most 15 characters; a GLOB) runs: its "
+      "program's functions, the kernel functions it runs, its system calls and its fork/exec/exit events.", NULL },
+    { "pid", 0, "pid", QTC_COUNT, "N",
+      "system mode: record only while process N (the guest's pid: all its threads) runs.", NULL },
+    { "follow", 0, "follow", QTC_FLAG, NULL,
+      "with --comm or --pid: also record the children they start, and theirs, whatever they exec.", "on" },
+    { "kernel-symbols", 0, "kernel_symbols", QTC_PATH, "FILE",
+      "system mode: the kernel's symbols from a System.map or a copy of the guest's /proc/kallsyms, instead of the "
+      "kallsyms tables qtrace recovers from the --kernel image.", NULL },
+    { "layout", 0, "layout", QTC_PATH, "FILE",
+      "system mode: structure offsets ('task_struct.pid = 2416' lines) for a kernel without BTF, or over its BTF "
+      "(see docs/kernel.md).", NULL },
+    { "kernel-all", 0, "kernel_all", QTC_FLAG, NULL,
+      "system mode: let a pattern select more than 2000 kernel functions (-F '*' over the kernel: slow).", "on" },
+    { "no-kernel-introspection", 0, "kernel_introspection", QTC_FLAG, NULL,
+      "system mode: do not read the --kernel image: no kernel symbols, processes, --syscalls, --comm or --pid; "
+      "threads are then told apart by address space and thread pointer.", "off" },
     { "no-libs", 0, "libs", QTC_FLAG, NULL,
       "patterns (-F, -A, -R) match only the program's own functions, not those of the shared libraries it "
       "loads (user mode).", "off" },
@@ -75,6 +97,11 @@ const struct qtc_opt qtc_trace_opts[] = {
       "execution log: show the value each memory access loaded or stored (', load, 0xADDR = 0xVALUE').", "on" },
     { "exec-log-flow", 0, "execlog_flow", QTC_FLAG, NULL,
       "execution log of the instruction flow only, without memory accesses (fastest).", "on" },
+    { "exec-log-start", 0, "execlog_start", QTC_STR, "FUNC|ADDR",
+      "execution log: log nothing until the function FUNC (of the traced program or its libraries) or the "
+      "instruction at ADDR (0x...) first runs, then log every vCPU.", NULL },
+    { "exec-log-stop", 0, "execlog_stop", QTC_COUNT, "N",
+      "execution log: each vCPU logs at most N instructions.", NULL },
     { "format", 0, NULL, QTC_FORMATS, "LIST",
       "formats written next to the trace, comma-separated: text (trace.txt), json (trace.json: Perfetto, "
       "chrome://tracing), folded (trace.folded: flame graphs). Default: text,json.", NULL },
@@ -393,6 +420,41 @@ int qtc_args_write_conf(const struct qtc_args *a, FILE *f)
             fprintf(f, "%s=%s\n", o->key, a->v[i].value);
     }
     return ferror(f) ? -1 : 0;
+}
+
+/* ---- system mode: the guest kernel ---------------------------------------------------------- */
+
+int qtc_check_kernel(const struct qtc_args *a, const char *kernel, char *err, size_t errlen)
+{
+    const char *comm = qtc_args_get(a, "comm"), *pid = qtc_args_get(a, "pid");
+    if (qtc_args_has(a, "no-kernel-introspection")) {
+        const char *needs = comm ? "--comm" : pid ? "--pid" : qtc_args_has(a, "follow") ? "--follow"
+                            : qtc_args_has(a, "kernel-symbols") ? "--kernel-symbols" : qtc_args_has(a, "layout") ? "--layout"
+                            : qtc_args_has(a, "syscalls") ? "--syscalls" : NULL;
+        if (needs) {
+            snprintf(err, errlen, "%s needs the kernel introspection that --no-kernel-introspection turns off", needs);
+            return -1;
+        }
+        return 0;
+    }
+    if (qtc_args_has(a, "follow") && !comm && !pid) {
+        snprintf(err, errlen, "--follow needs --comm NAME or --pid N: the processes whose children to follow");
+        return -1;
+    }
+    uint64_t n;
+    if (pid && (!qtc_parse_u64(pid, 10, &n) || n > 4194304)) {
+        snprintf(err, errlen, "--pid: expected a process id (1..4194304), got '%.100s'", pid);
+        return -1;
+    }
+    if (comm && strlen(comm) > 15 && !strpbrk(comm, "*?[")) {
+        snprintf(err, errlen, "--comm '%.100s': the kernel keeps only the first 15 characters of a process name "
+                 "(--comm '%.15s' or a glob matches it)", comm, comm);
+        return -1;
+    }
+    struct qt_kintro ki;
+    int r = qt_kintro_load(&ki, kernel, qtc_args_get(a, "kernel-symbols"), qtc_args_get(a, "layout"), err, errlen);
+    qt_kintro_free(&ki);
+    return r < 0 ? -1 : 0;
 }
 
 /* ---- help ------------------------------------------------------------------------------- */

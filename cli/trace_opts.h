@@ -79,6 +79,11 @@ size_t qtc_args_count(const struct qtc_args *a, const char *name);
 /* Write the plugin options of a (rows with a key, and --plugin-opt) as key=value lines. */
 int qtc_args_write_conf(const struct qtc_args *a, FILE *f);
 
+/* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts
+ * (the image, its symbols and structure layouts; --comm, --pid, --follow). 0, or -1 with a
+ * message in err that says what to supply. Loads the image (about a second for a bzImage). */
+int qtc_check_kernel(const struct qtc_args *a, const char *kernel, char *err, size_t errlen);
+
 /* Help: one table, wrapped at 100 columns. */
 void qtc_print_table(FILE *f, const struct qtc_opt_table *t);
 /* Wrap text (paragraphs separated by "\n") at width, every line indented by indent. */

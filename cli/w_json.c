@@ -33,6 +33,7 @@ struct jthr {
     uint32_t tid;
     struct jframe *st;          /* open B events */
     size_t depth, cap;
+    size_t nsys;                /* how many of them are system calls */
 };
 
 struct jstate {
@@ -158,6 +159,7 @@ static void frame_name(struct jstate *s, const struct jframe *f, struct qt_sb *o
 static void end_top(struct jstate *s, struct jthr *t, uint64_t ts, const struct qtr_event *ev, const char *how)
 {
     struct jframe *f = &t->st[--t->depth];
+    t->nsys -= f->syscall;
     struct qt_sb name;
     qt_sb_init(&name);
     frame_name(s, f, &name);
@@ -203,6 +205,7 @@ static void push(struct jthr *t, uint64_t func, const struct qtr_sym *sym, bool 
         t->st = qtc_xrealloc(t->st, t->cap * sizeof(*t->st));
     }
     t->st[t->depth++] = (struct jframe){ func, sym, syscall };
+    t->nsys += syscall;
 }
 
 static void close_syscall(struct jstate *s, struct jthr *t, uint64_t ts)
@@ -214,10 +217,7 @@ static void close_syscall(struct jstate *s, struct jthr *t, uint64_t ts)
 /* number of function frames open */
 static size_t func_depth(const struct jthr *t)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < t->depth; i++)
-        n += !t->st[i].syscall;
-    return n;
+    return t->depth - t->nsys;
 }
 
 static int json_event(struct qt_wctx *w, const struct qtr_event *ev)

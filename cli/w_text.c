@@ -5,12 +5,13 @@
  *   #      DURATION [CPU AS TID] FUNCTION  (x86_64 user mode; duration = guest instructions)
  *                   [cpu0 as:0 tid:42] main() {
  *           12 insn [cpu0 as:0 tid:42]   add(a=2, b=3) = 5;
- *          345 insn [cpu0 as:0 tid:42] } = 0; /- main -/
+ *          345 insn [cpu0 as:0 tid:42] } = 0;  (followed by the function name in a comment)
  *
  * A function whose exit immediately follows its entry in the same thread is one line (a
- * per-thread lookahead of one event); otherwise "name(args) {" ... "} = ret; / * name * /".
- * Durations are guest instructions (exit icount - entry icount), or host time when the trace
- * has no instruction counts (--no-icount). System calls print like strace, with their time.
+ * per-thread lookahead of one event); otherwise "name(args) {" ... "} = ret;" and the name in
+ * a C comment. Durations are guest instructions (exit icount - entry icount), or host time when
+ * the trace has no instruction counts (--no-icount). System calls print like strace, with their
+ * time. docs/trace-format.md describes every kind of line.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -180,7 +181,7 @@ static void push_frame(struct tthr *t, unsigned depth, uint64_t func, uint64_t t
 }
 
 /* Duration column of an exit. */
-static void put_exit_dur(struct tstate *s, struct tthr *t, const struct qt_rec_call *c, uint64_t entry_ts, bool have_ts)
+static void put_exit_dur(struct tstate *s, const struct qt_rec_call *c, uint64_t entry_ts, bool have_ts)
 {
     if (s->insn) {
         if (c->icount >= c->aux)
@@ -192,7 +193,6 @@ static void put_exit_dur(struct tstate *s, struct tthr *t, const struct qt_rec_c
     } else {
         put_blank(s);
     }
-    (void)t;
 }
 
 static void put_ret(struct tstate *s, const struct qtr_event *ev)
@@ -213,7 +213,7 @@ static void on_exit_rec(struct tstate *s, struct tthr *t, const struct qtr_event
         t->pend.call->depth == c->depth && c->flags == 0) {
         /* a leaf: one line */
         t->pending = false;
-        put_exit_dur(s, t, c, entry_ts, have_ts);
+        put_exit_dur(s, c, entry_ts, have_ts);
         put_thread(s, t->pend.vcpu, t->as, t->tid, c->depth);
         put_func(s, &t->pend);
         put_args(s, &t->pend, t->pend.sym, NULL);
@@ -221,7 +221,7 @@ static void on_exit_rec(struct tstate *s, struct tthr *t, const struct qtr_event
         qt_sb_putc(&s->line, ';');
     } else {
         flush_pending(s, t, false);
-        put_exit_dur(s, t, c, entry_ts, have_ts);
+        put_exit_dur(s, c, entry_ts, have_ts);
         put_thread(s, ev->vcpu, t->as, t->tid, c->depth);
         qt_sb_putc(&s->line, '}');
         if (c->flags == 0 && qtw_retval(ev)) {
@@ -268,6 +268,24 @@ static void on_sysret(struct tstate *s, struct tthr *t, const struct qtr_event *
     emit(s);
 }
 
+/* A process or module event of the guest kernel (QT_REC_PROC), in its thread's flow:
+ *   == fork {pid=58, tgid=58, ppid=57, uid=0, comm="sh"}
+ *   == exec "/bin/cat" ["cat", "/etc/passwd"] comm="cat"
+ *   == exit status 0 */
+static void put_proc(struct tstate *s, struct tthr *t, const struct qtr_event *ev)
+{
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread" };
+    uint64_t k = ev->call->func;
+    put_blank(s);
+    put_thread(s, ev->vcpu, t->as, t->tid, 0);
+    qt_sb_printf(&s->line, "== %s", kinds[k < sizeof(kinds) / sizeof(kinds[0]) ? k : 0]);
+    for (int i = 0; i < ev->nargs; i++) {
+        qt_sb_puts(&s->line, k == QT_PROC_EXEC && ev->args[i].a->pos == 3 ? " comm=" : " ");
+        qtw_arg_value(&ev->args[i], &s->line);
+    }
+    emit(s);
+}
+
 static int text_event(struct qt_wctx *w, const struct qtr_event *ev)
 {
     struct tstate *s = w->state;
@@ -284,7 +302,7 @@ static int text_event(struct qt_wctx *w, const struct qtr_event *ev)
     case QT_REC_ENTRY:
         flush_pending(s, t, false);
         push_frame(t, ev->call->depth, ev->call->func, ev->call->ts_ns);
-        t->pend = *ev;
+        qtr_event_copy(&t->pend, ev);
         t->pending = true;
         break;
     case QT_REC_EXIT:
@@ -292,11 +310,15 @@ static int text_event(struct qt_wctx *w, const struct qtr_event *ev)
         break;
     case QT_REC_SYSCALL:
         flush_pending(s, t, false);
-        t->pend = *ev;
+        qtr_event_copy(&t->pend, ev);
         t->pending = true;
         break;
     case QT_REC_SYSRET:
         on_sysret(s, t, ev);
+        break;
+    case QT_REC_PROC:
+        flush_pending(s, t, false);
+        put_proc(s, t, ev);
         break;
     }
     return ferror(s->out) ? -1 : 0;

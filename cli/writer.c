@@ -176,19 +176,29 @@ const struct qtr_arg *qtw_retval(const struct qtr_event *ev)
     return NULL;
 }
 
-/* In common/syscalls.c, not declared in syscalls.h yet: qt_sa_format for a given guest arch. */
-void qt_sa_format_arch(enum qt_arch arch, enum qt_sa sa, uint64_t value, struct qt_sb *out);
+/* The description of syscall nr: the trace's architecture, or i386 for QT_SYSCALL_I386 numbers
+ * (32-bit calls in an x86-64 guest). */
+static const struct qt_syscall_desc *sysdesc(const struct qtr *r, uint64_t nr, enum qt_arch *arch)
+{
+    *arch = (enum qt_arch)r->hdr.arch;
+    if (*arch == QT_ARCH_X86_64 && (nr & ~UINT64_C(0xffffffff)) == QT_SYSCALL_I386) {
+        *arch = QT_ARCH_I386;
+        nr &= 0xffffffff;
+    }
+    return nr <= 100000 ? qt_syscall_desc(*arch, (long)nr) : NULL;
+}
 
 const char *qtw_syscall_name(const struct qtr *r, uint64_t nr)
 {
-    const struct qt_syscall_desc *d = nr <= 100000 ? qt_syscall_desc((enum qt_arch)r->hdr.arch, (long)nr) : NULL;
+    enum qt_arch arch;
+    const struct qt_syscall_desc *d = sysdesc(r, nr, &arch);
     return d ? d->name : NULL;
 }
 
 bool qtw_syscall_arg_shown(const struct qtr *r, const struct qtr_event *ev, int i)
 {
-    uint64_t nr = ev->call->func;
-    const struct qt_syscall_desc *d = nr <= 100000 ? qt_syscall_desc((enum qt_arch)r->hdr.arch, (long)nr) : NULL;
+    enum qt_arch arch;
+    const struct qt_syscall_desc *d = sysdesc(r, ev->call->func, &arch);
     unsigned pos = ev->args[i].a->pos;
     if (!d || pos == 0 || pos > d->nargs || d->arg[pos - 1] != QT_SA_MODE)
         return true;
@@ -203,12 +213,13 @@ bool qtw_syscall_arg_shown(const struct qtr *r, const struct qtr_event *ev, int 
 
 void qtw_syscall_arg(const struct qtr *r, uint64_t nr, const struct qtr_arg *a, struct qt_sb *out)
 {
-    const struct qt_syscall_desc *d = nr <= 100000 ? qt_syscall_desc((enum qt_arch)r->hdr.arch, (long)nr) : NULL;
+    enum qt_arch arch;
+    const struct qt_syscall_desc *d = sysdesc(r, nr, &arch);
     unsigned pos = a->a->pos;
-    if (a->a->type == QT_T_STR || a->a->flags || !d || pos == 0 || pos > d->nargs)
-        qtw_arg_value(a, out); /* paths and buffers read from guest memory, or no description */
+    if (a->a->type == QT_T_STR || a->a->type == QT_T_STRV || a->a->flags || !d || pos == 0 || pos > d->nargs)
+        qtw_arg_value(a, out); /* paths, buffers and argv read from guest memory, or no description */
     else
-        qt_sa_format_arch((enum qt_arch)r->hdr.arch, (enum qt_sa)d->arg[pos - 1], a->a->value, out);
+        qt_sa_format_arch(arch, (enum qt_sa)d->arg[pos - 1], a->a->value, out);
 }
 
 void qtw_syscall_ret(const char *name, const struct qtr_arg *ret, struct qt_sb *out)

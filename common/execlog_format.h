@@ -36,6 +36,7 @@ enum qt_el_rec_type {
     QT_REC_EL_REGS = 37,    /* struct qt_rec_el_regs: watched registers that changed */
     QT_REC_EL_END = 38,     /* struct qt_rec_el_end: end of a vCPU's log */
     QT_REC_EL_DEVICE = 39,  /* struct qt_rec_el_device: name of a device (system mode) */
+    QT_REC_EL_START = 40,   /* struct qt_rec_el_start: logging starts inside a block */
 };
 
 enum qt_el_config_flags {
@@ -44,12 +45,15 @@ enum qt_el_config_flags {
     QT_EL_NOMEM = 4,        /* memory accesses are not recorded (instruction flow only) */
     QT_EL_REGS = 8,         /* reg= patterns were given */
     QT_EL_RDISAS = 16,      /* rdisas=on */
+    QT_EL_START = 32,       /* execlog_start=: nothing is logged before a START or EXEC record */
 };
 
 struct qt_rec_el_config {
     struct qt_rec_hdr h;
     uint32_t flags;         /* enum qt_el_config_flags */
     uint32_t reserved;
+    uint64_t stop;          /* execlog_stop=N: each vCPU logs at most N instructions (0: no limit);
+                             * the plugin stops at a block boundary, the formatter at N exactly */
 };
 
 /* What happens when an instruction starts (decided at translation time, as execlog does). */
@@ -146,6 +150,14 @@ struct qt_rec_el_end {
     struct qt_rec_hdr h;
     uint32_t prev_n;        /* as in EXEC */
     uint32_t reserved;
+};
+
+/* execlog_start=: the start instruction ran (index first of block tb); logging starts there.
+ * (When it is a block's first instruction an EXEC record is written instead.) */
+struct qt_rec_el_start {
+    struct qt_rec_hdr h;
+    uint32_t tb;
+    uint32_t first;
 };
 
 struct qt_rec_el_device {

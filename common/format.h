@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define QT_FILE_MAGIC "QTRACE\0\1"
-#define QT_FILE_VERSION 1
+#define QT_FILE_VERSION 2
 #define QT_CHUNK_MAGIC 0x4b435451u /* "QTCK" */
 
 enum qt_arch { QT_ARCH_X86_64 = 1, QT_ARCH_I386 = 2, QT_ARCH_AARCH64 = 3 };
@@ -56,6 +56,8 @@ enum qt_rec_type {
     QT_REC_FENTRY = 11,     /* struct qt_rec_fast: function entry without arguments */
     QT_REC_FEXIT = 12,      /* struct qt_rec_fast: function return without return value */
     QT_REC_FUNWOUND = 13,   /* struct qt_rec_fast: function left without a ret (QT_CALL_UNWOUND) */
+    QT_REC_PROC = 14,       /* struct qt_rec_call: a process or module event of the guest kernel
+                             * (func = enum qt_proc_kind, tid/pid = the task doing it), args follow */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
     QT_REC_EXECLOG_FIRST = 32,
     QT_REC_EXECLOG_LAST = 47,
@@ -103,6 +105,17 @@ struct qt_rec_call {
     uint64_t aux;           /* entry: return address; exit: entry icount */
 };
 
+/* QT_REC_PROC (system mode with kernel introspection), in the order the kernel did them:
+ *   FORK, THREAD  arg1 = the new task (QT_T_TASK), recorded by its parent
+ *   EXEC          arg1 = the file executed (QT_T_STR), arg2 = argv (QT_T_STRV), arg3 = the new comm
+ *   EXIT          arg1 = the code passed to do_exit (QT_T_EXITCODE)
+ *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size */
+enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5 };
+
+/* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
+ * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */
+#define QT_SYSCALL_I386 (UINT64_C(1) << 32)
+
 enum qt_arg_type {
     QT_T_INT = 1,           /* signed, width in bits in qt_arg.bits */
     QT_T_UINT = 2,
@@ -111,7 +124,20 @@ enum qt_arg_type {
     QT_T_CHAR = 5,
     QT_T_BOOL = 6,
     QT_T_STR = 7,           /* data = bytes read (no NUL) */
-    /* kernel object types (introspection) start at 32 */
+    /* kernel object types (introspection) start at 32; their data layouts are in
+     * common/argtype.h (struct qt_kd_*), decoded in the plugin, formatted by the CLI */
+    QT_T_TASK = 32,         /* struct task_struct *: pid, tgid, ppid, uid, comm */
+    QT_T_CRED = 33,         /* struct cred *: uid, gid, euid, egid, effective capabilities */
+    QT_T_INODE = 34,        /* struct inode *: ino, mode, size, uid */
+    QT_T_DENTRY = 35,       /* struct dentry *: data = path in its file system (walking d_parent) */
+    QT_T_FILE = 36,         /* struct file *: flags, pos, full path */
+    QT_T_SOCKADDR = 37,     /* struct sockaddr *: data = its bytes (family, address, port) */
+    QT_T_SOCKET = 38,       /* struct socket *: its sock's family, local and remote address */
+    QT_T_SOCK = 39,         /* struct sock *: the same */
+    QT_T_MODULE = 40,       /* struct module *: name, base, size */
+    QT_T_PATH = 41,         /* struct path *: data = full path (across mounts) */
+    QT_T_STRV = 42,         /* char **: data = the strings, each followed by a NUL (argv) */
+    QT_T_EXITCODE = 43,     /* a wait status / do_exit() code: exit status or signal */
 };
 
 enum qt_arg_flags {

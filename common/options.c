@@ -32,6 +32,7 @@ enum kind {
     K_SPEC,     /* arg=/ret= into specs[] */
     K_FORMAT,   /* execlog_format: text|bin */
     K_CONF,     /* conf=FILE */
+    K_PID,      /* uint32_t, a process id 1..4194304 */
 };
 
 struct key {
@@ -66,6 +67,14 @@ static const struct key keys[] = {
     { "rdisas", K_BOOL, F(rdisas), 0, 0, NULL },
     { "memvalues", K_BOOL, F(memvalues), 0, 0, NULL },
     { "execlog_flow", K_BOOL, F(execlog_flow), 0, 0, NULL },
+    { "kernel", K_STR, F(kernel), 0, 0, "a path" },
+    { "kernel_symbols", K_STR, F(kernel_symbols), 0, 0, "a path" },
+    { "layout", K_STR, F(layout), 0, 0, "a path" },
+    { "kernel_introspection", K_BOOL, F(kernel_introspection), 0, 0, NULL },
+    { "kernel_all", K_BOOL, F(kernel_all), 0, 0, NULL },
+    { "comm", K_STR, F(comm), 0, 0, "a process name" },
+    { "pid", K_PID, F(pid), 0, 0, "a process id (1..4194304)" },
+    { "follow", K_BOOL, F(follow), 0, 0, NULL },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F
@@ -93,6 +102,7 @@ void qt_opts_init(struct qt_opts *o)
     o->icount = true;
     o->libs = true;
     o->execlog_format = default_execlog_format;
+    o->kernel_introspection = true;
 }
 
 static void free_str(char **p)
@@ -160,6 +170,23 @@ static bool parse_hex(const char *v, uint64_t *out)
         x = x << 4 | d;
     }
     *out = x;
+    return true;
+}
+
+/* A process id: decimal 1..4194304 (PID_MAX_LIMIT). */
+static bool parse_pid(const char *v, uint32_t *out)
+{
+    if (!*v || *v == '0')
+        return false;
+    uint64_t x = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        x = x * 10 + (uint64_t)(*p - '0');
+        if (x > 4194304)
+            return false;
+    }
+    *out = (uint32_t)x;
     return true;
 }
 
@@ -296,6 +323,10 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
         ((uint64_t *)field)[(*cnt)++] = x;
         return 0;
     }
+    case K_PID:
+        if (!parse_pid(v, (uint32_t *)field))
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+        return 0;
     case K_SPEC:
         return add_spec(o, v, ky, where, err, errlen);
     case K_CONF: {

@@ -17,8 +17,18 @@
  *   syscalls=on     record system calls (user mode)
  *   libs=on|off     patterns also match shared-library functions (default on); 'lib:GLOB'
  *                   patterns (func=lib:libc.so.6) select every function of matching libraries
+ *   kernel=PATH     system mode: the guest's kernel image: kernel symbols, KASLR slide,
+ *                   structure layouts (BTF), current process on every event   [qtrace system]
+ *   kernel_symbols=PATH  System.map or /proc/kallsyms instead of the image's kallsyms
+ *   layout=PATH     structure offsets over (or instead of) the kernel's BTF
+ *   kernel_introspection=on|off  off: ignore kernel= (default on)
+ *   kernel_all=on   allow patterns that select more than 2000 kernel functions
+ *   comm=GLOB       record only while a task of that name runs (system mode)
+ *   pid=N           record only while process N runs (system mode)
+ *   follow=on       with comm=/pid=: also their children, grandchildren...
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
- *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on
+ *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
+ *                   execlog_start=FUNC|0xADDR, execlog_stop=N
  */
 #ifndef QTRACE_OPTIONS_H
 #define QTRACE_OPTIONS_H
@@ -63,6 +73,17 @@ struct qt_opts {
     bool rdisas;
     bool memvalues;
     bool execlog_flow;      /* execlog_flow=on: instruction flow only (no memory accesses) */
+    char *execlog_start;    /* execlog_start=FUNC|0xADDR: log from the first time it runs */
+    char *execlog_stop;     /* execlog_stop=N: each vCPU logs at most N instructions */
+    /* guest kernel introspection, system mode (plugin/kernel.c, docs/kernel.md) */
+    char *kernel;           /* kernel=PATH: the image the guest boots (bzImage or vmlinux) */
+    char *kernel_symbols;   /* kernel_symbols=PATH: System.map or /proc/kallsyms format file */
+    char *layout;           /* layout=PATH: structure offsets over (or instead of) the BTF */
+    bool kernel_introspection; /* default on; off: kernel= is ignored */
+    bool kernel_all;        /* kernel_all=on: patterns may select any number of kernel functions */
+    char *comm;             /* comm=GLOB: record only while a task of that name runs */
+    uint32_t pid;           /* pid=N: record only while process N runs (0: no filter) */
+    bool follow;            /* follow=on: also the children of the selected processes */
 };
 
 void qt_opts_init(struct qt_opts *o);

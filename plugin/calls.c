@@ -417,6 +417,8 @@ void qt_on_entry(unsigned int vi, void *udata)
     const struct qt_site *site = udata;
     const struct tfunc *tf = site->tf;
     struct vcpu *v = vcpus[vi];
+    if (qt.system && !qt_kernel_selected(v))
+        return; /* comm=/pid=: another process runs */
     uint64_t sp = qt_reg_read(v, v->r_sp);
     struct thread *t = qt_current_thread(v, sp);
     if (!t || !thread_lock(t)) {
@@ -466,6 +468,8 @@ void qt_on_ret(unsigned int vi, void *udata)
 {
     const struct qt_site *site = udata;
     struct vcpu *v = vcpus[vi];
+    if (qt.system && !qt_kernel_selected(v))
+        return;
     uint64_t sp = 0;
     bool have_sp = false;
     struct thread *t = same_thread(v);
@@ -479,13 +483,23 @@ void qt_on_ret(unsigned int vi, void *udata)
     /* + 1: the ret itself belongs to the function */
     struct pop_ctx pc = { v, t, 0, icount_at(vi, site) + 1, false, 0 };
     const struct qt_frame *top = qt_stack_top(&t->stack);
-    if (top && top->fn == site->tf) {
+    if (top && top->fn == site->tf && !site->tf->loose) {
         qt_stack_pop_top(&t->stack, on_pop, &pc);
     } else {
         if (!have_sp)
             sp = qt_reg_read(v, v->r_sp);
         qt_stack_ret(&t->stack, sp, on_pop, &pc);
     }
+    thread_unlock(t);
+}
+
+void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below)
+{
+    struct thread *t = qt_current_thread(v, sp);
+    if (!t || t->stack.depth == 0 || !thread_lock(t))
+        return;
+    struct pop_ctx pc = { v, t, 0, qemu_plugin_u64_get(qt.icount, v->index), false, 0 };
+    qt_stack_ret(&t->stack, below, on_pop, &pc); /* frames entered below `below` are unwound */
     thread_unlock(t);
 }
 

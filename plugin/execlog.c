@@ -9,12 +9,14 @@
  * that in a descriptor written once (TBDEF record, or handed to the in-plugin formatter).
  * Run time then costs, per executed block:
  *   - one callback at block start writing an EXEC record (16 bytes);
- *   - for every other logged instruction an inline store of its index + 1 into a per-vCPU
- *     scoreboard word (no callback): the next EXEC record carries that word, so a block that
- *     stopped early (a faulting instruction) is known to have run only that far;
+ *   - per logged instruction an inline store of its index + 1 into a per-vCPU scoreboard word
+ *     (QT_EL_FULL for the block's last one); the next block starts with a callback conditional
+ *     on that word not being QT_EL_FULL, which writes an END record: the block stopped early
+ *     (a faulting instruction) after that many instructions;
  *   - a memory callback per access of a logged instruction (24-byte record, + value, + phys);
- *   - with reg=, a register-reading callback where execlog compares registers, writing a
- *     record only for registers that changed.
+ *   - with reg=, a register-reading callback where execlog compares registers and a line is
+ *     pending (conditional on a scoreboard word when that is not known at translation time),
+ *     writing a record only for the registers that changed.
  * Records go to the vCPU's own buffer: the trace file's (execlog_format=bin) or, for text, an
  * execlog buffer that the vCPU formats itself when it fills (cli/execlog_fmt.c, compiled in
  * by execlog_fmt.c); only writing the text out takes a lock. Callbacks allocate nothing.
@@ -49,6 +51,8 @@ struct el_reg {
 struct el_vcpu {
     unsigned index;
     bool live;
+    /* binary: the trace file's buffer of this vCPU */
+    struct qt_vbuf *ob;
     /* text mode: this vCPU's records, formatted when the buffer is full */
     uint8_t *buf;
     size_t used;
@@ -71,6 +75,7 @@ struct el_vcpu {
 struct el_sb {
     uint64_t n;                     /* index + 1 of the last logged instruction that started */
     uint64_t on;                    /* execlog_start/stop: block-start callbacks run only if 1 */
+    uint64_t pend;                  /* with filters and reg=: execlog has a line pending */
 };
 
 enum afilter_kind { AF_ADDR, AF_RANGE, AF_SYM };
@@ -90,6 +95,7 @@ static struct {
     struct qemu_plugin_scoreboard *sb;
     qemu_plugin_u64 n;              /* struct el_sb.n */
     qemu_plugin_u64 on;             /* struct el_sb.on */
+    qemu_plugin_u64 pend;           /* struct el_sb.pend */
     bool trigger;                   /* execlog_start or execlog_stop given */
     bool start_sym;                 /* execlog_start is a function name (else start_addr) */
     const char *start_name;
@@ -154,7 +160,7 @@ static inline void *rec_get(struct el_vcpu *v, size_t size)
             text_drain(v);
         return v->buf + v->used;
     }
-    return qt_out_reserve(qt.out, v->index, size);
+    return qt_vbuf_reserve(v->ob, size);
 }
 
 static inline void rec_put(struct el_vcpu *v, size_t size)
@@ -162,7 +168,7 @@ static inline void rec_put(struct el_vcpu *v, size_t size)
     if (el.text)
         v->used += size;
     else
-        qt_out_commit(qt.out, v->index, size);
+        qt_vbuf_commit(v->ob, size);
 }
 
 static inline struct el_vcpu *vcpu_of(unsigned index)
@@ -277,6 +283,23 @@ static void cb_tb_check(unsigned int vi, void *udata)
         return;
     exec_rec(v, vi, UD_ID(udata));
     check_regs(v, vi, 0);
+}
+
+/* A block with register checks but nothing to log, when a line is pending as its first check
+ * starts (conditional callback). udata: TB id | index of that check << 32. */
+static void cb_tb_checks_only(unsigned int vi, void *udata)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (!v || (el.trigger && !v->on))
+        return;
+    /* this block stores no instruction count: settle the previous block's here */
+    uint64_t prev = qemu_plugin_u64_get(el.n, vi);
+    if (prev != QT_EL_FULL) {
+        end_rec(v, vi, prev);
+        qemu_plugin_u64_set(el.n, vi, QT_EL_FULL);
+    }
+    exec_rec(v, vi, UD_ID(udata));
+    check_regs(v, vi, (unsigned)((uintptr_t)udata >> 32));
 }
 
 /* execlog_start: the start instruction runs. udata: TB id | its index << 32. Logging starts
@@ -515,6 +538,8 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
                 skip = false;
             }
         }
+        /* (a check matters even with no register to watch: a check-only instruction writes
+         * the pending line out, and execlog's exit prints it a second time) */
         uint8_t kind = 0;
         if (skip) {
             if (check_this)
@@ -529,14 +554,13 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
             start_at = (long)i;
         src[i].vaddr = va;
         src[i].kind = kind;
-        if (kind) {
+        src[i].disas = "";
+        any |= kind != 0;
+        if (kind & QT_EL_K_LOG) { /* only logged instructions are ever printed */
             src[i].len = (uint8_t)qemu_plugin_insn_data(insn, bytes[i], 16);
             src[i].bytes = bytes[i];
             src[i].disas = d;
             src[i].dlen = strlen(d);
-            any = true;
-        } else {
-            src[i].disas = "";
         }
     }
     if (!any && start_at < 0)
@@ -574,33 +598,75 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
         if (src[i].kind & QT_EL_K_LOG)
             nlog++;
     }
+    bool track = el.filter && el.rmatch;
+    if (track && nlog == 0) {
+        /* Only register checks in this block: they matter only if a line is pending when the
+         * first one starts (it writes the line out, the others find none). So the block is
+         * recorded only then, by a conditional callback at that instruction. */
+        size_t j = 0;
+        while (j < n && !(src[j].kind & QT_EL_K_CHECK))
+            j++;
+        for (size_t i = 0; i < n; i++) {
+            struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+            if ((long)i == start_at)
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_start, QEMU_PLUGIN_CB_NO_REGS, UD_TB(id, i));
+            if (i == j) {
+                qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb_tb_checks_only,
+                                                            el.any_regs ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS,
+                                                            QEMU_PLUGIN_COND_EQ, el.pend, 1, UD_TB(id, j));
+                qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.pend, 0);
+            }
+        }
+        goto out;
+    }
+
+    /* With ifilter/afilter some instructions only check registers, which empties execlog's
+     * pending line: registers matter at a check only if a line is pending. Inside the block
+     * that is known from the previous logged/check-only instruction; before the first one it
+     * is in el_sb.pend (kept by inline stores), and the check is a conditional callback. Without
+     * filters a line is always pending (after the very first instruction): always check. */
+    int pend = -1; /* in this block: -1 unknown (see el_sb.pend), 0 no line pending, 1 pending */
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint8_t k = src[i].kind;
         bool regs = (k & QT_EL_K_CHECK) && el.any_regs;
         uint64_t mark = i == last ? QT_EL_FULL : i + 1;
+        void *ud_i = (void *)(uintptr_t)i;
         /* callbacks of one instruction run in registration order */
         if ((long)i == start_at)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_start, QEMU_PLUGIN_CB_NO_REGS, UD_TB(id, i));
         if (i == 0) {
             qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb_early, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_COND_NE,
                                                         el.n, QT_EL_FULL, NULL);
-            qemu_plugin_vcpu_udata_cb_t cb = regs ? cb_tb_check : cb_tb;
-            enum qemu_plugin_cb_flags fl = regs ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS;
+            bool both = regs && !track; /* block start and register check in one callback */
+            qemu_plugin_vcpu_udata_cb_t cb = both ? cb_tb_check : cb_tb;
+            enum qemu_plugin_cb_flags fl = both ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS;
             if (el.trigger)
                 qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb, fl, QEMU_PLUGIN_COND_EQ, el.on, 1,
                                                             UD_TB(id, nlog));
             else
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, cb, fl, UD_TB(id, nlog));
+            if (both)
+                regs = false;
+        }
+        if (regs && !track)
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_check, QEMU_PLUGIN_CB_R_REGS, ud_i);
+        else if (regs && pend == 1)
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_check, QEMU_PLUGIN_CB_R_REGS, ud_i);
+        else if (regs && pend < 0)
+            qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb_check, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_COND_EQ,
+                                                        el.pend, 1, ud_i);
+        if (i == 0 || k)
             qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.n, mark);
-        } else if (k) {
-            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.n, mark);
-            if (regs)
-                qemu_plugin_register_vcpu_insn_exec_cb(insn, cb_check, QEMU_PLUGIN_CB_R_REGS, (void *)(uintptr_t)i);
+        if (track && (k & QT_EL_K_LOG) && pend != 1) {
+            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.pend, 1);
+            pend = 1;
+        } else if (track && k == QT_EL_K_CHECK && pend != 0) {
+            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, el.pend, 0);
+            pend = 0;
         }
         if ((k & QT_EL_K_LOG) && !el.flow)
-            qemu_plugin_register_vcpu_mem_cb(insn, cb_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
-                                             (void *)(uintptr_t)i);
+            qemu_plugin_register_vcpu_mem_cb(insn, cb_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, ud_i);
     }
 
 out:
@@ -709,6 +775,8 @@ void qt_execlog_vcpu_init(unsigned vi)
         if (el.text) {
             v->buf = g_malloc(EL_TEXT_BUF);
             qt_elf_prepare_vcpu(el.fmt, vi);
+        } else {
+            v->ob = qt_out_vbuf(qt.out, vi);
         }
     } else if (v->live) {
         /* user mode: a new thread got the index of one that exited; end that one's log */
@@ -729,6 +797,7 @@ void qt_execlog_vcpu_init(unsigned vi)
     if (v->nregs)
         __atomic_store_n(&el.any_regs, true, __ATOMIC_RELAXED);
     qemu_plugin_u64_set(el.n, vi, QT_EL_FULL);
+    qemu_plugin_u64_set(el.pend, vi, 0);
     /* execlog_start: off until the start instruction runs (on any vCPU) */
     v->on = !el.start_name || __atomic_load_n(&el.started, __ATOMIC_ACQUIRE);
     v->stopped = false;
@@ -830,6 +899,7 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
     _Static_assert(sizeof(struct el_sb) <= 64, "scoreboard entry");
     el.n = qemu_plugin_scoreboard_u64_in_struct(el.sb, struct el_sb, n);
     el.on = qemu_plugin_scoreboard_u64_in_struct(el.sb, struct el_sb, on);
+    el.pend = qemu_plugin_scoreboard_u64_in_struct(el.sb, struct el_sb, pend);
     if (el.text) {
         if (o->execlog_out && strcmp(o->execlog_out, "-") != 0) {
             el.fd = open(o->execlog_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -1,37 +1,1242 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Guest kernel introspection (system mode, kernel=PATH): kernel symbols recovered from the
- * image, the KASLR slide found at run time, the current task on every vCPU.
- * This first version only reports that no kernel image is used: the thread of an event is
- * then identified by address space and thread pointer (see calls.c).
+ * Guest kernel introspection (system mode, kernel=PATH): a stock Linux x86-64 guest, KASLR on,
+ * known from nothing but the image it boots (common/kintro.c: kallsyms, BTF).
+ *
+ *  - KASLR slide: found from the bytes of the first kernel translation blocks
+ *    (kaslr_slide_from_bytes); until then no kernel code is instrumented (early boot).
+ *  - The current task of every vCPU: the per-cpu current_task, read through gs_base (kernel
+ *    mode) or k_gs_base (user mode, after swapgs); once the kernel has switched tasks on a vCPU,
+ *    from the __switch_to(prev, next) hook instead (no memory read per event, and right in user
+ *    mode under KPTI, where the per-cpu area is not mapped). Its pid, tgid and comm are cached
+ *    per vCPU, read in kernel mode at the switch, at exec and at comm changes.
+ *  - comm=/pid=/follow=: whether the current task is recorded is decided at those same points
+ *    and cached per vCPU; callbacks only read the cached flag (qt_kernel_selected).
+ *  - Kernel functions by name (kernel_*.c would be a split of this file): patterns select
+ *    kallsyms symbols; entries and rets inside them (and the ret of the return thunks, for
+ *    kernels built with them) go to calls.c's callbacks, which keep shadow stacks per (task,
+ *    kernel stack). Matched by address only: the running kernel patches its own code.
+ *  - System calls (syscalls=on): do_syscall_64 / do_int80_emulation / do_fast_syscall_32 at
+ *    entry, syscall_exit_to_user_mode at exit; arguments from the pt_regs they are given.
+ *  - The timeline: wake_up_new_task (fork, thread), setup_new_exec (exec), do_exit, and
+ *    do_init_module (module load), as QT_REC_PROC records.
+ * Hooks and kernel functions are chosen at translation time; every guest memory read goes
+ * through the vCPU's struct qt_mem and is bounded; callbacks allocate nothing.
  */
-#include "qtrace.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int qt_kernel_init(char *err, size_t errlen)
+#include "kintro.h"
+#include "qtrace.h"
+#include "syscalls.h"
+
+#define KERNEL_SPACE 0xffff800000000000ull   /* x86-64: the kernel half of the address space */
+#define KSTACK_SIZE 16384u                     /* THREAD_SIZE: kernel stacks are 16 KiB, aligned */
+#define MAX_KFUNCS_WITHOUT_ALL 2000            /* more than this needs kernel_all=on */
+#define SLIDE_TRIES 100000                     /* kernel blocks tried before giving up on the slide */
+#define MAX_FOLLOW 4096
+#define BUF_BYTES 64                           /* bytes of read/write buffers kept (like sysmon.c) */
+
+/* x86-64 struct pt_regs: the user registers saved at kernel entry (an ABI: uapi/asm/ptrace.h) */
+enum {
+    PT_R15, PT_R14, PT_R13, PT_R12, PT_BP, PT_BX, PT_R11, PT_R10, PT_R9, PT_R8, PT_AX, PT_CX, PT_DX, PT_SI,
+    PT_DI, PT_ORIG_AX, PT_IP, PT_CS, PT_FLAGS, PT_SP, PT_SS, PT_NREGS
+};
+#define USER32_CS 0x23
+
+static struct qt_kintro K;
+static bool k_on;               /* kernel= given and loaded */
+static bool k_filter;           /* comm= or pid= given */
+
+/* ---- the KASLR slide and what depends on it ----------------------------------------------- */
+
+static pthread_mutex_t slide_lock = PTHREAD_MUTEX_INITIALIZER;
+static int slide_ready;         /* 1 once slide is known and everything below is relocated */
+static int slide_failed;
+static uint64_t slide;
+static unsigned slide_tries;
+
+/* traced kernel functions: link-time addresses until the slide is known, then run-time */
+static struct tfunc *ktf;
+static size_t nktf;
+static struct qt_sym *ksym;     /* their names and parameters (tfunc.sym) */
+/* return thunks: rets there return from traced functions that end with a jmp to them */
+struct krange {
+    uint64_t lo, hi;
+};
+static struct krange thunks[8];
+static int nthunks;
+
+enum hook {
+    H_SWITCH,       /* __switch_to(prev, next): the vCPU now runs next */
+    H_NEWTASK,      /* wake_up_new_task(p): fork/clone done, p about to run */
+    H_EXEC,         /* setup_new_exec(bprm): the new program's comm and argv are in place */
+    H_COMM,         /* __set_task_comm(tsk, buf, exec): a task renamed */
+    H_EXIT,         /* do_exit(code) */
+    H_MODULE,       /* do_init_module(mod) */
+    H_SYS64,        /* do_syscall_64(regs, nr) */
+    H_SYS80,        /* do_int80_emulation(regs) / do_int80_syscall_32(regs): int 0x80 */
+    H_SYSFAST,      /* do_fast_syscall_32(regs): sysenter, 32-bit syscall */
+    H_SYSEXIT,      /* syscall_exit_to_user_mode(regs): every system call's way back */
+    H_IRQEXIT,      /* irqentry_exit_to_user_mode(regs): back to user mode after an interrupt or exception */
+    NHOOKS
+};
+static const char *const hook_syms[NHOOKS][2] = {
+    [H_SWITCH] = { "__switch_to", NULL },
+    [H_NEWTASK] = { "wake_up_new_task", NULL },
+    [H_EXEC] = { "setup_new_exec", NULL },
+    [H_COMM] = { "__set_task_comm", NULL },
+    [H_EXIT] = { "do_exit", NULL },
+    [H_MODULE] = { "do_init_module", NULL },
+    [H_SYS64] = { "do_syscall_64", NULL },
+    [H_SYS80] = { "do_int80_syscall_32", "do_int80_emulation" },
+    [H_SYSFAST] = { "do_fast_syscall_32", NULL },
+    [H_SYSEXIT] = { "syscall_exit_to_user_mode", NULL },
+    [H_IRQEXIT] = { "irqentry_exit_to_user_mode", NULL },
+};
+static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
+static qemu_plugin_vcpu_udata_cb_t hook_fn[NHOOKS];
+
+/* ---- per-vCPU state ------------------------------------------------------------------------ */
+
+struct kvcpu {
+    bool init;
+    struct qemu_plugin_register *r_cs, *r_gs, *r_kgs;
+    uint64_t task;          /* the task running on this vCPU, 0 if unknown */
+    bool switched;          /* task comes from the __switch_to hook (exact from then on) */
+    bool ids;               /* pid, tgid, comm are task's */
+    uint32_t pid, tgid;
+    char comm[16];
+    uint64_t sel_task;      /* sel is valid for this task and generation */
+    uint32_t sel_gen;
+    bool sel;
+    uint64_t sys_task;      /* the system call entered last on this vCPU: by whom, which table */
+    int64_t sys_nr;
+    bool sys_compat;
+    bool sys_deferred;      /* an execve whose entry is recorded later (its file name was unreadable) */
+    uint8_t sys_unread;     /* PATH arguments unreadable at the entry: read again at the return */
+    uint64_t sys_args[6];
+};
+static struct kvcpu kvs[QT_OUT_MAX_VCPUS];
+static uint32_t sel_gen = 1;    /* bumped when a task's name changes: cached decisions are redone */
+
+/* processes followed (follow=on): their tgids; appended under a lock, read without one */
+static uint32_t follow_tgid[MAX_FOLLOW];
+static int nfollow;
+static pthread_mutex_t follow_lock = PTHREAD_MUTEX_INITIALIZER;
+static int follow_full_warned;
+
+static struct kvcpu *kvc(struct vcpu *v)
 {
-    (void)err;
-    (void)errlen;
-    return 0;
+    struct kvcpu *k = &kvs[v->index < QT_OUT_MAX_VCPUS ? v->index : 0];
+    if (!k->init) {
+        /* first callback on this vCPU: its registers (once, never again on a hot path) */
+        GArray *regs = qemu_plugin_get_registers();
+        for (guint i = 0; i < regs->len; i++) {
+            qemu_plugin_reg_descriptor *d = &g_array_index(regs, qemu_plugin_reg_descriptor, i);
+            if (strcmp(d->name, "cs") == 0)
+                k->r_cs = d->handle;
+            else if (strcmp(d->name, "gs_base") == 0)
+                k->r_gs = d->handle;
+            else if (strcmp(d->name, "k_gs_base") == 0)
+                k->r_kgs = d->handle;
+        }
+        g_array_free(regs, TRUE);
+        k->init = true;
+    }
+    return k;
 }
 
-bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb)
+static bool follow_has(uint32_t tgid)
 {
-    (void)tb;
+    int n = __atomic_load_n(&nfollow, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (follow_tgid[i] == tgid)
+            return true;
     return false;
+}
+
+static void follow_add(uint32_t tgid)
+{
+    if (follow_has(tgid))
+        return;
+    pthread_mutex_lock(&follow_lock);
+    if (!follow_has(tgid)) {
+        if (nfollow < MAX_FOLLOW) {
+            follow_tgid[nfollow] = tgid;
+            __atomic_store_n(&nfollow, nfollow + 1, __ATOMIC_RELEASE);
+        } else if (!follow_full_warned) {
+            follow_full_warned = 1;
+            fprintf(stderr, "qtrace: warning: follow=on: more than %d processes followed; later ones are not\n",
+                    MAX_FOLLOW);
+        }
+    }
+    pthread_mutex_unlock(&follow_lock);
+}
+
+/* Is a task with these ids recorded? (comm=, pid=, follow=) */
+static bool ids_selected(uint32_t pid, uint32_t tgid, const char *comm)
+{
+    if (!k_filter)
+        return true;
+    if (qt.opts.pid && (tgid == qt.opts.pid || pid == qt.opts.pid)) {
+        if (qt.opts.follow)
+            follow_add(tgid);
+        return true;
+    }
+    if (qt.opts.comm && qt_glob_match(qt.opts.comm, comm)) {
+        if (qt.opts.follow)
+            follow_add(tgid);
+        return true;
+    }
+    return qt.opts.follow && follow_has(tgid);
+}
+
+/* ---- the current task ----------------------------------------------------------------------- */
+
+static bool read_ids(struct vcpu *v, uint64_t task, uint32_t *pid, uint32_t *tgid, char comm[16])
+{
+    const struct qt_klayout *L = &K.L;
+    uint64_t p, g;
+    if (!qt_mem_read_uint(&v->mem, task + L->task_pid.off, 4, &p) || !qt_mem_read_uint(&v->mem, task + L->task_tgid.off, 4, &g) ||
+        !v->mem.read(v->mem.ctx, task + L->task_comm.off, comm, 16))
+        return false;
+    comm[15] = '\0';
+    *pid = (uint32_t)p;
+    *tgid = (uint32_t)g;
+    return true;
+}
+
+/* The vCPU now runs task (known exactly); read its ids while in kernel mode. */
+static void set_task(struct vcpu *v, struct kvcpu *k, uint64_t task)
+{
+    if (task != k->task || !k->ids) {
+        k->task = task;
+        k->ids = task && read_ids(v, task, &k->pid, &k->tgid, k->comm);
+        k->sel_task = 0;
+    }
+}
+
+/* current_task of this CPU from the per-cpu area (0 if unreadable: KPTI in user mode). */
+static uint64_t read_current(struct vcpu *v, struct kvcpu *k)
+{
+    uint64_t cs = qt_reg_read(v, k->r_cs);
+    uint64_t base = qt_reg_read(v, (cs & 3) ? k->r_kgs : k->r_gs), t = 0;
+    if (base < KERNEL_SPACE || !qt_mem_read_uint(&v->mem, base + K.current_task_off, 8, &t) || t < KERNEL_SPACE)
+        return 0;
+    return t;
 }
 
 uint64_t qt_kernel_current_task(struct vcpu *v)
 {
-    (void)v;
-    return 0;
+    if (!k_on)
+        return 0;
+    struct kvcpu *k = kvc(v);
+    if (k->switched)
+        return k->task;
+    uint64_t t = read_current(v, k);
+    if (t && t != k->task)
+        set_task(v, k, t);
+    return k->task;
 }
 
 bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16])
 {
-    (void)v;
-    (void)task;
-    (void)tid;
-    (void)tgid;
-    (void)comm;
+    if (!k_on || !task)
+        return false;
+    struct kvcpu *k = kvc(v);
+    if (task == k->task && k->ids) {
+        *tid = k->pid;
+        *tgid = k->tgid;
+        memcpy(comm, k->comm, 16);
+        return true;
+    }
+    return read_ids(v, task, tid, tgid, comm);
+}
+
+static bool selected(struct vcpu *v, struct kvcpu *k)
+{
+    uint64_t t = qt_kernel_current_task(v);
+    if (!t)
+        return false;
+    uint32_t gen = __atomic_load_n(&sel_gen, __ATOMIC_RELAXED);
+    if (k->sel_task == t && k->sel_gen == gen)
+        return k->sel;
+    if (!k->ids)
+        k->ids = read_ids(v, t, &k->pid, &k->tgid, k->comm);
+    k->sel = k->ids && ids_selected(k->pid, k->tgid, k->comm);
+    k->sel_task = t;
+    k->sel_gen = gen;
+    return k->sel;
+}
+
+bool qt_kernel_selected(struct vcpu *v)
+{
+    if (!k_filter)
+        return true;
+    return selected(v, kvc(v));
+}
+
+/* ---- records -------------------------------------------------------------------------------- */
+
+#define ARG_MAX_BYTES (sizeof(struct qt_arg) + QT_STR_MAX + 8)
+
+static struct qt_rec_call *rec_begin(struct vcpu *v, struct kvcpu *k, uint16_t type, uint64_t func, uint16_t depth,
+                                     size_t max)
+{
+    struct qt_rec_call *r = qt_out_reserve(qt.out, v->index, max);
+    memset(r, 0, sizeof(*r));
+    r->h.type = type;
+    r->h.vcpu = v->index;
+    r->tid = k->ids ? k->pid : 0;
+    r->pid = k->ids ? k->tgid : 0;
+    r->depth = depth;
+    r->ts_ns = qt_out_now(qt.out);
+    r->icount = qemu_plugin_u64_get(qt.icount, v->index);
+    r->func = func;
+    return r;
+}
+
+static void rec_end(struct vcpu *v, struct qt_rec_call *r, size_t size)
+{
+    r->h.size = (uint16_t)size;
+    qt_out_commit(qt.out, v->index, size);
+    v->events++;
+}
+
+/* An argument of a given type whose data the caller fills (len bytes at the returned pointer). */
+static uint8_t *arg_raw(uint8_t *p, int pos, uint8_t type, uint8_t bits, uint64_t value, uint8_t flags, size_t len,
+                        size_t *used)
+{
+    struct qt_arg *a = (struct qt_arg *)p;
+    memset(a, 0, sizeof(*a));
+    a->pos = (uint8_t)pos;
+    a->type = type;
+    a->bits = bits;
+    a->flags = flags;
+    a->value = value;
+    a->len = (uint16_t)len;
+    memset(p + sizeof(*a) + len, 0, QT_ALIGN8(len) - len);
+    *used = sizeof(*a) + QT_ALIGN8(len);
+    return p + sizeof(*a);
+}
+
+static size_t arg_scalar(uint8_t *p, int pos, uint8_t type, uint8_t bits, uint64_t value)
+{
+    size_t used;
+    arg_raw(p, pos, type, bits, value, 0, 0, &used);
+    return used;
+}
+
+static size_t arg_decoded(struct vcpu *v, uint8_t *p, int pos, uint8_t type, uint64_t value)
+{
+    struct qt_argslot s = { (uint8_t)pos, type, 64 };
+    return qt_put_arg(v, p, &s, value);
+}
+
+/* A guest buffer of len bytes (at most BUF_BYTES) as a string argument. */
+static size_t arg_buf(struct vcpu *v, uint8_t *p, int pos, uint64_t addr, uint64_t len)
+{
+    size_t used;
+    uint64_t n = len < BUF_BYTES ? len : BUF_BYTES;
+    if (addr == 0) {
+        arg_raw(p, pos, QT_T_STR, 64, addr, QT_ARG_NULL, 0, &used);
+        return used;
+    }
+    uint8_t *d = arg_raw(p, pos, QT_T_STR, 64, addr, len > n ? QT_ARG_TRUNCATED : 0, n, &used);
+    if (n > 0 && !v->mem.read(v->mem.ctx, addr, d, n))
+        arg_raw(p, pos, QT_T_STR, 64, addr, QT_ARG_UNREADABLE, 0, &used);
+    return used;
+}
+
+/* A NUL-terminated guest string as a string argument (at most QT_STR_MAX bytes). */
+static size_t arg_str(struct vcpu *v, uint8_t *p, int pos, uint64_t addr)
+{
+    return arg_decoded(v, p, pos, QT_T_STR, addr);
+}
+
+/* ---- system calls ------------------------------------------------------------------------- */
+
+static long nr_execve = -1, nr_execveat = -1, nr32_execve = -1, nr32_execveat = -1;
+
+static bool read_regs(struct vcpu *v, uint64_t regs, uint64_t r[PT_NREGS])
+{
+    uint8_t b[PT_NREGS * 8];
+    if (regs < KERNEL_SPACE || !v->mem.read(v->mem.ctx, regs, b, sizeof(b)))
+        return false;
+    for (int i = 0; i < PT_NREGS; i++) {
+        uint64_t x = 0;
+        for (int j = 0; j < 8; j++)
+            x |= (uint64_t)b[8 * i + j] << (8 * j);
+        r[i] = x;
+    }
+    return true;
+}
+
+/* The user-stack thread of the current task (calls.c): its depth nests the syscall under the
+ * user functions being traced; seeing it also records the task's THREAD record. */
+static uint16_t user_depth(struct vcpu *v)
+{
+    struct thread *t = qt_current_thread(v, 0);
+    return t ? (uint16_t)qt_thread_depth(t) : 0;
+}
+
+static bool is_execve(int64_t nr, bool compat)
+{
+    return compat ? nr == nr32_execve || nr == nr32_execveat : nr == nr_execve || nr == nr_execveat;
+}
+
+/*
+ * The entry of a system call. Paths are read from user memory now; a path on a page the
+ * process has not touched yet (a string in .rodata, a forked child's first access) cannot be
+ * read without faulting it in, which the plugin must not do: it is read again at the return,
+ * once the kernel has copied it (k->sys_unread), and shown there.
+ */
+static void sys_entry(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_t args[6], bool compat)
+{
+    enum qt_arch arch = compat ? QT_ARCH_I386 : QT_ARCH_X86_64;
+    const struct qt_syscall_desc *d = qt_syscall_desc(arch, nr);
+    int nargs = d ? d->nargs : QT_SYS_MAXARGS;
+    size_t max = sizeof(struct qt_rec_call) + (size_t)nargs * ARG_MAX_BYTES;
+    uint64_t func = (uint64_t)nr | (compat ? QT_SYSCALL_I386 : 0);
+    struct qt_rec_call *r = rec_begin(v, k, QT_REC_SYSCALL, func, user_depth(v), max);
+    size_t size = sizeof(*r);
+    int argv_pos = is_execve(nr, compat) ? (nr == (compat ? nr32_execveat : nr_execveat) ? 3 : 2) : 0;
+    k->sys_unread = 0;
+    for (int i = 0; i < nargs; i++) {
+        uint8_t *p = (uint8_t *)r + size;
+        enum qt_sa sa = d ? (enum qt_sa)d->arg[i] : QT_SA_HEX;
+        if (sa == QT_SA_PATH) {
+            size += arg_str(v, p, i + 1, args[i]);
+            if (((struct qt_arg *)p)->flags & QT_ARG_UNREADABLE)
+                k->sys_unread |= (uint8_t)(1u << i);
+        } else if (sa == QT_SA_BUF_IN && i + 1 < QT_SYS_MAXARGS) {
+            size += arg_buf(v, p, i + 1, args[i], args[i + 1]);
+        } else if (i + 1 == argv_pos && !compat) {
+            size += arg_decoded(v, p, i + 1, QT_T_STRV, args[i]);
+        } else {
+            size += arg_scalar(p, i + 1, QT_T_HEX, compat ? 32 : 64, args[i]);
+        }
+    }
+    r->nargs = (uint16_t)nargs;
+    rec_end(v, r, size);
+}
+
+static void sys_return(struct vcpu *v, struct kvcpu *k, int64_t nr, int64_t ret, const uint64_t args[6], bool compat,
+                       uint8_t unread)
+{
+    enum qt_arch arch = compat ? QT_ARCH_I386 : QT_ARCH_X86_64;
+    const struct qt_syscall_desc *d = qt_syscall_desc(arch, nr);
+    size_t max = sizeof(struct qt_rec_call) + 2 * (sizeof(struct qt_arg) + BUF_BYTES + 8) + 2 * ARG_MAX_BYTES;
+    uint64_t func = (uint64_t)nr | (compat ? QT_SYSCALL_I386 : 0);
+    struct qt_rec_call *r = rec_begin(v, k, QT_REC_SYSRET, func, user_depth(v), max);
+    size_t size = sizeof(*r);
+    size += arg_scalar((uint8_t *)r + size, 0, QT_T_INT, compat ? 32 : 64, (uint64_t)ret);
+    r->nargs = 1;
+    int bufs = 0, paths = 0;
+    for (int i = 0; d && i < d->nargs; i++) {
+        if (d->arg[i] == QT_SA_BUF_OUT && bufs == 0) {
+            uint64_t len = ret > 0 ? (uint64_t)ret : 0;
+            size += arg_buf(v, (uint8_t *)r + size, i + 1, args[i], len);
+            r->nargs++;
+            bufs++;
+        } else if (d->arg[i] == QT_SA_PATH && (unread & (1u << i)) && paths < 2) {
+            /* unreadable at the entry: read now, shown in the entry's place */
+            size += arg_str(v, (uint8_t *)r + size, i + 1, args[i]);
+            r->nargs++;
+            paths++;
+        }
+    }
+    rec_end(v, r, size);
+}
+
+static uint64_t reg_arg(struct vcpu *v, int n)
+{
+    return n >= 1 && n <= QT_MAX_REG_ARGS ? qt_reg_read(v, v->r_args[n - 1]) : 0;
+}
+
+static void regs_args(const uint64_t r[PT_NREGS], bool compat, uint64_t args[6])
+{
+    if (compat) {
+        uint64_t a[6] = { (uint32_t)r[PT_BX], (uint32_t)r[PT_CX], (uint32_t)r[PT_DX], (uint32_t)r[PT_SI],
+                          (uint32_t)r[PT_DI], (uint32_t)r[PT_BP] };
+        memcpy(args, a, sizeof(a));
+    } else {
+        uint64_t a[6] = { r[PT_DI], r[PT_SI], r[PT_DX], r[PT_R10], r[PT_R8], r[PT_R9] };
+        memcpy(args, a, sizeof(a));
+    }
+}
+
+static void sys_enter(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_t args[6], bool compat)
+{
+    k->sys_task = k->task;
+    k->sys_nr = nr;
+    k->sys_compat = compat;
+    k->sys_deferred = false;
+    memcpy(k->sys_args, args, sizeof(k->sys_args));
+    uint8_t probe;
+    if (is_execve(nr, compat)) {
+        uint64_t path = args[nr == (compat ? nr32_execveat : nr_execveat) ? 1 : 0];
+        if (path && !v->mem.read(v->mem.ctx, path, &probe, 1)) {
+            /* the file name is not readable yet: recorded from the kernel's copy when the exec
+             * succeeds (exec_entry), or at the return when it fails */
+            k->sys_deferred = true;
+            return;
+        }
+    }
+    sys_entry(v, k, nr, args, compat);
+}
+
+static void on_sys64(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    if (!selected(v, k))
+        return;
+    uint64_t r[PT_NREGS], args[6];
+    if (!read_regs(v, reg_arg(v, 1), r))
+        return;
+    regs_args(r, false, args);
+    sys_enter(v, k, (int32_t)reg_arg(v, 2), args, false);
+}
+
+static void sys32(struct vcpu *v, struct kvcpu *k, bool fast)
+{
+    if (!selected(v, k))
+        return;
+    uint64_t r[PT_NREGS], args[6], arg6;
+    if (!read_regs(v, reg_arg(v, 1), r))
+        return;
+    /* int 0x80 through the IDT (Linux 6.1.66+: do_int80_emulation) leaves orig_ax -1 at entry;
+     * the number is still in ax. The older entry paths set orig_ax. */
+    int64_t nr = (int32_t)r[PT_ORIG_AX] >= 0 ? (int32_t)r[PT_ORIG_AX] : (int32_t)r[PT_AX];
+    if (fast && qt_mem_read_uint(&v->mem, (uint32_t)r[PT_SP], 4, &arg6))
+        r[PT_BP] = arg6; /* sysenter: the sixth argument is on the user stack */
+    regs_args(r, true, args);
+    sys_enter(v, k, nr, args, true);
+}
+
+static void on_sys80(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    sys32(v, kvc(v), false);
+}
+
+static void on_sysfast(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    sys32(v, kvc(v), true);
+}
+
+/* Back to user mode: every frame still open on the task's kernel stack ended unseen (a tail
+ * call out of a traced function, a jump we do not follow): closed as unwound. */
+static void kstack_done(struct vcpu *v)
+{
+    if (nktf)
+        qt_calls_unwind(v, qt_reg_read(v, v->r_sp), UINT64_MAX);
+}
+
+static void on_sysexit(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    if (!selected(v, k))
+        return;
+    kstack_done(v);
+    if (!qt.opts.syscalls)
+        return;
+    uint64_t r[PT_NREGS], args[6];
+    if (!read_regs(v, reg_arg(v, 1), r))
+        return;
+    bool mine = k->sys_task && k->sys_task == k->task;
+    bool compat = mine ? k->sys_compat : (r[PT_CS] & 0xffff) == USER32_CS;
+    int64_t nr = compat ? (int32_t)r[PT_ORIG_AX] : (int64_t)r[PT_ORIG_AX];
+    if (nr < 0 && mine)
+        nr = k->sys_nr; /* rt_sigreturn sets orig_ax to -1 */
+    k->sys_task = 0;
+    if (nr < 0 || nr > 4096)
+        return; /* not a system call: the first return of a process started by the kernel */
+    int64_t ret = compat ? (int32_t)r[PT_AX] : (int64_t)r[PT_AX];
+    regs_args(r, compat, args);
+    if (mine && k->sys_deferred && nr == k->sys_nr) {
+        k->sys_deferred = false;
+        sys_entry(v, k, nr, k->sys_args, compat); /* a failed execve: its file name is readable now */
+    }
+    sys_return(v, k, nr, ret, args, compat, mine && nr == k->sys_nr ? k->sys_unread : 0);
+}
+
+static void on_irqexit(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    if (selected(v, kvc(v)))
+        kstack_done(v);
+}
+
+/* A jmp out of a traced kernel function (a tail call): its frame ends here. */
+static void on_tailjmp(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    if (!selected(v, kvc(v)))
+        return;
+    uint64_t sp = qt_reg_read(v, v->r_sp);
+    qt_calls_unwind(v, sp, sp + 1);
+}
+
+/* ---- processes and modules ------------------------------------------------------------------ */
+
+static void proc_record_task(struct vcpu *v, struct kvcpu *k, enum qt_proc_kind kind, uint64_t task)
+{
+    size_t max = sizeof(struct qt_rec_call) + ARG_MAX_BYTES;
+    struct qt_rec_call *r = rec_begin(v, k, QT_REC_PROC, kind, 0, max);
+    size_t size = sizeof(*r);
+    size += arg_decoded(v, (uint8_t *)r + size, 1, kind == QT_PROC_MODULE ? QT_T_MODULE : QT_T_TASK, task);
+    r->nargs = 1;
+    rec_end(v, r, size);
+}
+
+static void on_switch(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    uint64_t next = reg_arg(v, 2);
+    if (next < KERNEL_SPACE)
+        return;
+    set_task(v, k, next);
+    k->switched = true;
+}
+
+static void on_newtask(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    uint64_t child = reg_arg(v, 1);
+    uint32_t pid, tgid;
+    char comm[16];
+    if (child < KERNEL_SPACE || !read_ids(v, child, &pid, &tgid, comm))
+        return;
+    bool parent_sel = selected(v, k);
+    if (parent_sel && qt.opts.follow && k_filter)
+        follow_add(tgid);
+    if (parent_sel || ids_selected(pid, tgid, comm))
+        proc_record_task(v, k, k->ids && tgid == k->tgid ? QT_PROC_THREAD : QT_PROC_FORK, child);
+}
+
+/* The current task's name changed (exec, prctl): re-read it, decide again. */
+static void renamed(struct vcpu *v, struct kvcpu *k)
+{
+    uint64_t t = qt_kernel_current_task(v);
+    if (!t)
+        return;
+    k->ids = read_ids(v, t, &k->pid, &k->tgid, k->comm);
+    k->sel_task = 0;
+    __atomic_fetch_add(&sel_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void on_comm(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    uint64_t tsk = reg_arg(v, 1), buf = reg_arg(v, 2);
+    if (tsk != qt_kernel_current_task(v) || !tsk)
+        return;
+    /* the new name is not stored yet: take it from buf */
+    char comm[16];
+    bool trunc;
+    int n = qt_mem_read_str(&v->mem, buf, comm, 15, &trunc);
+    if (n < 0)
+        return;
+    comm[n] = '\0';
+    if (k->ids) {
+        memcpy(k->comm, comm, sizeof(comm));
+        k->sel_task = 0;
+        __atomic_fetch_add(&sel_gen, 1, __ATOMIC_RELAXED);
+    }
+}
+
+/* argc NUL-terminated strings at p (bprm->p: argv in the new program's stack) into d[0..cap). */
+static size_t read_argv(struct vcpu *v, uint64_t p, uint64_t argc, uint8_t *d, size_t cap, uint8_t *flags)
+{
+    size_t len = 0;
+    *flags = 0;
+    for (uint64_t i = 0; i < argc && p; i++) {
+        if (i >= QT_STRV_MAX || len + 2 > cap) {
+            *flags |= QT_ARG_TRUNCATED;
+            break;
+        }
+        bool trunc;
+        int n = qt_mem_read_str(&v->mem, p, (char *)d + len, cap - len - 1, &trunc);
+        if (n < 0) {
+            *flags |= i == 0 ? QT_ARG_UNREADABLE : QT_ARG_TRUNCATED;
+            break;
+        }
+        len += (size_t)n;
+        d[len++] = 0;
+        if (trunc) {
+            *flags |= QT_ARG_TRUNCATED;
+            break;
+        }
+        p += (uint64_t)n + 1;
+    }
+    return (*flags & QT_ARG_UNREADABLE) ? 0 : len;
+}
+
+/*
+ * A process that becomes recorded by its exec (comm=NAME: the shell's child turns into NAME)
+ * had its execve entry unrecorded: record it now, from what the kernel still has (the file
+ * name and argv in bprm, the syscall number and envp in the task's pt_regs at the top of its
+ * kernel stack), so that the execve's return pairs with it.
+ */
+static void exec_entry(struct vcpu *v, struct kvcpu *k, uint64_t filename, uint64_t argv_p, const uint8_t *argv,
+                       size_t argv_len, uint8_t argv_flags)
+{
+    if (k->sys_task == k->task && is_execve(k->sys_nr, k->sys_compat) && !k->sys_deferred)
+        return; /* recorded at its entry */
+    uint64_t sp = qt_reg_read(v, v->r_sp), r[PT_NREGS];
+    uint64_t regs = (sp & ~(uint64_t)(KSTACK_SIZE - 1)) + KSTACK_SIZE - PT_NREGS * 8;
+    if (sp < KERNEL_SPACE || !read_regs(v, regs, r))
+        return;
+    bool compat = (r[PT_CS] & 0xffff) == USER32_CS;
+    int64_t nr = compat ? (int32_t)r[PT_ORIG_AX] : (int64_t)r[PT_ORIG_AX];
+    bool at = nr == (compat ? nr32_execveat : nr_execveat);
+    if (nr != (compat ? nr32_execve : nr_execve) && !at)
+        return; /* not a system call's exec (the kernel starting a program) */
+    size_t max = sizeof(struct qt_rec_call) + 5 * ARG_MAX_BYTES, used;
+    struct qt_rec_call *rec = rec_begin(v, k, QT_REC_SYSCALL, (uint64_t)nr | (compat ? QT_SYSCALL_I386 : 0),
+                                        user_depth(v), max);
+    size_t size = sizeof(*rec);
+    int pos = 1;
+    if (at)
+        size += arg_scalar((uint8_t *)rec + size, pos++, QT_T_HEX, 64, compat ? (uint32_t)r[PT_BX] : r[PT_DI]);
+    size += arg_str(v, (uint8_t *)rec + size, pos++, filename);
+    uint8_t *d = arg_raw((uint8_t *)rec + size, pos++, QT_T_STRV, 64, argv_p, argv_flags, argv_len, &used);
+    memcpy(d, argv, argv_len);
+    size += used;
+    size += arg_scalar((uint8_t *)rec + size, pos++, QT_T_HEX, compat ? 32 : 64,
+                       compat ? (uint32_t)(at ? r[PT_SI] : r[PT_DX]) : (at ? r[PT_R10] : r[PT_DX]));
+    if (at)
+        size += arg_scalar((uint8_t *)rec + size, pos++, QT_T_HEX, 64, compat ? (uint32_t)r[PT_DI] : r[PT_R8]);
+    rec->nargs = (uint16_t)(pos - 1);
+    rec_end(v, rec, size);
+    k->sys_task = k->task;
+    k->sys_nr = nr;
+    k->sys_compat = compat;
+    k->sys_deferred = false;
+    k->sys_unread = 0;
+}
+
+static void on_exec(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    uint64_t bprm = reg_arg(v, 1);
+    renamed(v, k);
+    if (!selected(v, k) || bprm < KERNEL_SPACE)
+        return;
+    const struct qt_klayout *L = &K.L;
+    uint64_t filename = 0, p = 0, argc = 0;
+    if (L->binprm_filename.found)
+        qt_mem_read_uint(&v->mem, bprm + L->binprm_filename.off, 8, &filename);
+    if (L->binprm_p.found)
+        qt_mem_read_uint(&v->mem, bprm + L->binprm_p.off, 8, &p);
+    if (L->binprm_argc.found)
+        qt_mem_read_uint(&v->mem, bprm + L->binprm_argc.off, 4, &argc);
+    uint8_t argv[QT_STR_MAX], flags;
+    size_t alen = read_argv(v, p, argc, argv, sizeof(argv), &flags);
+    if (qt.opts.syscalls)
+        exec_entry(v, k, filename, p, argv, alen, flags);
+    size_t max = sizeof(struct qt_rec_call) + 3 * ARG_MAX_BYTES, used;
+    struct qt_rec_call *r = rec_begin(v, k, QT_REC_PROC, QT_PROC_EXEC, 0, max);
+    size_t size = sizeof(*r);
+    size += arg_str(v, (uint8_t *)r + size, 1, filename);
+    uint8_t *d = arg_raw((uint8_t *)r + size, 2, QT_T_STRV, 64, p, flags, alen, &used);
+    memcpy(d, argv, alen);
+    size += used;
+    size_t cl = strnlen(k->comm, 15);
+    uint8_t *c = arg_raw((uint8_t *)r + size, 3, QT_T_STR, 64, 0, 0, cl, &used);
+    memcpy(c, k->comm, cl);
+    size += used;
+    r->nargs = 3;
+    rec_end(v, r, size);
+}
+
+static void on_exit_task(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    if (!selected(v, k))
+        return;
+    uint64_t code = reg_arg(v, 1);
+    struct qt_rec_call *r = rec_begin(v, k, QT_REC_PROC, QT_PROC_EXIT, 0, sizeof(struct qt_rec_call) + 16);
+    size_t size = sizeof(*r);
+    size += arg_scalar((uint8_t *)r + size, 1, QT_T_EXITCODE, 32, code);
+    r->nargs = 1;
+    rec_end(v, r, size);
+}
+
+static void on_module(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    qt_kernel_current_task(v);
+    proc_record_task(v, k, QT_PROC_MODULE, reg_arg(v, 1)); /* every module load, whoever loads it */
+}
+
+/* ---- install: symbols, hooks, which kernel functions ----------------------------------------- */
+
+/* Is this kernel symbol a function that can be traced? */
+static bool traceable(const struct qt_ksym *s, uint64_t stext, uint64_t etext, uint64_t entry_lo, uint64_t entry_hi)
+{
+    if (s->percpu || (s->type != 't' && s->type != 'T' && s->type != 'w' && s->type != 'W'))
+        return false;
+    if (s->addr < stext || s->addr >= etext || (s->addr >= entry_lo && s->addr < entry_hi))
+        return false; /* outside .text, or the entry code (it runs on user stacks and gs) */
+    const char *n = s->name;
+    return strncmp(n, "__x86_", 6) != 0 && strstr(n, "_thunk") == NULL && strcmp(n, "__fentry__") != 0 &&
+           strncmp(n, "__pfx_", 6) != 0 && strncmp(n, "__cfi_", 6) != 0;
+}
+
+static uint64_t sym_addr(const char *name)
+{
+    const struct qt_ksym *s = qt_ksyms_find(&K.ks, name);
+    return s ? s->addr : 0;
+}
+
+/* Patterns (-F, -A, -R) that apply to the kernel: "kernel:GLOB" always; a plain GLOB when no
+ * program is traced, or when it names no function of the program. */
+struct kpat {
+    const char *glob;
+    bool explicit_kernel;
+    const struct qt_argspec *spec;
+    size_t nmatch;
+};
+
+static bool prog_has(const struct qt_symtab *st, const char *glob)
+{
+    for (size_t i = 0; st && i < st->n; i++)
+        if (qt_glob_match(glob, st->syms[i].name))
+            return true;
     return false;
+}
+
+static int kpat_collect(struct kpat *out, int max, const struct qt_symtab *prog)
+{
+    int n = 0;
+    const struct qt_opts *o = &qt.opts;
+    for (int pass = 0; pass < 2; pass++) {
+        int count = pass == 0 ? o->nfunc : o->nspecs;
+        for (int i = 0; i < count && n < max; i++) {
+            const char *p = pass == 0 ? o->func[i] : o->specs[i].pattern;
+            if (strncmp(p, "lib:", 4) == 0)
+                continue;
+            bool ex = strncmp(p, "kernel:", 7) == 0;
+            const char *g = ex ? p + 7 : p;
+            if (!ex && prog && prog_has(prog, g))
+                continue;
+            out[n] = (struct kpat){ g, ex, pass == 1 ? &o->specs[i] : NULL, 0 };
+            n++;
+        }
+    }
+    return n;
+}
+
+static bool knotrace(const char *name)
+{
+    for (int i = 0; i < qt.opts.nnotrace; i++) {
+        const char *p = qt.opts.notrace[i];
+        if (qt_glob_match(strncmp(p, "kernel:", 7) == 0 ? p + 7 : p, name))
+            return true;
+    }
+    return false;
+}
+
+/* The merged spec for a kernel function: exact pattern first, then globs. */
+static const struct qt_argspec *kspec_for(const struct kpat *pats, int np, const char *name)
+{
+    for (int i = 0; i < np; i++)
+        if (pats[i].spec && strcmp(pats[i].glob, name) == 0)
+            return pats[i].spec;
+    for (int i = 0; i < np; i++)
+        if (pats[i].spec && qt_glob_match(pats[i].glob, name))
+            return pats[i].spec;
+    return NULL;
+}
+
+static int select_kfuncs(char *err, size_t errlen)
+{
+    struct qt_symtab prog, *pp = NULL;
+    char e[512];
+    if (qt.opts.program && qt_symtab_load(&prog, qt.opts.program, qt.opts.bias, e, sizeof(e)) == 0)
+        pp = &prog;
+    struct kpat pats[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    int np = kpat_collect(pats, (int)(sizeof(pats) / sizeof(pats[0])), pp);
+    if (pp)
+        qt_symtab_free(pp);
+    if (np == 0)
+        return 0;
+    uint64_t stext = sym_addr("_stext"), etext = sym_addr("_etext");
+    uint64_t entry_lo = sym_addr("__entry_text_start"), entry_hi = sym_addr("__entry_text_end");
+    if (!stext)
+        stext = K.img.text_addr;
+    if (!etext)
+        etext = UINT64_MAX;
+    const struct qt_ksyms *ks = &K.ks;
+    ktf = calloc(ks->n ? ks->n : 1, sizeof(*ktf));
+    ksym = calloc(ks->n ? ks->n : 1, sizeof(*ksym));
+    if (!ktf || !ksym) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < ks->n; i++) {
+        const struct qt_ksym *s = &ks->syms[i];
+        if (!traceable(s, stext, etext, entry_lo, entry_hi) || knotrace(s->name))
+            continue;
+        bool want = false;
+        for (int p = 0; p < np; p++) {
+            if (qt_glob_match(pats[p].glob, s->name)) {
+                pats[p].nmatch++;
+                want = true;
+            }
+        }
+        if (!want || (nktf && s->addr < ktf[nktf - 1].end))
+            continue; /* alias or overlap: the first one is traced */
+        struct qt_sym *y = &ksym[nktf];
+        y->addr = s->addr;
+        y->size = s->size ? s->size : 1;
+        y->name = s->name;
+        const char *pn[QT_MAX_ARGS];
+        int npar = qt_kintro_params(&K, s->name, pn, QT_MAX_ARGS);
+        if (npar > 0) {
+            struct qt_param *par = calloc((size_t)npar, sizeof(*par));
+            if (par) {
+                for (int k = 0; k < npar && k < QT_MAX_ARGS; k++)
+                    par[k].name = pn[k];
+                y->params = par;
+                y->nparams = (uint16_t)(npar < QT_MAX_ARGS ? npar : QT_MAX_ARGS);
+            }
+        }
+        struct tfunc *tf = &ktf[nktf];
+        tf->addr = y->addr;
+        tf->end = y->addr + y->size;
+        tf->sym = y;
+        /* ids for compact records, from the top of the range down (modules.c counts up from 1) */
+        tf->id = nktf < QT_FAST_ID_MAX / 2 ? QT_FAST_ID_MAX - (uint32_t)nktf : 0;
+        const struct qt_argspec *sp = kspec_for(pats, np, s->name);
+        for (int k = 0; sp && k < sp->nslots; k++) {
+            if (sp->slots[k].pos == 0) {
+                tf->has_ret = true;
+                tf->ret = sp->slots[k];
+            } else if (tf->nargs < QT_MAX_ARGS) {
+                tf->args[tf->nargs++] = sp->slots[k];
+            }
+        }
+        nktf++;
+    }
+    for (int p = 0; p < np; p++) {
+        if (pats[p].nmatch > MAX_KFUNCS_WITHOUT_ALL && !qt.opts.kernel_all) {
+            snprintf(err, errlen, "'%s' selects %zu kernel functions: tracing that many slows the guest down a lot; "
+                     "narrow the pattern, or give --kernel-all (plugin option kernel_all=on) to trace them anyway",
+                     pats[p].glob, pats[p].nmatch);
+            return -E2BIG;
+        }
+        if (pats[p].explicit_kernel && pats[p].nmatch == 0) {
+            snprintf(err, errlen, "kernel:%s: no kernel function matches (functions in the kernel's symbols, "
+                     "see qtrace kernel-info)", pats[p].glob);
+            return -ENOENT;
+        }
+    }
+    if (nktf == 0 && !qt.opts.program) {
+        snprintf(err, errlen, "no kernel function matches the filters (%s): the kernel's functions are named as in "
+                 "its symbols (see qtrace kernel-info --kernel %s)", pats[0].glob, qt.opts.kernel);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+size_t qt_kernel_ntraced(void)
+{
+    return nktf;
+}
+
+static int setup_hooks(void)
+{
+    hook_fn[H_SWITCH] = on_switch;
+    hook_fn[H_NEWTASK] = on_newtask;
+    hook_fn[H_EXEC] = on_exec;
+    hook_fn[H_COMM] = on_comm;
+    hook_fn[H_EXIT] = on_exit_task;
+    hook_fn[H_MODULE] = on_module;
+    hook_fn[H_SYS64] = on_sys64;
+    hook_fn[H_SYS80] = on_sys80;
+    hook_fn[H_SYSFAST] = on_sysfast;
+    hook_fn[H_SYSEXIT] = on_sysexit;
+    hook_fn[H_IRQEXIT] = on_irqexit;
+    for (int h = 0; h < NHOOKS; h++) {
+        if (h >= H_SYS64 && h <= H_SYSFAST && !qt.opts.syscalls)
+            continue;
+        if ((h == H_SYSEXIT && !qt.opts.syscalls && !nktf) || (h == H_IRQEXIT && !nktf))
+            continue; /* needed for system calls, or to close kernel frames left unseen */
+        for (int a = 0; a < 2 && !hook_addr[h] && hook_syms[h][a]; a++)
+            hook_addr[h] = sym_addr(hook_syms[h][a]);
+        if (!hook_addr[h] && (h == H_SWITCH || h == H_SYS64 || h == H_SYSEXIT))
+            fprintf(stderr, "qtrace: warning: kernel function %s not found: %s\n", hook_syms[h][0],
+                    h == H_SWITCH ? "the current task is read from memory at every event" : "no system calls recorded");
+    }
+    /* return thunks (retbleed/SRSO/ITS mitigations): their ret returns for the function that
+     * jumped to them */
+    static const char *const tn[] = { "__x86_return_thunk", "retbleed_return_thunk", "srso_return_thunk",
+                                      "srso_alias_return_thunk", "srso_safe_ret", "srso_alias_safe_ret",
+                                      "its_return_thunk", "zen_untrain_ret" };
+    for (size_t i = 0; i < sizeof(tn) / sizeof(tn[0]) && nthunks < 8; i++) {
+        const struct qt_ksym *s = qt_ksyms_find(&K.ks, tn[i]);
+        if (s && !s->percpu)
+            thunks[nthunks++] = (struct krange){ s->addr, s->addr + (s->size && s->size < 256 ? s->size : 256) };
+    }
+    return 0;
+}
+
+int qt_kernel_init(char *err, size_t errlen)
+{
+    const struct qt_opts *o = &qt.opts;
+    if (!qt.system) {
+        const char *k = o->kernel ? "kernel=" : o->comm ? "comm=" : o->pid ? "pid=" : o->follow ? "follow=" : NULL;
+        if (k) {
+            snprintf(err, errlen, "%s is for system mode (qtrace system): a user-mode run traces one process already",
+                     k);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (!o->kernel || !o->kernel_introspection) {
+        const char *k = o->comm ? "comm=" : o->pid ? "pid=" : o->kernel_symbols ? "kernel_symbols=" : NULL;
+        if (k) {
+            snprintf(err, errlen, "%s needs the guest's kernel (kernel=PATH, given by qtrace system)%s", k,
+                     o->kernel ? " and kernel_introspection=on" : "");
+            return -EINVAL;
+        }
+        if (o->syscalls)
+            fprintf(stderr, "qtrace: warning: syscalls=on records nothing in system mode without kernel=PATH\n");
+        return 0;
+    }
+    if (o->follow && !o->comm && !o->pid) {
+        snprintf(err, errlen, "follow=on needs comm=NAME or pid=N: the processes whose children to follow");
+        return -EINVAL;
+    }
+    if (strcmp(qt.arch->name, "x86_64") != 0) {
+        snprintf(err, errlen, "kernel=: guest kernel introspection supports x86_64 guests only (this is %s)",
+                 qt.arch->name);
+        return -EINVAL;
+    }
+    int r = qt_kintro_load(&K, o->kernel, o->kernel_symbols, o->layout, err, errlen);
+    if (r < 0)
+        return r;
+    qt_argtype_set_koffsets(&K.ko);
+    k_on = true;
+    k_filter = o->comm || o->pid;
+    nr_execve = qt_syscall_nr(QT_ARCH_X86_64, "execve");
+    nr_execveat = qt_syscall_nr(QT_ARCH_X86_64, "execveat");
+    nr32_execve = qt_syscall_nr(QT_ARCH_I386, "execve");
+    nr32_execveat = qt_syscall_nr(QT_ARCH_I386, "execveat");
+    if ((r = select_kfuncs(err, errlen)) < 0)
+        return r;
+    return setup_hooks();
+}
+
+/* ---- translation ----------------------------------------------------------------------------- */
+
+static void emit_ksym(const struct tfunc *tf)
+{
+    const struct qt_sym *s = tf->sym;
+    uint64_t buf[4096 / 8];
+    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
+    size_t cap = sizeof(buf) - sizeof(*r) - 1;
+    size_t namelen = strnlen(s->name, 1024), used = namelen + 1;
+    memset(buf, 0, sizeof(buf));
+    memcpy(r->name, s->name, namelen);
+    for (int i = 0; i < s->nparams; i++) {
+        const char *pn = s->params[i].name ? s->params[i].name : "";
+        size_t l = strnlen(pn, 128);
+        if (used + l + 2 > cap)
+            break;
+        memcpy(r->name + used, pn, l);
+        used += l + 1;
+    }
+    used += 1;
+    size_t size = QT_ALIGN8(sizeof(*r) + used);
+    r->h.type = QT_REC_SYM;
+    r->h.size = (uint16_t)size;
+    r->h.vcpu = QT_VCPU_NONE;
+    r->flags = QT_SYM_FUNC | QT_SYM_KERNEL;
+    r->name_len = (uint32_t)namelen;
+    r->addr = tf->addr;
+    r->size = tf->end - tf->addr;
+    r->id = tf->id;
+    qt_out_write_direct(qt.out, r, size);
+}
+
+static void emit_kmap(void)
+{
+    uint64_t buf[4096 / 8];
+    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
+    size_t namelen = strnlen(K.img.path, 2048);
+    size_t size = QT_ALIGN8(sizeof(*r) + namelen + 1);
+    memset(buf, 0, sizeof(buf));
+    r->h.type = QT_REC_MAP;
+    r->h.size = (uint16_t)size;
+    r->h.vcpu = QT_VCPU_NONE;
+    r->flags = QT_SYM_MODULE | QT_SYM_KERNEL;
+    r->name_len = (uint32_t)namelen;
+    r->addr = slide;
+    uint64_t stext = sym_addr("_stext"), etext = sym_addr("_etext");
+    r->size = etext > stext ? etext - stext : 0;
+    memcpy(r->name, K.img.path, namelen);
+    qt_out_write_direct(qt.out, r, size);
+}
+
+/* The bytes of a block (contiguous instructions) at vaddr: try them against the image. */
+static void find_slide(struct qemu_plugin_tb *tb)
+{
+    pthread_mutex_lock(&slide_lock);
+    if (slide_ready || slide_failed) {
+        pthread_mutex_unlock(&slide_lock);
+        return;
+    }
+    uint8_t bytes[512];
+    size_t len = 0, n = qemu_plugin_tb_n_insns(tb);
+    uint64_t va0 = qemu_plugin_tb_vaddr(tb);
+    for (size_t i = 0; i < n && len < sizeof(bytes); i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        if (qemu_plugin_insn_vaddr(insn) != va0 + len)
+            break;
+        len += qemu_plugin_insn_data(insn, bytes + len, sizeof(bytes) - len);
+    }
+    uint64_t s = 0;
+    int r = len >= 8 ? kaslr_slide_from_bytes(&K.img, va0, bytes, len, &s) : -ENOENT;
+    if (r == 0) {
+        slide = s;
+        for (size_t i = 0; i < nktf; i++) {
+            ktf[i].addr += s;
+            ktf[i].end += s;
+            ksym[i].addr += s;
+        }
+        for (int h = 0; h < NHOOKS; h++)
+            if (hook_addr[h])
+                hook_addr[h] += s;
+        for (int i = 0; i < nthunks; i++) {
+            thunks[i].lo += s;
+            thunks[i].hi += s;
+        }
+        emit_kmap();
+        for (size_t i = 0; i < nktf; i++)
+            emit_ksym(&ktf[i]);
+        if (getenv("QTRACE_DEBUG"))
+            fprintf(stderr, "qtrace: kernel: KASLR slide 0x%" PRIx64 " (from the block at 0x%" PRIx64 ", %zu bytes, "
+                    "after %u blocks)\n", s, va0, len, slide_tries);
+        __atomic_store_n(&slide_ready, 1, __ATOMIC_RELEASE);
+    } else if (++slide_tries >= SLIDE_TRIES) {
+        slide_failed = 1;
+        fprintf(stderr, "qtrace: warning: the guest's kernel code matches %s at no KASLR slide after %u blocks: is it "
+                "the kernel the guest boots? Kernel functions, processes and system calls are not followed\n",
+                K.img.path, slide_tries);
+    }
+    pthread_mutex_unlock(&slide_lock);
+}
+
+static const struct tfunc *ktf_containing(uint64_t pc)
+{
+    size_t lo = 0, hi = nktf;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pc < ktf[mid].addr)
+            hi = mid;
+        else if (pc >= ktf[mid].end)
+            lo = mid + 1;
+        else
+            return &ktf[mid];
+    }
+    return NULL;
+}
+
+static bool in_thunk(uint64_t pc)
+{
+    for (int i = 0; i < nthunks; i++)
+        if (pc >= thunks[i].lo && pc < thunks[i].hi)
+            return true;
+    return false;
+}
+
+/* Allocated once per instrumented instruction at translation time (never on a hot path). */
+static struct qt_site *ksite(const struct tfunc *tf, uint32_t adj)
+{
+    struct qt_site *st = g_new0(struct qt_site, 1);
+    st->tf = tf;
+    st->adj = adj;
+    return st;
+}
+
+bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb)
+{
+    uint64_t va0 = qemu_plugin_tb_vaddr(tb);
+    if (!k_on || va0 < KERNEL_SPACE)
+        return false;
+    if (!__atomic_load_n(&slide_ready, __ATOMIC_ACQUIRE)) {
+        find_slide(tb);
+        if (!__atomic_load_n(&slide_ready, __ATOMIC_ACQUIRE))
+            return true;
+    }
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    bool count = nktf && qt.opts.icount;
+    if (count && n)
+        qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint64_t va = qemu_plugin_insn_vaddr(insn);
+        for (int h = 0; h < NHOOKS; h++)
+            if (hook_addr[h] == va)
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, hook_fn[h], QEMU_PLUGIN_CB_R_REGS, NULL);
+        if (!nktf)
+            continue;
+        uint32_t adj = count ? (uint32_t)(n - i) : 0;
+        const struct tfunc *tf = ktf_containing(va);
+        if (tf && va == tf->addr) {
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS, ksite(tf, adj));
+            continue;
+        }
+        if (!tf && !in_thunk(va))
+            continue;
+        uint8_t bytes[16];
+        size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
+        struct qt_insn_info ii;
+        qt.arch->classify(bytes, len, va, &ii);
+        if (ii.cls == QT_INSN_RET) {
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS, ksite(tf, adj));
+            continue;
+        }
+        /* jmp rel32 / rel8 out of the function (not to a return thunk): a tail call */
+        int64_t rel = 0;
+        if (tf && len >= 5 && bytes[0] == 0xe9)
+            rel = (int32_t)((uint32_t)bytes[1] | (uint32_t)bytes[2] << 8 | (uint32_t)bytes[3] << 16 |
+                            (uint32_t)bytes[4] << 24) + 5;
+        else if (tf && len >= 2 && bytes[0] == 0xeb)
+            rel = (int8_t)bytes[1] + 2;
+        uint64_t target = va + (uint64_t)rel;
+        if (rel && (target < tf->addr || target >= tf->end) && !in_thunk(target))
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_tailjmp, QEMU_PLUGIN_CB_R_REGS, NULL);
+    }
+    return true;
 }

@@ -65,7 +65,12 @@ static void emit_sym(const struct tfunc *tf)
     memcpy(r->name, s->name, namelen);
     /* parameter names (DWARF), NUL-separated, ended by an empty string */
     for (int i = 0; i < s->nparams; i++) {
-        const char *pn = s->params[i].name ? s->params[i].name : "";
+        char unnamed[16];
+        const char *pn = s->params[i].name;
+        if (!pn || !pn[0]) { /* "" ends the list: name it by position instead */
+            snprintf(unnamed, sizeof(unnamed), "arg%d", i + 1);
+            pn = unnamed;
+        }
         size_t l = strnlen(pn, 128);
         if (used + l + 2 > cap)
             break;
@@ -120,6 +125,83 @@ static bool trace_all_of_prog(void)
     return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0;
 }
 
+static int cmp_tfunc(const void *a, const void *b)
+{
+    const struct tfunc *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static bool in_exec_segment(const struct qt_symtab *st, uint64_t addr)
+{
+    for (int i = 0; i < st->nseg; i++)
+        if (st->seg[i].exec && addr >= st->seg[i].vaddr + st->bias && addr < st->seg[i].vaddr + st->bias + st->seg[i].memsz)
+            return true;
+    return false;
+}
+
+/* addr= values that no symbol starts at (a stripped program): functions named by their
+ * address, extending to the next traced function; their returns are matched by stack pointer. */
+static int add_addr_functions(struct module *m, char *err, size_t errlen)
+{
+    int n = 0;
+    struct tfunc *grown;
+    for (int k = 0; k < qt.opts.naddr; k++) {
+        uint64_t a = qt.opts.addr[k];
+        if (qt_tfunc_containing(m, a))
+            continue; /* a symbol's function: selected above if it starts there */
+        if (!in_exec_segment(&m->st, a)) {
+            snprintf(err, errlen, "addr=0x%" PRIx64 " is not in an executable segment of %s", a, m->st.path);
+            return -EINVAL;
+        }
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    m->extra = calloc((size_t)n, sizeof(*m->extra));
+    m->extra_names = calloc((size_t)n, sizeof(*m->extra_names));
+    grown = realloc(m->tf, (m->ntf + (size_t)n) * sizeof(*m->tf));
+    if (!m->extra || !m->extra_names || !grown) {
+        if (grown)
+            m->tf = grown;
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    m->tf = grown;
+    size_t base = m->ntf;
+    for (int k = 0; k < qt.opts.naddr; k++) {
+        uint64_t a = qt.opts.addr[k];
+        if (!in_exec_segment(&m->st, a) || qt_tfunc_containing(m, a))
+            continue;
+        bool dup = false;
+        for (size_t i = base; i < m->ntf; i++)
+            dup |= m->tf[i].addr == a;
+        if (dup)
+            continue;
+        struct qt_sym *s = &m->extra[m->nextra];
+        snprintf(m->extra_names[m->nextra], sizeof(m->extra_names[0]), "0x%" PRIx64, a);
+        s->addr = a;
+        s->name = m->extra_names[m->nextra];
+        m->nextra++;
+        struct tfunc *tf = &m->tf[m->ntf++];
+        memset(tf, 0, sizeof(*tf));
+        tf->addr = a;
+        tf->sym = s;
+        tf->loose = true;
+        tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
+    }
+    qsort(m->tf, m->ntf, sizeof(*m->tf), cmp_tfunc);
+    for (size_t i = 0; i < m->ntf; i++) {
+        struct tfunc *tf = &m->tf[i];
+        if (!tf->loose)
+            continue;
+        uint64_t end = m->st.text_hi;
+        if (i + 1 < m->ntf && m->tf[i + 1].addr < end)
+            end = m->tf[i + 1].addr;
+        tf->end = end > tf->addr ? end : tf->addr + 1;
+    }
+    return 0;
+}
+
 static int module_select(struct module *m, char *err, size_t errlen)
 {
     m->tf = calloc(m->st.n ? m->st.n : 1, sizeof(*m->tf));
@@ -156,7 +238,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         }
         m->ntf++;
     }
-    return 0;
+    return m->is_prog ? add_addr_functions(m, err, errlen) : 0;
 }
 
 static void module_free(struct module *m)
@@ -165,6 +247,8 @@ static void module_free(struct module *m)
         return;
     qt_symtab_free(&m->st);
     free(m->tf);
+    free(m->extra);
+    free(m->extra_names);
     free(m);
 }
 
@@ -207,7 +291,7 @@ int qt_modules_init(char *err, size_t errlen)
 {
     struct qt_opts *o = &qt.opts;
     if (!o->program) {
-        if (o->nfunc || o->nspecs || o->naddr) {
+        if ((o->nfunc || o->nspecs || o->naddr) && (o->naddr || qt_kernel_ntraced() == 0)) {
             snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
             return -EINVAL;
         }
@@ -216,19 +300,9 @@ int qt_modules_init(char *err, size_t errlen)
     struct module *m = module_load(o->program, o->bias, true, err, errlen);
     if (!m)
         return -EINVAL;
-    for (int k = 0; k < o->naddr; k++) {
-        bool found = false;
-        for (size_t i = 0; i < m->ntf; i++)
-            found |= m->tf[i].addr == o->addr[k];
-        if (!found) {
-            snprintf(err, errlen, "addr=0x%" PRIx64 ": no function of %s starts there", o->addr[k], o->program);
-            module_free(m);
-            return -EINVAL;
-        }
-    }
     /* In user mode the functions asked for may live in libraries mapped later. */
     bool libs_later = !qt.system && (o->libs || lib_selected(m));
-    if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs)) {
+    if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs) && qt_kernel_ntraced() == 0) {
         snprintf(err, errlen, "no function of %s matches the filters (%s%s)", o->program,
                  o->nfunc ? "func=" : "arg=", o->nfunc ? o->func[0] : o->specs[0].pattern);
         module_free(m);

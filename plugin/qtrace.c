@@ -151,7 +151,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qt.icount = qemu_plugin_scoreboard_u64(icount_sb);
     switched_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
     qt.switched = qemu_plugin_scoreboard_u64(switched_sb);
-    if (qt_modules_init(err, sizeof(err)) < 0 || qt_kernel_init(err, sizeof(err)) < 0)
+    if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(err, sizeof(err)) < 0)
         goto fail_out;
     if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)
         goto fail_out;

@@ -75,6 +75,7 @@ uint32_t qt_user_tid(struct vcpu *v);
 struct tfunc {
     uint64_t addr, end;
     uint32_t id;                /* for compact records (0: use full records) */
+    bool loose;                 /* extent unknown (addr= without a symbol): returns matched by sp */
     const struct qt_sym *sym;
     int nargs;
     struct qt_argslot args[QT_MAX_ARGS];
@@ -88,6 +89,9 @@ struct module {
     bool is_prog;
     struct tfunc *tf;           /* sorted by addr, non-overlapping */
     size_t ntf;
+    struct qt_sym *extra;       /* functions known only by address (addr=), named "0x..." */
+    char (*extra_names)[24];
+    int nextra;
 };
 
 int qt_modules_init(char *err, size_t errlen);        /* the program (opts.program) */
@@ -106,6 +110,10 @@ struct qt_site {
 };
 void qt_on_entry(unsigned int vcpu_index, void *site);
 void qt_on_ret(unsigned int vcpu_index, void *site);
+/* System mode, kernel code: the frames of the current thread on the stack sp is on that were
+ * entered below `below` ended without a ret we saw (a tail call: below = sp + 1; the return
+ * to user mode: UINT64_MAX): popped as unwound. */
+void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below);
 size_t qt_put_arg(struct vcpu *v, uint8_t *p, const struct qt_argslot *slot, uint64_t value);
 /* The thread (and which of its stacks: user, kernel, IRQ) running on v, by address space and sp. */
 struct thread *qt_current_thread(struct vcpu *v, uint64_t sp);
@@ -124,6 +132,10 @@ bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb);
 uint64_t qt_kernel_current_task(struct vcpu *v);
 /* Its thread id (pid), thread group id (tgid) and comm. false if unreadable. */
 bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16]);
+/* Is what runs on v recorded? (comm=, pid=, follow=; always true without them). Cheap: cached per vCPU. */
+bool qt_kernel_selected(struct vcpu *v);
+/* Number of kernel functions the patterns selected (qt_kernel_init runs before qt_modules_init). */
+size_t qt_kernel_ntraced(void);
 
 /* ---- execution log (execlog.c): enabled by execlog=on ---- */
 int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen);

@@ -15,8 +15,8 @@ qemu_count() { # QEMU processes (system and user mode) running now
     echo "$n"
 }
 
-# expect_error NAME WANT_MESSAGE_OR_EMPTY qtrace ARGS...: one "qtrace: error:" line (equal to
-# WANT when given), empty stdout, status 2, no QEMU started.
+# expect_error NAME WANT qtrace ARGS...: one "qtrace: error:" line (equal to WANT, or starting
+# with it when WANT ends with '*'), empty stdout, status 2, no QEMU started.
 expect_error() {
     local name=$1 want=$2; shift 2
     local before after rc lines first
@@ -34,7 +34,8 @@ expect_error() {
         sed 's/^/#   stderr: /' "$TMP/err" | head -5
     fi
     if [ -n "$want" ]; then
-        if [ "$first" = "$want" ]; then ok 0 "$name: message"; else
+        # shellcheck disable=SC2053
+        if [[ "$want" == *'*' && "$first" == ${want%'*'}* ]] || [ "$first" = "$want" ]; then ok 0 "$name: message"; else
             ok 1 "$name: message"; echo "#   got:  $first"; echo "#   want: $want"
         fi
     fi
@@ -60,9 +61,8 @@ else
 fi
 
 Q=$QTRACE
-expect_error "no command" "qtrace: error: no command given (commands: run, system, dump, help; try 'qtrace --help')" $Q
-expect_error "unknown command" "qtrace: error: unknown command 'trace' (commands: run, system, dump, help; try 'qtrace --help')" \
-    $Q trace ./x
+expect_error "no command" "qtrace: error: no command given (commands: run, system, dump, *" $Q
+expect_error "unknown command" "qtrace: error: unknown command 'trace' (commands: run, system, dump, *" $Q trace ./x
 expect_error "missing kernel" "qtrace: error: kernel /nonexistent/bzImage: No such file or directory" \
     $Q system --kernel /nonexistent/bzImage --initrd "$W/bzImage"
 expect_error "missing initrd" "qtrace: error: initrd ./nope.gz: No such file or directory" \
@@ -85,8 +85,7 @@ expect_error "-R with an argument" \
     $Q run -R 'add@arg1' -- /bin/true
 expect_error "bad number" "qtrace: error: -D/--depth: expected a number >= 0, got 'deep'" $Q run -D deep -- /bin/true
 expect_error "bad --smp" "qtrace: error: --smp: expected a number >= 1, got '0'" $Q system --kernel ./bzImage --smp 0
-expect_error "bad --format" "qtrace: error: --format: unknown format 'yaml' (known: text, json, folded$(
-    "$Q" help dump | sed -n '/^Formats:/,/^$/p' | awk 'NR > 1 && NF && $1 !~ /^(text|json|folded)$/ && /^  [a-z]/ {printf ", %s", $1}'))" \
+expect_error "bad --format" "qtrace: error: --format: unknown format 'yaml' (known: text, json, folded*" \
     $Q run --format text,yaml -- /bin/true
 expect_error "system: program without symbols" \
     "qtrace: error: $NOSYM has no function symbols (was it stripped? trace by --addr instead)" \

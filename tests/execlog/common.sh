@@ -17,8 +17,7 @@ el_build_prog() {
 # el_build_harness OUT: the execution log alone, in a stand-alone plugin (tests/execlog/harness.c)
 el_build_harness() {
     (cd "$TOP" && gcc $CFLAGS_PLUGIN -I"$CACHE/include" -Icommon -Iplugin $(pkg-config --cflags glib-2.0) -shared \
-        -o "$1" tests/execlog/harness.c plugin/execlog.c plugin/execlog_fmt.c plugin/out.c common/options.c \
-        common/argtype.c common/sb.c common/mem.c common/symtab.c -ldw -lelf -lz -lpthread)
+        -o "$1" tests/execlog/harness.c plugin/execlog.c plugin/execlog_fmt.c plugin/out.c -lpthread)
 }
 
 # el_pick_plugin PROG: sets PLUGIN (and PLUGIN2, a second copy so that two instances with

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     }
     if (fh.hdr_size > sizeof(fh))
         fseek(fp, (long)fh.hdr_size, SEEK_SET);
-    struct qt_elf_opts o = { argc > 2 && strcmp(argv[2], "json") == 0 ? QT_ELF_JSON : QT_ELF_TEXT, sink, NULL, 0 };
+    struct qt_elf_opts o = { .style = argc > 2 && strcmp(argv[2], "json") == 0 ? QT_ELF_JSON : QT_ELF_TEXT, .sink = sink };
     struct qt_elf *f = qt_elf_new(&o);
     uint64_t *buf = NULL;
     size_t cap = 0;

@@ -279,7 +279,8 @@ int main(void)
 
     /* errors: every one names the spec and says what was expected */
     is_int(parse("add@arg1/q", &sp, err, sizeof(err)), -EINVAL, "unknown type fails");
-    is_str(err, "bad argument spec 'add@arg1/q': unknown type 'q' (known: i i8 i16 i32 i64 u u8 u16 u32 u64 x x8 x16 x32 x64 p c b s)",
+    is_str(err, "bad argument spec 'add@arg1/q': unknown type 'q' (known: i i8 i16 i32 i64 u u8 u16 u32 u64 x x8 x16 x32 x64 p c b s "
+                "task cred inode dentry path file sockaddr socket sock module argv exit)",
            "unknown type message lists the known types");
     is_int(parse("add@foo", &sp, err, sizeof(err)), -EINVAL, "unknown item fails");
     is_str(err, "bad argument spec 'add@foo': expected 'argN' or 'retval' at 'foo'", "unknown item message");

@@ -271,6 +271,26 @@ static void test_checks(void)
     snprintf(want, sizeof(want), "%s is not an ELF executable", txt);
     CHECK_FAILS(RUN_PARSE, want, "run", txt);
     CHECK_FAILS(RUN_PARSE, "/tmp is a directory, not a program", "run", "/tmp");
+    char *script = strdup(tpath("x.sh"));
+    write_file(script, "#!/bin/sh\necho hi\n", 18, 0755);
+    snprintf(want, sizeof(want), "%s is a script, not an ELF executable (trace its interpreter: qtrace run -- /bin/sh %s)",
+             script, script);
+    CHECK_FAILS(RUN_PARSE, want, "run", script);
+    free(script);
+    char *arm = strdup(tpath("arm.elf"));
+    {
+        unsigned char eh[64];
+        memset(eh, 0, sizeof(eh));
+        memcpy(eh, "\177ELF\2\1\1", 7);
+        eh[16] = 2;
+        eh[18] = 183; /* EM_AARCH64 */
+        eh[20] = 1;
+        write_file(arm, eh, sizeof(eh), 0755);
+    }
+    snprintf(want, sizeof(want), "--program %s is an ELF file for machine 183; the qemu-system-x86_64 guest runs x86 "
+             "programs", arm);
+    CHECK_FAILS(SYS_PARSE, want, "system", "--kernel", kernel, "-p", arm);
+    free(arm);
     snprintf(want, sizeof(want), "%s has no function symbols (was it stripped? trace by --addr instead)", nosym);
     CHECK_FAILS(RUN_PARSE, want, "run", nosym);
     CHECK_FAILS(RUN_PARSE, "QEMU /nonexistent/qemu (from --qemu): No such file or directory", "run", "--qemu",

@@ -193,7 +193,8 @@ static void test_errors(void)
     set_err(&o, "", "plugin args: expected key=value, got ''");
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func notrace addr arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
-                                    "rdisas memvalues execlog_flow conf)");
+                                    "rdisas memvalues execlog_flow kernel kernel_symbols layout kernel_introspection "
+                                    "kernel_all comm pid follow conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet", "plugin args: arg: bad argument spec 'greet'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
@@ -453,6 +454,50 @@ static void test_limits(void)
     qt_opts_free(&o);
 }
 
+/* Guest kernel introspection keys (system mode). */
+static void test_kernel_keys(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    ok(o.kernel == NULL && o.kernel_symbols == NULL && o.layout == NULL && o.comm == NULL, "kernel: no paths by default");
+    ok(o.kernel_introspection && !o.kernel_all && !o.follow && o.pid == 0, "kernel: defaults (introspection on, no filter)");
+    SET_OK(&o, "kernel=/boot/vmlinuz");
+    SET_OK(&o, "kernel_symbols=System.map");
+    SET_OK(&o, "layout=my.layout");
+    SET_OK(&o, "comm=calls");
+    SET_OK(&o, "pid=4194304");
+    SET_OK(&o, "follow=on");
+    SET_OK(&o, "kernel_all=on");
+    SET_OK(&o, "kernel_introspection=off");
+    ok(!strcmp(o.kernel, "/boot/vmlinuz") && !strcmp(o.kernel_symbols, "System.map") && !strcmp(o.layout, "my.layout"),
+       "kernel: paths kept");
+    ok(!strcmp(o.comm, "calls") && o.pid == 4194304 && o.follow && o.kernel_all && !o.kernel_introspection,
+       "kernel: comm, pid, follow, kernel_all, kernel_introspection");
+    SET_OK(&o, "comm=sh*");
+    ok(!strcmp(o.comm, "sh*"), "kernel: a repeated comm= replaces the first");
+    SET_OK(&o, "pid=1");
+    ok(o.pid == 1, "kernel: pid=1");
+    set_err(&o, "pid=0", "plugin args: pid: expected a process id (1..4194304), got '0'");
+    set_err(&o, "pid=4194305", "plugin args: pid: expected a process id (1..4194304), got '4194305'");
+    set_err(&o, "pid=-3", "plugin args: pid: expected a process id (1..4194304), got '-3'");
+    set_err(&o, "pid=12x", "plugin args: pid: expected a process id (1..4194304), got '12x'");
+    set_err(&o, "pid=", "plugin args: pid: expected a process id (1..4194304), got ''");
+    set_err(&o, "pid=007", "plugin args: pid: expected a process id (1..4194304), got '007'");
+    ok(o.pid == 1, "kernel: a bad pid= leaves the value alone");
+    set_err(&o, "comm=", "plugin args: comm: expected a process name, got ''");
+    set_err(&o, "kernel=", "plugin args: kernel: expected a path, got ''");
+    set_err(&o, "follow=maybe", "plugin args: follow: expected on or off, got 'maybe'");
+    const char *conf = write_conf("kernel.conf", "kernel = /k/bzImage\ncomm = ktest\nfollow = on\npid = 42\n");
+    struct qt_opts c;
+    qt_opts_init(&c);
+    int r = qt_opts_load_file(&c, conf, err, sizeof(err));
+    ok(r == 0 && !strcmp(c.kernel, "/k/bzImage") && !strcmp(c.comm, "ktest") && c.follow && c.pid == 42,
+       "kernel: keys from a conf file");
+    qt_opts_free(&c);
+    qt_opts_free(&o);
+    ok(o.kernel == NULL && o.comm == NULL && o.kernel_introspection, "kernel: freed and reset");
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-opts-XXXXXX");
@@ -466,6 +511,7 @@ int main(void)
     test_conf();
     test_select();
     test_limits();
+    test_kernel_keys();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

@@ -72,7 +72,8 @@ static void pad8(struct qb *b)
 
 /* A function symbol; params is a NULL-terminated list of names, or NULL for a record
  * without the parameter list (older plugins). */
-static void qb_sym(struct qb *b, uint64_t addr, uint64_t size, const char *name, const char *const *params)
+static void qb_sym_id(struct qb *b, uint64_t addr, uint64_t size, const char *name, const char *const *params,
+                      uint32_t id)
 {
     size_t start = b->len;
     struct qt_rec_sym s;
@@ -83,6 +84,7 @@ static void qb_sym(struct qb *b, uint64_t addr, uint64_t size, const char *name,
     s.name_len = (uint32_t)strlen(name);
     s.addr = addr;
     s.size = size;
+    s.id = id;
     put(b, &s, sizeof(s));
     put(b, name, strlen(name) + 1);
     if (params) {
@@ -92,6 +94,39 @@ static void qb_sym(struct qb *b, uint64_t addr, uint64_t size, const char *name,
     }
     pad8(b);
     ((struct qt_rec_sym *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
+    b->nrec++;
+}
+
+static void qb_sym(struct qb *b, uint64_t addr, uint64_t size, const char *name, const char *const *params)
+{
+    qb_sym_id(b, addr, size, name, params, 0);
+}
+
+/* compact records */
+static void qb_base(struct qb *b, uint32_t vcpu, uint32_t tid, uint64_t asid, uint64_t ts, uint64_t icount)
+{
+    struct qt_rec_base r;
+    memset(&r, 0, sizeof(r));
+    r.h.type = QT_REC_BASE;
+    r.h.size = sizeof(r);
+    r.h.vcpu = vcpu;
+    r.tid = tid;
+    r.asid = asid;
+    r.ts_ns = ts;
+    r.icount = icount;
+    put(b, &r, sizeof(r));
+    b->nrec++;
+}
+
+static void qb_fast(struct qb *b, uint16_t type, uint32_t id, uint32_t depth, uint32_t dicount)
+{
+    struct qt_rec_fast r;
+    memset(&r, 0, sizeof(r));
+    r.type = type;
+    r.size = sizeof(r);
+    r.id_depth = id | depth << QT_FAST_ID_BITS;
+    r.dicount = dicount;
+    put(b, &r, sizeof(r));
     b->nrec++;
 }
 
@@ -691,6 +726,80 @@ static void test_bad_files(void)
     free(p);
 }
 
+/* Compact records (BASE + FENTRY/FEXIT/FUNWOUND) mixed with full ones: names by id, times
+ * interpolated by instruction count, entry counts of compact exits, two threads on one vCPU. */
+static void test_compact(void)
+{
+    struct qb b;
+    struct qtr r;
+    qb_init(&b, QT_MODE_USER);
+    qb_chunk(&b, VCPU_NONE);
+    qb_sym_id(&b, F_MAIN, 0x10, "main", NULL, 1);
+    qb_sym_id(&b, F_ADD, 0x10, "add", (const char *const[]){ "a", "b", NULL }, 2);
+    qb_sym_id(&b, F_WORK, 0x10, "leaf", NULL, 3);
+    qb_chunk(&b, 0);
+    qb_base(&b, 0, 9, 0, 1000, 100);
+    qb_fast(&b, QT_REC_FENTRY, 1, 0, 0);
+    qb_call(&b, QT_REC_ENTRY, 0, 9, 0, 1, 0, 1400, 140, F_ADD, 0, 2, (const struct targ[]){ I32(1, 1), I32(2, 2) });
+    qb_call(&b, QT_REC_EXIT, 0, 9, 0, 1, 0, 1500, 150, F_ADD, 140, 1, (const struct targ[]){ I32(0, 3) });
+    qb_fast(&b, QT_REC_FENTRY, 3, 1, 55); /* after a full record: timed from it, not from the base */
+    qb_fast(&b, QT_REC_FEXIT, 3, 1, 58);
+    qb_base(&b, 0, 9, 0, 2000, 200);
+    qb_fast(&b, QT_REC_FENTRY, 3, 1, 10);
+    qb_fast(&b, QT_REC_FUNWOUND, 3, 1, 20);
+    qb_fast(&b, QT_REC_FENTRY, 3, 1, 30);
+    qb_fast(&b, QT_REC_FEXIT, 3, 1, 35);
+    qb_chunk(&b, 0); /* a new chunk: a new base */
+    qb_base(&b, 0, 9, 0, 2600, 260);
+    qb_fast(&b, QT_REC_FEXIT, 1, 0, 40);
+    qb_base(&b, 0, 10, 0, 3200, 400);
+    qb_fast(&b, QT_REC_FENTRY, 1, 0, 0);
+    qb_fast(&b, QT_REC_FEXIT, 1, 0, 7);
+    qb_end(&b, 3300, 10, 0);
+    qb_chunk(&b, 1);
+    qb_fast(&b, QT_REC_FENTRY, 1, 0, 0); /* no base in its chunk: cannot be placed */
+    qb_close_chunk(&b);
+    ok(open_built(&r, &b, "compact.qtr") == 0, "compact trace opens");
+    is_int(r.st.events, 12, "12 events (full and compact)");
+    is_int(r.st.functions, 3, "3 functions");
+    is_int(r.st.threads, 2, "2 threads");
+    is_int(r.st.malformed, 1, "a compact record without a base is skipped");
+    char *t = render(&r, "text");
+    is_lines(t,
+             "                [cpu0 as:0 tid:9] main() {\n"
+             "        10 insn [cpu0 as:0 tid:9]   add(a=1, b=2) = 3;\n"
+             "         3 insn [cpu0 as:0 tid:9]   leaf();\n"
+             "                [cpu0 as:0 tid:9]   leaf() {\n"
+             "        10 insn [cpu0 as:0 tid:9]   } /* leaf: unwound */\n"
+             "         5 insn [cpu0 as:0 tid:9]   leaf();\n"
+             "       200 insn [cpu0 as:0 tid:9] } /* main */\n"
+             "         7 insn [cpu0 as:0 tid:10] main();\n"
+             "# note: compact.qtr: 1 malformed records skipped\n",
+             true, "text of compact records: names by id, durations from the entries");
+    free(t);
+    char *f = render(&r, "folded");
+    is_str(f, "main 179\nmain;add 10\nmain;leaf 18\n", "folded of compact records");
+    free(f);
+    char *j = render(&r, "json");
+    if (have_python)
+        is_str(json_check(j), "ok 6 6", "json of compact records balances");
+    else
+        ok(1, "# SKIP python3 not found");
+    ok(j && strstr(j, "\"name\":\"leaf\",\"cat\":\"function\",\"ph\":\"B\",\"ts\":1.550,"),
+       "compact record after a full one: interpolated from the full record (1500 + 5 * 10 ns)");
+    ok(j && strstr(j, "\"name\":\"leaf\",\"cat\":\"function\",\"ph\":\"B\",\"ts\":2.100,"),
+       "time interpolated by instructions between base and the next anchor");
+    ok(j && strstr(j, "\"name\":\"leaf\",\"cat\":\"function\",\"ph\":\"E\",\"ts\":2.350,"),
+       "second leaf exit at 2.350 us");
+    ok(j && strstr(j, "\"name\":\"main\",\"cat\":\"function\",\"ph\":\"E\",\"ts\":2.771,\"pid\":1,\"tid\":9,"),
+       "the next base (of another thread: same vCPU counter) bounds the segment: 2600 + 40 * 600/140 ns");
+    ok(j && strstr(j, "\"name\":\"main\",\"cat\":\"function\",\"ph\":\"E\",\"ts\":3.230,\"pid\":1,\"tid\":10,"),
+       "last segment of a chunk: the previous rate carries on (3200 + 7 * 600/140 ns)");
+    free(j);
+    qtr_close(&r);
+    free(b.buf);
+}
+
 static void test_format_list(void)
 {
     const struct qt_writer *ws[8];
@@ -723,6 +832,7 @@ int main(void)
     test_misc();
     test_symbols();
     test_bad_files();
+    test_compact();
     test_format_list();
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

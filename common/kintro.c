@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Loading what qtrace needs to follow a Linux guest. See kintro.h. */
+#include "kintro.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+static int kfail(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int kfail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    (void)level;
+    (void)fmt;
+    (void)ap;
+    return 0;
+}
+
+/* Offset in bytes of member name of struct sname (direct members, or inside anonymous
+ * structs and unions), QT_KOFF_NONE if unknown. */
+static uint32_t member_off_in(const struct btf *btf, int id, const char *name, int depth)
+{
+    const struct btf_type *t = btf__type_by_id(btf, (uint32_t)id);
+    while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+        id = (int)t->type;
+        t = btf__type_by_id(btf, (uint32_t)id);
+    }
+    if (!t || !btf_is_composite(t) || depth > 8)
+        return QT_KOFF_NONE;
+    const struct btf_member *m = btf_members(t);
+    for (int i = 0; i < btf_vlen(t); i++) {
+        const char *mn = btf__name_by_offset(btf, m[i].name_off);
+        uint32_t bits = btf_member_bit_offset(t, (uint32_t)i);
+        if (mn && *mn && strcmp(mn, name) == 0)
+            return bits % 8 ? QT_KOFF_NONE : bits / 8;
+        if (!mn || !*mn) {
+            uint32_t in = member_off_in(btf, (int)m[i].type, name, depth + 1);
+            if (in != QT_KOFF_NONE && bits % 8 == 0)
+                return bits / 8 + in;
+        }
+    }
+    return QT_KOFF_NONE;
+}
+
+static uint32_t member_off(const struct btf *btf, const char *sname, const char *name)
+{
+    int id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
+    return id < 0 ? QT_KOFF_NONE : member_off_in(btf, id, name, 0);
+}
+
+static uint32_t off_of(const struct qt_kfield *f)
+{
+    return f->found ? f->off : QT_KOFF_NONE;
+}
+
+/* The offsets the kernel argument types read, from the layouts (and BTF for the mounts). */
+static void fill_koffsets(struct qt_kintro *ki)
+{
+    struct qt_koffsets *o = &ki->ko;
+    const struct qt_klayout *L = &ki->L;
+    qt_koffsets_init(o);
+    o->task_pid = off_of(&L->task_pid);
+    o->task_tgid = off_of(&L->task_tgid);
+    o->task_comm = off_of(&L->task_comm);
+    o->task_real_parent = off_of(&L->task_real_parent);
+    o->task_real_cred = off_of(&L->task_real_cred);
+    o->cred_uid = off_of(&L->cred_uid);
+    o->cred_gid = off_of(&L->cred_gid);
+    o->cred_euid = off_of(&L->cred_euid);
+    o->cred_egid = off_of(&L->cred_egid);
+    o->cred_cap_effective = off_of(&L->cred_cap_effective);
+    o->inode_ino = off_of(&L->inode_i_ino);
+    o->inode_mode = off_of(&L->inode_i_mode);
+    o->inode_size = off_of(&L->inode_i_size);
+    o->inode_uid = off_of(&L->inode_i_uid);
+    o->dentry_name = off_of(&L->dentry_d_name_name);
+    o->dentry_len = off_of(&L->dentry_d_name_len);
+    o->dentry_parent = off_of(&L->dentry_d_parent);
+    o->file_dentry = off_of(&L->file_f_path_dentry);
+    o->file_mnt = off_of(&L->file_f_path_mnt);
+    o->file_flags = off_of(&L->file_f_flags);
+    o->file_pos = off_of(&L->file_f_pos);
+    o->path_dentry = off_of(&L->path_dentry);
+    o->path_mnt = off_of(&L->path_mnt);
+    o->sock_family = off_of(&L->sock_family);
+    o->sock_daddr = off_of(&L->sock_daddr);
+    o->sock_rcv_saddr = off_of(&L->sock_rcv_saddr);
+    o->sock_dport = off_of(&L->sock_dport);
+    o->sock_num = off_of(&L->sock_num);
+    o->socket_sk = off_of(&L->socket_sk);
+    o->module_name = off_of(&L->module_name);
+    o->module_base = off_of(&L->module_base);
+    o->module_size = off_of(&L->module_size);
+    if (ki->btf) {
+        /* struct mount is private to fs/: not in the layout table, only in BTF */
+        const struct btf *b = ki->btf;
+        o->mount_mnt = member_off(b, "mount", "mnt");
+        o->mount_parent = member_off(b, "mount", "mnt_parent");
+        o->mount_mountpoint = member_off(b, "mount", "mnt_mountpoint");
+        o->vfsmount_root = member_off(b, "vfsmount", "mnt_root");
+    }
+}
+
+int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols, const char *layout, char *err,
+                   size_t errlen)
+{
+    memset(ki, 0, sizeof(*ki));
+    qt_klayout_init(&ki->L);
+    qt_koffsets_init(&ki->ko);
+    int r;
+    if (!kernel || !*kernel)
+        return kfail(err, errlen, -EINVAL, "no kernel image given (kernel=PATH)");
+    if ((r = qt_kimage_load(&ki->img, kernel, err, errlen)) < 0)
+        goto fail;
+    if (ki->img.machine != EM_X86_64) {
+        r = kfail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 Linux guests only",
+                  kernel, ki->img.machine);
+        goto fail;
+    }
+    /* symbols */
+    if (symbols && *symbols) {
+        if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
+            goto fail;
+        if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
+            r = kfail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, not a 2 MiB multiple above %s's 0x%llx: is it the "
+                      "symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
+                      (unsigned long long)ki->img.text_addr);
+            goto fail;
+        }
+    } else {
+        char e[512];
+        if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
+            r = kfail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
+                      "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
+            goto fail;
+        }
+    }
+    /* layouts: BTF, then the layout file over it */
+    const struct qt_ksection *bs = qt_kimage_section(&ki->img, ".BTF");
+    const uint8_t *bd = qt_kimage_section_data(&ki->img, bs);
+    if (!bd && !(layout && *layout)) {
+        r = kfail(err, errlen, -ENOENT, "%s has no BTF (.BTF section) and no layout file was given: supply the structure "
+                  "offsets with --layout FILE (plugin option layout=FILE; see docs/kernel.md), or a kernel built with "
+                  "CONFIG_DEBUG_INFO_BTF=y", kernel);
+        goto fail;
+    }
+    if (bd) {
+        char e[512];
+        if (qt_klayout_from_kimage(&ki->L, &ki->img, e, sizeof(e)) < 0) {
+            if (!(layout && *layout)) {
+                r = kfail(err, errlen, -EINVAL, "%s and no layout file was given: supply one with --layout FILE (plugin "
+                          "option layout=FILE; see docs/kernel.md)", e);
+                goto fail;
+            }
+            snprintf(ki->btf_note, sizeof(ki->btf_note), "%s", e);
+        } else {
+            libbpf_print_fn_t old = libbpf_set_print(silent);
+            struct btf *b = btf__new(bd, (uint32_t)bs->size);
+            libbpf_set_print(old);
+            if (b && (uintptr_t)b < (uintptr_t)-4095) {
+                ki->btf = b;
+                ki->has_btf = true;
+            }
+        }
+    }
+    if (layout && *layout && (r = qt_klayout_load_file(&ki->L, layout, err, errlen)) < 0)
+        goto fail;
+    static const struct {
+        size_t member;
+        const char *name;
+    } required[] = {
+        { offsetof(struct qt_klayout, task_pid), "task_struct.pid" },
+        { offsetof(struct qt_klayout, task_tgid), "task_struct.tgid" },
+        { offsetof(struct qt_klayout, task_comm), "task_struct.comm" },
+    };
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        const struct qt_kfield *f = (const struct qt_kfield *)((const char *)&ki->L + required[i].member);
+        if (!f->found) {
+            r = kfail(err, errlen, -ENOENT, "%s: the offset of %s is unknown (not in the kernel's BTF%s%s): supply it "
+                      "with --layout FILE (see docs/kernel.md)", kernel, required[i].name, layout && *layout ? " nor in " : "",
+                      layout && *layout ? layout : "");
+            goto fail;
+        }
+    }
+    /* each CPU's current task: the per-cpu current_task (Linux <= 6.1), or pcpu_hot.current_task */
+    const struct qt_ksym *ct = qt_ksyms_find(&ki->ks, "current_task");
+    if (ct && ct->percpu) {
+        ki->current_task_off = ct->addr;
+    } else {
+        const struct qt_ksym *hot = qt_ksyms_find(&ki->ks, "pcpu_hot");
+        uint32_t in = hot && hot->percpu && ki->btf ? member_off(ki->btf, "pcpu_hot", "current_task") : QT_KOFF_NONE;
+        if (in == QT_KOFF_NONE) {
+            r = kfail(err, errlen, -ENOENT, "%s: no per-cpu current_task (nor pcpu_hot.current_task) in the kernel's "
+                      "symbols%s: the current process cannot be found", kernel,
+                      symbols && *symbols ? " file" : "");
+            goto fail;
+        }
+        ki->current_task_off = hot->addr + in;
+    }
+    fill_koffsets(ki);
+    return 0;
+fail:
+    qt_kintro_free(ki);
+    return r < 0 ? r : -EINVAL;
+}
+
+void qt_kintro_free(struct qt_kintro *ki)
+{
+    if (!ki)
+        return;
+    if (ki->btf)
+        btf__free(ki->btf);
+    qt_ksyms_free(&ki->ks);
+    qt_kimage_free(&ki->img);
+    memset(ki, 0, sizeof(*ki));
+    qt_klayout_init(&ki->L);
+    qt_koffsets_init(&ki->ko);
+}
+
+int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **names, int max)
+{
+    if (!ki || !ki->btf || !func)
+        return 0;
+    const struct btf *b = ki->btf;
+    int id = btf__find_by_name_kind(b, func, BTF_KIND_FUNC);
+    if (id < 0)
+        return 0;
+    const struct btf_type *t = btf__type_by_id(b, (uint32_t)id);
+    const struct btf_type *proto = t ? btf__type_by_id(b, t->type) : NULL;
+    if (!proto || !btf_is_func_proto(proto))
+        return 0;
+    const struct btf_param *p = btf_params(proto);
+    int n = btf_vlen(proto);
+    for (int i = 0; i < n && i < max; i++) {
+        const char *pn = btf__name_by_offset(b, p[i].name_off);
+        names[i] = pn ? pn : "";
+    }
+    return n;
+}

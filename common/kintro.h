@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Everything qtrace needs to follow a Linux guest, loaded from the kernel image the guest
+ * boots (kernel=PATH) and, optionally, a symbols file and a layout file: the image (for the
+ * KASLR slide), the kernel's symbols, the structure layouts (BTF and/or layout file), the
+ * offsets the kernel argument types use, and the BTF itself (parameter names of kernel
+ * functions). Used by the plugin at install and by `qtrace system` before QEMU starts, so
+ * both refuse the same inputs with the same message. Nothing here prints. See docs/kernel.md.
+ */
+#ifndef QTRACE_KINTRO_H
+#define QTRACE_KINTRO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "argtype.h"
+#include "kallsyms.h"
+#include "kimage.h"
+#include "klayout.h"
+
+struct qt_kintro {
+    struct qt_kimage img;
+    struct qt_ksyms ks;
+    struct qt_klayout L;
+    struct qt_koffsets ko;          /* for the kernel argument types (qt_argtype_set_koffsets) */
+    uint64_t current_task_off;      /* per-cpu offset of each CPU's current task pointer */
+    void *btf;                      /* struct btf * (libbpf), NULL without BTF */
+    bool has_btf;                   /* the image has a usable .BTF */
+    char btf_note[512];             /* why the BTF could not be used, when a layout file replaced it */
+};
+
+/* Load kernel (bzImage or vmlinux), its symbols (symbols: a System.map or /proc/kallsyms
+ * file instead of the image's kallsyms) and layouts (layout: a layout file over the BTF).
+ * Returns 0, or a negative errno with one line in err that says what to supply, e.g.
+ * "K has no BTF (.BTF section) and no layout file was given: supply one with --layout FILE
+ * (plugin option layout=FILE; see docs/kernel.md)". On error *ki is empty (free is safe). */
+int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols, const char *layout, char *err,
+                   size_t errlen);
+void qt_kintro_free(struct qt_kintro *ki);
+
+/* Parameter names of kernel function func from BTF (FUNC -> FUNC_PROTO): up to max pointers
+ * into the BTF (valid until qt_kintro_free), "" for an unnamed one. Returns how many
+ * parameters the function has (0 if unknown). */
+int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **names, int max);
+
+#endif
