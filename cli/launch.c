@@ -468,6 +468,14 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
     fprintf(f, "out=%s\n", l->trace);
     if (l->program && !qtc_args_has(&cfg->args, "program"))
         fprintf(f, "program=%s\n", l->program);
+    /* a text execution log goes next to the trace unless told otherwise (execlog itself would
+     * write it to QEMU's log, which is silent without -d plugin) */
+    const char *elf = qtc_args_get(&cfg->args, "execlog_format");
+    if (qtc_args_has(&cfg->args, "execlog") && !qtc_args_has(&cfg->args, "execlog_out") && (!elf || strcmp(elf, "bin") != 0)) {
+        char *path = join(cfg->outdir, "trace.execlog");
+        fprintf(f, "execlog_out=%s\n", path);
+        free(path);
+    }
     qtc_args_write_conf(&cfg->args, f);
     return qtc_atomic_close(f, tmp, l->conf, true, err, errlen);
 }

@@ -510,7 +510,7 @@ static void scan_runs(struct qtr *r)
                     qtc_map_slot(&threads, d.base.asid, d.base.tid, true);
                 continue;
             }
-            if (ev->call) {
+            if (ev->call && ev->type != QT_REC_PROC) { /* process events of the kernel are context */
                 const struct qt_rec_call *c = ev->call;
                 r->st.events++;
                 if (c->icount)

@@ -80,7 +80,7 @@ const struct qtc_opt qtc_trace_opts[] = {
       "the trace, turned into the same text by 'qtrace dump -f execlog' (or --format execlog), or into JSON "
       "lines by -f execlog-json.", NULL },
     { "exec-log-out", 0, "execlog_out", QTC_PATH, "PATH",
-      "file for the text execution log (default: QEMU's log, like execlog: -d plugin -D FILE).", NULL },
+      "file for the text execution log (default: OUTDIR/trace.execlog).", NULL },
     { "ifilter", 0, "ifilter", QTC_STR, "PREFIX",
       "execution log: only instructions whose disassembly starts with PREFIX (execlog's ifilter); repeatable.",
       NULL },

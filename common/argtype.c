@@ -1078,8 +1078,16 @@ int qt_argspec_parse(const char *text, struct qt_argspec *out, char *err, size_t
     if (!text)
         text = "";
     const char *at = strrchr(text, '@');
+    if (!at && text[0] && !strpbrk(text, ",/ \t")) {
+        /* just a pattern: arguments and return value from DWARF */
+        if (strlen(text) >= QT_PATTERN_MAX)
+            SPEC_ERR("function pattern longer than %d characters", QT_PATTERN_MAX - 1);
+        snprintf(out->pattern, sizeof(out->pattern), "%s", text);
+        out->dwarf = true;
+        return 0;
+    }
     if (!at)
-        SPEC_ERR("missing '@' (expected PATTERN@arg1[/TYPE][,argN[/TYPE]...] or PATTERN@retval[/TYPE])");
+        SPEC_ERR("missing '@' (expected PATTERN, PATTERN@arg1[/TYPE][,argN[/TYPE]...] or PATTERN@retval[/TYPE])");
     size_t plen = (size_t)(at - text);
     if (plen == 0)
         SPEC_ERR("empty function pattern before '@' (expected e.g. 'main@arg1')");
@@ -1113,6 +1121,7 @@ int qt_argspec_parse(const char *text, struct qt_argspec *out, char *err, size_t
 
 void qt_argspec_merge(struct qt_argspec *dst, const struct qt_argspec *src)
 {
+    dst->dwarf |= src->dwarf;
     for (int i = 0; i < src->nslots; i++)
         put_slot(dst, &src->slots[i]);
     sort_slots(dst);

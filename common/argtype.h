@@ -141,11 +141,13 @@ struct qt_argslot {
     uint8_t bits;
 };
 
-/* One parsed -A/-R spec: "PATTERN@arg1/s,arg2,fparg..." or "PATTERN@retval/i32". */
+/* One parsed -A/-R spec: "PATTERN@arg1/s,arg2,..." or "PATTERN@retval/i32", or just "PATTERN":
+ * every argument and the return value, named and typed from the program's DWARF. */
 struct qt_argspec {
     char pattern[QT_PATTERN_MAX];  /* function name or glob */
     int nslots;
     struct qt_argslot slots[QT_MAX_ARGS + 1];
+    bool dwarf;                    /* "PATTERN" alone: arguments and return value as DWARF declares them */
 };
 
 /* Parse text into *out. Returns 0, or -EINVAL with a message in err saying what was

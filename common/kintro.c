@@ -133,24 +133,6 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
                   kernel, ki->img.machine);
         goto fail;
     }
-    /* symbols */
-    if (symbols && *symbols) {
-        if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
-            goto fail;
-        if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
-            r = kfail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, not a 2 MiB multiple above %s's 0x%llx: is it the "
-                      "symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
-                      (unsigned long long)ki->img.text_addr);
-            goto fail;
-        }
-    } else {
-        char e[512];
-        if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
-            r = kfail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
-                      "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
-            goto fail;
-        }
-    }
     /* layouts: BTF, then the layout file over it */
     const struct qt_ksection *bs = qt_kimage_section(&ki->img, ".BTF");
     const uint8_t *bd = qt_kimage_section_data(&ki->img, bs);
@@ -181,6 +163,24 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
     }
     if (layout && *layout && (r = qt_klayout_load_file(&ki->L, layout, err, errlen)) < 0)
         goto fail;
+    /* symbols */
+    if (symbols && *symbols) {
+        if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
+            goto fail;
+        if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
+            r = kfail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, not a 2 MiB multiple above %s's 0x%llx: is it the "
+                      "symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
+                      (unsigned long long)ki->img.text_addr);
+            goto fail;
+        }
+    } else {
+        char e[512];
+        if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
+            r = kfail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
+                      "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
+            goto fail;
+        }
+    }
     static const struct {
         size_t member;
         const char *name;

@@ -67,6 +67,8 @@ static const struct key keys[] = {
     { "rdisas", K_BOOL, F(rdisas), 0, 0, NULL },
     { "memvalues", K_BOOL, F(memvalues), 0, 0, NULL },
     { "execlog_flow", K_BOOL, F(execlog_flow), 0, 0, NULL },
+    { "execlog_start", K_STR, F(execlog_start), 0, 0, "a function name or an address" },
+    { "execlog_stop", K_STR, F(execlog_stop), 0, 0, "a number of instructions" },
     { "kernel", K_STR, F(kernel), 0, 0, "a path" },
     { "kernel_symbols", K_STR, F(kernel_symbols), 0, 0, "a path" },
     { "layout", K_STR, F(layout), 0, 0, "a path" },

@@ -114,14 +114,74 @@ struct kvcpu {
     uint64_t sel_task;      /* sel is valid for this task and generation */
     uint32_t sel_gen;
     bool sel;
-    uint64_t sys_task;      /* the system call entered last on this vCPU: by whom, which table */
-    int64_t sys_nr;
-    bool sys_compat;
-    bool sys_deferred;      /* an execve whose entry is recorded later (its file name was unreadable) */
-    uint8_t sys_unread;     /* PATH arguments unreadable at the entry: read again at the return */
-    uint64_t sys_args[6];
 };
 static struct kvcpu kvs[QT_OUT_MAX_VCPUS];
+
+/*
+ * The system call each task is in (a task may sleep in one while others run on its vCPU): a
+ * fixed table keyed by task, a few probes per lookup, the oldest entry replaced when full.
+ * Each slot has a try-lock; only the task itself and, rarely, a task replacing the slot touch it.
+ */
+#define KSYS_SLOTS 1024
+#define KSYS_PROBES 16
+struct ksys {
+    int lock;
+    uint64_t task;
+    uint64_t stamp;         /* when it was last used, to pick the slot to replace */
+    bool active;            /* between the entry and the return */
+    bool compat;            /* i386 numbering (int 0x80, sysenter) */
+    bool deferred;          /* an execve whose entry is recorded later (its file name was unreadable) */
+    uint8_t unread;         /* PATH arguments unreadable at the entry: read again at the return */
+    int64_t nr;
+    uint64_t args[6];
+};
+static struct ksys ksys[KSYS_SLOTS];
+static uint64_t ksys_clock;
+
+/* The slot of task, locked (create: claim one if it has none), or NULL. */
+static struct ksys *ksys_get(uint64_t task, bool create)
+{
+    uint64_t h = (task >> 6) * 0x9e3779b97f4a7c15ull;
+    size_t base = (size_t)(h >> 54), victim = base;
+    uint64_t oldest = UINT64_MAX;
+    for (size_t i = 0; i < KSYS_PROBES; i++) {
+        struct ksys *e = &ksys[(base + i) % KSYS_SLOTS];
+        uint64_t t = __atomic_load_n(&e->task, __ATOMIC_ACQUIRE);
+        if (t == task || (t == 0 && create)) {
+            if (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE) != 0)
+                return NULL;
+            if (e->task != task && e->task != 0) { /* taken meanwhile */
+                __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
+                return NULL;
+            }
+            if (e->task == 0) {
+                memset(&e->stamp, 0, sizeof(*e) - offsetof(struct ksys, stamp));
+                __atomic_store_n(&e->task, task, __ATOMIC_RELEASE);
+            }
+            e->stamp = __atomic_add_fetch(&ksys_clock, 1, __ATOMIC_RELAXED);
+            return e;
+        }
+        if (e->stamp < oldest) {
+            oldest = e->stamp;
+            victim = (base + i) % KSYS_SLOTS;
+        }
+    }
+    if (!create)
+        return NULL;
+    struct ksys *e = &ksys[victim];
+    if (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE) != 0)
+        return NULL;
+    memset(&e->stamp, 0, sizeof(*e) - offsetof(struct ksys, stamp));
+    __atomic_store_n(&e->task, task, __ATOMIC_RELEASE);
+    e->stamp = __atomic_add_fetch(&ksys_clock, 1, __ATOMIC_RELAXED);
+    return e;
+}
+
+static void ksys_put(struct ksys *e)
+{
+    if (e)
+        __atomic_store_n(&e->lock, 0, __ATOMIC_RELEASE);
+}
 static uint32_t sel_gen = 1;    /* bumped when a task's name changes: cached decisions are redone */
 
 /* processes followed (follow=on): their tgids; appended under a lock, read without one */
@@ -394,9 +454,9 @@ static bool is_execve(int64_t nr, bool compat)
  * The entry of a system call. Paths are read from user memory now; a path on a page the
  * process has not touched yet (a string in .rodata, a forked child's first access) cannot be
  * read without faulting it in, which the plugin must not do: it is read again at the return,
- * once the kernel has copied it (k->sys_unread), and shown there.
+ * once the kernel has copied it (unread), and shown there.
  */
-static void sys_entry(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_t args[6], bool compat)
+static void sys_entry(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_t args[6], bool compat, uint8_t *unread)
 {
     enum qt_arch arch = compat ? QT_ARCH_I386 : QT_ARCH_X86_64;
     const struct qt_syscall_desc *d = qt_syscall_desc(arch, nr);
@@ -406,14 +466,14 @@ static void sys_entry(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_
     struct qt_rec_call *r = rec_begin(v, k, QT_REC_SYSCALL, func, user_depth(v), max);
     size_t size = sizeof(*r);
     int argv_pos = is_execve(nr, compat) ? (nr == (compat ? nr32_execveat : nr_execveat) ? 3 : 2) : 0;
-    k->sys_unread = 0;
+    *unread = 0;
     for (int i = 0; i < nargs; i++) {
         uint8_t *p = (uint8_t *)r + size;
         enum qt_sa sa = d ? (enum qt_sa)d->arg[i] : QT_SA_HEX;
         if (sa == QT_SA_PATH) {
             size += arg_str(v, p, i + 1, args[i]);
             if (((struct qt_arg *)p)->flags & QT_ARG_UNREADABLE)
-                k->sys_unread |= (uint8_t)(1u << i);
+                *unread |= (uint8_t)(1u << i);
         } else if (sa == QT_SA_BUF_IN && i + 1 < QT_SYS_MAXARGS) {
             size += arg_buf(v, p, i + 1, args[i], args[i + 1]);
         } else if (i + 1 == argv_pos && !compat) {
@@ -473,22 +533,29 @@ static void regs_args(const uint64_t r[PT_NREGS], bool compat, uint64_t args[6])
 
 static void sys_enter(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_t args[6], bool compat)
 {
-    k->sys_task = k->task;
-    k->sys_nr = nr;
-    k->sys_compat = compat;
-    k->sys_deferred = false;
-    memcpy(k->sys_args, args, sizeof(k->sys_args));
-    uint8_t probe;
-    if (is_execve(nr, compat)) {
+    struct ksys *e = ksys_get(k->task, true);
+    uint8_t unread = 0, probe;
+    if (e) {
+        e->active = true;
+        e->nr = nr;
+        e->compat = compat;
+        e->deferred = false;
+        memcpy(e->args, args, sizeof(e->args));
+    }
+    if (e && is_execve(nr, compat)) {
         uint64_t path = args[nr == (compat ? nr32_execveat : nr_execveat) ? 1 : 0];
         if (path && !v->mem.read(v->mem.ctx, path, &probe, 1)) {
             /* the file name is not readable yet: recorded from the kernel's copy when the exec
              * succeeds (exec_entry), or at the return when it fails */
-            k->sys_deferred = true;
+            e->deferred = true;
+            ksys_put(e);
             return;
         }
     }
-    sys_entry(v, k, nr, args, compat);
+    sys_entry(v, k, nr, args, compat, &unread);
+    if (e)
+        e->unread = unread;
+    ksys_put(e);
 }
 
 static void on_sys64(unsigned vi, void *u)
@@ -556,21 +623,28 @@ static void on_sysexit(unsigned vi, void *u)
     uint64_t r[PT_NREGS], args[6];
     if (!read_regs(v, reg_arg(v, 1), r))
         return;
-    bool mine = k->sys_task && k->sys_task == k->task;
-    bool compat = mine ? k->sys_compat : (r[PT_CS] & 0xffff) == USER32_CS;
+    struct ksys *e = ksys_get(k->task, false);
+    bool mine = e && e->active;
+    bool compat = mine ? e->compat : (r[PT_CS] & 0xffff) == USER32_CS;
     int64_t nr = compat ? (int32_t)r[PT_ORIG_AX] : (int64_t)r[PT_ORIG_AX];
     if (nr < 0 && mine)
-        nr = k->sys_nr; /* rt_sigreturn sets orig_ax to -1 */
-    k->sys_task = 0;
-    if (nr < 0 || nr > 4096)
+        nr = e->nr; /* rt_sigreturn sets orig_ax to -1 */
+    if (nr < 0 || nr > 4096) {
+        ksys_put(e);
         return; /* not a system call: the first return of a process started by the kernel */
+    }
     int64_t ret = compat ? (int32_t)r[PT_AX] : (int64_t)r[PT_AX];
     regs_args(r, compat, args);
-    if (mine && k->sys_deferred && nr == k->sys_nr) {
-        k->sys_deferred = false;
-        sys_entry(v, k, nr, k->sys_args, compat); /* a failed execve: its file name is readable now */
+    uint8_t unread = 0;
+    if (mine && nr == e->nr) {
+        if (e->deferred)
+            sys_entry(v, k, nr, e->args, compat, &unread); /* a failed execve: its file name is readable now */
+        unread = e->unread;
     }
-    sys_return(v, k, nr, ret, args, compat, mine && nr == k->sys_nr ? k->sys_unread : 0);
+    if (e)
+        e->active = false;
+    ksys_put(e);
+    sys_return(v, k, nr, ret, args, compat, unread);
 }
 
 static void on_irqexit(unsigned vi, void *u)
@@ -702,7 +776,10 @@ static size_t read_argv(struct vcpu *v, uint64_t p, uint64_t argc, uint8_t *d, s
 static void exec_entry(struct vcpu *v, struct kvcpu *k, uint64_t filename, uint64_t argv_p, const uint8_t *argv,
                        size_t argv_len, uint8_t argv_flags)
 {
-    if (k->sys_task == k->task && is_execve(k->sys_nr, k->sys_compat) && !k->sys_deferred)
+    struct ksys *e = ksys_get(k->task, true);
+    bool recorded = e && e->active && is_execve(e->nr, e->compat) && !e->deferred;
+    ksys_put(e);
+    if (recorded)
         return; /* recorded at its entry */
     uint64_t sp = qt_reg_read(v, v->r_sp), r[PT_NREGS];
     uint64_t regs = (sp & ~(uint64_t)(KSTACK_SIZE - 1)) + KSTACK_SIZE - PT_NREGS * 8;
@@ -730,11 +807,14 @@ static void exec_entry(struct vcpu *v, struct kvcpu *k, uint64_t filename, uint6
         size += arg_scalar((uint8_t *)rec + size, pos++, QT_T_HEX, 64, compat ? (uint32_t)r[PT_DI] : r[PT_R8]);
     rec->nargs = (uint16_t)(pos - 1);
     rec_end(v, rec, size);
-    k->sys_task = k->task;
-    k->sys_nr = nr;
-    k->sys_compat = compat;
-    k->sys_deferred = false;
-    k->sys_unread = 0;
+    if ((e = ksys_get(k->task, true)) != NULL) {
+        e->active = true;
+        e->nr = nr;
+        e->compat = compat;
+        e->deferred = false;
+        e->unread = 0;
+        ksys_put(e);
+    }
 }
 
 static void on_exec(unsigned vi, void *u)

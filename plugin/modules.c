@@ -125,6 +125,24 @@ static bool trace_all_of_prog(void)
     return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0;
 }
 
+/* "-A func" with no items: every parameter and the return value as DWARF declares them
+ * (unknown types as 64-bit hex). Explicit argN/retval items, applied after, take precedence. */
+static void dwarf_slots(struct tfunc *tf, const struct qt_sym *s)
+{
+    for (int i = 0; i < s->nparams && tf->nargs < QT_MAX_ARGS; i++) {
+        struct qt_argslot *a = &tf->args[tf->nargs++];
+        a->pos = (uint8_t)(i + 1);
+        a->type = s->params[i].type ? s->params[i].type : QT_T_HEX;
+        a->bits = s->params[i].bits ? s->params[i].bits : 64;
+    }
+    if (s->ret_type) {
+        tf->has_ret = true;
+        tf->ret.pos = 0;
+        tf->ret.type = s->ret_type;
+        tf->ret.bits = s->ret_bits ? s->ret_bits : 64;
+    }
+}
+
 static int cmp_tfunc(const void *a, const void *b)
 {
     const struct tfunc *x = a, *y = b;
@@ -228,13 +246,21 @@ static int module_select(struct module *m, char *err, size_t errlen)
         tf->sym = s;
         tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
         const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, s->name);
+        if (sp && sp->dwarf)
+            dwarf_slots(tf, s);
         for (int k = 0; sp && k < sp->nslots; k++) {
             if (sp->slots[k].pos == 0) {
                 tf->has_ret = true;
                 tf->ret = sp->slots[k];
-            } else if (tf->nargs < QT_MAX_ARGS) {
-                tf->args[tf->nargs++] = sp->slots[k];
+                continue;
             }
+            int j = 0;
+            while (j < tf->nargs && tf->args[j].pos != sp->slots[k].pos)
+                j++;
+            if (j < tf->nargs)
+                tf->args[j] = sp->slots[k]; /* replaces the DWARF one */
+            else if (tf->nargs < QT_MAX_ARGS)
+                tf->args[tf->nargs++] = sp->slots[k];
         }
         m->ntf++;
     }

@@ -18,7 +18,7 @@ SUDO=
 # Packages from bookworm, and from bookworm-backports (QEMU 10.0 and a recent meson).
 BASE_PKGS="build-essential pkg-config libglib2.0-dev libelf-dev libdw-dev zlib1g-dev
   ninja-build python3 python3-venv flex bison make xz-utils cpio gzip dpkg-dev
-  busybox-static uftrace strace file binutils libc6-dev liblzma-dev libzstd-dev libbpf-dev
+  busybox-static uftrace strace file binutils libc6-dev liblzma-dev libzstd-dev libbpf-dev libcapstone-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 BPO_PKGS="qemu-system-x86 meson python3-pycotap"
 
@@ -115,17 +115,24 @@ step_header() {
 # Plugin-enabled qemu-user (Debian's is static-pie without plugins) + QEMU's example plugins
 # (baselines for tests and benchmarks; never shipped).
 USER_TARGETS="x86_64-linux-user,aarch64-linux-user"
+# Bump when the configure line changes: an older cached build is then rebuilt.
+QEMU_BUILD_REV=2   # 2: with capstone (execlog's disassembly)
 step_qemu_user() {
-    [ -f "$CACHE/qemu-user.stamp" ] && return 0
+    [ "$(cat "$CACHE/qemu-user.stamp" 2>/dev/null)" = "$QEMU_BUILD_REV" ] && return 0
     step_src
     local b="$CACHE/qemu-build"
+    if [ -f "$b/build.ninja" ] && [ "$(cat "$b/qtrace-build-rev" 2>/dev/null)" != "$QEMU_BUILD_REV" ]; then
+        log "the cached qemu-user build is configured differently: rebuilding it"
+        rm -rf "$b"
+    fi
     if [ ! -f "$b/build.ninja" ]; then
         log "configuring qemu-user ($USER_TARGETS) with plugins"
         rm -rf "$b" && mkdir -p "$b"
         (cd "$b" && "$CACHE/qemu-src/configure" --python=/usr/bin/python3 \
             --target-list="$USER_TARGETS" --enable-plugins --disable-docs --disable-system \
-            --disable-tools --disable-install-blobs >configure.log 2>&1) \
+            --disable-tools --disable-install-blobs --enable-capstone >configure.log 2>&1) \
             || { tail -30 "$b/configure.log"; die "QEMU configure failed (log: $b/configure.log)"; }
+        echo "$QEMU_BUILD_REV" >"$b/qtrace-build-rev"
     fi
     log "building qemu-x86_64, qemu-aarch64 and QEMU's contrib plugins (a few minutes, once)"
     (cd "$b" && ninja qemu-x86_64 qemu-aarch64 >build.log 2>&1) \
@@ -135,7 +142,7 @@ step_qemu_user() {
     mkdir -p "$CACHE/bin"
     ln -sf "$b/qemu-x86_64" "$CACHE/bin/qemu-x86_64"
     ln -sf "$b/qemu-aarch64" "$CACHE/bin/qemu-aarch64"
-    touch "$CACHE/qemu-user.stamp"
+    echo "$QEMU_BUILD_REV" >"$CACHE/qemu-user.stamp"
 }
 
 case "${1:-all}" in

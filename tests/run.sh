@@ -45,6 +45,7 @@ for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_*; do
 done
 for t in "$TOP"/tests/e2e/*.sh; do
     [ -f "$t" ] || continue
+    case "$(basename "$t")" in lib*.sh) continue ;; esac # sourced helpers, not tests
     name="e2e/$(basename "$t" .sh)"
     [[ -z "$pattern" || "$name" == *"$pattern"* ]] || continue
     run_one "$name" bash "$t"

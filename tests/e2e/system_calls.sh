@@ -16,9 +16,16 @@ check "guest program ran to the end" grep -q 'QTRACE-GUEST: exit calls status 0'
 check "summary line on stderr" grep -qE '^qtrace: [0-9]+ events, 8 functions, [23] threads, 0 lost' "$TMP/stderr"
 T=$OUT/trace.txt
 
-# the main thread is the one that runs main()
+# the main thread is the one that runs main(); with the kernel known (qtrace system reads
+# --kernel), its tid is the guest's own: the pid calls printed
 main_tid=$(sed -n 's/.*tid:\([0-9]*\)\] main() {$/\1/p' "$T" | head -1)
 ok $([ -n "$main_tid" ]; echo $?) "main() found"
+said_pid=$(sed -n 's/^calls: pid=\([0-9]*\)$/\1/p' "$TMP/console")
+ok $([ -n "$said_pid" ] && [ "$main_tid" = "$said_pid" ]; echo $?) "main()'s thread is the guest's pid calls printed (tid $main_tid, pid $said_pid)"
+# the kernel's process events (fork, exec, exit: '== ...' lines) are left out of the call trees
+thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //' | grep -v '^== '; }
+check "calls' exec is in the trace, in main's thread" grep -qE "tid:$main_tid\] == exec \"/progs/calls\" \[\"/progs/calls\"\] comm=\"calls\"$" "$T"
+check "calls' exit status 0 is in the trace" grep -qE "tid:$main_tid\] == exit status 0$" "$T"
 thread_tree "$T" "$main_tid" | grep -v 'depth(' >"$TMP/main.tree"
 cat >"$TMP/main.want" <<'W'
 main() {
@@ -61,12 +68,16 @@ check "outermost depth(3000) returns 3000" grep -qE "tid:$main_tid\]   \} = 3000
 check "depth(n=3000) entered at depth 1" grep -qE "tid:$main_tid\]   depth\(n=3000\) \{$" "$T"
 
 # two threads, run one after the other: each worker's calls exactly, on a stack of its own.
-# (glibc gives the second thread the first one's stack and TLS block back, so in system mode
-# without kernel introspection they share the thread pointer: tids may be equal here; the
-# concurrent case is checked with the threads program below.)
+# glibc gives the second thread the first one's stack and TLS block back, so without the kernel
+# they would share a thread pointer; with it each is its own task: the kernel's thread ids,
+# allocated after calls' own pid.
+wtids=
 for id in 1 2; do
     wtid=$(sed -n "s/.*tid:\([0-9]*\)\] worker(arg=$id) {\$/\1/p" "$T" | head -1)
     ok $([ -n "$wtid" ] && [ "$wtid" != "$main_tid" ]; echo $?) "worker $id does not run on main's stack"
+    ok $([ -n "$wtid" ] && [ "$wtid" -gt "$main_tid" ] && [[ " $wtids " != *" $wtid "* ]]; echo $?) \
+        "worker $id has a guest thread id of its own ($wtid, after pid $main_tid)"
+    wtids="$wtids $wtid"
     thread_tree "$T" "$wtid" | sed -n "/^worker(arg=$id) {\$/,/^} \/\* worker \*\/\$/p" >"$TMP/w$id.tree"
     printf 'worker(arg=%d) {\n  add(a=%d00, b=0) = %d00;\n  add(a=%d00, b=1) = %d01;\n  add(a=%d00, b=2) = %d02;\n} /* worker */\n' \
         $id $id $id $id $id $id $id >"$TMP/w$id.want"

@@ -284,8 +284,10 @@ int main(void)
            "unknown type message lists the known types");
     is_int(parse("add@foo", &sp, err, sizeof(err)), -EINVAL, "unknown item fails");
     is_str(err, "bad argument spec 'add@foo': expected 'argN' or 'retval' at 'foo'", "unknown item message");
-    is_int(parse("add", &sp, err, sizeof(err)), -EINVAL, "missing @ fails");
-    ok(strstr(err, "bad argument spec 'add': missing '@'") == err, "missing @ message: %s", err);
+    is_int(parse("add", &sp, err, sizeof(err)), 0, "a bare pattern parses (DWARF arguments)");
+    ok(sp.dwarf && sp.nslots == 0 && strcmp(sp.pattern, "add") == 0, "bare pattern: dwarf, no slots, pattern kept");
+    is_int(parse("add,arg1", &sp, err, sizeof(err)), -EINVAL, "missing @ fails");
+    ok(strstr(err, "bad argument spec 'add,arg1': missing '@'") == err, "missing @ message: %s", err);
     is_int(parse("add@arg0", &sp, err, sizeof(err)), -EINVAL, "arg0 fails");
     is_str(err, "bad argument spec 'add@arg0': argument number 0 out of range 1..16", "arg0 message");
     is_int(parse("add@arg17", &sp, err, sizeof(err)), -EINVAL, "arg17 fails");

@@ -158,7 +158,7 @@ static void test_run_parse(void)
     RUN_FAILS("--timeout: expected a positive number of seconds", "run", "--timeout", "nan", "./p");
     RUN_FAILS("-A/--argument: bad argument spec 'add@arg1/q': unknown type 'q' (known: i i8", "run", "-A", "add@arg1/q",
               "./p");
-    RUN_FAILS("-A/--argument: bad argument spec 'add': missing '@'", "run", "-A", "add", "./p");
+    RUN_FAILS("-A/--argument: bad argument spec 'add,arg1': missing '@'", "run", "-A", "add,arg1", "./p");
     RUN_FAILS("-A/--argument: bad argument spec 'add@arg0': argument number 0 out of range 1..16", "run", "-A",
               "add@arg0", "./p");
     RUN_FAILS("-R/--retval: bad argument spec 'f@retval/zz': unknown type 'zz'", "run", "-R", "f@retval/zz", "./p");

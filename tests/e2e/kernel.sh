@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Issue 4: know the Linux guest. Boots the bundled guest (Debian's stock kernel, KASLR on, the
+# default boot line) twice at once, running guest/progs/ktest as root and as user 1000, and
+# checks the trace against what ktest printed: kernel functions by name (symbols from the
+# image, the KASLR slide found at run time), pid and comm of every event, system calls like
+# strace (64-bit and int 0x80), kernel argument types (task, cred, inode, dentry, path, file,
+# socket, sockaddr), the fork/exec/exit timeline, --comm/--follow. Then bad input: a kernel
+# without BTF, a file that is not a kernel, patterns selecting too much or nothing.
+. "$(dirname "$0")/lib.sh"
+
+K=$GUEST/vmlinuz
+INITRD=$GUEST/initrd.gz
+PROG=$GUEST/progs/ktest
+if [ ! -f "$K" ] || [ ! -f "$PROG" ]; then
+    echo "not ok 1 - the bundled guest with progs/ktest (run scripts/build-guest.sh)"
+    echo "1..1"
+    exit 1
+fi
+
+# ---- two boots, side by side ------------------------------------------------------------------
+A=$TMP/a
+B=$TMP/b
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" --append qtrace.run=ktest --timeout 150 -p "$PROG" \
+    --comm ktest --follow --syscalls \
+    -F do_sys_openat2 -A 'do_sys_openat2@arg2/s' -R 'do_sys_openat2@retval/i32' \
+    -A 'vfs_mkdir@arg3/dentry' -A 'security_inode_getattr@arg1/path' -A 'generic_fillattr@arg2/inode' \
+    -A 'filp_close@arg1/file' -A 'inet_bind@arg1/socket,arg2/sockaddr' -A 'inet_listen@arg1/socket' \
+    -A 'cap_capable@arg1/cred,arg3/i32' -A 'wake_up_new_task@arg1/task' \
+    -o "$A" >"$TMP/a.raw" 2>"$TMP/a.err" </dev/null &
+pa=$!
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" --append "qtrace.run=ktest qtrace.user=1" --timeout 150 \
+    --comm ktest --syscalls -A 'cap_capable@arg1/cred,arg3/i32' \
+    -o "$B" >"$TMP/b.raw" 2>"$TMP/b.err" </dev/null &
+pb=$!
+wait $pa
+ra=$?
+wait $pb
+rb=$?
+tr -d '\r' <"$TMP/a.raw" >"$TMP/a.console"
+tr -d '\r' <"$TMP/b.raw" >"$TMP/b.console"
+ok $ra "qtrace system (root run) exits 0"
+ok $rb "qtrace system (user run) exits 0"
+check "root run: ktest ran to the end" grep -q '^ktest: done$' "$TMP/a.console"
+check "user run: ktest ran to the end" grep -q '^ktest: done$' "$TMP/b.console"
+[ $ra = 0 ] || sed 's/^/#   /' "$TMP/a.err" | tail -5
+T=$A/trace.txt
+U=$B/trace.txt
+
+# lines of one thread (tid), without the duration and [cpu as tid] columns
+of() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //'; }
+said() { sed -n "s#^ktest: $2\$#\\1#p" "$1" | head -1; }
+# returns TRACE TID 'func(args)' VALUE: a call of func(args) in thread TID returns VALUE, on one
+# line or as "func(args) {" ... "} = VALUE; /* func */" around the calls it made
+returns() {
+    of "$1" "$2" | sed 's/^ *//' | awk -v call="$3" -v val="$4" '
+        $0 == call " = " val ";" { found = 1; exit }
+        $0 == call " {" { open = 1; name = call; sub(/\(.*/, "", name); next }
+        open && $0 ~ "^} = " && index($0, "/* " name " */") { if ($3 == val ";") found = 1; exit }
+        END { exit !found }'
+}
+
+# ---- pid and comm ----------------------------------------------------------------------------
+pid=$(said "$TMP/a.console" 'pid=\([0-9]*\) comm=ktest uid=0')
+ok $([ -n "$pid" ]; echo $?) "ktest printed its pid ($pid) and comm"
+check "getpid() in the trace: pid $pid, in thread $pid" grep -qxF "syscall getpid() = $pid" <(of "$T" "$pid")
+check "exec of /progs/ktest by tid $pid names its new comm" \
+    grep -qxF '== exec "/progs/ktest" ["/progs/ktest"] comm="ktest"' <(of "$T" "$pid")
+check "the execve entry is recorded though ktest was not yet ktest when it entered it" \
+    grep -qE '^syscall execve\("/progs/ktest", \["/progs/ktest"\], 0x[0-9a-f]+\) <unfinished \.\.\.>$' <(of "$T" "$pid")
+
+# ---- kernel symbols and the KASLR slide ---------------------------------------------------------
+# the run-time address qtrace gave do_sys_openat2 (its SYM record) = the guest's /proc/kallsyms
+kaddr=$(said "$TMP/a.console" 'kallsyms do_sys_openat2 \([0-9a-f]*\)')
+qaddr=$(python3 - "$A/trace.qtr" do_sys_openat2 <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+off = struct.unpack_from('<I', d, 12)[0]
+while off + 16 <= len(d):
+    magic, vcpu, size, nrec = struct.unpack_from('<IIII', d, off)
+    off += 16
+    if magic != 0x4b435451:
+        break
+    p, end = off, off + size
+    while p + 8 <= end:
+        typ, rsz = struct.unpack_from('<HH', d, p)
+        if rsz < 8:
+            break
+        if typ == 1:
+            flags, nl, addr = struct.unpack_from('<IIQ', d, p + 8)
+            if d[p + 40:p + 40 + nl].decode(errors='replace') == sys.argv[2] and flags & 4:
+                print('%016x' % addr)
+        p += rsz
+    off = end
+PY
+)
+ok $([ -n "$kaddr" ] && [ "$kaddr" = "$qaddr" ]; echo $?) \
+    "do_sys_openat2 resolved from the image + KASLR slide = the guest's /proc/kallsyms ($qaddr, $kaddr)"
+returns "$T" "$pid" 'do_sys_openat2(filename="/etc/passwd")' 3
+ok $? "the kernel function's calls appear, with BTF parameter names and values"
+check "no kernel function entry outside ktest and its children (--comm ktest --follow)" \
+    test -z "$(grep -oE 'tid:[0-9]+' "$T" | sort -u | grep -vxE "tid:($(grep -oE '== fork \{pid=[0-9]+' "$T" | grep -oE '[0-9]+' | tr '\n' '|')$pid)")"
+
+# ---- system calls ------------------------------------------------------------------------------
+fd=$(said "$TMP/a.console" 'open /etc/passwd fd=\([0-9]*\)')
+# openat's entry, then (after the kernel functions inside it) its return, in ktest's thread
+of "$T" "$pid" | awk -v fd="$fd" '
+    /^syscall openat\(AT_FDCWD, "\/etc\/passwd", O_RDONLY\)( <unfinished \.\.\.>| = [0-9-]+)$/ { seen = 1; if ($NF == fd) ok = 1; next }
+    seen && /^<\.\.\. syscall openat resumed> = / { if ($NF == fd) ok = 1; exit }
+    END { exit !ok }'
+ok $? "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) decoded, returns fd $fd as ktest printed"
+check "write(2) shows its buffer like strace" \
+    grep -qxF "syscall write(1, \"ktest: pid=$pid comm=ktest uid=0\\n\", 31) = 31" <(of "$T" "$pid")
+check "int 0x80 from a 64-bit process: decoded with the i386 table (write, not stat)" \
+    grep -qE '^(syscall write\(1, "ktest: int80 write\\n", 19\) = 19|<\.\.\. syscall write resumed> = 19)$' <(of "$T" "$pid")
+check "exit_group ends ktest" grep -qxF 'syscall exit_group(0) <unfinished ...>' <(of "$T" "$pid")
+
+# ---- kernel argument types -------------------------------------------------------------------
+check "dentry: full path (vfs_mkdir)" grep -qxF 'vfs_mkdir(dentry="/ktest-dir/sub");' <(of "$T" "$pid" | sed 's/^ *//')
+read -r ino size < <(sed -n 's/^ktest: stat \/etc\/passwd ino=\([0-9]*\) size=\([0-9]*\) .*/\1 \2/p' "$TMP/a.console")
+check "inode: ino and size as stat(2) gave them (ino=$ino size=$size)" \
+    grep -qxF "generic_fillattr(inode={ino=$ino, mode=S_IFREG|0644, size=$size, uid=0});" <(of "$T" "$pid" | sed 's/^ *//')
+check "path: across mounts (security_inode_getattr)" \
+    grep -qxF 'security_inode_getattr(path="/etc/passwd");' <(of "$T" "$pid" | sed 's/^ *//')
+check "file: path, flags and position after a 64-byte read" \
+    grep -qxF 'filp_close(filp={path="/etc/passwd", flags=O_RDONLY|O_LARGEFILE, pos=64});' <(of "$T" "$pid" | sed 's/^ *//')
+check "socket and sockaddr: inet_bind to 0.0.0.0:4242" \
+    grep -qE '^ *inet_bind\(sock=\{AF_INET, 0\.0\.0\.0:0\}, uaddr=\{AF_INET, 0\.0\.0\.0:4242\}\)' <(of "$T" "$pid")
+check "socket after bind: inet_listen shows the local address" \
+    grep -qE '^ *inet_listen\(sock=\{AF_INET, 0\.0\.0\.0:4242\}\);$' <(of "$T" "$pid")
+check "cred of root: uid 0 and every capability (cap_capable for CAP_SYS_NICE)" \
+    grep -qE '^ *cap_capable\(cred=\{uid=0, gid=0, euid=0, egid=0, cap_effective=0x1f+\}, cap=23\);$' <(of "$T" "$pid")
+upid=$(said "$TMP/b.console" 'pid=\([0-9]*\) comm=ktest uid=1000')
+check "cred of a process run as user 1000 (qtrace.user=1): uid 1000, no capability" \
+    grep -qE '^ *cap_capable\(cred=\{uid=1000, gid=1000, euid=1000, egid=1000, cap_effective=0x0\}, cap=23\);$' <(of "$U" "$upid")
+check "... and its setpriority fails with EACCES, as it printed" grep -q '^ktest: nice -5 = -1 EACCES$' "$TMP/b.console"
+check "... recorded as -1 EACCES" grep -qE 'setpriority.* = -1 EACCES \(Permission denied\)$' <(of "$U" "$upid")
+
+# ---- the timeline: the pipeline sh -c 'cat /etc/group | wc -l' ----------------------------------
+python3 - "$T" "$pid" >"$TMP/timeline.out" 2>&1 <<'PY'
+import re, sys
+lines = [l.rstrip('\n') for l in open(sys.argv[1])]
+ktest = sys.argv[2]
+ev = []
+for i, l in enumerate(lines):
+    m = re.search(r'tid:(\d+)\] == (fork|exec|exit) (.*)$', l)
+    if m:
+        ev.append((i, m.group(1), m.group(2), m.group(3)))
+def find(tid, kind, pat):
+    for i, t, k, rest in ev:
+        if t == tid and k == kind and re.search(pat, rest):
+            return i
+    raise SystemExit('missing: tid %s %s %s' % (tid, kind, pat))
+# ktest forks the shell, which execs sh -c, forks cat and wc, which exec, exit, then sh exits
+sh = None
+for i, t, k, rest in ev:
+    if t == ktest and k == 'fork':
+        child = re.search(r'pid=(\d+)', rest).group(1)
+        if any(t2 == child and k2 == 'exec' and 'cat /etc/group | wc -l' in r2 for _, t2, k2, r2 in ev):
+            sh = child
+            fork_sh = i
+            break
+assert sh, 'no fork of the shell by ktest'
+exec_sh = find(sh, 'exec', r'^"/bin/sh" \["/bin/sh", "-c", "cat /etc/group \| wc -l"\] comm="sh"$')
+kids = [re.search(r'pid=(\d+)', rest).group(1) for i, t, k, rest in ev if t == sh and k == 'fork']
+assert len(kids) == 2, 'sh forked %d children, not 2' % len(kids)
+order = [fork_sh, exec_sh]
+names = {}
+for c in kids:
+    fk = find(sh, 'fork', r'\{pid=%s, tgid=%s, ppid=%s, ' % (c, c, sh))
+    ex = find(c, 'exec', r'\[("cat", "/etc/group"|"wc", "-l")\]')
+    names[c] = 'cat' if '"cat"' in lines[ex] else 'wc'
+    xt = find(c, 'exit', r'^status 0$')
+    assert fk < ex < xt, 'child %s: fork %d, exec %d, exit %d out of order' % (c, fk, ex, xt)
+    order.append(xt)
+sh_exit = find(sh, 'exit', r'^status 0$')
+assert all(o < sh_exit for o in order), 'sh exits before its children'
+assert sorted(names.values()) == ['cat', 'wc'], names
+print('ok: ktest %s -> sh %s -> %s' % (ktest, sh, ', '.join('%s %s' % (names[c], c) for c in kids)))
+PY
+ok $? "fork/exec/exit of the pipeline in order: fork sh, exec sh -c, fork cat and wc, exec, exit 0, sh exits last"
+sed 's/^/#   /' "$TMP/timeline.out" | tail -2
+check "the pipeline's cat, followed (--follow) after it stopped being named ktest, opens /etc/group" \
+    grep -qE 'do_sys_openat2\(filename="/etc/group"\) = 3;$' <(grep -v "tid:$pid\]" "$T")
+
+# ---- two processes, one binary -----------------------------------------------------------------
+twin=$(said "$TMP/a.console" 'twin pid=\([0-9]*\)')
+ok $([ -n "$twin" ] && [ "$twin" != "$pid" ]; echo $?) "the twin (same binary) has its own pid ($twin, ktest $pid)"
+check "the twin's exec: same program, its own argv" \
+    grep -qxF '== exec "/progs/ktest" ["/progs/ktest", "twin"] comm="ktest"' <(of "$T" "$twin")
+tfd=$(said "$TMP/a.console" 'twin open /etc/group fd=\([0-9]*\)')
+returns "$T" "$twin" 'do_sys_openat2(filename="/etc/group")' "$tfd"
+r=$?
+ok $r "the twin's open of /etc/group is its own, returns the fd it printed ($tfd)"
+[ $r = 0 ] || of "$T" "$twin" | grep -B1 -A3 'do_sys_openat2' | sed 's/^/#   /' | head -12
+check "ktest itself never opens /etc/group" test "$(of "$T" "$pid" | grep -c 'filename="/etc/group"')" = 0
+check "the twin never opens /etc/passwd" test "$(of "$T" "$twin" | grep -c 'filename="/etc/passwd"')" = 0
+check "user run without --follow: only the processes named ktest" \
+    test -z "$(grep -oE 'tid:[0-9]+' "$U" | sort -u | grep -vxE "tid:($upid|$(said "$TMP/b.console" 'twin pid=\([0-9]*\)')|$((upid + 1)))")"
+
+# ---- bad input -------------------------------------------------------------------------------
+# a kernel without BTF: the image's vmlinux with .BTF removed
+python3 - "$K" "$TMP/vmlinux" <<'PY'
+import lzma, struct, sys
+b = open(sys.argv[1], 'rb').read()
+setup = b[0x1f1] or 4
+off, length = struct.unpack_from('<II', b, 0x248)
+start = (setup + 1) * 512 + off
+elf = lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(b[start:start + length])
+shoff, = struct.unpack_from('<Q', elf, 0x28)
+shentsize, shnum = struct.unpack_from('<HH', elf, 0x3a)
+open(sys.argv[2], 'wb').write(elf[:shoff + shentsize * shnum])
+PY
+objcopy --remove-section=.BTF "$TMP/vmlinux" "$TMP/nobtf" && rm -f "$TMP/vmlinux"
+"$QTRACE" system --kernel "$TMP/nobtf" --initrd "$INITRD" -o "$TMP/bad1" >/dev/null 2>"$TMP/bad1.err"
+r=$?
+ok $([ $r = 2 ] && grep -q "nobtf has no BTF (.BTF section) and no layout file was given: supply the structure offsets with --layout FILE" "$TMP/bad1.err" && ! test -e "$TMP/bad1/trace.qtr"; echo $?) \
+    "a kernel without BTF: refused before QEMU starts, says to supply --layout FILE"
+sed 's/^/#   /' "$TMP/bad1.err" | head -2
+# ... accepted with a layout file (then QEMU, here /bin/true, is started)
+"$QTRACE" kernel-info --kernel "$K" --json | python3 -c '
+import json, sys
+L = json.load(sys.stdin)["layout"]
+for k in ("task_struct.pid", "task_struct.tgid", "task_struct.comm"):
+    print("%s = %d %d" % (k, L[k]["offset"], L[k]["size"]))' >"$TMP/task.layout"
+"$QTRACE" system --kernel "$TMP/nobtf" --layout "$TMP/task.layout" --qemu /bin/true -o "$TMP/bad2" >/dev/null 2>"$TMP/bad2.err"
+ok $(! grep -q "BTF" "$TMP/bad2.err" && grep -q "QEMU exited" "$TMP/bad2.err"; echo $?) \
+    "the same kernel with --layout FILE passes the checks"
+# the plugin itself, without the CLI: refuses at install, before the guest runs a thing
+timeout 60 qemu-system-x86_64 -accel tcg -nographic -no-reboot -m 256 -kernel "$K" -initrd "$INITRD" \
+    -append "console=ttyS0 quiet panic=-1" -plugin "$BUILD/libqtrace.so,kernel=$TMP/nobtf,out=$TMP/p.qtr" \
+    >"$TMP/p.out" 2>&1 </dev/null
+r=$?
+ok $([ $r != 0 ] && [ $r != 124 ] && grep -q "qtrace: error: .*nobtf has no BTF" "$TMP/p.out" && ! grep -q QTRACE-GUEST "$TMP/p.out"; echo $?) \
+    "the plugin given a kernel without BTF exits non-zero before the guest starts (status $r)"
+echo 'Linux version 6.1 (not really a kernel)' >"$TMP/notes.txt"
+"$QTRACE" system --kernel "$TMP/notes.txt" -o "$TMP/bad3" >/dev/null 2>"$TMP/bad3.err"
+r=$?
+ok $([ $r = 2 ] && grep -q "notes.txt is not a Linux kernel image" "$TMP/bad3.err"; echo $?) "a file that is not a kernel: a clear error"
+sed 's/^/#   /' "$TMP/bad3.err" | head -1
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" -F '*' -o "$TMP/bad4" >/dev/null 2>"$TMP/bad4.err"
+r=$?
+ok $([ $r = 2 ] && grep -q "'\*' selects [0-9]* kernel functions.*--kernel-all" "$TMP/bad4.err"; echo $?) \
+    "-F '*' over the whole kernel needs --kernel-all"
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" -F 'kernel:no_such_function_x' -o "$TMP/bad5" >/dev/null 2>"$TMP/bad5.err"
+r=$?
+ok $([ $r = 2 ] && grep -q "kernel:no_such_function_x: no kernel function matches" "$TMP/bad5.err"; echo $?) \
+    "a kernel pattern that matches nothing: a clear error"
+"$QTRACE" system --kernel "$K" --follow -o "$TMP/bad6" >/dev/null 2>"$TMP/bad6.err"
+ok $(grep -q -- "--follow needs --comm NAME or --pid N" "$TMP/bad6.err"; echo $?) "--follow alone: says what it needs"
+"$QTRACE" system --kernel "$K" --comm a_name_much_too_long -o "$TMP/bad7" >/dev/null 2>"$TMP/bad7.err"
+ok $(grep -q "the kernel keeps only the first 15 characters" "$TMP/bad7.err"; echo $?) "--comm longer than a comm: refused"
+done_testing

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Issue 3: qtrace run (user mode). Programs print what they did; the trace must agree.
+. "$(dirname "$0")/lib.sh"
+CF="-O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer"
+CALLS=$TOP/guest/progs/calls.c
+
+# --- 1. static program: exact tree, real thread ids --------------------------------------------
+gcc $CF -static -no-pie -pthread -o "$TMP/calls" "$CALLS"
+"$QTRACE" run -F main -F add -F fact -F greet -F probe -F leap -F worker \
+    -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -A 'fact@arg1/i' -R 'fact@retval/i' -A 'greet@arg1/s' -R 'greet@retval/i32' \
+    -A 'probe@arg1/s' -R 'probe@retval/i32' -A 'leap@arg1/i32' -A 'worker@arg1/i' -R 'main@retval/i32' \
+    -o "$TMP/c1" -- "$TMP/calls" >"$TMP/c1.out" 2>"$TMP/c1.err"
+ok $? "qtrace run exits with the program's status (0)"
+T=$TMP/c1/trace.txt
+pid=$(sed -n 's/^calls: pid=\([0-9]*\)$/\1/p' "$TMP/c1.out")
+main_tid=$(sed -n 's/.*tid:\([0-9]*\)\] main() {$/\1/p' "$T" | head -1)
+ok $([ -n "$pid" ] && [ "$pid" = "$main_tid" ]; echo $?) "main's tid in the trace is the pid the program printed ($pid / $main_tid)"
+thread_tree "$T" "$main_tid" >"$TMP/main.tree"
+cat >"$TMP/main.want" <<'W'
+main() {
+  add(a=2, b=3) = 5;
+  fact(n=5) {
+    fact(n=4) {
+      fact(n=3) {
+        fact(n=2) {
+          fact(n=1) = 1;
+        } = 2; /* fact */
+      } = 6; /* fact */
+    } = 24; /* fact */
+  } = 120; /* fact */
+  greet(who="world") = 5;
+  probe(p=<unreadable 0xdead0000>) = 7;
+  leap(n=3) {
+    leap(n=2) {
+      leap(n=1) {
+        leap(n=0) {
+        } /* leap: unwound */
+      } /* leap: unwound */
+    } /* leap: unwound */
+  } /* leap: unwound */
+  add(a=40, b=2) = 42;
+} = 0; /* main */
+W
+same_text "main thread: exact calls, arguments, return values, longjmp" "$TMP/main.tree" "$TMP/main.want"
+w1=$(sed -n 's/.*tid:\([0-9]*\)\] worker(arg=1) {$/\1/p' "$T"); w2=$(sed -n 's/.*tid:\([0-9]*\)\] worker(arg=2) {$/\1/p' "$T")
+ok $([ -n "$w1" ] && [ -n "$w2" ] && [ "$w1" != "$w2" ] && [ "$w1" != "$main_tid" ]; echo $?) "each worker thread has its own tid ($w1, $w2)"
+for id in 1 2; do
+    eval "wt=\$w$id"
+    thread_tree "$T" "$wt" >"$TMP/w$id.tree"
+    printf 'worker(arg=%d) {\n  add(a=%d00, b=0) = %d00;\n  add(a=%d00, b=1) = %d01;\n  add(a=%d00, b=2) = %d02;\n} /* worker */\n' \
+        $id $id $id $id $id $id $id >"$TMP/w$id.want"
+    same_text "worker $id: exact calls on its own stack" "$TMP/w$id.tree" "$TMP/w$id.want"
+done
+
+# --- 2. DWARF: -A FUNC alone names and types the arguments ---------------------------------------
+"$QTRACE" run -q -F greet -A greet -A add -o "$TMP/c2" -- "$TMP/calls" >/dev/null 2>&1
+check "DWARF: greet(who=\"world\") = 5 with no type given" grep -qE '\] greet\(who="world"\) = 5;$' "$TMP/c2/trace.txt"
+check "DWARF: add(a=2, b=3) = 5 with no type given" grep -qE '\] add\(a=2, b=3\) = 5;$' "$TMP/c2/trace.txt"
+
+# --- 3. dynamically linked PIE: libc functions named, with arguments ------------------------------
+cat >"$TMP/dyn.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+__attribute__((noinline)) int twice(int x) { return 2 * x; }
+int main(void) {
+    char *p = malloc(40);
+    strcpy(p, "hello from pie");
+    puts(p);
+    printf("twice=%d\n", twice(21));
+    free(p);
+    return 0;
+}
+C
+gcc -O1 -g -pie -fPIE -o "$TMP/dyn" "$TMP/dyn.c"
+"$QTRACE" run -q -F main -F twice -F puts -F malloc -F free -A 'puts@arg1/s' -A 'malloc@arg1/u' -R 'malloc@retval/p' \
+    -A twice -o "$TMP/c3" -- "$TMP/dyn" >"$TMP/c3.out" 2>&1
+ok $? "dynamic PIE program runs under qtrace"
+D=$TMP/c3/trace.txt
+check "PIE: program function relocated and named: twice(x=21) = 42" grep -qE '\]   twice\(x=21\) = 42;$' "$D"
+check "libc: malloc(40) returns a pointer" grep -qE '\]   malloc\(40\) = 0x[0-9a-f]+;$' "$D"
+check "libc: puts(\"hello from pie\") with its string argument" grep -qE '\]   puts\("hello from pie"\)' "$D"
+check "libc: free() called from main" grep -qE '\]   free\(\);$' "$D"
+check "program output passes through" grep -qx 'hello from pie' "$TMP/c3.out"
+
+# --- 4. syscalls: the same calls, arguments and results as strace --------------------------------
+gcc -O1 -static -o "$TMP/sysio" "$TOP/tests/progs/sysio.c"
+F=$TMP/sysio.file
+strace -qq -o "$TMP/strace.txt" -e trace=openat,dup2,close,write,read,unlink "$TMP/sysio" "$F" >/dev/null
+"$QTRACE" run -q --syscalls -F main -o "$TMP/c4" -- "$TMP/sysio" "$F" >/dev/null 2>&1
+ok $? "qtrace run --syscalls exits 0"
+norm() { sed -E 's/^(openat\(.*\)) = [0-9]+$/\1 = FD/; s/^(dup2|close)\([0-9]+([,)])/\1(FD\2/' ; }
+grep -E '^(openat|dup2|close|write|read|unlink)\(' "$TMP/strace.txt" | grep -v 'write(1,' | norm >"$TMP/sys.want"
+sed -n 's/.*\] *syscall //p' "$TMP/c4/trace.txt" | grep -E '^(openat|dup2|close|write|read|unlink)\(' | grep -v 'write(1,' | norm >"$TMP/sys.got"
+# the strace list starts where the program's first openat of the file does
+same_text "syscalls: same calls, arguments and return values as strace -f" "$TMP/sys.got" "$TMP/sys.want"
+check "syscalls are nested inside main()" grep -qE '\]   syscall unlink\("' "$TMP/c4/trace.txt"
+
+# --- 5. fork: the child is traced too ------------------------------------------------------------
+gcc $CF -static -o "$TMP/forker" "$TOP/tests/progs/forker.c"
+"$QTRACE" run -q -F add -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -o "$TMP/c5" -- "$TMP/forker" >"$TMP/c5.out" 2>&1
+ok $? "forker exits 0"
+child=$(sed -n 's/^forker: child pid=\([0-9]*\) .*/\1/p' "$TMP/c5.out")
+check "the child's add(7, 8) = 15 is traced with the child's pid ($child)" grep -qE "tid:$child\] add\(a=7, b=8\) = 15;$" "$TMP/c5/trace.txt"
+parent=$(sed -n 's/^forker: parent pid=\([0-9]*\)$/\1/p' "$TMP/c5.out")
+check "the parent's add(1, 1) = 2 with the parent's pid ($parent)" grep -qE "tid:$parent\] add\(a=1, b=1\) = 2;$" "$TMP/c5/trace.txt"
+
+# --- 6. aarch64: same program, same tree, from the same per-arch tables --------------------------
+if command -v aarch64-linux-gnu-gcc >/dev/null && [ -x "$CACHE/bin/qemu-aarch64" ]; then
+    aarch64-linux-gnu-gcc $CF -static -pthread -o "$TMP/calls-a64" "$CALLS"
+    "$QTRACE" run -q -F main -F add -F fact -F greet -F probe -F leap -A add -A fact -A greet -A probe -A 'leap@arg1/i32' \
+        -R 'main@retval/i32' -o "$TMP/c6" -- "$TMP/calls-a64" >"$TMP/c6.out" 2>&1
+    ok $? "aarch64 program runs under qtrace (qemu-aarch64)"
+    at=$(sed -n 's/.*tid:\([0-9]*\)\] main() {$/\1/p' "$TMP/c6/trace.txt" | head -1)
+    thread_tree "$TMP/c6/trace.txt" "$at" >"$TMP/a64.tree"
+    same_text "aarch64: the same call tree as x86-64 (bl/blr/ret, x0-x7)" "$TMP/a64.tree" "$TMP/main.want"
+else
+    ok 1 "aarch64: cross compiler or qemu-aarch64 missing (run scripts/setup.sh)"
+fi
+
+# --- 7. bad input: one clear line, exit 2 --------------------------------------------------------
+"$QTRACE" run -- "$TMP/does-not-exist" >"$TMP/e1" 2>&1; rc=$?
+ok $([ $rc = 2 ] && [ "$(wc -l <"$TMP/e1")" = 1 ] && grep -q '^qtrace: error: .*does-not-exist' "$TMP/e1"; echo $?) "missing program: one line, exit 2"
+echo "not an elf" >"$TMP/notelf"; chmod +x "$TMP/notelf"
+"$QTRACE" run -- "$TMP/notelf" >"$TMP/e2" 2>&1; rc=$?
+ok $([ $rc = 2 ] && [ "$(wc -l <"$TMP/e2")" = 1 ] && grep -q '^qtrace: error: .*not an ELF' "$TMP/e2"; echo $?) "not an ELF: one line, exit 2"
+cp "$TMP/calls" "$TMP/riscv"; printf '\xf3\x00' | dd of="$TMP/riscv" bs=1 seek=18 conv=notrunc 2>/dev/null
+"$QTRACE" run -- "$TMP/riscv" >"$TMP/e3" 2>&1; rc=$?
+ok $([ $rc = 2 ] && [ "$(wc -l <"$TMP/e3")" = 1 ] && grep -q '^qtrace: error: ' "$TMP/e3"; echo $?) "ELF for an architecture without an emulator: one line, exit 2 ($(cat "$TMP/e3"))"
+done_testing
