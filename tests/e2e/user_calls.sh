@@ -89,7 +89,7 @@ F=$TMP/sysio.file
 strace -qq -o "$TMP/strace.txt" -e trace=openat,dup2,close,write,read,unlink "$TMP/sysio" "$F" >/dev/null
 "$QTRACE" run -q --syscalls -F main -o "$TMP/c4" -- "$TMP/sysio" "$F" >/dev/null 2>&1
 ok $? "qtrace run --syscalls exits 0"
-norm() { sed -E 's/^(openat\(.*\)) = [0-9]+$/\1 = FD/; s/^(dup2|close)\([0-9]+([,)])/\1(FD\2/' ; }
+norm() { sed -E 's/\) +=/) =/; s/^(openat\(.*\)) = [0-9]+$/\1 = FD/; s/^(dup2|close)\([0-9]+([,)])/\1(FD\2/' ; }
 grep -E '^(openat|dup2|close|write|read|unlink)\(' "$TMP/strace.txt" | grep -v 'write(1,' | norm >"$TMP/sys.want"
 sed -n 's/.*\] *syscall //p' "$TMP/c4/trace.txt" | grep -E '^(openat|dup2|close|write|read|unlink)\(' | grep -v 'write(1,' | norm >"$TMP/sys.got"
 # the strace list starts where the program's first openat of the file does
