@@ -32,6 +32,15 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 
 HEADER   := $(CACHE)/include/qemu-plugin.h
 
+# make V=1 shows the full commands
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 .PHONY: all setup setup-qemu-user guest demo check unit unit-san e2e bench clean distclean
 all: $(BUILD)/libqtrace.so $(BUILD)/qtrace
 
@@ -43,34 +52,42 @@ setup-qemu-user:
 
 $(BUILD)/pic/plugin/%.o: plugin/%.c $(HEADER)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) -MMD -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) -MMD -c $< -o $@
 
 $(BUILD)/pic/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Icommon -MMD -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Icommon -MMD -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -MMD -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -MMD -c $< -o $@
 
 $(BUILD)/libqtrace.so: $(PLUGIN_OBJ) $(COMMON_PIC)
-	$(CC) -shared -o $@ $^ $(ELF_LIBS) -lpthread
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -o $@ $^ $(ELF_LIBS) -lpthread
 
 $(BUILD)/qtrace: $(BUILD)/obj/cli/main.o $(CLI_OBJ) $(COMMON_OBJ)
-	$(CC) -o $@ $^ $(ELF_LIBS) -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) -o $@ $^ $(ELF_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ) $(COMMON_OBJ) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -MMD -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -MMD -c $< -o $@
 
 $(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm
 
 unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN)

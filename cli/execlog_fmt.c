@@ -935,12 +935,22 @@ static int elw_end(struct qt_wctx *w)
 }
 
 const struct qt_writer qt_writer_execlog = {
-    "execlog", "execlog", "execution log in QEMU execlog's text: one line per instruction (--exec-log)",
-    elw_begin_text, elw_event, elw_end, elw_execlog,
+    .name = "execlog",
+    .ext = "execlog",
+    .help = "execution log in QEMU execlog's text: one line per instruction (--exec-log)",
+    .begin = elw_begin_text,
+    .event = elw_event,
+    .end = elw_end,
+    .execlog = elw_execlog,
 };
 
 const struct qt_writer qt_writer_execlog_json = {
-    "execlog-json", "execlog.jsonl", "execution log as JSON lines: one object per instruction (--exec-log)",
-    elw_begin_json, elw_event, elw_end, elw_execlog,
+    .name = "execlog-json",
+    .ext = "execlog.jsonl",
+    .help = "execution log as JSON lines: one object per instruction (--exec-log)",
+    .begin = elw_begin_json,
+    .event = elw_event,
+    .end = elw_end,
+    .execlog = elw_execlog,
 };
 #endif
