@@ -468,10 +468,16 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
     fprintf(f, "out=%s\n", l->trace);
     if (l->program && !qtc_args_has(&cfg->args, "program"))
         fprintf(f, "program=%s\n", l->program);
+    /* Counting instructions costs an inline add in every block of the program: worth it when
+     * every function is traced, not when a few are picked out of a busy program. */
+    if (!qtc_args_has(&cfg->args, "icount") && !qtc_args_has(&cfg->args, "no-icount") &&
+        (qtc_args_has(&cfg->args, "filter") || qtc_args_has(&cfg->args, "argument") ||
+         qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "addr")))
+        fprintf(f, "icount=off\n");
     /* a text execution log goes next to the trace unless told otherwise (execlog itself would
      * write it to QEMU's log, which is silent without -d plugin) */
-    const char *elf = qtc_args_get(&cfg->args, "execlog_format");
-    if (qtc_args_has(&cfg->args, "execlog") && !qtc_args_has(&cfg->args, "execlog_out") && (!elf || strcmp(elf, "bin") != 0)) {
+    const char *elf = qtc_args_get(&cfg->args, "exec-log-format");
+    if (qtc_args_has(&cfg->args, "exec-log") && !qtc_args_has(&cfg->args, "exec-log-out") && (!elf || strcmp(elf, "bin") != 0)) {
         char *path = join(cfg->outdir, "trace.execlog");
         fprintf(f, "execlog_out=%s\n", path);
         free(path);
@@ -662,8 +668,7 @@ int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *c
     qt_sb_init(&done);
     int rc = 0;
     for (int i = 0; i < nformats; i++) {
-        char *file = qtc_xmalloc(strlen(formats[i]->ext) + 8);
-        sprintf(file, "trace.%s", formats[i]->ext);
+        char *file = qt_writer_output_name(formats[i]);
         char *path = join(outdir, file);
         free(file);
         if (qt_write_trace_file(&r, formats[i], path, err, sizeof(err)) < 0) {

@@ -386,7 +386,8 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt
         return;
     const struct tfunc *tf = f->fn;
     bool ret = how == QT_POP_RETURN && tf->has_ret;
-    if (!ret && how != QT_POP_UNFINISHED && tf->id && depth <= QT_FAST_DEPTH_MAX) {
+    /* compact records take their time from the instruction count: none without it */
+    if (!ret && how != QT_POP_UNFINISHED && tf->id && depth <= QT_FAST_DEPTH_MAX && qt.opts.icount) {
         emit_fast(c->v, c->t, how == QT_POP_RETURN ? QT_REC_FEXIT : QT_REC_FUNWOUND, tf->id, depth, c->icount);
         return;
     }
@@ -409,6 +410,8 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt
 
 static uint64_t icount_at(unsigned vi, const struct qt_site *site)
 {
+    if (!qt.opts.icount)
+        return 0; /* not counted: the trace then has host times only */
     return qemu_plugin_u64_get(qt.icount, vi) - site->adj;
 }
 
@@ -432,7 +435,7 @@ void qt_on_entry(unsigned int vi, void *udata)
         v->lost++;
     } else if (qt.opts.depth >= 0 && t->stack.depth > (uint32_t)qt.opts.depth) {
         f->hidden = 1;
-    } else if (tf->nargs == 0 && tf->id && t->stack.depth - 1 <= QT_FAST_DEPTH_MAX) {
+    } else if (tf->nargs == 0 && tf->id && t->stack.depth - 1 <= QT_FAST_DEPTH_MAX && qt.opts.icount) {
         emit_fast(v, t, QT_REC_FENTRY, tf->id, t->stack.depth - 1, ic);
     } else {
         uint64_t now = ctx_now(&pc);
@@ -481,7 +484,7 @@ void qt_on_ret(unsigned int vi, void *udata)
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
     /* + 1: the ret itself belongs to the function */
-    struct pop_ctx pc = { v, t, 0, icount_at(vi, site) + 1, false, 0 };
+    struct pop_ctx pc = { v, t, 0, qt.opts.icount ? icount_at(vi, site) + 1 : 0, false, 0 };
     const struct qt_frame *top = qt_stack_top(&t->stack);
     if (top && top->fn == site->tf && !site->tf->loose) {
         qt_stack_pop_top(&t->stack, on_pop, &pc);

@@ -5,7 +5,7 @@
 
 OUT=$TMP/calls
 "$QTRACE" system --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.gz" --append qtrace.run=calls --timeout 180 \
-    -p "$GUEST/progs/calls" -F main -F add -F fact -F greet -F probe -F leap -F depth -F worker \
+    -p "$GUEST/progs/calls" --icount -F main -F add -F fact -F greet -F probe -F leap -F depth -F worker \
     -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -A 'fact@arg1/i' -R 'fact@retval/i' \
     -A 'greet@arg1/s' -R 'greet@retval/i32' -A 'probe@arg1/s' -R 'probe@retval/i32' \
     -A 'leap@arg1/i32' -A 'depth@arg1/i' -R 'depth@retval/i' -A 'worker@arg1/i' -R 'main@retval/i32' \
