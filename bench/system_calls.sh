@@ -31,6 +31,7 @@ run_cfg() { # name, extra args...
         local ms; ms=$(loop_ms "$log")
         if [ -z "$ms" ]; then echo "  $name: no result (see $log)" >&2; return 1; fi
         if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; fi
+        rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.json  # disk: keep only the logs
     done
     eval "T_$name=$best"
 }

@@ -28,6 +28,7 @@ run_cfg() { # name command...
     ms=$(loop_ms "$log")
     [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
     if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
+    rm -rf "$OUT"/all/trace.qtr "$OUT"/named/trace.qtr "$OUT"/named/trace.txt "$OUT"/uftrace.data  # disk: keep only the logs
 }
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 for r in $(seq "$REPS"); do   # interleaved, so that machine noise hits every configuration alike
