@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "writer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "argtype.h"
 #include "execlog_fmt.h"
@@ -15,6 +19,7 @@ static const struct qt_writer *const writers[] = {
     &qt_writer_text,
     &qt_writer_json,
     &qt_writer_folded,
+    &qt_writer_uftrace,
     &qt_writer_execlog,
     &qt_writer_execlog_json,
 };
@@ -102,32 +107,133 @@ static int on_execlog(const struct qt_rec_hdr *h, void *p)
     return d->w->execlog(d->ctx, h);
 }
 
-int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen)
+char *qt_writer_output_name(const struct qt_writer *w)
 {
-    struct qt_wctx ctx = { r, out, NULL };
-    if (w->begin(&ctx) != 0) {
-        snprintf(err, errlen, "%s output: cannot start", w->name);
+    char *name = qtc_xmalloc(strlen(w->ext) + 8);
+    sprintf(name, "%s%s", w->is_dir ? "" : "trace.", w->ext);
+    return name;
+}
+
+/* Replay r through w; ctx is set up by the caller. */
+static int drive(const struct qtr *r, const struct qt_writer *w, struct qt_wctx *ctx, char *err, size_t errlen)
+{
+    if (w->begin(ctx) != 0) {
+        snprintf(err, errlen, "%s output: %s", w->name, ctx->msg[0] ? ctx->msg : "cannot start");
         return -1;
     }
-    struct drive d = { w, &ctx };
+    struct drive d = { w, ctx };
     struct qtr_handlers h = { on_event, w->execlog ? on_execlog : NULL, &d };
     int rc = qtr_replay(r, &h);
-    int rc2 = w->end(&ctx);
+    int rc2 = w->end(ctx);
     if (rc == 0)
         rc = rc2;
-    if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
+    if (rc == 0 && ctx->out && (fflush(ctx->out) != 0 || ferror(ctx->out))) {
         snprintf(err, errlen, "writing %s output: %s", w->name, strerror(errno ? errno : EIO));
         return -1;
     }
     if (rc != 0) {
-        snprintf(err, errlen, "%s output failed", w->name);
+        if (ctx->msg[0])
+            snprintf(err, errlen, "%s output: %s", w->name, ctx->msg);
+        else
+            snprintf(err, errlen, "%s output failed", w->name);
         return -1;
     }
     return 0;
 }
 
+int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen)
+{
+    if (w->is_dir) {
+        snprintf(err, errlen, "the %s format is a directory (%s): give its name with -o DIR", w->name, w->ext);
+        return -1;
+    }
+    struct qt_wctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.trace = r;
+    ctx.out = out;
+    return drive(r, w, &ctx, err, errlen);
+}
+
+/* Remove a directory holding only regular files (what a directory format writes). */
+static int remove_flat_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+            rc = -1;
+    }
+    closedir(d);
+    if (rmdir(path) != 0)
+        rc = -1;
+    return rc;
+}
+
+static bool dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    bool empty = true;
+    struct dirent *e;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+/* A directory format: built in path.tmp.PID, then renamed to path. */
+static int write_trace_dir(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    bool exists = lstat(path, &st) == 0;
+    if (exists && !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a directory: cannot write the %s output there", path, w->name);
+        return -1;
+    }
+    if (exists && !dir_is_empty(path) && !(w->dir_owned && w->dir_owned(path))) {
+        snprintf(err, errlen, "%s exists and is not a %s directory: not replacing it (remove it or choose another name)",
+                 path, w->ext);
+        return -1;
+    }
+    size_t tl = strlen(path) + 32;
+    char *tmp = qtc_xmalloc(tl);
+    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+    if (lstat(tmp, &st) == 0)
+        remove_flat_dir(tmp); /* left by a killed run with our pid */
+    if (mkdir(tmp, 0777) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    struct qt_wctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.trace = r;
+    ctx.dir = tmp;
+    int rc = drive(r, w, &ctx, err, errlen);
+    if (rc == 0 && exists && remove_flat_dir(path) != 0) {
+        snprintf(err, errlen, "cannot remove the old %s: %s", path, strerror(errno ? errno : EIO));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0)
+        remove_flat_dir(tmp);
+    free(tmp);
+    return rc;
+}
+
 int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen)
 {
+    if (w->is_dir)
+        return write_trace_dir(r, w, path, err, errlen);
     char tmp[4096];
     FILE *f = qtc_atomic_open(path, tmp, sizeof(tmp), err, errlen);
     if (!f)

@@ -7,6 +7,7 @@
 #ifndef QTRACE_CLI_WRITER_H
 #define QTRACE_CLI_WRITER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "reader.h"
@@ -14,8 +15,10 @@
 
 struct qt_wctx {
     const struct qtr *trace;
-    FILE *out;
+    FILE *out;              /* NULL for a directory format (is_dir) */
     void *state;            /* the writer's own, set by begin, freed by end */
+    const char *dir;        /* directory formats: the (new, empty) directory to fill */
+    char msg[512];          /* a writer may say here why it failed (one line, no prefix) */
 };
 
 struct qt_writer {
@@ -29,6 +32,13 @@ struct qt_writer {
     int (*end)(struct qt_wctx *w);
     /* Optional: execution-log records (QT_REC_EXECLOG_FIRST..LAST), in order. */
     int (*execlog)(struct qt_wctx *w, const struct qt_rec_hdr *h);
+    /* A directory format (uftrace.data): the writer fills ctx->dir instead of writing to
+     * ctx->out. It is written as a whole by qt_write_trace_file() (not to a stream); run and
+     * system name it DIR/EXT instead of DIR/trace.EXT. */
+    bool is_dir;
+    /* Directory formats: is the existing directory path one this format wrote, that a new
+     * output may replace? (An empty directory always may.) */
+    bool (*dir_owned)(const char *path);
 };
 
 /* The table, in --help order. */
@@ -39,9 +49,15 @@ int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max
 /* Names of every writer, "text, json, folded", for messages. */
 const char *qt_writer_names(void);
 
+/* Name of w's output in run/system's output directory: "trace.EXT", or EXT for a directory
+ * format. Caller frees. */
+char *qt_writer_output_name(const struct qt_writer *w);
+
 /* Replay trace r through writer w into out. 0, or -1 with a message in err. */
 int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen);
-/* Same into path, through a temporary file renamed when complete. */
+/* Same into path, through a temporary file renamed when complete. A directory format is built
+ * in a temporary directory next to path and renamed to path when complete; an existing
+ * directory at path is replaced if it is empty or w->dir_owned() says it is one of its own. */
 int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen);
 
 /* ---- helpers for writers ---------------------------------------------------------------- */
@@ -66,5 +82,6 @@ void qtw_syscall_ret(const char *name, const struct qtr_arg *ret, struct qt_sb *
 extern const struct qt_writer qt_writer_text;
 extern const struct qt_writer qt_writer_json;
 extern const struct qt_writer qt_writer_folded;
+extern const struct qt_writer qt_writer_uftrace;
 
 #endif
