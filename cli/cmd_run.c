@@ -79,6 +79,7 @@ void qtc_help_run(FILE *f)
           "  DIR/trace.txt       text, like uftrace replay (--format text)\n"
           "  DIR/trace.json      Chrome trace-event JSON for ui.perfetto.dev (--format json)\n"
           "  DIR/trace.folded    folded stacks for flamegraph.pl and speedscope (--format folded)\n"
+          "  DIR/uftrace.data/   uftrace's own format: uftrace replay -d DIR/uftrace.data (--format uftrace)\n"
           "  DIR/qtrace.conf     the plugin options qtrace wrote, one key=value per line\n"
           "\nExit status:\n"
           "  PROGRAM's exit status; 128+N if PROGRAM was killed by signal N; 124 if --timeout stopped it;\n"

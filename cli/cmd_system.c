@@ -115,7 +115,7 @@ void qtc_help_system(FILE *f)
     qtc_help_env(f, true);
     fputs("\nFiles:\n"
           "  DIR/trace.qtr       the binary trace (convert it again with qtrace dump)\n"
-          "  DIR/trace.txt, DIR/trace.json, DIR/trace.folded   the conversions (--format)\n"
+          "  DIR/trace.txt, DIR/trace.json, DIR/trace.folded, DIR/uftrace.data   the conversions (--format)\n"
           "  DIR/qtrace.conf     the plugin options qtrace wrote, one key=value per line\n"
           "\nExit status:\n"
           "  QEMU's exit status (128+N if it was killed by signal N); 124 if --timeout stopped it;\n"
@@ -149,12 +149,15 @@ int qtc_cmd_system(int argc, char **argv)
         qtc_cfg_free(&cfg);
         return QTC_EXIT_ERROR;
     }
-    if (qtc_check_kernel(&cfg.args, cfg.kernel, err, sizeof(err)) < 0) {
+    if (qtc_check_kernel(&cfg.args, cfg.kernel, cfg.outdir, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         qtc_launch_free(&l);
         qtc_cfg_free(&cfg);
         return QTC_EXIT_ERROR;
     }
+    /* checked: the plugin loads the image while the guest's firmware runs */
+    if (!qtc_args_has(&cfg.args, "no-kernel-introspection"))
+        qtc_args_add_kv(&cfg.args, "kernel_async=on");
     bool kernel_too = !qtc_args_has(&cfg.args, "no-kernel-introspection") &&
                       (qtc_args_has(&cfg.args, "filter") || qtc_args_has(&cfg.args, "argument") ||
                        qtc_args_has(&cfg.args, "retval") || qtc_args_has(&cfg.args, "syscalls"));

@@ -6,9 +6,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "argtype.h"
 #include "kintro.h"
+#include "options.h"
+#include "symtab.h"
 #include "util.h"
 #include "writer.h"
 
@@ -108,7 +112,8 @@ const struct qtc_opt qtc_trace_opts[] = {
       "execution log: each vCPU logs at most N instructions.", NULL },
     { "format", 0, NULL, QTC_FORMATS, "LIST",
       "formats written next to the trace, comma-separated: text (trace.txt), json (trace.json: Perfetto, "
-      "chrome://tracing), folded (trace.folded: flame graphs). Default: text,json.", NULL },
+      "chrome://tracing), folded (trace.folded: flame graphs), uftrace (uftrace.data: for uftrace replay, "
+      "report, graph, tui), execlog and execlog-json (the execution log). Default: text,json.", NULL },
     { "plugin-opt", 0, NULL, QTC_KV, "KEY=VALUE",
       "pass an option to the plugin as is (the keys are listed in docs/cli.md), for plugin options qtrace "
       "has no flag for; repeatable.", NULL },
@@ -428,7 +433,26 @@ int qtc_args_write_conf(const struct qtc_args *a, FILE *f)
 
 /* ---- system mode: the guest kernel ---------------------------------------------------------- */
 
-int qtc_check_kernel(const struct qtc_args *a, const char *kernel, char *err, size_t errlen)
+/* What the kernel check depends on: the files (by name, size, time, inode) and the options. */
+static void check_key(const struct qtc_args *a, const char *kernel, struct qt_sb *sb)
+{
+    const char *files[] = { kernel, qtc_args_get(a, "kernel-symbols"), qtc_args_get(a, "layout"),
+                            qtc_args_get(a, "program") };
+    qt_sb_printf(sb, "qtrace %s kernel check\n", QTRACE_VERSION);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct stat st;
+        if (files[i] && stat(files[i], &st) == 0)
+            qt_sb_printf(sb, "%s %lld %lld.%09ld %llu\n", files[i], (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                         st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+        else
+            qt_sb_printf(sb, "%s -\n", files[i] ? files[i] : "");
+    }
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].opt->key || a->v[i].opt->kind == QTC_KV)
+            qt_sb_printf(sb, "%s=%s\n", a->v[i].opt->name, a->v[i].value ? a->v[i].value : "");
+}
+
+int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *outdir, char *err, size_t errlen)
 {
     const char *comm = qtc_args_get(a, "comm"), *pid = qtc_args_get(a, "pid");
     if (qtc_args_has(a, "no-kernel-introspection")) {
@@ -455,10 +479,76 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, char *err, si
                  "(--comm '%.15s' or a glob matches it)", comm, comm);
         return -1;
     }
+    /* checked already, into this output directory, with the same files and options? (loading a
+     * bzImage takes most of a second) */
+    struct qt_sb key;
+    qt_sb_init(&key);
+    check_key(a, kernel, &key);
+    char stamp[4200];
+    snprintf(stamp, sizeof(stamp), "%s/.kernel-checked", outdir ? outdir : ".");
+    FILE *f = outdir ? fopen(stamp, "r") : NULL;
+    if (f) {
+        char *old = qtc_xmalloc(key.len + 2);
+        size_t n = fread(old, 1, key.len + 1, f);
+        fclose(f);
+        bool same = n == key.len && memcmp(old, key.buf, key.len) == 0;
+        free(old);
+        if (same) {
+            qt_sb_free(&key);
+            return 0;
+        }
+    }
+    /* what the plugin will do at install: the same options, the same loading and selection */
+    struct qt_opts o;
+    qt_opts_init(&o);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct qtc_opt *op = a->v[i].opt;
+        char kv[4200];
+        if (op->kind == QTC_KV)
+            snprintf(kv, sizeof(kv), "%s", a->v[i].value);
+        else if (op->key && op->kind == QTC_FLAG)
+            snprintf(kv, sizeof(kv), "%s=%s", op->key, op->flag_value ? op->flag_value : "on");
+        else if (op->key)
+            snprintf(kv, sizeof(kv), "%s=%s", op->key, a->v[i].value);
+        else
+            continue;
+        if (qt_opts_set(&o, kv, "options", err, errlen) < 0) {
+            qt_opts_free(&o);
+            return -1;
+        }
+    }
     struct qt_kintro ki;
-    int r = qt_kintro_load(&ki, kernel, qtc_args_get(a, "kernel-symbols"), qtc_args_get(a, "layout"), err, errlen);
+    int r = qt_kintro_load(&ki, kernel, o.kernel_symbols, o.layout, err, errlen);
+    if (r == 0) {
+        struct qt_symtab prog;
+        char e[512];
+        bool have = o.program && qt_symtab_load(&prog, o.program, o.bias, e, sizeof(e)) == 0;
+        size_t *sel = NULL, n = 0;
+        const struct qt_argspec **specs = NULL;
+        r = qt_kintro_select(&ki, &o, have ? &prog : NULL, &sel, &specs, &n, err, errlen);
+        free(sel);
+        free(specs);
+        if (have)
+            qt_symtab_free(&prog);
+    }
     qt_kintro_free(&ki);
+    qt_opts_free(&o);
+    if (r == 0 && outdir && (f = fopen(stamp, "w")) != NULL) {
+        fwrite(key.buf, 1, key.len, f);
+        if (fclose(f) != 0)
+            unlink(stamp);
+    } else if (outdir) {
+        unlink(stamp);
+    }
+    qt_sb_free(&key);
     return r < 0 ? -1 : 0;
+}
+
+void qtc_args_add_kv(struct qtc_args *a, const char *kv)
+{
+    for (size_t i = 0; i < qtc_ntrace_opts; i++)
+        if (qtc_trace_opts[i].kind == QTC_KV)
+            add_val(a, &qtc_trace_opts[i], qtc_xstrdup(kv));
 }
 
 /* ---- help ------------------------------------------------------------------------------- */
