@@ -20,6 +20,7 @@ static const struct qt_writer *const writers[] = {
     &qt_writer_json,
     &qt_writer_folded,
     &qt_writer_uftrace,
+    &qt_writer_linkmap,
     &qt_writer_execlog,
     &qt_writer_execlog_json,
 };

@@ -82,6 +82,7 @@ void qtw_syscall_ret(const char *name, const struct qtr_arg *ret, struct qt_sb *
 extern const struct qt_writer qt_writer_text;
 extern const struct qt_writer qt_writer_json;
 extern const struct qt_writer qt_writer_folded;
+extern const struct qt_writer qt_writer_linkmap;
 extern const struct qt_writer qt_writer_uftrace;
 
 #endif

@@ -74,7 +74,7 @@ int main(void) {
 C
 gcc -O1 -g -pie -fPIE -o "$TMP/dyn" "$TMP/dyn.c"
 "$QTRACE" run -q -F main -F twice -F puts -F malloc -F free -A 'puts@arg1/s' -A 'malloc@arg1/u' -R 'malloc@retval/p' \
-    -A twice -o "$TMP/c3" -- "$TMP/dyn" >"$TMP/c3.out" 2>&1
+    -A twice --format text,linkmap -o "$TMP/c3" -- "$TMP/dyn" >"$TMP/c3.out" 2>&1
 ok $? "dynamic PIE program runs under qtrace"
 D=$TMP/c3/trace.txt
 check "PIE: program function relocated and named: twice(x=21) = 42" grep -qE '\]   twice\(x=21\) = 42;$' "$D"
@@ -82,6 +82,8 @@ check "libc: malloc(40) returns a pointer" grep -qE '\]   malloc\(40\) = 0x[0-9a
 check "libc: puts(\"hello from pie\") with its string argument" grep -qE '\]   puts\("hello from pie"\)' "$D"
 check "libc: free() called from main" grep -qE '\]   free\(\);$' "$D"
 check "program output passes through" grep -qx 'hello from pie' "$TMP/c3.out"
+check "link map: libc.so.6 with its load base" grep -qE '^0x[0-9a-f]{16} +0x[0-9a-f]+  /.*/libc\.so\.6$' "$TMP/c3/trace.linkmap"
+check "link map: the PIE program, relocated" grep -qE "^0x0000[0-9a-f]{12} +0x[0-9a-f]+  $TMP/dyn\$" "$TMP/c3/trace.linkmap"
 
 # --- 4. syscalls: the same calls, arguments and results as strace --------------------------------
 gcc -O1 -static -o "$TMP/sysio" "$TOP/tests/progs/sysio.c"
