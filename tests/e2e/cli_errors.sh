@@ -76,7 +76,7 @@ expect_error "unknown short option" "qtrace: error: unknown option '-Z' for 'qtr
 expect_error "missing option value" "qtrace: error: -F/--filter needs a value (GLOB); see 'qtrace help run'" \
     $Q run -F
 expect_error "bad -A spec" \
-    "qtrace: error: -A/--argument: bad argument spec 'add@arg1/q': unknown type 'q' (known: i i8 i16 i32 i64 u u8 u16 u32 u64 x x8 x16 x32 x64 p c b s)" \
+    "qtrace: error: -A/--argument: bad argument spec 'add@arg1/q': unknown type 'q' (known: i i8 i16 i32 i64 u u8 u16 u32 u64 x x8 x16 x32 x64 p c b s task cred inode dentry path file sockaddr socket sock module argv exit)" \
     $Q run -A 'add@arg1/q' -- /bin/true
 expect_error "bad -A item" "qtrace: error: -A/--argument: bad argument spec 'add@foo': expected 'argN' or 'retval' at 'foo'" \
     $Q system --kernel ./bzImage -p "$NOSYM" -A 'add@foo'

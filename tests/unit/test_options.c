@@ -191,12 +191,12 @@ static void test_errors(void)
     set_err(&o, "foo", "plugin args: expected key=value, got 'foo'");
     set_err(&o, "=x", "plugin args: expected key=value, got '=x'");
     set_err(&o, "", "plugin args: expected key=value, got ''");
-    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func notrace addr arg ret "
+    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
-                                    "rdisas memvalues execlog_flow kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_all comm pid follow conf)");
+                                    "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
+                                    "kernel_async kernel_all comm pid follow conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
-    set_err_prefix(&o, "arg=greet", "plugin args: arg: bad argument spec 'greet'");
+    set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
     set_err_prefix(&o, "ret=add@retval/zz", "plugin args: ret: bad argument spec");
     is_int(o.nspecs, 0, "bad specs not added");
@@ -469,10 +469,12 @@ static void test_kernel_keys(void)
     SET_OK(&o, "follow=on");
     SET_OK(&o, "kernel_all=on");
     SET_OK(&o, "kernel_introspection=off");
+    SET_OK(&o, "kernel_async=on");
     ok(!strcmp(o.kernel, "/boot/vmlinuz") && !strcmp(o.kernel_symbols, "System.map") && !strcmp(o.layout, "my.layout"),
        "kernel: paths kept");
     ok(!strcmp(o.comm, "calls") && o.pid == 4194304 && o.follow && o.kernel_all && !o.kernel_introspection,
        "kernel: comm, pid, follow, kernel_all, kernel_introspection");
+    ok(o.kernel_async, "kernel: kernel_async");
     SET_OK(&o, "comm=sh*");
     ok(!strcmp(o.comm, "sh*"), "kernel: a repeated comm= replaces the first");
     SET_OK(&o, "pid=1");
