@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel symbol tables: kallsyms recovered from the image, .symtab, __ksymtab, System.map. */
 #include "kallsyms.h"
+#include "qtutil.h"
 #include "kimage.h"
 
 #include <ctype.h>
@@ -15,22 +16,7 @@
 #define KALLSYMS_MAX_ENTRY 600      /* bytes of one kallsyms_names entry, at most */
 #define KALLSYMS_WINDOW (16u << 20) /* how far before the token table the markers may be */
 
-static int sfail(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int sfail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static uint64_t rdw(const uint8_t *p, unsigned w) { return w == 8 ? rd64(p) : rd32(p); }
+static uint64_t rdw(const uint8_t *p, unsigned w) { return w == 8 ? qt_rd64(p) : qt_rd32(p); }
 
 /* ---- table builder -------------------------------------------------------------------- */
 
@@ -262,7 +248,7 @@ static bool find_tokens(struct kall *K)
             uint16_t *idx = K->idx;
             bool good = true;
             for (int i = 0; i < 256 && good; i++) {
-                idx[i] = rd16(d + c + 2 * i);
+                idx[i] = qt_rd16(d + c + 2 * i);
                 if (i ? idx[i] <= idx[i - 1] : idx[i] != 0) good = false;
             }
             if (!good || idx[0x30] > hp) continue;
@@ -309,7 +295,7 @@ static bool try_names(struct kall *K, size_t m, size_t M, unsigned w)
     size_t qmax = (size_t)(m - last), span = 256u * KALLSYMS_MAX_ENTRY + 16;
     size_t qmin = qmax > span ? qmax - span : 0;
     for (size_t q = al_down(K, qmax >= 4 ? qmax - 4 : 0, 4); q != SIZE_MAX && q >= qmin && q + 4 <= qmax; q -= 4) {
-        uint64_t N = rd32(d + q);
+        uint64_t N = qt_rd32(d + q);
         if (N > 256 * (M - 1) && N <= 256 * M) {
             for (size_t ns = q + 4; ns <= q + 8; ns += 4) {
                 size_t e;
@@ -372,7 +358,7 @@ static bool decode_rel(const struct kall *K, size_t off, uint64_t base, bool abs
     uint64_t prev = 0;
     bool neg = false;
     for (uint64_t i = 0; i < K->nsyms; i++) {
-        int32_t o = (int32_t)rd32(K->d + off + 4 * i);
+        int32_t o = (int32_t)qt_rd32(K->d + off + 4 * i);
         uint64_t a;
         if (!abs_percpu) a = base + (uint32_t)o;
         else if (o >= 0) a = (uint64_t)o;
@@ -410,7 +396,7 @@ static bool find_addresses(struct kall *K, struct qt_kallsyms_loc *L, uint64_t *
     for (int c = 0; c < nc; c++) {
         size_t off = cands[c][0], rb = cands[c][1];
         if (rb == SIZE_MAX || !inb(K, rb, 8) || !inb(K, off, 4 * N)) continue;
-        uint64_t base = rd64(K->d + rb);
+        uint64_t base = qt_rd64(K->d + rb);
         if (base < 0xffff000000000000ull) continue;     /* a 64-bit kernel address */
         for (int abs = 1; abs >= 0; abs--) {
             if (decode_rel(K, off, base, abs, addrs)) {
@@ -431,7 +417,7 @@ static bool find_addresses(struct kall *K, struct qt_kallsyms_loc *L, uint64_t *
         if (off == SIZE_MAX || !inb(K, off, 8 * N)) continue;
         bool good = true;
         for (uint64_t i = 0; i < N && good; i++) {
-            addrs[i] = rd64(K->d + off + 8 * i);
+            addrs[i] = qt_rd64(K->d + off + 8 * i);
             if (i && addrs[i] < addrs[i - 1]) good = false;
         }
         if (good && addrs[N - 1] >= 0xffff000000000000ull) {
@@ -453,7 +439,7 @@ static int kallsyms_in_section(struct qt_ksyms *ks, const struct qt_kimage *k, c
     if (!K.d || K.n < 4096) return -ENOENT;
     if (!find_tokens(&K)) return -ENOENT;
     if (!find_names(&K))
-        return sfail(err, errlen, -EINVAL, "%s: kallsyms_token_table found at 0x%llx but not kallsyms_markers/kallsyms_names before it",
+        return qt_fail(err, errlen, -EINVAL, "%s: kallsyms_token_table found at 0x%llx but not kallsyms_markers/kallsyms_names before it",
                      k->path, (unsigned long long)(K.addr + K.t0));
     struct qt_kallsyms_loc L;
     memset(&L, 0, sizeof(L));
@@ -461,7 +447,7 @@ static int kallsyms_in_section(struct qt_ksyms *ks, const struct qt_kimage *k, c
     if (!addrs) return -ENOMEM;
     if (!find_addresses(&K, &L, addrs)) {
         free(addrs);
-        return sfail(err, errlen, -EINVAL, "%s: kallsyms names found at 0x%llx (%llu symbols) but not their addresses (kallsyms_offsets/kallsyms_addresses)",
+        return qt_fail(err, errlen, -EINVAL, "%s: kallsyms names found at 0x%llx (%llu symbols) but not their addresses (kallsyms_offsets/kallsyms_addresses)",
                      k->path, (unsigned long long)(K.addr + K.names), (unsigned long long)K.nsyms);
     }
     L.num_syms = K.addr + K.num_syms;
@@ -526,7 +512,7 @@ int qt_ksyms_from_kallsyms(struct qt_ksyms *ks, const struct qt_kimage *k, char 
         rc = kallsyms_in_section(ks, k, s, err, errlen);
     }
     if (rc == -ENOENT)
-        sfail(err, errlen, rc, "%s: no kallsyms tables found in the image (kernel built without CONFIG_KALLSYMS?)", k->path);
+        qt_fail(err, errlen, rc, "%s: no kallsyms tables found in the image (kernel built without CONFIG_KALLSYMS?)", k->path);
     return rc;
 }
 
@@ -539,9 +525,9 @@ int qt_ksyms_from_symtab(struct qt_ksyms *ks, const struct qt_kimage *k, char *e
     for (size_t i = 0; i < k->nsec && !st; i++)
         if (k->sec[i].type == SHT_SYMTAB) st = &k->sec[i];
     if (!st || st->nobits || st->size < sizeof(Elf64_Sym))
-        return sfail(err, errlen, -ENOENT, "%s: the image has no ELF symbol table (.symtab)", k->path);
+        return qt_fail(err, errlen, -ENOENT, "%s: the image has no ELF symbol table (.symtab)", k->path);
     if (st->link >= k->nsec || k->sec[st->link].nobits)
-        return sfail(err, errlen, -EINVAL, "%s: .symtab links to a bad string table (section %u)", k->path, st->link);
+        return qt_fail(err, errlen, -EINVAL, "%s: .symtab links to a bad string table (section %u)", k->path, st->link);
     const struct qt_ksection *ss = &k->sec[st->link];
     const char *str = (const char *)qt_kimage_section_data(k, ss);
     const uint8_t *sd = qt_kimage_section_data(k, st);
@@ -572,7 +558,7 @@ int qt_ksyms_from_symtab(struct qt_ksyms *ks, const struct qt_kimage *k, char *e
     }
     uint64_t pcs, pce;
     image_percpu(k, &pcs, &pce);
-    if (rc == 0 && b.n == 0) rc = sfail(err, errlen, -ENOENT, "%s: .symtab has no symbols", k->path);
+    if (rc == 0 && b.n == 0) rc = qt_fail(err, errlen, -ENOENT, "%s: .symtab has no symbols", k->path);
     else if (rc == 0) rc = kb_finish(&b, ks, k, pcs, pce);
     kb_free(&b);
     if (rc < 0) {
@@ -599,7 +585,7 @@ static int ksymtab_format(const struct qt_kimage *k, const struct qt_ksection *s
         if (s->size % fmts[f].esz) continue;
         bool good = true;
         for (uint64_t o = 0; o < s->size && good; o += fmts[f].esz) {
-            uint64_t na = fmts[f].prel ? s->addr + o + 4 + (uint64_t)(int64_t)(int32_t)rd32(d + o + 4) : rd64(d + o + 8);
+            uint64_t na = fmts[f].prel ? s->addr + o + 4 + (uint64_t)(int64_t)(int32_t)qt_rd32(d + o + 4) : qt_rd64(d + o + 8);
             /* (not necessarily at a string start: the linker merges string tails) */
             if (na < strs->addr || na - strs->addr >= strs->size || sd[na - strs->addr] == 0) good = false;
         }
@@ -618,7 +604,7 @@ int qt_ksyms_from_ksymtab(struct qt_ksyms *ks, const struct qt_kimage *k, char *
     const struct qt_ksection *strs = qt_kimage_section(k, "__ksymtab_strings");
     const char *names[2] = { "__ksymtab", "__ksymtab_gpl" };
     if (!strs || strs->nobits || !strs->size)
-        return sfail(err, errlen, -ENOENT, "%s: the image has no __ksymtab_strings section", k->path);
+        return qt_fail(err, errlen, -ENOENT, "%s: the image has no __ksymtab_strings section", k->path);
     const char *sd = (const char *)qt_kimage_section_data(k, strs);
     struct kbuild b;
     memset(&b, 0, sizeof(b));
@@ -629,14 +615,14 @@ int qt_ksyms_from_ksymtab(struct qt_ksyms *ks, const struct qt_kimage *k, char *
         unsigned esz;
         if (!s || !s->size || s->nobits) continue;
         if (ksymtab_format(k, s, strs, &prel, &esz) < 0) {
-            rc = sfail(err, errlen, -EINVAL, "%s: %s has entries whose names are not in __ksymtab_strings", k->path, names[t]);
+            rc = qt_fail(err, errlen, -EINVAL, "%s: %s has entries whose names are not in __ksymtab_strings", k->path, names[t]);
             break;
         }
         found++;
         const uint8_t *d = qt_kimage_section_data(k, s);
         for (uint64_t o = 0; o < s->size && rc == 0; o += esz) {
-            uint64_t va = prel ? s->addr + o + (uint64_t)(int64_t)(int32_t)rd32(d + o) : rd64(d + o);
-            uint64_t na = prel ? s->addr + o + 4 + (uint64_t)(int64_t)(int32_t)rd32(d + o + 4) : rd64(d + o + 8);
+            uint64_t va = prel ? s->addr + o + (uint64_t)(int64_t)(int32_t)qt_rd32(d + o) : qt_rd64(d + o);
+            uint64_t na = prel ? s->addr + o + 4 + (uint64_t)(int64_t)(int32_t)qt_rd32(d + o + 4) : qt_rd64(d + o + 8);
             const char *nm = sd + (na - strs->addr);
             const char *z = memchr(nm, 0, (size_t)(strs->size - (na - strs->addr)));
             if (!z || z == nm) continue;
@@ -645,7 +631,7 @@ int qt_ksyms_from_ksymtab(struct qt_ksyms *ks, const struct qt_kimage *k, char *
     }
     uint64_t pcs, pce;
     image_percpu(k, &pcs, &pce);
-    if (rc == 0 && (!found || b.n == 0)) rc = sfail(err, errlen, -ENOENT, "%s: the image has no __ksymtab entries", k->path);
+    if (rc == 0 && (!found || b.n == 0)) rc = qt_fail(err, errlen, -ENOENT, "%s: the image has no __ksymtab entries", k->path);
     else if (rc == 0) rc = kb_finish(&b, ks, k, pcs, pce);
     kb_free(&b);
     if (rc < 0) {
@@ -666,9 +652,9 @@ int qt_ksyms_from_kimage(struct qt_ksyms *ks, const struct qt_kimage *k, char *e
     if (rc == 0) return 0;
     if (qt_ksyms_from_ksymtab(ks, k, err, errlen) == 0) return 0;
     if (rc == -ENOENT)
-        return sfail(err, errlen, -ENOENT, "%s: no kernel symbols in the image (no .symtab, no kallsyms tables, no __ksymtab): "
+        return qt_fail(err, errlen, -ENOENT, "%s: no kernel symbols in the image (no .symtab, no kallsyms tables, no __ksymtab): "
                      "pass a System.map or /proc/kallsyms file with --kernel-symbols", k->path);
-    return sfail(err, errlen, rc, "%s", e1);
+    return qt_fail(err, errlen, rc, "%s", e1);
 }
 
 /* ---- System.map / /proc/kallsyms ------------------------------------------------------ */
@@ -679,7 +665,7 @@ int qt_ksyms_load_file(struct qt_ksyms *ks, const char *path, char *err, size_t 
     FILE *f = fopen(path, "re");
     if (!f) {
         int e = errno;
-        return sfail(err, errlen, -e, "%s: %s", path, strerror(e));
+        return qt_fail(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     struct kbuild b;
     memset(&b, 0, sizeof(b));
@@ -691,7 +677,7 @@ int qt_ksyms_load_file(struct qt_ksyms *ks, const char *path, char *err, size_t 
     while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
         if (strstr(line, "The real System.map is in")) {
-            rc = sfail(err, errlen, -EINVAL, "%s is Debian's placeholder System.map (the real one is in the linux-image-*-dbg package): "
+            rc = qt_fail(err, errlen, -EINVAL, "%s is Debian's placeholder System.map (the real one is in the linux-image-*-dbg package): "
                        "omit --kernel-symbols, qtrace reads the symbols from the kernel image", path);
             break;
         }
@@ -722,15 +708,15 @@ int qt_ksyms_load_file(struct qt_ksyms *ks, const char *path, char *err, size_t 
         rc = kb_add(&b, addr, 0, type, name, (size_t)(ne - name));
         continue;
 bad:
-        rc = sfail(err, errlen, -EINVAL, "%s:%zu: expected 'ADDRESS TYPE NAME' (System.map or /proc/kallsyms format)", path, lineno);
+        rc = qt_fail(err, errlen, -EINVAL, "%s:%zu: expected 'ADDRESS TYPE NAME' (System.map or /proc/kallsyms format)", path, lineno);
     }
-    if (rc == 0 && ferror(f)) rc = sfail(err, errlen, -EIO, "%s: read error", path);
+    if (rc == 0 && ferror(f)) rc = qt_fail(err, errlen, -EIO, "%s: read error", path);
     free(line);
     fclose(f);
     if (rc == 0 && b.n == 0)
-        rc = sfail(err, errlen, -EINVAL, "%s has no kernel symbols%s", path, mods ? " (only module symbols)" : "");
+        rc = qt_fail(err, errlen, -EINVAL, "%s has no kernel symbols%s", path, mods ? " (only module symbols)" : "");
     if (rc == 0 && !nonzero)
-        rc = sfail(err, errlen, -EINVAL, "%s: every address is 0 (a /proc/kallsyms read without privilege: read it as root "
+        rc = qt_fail(err, errlen, -EINVAL, "%s: every address is 0 (a /proc/kallsyms read without privilege: read it as root "
                    "or with kernel.kptr_restrict=0)", path);
     if (rc == 0) rc = kb_finish(&b, ks, NULL, 0, 0);
     kb_free(&b);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel image loading: bzImage decompression, vmlinux ELF sections/segments, KASLR slide. */
 #include "kimage.h"
+#include "qtutil.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -16,20 +17,6 @@
 #include <zlib.h>
 #include <zstd.h>
 
-static int kfail(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int kfail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
 /* [off, off+len) within [0, size), overflow-safe */
 static bool in_bounds(uint64_t off, uint64_t len, uint64_t size)
@@ -199,13 +186,13 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
     Elf64_Ehdr eh;
 
     if (size < EI_NIDENT || memcmp(d, ELFMAG, SELFMAG) != 0)
-        return kfail(err, errlen, -ENOEXEC, "%s: %s is not an ELF", k->path, what);
+        return qt_fail(err, errlen, -ENOEXEC, "%s: %s is not an ELF", k->path, what);
     if (d[EI_CLASS] != ELFCLASS64)
-        return kfail(err, errlen, -EOPNOTSUPP, "%s: %s is a 32-bit ELF: only 64-bit kernels are supported", k->path, what);
+        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: %s is a 32-bit ELF: only 64-bit kernels are supported", k->path, what);
     if (d[EI_DATA] != ELFDATA2LSB)
-        return kfail(err, errlen, -EOPNOTSUPP, "%s: %s is a big-endian ELF: only little-endian kernels are supported", k->path, what);
+        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: %s is a big-endian ELF: only little-endian kernels are supported", k->path, what);
     if (size < sizeof(eh))
-        return kfail(err, errlen, -EINVAL, "%s: %s is truncated (%zu bytes, no complete ELF header)", k->path, what, size);
+        return qt_fail(err, errlen, -EINVAL, "%s: %s is truncated (%zu bytes, no complete ELF header)", k->path, what, size);
     memcpy(&eh, d, sizeof(eh));
     k->machine = eh.e_machine;
     k->entry = eh.e_entry;
@@ -214,9 +201,9 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
     /* program headers: PT_LOAD segments */
     if (eh.e_phnum) {
         if (eh.e_phentsize != sizeof(Elf64_Phdr))
-            return kfail(err, errlen, -EINVAL, "%s: %s: bad ELF program header size %u", k->path, what, eh.e_phentsize);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: bad ELF program header size %u", k->path, what, eh.e_phentsize);
         if (!in_bounds(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), size))
-            return kfail(err, errlen, -EINVAL, "%s: %s: ELF program headers (offset 0x%llx, %u entries) extend past the end (%zu bytes)",
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF program headers (offset 0x%llx, %u entries) extend past the end (%zu bytes)",
                          k->path, what, (unsigned long long)eh.e_phoff, eh.e_phnum, size);
         end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > end ? eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) : end;
         k->seg = calloc(eh.e_phnum, sizeof(*k->seg));
@@ -226,10 +213,10 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
             memcpy(&ph, d + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
             if (ph.p_type != PT_LOAD) continue;
             if (ph.p_filesz > ph.p_memsz || !in_bounds(ph.p_offset, ph.p_filesz, size))
-                return kfail(err, errlen, -EINVAL, "%s: %s: ELF segment %u (offset 0x%llx, 0x%llx bytes) extends past the end (%zu bytes)",
+                return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF segment %u (offset 0x%llx, 0x%llx bytes) extends past the end (%zu bytes)",
                              k->path, what, i, (unsigned long long)ph.p_offset, (unsigned long long)ph.p_filesz, size);
             if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
-                return kfail(err, errlen, -EINVAL, "%s: %s: ELF segment %u wraps around the address space", k->path, what, i);
+                return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF segment %u wraps around the address space", k->path, what, i);
             struct qt_kseg *s = &k->seg[k->nseg++];
             s->vaddr = ph.p_vaddr;
             s->paddr = ph.p_paddr;
@@ -245,18 +232,18 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
     uint64_t shnum = eh.e_shnum, shstrndx = eh.e_shstrndx;
     if (eh.e_shoff) {
         if (eh.e_shentsize != sizeof(Elf64_Shdr))
-            return kfail(err, errlen, -EINVAL, "%s: %s: bad ELF section header size %u", k->path, what, eh.e_shentsize);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: bad ELF section header size %u", k->path, what, eh.e_shentsize);
         if (!in_bounds(eh.e_shoff, sizeof(Elf64_Shdr), size))
-            return kfail(err, errlen, -EINVAL, "%s: %s: ELF section headers (offset 0x%llx) are past the end (%zu bytes)",
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF section headers (offset 0x%llx) are past the end (%zu bytes)",
                          k->path, what, (unsigned long long)eh.e_shoff, size);
         Elf64_Shdr s0;
         memcpy(&s0, d + eh.e_shoff, sizeof(s0));
         if (shnum == 0) shnum = s0.sh_size;             /* extended numbering */
         if (shstrndx == SHN_XINDEX) shstrndx = s0.sh_link;
         if (shnum > 1000000)
-            return kfail(err, errlen, -EINVAL, "%s: %s: implausible ELF section count %llu", k->path, what, (unsigned long long)shnum);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: implausible ELF section count %llu", k->path, what, (unsigned long long)shnum);
         if (!in_bounds(eh.e_shoff, shnum * sizeof(Elf64_Shdr), size))
-            return kfail(err, errlen, -EINVAL, "%s: %s: ELF section headers (offset 0x%llx, %llu entries) extend past the end (%zu bytes)",
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF section headers (offset 0x%llx, %llu entries) extend past the end (%zu bytes)",
                          k->path, what, (unsigned long long)eh.e_shoff, (unsigned long long)shnum, size);
         if (eh.e_shoff + shnum * sizeof(Elf64_Shdr) > end) end = eh.e_shoff + shnum * sizeof(Elf64_Shdr);
     } else {
@@ -297,7 +284,7 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
             if (!s->nobits && sh.sh_size) {
                 char nb[48];
                 if (!in_bounds(sh.sh_offset, sh.sh_size, size))
-                    return kfail(err, errlen, -EINVAL, "%s: %s: ELF section %llu (%s) at offset 0x%llx, 0x%llx bytes, extends past the end (%zu bytes)",
+                    return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF section %llu (%s) at offset 0x%llx, 0x%llx bytes, extends past the end (%zu bytes)",
                                  k->path, what, (unsigned long long)i, safe_name(s->name, nb, sizeof(nb)), (unsigned long long)sh.sh_offset,
                                  (unsigned long long)sh.sh_size, size);
                 if (sh.sh_offset + sh.sh_size > end) end = sh.sh_offset + sh.sh_size;
@@ -315,7 +302,7 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
                 k->text_addr = k->seg[i].vaddr;
     }
     if (!k->nseg && !k->nsec)
-        return kfail(err, errlen, -EINVAL, "%s: %s has neither loadable segments nor sections", k->path, what);
+        return qt_fail(err, errlen, -EINVAL, "%s: %s has neither loadable segments nor sections", k->path, what);
     return 0;
 }
 
@@ -382,7 +369,7 @@ static void parse_relocs(struct qt_kimage *k)
     size_t i = cnt, lists[3][2];          /* [32, inv32, 64] x [first, count] */
     for (int l = 0; l < 3; l++) {
         size_t hi = i;
-        while (i > 0 && rd32(base + (i - 1) * 4) != 0) i--;
+        while (i > 0 && qt_rd32(base + (i - 1) * 4) != 0) i--;
         if (i == 0) return;                 /* no separator: not a relocation table */
         lists[l][0] = i;
         lists[l][1] = hi - i;
@@ -397,7 +384,7 @@ static void parse_relocs(struct qt_kimage *k)
         uint64_t *a = malloc(n * sizeof(*a));
         if (!a) goto bad;
         for (size_t j = 0; j < n; j++) {
-            int32_t v = (int32_t)rd32(base + (lists[l][0] + j) * 4);
+            int32_t v = (int32_t)qt_rd32(base + (lists[l][0] + j) * 4);
             a[j] = (uint64_t)(int64_t)v;
             if (a[j] < QT_KERNEL_MAP_BASE) { free(a); goto bad; }
         }
@@ -415,13 +402,13 @@ bad:
 static int load_bzimage(struct qt_kimage *k, const uint8_t *f, size_t fsize, char *err, size_t errlen)
 {
     if (fsize < 0x250)
-        return kfail(err, errlen, -EINVAL, "%s: truncated bzImage (%zu bytes, setup header incomplete)", k->path, fsize);
+        return qt_fail(err, errlen, -EINVAL, "%s: truncated bzImage (%zu bytes, setup header incomplete)", k->path, fsize);
     k->bzimage = true;
-    k->boot_protocol = rd16(f + 0x206);
+    k->boot_protocol = qt_rd16(f + 0x206);
     if (k->boot_protocol < 0x0208)
-        return kfail(err, errlen, -EOPNOTSUPP, "%s: boot protocol %u.%02u is too old (2.08+ has the payload fields)",
+        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: boot protocol %u.%02u is too old (2.08+ has the payload fields)",
                      k->path, k->boot_protocol >> 8, k->boot_protocol & 0xff);
-    uint16_t kv = rd16(f + 0x20e);
+    uint16_t kv = qt_rd16(f + 0x20e);
     if (kv && 0x200u + kv < fsize) {
         size_t o = 0x200u + kv, n = 0;
         while (o + n < fsize && n < sizeof(k->setup_version) - 1 && f[o + n] >= 0x20 && f[o + n] < 0x7f) n++;
@@ -429,16 +416,16 @@ static int load_bzimage(struct qt_kimage *k, const uint8_t *f, size_t fsize, cha
         k->setup_version[n] = 0;
     }
     unsigned setup_sects = f[0x1f1] ? f[0x1f1] : 4;
-    uint64_t poff = (uint64_t)(setup_sects + 1) * 512 + rd32(f + 0x248), plen = rd32(f + 0x24c);
+    uint64_t poff = (uint64_t)(setup_sects + 1) * 512 + qt_rd32(f + 0x248), plen = qt_rd32(f + 0x24c);
     if (plen < 8)
-        return kfail(err, errlen, -EINVAL, "%s: bzImage payload length %llu is too small", k->path, (unsigned long long)plen);
+        return qt_fail(err, errlen, -EINVAL, "%s: bzImage payload length %llu is too small", k->path, (unsigned long long)plen);
     if (!in_bounds(poff, plen, fsize))
-        return kfail(err, errlen, -EINVAL, "%s: truncated bzImage: payload at offset %llu, %llu bytes, extends past the end of the file (%zu bytes)",
+        return qt_fail(err, errlen, -EINVAL, "%s: truncated bzImage: payload at offset %llu, %llu bytes, extends past the end of the file (%zu bytes)",
                      k->path, (unsigned long long)poff, (unsigned long long)plen, fsize);
     const uint8_t *p = f + poff;
     k->payload_size = plen;
     k->comp = detect_comp(p, plen);
-    uint64_t hint = rd32(p + plen - 4);         /* the build appends the decompressed size */
+    uint64_t hint = qt_rd32(p + plen - 4);         /* the build appends the decompressed size */
     struct obuf o;
     const char *why = "error";
     int rc;
@@ -456,22 +443,22 @@ static int load_bzimage(struct qt_kimage *k, const uint8_t *f, size_t fsize, cha
         if (rc < 0) {
             free(o.p);
             if (rc == -EFBIG)
-                return kfail(err, errlen, rc, "%s: %s payload decompresses to more than %llu MiB", k->path,
+                return qt_fail(err, errlen, rc, "%s: %s payload decompresses to more than %llu MiB", k->path,
                              qt_kcomp_name(k->comp), QT_KIMAGE_MAX_PAYLOAD >> 20);
             if (rc == -EINVAL)
-                return kfail(err, errlen, rc, "%s: %s payload cannot be decompressed (%s, after %zu bytes of output)",
+                return qt_fail(err, errlen, rc, "%s: %s payload cannot be decompressed (%s, after %zu bytes of output)",
                              k->path, qt_kcomp_name(k->comp), why, o.len);
-            return kfail(err, errlen, rc, "%s: out of memory decompressing the %s payload", k->path, qt_kcomp_name(k->comp));
+            return qt_fail(err, errlen, rc, "%s: out of memory decompressing the %s payload", k->path, qt_kcomp_name(k->comp));
         }
         k->buf_ = o.p;
         k->elf = o.p;
         k->data_size = o.len;
         return 0;
     case QT_KCOMP_UNKNOWN:
-        return kfail(err, errlen, -EOPNOTSUPP, "%s: bzImage payload has an unknown format (first bytes %02x %02x %02x %02x)",
+        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: bzImage payload has an unknown format (first bytes %02x %02x %02x %02x)",
                      k->path, p[0], p[1], p[2], p[3]);
     default:
-        return kfail(err, errlen, -EOPNOTSUPP, "%s: bzImage payload is %s-compressed, which qtrace does not support "
+        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: bzImage payload is %s-compressed, which qtrace does not support "
                      "(supported: xz, gzip, zstd); decompress it to a vmlinux (scripts/extract-vmlinux) and pass that",
                      k->path, qt_kcomp_name(k->comp));
     }
@@ -486,7 +473,7 @@ int qt_kimage_load(struct qt_kimage *k, const char *path, char *err, size_t errl
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        kfail(err, errlen, -e, "%s: %s", path, strerror(e));
+        qt_fail(err, errlen, -e, "%s: %s", path, strerror(e));
         qt_kimage_free(k);
         return -e;
     }
@@ -494,11 +481,11 @@ int qt_kimage_load(struct qt_kimage *k, const char *path, char *err, size_t errl
     int rc = 0;
     if (fstat(fd, &st) < 0) {
         rc = -errno;
-        kfail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+        qt_fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
     } else if (!S_ISREG(st.st_mode)) {
-        rc = kfail(err, errlen, -EINVAL, "%s is not a regular file", path);
+        rc = qt_fail(err, errlen, -EINVAL, "%s is not a regular file", path);
     } else if (st.st_size == 0) {
-        rc = kfail(err, errlen, -ENOEXEC, "%s is not a Linux kernel image (the file is empty)", path);
+        rc = qt_fail(err, errlen, -ENOEXEC, "%s is not a Linux kernel image (the file is empty)", path);
     } else {
         k->file_size = (uint64_t)st.st_size;
         k->map_len_ = (size_t)st.st_size;
@@ -506,7 +493,7 @@ int qt_kimage_load(struct qt_kimage *k, const char *path, char *err, size_t errl
         if (k->map_ == MAP_FAILED) {
             k->map_ = NULL;
             rc = -errno;
-            kfail(err, errlen, rc, "%s: cannot map the file: %s", path, strerror(-rc));
+            qt_fail(err, errlen, rc, "%s: cannot map the file: %s", path, strerror(-rc));
         }
     }
     close(fd);
@@ -526,7 +513,7 @@ int qt_kimage_load(struct qt_kimage *k, const char *path, char *err, size_t errl
         k->data_size = fsize;
         if ((rc = parse_elf(k, "the ELF file", err, errlen)) < 0) goto out;
     } else {
-        rc = kfail(err, errlen, -ENOEXEC, "%s is not a Linux kernel image (no bzImage header and not an ELF)", path);
+        rc = qt_fail(err, errlen, -ENOEXEC, "%s is not a Linux kernel image (no bzImage header and not an ELF)", path);
         goto out;
     }
     find_banner(k);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel structure layouts from BTF (libbpf) and layout files. */
 #include "klayout.h"
+#include "qtutil.h"
 #include "kimage.h"
 
 #include <bpf/btf.h>
@@ -18,18 +19,6 @@ const struct qt_kfield_desc qt_kfield_descs[] = { QT_KLAYOUT_FIELDS(QT_KLAYOUT_D
 const size_t qt_kfield_count = sizeof(qt_kfield_descs) / sizeof(qt_kfield_descs[0]);
 
 #define MAX_STRUCT_OFFSET (1u << 20)    /* a field offset or size beyond 1 MiB is not plausible */
-
-static int lfail(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int lfail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
 
 static struct qt_kfield *field_at(struct qt_klayout *L, size_t i)
 {
@@ -183,7 +172,7 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 int qt_klayout_from_btf(struct qt_klayout *L, const void *data, size_t size, const char *what, char *err, size_t errlen)
 {
     if (!data || size < 24 || size > UINT32_MAX)
-        return lfail(err, errlen, -EINVAL, "%s: BTF of %zu bytes is not valid", what, size);
+        return qt_fail(err, errlen, -EINVAL, "%s: BTF of %zu bytes is not valid", what, size);
     /* libbpf prints its parse errors by default: library code must not print */
     libbpf_print_fn_t old = libbpf_set_print(silent_print);
     errno = 0;
@@ -192,7 +181,7 @@ int qt_klayout_from_btf(struct qt_klayout *L, const void *data, size_t size, con
     libbpf_set_print(old);
     if (!btf || (uintptr_t)btf >= (uintptr_t)-4095) {
         if ((uintptr_t)btf >= (uintptr_t)-4095) e = -(int)(intptr_t)btf;
-        return lfail(err, errlen, -EINVAL, "%s: BTF is malformed (libbpf: %s)", what, strerror(e));
+        return qt_fail(err, errlen, -EINVAL, "%s: BTF is malformed (libbpf: %s)", what, strerror(e));
     }
     for (size_t i = 0; i < qt_kfield_count; i++) {
         const struct qt_kfield_desc *d = &qt_kfield_descs[i];
@@ -222,7 +211,7 @@ int qt_klayout_from_kimage(struct qt_klayout *L, const struct qt_kimage *k, char
 {
     const struct qt_ksection *s = qt_kimage_section(k, ".BTF");
     const uint8_t *d = qt_kimage_section_data(k, s);
-    if (!d) return lfail(err, errlen, -ENOENT, "%s has no BTF (.BTF section)", k->path);
+    if (!d) return qt_fail(err, errlen, -ENOENT, "%s has no BTF (.BTF section)", k->path);
     char what[512];
     snprintf(what, sizeof(what), "%s: .BTF section", k->path);
     return qt_klayout_from_btf(L, d, (size_t)s->size, what, err, errlen);
@@ -250,7 +239,7 @@ int qt_klayout_load_file(struct qt_klayout *L, const char *path, char *err, size
     FILE *f = fopen(path, "re");
     if (!f) {
         int e = errno;
-        return lfail(err, errlen, -e, "%s: %s", path, strerror(e));
+        return qt_fail(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     /* parse everything first: a bad file changes nothing */
     struct qt_klayout N = *L;
@@ -282,11 +271,11 @@ int qt_klayout_load_file(struct qt_klayout *L, const char *path, char *err, size
         }
         while (isspace((unsigned char)*p)) p++;
         if (bad || !tok[1] || tl[0] == 0) {
-            rc = lfail(err, errlen, -EINVAL, "%s:%zu: expected 'struct.field = OFFSET [SIZE]'", path, lineno);
+            rc = qt_fail(err, errlen, -EINVAL, "%s:%zu: expected 'struct.field = OFFSET [SIZE]'", path, lineno);
             break;
         }
         if (*p) {
-            rc = lfail(err, errlen, -EINVAL, "%s:%zu: unexpected '%.20s' after the value (expected 'struct.field = OFFSET [SIZE]')",
+            rc = qt_fail(err, errlen, -EINVAL, "%s:%zu: unexpected '%.20s' after the value (expected 'struct.field = OFFSET [SIZE]')",
                        path, lineno, p);
             break;
         }
@@ -296,12 +285,12 @@ int qt_klayout_load_file(struct qt_klayout *L, const char *path, char *err, size
         name[tl[0]] = 0;
         long i = desc_index(name);
         if (i < 0) {
-            rc = lfail(err, errlen, -EINVAL, "%s:%zu: unknown field '%s' (the known ones are listed in docs/kernel.md)", path, lineno, name);
+            rc = qt_fail(err, errlen, -EINVAL, "%s:%zu: unknown field '%s' (the known ones are listed in docs/kernel.md)", path, lineno, name);
             break;
         }
         uint32_t off, sz = 0;
         if (!parse_num(tok[1], tl[1], &off) || (tok[2] && (!parse_num(tok[2], tl[2], &sz) || sz == 0))) {
-            rc = lfail(err, errlen, -EINVAL, "%s:%zu: bad number for '%s' (decimal or 0x hex, below 1 MiB; size > 0)", path, lineno, name);
+            rc = qt_fail(err, errlen, -EINVAL, "%s:%zu: bad number for '%s' (decimal or 0x hex, below 1 MiB; size > 0)", path, lineno, name);
             break;
         }
         struct qt_kfield *fl = field_at(&N, (size_t)i);
@@ -311,7 +300,7 @@ int qt_klayout_load_file(struct qt_klayout *L, const char *path, char *err, size
         fl->found = true;
         fl->src = QT_KL_FILE;
     }
-    if (rc == 0 && ferror(f)) rc = lfail(err, errlen, -EIO, "%s: read error", path);
+    if (rc == 0 && ferror(f)) rc = qt_fail(err, errlen, -EIO, "%s: read error", path);
     free(line);
     fclose(f);
     if (rc == 0) *L = N;
