@@ -9,6 +9,8 @@
 
 CACHE    ?= $(CURDIR)/.cache
 BUILD    ?= build
+# one spelling for one directory: dependency files name their targets as $(BUILD) is spelled
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
@@ -53,17 +55,17 @@ setup-qemu-user:
 $(BUILD)/pic/plugin/%.o: plugin/%.c $(HEADER)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) -MMD -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Icommon -MMD -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Icommon -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -MMD -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -MMD -MP -c $< -o $@
 
 $(BUILD)/libqtrace.so: $(PLUGIN_OBJ) $(COMMON_PIC)
 	$(call say,LD,$@)
@@ -82,7 +84,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ) $(COMMON_OBJ) tests/unit/tap.h
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -MMD -c $< -o $@
+	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -MMD -MP -c $< -o $@
 
 $(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) tests/unit/tap.h
 	@mkdir -p $(dir $@)
