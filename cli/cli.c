@@ -19,6 +19,8 @@ static const struct qtc_cmd cmds[] = {
     { "dump", "convert a recorded trace (.qtr) to text, Perfetto JSON or folded stacks", qtc_cmd_dump, qtc_help_dump },
     { "kernel-info", "show what qtrace learns from a kernel image: symbols, BTF, structure offsets", cmd_kernel_info,
       qtc_help_kernel_info },
+    { "compat", "run a QEMU-TRACER configs.txt unchanged: boot the guest, write its log and stack files", qtc_cmd_compat,
+      qtc_help_compat },
     { "help", "show the help of a command", cmd_help, help_help },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -80,9 +80,14 @@ size_t qtc_args_count(const struct qtc_args *a, const char *name);
 int qtc_args_write_conf(const struct qtc_args *a, FILE *f);
 
 /* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts
- * (the image, its symbols and structure layouts; --comm, --pid, --follow). 0, or -1 with a
- * message in err that says what to supply. Loads the image (about a second for a bzImage). */
-int qtc_check_kernel(const struct qtc_args *a, const char *kernel, char *err, size_t errlen);
+ * (the image, its symbols and structure layouts, the kernel functions the patterns select;
+ * --comm, --pid, --follow), as the plugin will. 0, or -1 with a message in err that says what
+ * to supply. Loads the image (well under a second for a bzImage), unless outdir has the
+ * stamp of a successful check of the same files and options (then 0 at once); the stamp
+ * (outdir/.kernel-checked) is written on success. outdir may be NULL. */
+int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *outdir, char *err, size_t errlen);
+/* Add a plugin option (KEY=VALUE, as --plugin-opt would) to the ones written to qtrace.conf. */
+void qtc_args_add_kv(struct qtc_args *a, const char *kv);
 
 /* Help: one table, wrapped at 100 columns. */
 void qtc_print_table(FILE *f, const struct qtc_opt_table *t);

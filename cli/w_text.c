@@ -140,10 +140,12 @@ static void put_func(struct tstate *s, const struct qtr_event *ev)
 static void put_sysname(struct tstate *s, uint64_t nr)
 {
     const char *n = qtw_syscall_name(s->r, nr);
+    /* a 32-bit call (int 0x80, sysenter) in an x86-64 guest: i386 numbering */
+    const char *abi = (nr & ~UINT64_C(0xffffffff)) == QT_SYSCALL_I386 ? "i386:" : "";
     if (n)
-        qt_sb_printf(&s->line, "syscall %s", n);
+        qt_sb_printf(&s->line, "syscall %s%s", abi, n);
     else
-        qt_sb_printf(&s->line, "syscall %" PRIu64, nr);
+        qt_sb_printf(&s->line, "syscall %s%" PRIu64, abi, nr & 0xffffffff);
 }
 
 /* ---- events -------------------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include "util.h"
 
 /* ---- the table: one entry per output format ----------------------------------------------- */
+extern const struct qt_writer qt_writer_compat_log, qt_writer_compat_stack; /* w_compat.c (qtrace compat) */
 static const struct qt_writer *const writers[] = {
     &qt_writer_text,
     &qt_writer_json,
@@ -23,6 +24,8 @@ static const struct qt_writer *const writers[] = {
     &qt_writer_linkmap,
     &qt_writer_execlog,
     &qt_writer_execlog_json,
+    &qt_writer_compat_log,
+    &qt_writer_compat_stack,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

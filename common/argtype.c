@@ -144,7 +144,7 @@ void qt_argtype_set_koffsets(const struct qt_koffsets *o)
 {
     if (o)
         koff = *o;
-    koff_valid = o != NULL;
+    __atomic_store_n(&koff_valid, o != NULL, __ATOMIC_RELEASE); /* koff complete before decoders see it */
 }
 
 /* Read an unsigned field of bytes at base + off (false if the offset is unknown or unreadable). */
@@ -171,7 +171,7 @@ static bool kbegin(const struct qt_mem *m, struct qt_arg *a, size_t cap, size_t 
         a->flags = QT_ARG_NULL;
         return false;
     }
-    if (!m || !m->read || !koff_valid || cap < need) {
+    if (!m || !m->read || !__atomic_load_n(&koff_valid, __ATOMIC_ACQUIRE) || cap < need) {
         a->flags = QT_ARG_UNREADABLE;
         return false;
     }

@@ -2,6 +2,9 @@
 /* Loading what qtrace needs to follow a Linux guest. See kintro.h. */
 #include "kintro.h"
 
+#include "options.h"
+#include "symtab.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -252,4 +255,148 @@ int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **
         names[i] = pn ? pn : "";
     }
     return n;
+}
+
+/* ---- which kernel functions -------------------------------------------------------------------- */
+
+/* Is this kernel symbol a function that can be traced? */
+static bool traceable(const struct qt_ksym *s, uint64_t stext, uint64_t etext, uint64_t entry_lo, uint64_t entry_hi)
+{
+    if (s->percpu || (s->type != 't' && s->type != 'T' && s->type != 'w' && s->type != 'W'))
+        return false;
+    if (s->addr < stext || s->addr >= etext || (s->addr >= entry_lo && s->addr < entry_hi))
+        return false; /* outside .text, or the entry code (it runs on user stacks and gs) */
+    const char *n = s->name;
+    return strncmp(n, "__x86_", 6) != 0 && strstr(n, "_thunk") == NULL && strcmp(n, "__fentry__") != 0 &&
+           strncmp(n, "__pfx_", 6) != 0 && strncmp(n, "__cfi_", 6) != 0;
+}
+
+struct kpat {
+    const char *glob;
+    bool explicit_kernel;
+    const struct qt_argspec *spec;
+    size_t nmatch;
+};
+
+static bool prog_has(const struct qt_symtab *st, const char *glob)
+{
+    for (size_t i = 0; st && i < st->n; i++)
+        if (qt_glob_match(glob, st->syms[i].name))
+            return true;
+    return false;
+}
+
+static int kpat_collect(const struct qt_opts *o, struct kpat *out, int max, const struct qt_symtab *prog)
+{
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int count = pass == 0 ? o->nfunc : o->nspecs;
+        for (int i = 0; i < count && n < max; i++) {
+            const char *p = pass == 0 ? o->func[i] : o->specs[i].pattern;
+            if (strncmp(p, "lib:", 4) == 0)
+                continue;
+            bool ex = strncmp(p, "kernel:", 7) == 0;
+            const char *g = ex ? p + 7 : p;
+            if (!ex && prog && prog_has(prog, g))
+                continue;
+            out[n++] = (struct kpat){ g, ex, pass == 1 ? &o->specs[i] : NULL, 0 };
+        }
+    }
+    return n;
+}
+
+static bool knotrace(const struct qt_opts *o, const char *name)
+{
+    for (int i = 0; i < o->nnotrace; i++) {
+        const char *p = o->notrace[i];
+        if (qt_glob_match(strncmp(p, "kernel:", 7) == 0 ? p + 7 : p, name))
+            return true;
+    }
+    return false;
+}
+
+/* The merged spec for a kernel function: an exact pattern first, then globs. */
+static const struct qt_argspec *kspec_for(const struct kpat *pats, int np, const char *name)
+{
+    for (int i = 0; i < np; i++)
+        if (pats[i].spec && strcmp(pats[i].glob, name) == 0)
+            return pats[i].spec;
+    for (int i = 0; i < np; i++)
+        if (pats[i].spec && qt_glob_match(pats[i].glob, name))
+            return pats[i].spec;
+    return NULL;
+}
+
+static uint64_t ksym_addr(const struct qt_kintro *ki, const char *name)
+{
+    const struct qt_ksym *s = qt_ksyms_find(&ki->ks, name);
+    return s ? s->addr : 0;
+}
+
+int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const struct qt_symtab *prog, size_t **sel,
+                     const struct qt_argspec ***specs, size_t *n, char *err, size_t errlen)
+{
+    *sel = NULL;
+    *specs = NULL;
+    *n = 0;
+    struct kpat pats[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    int np = kpat_collect(o, pats, (int)(sizeof(pats) / sizeof(pats[0])), prog);
+    if (np == 0)
+        return 0;
+    uint64_t stext = ksym_addr(ki, "_stext"), etext = ksym_addr(ki, "_etext");
+    uint64_t entry_lo = ksym_addr(ki, "__entry_text_start"), entry_hi = ksym_addr(ki, "__entry_text_end");
+    if (!stext)
+        stext = ki->img.text_addr;
+    if (!etext)
+        etext = UINT64_MAX;
+    const struct qt_ksyms *ks = &ki->ks;
+    size_t *idx = malloc((ks->n ? ks->n : 1) * sizeof(*idx));
+    const struct qt_argspec **sp = malloc((ks->n ? ks->n : 1) * sizeof(*sp));
+    if (!idx || !sp) {
+        free(idx);
+        free(sp);
+        return kfail(err, errlen, -ENOMEM, "out of memory");
+    }
+    size_t cnt = 0;
+    uint64_t last_end = 0;
+    for (size_t i = 0; i < ks->n; i++) {
+        const struct qt_ksym *s = &ks->syms[i];
+        if (!traceable(s, stext, etext, entry_lo, entry_hi) || knotrace(o, s->name))
+            continue;
+        bool want = false;
+        for (int p = 0; p < np; p++) {
+            if (qt_glob_match(pats[p].glob, s->name)) {
+                pats[p].nmatch++;
+                want = true;
+            }
+        }
+        if (!want || (cnt && s->addr < last_end))
+            continue; /* alias or overlap: the first one is traced */
+        idx[cnt] = i;
+        sp[cnt] = kspec_for(pats, np, s->name);
+        last_end = s->addr + (s->size ? s->size : 1);
+        cnt++;
+    }
+    int r = 0;
+    for (int p = 0; p < np && r == 0; p++) {
+        if (pats[p].nmatch > QT_KINTRO_MAX_FUNCS && !o->kernel_all)
+            r = kfail(err, errlen, -E2BIG, "'%s' selects %zu kernel functions: tracing that many slows the guest down a "
+                      "lot; narrow the pattern, or give --kernel-all (plugin option kernel_all=on) to trace them anyway",
+                      pats[p].glob, pats[p].nmatch);
+        else if (pats[p].explicit_kernel && pats[p].nmatch == 0)
+            r = kfail(err, errlen, -ENOENT, "kernel:%s: no kernel function matches (their names are those of the "
+                      "kernel's symbols: see qtrace kernel-info)", pats[p].glob);
+    }
+    if (r == 0 && cnt == 0 && !prog)
+        r = kfail(err, errlen, -ENOENT, "no kernel function matches the filters (%s): kernel functions are named as in "
+                  "the kernel's symbols (qtrace kernel-info --kernel %s shows some)", pats[0].glob, ki->img.path);
+    if (r < 0) {
+        free(idx);
+        free(sp);
+        return r;
+    }
+    *sel = idx;
+    *specs = sp;
+    *n = cnt;
+    return 0;
 }

@@ -44,4 +44,22 @@ void qt_kintro_free(struct qt_kintro *ki);
  * parameters the function has (0 if unknown). */
 int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **names, int max);
 
+/* More kernel functions than this for one pattern need kernel_all=on (--kernel-all). */
+#define QT_KINTRO_MAX_FUNCS 2000
+
+struct qt_opts;
+struct qt_symtab;
+/*
+ * The kernel functions the patterns of o select (func=, arg=, ret=, minus notrace=):
+ * "kernel:GLOB" always; a plain GLOB when no program is traced (prog NULL) or when it names
+ * none of prog's functions. Traced: text symbols (t, T, w, W) in .text, outside the entry code
+ * and the thunks. Returns 0 with *sel (malloc'ed indices into ki->ks.syms, by address, aliases
+ * dropped), *specs (malloc'ed, parallel: each one's merged -A/-R spec or NULL) and *n; or
+ * -E2BIG (a pattern selects more than QT_KINTRO_MAX_FUNCS without kernel_all=on), -ENOENT (a
+ * kernel:GLOB matches nothing, or no pattern matches anything while no program is traced),
+ * with a message in err.
+ */
+int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const struct qt_symtab *prog, size_t **sel,
+                     const struct qt_argspec ***specs, size_t *n, char *err, size_t errlen);
+
 #endif

@@ -33,6 +33,7 @@ enum kind {
     K_FORMAT,   /* execlog_format: text|bin */
     K_CONF,     /* conf=FILE */
     K_PID,      /* uint32_t, a process id 1..4194304 */
+    K_RANGE,    /* struct qt_addr_range[max] + int count: LO-END (hex) */
 };
 
 struct key {
@@ -52,6 +53,7 @@ static const struct key keys[] = {
     { "func", K_LIST, F(func), F(nfunc), QT_MAX_PATTERNS, "a pattern" },
     { "notrace", K_LIST, F(notrace), F(nnotrace), QT_MAX_PATTERNS, "a pattern" },
     { "addr", K_HEXLIST, F(addr), F(naddr), QT_MAX_ADDRS, "a hex address" },
+    { "range", K_RANGE, F(range), F(nrange), QT_MAX_RANGES, "an address range LO-END (hex, END excluded)" },
     { "arg", K_SPEC, 0, 0, QT_MAX_SPECS, "an argument spec" },
     { "ret", K_SPEC, 0, 0, QT_MAX_SPECS, "a return value spec" },
     { "depth", K_DEPTH, F(depth), 0, 0, "a number" },
@@ -73,6 +75,7 @@ static const struct key keys[] = {
     { "kernel_symbols", K_STR, F(kernel_symbols), 0, 0, "a path" },
     { "layout", K_STR, F(layout), 0, 0, "a path" },
     { "kernel_introspection", K_BOOL, F(kernel_introspection), 0, 0, NULL },
+    { "kernel_async", K_BOOL, F(kernel_async), 0, 0, NULL },
     { "kernel_all", K_BOOL, F(kernel_all), 0, 0, NULL },
     { "comm", K_STR, F(comm), 0, 0, "a process name" },
     { "pid", K_PID, F(pid), 0, 0, "a process id (1..4194304)" },
@@ -325,6 +328,28 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
         ((uint64_t *)field)[(*cnt)++] = x;
         return 0;
     }
+    case K_RANGE: {
+        int *cnt = (int *)((char *)o + ky->count_off);
+        char lo[32];
+        const char *dash = strchr(v, '-');
+        struct qt_addr_range r;
+        size_t ll = dash ? (size_t)(dash - v) : 0;
+        bool good = dash && ll > 0 && ll < sizeof(lo);
+        if (good) {
+            memcpy(lo, v, ll);
+            lo[ll] = 0;
+            good = parse_hex(lo, &r.lo) && parse_hex(dash + 1, &r.end);
+        }
+        if (!good)
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+        if (r.end <= r.lo)
+            return seterr(err, errlen, -EINVAL, "%s: %s: expected LO below END, got '%.100s'", where, ky->name, v);
+        if (*cnt >= ky->max)
+            return seterr(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
+                          ky->max, v);
+        ((struct qt_addr_range *)field)[(*cnt)++] = r;
+        return 0;
+    }
     case K_PID:
         if (!parse_pid(v, (uint32_t *)field))
             return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
@@ -441,6 +466,14 @@ const struct qt_argspec *qt_opts_spec_for(const struct qt_opts *o, const char *n
         if (qt_glob_match(o->specs[i].pattern, name))
             return &o->specs[i];
     return NULL;
+}
+
+bool qt_opts_in_range(const struct qt_opts *o, uint64_t addr)
+{
+    for (int i = 0; o && i < o->nrange && i < QT_MAX_RANGES; i++)
+        if (addr >= o->range[i].lo && addr < o->range[i].end)
+            return true;
+    return false;
 }
 
 bool qt_opts_wants(const struct qt_opts *o, const char *name)

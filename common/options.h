@@ -10,6 +10,8 @@
  *   func=GLOB       trace functions matching GLOB (repeatable; '*' = all)     [-F]
  *   notrace=GLOB    never trace functions matching GLOB (repeatable)          [-N]
  *   addr=HEX        trace the function starting at HEX (repeatable)
+ *   range=LO-END    trace every function of the program (and its libraries) that starts in
+ *                   [LO, END) (hex; repeatable): address-range selection (qtrace compat)
  *   arg=SPEC        argument spec, e.g. greet@arg1/s,arg2/i32 (repeatable)    [-A]
  *   ret=SPEC        return value spec, e.g. add@retval/i (repeatable)         [-R]
  *   depth=N         record calls nested at most N deep (default: unlimited)   [-D]
@@ -22,6 +24,8 @@
  *   kernel_symbols=PATH  System.map or /proc/kallsyms instead of the image's kallsyms
  *   layout=PATH     structure offsets over (or instead of) the kernel's BTF
  *   kernel_introspection=on|off  off: ignore kernel= (default on)
+ *   kernel_async=on load the kernel image while the guest's firmware runs (qtrace system sets it
+ *                   once it has checked the image itself; errors are then warnings)
  *   kernel_all=on   allow patterns that select more than 2000 kernel functions
  *   comm=GLOB       record only while a task of that name runs (system mode)
  *   pid=N           record only while process N runs (system mode)
@@ -43,6 +47,11 @@
 #define QT_MAX_SPECS 64
 #define QT_MAX_ADDRS 64
 #define QT_MAX_FILTERS 32
+#define QT_MAX_RANGES 64
+
+struct qt_addr_range {
+    uint64_t lo, end;       /* [lo, end) */
+};
 
 struct qt_opts {
     char *out;
@@ -54,6 +63,8 @@ struct qt_opts {
     int nnotrace;
     uint64_t addr[QT_MAX_ADDRS];
     int naddr;
+    struct qt_addr_range range[QT_MAX_RANGES]; /* range=LO-END */
+    int nrange;
     struct qt_argspec specs[QT_MAX_SPECS]; /* -A and -R, merged per pattern */
     int nspecs;
     int depth;              /* -1 = unlimited */
@@ -80,6 +91,7 @@ struct qt_opts {
     char *kernel_symbols;   /* kernel_symbols=PATH: System.map or /proc/kallsyms format file */
     char *layout;           /* layout=PATH: structure offsets over (or instead of) the BTF */
     bool kernel_introspection; /* default on; off: kernel= is ignored */
+    bool kernel_async;      /* kernel_async=on: load the image in the background (qtrace system, after its checks) */
     bool kernel_all;        /* kernel_all=on: patterns may select any number of kernel functions */
     char *comm;             /* comm=GLOB: record only while a task of that name runs */
     uint32_t pid;           /* pid=N: record only while process N runs (0: no filter) */
@@ -98,6 +110,8 @@ int qt_opts_load_file(struct qt_opts *o, const char *path, char *err, size_t err
 
 /* The spec (merged -A/-R) that applies to function name, or NULL. Exact names win over globs. */
 const struct qt_argspec *qt_opts_spec_for(const struct qt_opts *o, const char *name);
+/* Does a range= contain addr? */
+bool qt_opts_in_range(const struct qt_opts *o, uint64_t addr);
 /* Should function name be traced? (func patterns, spec patterns, minus notrace) */
 bool qt_opts_wants(const struct qt_opts *o, const char *name);
 

@@ -189,6 +189,30 @@ static struct thread *thread_lookup(struct vcpu *v, uint64_t asid, uint64_t key,
     return NULL;
 }
 
+/* The thread already known as (asid, key), or NULL: never creates one. */
+static struct thread *thread_find(uint64_t asid, uint64_t key)
+{
+    uint64_t h = (asid * 0x9e3779b97f4a7c15ull) ^ (key * 0xc2b2ae3d27d4eb4full);
+    h ^= h >> 29;
+    for (uint32_t probe = 0; probe < MAX_THREADS; probe++) {
+        struct thread_slot *s = &threads[(h + probe) & (MAX_THREADS - 1)];
+        int st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == 0)
+            return NULL;
+        while (st == 1)
+            st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (s->asid == asid && s->key == key)
+            return s->t;
+    }
+    return NULL;
+}
+
+/* The key of a thread's stack: the thread's key, and the stack region (0: the user stack). */
+static uint64_t stack_key(uint64_t key, uint64_t region)
+{
+    return key ^ (region * 0x9e3779b97f4a7c15ull);
+}
+
 uint32_t qt_user_tid(struct vcpu *v)
 {
     if (!v->user_tid)
@@ -232,7 +256,7 @@ struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
         if (task)
             asid = 0; /* the task identifies the thread; cr3 differs between kernel and user (PTI) */
     }
-    uint64_t k2 = key ^ (region * 0x9e3779b97f4a7c15ull);
+    uint64_t k2 = stack_key(key, region);
     if (v->cur && v->cur_asid == asid && v->cur_key == k2)
         return v->cur;
     struct thread *t = thread_lookup(v, asid, k2, tid, task);
@@ -498,7 +522,11 @@ void qt_on_ret(unsigned int vi, void *udata)
 
 void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below)
 {
-    struct thread *t = qt_current_thread(v, sp);
+    uint64_t task = qt_kernel_current_task(v);
+    if (!task || !kernel_sp(sp))
+        return;
+    /* the (task, kernel stack) thread of qt_current_thread, if it has frames at all */
+    struct thread *t = thread_find(0, stack_key(task, sp >> KSTACK_SHIFT));
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
     struct pop_ctx pc = { v, t, 0, qemu_plugin_u64_get(qt.icount, v->index), false, 0 };

@@ -36,7 +36,6 @@
 
 #define KERNEL_SPACE 0xffff800000000000ull   /* x86-64: the kernel half of the address space */
 #define KSTACK_SIZE 16384u                     /* THREAD_SIZE: kernel stacks are 16 KiB, aligned */
-#define MAX_KFUNCS_WITHOUT_ALL 2000            /* more than this needs kernel_all=on */
 #define SLIDE_TRIES 100000                     /* kernel blocks tried before giving up on the slide */
 #define MAX_FOLLOW 4096
 #define BUF_BYTES 64                           /* bytes of read/write buffers kept (like sysmon.c) */
@@ -49,8 +48,14 @@ enum {
 #define USER32_CS 0x23
 
 static struct qt_kintro K;
-static bool k_on;               /* kernel= given and loaded */
+static int k_on;                /* kernel= given and loaded (read with acquire: see load_kernel) */
 static bool k_filter;           /* comm= or pid= given */
+/* kernel_async=on (qtrace system, which checked the same inputs first): loaded by a thread
+ * while the guest's firmware runs; the first kernel block waits for it */
+static int k_pending;
+static pthread_t k_thread;
+static pthread_mutex_t k_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t k_cond = PTHREAD_COND_INITIALIZER;
 
 /* ---- the KASLR slide and what depends on it ----------------------------------------------- */
 
@@ -111,7 +116,8 @@ struct kvcpu {
     bool ids;               /* pid, tgid, comm are task's */
     uint32_t pid, tgid;
     char comm[16];
-    uint64_t sel_task;      /* sel is valid for this task and generation */
+    uint64_t key;           /* task's identity (task ^ pid << 44: addresses are reused) */
+    uint64_t sel_key;       /* sel is valid for this task and generation */
     uint32_t sel_gen;
     bool sel;
 };
@@ -271,13 +277,21 @@ static bool read_ids(struct vcpu *v, uint64_t task, uint32_t *pid, uint32_t *tgi
     return true;
 }
 
+/* What identifies a task over the whole run: its address, which the kernel reuses for new tasks
+ * once one has gone, combined with its pid (in bits the direct map's addresses keep constant). */
+static void set_key(struct kvcpu *k)
+{
+    k->key = k->task ^ (k->ids ? (uint64_t)k->pid << 44 : 0);
+}
+
 /* The vCPU now runs task (known exactly); read its ids while in kernel mode. */
 static void set_task(struct vcpu *v, struct kvcpu *k, uint64_t task)
 {
     if (task != k->task || !k->ids) {
         k->task = task;
         k->ids = task && read_ids(v, task, &k->pid, &k->tgid, k->comm);
-        k->sel_task = 0;
+        set_key(k);
+        k->sel_key = 0;
     }
 }
 
@@ -291,11 +305,9 @@ static uint64_t read_current(struct vcpu *v, struct kvcpu *k)
     return t;
 }
 
-uint64_t qt_kernel_current_task(struct vcpu *v)
+/* The address of the task running on v (0 if unknown); k->key is its identity. */
+static uint64_t cur_task(struct vcpu *v, struct kvcpu *k)
 {
-    if (!k_on)
-        return 0;
-    struct kvcpu *k = kvc(v);
     if (k->switched)
         return k->task;
     uint64_t t = read_current(v, k);
@@ -304,32 +316,41 @@ uint64_t qt_kernel_current_task(struct vcpu *v)
     return k->task;
 }
 
+uint64_t qt_kernel_current_task(struct vcpu *v)
+{
+    if (!__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
+        return 0;
+    struct kvcpu *k = kvc(v);
+    return cur_task(v, k) ? k->key : 0;
+}
+
 bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16])
 {
-    if (!k_on || !task)
+    if (!task || !__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
         return false;
     struct kvcpu *k = kvc(v);
-    if (task == k->task && k->ids) {
-        *tid = k->pid;
-        *tgid = k->tgid;
-        memcpy(comm, k->comm, 16);
-        return true;
-    }
-    return read_ids(v, task, tid, tgid, comm);
+    if (task != k->key || !k->ids)
+        return false; /* only the task running on v is known */
+    *tid = k->pid;
+    *tgid = k->tgid;
+    memcpy(comm, k->comm, 16);
+    return true;
 }
 
 static bool selected(struct vcpu *v, struct kvcpu *k)
 {
-    uint64_t t = qt_kernel_current_task(v);
+    uint64_t t = cur_task(v, k);
     if (!t)
         return false;
     uint32_t gen = __atomic_load_n(&sel_gen, __ATOMIC_RELAXED);
-    if (k->sel_task == t && k->sel_gen == gen)
+    if (k->sel_key == k->key && k->sel_gen == gen)
         return k->sel;
-    if (!k->ids)
+    if (!k->ids) {
         k->ids = read_ids(v, t, &k->pid, &k->tgid, k->comm);
+        set_key(k);
+    }
     k->sel = k->ids && ids_selected(k->pid, k->tgid, k->comm);
-    k->sel_task = t;
+    k->sel_key = k->key;
     k->sel_gen = gen;
     return k->sel;
 }
@@ -338,6 +359,8 @@ bool qt_kernel_selected(struct vcpu *v)
 {
     if (!k_filter)
         return true;
+    if (!__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
+        return false; /* which process runs is not known yet */
     return selected(v, kvc(v));
 }
 
@@ -533,7 +556,7 @@ static void regs_args(const uint64_t r[PT_NREGS], bool compat, uint64_t args[6])
 
 static void sys_enter(struct vcpu *v, struct kvcpu *k, int64_t nr, const uint64_t args[6], bool compat)
 {
-    struct ksys *e = ksys_get(k->task, true);
+    struct ksys *e = ksys_get(k->key, true);
     uint8_t unread = 0, probe;
     if (e) {
         e->active = true;
@@ -623,7 +646,7 @@ static void on_sysexit(unsigned vi, void *u)
     uint64_t r[PT_NREGS], args[6];
     if (!read_regs(v, reg_arg(v, 1), r))
         return;
-    struct ksys *e = ksys_get(k->task, false);
+    struct ksys *e = ksys_get(k->key, false);
     bool mine = e && e->active;
     bool compat = mine ? e->compat : (r[PT_CS] & 0xffff) == USER32_CS;
     int64_t nr = compat ? (int32_t)r[PT_ORIG_AX] : (int64_t)r[PT_ORIG_AX];
@@ -639,7 +662,8 @@ static void on_sysexit(unsigned vi, void *u)
     if (mine && nr == e->nr) {
         if (e->deferred)
             sys_entry(v, k, nr, e->args, compat, &unread); /* a failed execve: its file name is readable now */
-        unread = e->unread;
+        else
+            unread = e->unread;
     }
     if (e)
         e->active = false;
@@ -710,11 +734,12 @@ static void on_newtask(unsigned vi, void *u)
 /* The current task's name changed (exec, prctl): re-read it, decide again. */
 static void renamed(struct vcpu *v, struct kvcpu *k)
 {
-    uint64_t t = qt_kernel_current_task(v);
+    uint64_t t = cur_task(v, k);
     if (!t)
         return;
     k->ids = read_ids(v, t, &k->pid, &k->tgid, k->comm);
-    k->sel_task = 0;
+    set_key(k); /* a thread that execs takes its leader's pid */
+    k->sel_key = 0;
     __atomic_fetch_add(&sel_gen, 1, __ATOMIC_RELAXED);
 }
 
@@ -724,7 +749,7 @@ static void on_comm(unsigned vi, void *u)
     struct vcpu *v = qt_vcpu(vi);
     struct kvcpu *k = kvc(v);
     uint64_t tsk = reg_arg(v, 1), buf = reg_arg(v, 2);
-    if (tsk != qt_kernel_current_task(v) || !tsk)
+    if (tsk != cur_task(v, k) || !tsk)
         return;
     /* the new name is not stored yet: take it from buf */
     char comm[16];
@@ -735,7 +760,7 @@ static void on_comm(unsigned vi, void *u)
     comm[n] = '\0';
     if (k->ids) {
         memcpy(k->comm, comm, sizeof(comm));
-        k->sel_task = 0;
+        k->sel_key = 0;
         __atomic_fetch_add(&sel_gen, 1, __ATOMIC_RELAXED);
     }
 }
@@ -776,7 +801,7 @@ static size_t read_argv(struct vcpu *v, uint64_t p, uint64_t argc, uint8_t *d, s
 static void exec_entry(struct vcpu *v, struct kvcpu *k, uint64_t filename, uint64_t argv_p, const uint8_t *argv,
                        size_t argv_len, uint8_t argv_flags)
 {
-    struct ksys *e = ksys_get(k->task, true);
+    struct ksys *e = ksys_get(k->key, true);
     bool recorded = e && e->active && is_execve(e->nr, e->compat) && !e->deferred;
     ksys_put(e);
     if (recorded)
@@ -807,7 +832,7 @@ static void exec_entry(struct vcpu *v, struct kvcpu *k, uint64_t filename, uint6
         size += arg_scalar((uint8_t *)rec + size, pos++, QT_T_HEX, 64, compat ? (uint32_t)r[PT_DI] : r[PT_R8]);
     rec->nargs = (uint16_t)(pos - 1);
     rec_end(v, rec, size);
-    if ((e = ksys_get(k->task, true)) != NULL) {
+    if ((e = ksys_get(k->key, true)) != NULL) {
         e->active = true;
         e->nr = nr;
         e->compat = compat;
@@ -873,88 +898,16 @@ static void on_module(unsigned vi, void *u)
     (void)u;
     struct vcpu *v = qt_vcpu(vi);
     struct kvcpu *k = kvc(v);
-    qt_kernel_current_task(v);
+    cur_task(v, k);
     proc_record_task(v, k, QT_PROC_MODULE, reg_arg(v, 1)); /* every module load, whoever loads it */
 }
 
 /* ---- install: symbols, hooks, which kernel functions ----------------------------------------- */
 
-/* Is this kernel symbol a function that can be traced? */
-static bool traceable(const struct qt_ksym *s, uint64_t stext, uint64_t etext, uint64_t entry_lo, uint64_t entry_hi)
-{
-    if (s->percpu || (s->type != 't' && s->type != 'T' && s->type != 'w' && s->type != 'W'))
-        return false;
-    if (s->addr < stext || s->addr >= etext || (s->addr >= entry_lo && s->addr < entry_hi))
-        return false; /* outside .text, or the entry code (it runs on user stacks and gs) */
-    const char *n = s->name;
-    return strncmp(n, "__x86_", 6) != 0 && strstr(n, "_thunk") == NULL && strcmp(n, "__fentry__") != 0 &&
-           strncmp(n, "__pfx_", 6) != 0 && strncmp(n, "__cfi_", 6) != 0;
-}
-
 static uint64_t sym_addr(const char *name)
 {
     const struct qt_ksym *s = qt_ksyms_find(&K.ks, name);
     return s ? s->addr : 0;
-}
-
-/* Patterns (-F, -A, -R) that apply to the kernel: "kernel:GLOB" always; a plain GLOB when no
- * program is traced, or when it names no function of the program. */
-struct kpat {
-    const char *glob;
-    bool explicit_kernel;
-    const struct qt_argspec *spec;
-    size_t nmatch;
-};
-
-static bool prog_has(const struct qt_symtab *st, const char *glob)
-{
-    for (size_t i = 0; st && i < st->n; i++)
-        if (qt_glob_match(glob, st->syms[i].name))
-            return true;
-    return false;
-}
-
-static int kpat_collect(struct kpat *out, int max, const struct qt_symtab *prog)
-{
-    int n = 0;
-    const struct qt_opts *o = &qt.opts;
-    for (int pass = 0; pass < 2; pass++) {
-        int count = pass == 0 ? o->nfunc : o->nspecs;
-        for (int i = 0; i < count && n < max; i++) {
-            const char *p = pass == 0 ? o->func[i] : o->specs[i].pattern;
-            if (strncmp(p, "lib:", 4) == 0)
-                continue;
-            bool ex = strncmp(p, "kernel:", 7) == 0;
-            const char *g = ex ? p + 7 : p;
-            if (!ex && prog && prog_has(prog, g))
-                continue;
-            out[n] = (struct kpat){ g, ex, pass == 1 ? &o->specs[i] : NULL, 0 };
-            n++;
-        }
-    }
-    return n;
-}
-
-static bool knotrace(const char *name)
-{
-    for (int i = 0; i < qt.opts.nnotrace; i++) {
-        const char *p = qt.opts.notrace[i];
-        if (qt_glob_match(strncmp(p, "kernel:", 7) == 0 ? p + 7 : p, name))
-            return true;
-    }
-    return false;
-}
-
-/* The merged spec for a kernel function: exact pattern first, then globs. */
-static const struct qt_argspec *kspec_for(const struct kpat *pats, int np, const char *name)
-{
-    for (int i = 0; i < np; i++)
-        if (pats[i].spec && strcmp(pats[i].glob, name) == 0)
-            return pats[i].spec;
-    for (int i = 0; i < np; i++)
-        if (pats[i].spec && qt_glob_match(pats[i].glob, name))
-            return pats[i].spec;
-    return NULL;
 }
 
 static int select_kfuncs(char *err, size_t errlen)
@@ -963,60 +916,46 @@ static int select_kfuncs(char *err, size_t errlen)
     char e[512];
     if (qt.opts.program && qt_symtab_load(&prog, qt.opts.program, qt.opts.bias, e, sizeof(e)) == 0)
         pp = &prog;
-    struct kpat pats[QT_MAX_PATTERNS + QT_MAX_SPECS];
-    int np = kpat_collect(pats, (int)(sizeof(pats) / sizeof(pats[0])), pp);
+    size_t *idx = NULL, n = 0;
+    const struct qt_argspec **specs = NULL;
+    int r = qt_kintro_select(&K, &qt.opts, pp, &idx, &specs, &n, err, errlen);
     if (pp)
         qt_symtab_free(pp);
-    if (np == 0)
-        return 0;
-    uint64_t stext = sym_addr("_stext"), etext = sym_addr("_etext");
-    uint64_t entry_lo = sym_addr("__entry_text_start"), entry_hi = sym_addr("__entry_text_end");
-    if (!stext)
-        stext = K.img.text_addr;
-    if (!etext)
-        etext = UINT64_MAX;
-    const struct qt_ksyms *ks = &K.ks;
-    ktf = calloc(ks->n ? ks->n : 1, sizeof(*ktf));
-    ksym = calloc(ks->n ? ks->n : 1, sizeof(*ksym));
+    if (r < 0 || n == 0) {
+        free(idx);
+        free(specs);
+        return r;
+    }
+    ktf = calloc(n, sizeof(*ktf));
+    ksym = calloc(n, sizeof(*ksym));
     if (!ktf || !ksym) {
+        free(idx);
+        free(specs);
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    for (size_t i = 0; i < ks->n; i++) {
-        const struct qt_ksym *s = &ks->syms[i];
-        if (!traceable(s, stext, etext, entry_lo, entry_hi) || knotrace(s->name))
-            continue;
-        bool want = false;
-        for (int p = 0; p < np; p++) {
-            if (qt_glob_match(pats[p].glob, s->name)) {
-                pats[p].nmatch++;
-                want = true;
-            }
-        }
-        if (!want || (nktf && s->addr < ktf[nktf - 1].end))
-            continue; /* alias or overlap: the first one is traced */
-        struct qt_sym *y = &ksym[nktf];
+    for (size_t i = 0; i < n; i++) {
+        const struct qt_ksym *s = &K.ks.syms[idx[i]];
+        struct qt_sym *y = &ksym[i];
         y->addr = s->addr;
         y->size = s->size ? s->size : 1;
         y->name = s->name;
         const char *pn[QT_MAX_ARGS];
         int npar = qt_kintro_params(&K, s->name, pn, QT_MAX_ARGS);
-        if (npar > 0) {
-            struct qt_param *par = calloc((size_t)npar, sizeof(*par));
-            if (par) {
-                for (int k = 0; k < npar && k < QT_MAX_ARGS; k++)
-                    par[k].name = pn[k];
-                y->params = par;
-                y->nparams = (uint16_t)(npar < QT_MAX_ARGS ? npar : QT_MAX_ARGS);
-            }
+        struct qt_param *par = npar > 0 ? calloc((size_t)npar, sizeof(*par)) : NULL;
+        for (int k = 0; par && k < npar && k < QT_MAX_ARGS; k++)
+            par[k].name = pn[k];
+        if (par) {
+            y->params = par;
+            y->nparams = (uint16_t)(npar < QT_MAX_ARGS ? npar : QT_MAX_ARGS);
         }
-        struct tfunc *tf = &ktf[nktf];
+        struct tfunc *tf = &ktf[i];
         tf->addr = y->addr;
         tf->end = y->addr + y->size;
         tf->sym = y;
         /* ids for compact records, from the top of the range down (modules.c counts up from 1) */
-        tf->id = nktf < QT_FAST_ID_MAX / 2 ? QT_FAST_ID_MAX - (uint32_t)nktf : 0;
-        const struct qt_argspec *sp = kspec_for(pats, np, s->name);
+        tf->id = i < QT_FAST_ID_MAX / 2 ? QT_FAST_ID_MAX - (uint32_t)i : 0;
+        const struct qt_argspec *sp = specs[i];
         for (int k = 0; sp && k < sp->nslots; k++) {
             if (sp->slots[k].pos == 0) {
                 tf->has_ret = true;
@@ -1025,32 +964,17 @@ static int select_kfuncs(char *err, size_t errlen)
                 tf->args[tf->nargs++] = sp->slots[k];
             }
         }
-        nktf++;
     }
-    for (int p = 0; p < np; p++) {
-        if (pats[p].nmatch > MAX_KFUNCS_WITHOUT_ALL && !qt.opts.kernel_all) {
-            snprintf(err, errlen, "'%s' selects %zu kernel functions: tracing that many slows the guest down a lot; "
-                     "narrow the pattern, or give --kernel-all (plugin option kernel_all=on) to trace them anyway",
-                     pats[p].glob, pats[p].nmatch);
-            return -E2BIG;
-        }
-        if (pats[p].explicit_kernel && pats[p].nmatch == 0) {
-            snprintf(err, errlen, "kernel:%s: no kernel function matches (functions in the kernel's symbols, "
-                     "see qtrace kernel-info)", pats[p].glob);
-            return -ENOENT;
-        }
-    }
-    if (nktf == 0 && !qt.opts.program) {
-        snprintf(err, errlen, "no kernel function matches the filters (%s): the kernel's functions are named as in "
-                 "its symbols (see qtrace kernel-info --kernel %s)", pats[0].glob, qt.opts.kernel);
-        return -ENOENT;
-    }
+    free(idx);
+    free(specs);
+    nktf = n;
     return 0;
 }
 
 size_t qt_kernel_ntraced(void)
 {
-    return nktf;
+    /* loaded in the background: qtrace system checked that the patterns select something */
+    return __atomic_load_n(&k_pending, __ATOMIC_ACQUIRE) ? SIZE_MAX : nktf;
 }
 
 static int setup_hooks(void)
@@ -1090,6 +1014,48 @@ static int setup_hooks(void)
     return 0;
 }
 
+/* Everything that needs the image: symbols, layouts, kernel functions, hooks. Published by the
+ * release store of k_on. */
+static int load_kernel(char *err, size_t errlen)
+{
+    const struct qt_opts *o = &qt.opts;
+    int r = qt_kintro_load(&K, o->kernel, o->kernel_symbols, o->layout, err, errlen);
+    if (r < 0)
+        return r;
+    nr_execve = qt_syscall_nr(QT_ARCH_X86_64, "execve");
+    nr_execveat = qt_syscall_nr(QT_ARCH_X86_64, "execveat");
+    nr32_execve = qt_syscall_nr(QT_ARCH_I386, "execve");
+    nr32_execveat = qt_syscall_nr(QT_ARCH_I386, "execveat");
+    if ((r = select_kfuncs(err, errlen)) < 0 || (r = setup_hooks()) < 0)
+        return r;
+    qt_argtype_set_koffsets(&K.ko);
+    __atomic_store_n(&k_on, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static void *load_thread(void *arg)
+{
+    (void)arg;
+    char err[1024] = "";
+    if (load_kernel(err, sizeof(err)) < 0)
+        fprintf(stderr, "qtrace: error: %s; the guest's processes, kernel functions and system calls are not "
+                "followed\n", err);
+    pthread_mutex_lock(&k_lock);
+    __atomic_store_n(&k_pending, 0, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&k_cond);
+    pthread_mutex_unlock(&k_lock);
+    return NULL;
+}
+
+/* The first kernel block waits for the image (loaded well before, while the firmware ran). */
+static void wait_loaded(void)
+{
+    pthread_mutex_lock(&k_lock);
+    while (__atomic_load_n(&k_pending, __ATOMIC_ACQUIRE))
+        pthread_cond_wait(&k_cond, &k_lock);
+    pthread_mutex_unlock(&k_lock);
+}
+
 int qt_kernel_init(char *err, size_t errlen)
 {
     const struct qt_opts *o = &qt.opts;
@@ -1122,19 +1088,15 @@ int qt_kernel_init(char *err, size_t errlen)
                  qt.arch->name);
         return -EINVAL;
     }
-    int r = qt_kintro_load(&K, o->kernel, o->kernel_symbols, o->layout, err, errlen);
-    if (r < 0)
-        return r;
-    qt_argtype_set_koffsets(&K.ko);
-    k_on = true;
     k_filter = o->comm || o->pid;
-    nr_execve = qt_syscall_nr(QT_ARCH_X86_64, "execve");
-    nr_execveat = qt_syscall_nr(QT_ARCH_X86_64, "execveat");
-    nr32_execve = qt_syscall_nr(QT_ARCH_I386, "execve");
-    nr32_execveat = qt_syscall_nr(QT_ARCH_I386, "execveat");
-    if ((r = select_kfuncs(err, errlen)) < 0)
-        return r;
-    return setup_hooks();
+    if (!o->kernel_async)
+        return load_kernel(err, errlen);
+    k_pending = 1;
+    if (pthread_create(&k_thread, NULL, load_thread, NULL) != 0) {
+        k_pending = 0;
+        return load_kernel(err, errlen);
+    }
+    return 0;
 }
 
 /* ---- translation ----------------------------------------------------------------------------- */
@@ -1272,7 +1234,11 @@ static struct qt_site *ksite(const struct tfunc *tf, uint32_t adj)
 bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb)
 {
     uint64_t va0 = qemu_plugin_tb_vaddr(tb);
-    if (!k_on || va0 < KERNEL_SPACE)
+    if (va0 < KERNEL_SPACE)
+        return false;
+    if (__atomic_load_n(&k_pending, __ATOMIC_ACQUIRE))
+        wait_loaded();
+    if (!__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
         return false;
     if (!__atomic_load_n(&slide_ready, __ATOMIC_ACQUIRE)) {
         find_slide(tb);

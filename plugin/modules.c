@@ -119,10 +119,10 @@ static bool lib_selected(const struct module *m)
     return false;
 }
 
-/* No -F, -A, -R or addr= at all: every function of the program (not of its libraries). */
+/* No -F, -A, -R, addr= or range= at all: every function of the program (not of its libraries). */
 static bool trace_all_of_prog(void)
 {
-    return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0;
+    return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0 && qt.opts.nrange == 0;
 }
 
 /* "-A func" with no items: every parameter and the return value as DWARF declares them
@@ -140,6 +140,28 @@ static void dwarf_slots(struct tfunc *tf, const struct qt_sym *s)
         tf->ret.pos = 0;
         tf->ret.type = s->ret_type;
         tf->ret.bits = s->ret_bits ? s->ret_bits : 64;
+    }
+}
+
+/* The -A/-R spec of the function named name (merged over DWARF's when it says so). */
+static void apply_spec(struct tfunc *tf, const struct qt_sym *s)
+{
+    const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, s->name);
+    if (sp && sp->dwarf)
+        dwarf_slots(tf, s);
+    for (int k = 0; sp && k < sp->nslots; k++) {
+        if (sp->slots[k].pos == 0) {
+            tf->has_ret = true;
+            tf->ret = sp->slots[k];
+            continue;
+        }
+        int j = 0;
+        while (j < tf->nargs && tf->args[j].pos != sp->slots[k].pos)
+            j++;
+        if (j < tf->nargs)
+            tf->args[j] = sp->slots[k]; /* replaces the DWARF one */
+        else if (tf->nargs < QT_MAX_ARGS)
+            tf->args[tf->nargs++] = sp->slots[k];
     }
 }
 
@@ -206,6 +228,7 @@ static int add_addr_functions(struct module *m, char *err, size_t errlen)
         tf->sym = s;
         tf->loose = true;
         tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
+        apply_spec(tf, s); /* a spec may name it "0x..." */
     }
     qsort(m->tf, m->ntf, sizeof(*m->tf), cmp_tfunc);
     for (size_t i = 0; i < m->ntf; i++) {
@@ -236,6 +259,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name)) || (m->is_prog && trace_all_of_prog());
         for (int k = 0; m->is_prog && k < qt.opts.naddr; k++)
             want |= qt.opts.addr[k] == s->addr;
+        want |= qt_opts_in_range(&qt.opts, s->addr);
         if (!want)
             continue;
         if (m->ntf && s->addr < m->tf[m->ntf - 1].end)
@@ -245,23 +269,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         tf->end = s->addr + (s->size ? s->size : 1);
         tf->sym = s;
         tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
-        const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, s->name);
-        if (sp && sp->dwarf)
-            dwarf_slots(tf, s);
-        for (int k = 0; sp && k < sp->nslots; k++) {
-            if (sp->slots[k].pos == 0) {
-                tf->has_ret = true;
-                tf->ret = sp->slots[k];
-                continue;
-            }
-            int j = 0;
-            while (j < tf->nargs && tf->args[j].pos != sp->slots[k].pos)
-                j++;
-            if (j < tf->nargs)
-                tf->args[j] = sp->slots[k]; /* replaces the DWARF one */
-            else if (tf->nargs < QT_MAX_ARGS)
-                tf->args[tf->nargs++] = sp->slots[k];
-        }
+        apply_spec(tf, s);
         m->ntf++;
     }
     return m->is_prog ? add_addr_functions(m, err, errlen) : 0;
@@ -317,7 +325,7 @@ int qt_modules_init(char *err, size_t errlen)
 {
     struct qt_opts *o = &qt.opts;
     if (!o->program) {
-        if ((o->nfunc || o->nspecs || o->naddr) && (o->naddr || qt_kernel_ntraced() == 0)) {
+        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || qt_kernel_ntraced() == 0)) {
             snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
             return -EINVAL;
         }

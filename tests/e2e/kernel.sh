@@ -111,7 +111,7 @@ ok $? "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) decoded, returns fd $fd as kt
 check "write(2) shows its buffer like strace" \
     grep -qxF "syscall write(1, \"ktest: pid=$pid comm=ktest uid=0\\n\", 31) = 31" <(of "$T" "$pid")
 check "int 0x80 from a 64-bit process: decoded with the i386 table (write, not stat)" \
-    grep -qE '^(syscall write\(1, "ktest: int80 write\\n", 19\) = 19|<\.\.\. syscall write resumed> = 19)$' <(of "$T" "$pid")
+    grep -qE '^(syscall i386:write\(1, "ktest: int80 write\\n", 19\) = 19|<\.\.\. syscall i386:write resumed> = 19)$' <(of "$T" "$pid")
 check "exit_group ends ktest" grep -qxF 'syscall exit_group(0) <unfinished ...>' <(of "$T" "$pid")
 
 # ---- kernel argument types -------------------------------------------------------------------

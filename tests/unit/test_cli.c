@@ -261,8 +261,9 @@ static void test_checks(void)
     CHECK_FAILS(SYS_PARSE, want, "system", "--kernel", kernel, "-p", txt);
     CHECK_FAILS(SYS_PARSE, "--program /nonexistent/prog: No such file or directory", "system", "--kernel", kernel, "-p",
                 "/nonexistent/prog");
-    CHECK_FAILS(SYS_PARSE, "-F/--filter needs --program PATH: the ELF file (as run in the guest) whose functions to trace",
-                "system", "--kernel", kernel, "-F", "main");
+    /* system mode: -F may name kernel functions; only --addr needs the program */
+    CHECK_FAILS(SYS_PARSE, "--addr needs --program PATH: the ELF file (as run in the guest) whose functions to trace",
+                "system", "--kernel", kernel, "--addr", "0x401000");
     CHECK_FAILS(SYS_PARSE, "QEMU /nonexistent/qemu (from --qemu): No such file or directory", "system", "--kernel",
                 kernel, "--qemu", "/nonexistent/qemu");
 
@@ -378,9 +379,9 @@ static void test_checks(void)
     conf = read_all(l.conf);
     snprintf(wconf, sizeof(wconf),
              "# qtrace 0.1.0: options of the qtrace plugin (common/options.h), for qtrace system\n"
-             "out=%s/trace.qtr\nprogram=/proc/self/exe\nfunc=main\n",
-             out);
-    is_str(conf, wconf, "system qtrace.conf");
+             "out=%s/trace.qtr\nicount=off\nkernel=%s\nprogram=/proc/self/exe\nfunc=main\n",
+             out, ckernel);
+    is_str(conf, wconf, "system qtrace.conf (kernel= from --kernel: the plugin follows the guest from it)");
     free(conf);
     qtc_launch_free(&l);
     qtc_cfg_free(&c);
