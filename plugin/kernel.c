@@ -1101,53 +1101,10 @@ int qt_kernel_init(char *err, size_t errlen)
 
 /* ---- translation ----------------------------------------------------------------------------- */
 
-static void emit_ksym(const struct tfunc *tf)
-{
-    const struct qt_sym *s = tf->sym;
-    uint64_t buf[4096 / 8];
-    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
-    size_t cap = sizeof(buf) - sizeof(*r) - 1;
-    size_t namelen = strnlen(s->name, 1024), used = namelen + 1;
-    memset(buf, 0, sizeof(buf));
-    memcpy(r->name, s->name, namelen);
-    for (int i = 0; i < s->nparams; i++) {
-        const char *pn = s->params[i].name ? s->params[i].name : "";
-        size_t l = strnlen(pn, 128);
-        if (used + l + 2 > cap)
-            break;
-        memcpy(r->name + used, pn, l);
-        used += l + 1;
-    }
-    used += 1;
-    size_t size = QT_ALIGN8(sizeof(*r) + used);
-    r->h.type = QT_REC_SYM;
-    r->h.size = (uint16_t)size;
-    r->h.vcpu = QT_VCPU_NONE;
-    r->flags = QT_SYM_FUNC | QT_SYM_KERNEL;
-    r->name_len = (uint32_t)namelen;
-    r->addr = tf->addr;
-    r->size = tf->end - tf->addr;
-    r->id = tf->id;
-    qt_out_write_direct(qt.out, r, size);
-}
-
 static void emit_kmap(void)
 {
-    uint64_t buf[4096 / 8];
-    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
-    size_t namelen = strnlen(K.img.path, 2048);
-    size_t size = QT_ALIGN8(sizeof(*r) + namelen + 1);
-    memset(buf, 0, sizeof(buf));
-    r->h.type = QT_REC_MAP;
-    r->h.size = (uint16_t)size;
-    r->h.vcpu = QT_VCPU_NONE;
-    r->flags = QT_SYM_MODULE | QT_SYM_KERNEL;
-    r->name_len = (uint32_t)namelen;
-    r->addr = slide;
     uint64_t stext = sym_addr("_stext"), etext = sym_addr("_etext");
-    r->size = etext > stext ? etext - stext : 0;
-    memcpy(r->name, K.img.path, namelen);
-    qt_out_write_direct(qt.out, r, size);
+    qt_emit_map(K.img.path, slide, etext > stext ? etext - stext : 0, QT_SYM_KERNEL);
 }
 
 /* The bytes of a block (contiguous instructions) at vaddr: try them against the image. */
@@ -1185,7 +1142,7 @@ static void find_slide(struct qemu_plugin_tb *tb)
         }
         emit_kmap();
         for (size_t i = 0; i < nktf; i++)
-            emit_ksym(&ktf[i]);
+            qt_emit_sym(&ktf[i], QT_SYM_KERNEL);
         if (getenv("QTRACE_DEBUG"))
             fprintf(stderr, "qtrace: kernel: KASLR slide 0x%" PRIx64 " (from the block at 0x%" PRIx64 ", %zu bytes, "
                     "after %u blocks)\n", s, va0, len, slide_tries);

@@ -53,7 +53,7 @@ const struct module *qt_module_containing(uint64_t pc)
 
 /* ---- records -------------------------------------------------------------------------- */
 
-static void emit_sym(const struct tfunc *tf)
+void qt_emit_sym(const struct tfunc *tf, uint32_t flags)
 {
     const struct qt_sym *s = tf->sym;
     uint64_t buf[4096 / 8];
@@ -82,7 +82,7 @@ static void emit_sym(const struct tfunc *tf)
     r->h.type = QT_REC_SYM;
     r->h.size = (uint16_t)size;
     r->h.vcpu = QT_VCPU_NONE;
-    r->flags = QT_SYM_FUNC;
+    r->flags = QT_SYM_FUNC | flags;
     r->name_len = (uint32_t)namelen;
     r->addr = tf->addr;
     r->size = tf->end - tf->addr;
@@ -90,21 +90,21 @@ static void emit_sym(const struct tfunc *tf)
     qt_out_write_direct(qt.out, r, size);
 }
 
-static void emit_map(const struct module *m)
+void qt_emit_map(const char *path, uint64_t base, uint64_t code_size, uint32_t flags)
 {
     uint64_t buf[4096 / 8];
     struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
-    size_t namelen = strnlen(m->st.path, 2048);
+    size_t namelen = strnlen(path, 2048);
     size_t size = QT_ALIGN8(sizeof(*r) + namelen + 1);
     memset(buf, 0, sizeof(buf));
     r->h.type = QT_REC_MAP;
     r->h.size = (uint16_t)size;
     r->h.vcpu = QT_VCPU_NONE;
-    r->flags = QT_SYM_MODULE;
+    r->flags = QT_SYM_MODULE | flags;
     r->name_len = (uint32_t)namelen;
-    r->addr = m->st.bias;
-    r->size = m->st.text_hi - m->st.text_lo;
-    memcpy(r->name, m->st.path, namelen);
+    r->addr = base;
+    r->size = code_size;
+    memcpy(r->name, path, namelen);
     qt_out_write_direct(qt.out, r, size);
 }
 
@@ -314,9 +314,9 @@ static void module_publish(struct module *m)
         module_free(m);
         return;
     }
-    emit_map(m);
+    qt_emit_map(m->st.path, m->st.bias, m->st.text_hi - m->st.text_lo, 0);
     for (size_t i = 0; i < m->ntf; i++)
-        emit_sym(&m->tf[i]);
+        qt_emit_sym(&m->tf[i], 0);
     modules[nmodules] = m;
     __atomic_store_n(&nmodules, nmodules + 1, __ATOMIC_RELEASE);
 }

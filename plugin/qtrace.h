@@ -95,6 +95,9 @@ struct module {
 };
 
 int qt_modules_init(char *err, size_t errlen);        /* the program (opts.program) */
+/* Symbol record of a traced function / map record of a module (flags: QT_SYM_KERNEL or 0). */
+void qt_emit_sym(const struct tfunc *tf, uint32_t flags);
+void qt_emit_map(const char *path, uint64_t base, uint64_t code_size, uint32_t flags);
 const struct module *qt_module_containing(uint64_t pc); /* lock-free */
 const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc);
 void qt_modules_before_tb(struct qemu_plugin_tb *tb);  /* user-mode PIE: find the load address */
