@@ -278,14 +278,20 @@ void qt_calls_forked(struct vcpu *v)
     }
 }
 
+/* System mode: a (task, stack) pair is only ever run by one vCPU at a time, but a wrong key
+ * (two processes sharing a thread pointer without kernel introspection) must not corrupt a
+ * stack, so updates take a per-thread try-lock. User mode needs none: a guest thread is a host
+ * thread, alone with its vCPU and its stack (the atomic exchange was a measurable share of
+ * every event). */
 static bool thread_lock(struct thread *t)
 {
-    return __atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE) == 0;
+    return !qt.system || __atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
 static void thread_unlock(struct thread *t)
 {
-    __atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
+    if (qt.system)
+        __atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- records ------------------------------------------------------------------------------ */
