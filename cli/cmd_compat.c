@@ -44,6 +44,12 @@ static const struct qtc_opt compat_opts[] = {
     { "program", 'p', NULL, QTC_PATH, "PATH",
       "a host copy of the program configs.txt names (line 1), whose functions the user addresses are in. "
       "Default: ./NAME when there is such a file, else only kernel functions can be traced.", NULL },
+    { "kernel-symbols", 0, NULL, QTC_PATH, "FILE",
+      "the kernel's symbols from a System.map (or a copy of the guest's /proc/kallsyms) instead of the kallsyms "
+      "tables in the -kernel image, as qtrace system's option.", NULL },
+    { "layout", 0, NULL, QTC_PATH, "FILE",
+      "structure offsets ('task_struct.pid = 2416' lines) for a kernel without BTF, as qtrace system's option "
+      "(docs/kernel.md). Without BTF or a layout, only the program's functions can be traced.", NULL },
     { "bits", 0, NULL, QTC_UINT, "32|64",
       "word size of the guest: which reg_map.txt lines apply and which QEMU runs (qemu-system-x86_64 or "
       "qemu-system-i386). Default: from the -kernel image, else from --program.", NULL },
@@ -315,6 +321,8 @@ struct ctx {
     const struct qt_symtab *prog;   /* NULL: no program */
     const struct qt_kintro *ki;     /* NULL: kernel symbols not loaded */
     const char *kernel;
+    const char *kwhy;               /* ki NULL: why ("qtrace reads 64-bit kernel images only, ...") */
+    bool quiet;                     /* no warnings */
 };
 
 /* Spec items for a function line: "arg1/s,arg2/i32" and "retval/i32". */
@@ -384,42 +392,52 @@ static int resolve(const struct ctx *c, const struct qt_compat_func *f, char *pa
                  ")%s, got 0x%" PRIx64 "%s", c->cfgname, f->line, c->prog->path, c->prog->text_lo, c->prog->text_hi,
                  c->ki ? " or of the kernel" : "", a, c->ki ? ", which is neither" : "");
     else
-        snprintf(err, errlen, "%s:%d: expected the address of a %sfunction, got 0x%" PRIx64 ", which is %s (a user "
+        snprintf(err, errlen, "%s:%d: expected the address of a %sfunction, got 0x%" PRIx64 ", where %s (a user "
                  "function needs --program PATH: a host copy of %s)", c->cfgname, f->line, c->ki ? "kernel " : "", a,
-                 c->ki ? "no kernel function" : "not known", c->cfg->program);
+                 c->ki ? "no kernel function starts" : "qtrace knows no function", c->cfg->program);
+    if (!c->ki) { /* and why kernel addresses are not known */
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, "; kernel functions cannot be traced: %.1000s", c->kwhy);
+    }
     return -1;
 }
 
-/* range= lines for the user range, and func=kernel:NAME (or raw-parameter specs) for the kernel
- * functions in the kernel range. */
+/* range= lines for the user range (the raw-parameter modes trace the whole program and pass no
+ * user range), and func=kernel:NAME (raw: arg=/ret= specs with rawargs) for the kernel functions
+ * in the kernel range. */
 static int add_ranges(const struct ctx *c, struct xlate *x, bool raw, const char *rawargs, char *err, size_t errlen)
 {
     const struct qt_compat_cfg *cfg = c->cfg;
     for (int i = 0; i < cfg->user.n; i++) {
         const struct qt_compat_range *r = &cfg->user.r[i];
-        if (!c->prog || r->hi < c->prog->text_lo || r->lo >= c->prog->text_hi)
-            continue; /* not in the program's code (0~0 is QEMU-TRACER's "none") */
+        if (r->lo == 0 && r->hi == 0)
+            continue; /* 0~0: QEMU-TRACER's "no user range" */
+        if (!c->prog || r->hi < c->prog->text_lo || r->lo >= c->prog->text_hi) {
+            if (!c->quiet && !c->prog)
+                qtc_warn("%s:3: the user range 0x%" PRIx64 "~0x%" PRIx64 " is not traced: no --program names the "
+                         "program it is in", c->cfgname, r->lo, r->hi);
+            else if (!c->quiet)
+                qtc_warn("%s:3: the user range 0x%" PRIx64 "~0x%" PRIx64 " is outside the code of %s (0x%" PRIx64
+                         "-0x%" PRIx64 "): no function there", c->cfgname, r->lo, r->hi, c->prog->path,
+                         c->prog->text_lo, c->prog->text_hi);
+            continue;
+        }
         uint64_t end = r->hi == UINT64_MAX ? UINT64_MAX : r->hi + 1;
         sv_pushf(&x->opts, "range=0x%" PRIx64 "-0x%" PRIx64, r->lo, end);
         x->ranges++;
-        if (raw) {
-            /* raw registers of range functions: every function of the program gets them */
-            if (!sv_has(&x->specs, "*")) {
-                sv_pushf(&x->opts, "arg=*@%s", rawargs);
-                sv_pushf(&x->opts, "ret=*@retval/x");
-                sv_push(&x->specs, qtc_xstrdup("*"));
-            }
-        }
     }
+    /* QEMU-TRACER's "no kernel range": one address of all ones (ffffffffffffffff~ffffffffffffffff
+     * in its example; ffffffff~ffffffff in a 32-bit guest) or 0 */
+    uint64_t ones = c->bits == 32 ? 0xffffffffu : UINT64_MAX;
     bool any_k = false;
     for (int i = 0; i < cfg->kernel.n; i++)
         any_k |= !(cfg->kernel.r[i].lo == cfg->kernel.r[i].hi &&
-                   (cfg->kernel.r[i].lo == 0 || cfg->kernel.r[i].lo == UINT64_MAX));
+                   (cfg->kernel.r[i].lo == 0 || cfg->kernel.r[i].lo == ones || cfg->kernel.r[i].lo == UINT64_MAX));
     if (!any_k)
         return 0;
     if (!c->ki) {
-        snprintf(err, errlen, "%s:2: the kernel range needs the kernel's symbols, from the -kernel image %s", c->cfgname,
-                 c->kernel);
+        snprintf(err, errlen, "%s:2: the kernel range needs the kernel's symbols and layouts: %.1000s (write %s for no "
+                 "kernel range)", c->cfgname, c->kwhy, c->bits == 32 ? "ffffffff~ffffffff" : "ffffffffffffffff~ffffffffffffffff");
         return -1;
     }
     const struct qt_ksyms *ks = &c->ki->ks;
@@ -517,8 +535,14 @@ static int translate(const struct ctx *c, struct xlate *x, char *err, size_t err
                      " or a kernel range (line 2)");
             return -1;
         }
-        if (qt_compat_mode_process(cfg->mode))
+        if (qt_compat_mode_process(cfg->mode)) {
+            if (!c->ki) {
+                snprintf(err, errlen, "%s:6: trace_type %s follows the process named on line 1, which needs the "
+                         "kernel's symbols and layouts: %.1000s", c->cfgname, qt_compat_mode_name(cfg->mode), c->kwhy);
+                return -1;
+            }
             sv_pushf(&x->opts, "comm=%.15s", cfg->program);
+        }
     }
     if (x->patterns.n > QT_MAX_PATTERNS || x->specs.n > QT_MAX_SPECS) {
         bool k = x->kfuncs > 0;
@@ -575,15 +599,19 @@ static void check_regmap(const struct ctx *c, bool quiet)
                      c->bits, ad->name);
         return;
     }
+    /* kernel functions (traced with the kernel's symbols: 64-bit kernels), else user code */
+    const struct qt_callconv *cc = c->ki ? ad->kernel_cc : ad->user_cc;
+    if (cc->n_arg_regs == 0) {
+        if (!quiet)
+            qtc_warn("%s: %d-bit user code (%s) passes its arguments on the stack: qtrace reads them there, not from "
+                     "the registers of the %d-bit lines", c->regname, c->bits, cc->name, c->bits);
+        return;
+    }
     char msgs[QT_COMPAT_MAX_POS + 1][256];
-    const struct qt_callconv *kc = ad->kernel_cc;
-    size_t n = qt_regmap_compare(c->rm, c->bits, c->regname, kc->arg_regs, kc->n_arg_regs, kc->ret_reg, kc->name,
+    size_t n = qt_regmap_compare(c->rm, c->bits, c->regname, cc->arg_regs, cc->n_arg_regs, cc->ret_reg, cc->name,
                                  msgs, QT_COMPAT_MAX_POS + 1);
     for (size_t i = 0; i < n && i <= QT_COMPAT_MAX_POS && !quiet; i++)
         qtc_warn("%s; qtrace reads it where the convention says (common/arch.c)", msgs[i]);
-    if (ad->user_cc != kc && ad->user_cc->n_arg_regs == 0 && !quiet)
-        qtc_warn("%s: %d-bit user code (%s) passes its arguments on the stack; qtrace reads them there, the register "
-                 "lines apply to kernel functions", c->regname, c->bits, ad->user_cc->name);
 }
 
 /* ---- the command -------------------------------------------------------------------------------- */
@@ -608,15 +636,20 @@ void qtc_help_compat(FILE *f)
                       0, 0, 100);
     fputc('\n', f);
     qtc_print_table(f, &compat_table);
-    fputs("\nconfigs.txt types: ", f);
+    struct qt_sb tl;
+    qt_sb_init(&tl);
+    qt_sb_puts(&tl, "configs.txt types (and the qtrace argument type each is read as):");
     const struct qt_compat_type *t;
     size_t n = qt_compat_types(&t);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s (%s)", i ? ", " : "", t[i].name, t[i].qtype);
-    fputs("\n", f);
+        qt_sb_printf(&tl, " %s (%s)%s", t[i].name, t[i].qtype, i + 1 < n ? "," : ".");
+    qt_sb_puts(&tl, " The first six are QEMU-TRACER's.");
+    fputc('\n', f);
+    qtc_print_wrapped(f, tl.buf, 0, 0, 100);
+    qt_sb_free(&tl);
     qtc_help_env(f, true);
     fputs("\nFiles (in DIR):\n"
-          "  log          every call and return recorded, raw values\n"
+          "  log          every call and return recorded, one line each\n"
           "  stack        decoded calls of the listed functions; call stacks with funcstack:1\n"
           "  trace.qtr    the binary trace (qtrace dump -f compat-stack trace.qtr writes stack again)\n"
           "  qtrace.conf  the plugin options the configuration became\n"
@@ -784,16 +817,26 @@ int qtc_cmd_compat(int argc, char **argv)
     if (have_prog && prog.pie && !quiet)
         qtc_warn("%s is position-independent: configs.txt's user addresses are taken as its file addresses "
                  "(loaded at 0)", prog_path);
-    /* 4. the kernel's symbols and layouts (qtrace system reads them too: checked here, before QEMU) */
+    /* 4. the kernel's symbols and layouts (the plugin reads them too: checked here, before QEMU).
+     * Without them only the program's functions can be traced: translate() says so where the
+     * configuration needs more. */
+    const char *ksyms = qtc_args_get(&a, "kernel-symbols"), *klayout = qtc_args_get(&a, "layout");
+    char kwhy[1024];
+    snprintf(kwhy, sizeof(kwhy), "qtrace reads them from 64-bit kernel images only, and %.900s is %d-bit", q.kernel,
+             bits);
     if (bits == 64) {
-        if (qt_kintro_load(&ki, q.kernel, NULL, NULL, err, sizeof(err)) < 0) {
-            qtc_error("%s", err);
+        if (qt_kintro_load(&ki, q.kernel, ksyms, klayout, err, sizeof(err)) == 0) {
+            have_ki = true;
+        } else if (ksyms || klayout) {
+            qtc_error("%s", err); /* asked for, and unusable */
             goto out;
+        } else {
+            snprintf(kwhy, sizeof(kwhy), "%.1000s", err);
         }
-        have_ki = true;
     }
     /* 5. the translation, checked as the plugin will check it */
-    struct ctx c = { cfgname, regname, &cfg, &rm, bits, have_prog ? &prog : NULL, have_ki ? &ki : NULL, q.kernel };
+    struct ctx c = { cfgname, regname, &cfg, &rm, bits, have_prog ? &prog : NULL, have_ki ? &ki : NULL, q.kernel,
+                     kwhy, quiet };
     if (translate(&c, &x, err, sizeof(err)) < 0 || preflight(&c, &x, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
@@ -831,8 +874,16 @@ int qtc_cmd_compat(int argc, char **argv)
         sv_push(&sys, qtc_xstrdup("--qemu=qemu-system-i386"));
     if (qtc_args_get(&a, "timeout"))
         sv_pushf(&sys, "--timeout=%s", qtc_args_get(&a, "timeout"));
-    if (bits == 32)
-        sv_push(&sys, qtc_xstrdup("--no-kernel-introspection")); /* qtrace reads 64-bit kernel images only */
+    if (ksyms && have_ki)
+        sv_pushf(&sys, "--kernel-symbols=%s", ksyms);
+    if (klayout && have_ki)
+        sv_pushf(&sys, "--layout=%s", klayout);
+    if (!have_ki) {
+        sv_push(&sys, qtc_xstrdup("--no-kernel-introspection"));
+        if (!quiet && bits == 64)
+            qtc_warn("without kernel introspection (%s): the program's functions only, threads told apart by address "
+                     "space and thread pointer", kwhy);
+    }
     for (size_t i = 0; i < x.opts.n; i++)
         sv_pushf(&sys, "--plugin-opt=%s", x.opts.v[i]);
     sv_push(&sys, qtc_xstrdup("--"));

@@ -179,18 +179,21 @@ static bool is_listed(struct cstate *s, uint64_t func)
     return (uintptr_t)*slot == 1;
 }
 
-static void put_frames(struct cstate *s, const struct cstk *k, bool *first)
+/* A stack line shows at most this many frames: the outermost STACK_HEAD and the innermost
+ * rest, with "... N frames ..." between (a stack line per call of a 3000-deep recursion would
+ * otherwise be quadratic in size). */
+#define STACK_MAX 64
+#define STACK_HEAD 8
+
+static void put_frame(struct cstate *s, uint64_t f, size_t *n)
 {
-    for (size_t i = 0; i < k->depth; i++) {
-        if (!*first)
-            qt_sb_puts(&s->line, " > ");
-        *first = false;
-        if (k->f[i]) {
-            put_name(s, k->f[i]);
-            qt_sb_printf(&s->line, "@0x%" PRIx64, shown_addr(s, k->f[i]));
-        } else {
-            qt_sb_putc(&s->line, '?'); /* a caller that was not recorded */
-        }
+    if ((*n)++)
+        qt_sb_puts(&s->line, " > ");
+    if (f) {
+        put_name(s, f);
+        qt_sb_printf(&s->line, "@0x%" PRIx64, shown_addr(s, f));
+    } else {
+        qt_sb_putc(&s->line, '?'); /* a caller that was not recorded */
     }
 }
 
@@ -198,11 +201,18 @@ static void put_frames(struct cstate *s, const struct cstk *k, bool *first)
  * (a system call) followed by the kernel's. */
 static void put_stack(struct cstate *s, const struct cthr *t, bool kernel, const struct qt_rec_call *c)
 {
-    bool first = true;
+    const struct cstk *u = kernel ? &t->st[0] : NULL, *k = &t->st[kernel];
+    size_t nu = u ? u->depth : 0, total = nu + k->depth, n = 0;
     qt_sb_puts(&s->line, "stack ");
-    if (kernel)
-        put_frames(s, &t->st[0], &first);
-    put_frames(s, &t->st[kernel], &first);
+    for (size_t i = 0; i < total; i++) {
+        if (total > STACK_MAX && i == STACK_HEAD) {
+            size_t skip = total - STACK_MAX;
+            qt_sb_printf(&s->line, " > ... %zu frames ...", skip);
+            i += skip - 1;
+            continue;
+        }
+        put_frame(s, i < nu ? u->f[i] : k->f[i - nu], &n);
+    }
     put_who(s, c);
     emit(s);
 }

@@ -53,6 +53,20 @@ new_config() { mkdir -p "$TMP/$1"; cat >"$TMP/$1/configs.txt"; }
 # the user-space lines of calls, without pid/tid (they vary) but with the thread kept apart
 calls_lines() { grep -E "^$2 " "$1" | grep ' comm=calls$' | sed -E 's/ pid=[0-9]+ tid=[0-9]+ comm=calls$//'; }
 
+# what the calls program's listed functions must give: spec_want ADD GREET PROBE
+spec_want() {
+    local a=$1 g=$2 p=$3
+    printf '%s\n' "call $a add(1:int=2, 2:int=3) main" "ret $a add = 0:int=5 main" \
+        "call $g greet(1:string=\"world\") main" "ret $g greet = 0:int=5 main" "call $p probe() main" \
+        "ret $p probe = 0:int=7 main" "call $a add(1:int=40, 2:int=2) main" "ret $a add = 0:int=42 main"
+    local id i
+    for id in 1 2; do
+        for i in 0 1 2; do
+            printf '%s\n' "call $a add(1:int=${id}00, 2:int=$i) worker" "ret $a add = 0:int=$((id * 100 + i)) worker"
+        done
+    done
+}
+
 # ---- spec_func_with_param, the seed's own example shape -------------------------------------
 new_config spec <<EOF
 calls
@@ -77,28 +91,7 @@ a=$(hex "$ADD") g=$(hex "$GREET") p=$(hex "$PROBE")
 grep -vE '^(#|linkmap )' "$D/stack" | sed -E 's/ pid=[0-9]+ tid=([0-9]+) comm=calls$/ T\1/' >"$D/stack.norm"
 main_tid=$(sed -n "s/^call $a add(1:int=2, 2:int=3) T//p" "$D/stack.norm")
 sed -E "s/ T$main_tid\$/ main/; s/ T[0-9]+\$/ worker/" "$D/stack.norm" >"$D/stack.got"
-cat >"$D/stack.want" <<EOF
-call $a add(1:int=2, 2:int=3) main
-ret $a add = 0:int=5 main
-call $g greet(1:string="world") main
-ret $g greet = 0:int=5 main
-call $p probe() main
-ret $p probe = 0:int=7 main
-call $a add(1:int=40, 2:int=2) main
-ret $a add = 0:int=42 main
-call $a add(1:int=100, 2:int=0) worker
-ret $a add = 0:int=100 worker
-call $a add(1:int=100, 2:int=1) worker
-ret $a add = 0:int=101 worker
-call $a add(1:int=100, 2:int=2) worker
-ret $a add = 0:int=102 worker
-call $a add(1:int=200, 2:int=0) worker
-ret $a add = 0:int=200 worker
-call $a add(1:int=200, 2:int=1) worker
-ret $a add = 0:int=201 worker
-call $a add(1:int=200, 2:int=2) worker
-ret $a add = 0:int=202 worker
-EOF
+spec_want "$a" "$g" "$p" >"$D/stack.want"
 same_text "stack: exactly the listed functions' calls, decoded as 0,int,1,string / 0,int,1,int,2,int / int return" "$D/stack.got" "$D/stack.want"
 for pair in 'add(2,3)=5:add = 0:int=5' 'greet(world)=5:greet = 0:int=5' 'probe(0xdead0000)=7:probe = 0:int=7' 'add(40,2)=42:add = 0:int=42'; do
     said=${pair%%:*} traced=${pair#*:}
@@ -349,4 +342,68 @@ cp "$TMP/spec/configs.txt" "$d/"
 (cd "$d" && "$QTRACE" compat -n -p "$PROG" -- "${QARGS[@]}" -enable-kvm >stdout 2>stderr)
 ok $([ $? = 0 ] && grep -q 'note: -enable-kvm: tracing needs TCG' "$d/stderr" && ! grep -q 'enable-kvm' "$d/stdout"; echo $?) \
     "-enable-kvm is dropped with a note"
+
+# ---- a 32-bit guest, as QEMU-TRACER's busybox set-up: qemu-system-i386, i386 kernel ---------
+skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $1"; }
+G32=$CACHE/guest32
+if ! command -v qemu-system-i386 >/dev/null; then
+    skip "32-bit guest: no qemu-system-i386"
+elif ! printf 'int main(void) { return 0; }\n' | gcc -m32 -static -x c - -o "$TMP/m32" 2>/dev/null; then
+    skip "32-bit guest: gcc -m32 cannot link a static program (Debian: gcc-12-multilib)"
+else
+    "$TOP/tests/compat/build-guest32.sh" >"$TMP/guest32.log" 2>&1
+    rc=$?
+    ok $rc "32-bit guest: built (tests/compat/build-guest32.sh: linux-image-686, gcc -m32)"
+    [ $rc = 0 ] || sed 's/^/#   /' "$TMP/guest32.log" | tail -5
+    P32=$G32/progs/calls
+    sym32() { nm "$P32" | awk -v n="$1" '$3 == n { print $1 }'; }
+    Q32=(-kernel "$G32/vmlinuz" -initrd "$G32/initrd.gz" -append "qtrace.run=calls" -d func -D log)
+    run32() { # NAME: as run_compat, in the 32-bit guest
+        D=$TMP/$1
+        mkdir -p "$D/configs"
+        printf '%s\n' "$REGMAP" >"$D/configs/reg_map.txt"
+        (cd "$D" && "$QTRACE" compat -p "$P32" --timeout 240 -- "${Q32[@]}" >console.raw 2>stderr)
+        local rc=$?
+        tr -d '\r' <"$D/console.raw" >"$D/console"
+        rm -f "$D/console.raw"
+        return $rc
+    }
+    printf 'calls\nffffffff~ffffffff\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:spec_func_with_param\n%s,0,int,1,string\n%s,0,int,1,int,2,int\n%s\n' \
+        "$(sym32 greet)" "$(sym32 add)" "$(sym32 probe)" | new_config spec32
+    run32 spec32
+    ok $? "32-bit spec_func_with_param (the seed's shape, ffffffff~ffffffff): exits 0"
+    D=$TMP/spec32
+    check "32-bit: the guest program ran to the end" grep -q 'QTRACE-GUEST: exit calls status 0' "$D/console"
+    check "32-bit: an i386 trace (qemu-system-i386)" grep -q '; i386 system mode$' "$D/stack"
+    check "32-bit: the register lines do not apply to cdecl user code (a warning says so)" \
+        grep -q "32-bit user code (cdecl) passes its arguments on the stack" "$D/stderr"
+    a=$(hex "$(sym32 add)") g=$(hex "$(sym32 greet)") p=$(hex "$(sym32 probe)")
+    grep -vE '^#' "$D/stack" | sed -E 's/ tid=([0-9]+)$/ T\1/' >"$D/stack.norm"
+    main_tid=$(sed -n "s/^call $a add(1:int=2, 2:int=3) T//p" "$D/stack.norm")
+    sed -E "s/ T$main_tid\$/ main/; s/ T[0-9]+\$/ worker/" "$D/stack.norm" >"$D/stack.got"
+    spec_want "$a" "$g" "$p" >"$D/stack.want"
+    same_text "32-bit stack: the same decoded calls (cdecl: arguments read from the stack)" "$D/stack.got" "$D/stack.want"
+
+    printf 'calls\nffffffff~ffffffff\n%s~%s,%s\nfuncstack:1\nlinkmap:0\ntrace_type:nomal\n' \
+        "$(sym32 add)" "$(sym32 add)" "$(sym32 fact)" | new_config nomal32
+    run32 nomal32
+    ok $? "32-bit nomal: exits 0"
+    D=$TMP/nomal32
+    f=$(hex "$(sym32 fact)")
+    check "32-bit nomal: fact and add are traced" \
+        bash -c "grep -qE '^call $f fact\\(\\) depth=' '$D/log' && grep -qE '^call $a add\\(\\) depth=' '$D/log'"
+    check "32-bit nomal: nothing outside the ranges" bash -c "! grep -qE '^call 0x[0-9a-f]+ (greet|main|depth)\\(' '$D/log'"
+    check "32-bit nomal: fact's recursion as stacks" grep -qE "^stack fact@$f > fact@$f > fact@$f > fact@$f > fact@$f tid=[0-9]+$" "$D/stack"
+
+    d=$TMP/bad32
+    mkdir -p "$d"
+    printf 'calls\nffffffff~ffffffff\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:process_func_with_param\n' >"$d/configs.txt"
+    (cd "$d" && "$QTRACE" compat -p "$P32" --qemu "$FAKE" -- "${Q32[@]}" >stdout 2>stderr)
+    ok $([ $? = 2 ] && grep -q "configs.txt:6: trace_type process_func_with_param follows the process named on line 1, which needs the kernel's symbols and layouts: qtrace reads them from 64-bit kernel images only, and $G32/vmlinuz is 32-bit" "$d/stderr" && [ ! -e "$TMP/qemu-started" ]; echo $?) \
+        "32-bit: process_func_* is refused before QEMU starts (no kernel introspection of 32-bit kernels)"
+    printf 'calls\nc1000000~c1100000\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:nomal\n' >"$d/configs.txt"
+    (cd "$d" && "$QTRACE" compat -p "$P32" --qemu "$FAKE" -- "${Q32[@]}" >stdout 2>stderr)
+    ok $([ $? = 2 ] && grep -q "configs.txt:2: the kernel range needs the kernel's symbols and layouts: qtrace reads them from 64-bit kernel images only, and $G32/vmlinuz is 32-bit (write ffffffff~ffffffff for no kernel range)" "$d/stderr" && [ ! -e "$TMP/qemu-started" ]; echo $?) \
+        "32-bit: a kernel range is refused before QEMU starts"
+fi
 done_testing

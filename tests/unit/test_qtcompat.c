@@ -525,6 +525,36 @@ static void test_writers(void)
     free(stack);
     qtr_close(&r);
     free(b.buf);
+
+    /* a 100-deep recursion: stack lines keep the outermost 8 and the innermost 56 frames */
+    memset(&b, 0, sizeof(b));
+    put(&b, &h, sizeof(h));
+    chunk = b.len;
+    put(&b, &ch, sizeof(ch));
+    qb_sym(&b, QT_REC_SYM, QT_SYM_FUNC, 0x40179e, "fact");
+    for (int d = 0; d < 100; d++)
+        qb_call(&b, QT_REC_ENTRY, 74, (uint16_t)d, 0, 0x40179e, 0, NULL, NULL);
+    for (int d = 99; d >= 0; d--)
+        qb_call(&b, QT_REC_EXIT, 74, (uint16_t)d, 0, 0x40179e, 0, NULL, NULL);
+    put(&b, &end, sizeof(end));
+    c = (struct qt_chunk_hdr *)(b.buf + chunk);
+    c->size = (uint32_t)(b.len - chunk - sizeof(*c));
+    c->nrec = 202;
+    ok(qtr_open_mem(&r, b.buf, b.len, "deep.qtr", e, sizeof(e)) == 0, "a deep trace opens (%s)", e);
+    qtc_compat_set_output(&co2);
+    stack = write_out(&r, "compat-stack");
+    qtc_compat_set_output(NULL);
+    const char *last = stack ? strrchr(stack, '\n') : NULL;
+    while (last && last > stack && last[-1] != '\n')
+        last--;
+    int frames = 0;
+    for (const char *p = last; p && *p; p++)
+        frames += *p == '@';
+    ok(last && !strncmp(last, "stack fact@0x40179e > ", 22) && strstr(last, " > fact@0x40179e > ... 36 frames ... > fact@") &&
+       frames == 64, "the 100th stack line: 8 + 56 frames, 36 left out (%d frames)", frames);
+    free(stack);
+    qtr_close(&r);
+    free(b.buf);
 }
 
 int main(void)
