@@ -33,7 +33,7 @@ run_cfg() { # name command...
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 for r in $(seq "$REPS"); do   # interleaved, so that machine noise hits every configuration alike
     run_cfg plain "$QEMU" "$OUT/bench" "$N" time || exit 1
-    run_cfg all "$BUILD/qtrace" run -q --format folded -o "$OUT/all" -- "$OUT/bench" "$N" time || exit 1
+    run_cfg all "$BUILD/qtrace" run --format folded -o "$OUT/all" -- "$OUT/bench" "$N" time || exit 1
     run_cfg named "$BUILD/qtrace" run -q --format text -o "$OUT/named" \
         -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' \
         -- "$OUT/bench" "$N" time || exit 1
