@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading what qtrace needs to follow a Linux guest. See kintro.h. */
 #include "kintro.h"
+#include "qtutil.h"
 
 #include "options.h"
 #include "symtab.h"
@@ -15,17 +16,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-static int kfail(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int kfail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -128,11 +118,11 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
     qt_koffsets_init(&ki->ko);
     int r;
     if (!kernel || !*kernel)
-        return kfail(err, errlen, -EINVAL, "no kernel image given (kernel=PATH)");
+        return qt_fail(err, errlen, -EINVAL, "no kernel image given (kernel=PATH)");
     if ((r = qt_kimage_load(&ki->img, kernel, err, errlen)) < 0)
         goto fail;
     if (ki->img.machine != EM_X86_64) {
-        r = kfail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 Linux guests only",
+        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 Linux guests only",
                   kernel, ki->img.machine);
         goto fail;
     }
@@ -140,7 +130,7 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
     const struct qt_ksection *bs = qt_kimage_section(&ki->img, ".BTF");
     const uint8_t *bd = qt_kimage_section_data(&ki->img, bs);
     if (!bd && !(layout && *layout)) {
-        r = kfail(err, errlen, -ENOENT, "%s has no BTF (.BTF section) and no layout file was given: supply the structure "
+        r = qt_fail(err, errlen, -ENOENT, "%s has no BTF (.BTF section) and no layout file was given: supply the structure "
                   "offsets with --layout FILE (plugin option layout=FILE; see docs/kernel.md), or a kernel built with "
                   "CONFIG_DEBUG_INFO_BTF=y", kernel);
         goto fail;
@@ -149,7 +139,7 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
         char e[512];
         if (qt_klayout_from_kimage(&ki->L, &ki->img, e, sizeof(e)) < 0) {
             if (!(layout && *layout)) {
-                r = kfail(err, errlen, -EINVAL, "%s and no layout file was given: supply one with --layout FILE (plugin "
+                r = qt_fail(err, errlen, -EINVAL, "%s and no layout file was given: supply one with --layout FILE (plugin "
                           "option layout=FILE; see docs/kernel.md)", e);
                 goto fail;
             }
@@ -171,7 +161,7 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
         if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
             goto fail;
         if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
-            r = kfail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, not a 2 MiB multiple above %s's 0x%llx: is it the "
+            r = qt_fail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, not a 2 MiB multiple above %s's 0x%llx: is it the "
                       "symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
                       (unsigned long long)ki->img.text_addr);
             goto fail;
@@ -179,7 +169,7 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
     } else {
         char e[512];
         if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
-            r = kfail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
+            r = qt_fail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
                       "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
             goto fail;
         }
@@ -195,7 +185,7 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
         const struct qt_kfield *f = (const struct qt_kfield *)((const char *)&ki->L + required[i].member);
         if (!f->found) {
-            r = kfail(err, errlen, -ENOENT, "%s: the offset of %s is unknown (not in the kernel's BTF%s%s): supply it "
+            r = qt_fail(err, errlen, -ENOENT, "%s: the offset of %s is unknown (not in the kernel's BTF%s%s): supply it "
                       "with --layout FILE (see docs/kernel.md)", kernel, required[i].name, layout && *layout ? " nor in " : "",
                       layout && *layout ? layout : "");
             goto fail;
@@ -209,7 +199,7 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
         const struct qt_ksym *hot = qt_ksyms_find(&ki->ks, "pcpu_hot");
         uint32_t in = hot && hot->percpu && ki->btf ? member_off(ki->btf, "pcpu_hot", "current_task") : QT_KOFF_NONE;
         if (in == QT_KOFF_NONE) {
-            r = kfail(err, errlen, -ENOENT, "%s: no per-cpu current_task (nor pcpu_hot.current_task) in the kernel's "
+            r = qt_fail(err, errlen, -ENOENT, "%s: no per-cpu current_task (nor pcpu_hot.current_task) in the kernel's "
                       "symbols%s: the current process cannot be found", kernel,
                       symbols && *symbols ? " file" : "");
             goto fail;
@@ -355,7 +345,7 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
     if (!idx || !sp) {
         free(idx);
         free(sp);
-        return kfail(err, errlen, -ENOMEM, "out of memory");
+        return qt_fail(err, errlen, -ENOMEM, "out of memory");
     }
     size_t cnt = 0;
     uint64_t last_end = 0;
@@ -380,15 +370,15 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
     int r = 0;
     for (int p = 0; p < np && r == 0; p++) {
         if (pats[p].nmatch > QT_KINTRO_MAX_FUNCS && !o->kernel_all)
-            r = kfail(err, errlen, -E2BIG, "'%s' selects %zu kernel functions: tracing that many slows the guest down a "
+            r = qt_fail(err, errlen, -E2BIG, "'%s' selects %zu kernel functions: tracing that many slows the guest down a "
                       "lot; narrow the pattern, or give --kernel-all (plugin option kernel_all=on) to trace them anyway",
                       pats[p].glob, pats[p].nmatch);
         else if (pats[p].explicit_kernel && pats[p].nmatch == 0)
-            r = kfail(err, errlen, -ENOENT, "kernel:%s: no kernel function matches (their names are those of the "
+            r = qt_fail(err, errlen, -ENOENT, "kernel:%s: no kernel function matches (their names are those of the "
                       "kernel's symbols: see qtrace kernel-info)", pats[p].glob);
     }
     if (r == 0 && cnt == 0 && !prog)
-        r = kfail(err, errlen, -ENOENT, "no kernel function matches the filters (%s): kernel functions are named as in "
+        r = qt_fail(err, errlen, -ENOENT, "no kernel function matches the filters (%s): kernel functions are named as in "
                   "the kernel's symbols (qtrace kernel-info --kernel %s shows some)", pats[0].glob, ki->img.path);
     if (r < 0) {
         free(idx);

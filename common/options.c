@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "qtutil.h"
 #include "symtab.h"
 
 #define QT_CONF_MAX_NEST 4
@@ -87,17 +88,6 @@ static const struct key keys[] = {
 
 static int load_file(struct qt_opts *o, const char *path, const char *from, int nest, char *err, size_t errlen);
 
-static int seterr(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int seterr(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void qt_opts_init(struct qt_opts *o)
 {
@@ -236,7 +226,7 @@ static int add_spec(struct qt_opts *o, const char *v, const struct key *ky, cons
     char e[256] = "";
     memset(&sp, 0, sizeof(sp));
     if (qt_argspec_parse(v, &sp, e, sizeof(e)) < 0)
-        return seterr(err, errlen, -EINVAL, "%s: %s: %s", where, ky->name, e[0] ? e : "invalid spec");
+        return qt_fail(err, errlen, -EINVAL, "%s: %s: %s", where, ky->name, e[0] ? e : "invalid spec");
     for (int i = 0; i < o->nspecs; i++) {
         if (strcmp(o->specs[i].pattern, sp.pattern) == 0) {
             qt_argspec_merge(&o->specs[i], &sp);
@@ -244,7 +234,7 @@ static int add_spec(struct qt_opts *o, const char *v, const struct key *ky, cons
         }
     }
     if (o->nspecs >= QT_MAX_SPECS)
-        return seterr(err, errlen, -EINVAL, "%s: %s: too many function patterns in specs (limit %d), got '%.100s'",
+        return qt_fail(err, errlen, -EINVAL, "%s: %s: too many function patterns in specs (limit %d), got '%.100s'",
                       where, ky->name, QT_MAX_SPECS, v);
     o->specs[o->nspecs++] = sp;
     return 0;
@@ -257,10 +247,10 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
     if (!where)
         where = "options";
     if (!o || !kv)
-        return seterr(err, errlen, -EINVAL, "%s: expected key=value, got nothing", where);
+        return qt_fail(err, errlen, -EINVAL, "%s: expected key=value, got nothing", where);
     const char *eq = strchr(kv, '=');
     if (!eq || eq == kv)
-        return seterr(err, errlen, -EINVAL, "%s: expected key=value, got '%.100s'", where, kv);
+        return qt_fail(err, errlen, -EINVAL, "%s: expected key=value, got '%.100s'", where, kv);
     size_t klen = (size_t)(eq - kv);
     const char *v = eq + 1;
     const struct key *ky = NULL;
@@ -273,7 +263,7 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
     if (!ky) {
         char known[512];
         known_keys(known, sizeof(known));
-        return seterr(err, errlen, -EINVAL, "%s: unknown option '%.*s' (known: %s)", where,
+        return qt_fail(err, errlen, -EINVAL, "%s: unknown option '%.*s' (known: %s)", where,
                       (int)(klen > 100 ? 100 : klen), kv, known);
     }
     void *field = (char *)o + ky->off;
@@ -281,39 +271,39 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
     case K_STR:
     case K_FORMAT: {
         if (!*v)
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got ''", where, ky->name,
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got ''", where, ky->name,
                           ky->what ? ky->what : "text or bin");
         if (ky->kind == K_FORMAT && strcmp(v, "text") != 0 && strcmp(v, "bin") != 0)
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected text or bin, got '%.100s'", where, ky->name, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected text or bin, got '%.100s'", where, ky->name, v);
         char *dup = strdup(v);
         if (!dup)
-            return seterr(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
+            return qt_fail(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
         free_str((char **)field);
         *(char **)field = dup;
         return 0;
     }
     case K_BOOL:
         if (!parse_bool(v, (bool *)field))
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected on or off, got '%.100s'", where, ky->name, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected on or off, got '%.100s'", where, ky->name, v);
         return 0;
     case K_HEX:
         if (!parse_hex(v, (uint64_t *)field))
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         return 0;
     case K_DEPTH:
         if (!parse_depth(v, (int *)field))
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         return 0;
     case K_LIST: {
         int *cnt = (int *)((char *)o + ky->count_off);
         if (!*v)
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got ''", where, ky->name, ky->what);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got ''", where, ky->name, ky->what);
         if (*cnt >= ky->max)
-            return seterr(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
                           ky->max, v);
         char *dup = strdup(v);
         if (!dup)
-            return seterr(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
+            return qt_fail(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
         ((char **)field)[(*cnt)++] = dup;
         return 0;
     }
@@ -321,9 +311,9 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
         int *cnt = (int *)((char *)o + ky->count_off);
         uint64_t x;
         if (!parse_hex(v, &x))
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         if (*cnt >= ky->max)
-            return seterr(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
                           ky->max, v);
         ((uint64_t *)field)[(*cnt)++] = x;
         return 0;
@@ -341,31 +331,31 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
             good = parse_hex(lo, &r.lo) && parse_hex(dash + 1, &r.end);
         }
         if (!good)
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         if (r.end <= r.lo)
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected LO below END, got '%.100s'", where, ky->name, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected LO below END, got '%.100s'", where, ky->name, v);
         if (*cnt >= ky->max)
-            return seterr(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: too many values (limit %d), got '%.100s'", where, ky->name,
                           ky->max, v);
         ((struct qt_addr_range *)field)[(*cnt)++] = r;
         return 0;
     }
     case K_PID:
         if (!parse_pid(v, (uint32_t *)field))
-            return seterr(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         return 0;
     case K_SPEC:
         return add_spec(o, v, ky, where, err, errlen);
     case K_CONF: {
         if (!*v)
-            return seterr(err, errlen, -EINVAL, "%s: conf: expected a path, got ''", where);
+            return qt_fail(err, errlen, -EINVAL, "%s: conf: expected a path, got ''", where);
         if (nest >= QT_CONF_MAX_NEST)
-            return seterr(err, errlen, -EINVAL, "%s: conf: files nested deeper than %d, got '%.100s'", where,
+            return qt_fail(err, errlen, -EINVAL, "%s: conf: files nested deeper than %d, got '%.100s'", where,
                           QT_CONF_MAX_NEST, v);
         return load_file(o, v, where, nest + 1, err, errlen);
     }
     }
-    return seterr(err, errlen, -EINVAL, "%s: internal error", where);
+    return qt_fail(err, errlen, -EINVAL, "%s: internal error", where);
 }
 
 int qt_opts_set(struct qt_opts *o, const char *kv, const char *where, char *err, size_t errlen)
@@ -383,7 +373,7 @@ static bool is_space(char c)
 static int conf_line(struct qt_opts *o, char *line, size_t len, const char *where, int nest, char *err, size_t errlen)
 {
     if (memchr(line, 0, len))
-        return seterr(err, errlen, -EINVAL, "%s: expected key=value, got a NUL byte", where);
+        return qt_fail(err, errlen, -EINVAL, "%s: expected key=value, got a NUL byte", where);
     while (len && is_space(line[len - 1]))
         line[--len] = 0;
     char *s = line;
@@ -416,13 +406,13 @@ static int load_file(struct qt_opts *o, const char *path, const char *from, int 
     if (err && errlen)
         err[0] = 0;
     if (!o || !path || !path[0])
-        return seterr(err, errlen, -EINVAL, "conf: expected a path, got ''");
+        return qt_fail(err, errlen, -EINVAL, "conf: expected a path, got ''");
     FILE *f = fopen(path, "r");
     if (!f) {
         int e = errno;
         if (from)
-            return seterr(err, errlen, -e, "%s: conf: %s: %s", from, path, strerror(e));
-        return seterr(err, errlen, -e, "%s: %s", path, strerror(e));
+            return qt_fail(err, errlen, -e, "%s: conf: %s: %s", from, path, strerror(e));
+        return qt_fail(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     char *line = NULL;
     size_t cap = 0;
@@ -434,7 +424,7 @@ static int load_file(struct qt_opts *o, const char *path, const char *from, int 
         char where[4200];
         snprintf(where, sizeof(where), "%s:%d", path, lineno);
         if ((size_t)n > QT_CONF_MAX_LINE) {
-            r = seterr(err, errlen, -EINVAL, "%s: line too long (%zd bytes, limit %d)", where, n, QT_CONF_MAX_LINE);
+            r = qt_fail(err, errlen, -EINVAL, "%s: line too long (%zd bytes, limit %d)", where, n, QT_CONF_MAX_LINE);
             break;
         }
         r = conf_line(o, line, (size_t)n, where, nest, err, errlen);
@@ -443,7 +433,7 @@ static int load_file(struct qt_opts *o, const char *path, const char *from, int 
     }
     if (r == 0 && ferror(f)) {
         int e = errno ? errno : EIO;
-        r = seterr(err, errlen, -e, "%s: %s", path, strerror(e));
+        r = qt_fail(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     free(line);
     fclose(f);

@@ -4,6 +4,7 @@
  * Every malformed line gives one message "FILE:LINE: expected WHAT, got 'TEXT'".
  */
 #include "qtcompat.h"
+#include "qtutil.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -97,17 +98,6 @@ const char *qt_compat_type_name_for(unsigned qt_type_id, unsigned bits)
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* What was read, for "got '...'": printable ASCII, the rest as \xNN, at most 80 bytes shown. */
 static const char *shown(const char *s, size_t n, char *buf, size_t cap)
@@ -281,17 +271,17 @@ static int header_fail(const char *name, const struct line *l, enum hkind want, 
 {
     char b[400];
     if (l->eof)
-        return fail(err, errlen, -EINVAL, "%s:%d: expected %s, got end of file (" LAYOUT_HINT ")", name, l->no,
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected %s, got end of file (" LAYOUT_HINT ")", name, l->no,
                     hexpect[want]);
     enum hkind g = guess(l);
     bool range_pair = (g == H_KRANGE && (want == H_KRANGE || want == H_URANGE));
     if (g && g != want && !range_pair) {
         const char *missing = g > want ? "is a line missing?" : "are two lines swapped or one doubled?";
-        return fail(err, errlen, -EINVAL, "%s:%d: expected %s, got '%s' (which looks like %s: %s " LAYOUT_HINT ")",
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected %s, got '%s' (which looks like %s: %s " LAYOUT_HINT ")",
                     name, l->no, hexpect[want], shown(l->s, l->n, b, sizeof(b)),
                     g == H_KRANGE ? "an address range line" : hwhat[g], missing);
     }
-    return fail(err, errlen, -EINVAL, "%s:%d: expected %s, got '%s'", name, l->no, hexpect[want],
+    return qt_fail(err, errlen, -EINVAL, "%s:%d: expected %s, got '%s'", name, l->no, hexpect[want],
                 shown(l->s, l->n, b, sizeof(b)));
 }
 
@@ -312,10 +302,10 @@ static int parse_ranges(struct qt_compat_ranges *r, const struct line *l, enum h
         size_t in = (size_t)(ie - is);
         trim(&is, &in);
         if (in == 0)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected an address or START~END in the %s range%s, got '%s'",
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected an address or START~END in the %s range%s, got '%s'",
                         name, l->no, what, p == l->s ? "" : " after ','", shown(l->s, l->n, b, sizeof(b)));
         if (r->n >= QT_COMPAT_MAX_RANGES)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected at most %d addresses or ranges in the %s range, got more",
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected at most %d addresses or ranges in the %s range, got more",
                         name, l->no, QT_COMPAT_MAX_RANGES, what);
         const char *tilde = memchr(is, '~', in);
         uint64_t lo, hi;
@@ -325,13 +315,13 @@ static int parse_ranges(struct qt_compat_ranges *r, const struct line *l, enum h
             trim(&a, &an);
             trim(&bb, &bn);
             if (!hex_n(a, an, &lo))
-                return fail(err, errlen, -EINVAL, "%s:%d: expected a hexadecimal start address (at most 16 digits) in "
+                return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a hexadecimal start address (at most 16 digits) in "
                             "the %s range, got '%s'", name, l->no, what, shown(a, an, b, sizeof(b)));
             if (!hex_n(bb, bn, &hi))
-                return fail(err, errlen, -EINVAL, "%s:%d: expected a hexadecimal end address (at most 16 digits) after "
+                return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a hexadecimal end address (at most 16 digits) after "
                             "'~' in the %s range, got '%s'", name, l->no, what, shown(bb, bn, b, sizeof(b)));
             if (lo > hi)
-                return fail(err, errlen, -EINVAL, "%s:%d: expected START <= END in the %s range, got '%s' (the start is "
+                return qt_fail(err, errlen, -EINVAL, "%s:%d: expected START <= END in the %s range, got '%s' (the start is "
                             "above the end)", name, l->no, what, shown(is, in, b, sizeof(b)));
         } else if (hex_n(is, in, &lo)) {
             hi = lo;
@@ -341,9 +331,9 @@ static int parse_ranges(struct qt_compat_ranges *r, const struct line *l, enum h
                 if (strchr("-:_ ", is[i]))
                     sep = is + i;
             if (sep)
-                return fail(err, errlen, -EINVAL, "%s:%d: expected START~END (with '~') or one address in the %s range, "
+                return qt_fail(err, errlen, -EINVAL, "%s:%d: expected START~END (with '~') or one address in the %s range, "
                             "got '%s'", name, l->no, what, shown(is, in, b, sizeof(b)));
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a hexadecimal address (at most 16 digits) in the %s range, "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a hexadecimal address (at most 16 digits) in the %s range, "
                         "got '%s'", name, l->no, what, shown(is, in, b2, sizeof(b2)));
         }
         r->r[r->n++] = (struct qt_compat_range){ lo, hi };
@@ -394,7 +384,7 @@ static int parse_func(struct qt_compat_func *f, const struct line *l, const char
         const char *c = memchr(p, ',', (size_t)(end - p));
         const char *fe = c ? c : end;
         if (nf == (int)(sizeof(fields) / sizeof(fields[0])))
-            return fail(err, errlen, -EINVAL, "%s:%d: expected at most %d pos,type pairs (return value and arguments "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected at most %d pos,type pairs (return value and arguments "
                         "1..%d), got more", name, l->no, QT_COMPAT_MAX_POS + 1, QT_COMPAT_MAX_POS);
         fields[nf] = p;
         flen[nf] = (size_t)(fe - p);
@@ -406,14 +396,14 @@ static int parse_func(struct qt_compat_func *f, const struct line *l, const char
     }
     if (!hex_n(fields[0], flen[0], &f->addr)) {
         if (guess(l) && guess(l) != H_FUNC)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a function line ADDR,pos,type,... got '%s' (which looks "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a function line ADDR,pos,type,... got '%s' (which looks "
                         "like %s: " LAYOUT_HINT ", then the functions)", name, l->no, shown(l->s, l->n, b, sizeof(b)),
                         guess(l) == H_KRANGE ? "an address range line" : hwhat[guess(l)]);
-        return fail(err, errlen, -EINVAL, "%s:%d: expected the hexadecimal address of a function (at most 16 digits), "
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected the hexadecimal address of a function (at most 16 digits), "
                     "got '%s'", name, l->no, shown(fields[0], flen[0], b, sizeof(b)));
     }
     if ((nf - 1) % 2 != 0)
-        return fail(err, errlen, -EINVAL, "%s:%d: expected pos,type pairs after the address, got an odd number of fields "
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected pos,type pairs after the address, got an odd number of fields "
                     "(the last, '%s', has no %s)", name, l->no, shown(fields[nf - 1], flen[nf - 1], b, sizeof(b)),
                     (nf - 1) % 2 == 1 && dec_n(fields[nf - 1], flen[nf - 1], 999, &(unsigned){ 0 }) ? "type" : "position");
     bool seen[QT_COMPAT_MAX_POS + 1] = { false };
@@ -421,15 +411,15 @@ static int parse_func(struct qt_compat_func *f, const struct line *l, const char
     for (int i = 1; i + 1 < nf; i += 2) {
         unsigned pos;
         if (!dec_n(fields[i], flen[i], 999999, &pos))
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a position (0 = return value, 1..%d = argument), got '%s'",
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a position (0 = return value, 1..%d = argument), got '%s'",
                         name, l->no, QT_COMPAT_MAX_POS, shown(fields[i], flen[i], b, sizeof(b)));
         if (pos > QT_COMPAT_MAX_POS)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a position from 0 (return value) to %d, got %u", name,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a position from 0 (return value) to %d, got %u", name,
                         l->no, QT_COMPAT_MAX_POS, pos);
         char tn[32];
         if (flen[i + 1] == 0 || flen[i + 1] >= sizeof(tn)) {
             known_types(kt, sizeof(kt));
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a type for position %u (%s), got '%s'", name, l->no, pos,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a type for position %u (%s), got '%s'", name, l->no, pos,
                         kt, shown(fields[i + 1], flen[i + 1], b, sizeof(b)));
         }
         memcpy(tn, fields[i + 1], flen[i + 1]);
@@ -437,14 +427,14 @@ static int parse_func(struct qt_compat_func *f, const struct line *l, const char
         const struct qt_compat_type *t = qt_compat_type_by_name(tn);
         if (!t) {
             known_types(kt, sizeof(kt));
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a type for position %u, one of %s, got '%s'", name,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a type for position %u, one of %s, got '%s'", name,
                         l->no, pos, kt, shown(tn, strlen(tn), b, sizeof(b)));
         }
         if (pos == 0 && last_arg)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected the return value (0,TYPE) right after the address, got "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected the return value (0,TYPE) right after the address, got "
                         "'0,%s' after argument %d (%s)", name, l->no, tn, last_arg, SEED_RULE);
         if (seen[pos])
-            return fail(err, errlen, -EINVAL, "%s:%d: expected each position once, got %s %u twice", name, l->no,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected each position once, got %s %u twice", name, l->no,
                         pos ? "argument" : "return value", pos);
         seen[pos] = true;
         if (pos)
@@ -484,7 +474,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
         int no = 1;
         for (const char *p = text; *p; p++)
             no += *p == '\n';
-        return fail(err, errlen, -EINVAL, "%s:%d: expected text, got a NUL byte", name, no);
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected text, got a NUL byte", name, no);
     }
     struct lines L = { text ? text : "", len, 0, 0 };
     struct line l;
@@ -496,11 +486,11 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
     if (l.eof || l.n == 0 || g)
         return header_fail(name, &l, H_PROGRAM, err, errlen);
     if (l.n >= QT_COMPAT_NAME_MAX)
-        return fail(err, errlen, -EINVAL, "%s:%d: expected a program name of at most %d characters, got %zu", name, l.no,
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a program name of at most %d characters, got %zu", name, l.no,
                     QT_COMPAT_NAME_MAX - 1, l.n);
     for (size_t i = 0; i < l.n; i++)
         if ((unsigned char)l.s[i] < 0x20 || l.s[i] == 0x7f || l.s[i] == ' ' || l.s[i] == '\t')
-            return fail(err, errlen, -EINVAL, "%s:%d: expected the name of the program to trace (one word, e.g. "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected the name of the program to trace (one word, e.g. "
                         "helloWorld), got '%s'", name, l.no, shown(l.s, l.n, b, sizeof(b)));
     memcpy(c->program, l.s, l.n);
     c->program[l.n] = 0;
@@ -524,7 +514,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
         size_t vn = l.n - 10;
         trim(&v, &vn);
         if (vn != 1 || (v[0] != '0' && v[0] != '1')) {
-            r = fail(err, errlen, -EINVAL, "%s:%d: expected funcstack:0 or funcstack:1, got '%s'", name, l.no,
+            r = qt_fail(err, errlen, -EINVAL, "%s:%d: expected funcstack:0 or funcstack:1, got '%s'", name, l.no,
                      shown(l.s, l.n, b, sizeof(b)));
             goto bad;
         }
@@ -544,7 +534,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
         if (vn == 2 && memcmp(v, "no", 2) == 0) {
             c->linkmap = 0; /* vl.c: "it should be linkMap if link map is needed, else no" */
         } else if (!hex_n(v, vn, &c->linkmap)) {
-            r = fail(err, errlen, -EINVAL, "%s:%d: expected linkmap:ADDRESS (hex, at most 16 digits: the program's "
+            r = qt_fail(err, errlen, -EINVAL, "%s:%d: expected linkmap:ADDRESS (hex, at most 16 digits: the program's "
                      ".got.plt; 0 for none), got '%s'", name, l.no, shown(l.s, l.n, b, sizeof(b)));
             goto bad;
         }
@@ -567,7 +557,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
         if (vn == 6 && memcmp(v, "normal", 6) == 0)
             m = QT_CM_NOMAL; /* the spelling QEMU-TRACER's "nomal" meant */
         if (m < 0) {
-            r = fail(err, errlen, -EINVAL, "%s:%d: expected trace_type: spec_func_with_param, all_func_without_param, "
+            r = qt_fail(err, errlen, -EINVAL, "%s:%d: expected trace_type: spec_func_with_param, all_func_without_param, "
                      "all_func_with_param, process_func_without_param, process_func_with_param or nomal, got '%s'",
                      name, l.no, shown(v, vn, b, sizeof(b)));
             goto bad;
@@ -584,7 +574,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
         if (l.n == 0 || l.s[0] == '#')
             continue;
         if (c->nfuncs >= QT_COMPAT_MAX_FUNCS) {
-            r = fail(err, errlen, -EINVAL, "%s:%d: expected at most %d function lines, got more", name, l.no,
+            r = qt_fail(err, errlen, -EINVAL, "%s:%d: expected at most %d function lines, got more", name, l.no,
                      QT_COMPAT_MAX_FUNCS);
             goto bad;
         }
@@ -592,7 +582,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
             cap = cap ? cap * 2 : 16;
             struct qt_compat_func *nf = realloc(c->funcs, cap * sizeof(*nf));
             if (!nf) {
-                r = fail(err, errlen, -ENOMEM, "%s: out of memory", name);
+                r = qt_fail(err, errlen, -ENOMEM, "%s: out of memory", name);
                 goto bad;
             }
             c->funcs = nf;
@@ -602,7 +592,7 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
             goto bad;
         for (size_t i = 0; i < c->nfuncs; i++) {
             if (c->funcs[i].addr == f->addr) {
-                r = fail(err, errlen, -EINVAL, "%s:%d: expected each function once, got 0x%llx again (first on line %d)",
+                r = qt_fail(err, errlen, -EINVAL, "%s:%d: expected each function once, got 0x%llx again (first on line %d)",
                          name, l.no, (unsigned long long)f->addr, c->funcs[i].line);
                 goto bad;
             }
@@ -625,14 +615,14 @@ static int slurp(const char *path, char **out, size_t *len, char *err, size_t er
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+        return qt_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     int r = 0;
     while (buf) {
         if (n == cap) {
             if (cap >= (64u << 20)) {
-                r = fail(err, errlen, -EFBIG, "%s: expected a configuration file, got more than 64 MiB", path);
+                r = qt_fail(err, errlen, -EFBIG, "%s: expected a configuration file, got more than 64 MiB", path);
                 break;
             }
             char *nb = realloc(buf, cap * 2);
@@ -647,9 +637,9 @@ static int slurp(const char *path, char **out, size_t *len, char *err, size_t er
             break;
     }
     if (!buf && r == 0)
-        r = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+        r = qt_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
     if (r == 0 && ferror(f))
-        r = fail(err, errlen, -EIO, "%s: read error", path);
+        r = qt_fail(err, errlen, -EIO, "%s: read error", path);
     fclose(f);
     if (r < 0) {
         free(buf);
@@ -775,7 +765,7 @@ int qt_regmap_parse(struct qt_regmap *m, const char *text, size_t len, const cha
         int no = 1;
         for (const char *p = text; *p; p++)
             no += *p == '\n';
-        return fail(err, errlen, -EINVAL, "%s:%d: expected text, got a NUL byte", name, no);
+        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected text, got a NUL byte", name, no);
     }
     struct lines L = { text ? text : "", len, 0, 0 };
     int first_arg_line[2] = { 0, 0 };
@@ -809,16 +799,16 @@ int qt_regmap_parse(struct qt_regmap *m, const char *text, size_t len, const cha
             /* "1-->7", "1 -->7", "1 ->  7": say what is wrong with the arrow */
             for (int i = 2; i < nt && i < 6; i++)
                 if (memchr(tok[i], '-', tl[i]) || memchr(tok[i], '>', tl[i]))
-                    return fail(err, errlen, -EINVAL, "%s:%d: expected '-->' between the position and QEMU's register "
+                    return qt_fail(err, errlen, -EINVAL, "%s:%d: expected '-->' between the position and QEMU's register "
                                 "index, separated by blanks (" REGMAP_FORM "), got '%s'", name, l.no, b);
         }
         if (nt != 5)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected " REGMAP_FORM ", got '%s' (%d field%s)", name, l.no, b,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected " REGMAP_FORM ", got '%s' (%d field%s)", name, l.no, b,
                         nt, nt == 1 ? "" : "s");
         unsigned bits;
         if (!dec_n(tok[0], tl[0], 999, &bits) || (bits != 32 && bits != 64)) {
             char t[64];
-            return fail(err, errlen, -EINVAL, "%s:%d: expected the word size 32 or 64 first, got '%s'", name, l.no,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected the word size 32 or 64 first, got '%s'", name, l.no,
                         shown(tok[0], tl[0], t, sizeof(t)));
         }
         char reg[16];
@@ -830,36 +820,36 @@ int qt_regmap_parse(struct qt_regmap *m, const char *text, size_t len, const cha
         if (idx < 0) {
             char t[64];
             if (bits == 32 && qt_regmap_reg_index(reg, 64) >= 0)
-                return fail(err, errlen, -EINVAL, "%s:%d: expected a 32-bit register (R_EAX R_ECX R_EDX R_EBX R_ESP "
+                return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a 32-bit register (R_EAX R_ECX R_EDX R_EBX R_ESP "
                             "R_EBP R_ESI R_EDI), got '%s' (64-bit only)", name, l.no, shown(reg, strlen(reg), t, sizeof(t)));
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a register (R_EAX R_ECX R_EDX R_EBX R_ESP R_EBP R_ESI "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a register (R_EAX R_ECX R_EDX R_EBX R_ESP R_EBP R_ESI "
                         "R_EDI%s), got '%s'", name, l.no, bits == 64 ? " R_8..R_15" : "",
                         shown(reg, strlen(reg), t, sizeof(t)));
         }
         unsigned pos;
         if (!dec_n(tok[2], tl[2], 999999, &pos) || pos > QT_COMPAT_MAX_POS) {
             char t[64];
-            return fail(err, errlen, -EINVAL, "%s:%d: expected a position from 0 (return value) to %d, got '%s'", name,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected a position from 0 (return value) to %d, got '%s'", name,
                         l.no, QT_COMPAT_MAX_POS, shown(tok[2], tl[2], t, sizeof(t)));
         }
         if (tl[3] != 3 || memcmp(tok[3], "-->", 3) != 0) {
             char t[64];
-            return fail(err, errlen, -EINVAL, "%s:%d: expected '-->' between the position and QEMU's register index, "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected '-->' between the position and QEMU's register index, "
                         "got '%s'", name, l.no, shown(tok[3], tl[3], t, sizeof(t)));
         }
         unsigned qidx;
         if (!dec_n(tok[4], tl[4], 999, &qidx) || qidx != (unsigned)idx) {
             char t[64];
-            return fail(err, errlen, -EINVAL, "%s:%d: expected %d (QEMU's index of %s), got '%s'", name, l.no, idx, reg,
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected %d (QEMU's index of %s), got '%s'", name, l.no, idx, reg,
                         shown(tok[4], tl[4], t, sizeof(t)));
         }
         int w = bits == 64;
         struct qt_regmap_ent *ent = &m->m[w][pos];
         if (ent->set)
-            return fail(err, errlen, -EINVAL, "%s:%d: expected each %u-bit position once, got %s %u again (first on "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected each %u-bit position once, got %s %u again (first on "
                         "line %d)", name, l.no, bits, pos ? "argument" : "return value", pos, ent->line);
         if (pos == 0 && first_arg_line[w])
-            return fail(err, errlen, -EINVAL, "%s:%d: expected the %u-bit return value line before the %u-bit argument "
+            return qt_fail(err, errlen, -EINVAL, "%s:%d: expected the %u-bit return value line before the %u-bit argument "
                         "lines (QEMU-TRACER's rule: the return value must come before the arguments), got it after "
                         "line %d", name, l.no, bits, bits, first_arg_line[w]);
         if (pos && !first_arg_line[w])
