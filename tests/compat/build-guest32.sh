@@ -19,8 +19,11 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 G=$CACHE/guest32
 SELF=$TOP/tests/compat/build-guest32.sh
+# -idirafter: Debian's libc6-dev-i386 has no <asm/...> for -m32 (gcc-multilib's /usr/include/asm
+# link would give it, but gcc-multilib conflicts with the aarch64 cross compiler); the x86 asm
+# headers serve both word sizes.
 CFLAGS32=(-m32 -static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer -pthread
-          -std=gnu11 -Wall -Wextra)
+          -std=gnu11 -Wall -Wextra -idirafter /usr/include/x86_64-linux-gnu)
 
 die() { printf 'build-guest32: error: %s\n' "$*" >&2; exit 1; }
 say() { printf 'guest32: %s\n' "$*"; }
