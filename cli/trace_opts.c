@@ -61,7 +61,8 @@ const struct qtc_opt qtc_trace_opts[] = {
       "seen at the kernel's own entry points.", "on" },
     { "comm", 0, "comm", QTC_STR, "NAME",
       "system mode: record only while a process named NAME (its comm, at most 15 characters; a GLOB) runs: its "
-      "program's functions, the kernel functions it runs, its system calls and its fork/exec/exit events.", NULL },
+      "program's functions, the kernel functions it runs, its system calls, its fork/exec/exit events and "
+      "(--exec-log) its instructions.", NULL },
     { "pid", 0, "pid", QTC_COUNT, "N",
       "system mode: record only while process N (the guest's pid: all its threads) runs.", NULL },
     { "follow", 0, "follow", QTC_FLAG, NULL,

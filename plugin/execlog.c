@@ -68,6 +68,7 @@ struct el_vcpu {
     /* execlog_start / execlog_stop (el.trigger) */
     bool on;                        /* logging; changed only by this vCPU's own callbacks */
     bool stopped;                   /* execlog_stop reached: never on again */
+    bool sel;                       /* el.proc: the task this vCPU runs is a selected process's */
     uint64_t count;                 /* logged instructions so far (block granularity) */
 };
 
@@ -97,6 +98,8 @@ static struct {
     qemu_plugin_u64 on;             /* struct el_sb.on */
     qemu_plugin_u64 pend;           /* struct el_sb.pend */
     bool trigger;                   /* execlog_start or execlog_stop given */
+    bool proc;                      /* system mode, comm= or pid=: only the selected processes */
+    bool gated;                     /* trigger or proc: el_sb.on and el_vcpu.on decide */
     bool start_sym;                 /* execlog_start is a function name (else start_addr) */
     const char *start_name;
     uint64_t start_addr;
@@ -241,7 +244,7 @@ static void cb_early(unsigned int vi, void *udata)
 {
     (void)udata;
     struct el_vcpu *v = vcpu_of(vi);
-    if (v && (!el.trigger || v->on))
+    if (v && (!el.gated || v->on))
         end_rec(v, vi, qemu_plugin_u64_get(el.n, vi));
 }
 
@@ -251,8 +254,8 @@ _Static_assert(sizeof(uintptr_t) >= 8, "qtrace needs a 64-bit host");
 #define UD_ID(ud) ((uint32_t)(uintptr_t)(ud))
 #define UD_NLOG(ud) ((uint32_t)((uintptr_t)(ud) >> 32))
 
-/* execlog_stop: with el.trigger the block-start callbacks are conditional on el_sb.on == 1, so
- * this runs only while the vCPU logs. False: the vCPU just stopped, write nothing. */
+/* With el.gated the block-start callbacks are conditional on el_sb.on == 1, so this runs only
+ * while the vCPU logs. execlog_stop: false when the vCPU just stopped (write nothing). */
 static bool trigger_tb(struct el_vcpu *v, unsigned vi, void *udata)
 {
     v->on = true; /* el_sb.on was set by the start callback (maybe another vCPU's) */
@@ -271,7 +274,7 @@ static bool trigger_tb(struct el_vcpu *v, unsigned vi, void *udata)
 static void cb_tb(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (v && (!el.trigger || trigger_tb(v, vi, udata)))
+    if (v && (!el.gated || trigger_tb(v, vi, udata)))
         exec_rec(v, vi, UD_ID(udata));
 }
 
@@ -279,7 +282,7 @@ static void cb_tb(unsigned int vi, void *udata)
 static void cb_tb_check(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v || (el.trigger && !trigger_tb(v, vi, udata)))
+    if (!v || (el.gated && !trigger_tb(v, vi, udata)))
         return;
     exec_rec(v, vi, UD_ID(udata));
     check_regs(v, vi, 0);
@@ -290,7 +293,7 @@ static void cb_tb_check(unsigned int vi, void *udata)
 static void cb_tb_checks_only(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v || (el.trigger && !v->on))
+    if (!v || (el.gated && !v->on))
         return;
     /* this block stores no instruction count: settle the previous block's here */
     uint64_t prev = qemu_plugin_u64_get(el.n, vi);
@@ -312,12 +315,14 @@ static void cb_start(unsigned int vi, void *udata)
     if (!__atomic_exchange_n(&el.started, 1, __ATOMIC_ACQ_REL)) {
         for (unsigned i = 0; i < EL_MAX_VCPUS; i++) {
             struct el_vcpu *o = __atomic_load_n(&el.vcpus[i], __ATOMIC_ACQUIRE);
-            if (o && !o->stopped)
+            /* (with a process filter another vCPU's choice is read as it was a moment ago;
+             * it is settled at that vCPU's next task switch) */
+            if (o && !o->stopped && (!el.proc || __atomic_load_n(&o->sel, __ATOMIC_RELAXED)))
                 qemu_plugin_u64_set(el.on, i, 1);
         }
     }
     unsigned first = (unsigned)((uintptr_t)udata >> 32);
-    if (first == 0)
+    if (first == 0 || (el.proc && !v->sel))
         return; /* the block-start callback registered after this one starts the log */
     qemu_plugin_u64_set(el.on, vi, 1);
     v->on = true;
@@ -334,7 +339,7 @@ static void cb_start(unsigned int vi, void *udata)
 static void cb_check(unsigned int vi, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v || (el.trigger && !v->on))
+    if (!v || (el.gated && !v->on))
         return;
     check_regs(v, vi, (unsigned)(uintptr_t)udata);
 }
@@ -390,7 +395,7 @@ static inline uint32_t device_id(struct el_vcpu *v, const char *name)
 static void cb_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     struct el_vcpu *v = vcpu_of(vi);
-    if (!v || (el.trigger && !v->on))
+    if (!v || (el.gated && !v->on))
         return;
     unsigned shift = qemu_plugin_mem_size_shift(info);
     size_t size = sizeof(struct qt_rec_el_mem);
@@ -439,6 +444,22 @@ static void cb_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, 
         }
     }
     rec_put(v, size);
+}
+
+/* comm=/pid= in system mode (plugin/kernel.c, at task switches and renames, in this vCPU's
+ * thread): the task this vCPU runs now is one of the selected processes, or not. Task switches
+ * happen at block boundaries (__switch_to's first instruction), so blocks are logged whole. */
+void qt_execlog_select(unsigned vi, bool sel)
+{
+    struct el_vcpu *v = vcpu_of(vi);
+    if (!el.proc || !v || v->sel == sel)
+        return;
+    __atomic_store_n(&v->sel, sel, __ATOMIC_RELAXED);
+    bool on = sel && !v->stopped && (!el.start_name || __atomic_load_n(&el.started, __ATOMIC_ACQUIRE));
+    if (on && !v->on)
+        qemu_plugin_u64_set(el.n, vi, QT_EL_FULL); /* the blocks before were not logged */
+    v->on = on;
+    qemu_plugin_u64_set(el.on, vi, on);
 }
 
 /* ---- translation time ---------------------------------------------------------------------- */
@@ -641,7 +662,7 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
             bool both = regs && !track; /* block start and register check in one callback */
             qemu_plugin_vcpu_udata_cb_t cb = both ? cb_tb_check : cb_tb;
             enum qemu_plugin_cb_flags fl = both ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS;
-            if (el.trigger)
+            if (el.gated)
                 qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, cb, fl, QEMU_PLUGIN_COND_EQ, el.on, 1,
                                                             UD_TB(id, nlog));
             else
@@ -798,8 +819,10 @@ void qt_execlog_vcpu_init(unsigned vi)
         __atomic_store_n(&el.any_regs, true, __ATOMIC_RELAXED);
     qemu_plugin_u64_set(el.n, vi, QT_EL_FULL);
     qemu_plugin_u64_set(el.pend, vi, 0);
-    /* execlog_start: off until the start instruction runs (on any vCPU) */
-    v->on = !el.start_name || __atomic_load_n(&el.started, __ATOMIC_ACQUIRE);
+    /* execlog_start: off until the start instruction runs (on any vCPU); comm=/pid=: off until
+     * a selected process runs (qt_execlog_select) */
+    v->sel = false;
+    v->on = !el.proc && (!el.start_name || __atomic_load_n(&el.started, __ATOMIC_ACQUIRE));
     v->stopped = false;
     v->count = 0;
     qemu_plugin_u64_set(el.on, vi, v->on);
@@ -895,6 +918,8 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
         el.stop = v;
     }
     el.trigger = el.start_name || el.stop;
+    el.proc = el.system && (o->comm || o->pid);
+    el.gated = el.trigger || el.proc;
     el.sb = qemu_plugin_scoreboard_new(64); /* one cache line per vCPU */
     _Static_assert(sizeof(struct el_sb) <= 64, "scoreboard entry");
     el.n = qemu_plugin_scoreboard_u64_in_struct(el.sb, struct el_sb, n);

@@ -702,6 +702,13 @@ static void proc_record_task(struct vcpu *v, struct kvcpu *k, enum qt_proc_kind 
     rec_end(v, r, size);
 }
 
+/* The execution log follows comm=/pid= too: tell it whether the task now running is selected. */
+static void execlog_select(struct vcpu *v, struct kvcpu *k)
+{
+    if (qt.opts.execlog && k_filter)
+        qt_execlog_select(v->index, selected(v, k));
+}
+
 static void on_switch(unsigned vi, void *u)
 {
     (void)u;
@@ -712,6 +719,7 @@ static void on_switch(unsigned vi, void *u)
         return;
     set_task(v, k, next);
     k->switched = true;
+    execlog_select(v, k);
 }
 
 static void on_newtask(unsigned vi, void *u)
@@ -741,6 +749,7 @@ static void renamed(struct vcpu *v, struct kvcpu *k)
     set_key(k); /* a thread that execs takes its leader's pid */
     k->sel_key = 0;
     __atomic_fetch_add(&sel_gen, 1, __ATOMIC_RELAXED);
+    execlog_select(v, k);
 }
 
 static void on_comm(unsigned vi, void *u)
@@ -762,6 +771,7 @@ static void on_comm(unsigned vi, void *u)
         memcpy(k->comm, comm, sizeof(comm));
         k->sel_key = 0;
         __atomic_fetch_add(&sel_gen, 1, __ATOMIC_RELAXED);
+        execlog_select(v, k);
     }
 }
 

@@ -53,10 +53,12 @@ static struct qt_site *site_new(const struct tfunc *tf, size_t n, size_t i)
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
+    qt_modules_before_tb(tb);
+    /* the kernel's hooks first: a task switch decides whether the execution log goes on */
+    bool kernel = qt.system && qt_kernel_tb_trans(tb);
     if (qt.opts.execlog)
         qt_execlog_tb_trans(tb);
-    qt_modules_before_tb(tb);
-    if (qt.system && qt_kernel_tb_trans(tb)) {
+    if (kernel) {
         mark_switch(tb);
         return;
     }

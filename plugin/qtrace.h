@@ -145,5 +145,6 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen);
 void qt_execlog_vcpu_init(unsigned vcpu);
 void qt_execlog_tb_trans(struct qemu_plugin_tb *tb);
 void qt_execlog_exit(void);
+void qt_execlog_select(unsigned vcpu, bool selected);
 
 #endif

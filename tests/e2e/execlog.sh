@@ -337,4 +337,51 @@ else
     skip "execlog_start=el_store_marker (a function name)" "needs build/libqtrace.so (the harness has no symbols)"
 fi
 
+# --- system mode: only a named process (--comm), with and without the start/stop trigger -----------
+# The bundled guest runs progs/whoami from busybox's sh; three boots side by side. With
+# --comm whoami every user-space instruction in the log must be one of whoami's (busybox's sh is
+# another static binary at the same addresses: its code would show up otherwise), whoami's main
+# must be there, and so must kernel code run for it. With --exec-log-start main --exec-log-stop
+# 1000 the log is exactly 1000 lines from main's first instruction. --comm nosuch logs nothing.
+G=$CACHE/guest
+if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/progs/whoami" ]; then
+    skip "system mode, --comm whoami" "no bundled guest (scripts/build-guest.sh)"
+else
+    WP=$G/progs/whoami
+    sys_el() { # NAME OPTS...
+        local name=$1; shift
+        rm -rf "$W/$name"
+        "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append qtrace.run=whoami \
+            --timeout 150 -p "$WP" --exec-log "$@" -o "$W/$name" >"$W/$name.console" 2>&1 </dev/null
+    }
+    sys_el sys_comm --comm whoami & p1=$!
+    sys_el sys_trig --comm whoami --exec-log-start main --exec-log-stop 1000 & p2=$!
+    sys_el sys_none --comm nosuch & p3=$!
+    wait $p1; r1=$?; wait $p2; r2=$?; wait $p3; r3=$?
+    objdump -d --no-show-raw-insn "$WP" | awk '/^ +[0-9a-f]+:/ { sub(":", "", $1); print "0x" $1 }' | sort -u >"$W/whoami.insns"
+    main=0x$(nm "$WP" | awk '$3 == "main" { print $1 }' | sed 's/^0*//')
+    L=$W/sys_comm/trace.execlog
+    if [ $r1 = 0 ] && [ -s "$L" ]; then ok "qtrace system --exec-log --comm whoami exits 0 and writes a log"; else nok "qtrace system --exec-log --comm whoami (exit $r1)"; tail -3 "$W/sys_comm.console" | sed 's/^/# /'; fi
+    awk -F', ' 'NF >= 4 && length($2) <= 12 { print $2 }' "$L" | sort -u >"$W/sys_comm.user"
+    nu=$(wc -l <"$W/sys_comm.user")
+    stray=$(comm -23 "$W/sys_comm.user" "$W/whoami.insns" | wc -l)
+    if [ "$nu" -gt 1000 ] && [ "$stray" = 0 ]; then ok "--comm whoami: all $nu user-space addresses are whoami's instructions"; else nok "--comm whoami: $nu user-space addresses, $stray not whoami's: $(comm -23 "$W/sys_comm.user" "$W/whoami.insns" | head -3 | tr '\n' ' ')"; fi
+    if grep -q "^0, $main, " "$L"; then ok "--comm whoami: main ($main) is logged"; else nok "--comm whoami: main ($main) is logged"; fi
+    nk=$(awk -F', ' 'NF >= 4 && $2 ~ /^0xffff/' "$L" | wc -l)
+    if [ "$nk" -gt 1000 ]; then ok "--comm whoami: kernel code run for whoami is logged ($nk lines)"; else nok "--comm whoami: kernel code run for whoami ($nk lines)"; fi
+    T=$W/sys_trig/trace.execlog
+    if [ $r2 = 0 ] && [ "$(grep -c . "$T")" = 1000 ] && head -1 "$T" | grep -q "^0, $main, " &&
+        [ "$(awk -F', ' 'length($2) <= 12 { print $2 }' "$T" | sort -u | comm -23 - "$W/whoami.insns" | wc -l)" = 0 ]; then
+        ok "--comm whoami --exec-log-start main --exec-log-stop 1000: 1000 lines from main"
+    else
+        nok "--comm whoami --exec-log-start main --exec-log-stop 1000 (exit $r2, $(grep -c . "$T" 2>/dev/null) lines, first: $(head -1 "$T" 2>/dev/null))"
+    fi
+    if [ $r3 = 0 ] && [ "$(grep -c . "$W/sys_none/trace.execlog")" = 0 ] && grep -q '^uid=0 ' "$W/sys_none.console"; then
+        ok "--comm nosuch: whoami ran, nothing logged"
+    else
+        nok "--comm nosuch: whoami ran, nothing logged (exit $r3)"
+    fi
+    rm -rf "$W/sys_comm" "$W/sys_trig" "$W/sys_none"
+fi
+
 echo "1..$n"
