@@ -493,12 +493,14 @@ static void regdiff(struct qt_elf *f, struct elf_vcpu *v)
             sb_json_str(p, r->name, r->nlen);
             sb_puts(p, ":\"0x");
         }
-        /* bytes from the last to the first: execlog's order (right for little-endian guests) */
+        /* the value, most significant byte first: execlog prints the bytes from the last to the
+         * first, right for little-endian guests; a big-endian guest's are already in order */
         if (sb_grow(p, 2u * r->size + 2)) {
             char *d = p->d + p->len;
-            for (int b = r->size - 1; b >= 0; b--) {
-                *d++ = hexd[r->cur[b] >> 4];
-                *d++ = hexd[r->cur[b] & 15];
+            for (unsigned k = 0; k < r->size; k++) {
+                uint8_t byte = r->cur[f->o.big_endian ? k : r->size - 1 - k];
+                *d++ = hexd[byte >> 4];
+                *d++ = hexd[byte & 15];
             }
             p->len = (size_t)(d - p->d);
             p->d[p->len] = '\0';
@@ -737,6 +739,8 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
         const struct qt_rec_el_config *c = rec;
         if (size >= sizeof(*c) && c->stop)
             f->o.max_lines = c->stop;
+        if (size >= sizeof(*c) && (c->flags & QT_EL_BIGENDIAN))
+            f->o.big_endian = true;
         return 0;
     }
     struct elf_vcpu *v = get_vcpu(f, h->vcpu);

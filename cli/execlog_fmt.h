@@ -78,6 +78,8 @@ struct qt_elf_opts {
     size_t flush_at;        /* hand a vCPU's text to the sink once it is this long (0: 64 KiB) */
     uint64_t max_lines;     /* execlog_stop=N: at most N instruction lines per vCPU (0: no limit;
                              * a CONFIG record sets it too) */
+    bool big_endian;        /* register values are in a big-endian guest's order (a CONFIG record
+                             * with QT_EL_BIGENDIAN sets it too) */
 };
 
 struct qt_elf;

@@ -50,6 +50,7 @@ struct qt_arch_desc {
     const char *lr_reg;              /* aarch64 "x30"; NULL where the return address is on the stack */
     const char *tls_reg;             /* per-thread register: "fs_base" (x86-64), "gs_base" (i386), "TPIDR_EL0" (upper case in QEMU) */
     const char *asid_reg;            /* "cr3" in system mode, NULL if none */
+    bool big_endian;                 /* byte order of registers and memory (all three: false) */
     const struct qt_callconv *user_cc;
     const struct qt_callconv *kernel_cc;
     /* Classify the instruction at pc from its bytes (len bytes available). */

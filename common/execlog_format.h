@@ -46,6 +46,7 @@ enum qt_el_config_flags {
     QT_EL_REGS = 8,         /* reg= patterns were given */
     QT_EL_RDISAS = 16,      /* rdisas=on */
     QT_EL_START = 32,       /* execlog_start=: nothing is logged before a START or EXEC record */
+    QT_EL_BIGENDIAN = 64,   /* a big-endian guest: register values are stored most significant first */
 };
 
 struct qt_rec_el_config {

@@ -933,7 +933,8 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
                 return -1;
             }
         }
-        struct qt_elf_opts fo = { .style = QT_ELF_TEXT, .sink = text_sink, .flush_at = EL_TEXT_FLUSH, .max_lines = el.stop };
+        struct qt_elf_opts fo = { .style = QT_ELF_TEXT, .sink = text_sink, .flush_at = EL_TEXT_FLUSH, .max_lines = el.stop,
+                                  .big_endian = qt.arch->big_endian };
         el.fmt = qt_elf_new(&fo);
         if (!el.fmt) {
             snprintf(err, errlen, "execlog: out of memory");
@@ -951,7 +952,7 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
         c.h.vcpu = QT_VCPU_NONE;
         c.flags = (el.system ? QT_EL_SYSTEM : 0) | (el.memvalues ? QT_EL_MEMVALUES : 0) |
                   (el.flow ? QT_EL_NOMEM : 0) | (el.rmatch ? QT_EL_REGS : 0) | (el.rdisas ? QT_EL_RDISAS : 0) |
-                  (el.start_name ? QT_EL_START : 0);
+                  (el.start_name ? QT_EL_START : 0) | (qt.arch->big_endian ? QT_EL_BIGENDIAN : 0);
         c.stop = el.stop;
         qt_out_write_direct(qt.out, &c, sizeof(c));
     }
