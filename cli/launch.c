@@ -184,6 +184,35 @@ static int check_elf(const char *what, const char *path, struct qtc_elf_info *in
     return 0;
 }
 
+/* -F GLOB where only the program's functions can be traced (user mode, static or --no-libs):
+ * a pattern that names none of them would record nothing at all. */
+static int check_filters(const struct qtc_cfg *cfg, const char *path, const struct qtc_elf_info *info, char *err,
+                         size_t errlen)
+{
+    const struct qtc_args *a = &cfg->args;
+    if (cfg->system || !qtc_args_has(a, "filter") || (info->dynamic && !qtc_args_has(a, "no-libs")))
+        return 0;
+    struct qt_symtab st;
+    if (qt_symtab_load(&st, path, 0, err, errlen) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < a->n && rc == 0; i++) {
+        const char *g = a->v[i].value;
+        if (strcmp(a->v[i].opt->name, "filter") != 0 || !g || strncmp(g, "lib:", 4) == 0)
+            continue;
+        bool any = false;
+        for (size_t k = 0; k < st.n && !any; k++)
+            any = st.syms[k].name && qt_glob_match(g, st.syms[k].name);
+        if (!any) {
+            snprintf(err, errlen, "-F %s: no function of %s has that name%s", g, path,
+                     info->dynamic ? " (and --no-libs leaves out the libraries)" : "");
+            rc = -1;
+        }
+    }
+    qt_symtab_free(&st);
+    return rc;
+}
+
 static int check_symbols(const struct qtc_cfg *cfg, const char *path, const struct qtc_elf_info *info, char *err,
                          size_t errlen)
 {
@@ -194,10 +223,10 @@ static int check_symbols(const struct qtc_cfg *cfg, const char *path, const stru
         return -1;
     }
     if (n > 0)
-        return 0;
+        return check_filters(cfg, path, info, err, errlen);
     const struct qtc_args *a = &cfg->args;
     bool by_addr = qtc_args_has(a, "addr");
-    bool patterns = qtc_args_has(a, "filter") || qtc_args_has(a, "argument") || qtc_args_has(a, "retval");
+    bool patterns = qtc_args_has(a, "patch") || qtc_args_has(a, "filter") || qtc_args_has(a, "argument") || qtc_args_has(a, "retval");
     bool libs = !cfg->system && info->dynamic && patterns && !qtc_args_has(a, "no-libs");
     bool syscalls = !cfg->system && qtc_args_has(a, "syscalls");
     if (by_addr || libs || syscalls || qtc_args_has(a, "plugin-opt"))
@@ -343,7 +372,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
         l->program = qtc_xstrdup(p);
     } else {
-        const char *needs = qtc_args_has(&cfg->args, "filter")     ? "-F/--filter"
+        const char *needs = qtc_args_has(&cfg->args, "patch")      ? "-P/--patch"
+                            : qtc_args_has(&cfg->args, "filter")   ? "-F/--filter"
                             : qtc_args_has(&cfg->args, "argument") ? "-A/--argument"
                             : qtc_args_has(&cfg->args, "retval")   ? "-R/--retval"
                             : qtc_args_has(&cfg->args, "addr")     ? "--addr"
@@ -471,7 +501,7 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
     /* Counting instructions costs an inline add in every block of the program: worth it when
      * every function is traced, not when a few are picked out of a busy program. */
     if (!qtc_args_has(&cfg->args, "icount") && !qtc_args_has(&cfg->args, "no-icount") &&
-        (qtc_args_has(&cfg->args, "filter") || qtc_args_has(&cfg->args, "argument") ||
+        (qtc_args_has(&cfg->args, "patch") || qtc_args_has(&cfg->args, "argument") ||
          qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "addr")))
         fprintf(f, "icount=off\n");
     /* a text execution log goes next to the trace unless told otherwise (execlog itself would

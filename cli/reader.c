@@ -579,8 +579,8 @@ static int scan(struct qtr *r, char *err, size_t errlen)
     free(s.ids);
     scan_runs(r);
     if (!r->has_end)
-        note(r, "%s: no end record: QEMU did not exit normally (killed or crashed?); calls still open are shown as "
-             "unfinished", name);
+        note(r, "%s: no end record: QEMU did not exit normally (killed or crashed?%s); calls still open are shown as "
+             "unfinished", name, r->hdr.mode == QT_MODE_USER ? " or the program exec'd another, outside QEMU" : "");
     if (r->st.malformed)
         note(r, "%s: %" PRIu64 " malformed records skipped", name, r->st.malformed);
     return 0;

@@ -23,14 +23,20 @@ const struct qtc_opt qtc_trace_opts[] = {
       "the ELF file whose functions are traced: the program as it runs in the guest (a host copy of it). "
       "Its symbols name the functions; its DWARF, when present, names their parameters. "
       "run: defaults to PROGRAM.", NULL },
-    { "filter", 'F', "func", QTC_STR, "GLOB",
-      "trace the functions whose name matches GLOB (shell wildcards * ? [...]); repeatable. "
-      "Without -F, -A or -R every function of the program is traced. In user mode GLOB also matches "
-      "shared-library functions (-F malloc), and lib:GLOB selects every function of the matching libraries "
-      "(-F 'lib:libm.so*'). In system mode GLOB also names kernel functions (-F do_sys_openat2) when it names none of "
+    { "patch", 'P', "func", QTC_STR, "GLOB",
+      "trace only the functions whose name matches GLOB (shell wildcards * ? [...]), like uftrace's -P; "
+      "repeatable. Without -P, -A or -R every function of the program is traced. In user mode GLOB also matches "
+      "shared-library functions (-P malloc), and lib:GLOB selects every function of the matching libraries "
+      "(-P 'lib:libm.so*'). In system mode GLOB also names kernel functions (-P do_sys_openat2) when it names none of "
       "the program's, and kernel:GLOB names only kernel functions (see --kernel-all).", NULL },
+    { "filter", 'F', "filter", QTC_STR, "GLOB",
+      "record only inside the functions matching GLOB: each of their calls and every traced function it calls, "
+      "at any depth (uftrace's -F); repeatable. Depths then count from the outermost recorded call. "
+      "-F main shows main's call tree; -F 'lib:libc.so.6' what libc does (callbacks into the program too). "
+      "The functions are traced even when -P, -A or -R narrow the rest (same name forms as -P).", NULL },
     { "notrace", 'N', "notrace", QTC_STR, "GLOB",
-      "never trace the functions matching GLOB, even when -F selects them; repeatable (-N '_*').", NULL },
+      "do not record the traced functions matching GLOB, nor anything they call (uftrace's -N); "
+      "repeatable (-N '_*'). System calls made inside them are still recorded (--syscalls).", NULL },
     { "argument", 'A', "arg", QTC_ARGSPEC, "SPEC",
       "record arguments of the functions matching PATTERN (and trace them): "
       "SPEC is PATTERN@argN[/TYPE][,argN[/TYPE]...], e.g. 'greet@arg1/s,arg2/i32'. "

@@ -279,10 +279,10 @@ static bool prog_has(const struct qt_symtab *st, const char *glob)
 static int kpat_collect(const struct qt_opts *o, struct kpat *out, int max, const struct qt_symtab *prog)
 {
     int n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        int count = pass == 0 ? o->nfunc : o->nspecs;
+    for (int pass = 0; pass < 3; pass++) {
+        int count = pass == 0 ? o->nfunc : pass == 1 ? o->nspecs : o->nfilter;
         for (int i = 0; i < count && n < max; i++) {
-            const char *p = pass == 0 ? o->func[i] : o->specs[i].pattern;
+            const char *p = pass == 0 ? o->func[i] : pass == 1 ? o->specs[i].pattern : o->filter[i];
             if (strncmp(p, "lib:", 4) == 0)
                 continue;
             bool ex = strncmp(p, "kernel:", 7) == 0;
@@ -293,16 +293,6 @@ static int kpat_collect(const struct qt_opts *o, struct kpat *out, int max, cons
         }
     }
     return n;
-}
-
-static bool knotrace(const struct qt_opts *o, const char *name)
-{
-    for (int i = 0; i < o->nnotrace; i++) {
-        const char *p = o->notrace[i];
-        if (qt_glob_match(strncmp(p, "kernel:", 7) == 0 ? p + 7 : p, name))
-            return true;
-    }
-    return false;
 }
 
 /* The merged spec for a kernel function: an exact pattern first, then globs. */
@@ -329,7 +319,7 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
     *sel = NULL;
     *specs = NULL;
     *n = 0;
-    struct kpat pats[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    struct kpat pats[2 * QT_MAX_PATTERNS + QT_MAX_SPECS];
     int np = kpat_collect(o, pats, (int)(sizeof(pats) / sizeof(pats[0])), prog);
     if (np == 0)
         return 0;
@@ -351,7 +341,7 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
     uint64_t last_end = 0;
     for (size_t i = 0; i < ks->n; i++) {
         const struct qt_ksym *s = &ks->syms[i];
-        if (!traceable(s, stext, etext, entry_lo, entry_hi) || knotrace(o, s->name))
+        if (!traceable(s, stext, etext, entry_lo, entry_hi))
             continue;
         bool want = false;
         for (int p = 0; p < np; p++) {

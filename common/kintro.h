@@ -50,7 +50,7 @@ int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **
 struct qt_opts;
 struct qt_symtab;
 /*
- * The kernel functions the patterns of o select (func=, arg=, ret=, minus notrace=):
+ * The kernel functions the patterns of o select (func=, arg=, ret=, filter=; notrace= hides some of them):
  * "kernel:GLOB" always; a plain GLOB when no program is traced (prog NULL) or when it names
  * none of prog's functions. Traced: text symbols (t, T, w, W) in .text, outside the entry code
  * and the thunks. Returns 0 with *sel (malloc'ed indices into ki->ks.syms, by address, aliases

@@ -52,6 +52,7 @@ static const struct key keys[] = {
     { "program", K_STR, F(program), 0, 0, "a path" },
     { "bias", K_HEX, F(bias), 0, 0, "a hex number" },
     { "func", K_LIST, F(func), F(nfunc), QT_MAX_PATTERNS, "a pattern" },
+    { "filter", K_LIST, F(filter), F(nfilter), QT_MAX_PATTERNS, "a pattern" },
     { "notrace", K_LIST, F(notrace), F(nnotrace), QT_MAX_PATTERNS, "a pattern" },
     { "addr", K_HEXLIST, F(addr), F(naddr), QT_MAX_ADDRS, "a hex address" },
     { "range", K_RANGE, F(range), F(nrange), QT_MAX_RANGES, "an address range LO-END (hex, END excluded)" },
@@ -466,19 +467,24 @@ bool qt_opts_in_range(const struct qt_opts *o, uint64_t addr)
     return false;
 }
 
+bool qt_opts_match(char *const *patterns, int n, const char *name)
+{
+    for (int i = 0; i < n && i < QT_MAX_PATTERNS; i++) {
+        const char *p = patterns[i];
+        if (strncmp(p, "lib:", 4) == 0)
+            continue; /* selects libraries, not function names */
+        if (qt_glob_match(strncmp(p, "kernel:", 7) == 0 ? p + 7 : p, name))
+            return true;
+    }
+    return false;
+}
+
 bool qt_opts_wants(const struct qt_opts *o, const char *name)
 {
     if (!o || !name)
         return false;
-    for (int i = 0; i < o->nnotrace && i < QT_MAX_PATTERNS; i++)
-        if (qt_glob_match(o->notrace[i], name))
-            return false;
-    for (int i = 0; i < o->nfunc && i < QT_MAX_PATTERNS; i++) {
-        if (strncmp(o->func[i], "lib:", 4) == 0)
-            continue; /* selects libraries, not function names */
-        if (qt_glob_match(o->func[i], name))
-            return true;
-    }
+    if (qt_opts_match(o->func, o->nfunc, name) || qt_opts_match(o->filter, o->nfilter, name))
+        return true;
     for (int i = 0; i < o->nspecs && i < QT_MAX_SPECS; i++)
         if (strcmp(o->specs[i].pattern, name) == 0 || qt_glob_match(o->specs[i].pattern, name))
             return true;

@@ -7,8 +7,11 @@
  *   out=PATH        binary trace file (default: qtrace.qtr)
  *   program=PATH    ELF whose functions are traced (the binary that runs in the guest)
  *   bias=HEX        load bias of program (PIE in system mode; default 0)
- *   func=GLOB       trace functions matching GLOB (repeatable; '*' = all)     [-F]
- *   notrace=GLOB    never trace functions matching GLOB (repeatable)          [-N]
+ *   func=GLOB       trace only functions matching GLOB (repeatable)           [-P]
+ *   filter=GLOB     record only inside functions matching GLOB: them and the
+ *                   traced functions they call, as uftrace's -F (repeatable)  [-F]
+ *   notrace=GLOB    do not record functions matching GLOB nor what they call,
+ *                   as uftrace's -N (repeatable)                              [-N]
  *   addr=HEX        trace the function starting at HEX (repeatable)
  *   range=LO-END    trace every function of the program (and its libraries) that starts in
  *                   [LO, END) (hex; repeatable): address-range selection (qtrace compat)
@@ -59,6 +62,8 @@ struct qt_opts {
     uint64_t bias;
     char *func[QT_MAX_PATTERNS];
     int nfunc;
+    char *filter[QT_MAX_PATTERNS];
+    int nfilter;
     char *notrace[QT_MAX_PATTERNS];
     int nnotrace;
     uint64_t addr[QT_MAX_ADDRS];
@@ -112,7 +117,11 @@ int qt_opts_load_file(struct qt_opts *o, const char *path, char *err, size_t err
 const struct qt_argspec *qt_opts_spec_for(const struct qt_opts *o, const char *name);
 /* Does a range= contain addr? */
 bool qt_opts_in_range(const struct qt_opts *o, uint64_t addr);
-/* Should function name be traced? (func patterns, spec patterns, minus notrace) */
+/* Is function name traced? (func, filter and spec patterns; the caller decides what "no pattern
+ * at all" means: every function of the program). notrace= hides some of those, it selects none. */
 bool qt_opts_wants(const struct qt_opts *o, const char *name);
+/* Does name match one of n patterns? "lib:" patterns (libraries) never match a name;
+ * "kernel:GLOB" matches as GLOB. */
+bool qt_opts_match(char *const *patterns, int n, const char *name);
 
 #endif

@@ -42,6 +42,8 @@ struct qt_frame *qt_stack_enter(struct qt_stack *s, uint64_t func, uint64_t sp, 
     f->icount = icount;
     f->fn = fn;
     f->hidden = 0;
+    f->vdepth = 0;
+    f->marks = 0;
     return f;
 }
 

@@ -26,7 +26,9 @@ struct qt_frame {
     uint64_t sp;            /* stack pointer at entry */
     uint64_t icount;        /* instruction count at entry */
     const void *fn;         /* the caller's description of the function */
-    uint32_t hidden;        /* not reported (deeper than the depth limit) */
+    uint16_t vdepth;        /* depth as reported: among the frames below it, those reported */
+    uint8_t hidden;         /* not reported (filters, depth limit: the caller's choice) */
+    uint8_t marks;          /* the caller's flags (calls.c: filter=, notrace= functions) */
 };
 
 enum qt_pop_how { QT_POP_RETURN = 0, QT_POP_UNWOUND = 1, QT_POP_UNFINISHED = 2 };

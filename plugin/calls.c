@@ -28,6 +28,10 @@ struct thread {
     uint32_t tid, pid;       /* pid: thread group id, when the kernel is known */
     char comm[16];
     int busy;                /* try-lock: one vCPU at a time (never contended for real threads) */
+    /* what the frames on the stack say about recording (filter=, notrace=, depth=) */
+    uint32_t nfilter;        /* frames of filter= functions */
+    uint32_t nhide;          /* frames of notrace= functions */
+    uint32_t vis;            /* frames reported (the next one's depth) */
     struct qt_stack stack;
     struct qt_frame frames[];
 };
@@ -275,6 +279,9 @@ void qt_calls_forked(struct vcpu *v)
     if (parent && child && child != parent && child->stack.depth == 0) {
         memcpy(child->frames, parent->frames, parent->stack.depth * sizeof(struct qt_frame));
         child->stack.depth = parent->stack.depth;
+        child->nfilter = parent->nfilter;
+        child->nhide = parent->nhide;
+        child->vis = parent->vis;
     }
 }
 
@@ -409,11 +416,34 @@ static void emit_fast(struct vcpu *v, const struct thread *t, uint16_t type, uin
     v->events++;
 }
 
-static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t depth, enum qt_pop_how how)
+enum { MARK_FILTER = 1, MARK_NOTRACE = 2 };
+
+/*
+ * Is a call of tf, entered now, recorded? uftrace's rules: with filter= patterns only inside
+ * a filter function (itself included); never inside a notrace function (itself included);
+ * at most depth= deep, counted in recorded frames. The frame's marks let the pops undo it.
+ */
+static void frame_marks(struct thread *t, struct qt_frame *f, const struct tfunc *tf)
+{
+    bool inside = qt.opts.nfilter == 0 || t->nfilter > 0 || tf->filter;
+    f->marks = (uint8_t)((tf->filter ? MARK_FILTER : 0) | (tf->notrace ? MARK_NOTRACE : 0));
+    t->nfilter += tf->filter;
+    t->nhide += tf->notrace;
+    f->hidden = !inside || t->nhide > 0 || (qt.opts.depth >= 0 && t->vis >= (uint32_t)qt.opts.depth);
+    f->vdepth = (uint16_t)(t->vis < UINT16_MAX ? t->vis : UINT16_MAX);
+    t->vis += !f->hidden;
+}
+
+static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t sdepth, enum qt_pop_how how)
 {
     struct pop_ctx *c = ctxp;
+    (void)sdepth;
+    c->t->nfilter -= (f->marks & MARK_FILTER) != 0;
+    c->t->nhide -= (f->marks & MARK_NOTRACE) != 0;
     if (f->hidden)
         return;
+    c->t->vis--;
+    uint32_t depth = f->vdepth;
     const struct tfunc *tf = f->fn;
     bool ret = how == QT_POP_RETURN && tf->has_ret;
     /* compact records take their time from the instruction count: none without it */
@@ -461,17 +491,19 @@ void qt_on_entry(unsigned int vi, void *udata)
     uint64_t ic = icount_at(vi, site);
     struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
+    if (f)
+        frame_marks(t, f, tf);
     if (!f) {
         v->lost++;
-    } else if (qt.opts.depth >= 0 && t->stack.depth > (uint32_t)qt.opts.depth) {
-        f->hidden = 1;
-    } else if (tf->nargs == 0 && tf->id && t->stack.depth - 1 <= QT_FAST_DEPTH_MAX && qt.opts.icount) {
-        emit_fast(v, t, QT_REC_FENTRY, tf->id, t->stack.depth - 1, ic);
+    } else if (f->hidden) {
+        /* recorded neither here nor at its return */
+    } else if (tf->nargs == 0 && tf->id && f->vdepth <= QT_FAST_DEPTH_MAX && qt.opts.icount) {
+        emit_fast(v, t, QT_REC_FENTRY, tf->id, f->vdepth, ic);
     } else {
         uint64_t now = ctx_now(&pc);
         size_t max = sizeof(struct qt_rec_call) + (size_t)tf->nargs * ARG_MAX_BYTES;
         struct qt_rec_call *r = begin_call(v, QT_REC_ENTRY, max, t, tf->addr, now, ic);
-        r->depth = (uint16_t)(t->stack.depth - 1);
+        r->depth = f->vdepth;
         size_t size = sizeof(*r);
         for (int i = 0; i < tf->nargs; i++)
             size += qt_put_arg(v, (uint8_t *)r + size, &tf->args[i], arg_value(v, tf->args[i].pos, sp));
@@ -564,5 +596,5 @@ void qt_calls_finish(uint64_t *events, uint64_t *lost)
 
 uint32_t qt_thread_depth(const struct thread *t)
 {
-    return t->stack.depth;
+    return t->vis; /* recorded frames: where a system call made now is printed */
 }

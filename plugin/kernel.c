@@ -965,6 +965,7 @@ static int select_kfuncs(char *err, size_t errlen)
         tf->sym = y;
         /* ids for compact records, from the top of the range down (modules.c counts up from 1) */
         tf->id = i < QT_FAST_ID_MAX / 2 ? QT_FAST_ID_MAX - (uint32_t)i : 0;
+        qt_tfunc_marks(tf, y->name, false);
         const struct qt_argspec *sp = specs[i];
         for (int k = 0; sp && k < sp->nslots; k++) {
             if (sp->slots[k].pos == 0) {

@@ -110,16 +110,30 @@ void qt_emit_map(const char *path, uint64_t base, uint64_t code_size, uint32_t f
 
 /* ---- selection ------------------------------------------------------------------------- */
 
-/* Does a "lib:GLOB" pattern select this library? */
-static bool lib_selected(const struct module *m)
+/* Does a "lib:GLOB" pattern among pats select this library? */
+static bool lib_in(char *const *pats, int n, const struct module *m)
 {
-    for (int k = 0; k < qt.opts.nfunc; k++)
-        if (strncmp(qt.opts.func[k], "lib:", 4) == 0 && qt_glob_match(qt.opts.func[k] + 4, m->base))
+    for (int k = 0; k < n; k++)
+        if (strncmp(pats[k], "lib:", 4) == 0 && qt_glob_match(pats[k] + 4, m->base))
             return true;
     return false;
 }
 
-/* No -F, -A, -R, addr= or range= at all: every function of the program (not of its libraries). */
+/* Is every function of this library traced? (func=lib:GLOB, filter=lib:GLOB) */
+static bool lib_selected(const struct module *m)
+{
+    return lib_in(qt.opts.func, qt.opts.nfunc, m) || lib_in(qt.opts.filter, qt.opts.nfilter, m);
+}
+
+/* filter= and notrace= marks, for the shadow stacks (calls.c) */
+void qt_tfunc_marks(struct tfunc *tf, const char *name, bool lib_filter)
+{
+    tf->filter = lib_filter || qt_opts_match(qt.opts.filter, qt.opts.nfilter, name);
+    tf->notrace = qt_opts_match(qt.opts.notrace, qt.opts.nnotrace, name);
+}
+
+/* No -P, -A, -R, addr= or range= at all: every function of the program (not of its libraries);
+ * -F (filter=) only limits where calls are recorded. */
 static bool trace_all_of_prog(void)
 {
     return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0 && qt.opts.nrange == 0;
@@ -229,6 +243,7 @@ static int add_addr_functions(struct module *m, char *err, size_t errlen)
         tf->loose = true;
         tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
         apply_spec(tf, s); /* a spec may name it "0x..." */
+        qt_tfunc_marks(tf, s->name, false);
     }
     qsort(m->tf, m->ntf, sizeof(*m->tf), cmp_tfunc);
     for (size_t i = 0; i < m->ntf; i++) {
@@ -251,6 +266,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     bool whole_lib = !m->is_prog && lib_selected(m);
+    bool lib_filter = !m->is_prog && lib_in(qt.opts.filter, qt.opts.nfilter, m);
     bool by_pattern = m->is_prog || qt.opts.libs;
     for (size_t i = 0; i < m->st.n; i++) {
         const struct qt_sym *s = &m->st.syms[i];
@@ -270,6 +286,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         tf->sym = s;
         tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
         apply_spec(tf, s);
+        qt_tfunc_marks(tf, s->name, lib_filter);
         m->ntf++;
     }
     return m->is_prog ? add_addr_functions(m, err, errlen) : 0;
@@ -341,6 +358,17 @@ int qt_modules_init(char *err, size_t errlen)
                  o->nfunc ? "func=" : "arg=", o->nfunc ? o->func[0] : o->specs[0].pattern);
         module_free(m);
         return -EINVAL;
+    }
+    /* a filter= that names nothing would silently record nothing (user mode, no library to come) */
+    for (int k = 0; !qt.system && !libs_later && k < o->nfilter; k++) {
+        bool any = strncmp(o->filter[k], "lib:", 4) == 0;
+        for (size_t i = 0; !any && i < m->ntf; i++)
+            any = qt_opts_match(&o->filter[k], 1, m->tf[i].sym->name);
+        if (!any) {
+            snprintf(err, errlen, "filter=%s: no traced function of %s has that name", o->filter[k], o->program);
+            module_free(m);
+            return -EINVAL;
+        }
     }
     if (!qt.system && m->st.pie && o->bias == 0) {
         pending_prog = m; /* relocated at the first translation (qt_modules_before_tb) */

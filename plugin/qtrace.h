@@ -76,12 +76,16 @@ struct tfunc {
     uint64_t addr, end;
     uint32_t id;                /* for compact records (0: use full records) */
     bool loose;                 /* extent unknown (addr= without a symbol): returns matched by sp */
+    bool filter;                /* filter=: calls are recorded only inside such a function */
+    bool notrace;               /* notrace=: neither it nor what it calls is recorded */
     const struct qt_sym *sym;
     int nargs;
     struct qt_argslot args[QT_MAX_ARGS];
     bool has_ret;
     struct qt_argslot ret;
 };
+
+void qt_tfunc_marks(struct tfunc *tf, const char *name, bool lib_filter);
 
 struct module {
     struct qt_symtab st;

@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qtrace.h"
+#include "sb.h"
 #include "syscalls.h"
 
 #define MAX_FDS 1024
@@ -143,6 +145,26 @@ static void record_return(struct vcpu *v, long nr, int64_t ret)
     finish(v, r, size);
 }
 
+/* execve: QEMU's linux-user hands the new program to the host kernel, which runs it natively
+ * (unless binfmt_misc sends it back to a QEMU): it is not traced. Say so, and how to trace it. */
+static void exec_note(struct vcpu *v, uint64_t path_addr)
+{
+    char path[QT_STR_MAX + 1];
+    bool trunc;
+    int n = qt_mem_read_str(&v->mem, path_addr, path, QT_STR_MAX, &trunc);
+    struct qt_sb sb;
+    qt_sb_init(&sb);
+    if (n < 0)
+        qt_sb_printf(&sb, "<unreadable 0x%" PRIx64 ">", path_addr);
+    else
+        qt_sb_put_cescaped(&sb, path, (size_t)n);
+    fprintf(stderr,
+            "qtrace: pid %d calls execve(\"%s%s\"): if it succeeds, the new program runs outside QEMU, untraced "
+            "(to trace it: qtrace run [OPTIONS] -- PROGRAM ARGS)\n",
+            (int)getpid(), sb.buf ? sb.buf : "", n >= 0 && trunc ? "..." : "");
+    qt_sb_free(&sb);
+}
+
 static void on_syscall(qemu_plugin_id_t id, unsigned int vi, int64_t num, uint64_t a1, uint64_t a2,
                        uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
 {
@@ -165,6 +187,8 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vi, int64_t num, uint64
         record_entry(v, num, args);
     if (is_fork(num, a1) || num == nr_execve || num == nr_execveat)
         qt_out_flush(qt.out, vi); /* the child must not inherit unwritten records */
+    if (num == nr_execve || num == nr_execveat)
+        exec_note(v, num == nr_execve ? a1 : a2);
 }
 
 static void on_sysret(qemu_plugin_id_t id, unsigned int vi, int64_t num, int64_t ret)

@@ -31,7 +31,7 @@ specs=(
     -A 'fib@arg1/i'                   -R 'fib@retval/i'
 )
 fargs=()
-for f in "${funcs[@]}"; do fargs+=(-F "$f"); done
+for f in "${funcs[@]}"; do fargs+=(-P "$f"); done
 
 cmd=("$QTRACE" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append qtrace.run=demo
      --program "$G/progs/demo" --timeout 120 "${fargs[@]}" "${specs[@]}" -o "$OUT" "$@")

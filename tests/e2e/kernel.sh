@@ -22,7 +22,7 @@ A=$TMP/a
 B=$TMP/b
 "$QTRACE" system --kernel "$K" --initrd "$INITRD" --append qtrace.run=ktest --timeout 150 -p "$PROG" \
     --comm ktest --follow --syscalls \
-    -F do_sys_openat2 -A 'do_sys_openat2@arg2/s' -R 'do_sys_openat2@retval/i32' \
+    -P do_sys_openat2 -A 'do_sys_openat2@arg2/s' -R 'do_sys_openat2@retval/i32' \
     -A 'vfs_mkdir@arg3/dentry' -A 'security_inode_getattr@arg1/path' -A 'generic_fillattr@arg2/inode' \
     -A 'filp_close@arg1/file' -A 'inet_bind@arg1/socket,arg2/sockaddr' -A 'inet_listen@arg1/socket' \
     -A 'cap_capable@arg1/cred,arg3/i32' -A 'wake_up_new_task@arg1/task' \
@@ -237,11 +237,11 @@ echo 'Linux version 6.1 (not really a kernel)' >"$TMP/notes.txt"
 r=$?
 ok $([ $r = 2 ] && grep -q "notes.txt is not a Linux kernel image" "$TMP/bad3.err"; echo $?) "a file that is not a kernel: a clear error"
 sed 's/^/#   /' "$TMP/bad3.err" | head -1
-"$QTRACE" system --kernel "$K" --initrd "$INITRD" -F '*' -o "$TMP/bad4" >/dev/null 2>"$TMP/bad4.err"
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" -P '*' -o "$TMP/bad4" >/dev/null 2>"$TMP/bad4.err"
 r=$?
 ok $([ $r = 2 ] && grep -q "'\*' selects [0-9]* kernel functions.*--kernel-all" "$TMP/bad4.err"; echo $?) \
-    "-F '*' over the whole kernel needs --kernel-all"
-"$QTRACE" system --kernel "$K" --initrd "$INITRD" -F 'kernel:no_such_function_x' -o "$TMP/bad5" >/dev/null 2>"$TMP/bad5.err"
+    "-P '*' over the whole kernel needs --kernel-all"
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" -P 'kernel:no_such_function_x' -o "$TMP/bad5" >/dev/null 2>"$TMP/bad5.err"
 r=$?
 ok $([ $r = 2 ] && grep -q "kernel:no_such_function_x: no kernel function matches" "$TMP/bad5.err"; echo $?) \
     "a kernel pattern that matches nothing: a clear error"

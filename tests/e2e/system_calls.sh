@@ -5,7 +5,7 @@
 
 OUT=$TMP/calls
 "$QTRACE" system --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.gz" --append qtrace.run=calls --timeout 180 \
-    -p "$GUEST/progs/calls" --icount -F main -F add -F fact -F greet -F probe -F leap -F depth -F worker \
+    -p "$GUEST/progs/calls" --icount -P main -P add -P fact -P greet -P probe -P leap -P depth -P worker \
     -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -A 'fact@arg1/i' -R 'fact@retval/i' \
     -A 'greet@arg1/s' -R 'greet@retval/i32' -A 'probe@arg1/s' -R 'probe@retval/i32' \
     -A 'leap@arg1/i32' -A 'depth@arg1/i' -R 'depth@retval/i' -A 'worker@arg1/i' -R 'main@retval/i32' \
@@ -123,7 +123,7 @@ check "folded: worker;add stack" grep -qE '^worker;add [0-9]+$' "$F"
 # two threads running at the same time on two vCPUs: separate stacks, separate tids
 OUT2=$TMP/threads
 "$QTRACE" system --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.gz" --append qtrace.run=threads --smp 2 --timeout 180 \
-    -p "$GUEST/progs/threads" -F spin -F add2 -A 'spin@arg1/i,arg2/i' -R 'spin@retval/i' -R 'add2@retval/i' \
+    -p "$GUEST/progs/threads" -P spin -P add2 -A 'spin@arg1/i,arg2/i' -R 'spin@retval/i' -R 'add2@retval/i' \
     -o "$OUT2" >"$TMP/tconsole" 2>"$TMP/tstderr"
 ok $? "qtrace system --smp 2 exits 0"
 T2=$OUT2/trace.txt

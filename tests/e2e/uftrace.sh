@@ -64,7 +64,7 @@ gcc -pg -O1 -g -fno-inline -o "$TMP/prog" "$TMP/prog.c" 2>"$TMP/gcc.err"
 ok $? "prog builds with -pg -O1 -g -fno-inline"
 gcc -O1 -g -fno-inline -pthread -o "$TMP/thr" "$TMP/thr.c" 2>>"$TMP/gcc.err"
 ok $? "two-thread program builds"
-FUNCS=(-F main -F work -F fact -F add -F square -F mul -F greet)
+FUNCS=(-P main -P work -P fact -P add -P square -P mul -P greet)
 
 # uftrace's tree without its duration and tid columns; qtrace's text without its own columns
 uft_tree() { sed -n 's/^[^|]*| //p' "$1"; }
@@ -99,7 +99,7 @@ dump_seq "$TMP/q.dump" >"$TMP/q.seq"
 same_text "uftrace dump: the same sequence of records (type, function, depth)" "$TMP/q.seq" "$TMP/native.seq"
 
 # ---- 2. uftrace replay of qtrace's data = qtrace's own text ---------------------------------------
-(cd "$TMP" && "$QTRACE" run -q "${FUNCS[@]}" -F puts -A 'fact@arg1/i32' -R 'fact@retval/i32' \
+(cd "$TMP" && "$QTRACE" run -q "${FUNCS[@]}" -P puts -A 'fact@arg1/i32' -R 'fact@retval/i32' \
     -A 'add@arg1/i32,arg2/i32' -R 'add@retval/i32' -A 'greet@arg1/s,arg2/c' -R 'greet@retval/s' \
     --format text,uftrace -o "$TMP/a" -- ./prog >/dev/null 2>"$TMP/a.err")
 ok $? "qtrace run with -A/-R and a libc function"
@@ -160,7 +160,7 @@ else
 fi
 
 # ---- 4. two threads: two tasks ----------------------------------------------------------------------
-"$QTRACE" run -q -F main -F worker -F mid -F leaf --format text,uftrace -o "$TMP/t" -- "$TMP/thr" >"$TMP/t.out" 2>"$TMP/t.err"
+"$QTRACE" run -q -P main -P worker -P mid -P leaf --format text,uftrace -o "$TMP/t" -- "$TMP/thr" >"$TMP/t.out" 2>"$TMP/t.err"
 ok $? "qtrace run of the two-thread program"
 T=$TMP/t/uftrace.data
 check "two TASK lines in task.txt" test "$(grep -c '^TASK ' "$T/task.txt")" = 2

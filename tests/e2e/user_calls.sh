@@ -6,7 +6,7 @@ CALLS=$TOP/guest/progs/calls.c
 
 # --- 1. static program: exact tree, real thread ids --------------------------------------------
 gcc $CF -static -no-pie -pthread -o "$TMP/calls" "$CALLS"
-"$QTRACE" run -F main -F add -F fact -F greet -F probe -F leap -F worker \
+"$QTRACE" run -P main -P add -P fact -P greet -P probe -P leap -P worker \
     -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -A 'fact@arg1/i' -R 'fact@retval/i' -A 'greet@arg1/s' -R 'greet@retval/i32' \
     -A 'probe@arg1/s' -R 'probe@retval/i32' -A 'leap@arg1/i32' -A 'worker@arg1/i' -R 'main@retval/i32' \
     -o "$TMP/c1" -- "$TMP/calls" >"$TMP/c1.out" 2>"$TMP/c1.err"
@@ -53,9 +53,49 @@ for id in 1 2; do
 done
 
 # --- 2. DWARF: -A FUNC alone names and types the arguments ---------------------------------------
-"$QTRACE" run -q -F greet -A greet -A add -o "$TMP/c2" -- "$TMP/calls" >/dev/null 2>&1
+"$QTRACE" run -q -P greet -A greet -A add -o "$TMP/c2" -- "$TMP/calls" >/dev/null 2>&1
 check "DWARF: greet(who=\"world\") = 5 with no type given" grep -qE '\] greet\(who="world"\) = 5;$' "$TMP/c2/trace.txt"
 check "DWARF: add(a=2, b=3) = 5 with no type given" grep -qE '\] add\(a=2, b=3\) = 5;$' "$TMP/c2/trace.txt"
+
+# --- 2b. uftrace's filters: -F (only inside), -N (hide with what it calls), -D (recorded depth) ----
+"$QTRACE" run -q -F fact -o "$TMP/f1" -- "$TMP/calls" >/dev/null 2>&1
+tree_of "$TMP/f1/trace.txt" | grep -v '^#' >"$TMP/f1.tree"
+cat >"$TMP/f1.want" <<'W'
+fact() {
+  fact() {
+    fact() {
+      fact() {
+        fact();
+      } /* fact */
+    } /* fact */
+  } /* fact */
+} /* fact */
+W
+same_text "-F fact: fact's calls and nothing else, depth counted from fact" "$TMP/f1.tree" "$TMP/f1.want"
+"$QTRACE" run -q -P add -P fact -F fact -o "$TMP/f2" -- "$TMP/calls" >/dev/null 2>&1
+tree_of "$TMP/f2/trace.txt" | grep -v '^#' >"$TMP/f2.tree"
+same_text "-P add -P fact -F fact: add (called outside fact) is not recorded" "$TMP/f2.tree" "$TMP/f1.want"
+"$QTRACE" run -q -F main -D 2 -N fact -N leap -o "$TMP/f3" -- "$TMP/calls" >/dev/null 2>&1
+tree_of "$TMP/f3/trace.txt" | grep -v '^#' >"$TMP/f3.tree"
+check "-F main -D 2: main at depth 0" grep -qx 'main() {' "$TMP/f3.tree"
+for f in add greet probe depth run_worker; do
+    check "-F main -D 2: main's direct call $f() at depth 1" grep -qx "  $f();" "$TMP/f3.tree"
+done
+ok $(! grep -qE '^    ' "$TMP/f3.tree"; echo $?) "-F main -D 2: nothing deeper than main's direct calls"
+ok $(! grep -qE 'fact|leap|^ *worker\(' "$TMP/f3.tree"; echo $?) "-N fact -N leap: neither they nor their recursion; worker threads (outside main) not recorded"
+"$QTRACE" run -q -F main -N greet -A 'add@arg1/i,arg2/i' -o "$TMP/f4" -- "$TMP/calls" >/dev/null 2>&1
+tree_of "$TMP/f4/trace.txt" | grep -v '^#' >"$TMP/f4.tree"
+printf 'main() {\n  add(a=2, b=3);\n  add(a=40, b=2);\n} /* main */\n' >"$TMP/f4.want"
+same_text "-A add -F main: main (added by -F) and add inside it, worker adds (other threads) not" "$TMP/f4.tree" "$TMP/f4.want"
+out=$("$QTRACE" run -q -F no_such_fn -- "$TMP/calls" 2>&1 >/dev/null); rc=$?
+ok $([ $rc = 2 ] && [ "$out" = "qtrace: error: -F no_such_fn: no function of $TMP/calls has that name" ]; echo $?) "-F naming no function: one line, exit 2 ($out)"
+
+# --- 2c. execve: the new program runs outside QEMU; qtrace says so and how to trace it -------------
+out=$("$QTRACE" run -q --syscalls -o "$TMP/ex" -- /bin/sh -c 'exec /bin/echo exec-ok' 2>"$TMP/ex.err"); rc=$?
+ok $([ $rc = 0 ] && [ "$out" = exec-ok ]; echo $?) "exec: the new program runs, its output and status pass through ($rc, $out)"
+check "exec: qtrace says the new program is not traced, and how to trace it" \
+    grep -qE '^qtrace: pid [0-9]+ calls execve\("/bin/echo"\): if it succeeds, the new program runs outside QEMU, untraced \(to trace it: qtrace run' "$TMP/ex.err"
+check "exec: the execve is the trace's last system call" bash -c "grep 'syscall ' '$TMP/ex/trace.txt' | tail -1 | grep -q 'execve(\"/bin/echo\"'"
 
 # --- 3. dynamically linked PIE: libc functions named, with arguments ------------------------------
 cat >"$TMP/dyn.c" <<'C'
@@ -73,7 +113,7 @@ int main(void) {
 }
 C
 gcc -O1 -g -pie -fPIE -o "$TMP/dyn" "$TMP/dyn.c"
-"$QTRACE" run -q -F main -F twice -F puts -F malloc -F free -A 'puts@arg1/s' -A 'malloc@arg1/u' -R 'malloc@retval/p' \
+"$QTRACE" run -q -P main -P twice -P puts -P malloc -P free -A 'puts@arg1/s' -A 'malloc@arg1/u' -R 'malloc@retval/p' \
     -A twice --format text,linkmap -o "$TMP/c3" -- "$TMP/dyn" >"$TMP/c3.out" 2>&1
 ok $? "dynamic PIE program runs under qtrace"
 D=$TMP/c3/trace.txt
@@ -89,7 +129,7 @@ check "link map: the PIE program, relocated" grep -qE "^0x0000[0-9a-f]{12} +0x[0
 gcc -O1 -static -o "$TMP/sysio" "$TOP/tests/progs/sysio.c"
 F=$TMP/sysio.file
 strace -qq -o "$TMP/strace.txt" -e trace=openat,dup2,close,write,read,unlink "$TMP/sysio" "$F" >/dev/null
-"$QTRACE" run -q --syscalls -F main -o "$TMP/c4" -- "$TMP/sysio" "$F" >/dev/null 2>&1
+"$QTRACE" run -q --syscalls -P main -o "$TMP/c4" -- "$TMP/sysio" "$F" >/dev/null 2>&1
 ok $? "qtrace run --syscalls exits 0"
 norm() { sed -E 's/\) +=/) =/; s/^(openat\(.*\)) = [0-9]+$/\1 = FD/; s/^(dup2|close)\([0-9]+([,)])/\1(FD\2/' ; }
 grep -E '^(openat|dup2|close|write|read|unlink)\(' "$TMP/strace.txt" | grep -v 'write(1,' | norm >"$TMP/sys.want"
@@ -100,7 +140,7 @@ check "syscalls are nested inside main()" grep -qE '\]   syscall unlink\("' "$TM
 
 # --- 5. fork: the child is traced too ------------------------------------------------------------
 gcc $CF -static -o "$TMP/forker" "$TOP/tests/progs/forker.c"
-"$QTRACE" run -q -F add -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -o "$TMP/c5" -- "$TMP/forker" >"$TMP/c5.out" 2>&1
+"$QTRACE" run -q -P add -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -o "$TMP/c5" -- "$TMP/forker" >"$TMP/c5.out" 2>&1
 ok $? "forker exits 0"
 child=$(sed -n 's/^forker: child pid=\([0-9]*\) .*/\1/p' "$TMP/c5.out")
 check "the child's add(7, 8) = 15 is traced with the child's pid ($child)" grep -qE "tid:$child\] add\(a=7, b=8\) = 15;$" "$TMP/c5/trace.txt"
@@ -110,7 +150,7 @@ check "the parent's add(1, 1) = 2 with the parent's pid ($parent)" grep -qE "tid
 # --- 6. aarch64: same program, same tree, from the same per-arch tables --------------------------
 if command -v aarch64-linux-gnu-gcc >/dev/null && [ -x "$CACHE/bin/qemu-aarch64" ]; then
     aarch64-linux-gnu-gcc $CF -static -pthread -o "$TMP/calls-a64" "$CALLS"
-    "$QTRACE" run -q -F main -F add -F fact -F greet -F probe -F leap -A add -A fact -A greet -A probe -A 'leap@arg1/i32' \
+    "$QTRACE" run -q -P main -P add -P fact -P greet -P probe -P leap -A add -A fact -A greet -A probe -A 'leap@arg1/i32' \
         -R 'main@retval/i32' -o "$TMP/c6" -- "$TMP/calls-a64" >"$TMP/c6.out" 2>&1
     ok $? "aarch64 program runs under qtrace (qemu-aarch64)"
     at=$(sed -n 's/.*tid:\([0-9]*\)\] main() {$/\1/p' "$TMP/c6/trace.txt" | head -1)

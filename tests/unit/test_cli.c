@@ -342,8 +342,8 @@ static void test_checks(void)
     qtc_cfg_free(&c);
 
     /* a command name is looked up in PATH, and keeps its name as argv[0] */
-    is_int(RUN_PARSE(&c, "run", "--qemu", "/bin/true", "-o", out, "-F", "main", "true"), 0, "parse run true");
-    is_int(check(&c, &l), 0, "a dynamic stripped program with -F (library functions) passes");
+    is_int(RUN_PARSE(&c, "run", "--qemu", "/bin/true", "-o", out, "-P", "main", "true"), 0, "parse run true");
+    is_int(check(&c, &l), 0, "a dynamic stripped program with -P (library functions) passes");
     ok(l.target && strchr(l.target, '/') && l.argv0 && strcmp(l.argv0, "true") == 0, "found in PATH: %s",
        l.target ? l.target : "");
     av = qtc_qemu_argv(&c, &l);
@@ -357,7 +357,7 @@ static void test_checks(void)
     char *ckernel = strdup(tpath("a,b"));
     write_file(ckernel, "k", 1, 0644);
     is_int(SYS_PARSE(&c, "system", "--kernel", ckernel, "--qemu", "/bin/true", "-o", out, "--append", "init=/bin/x",
-                     "--smp", "2", "-m", "1G", "-p", "/proc/self/exe", "-F", "main", "--", "-s"),
+                     "--smp", "2", "-m", "1G", "-p", "/proc/self/exe", "-P", "main", "--", "-s"),
            0, "parse system");
     is_int(check(&c, &l), 0, "system checks pass");
     if (err[0])

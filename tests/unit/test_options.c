@@ -191,7 +191,7 @@ static void test_errors(void)
     set_err(&o, "foo", "plugin args: expected key=value, got 'foo'");
     set_err(&o, "=x", "plugin args: expected key=value, got '=x'");
     set_err(&o, "", "plugin args: expected key=value, got ''");
-    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func notrace addr range arg ret "
+    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
                                     "kernel_async kernel_all comm pid follow conf)");
@@ -364,7 +364,9 @@ static void test_select(void)
     SET_OK(&o, "ret=calc_?@retval/i64");
     ok(qt_opts_wants(&o, "main"), "wants: exact func");
     ok(qt_opts_wants(&o, "sys_read"), "wants: func glob");
-    ok(!qt_opts_wants(&o, "sys_exit_group"), "wants: notrace beats func");
+    ok(qt_opts_wants(&o, "sys_exit_group"), "wants: notrace selects nothing away (it hides calls at run time)");
+    ok(qt_opts_match(o.notrace, o.nnotrace, "sys_exit_group") && !qt_opts_match(o.notrace, o.nnotrace, "sys_read"),
+       "match: notrace patterns");
     ok(qt_opts_wants(&o, "greet"), "wants: spec pattern");
     ok(qt_opts_wants(&o, "gadget"), "wants: spec glob");
     ok(qt_opts_wants(&o, "calc_a"), "wants: ret spec glob");
@@ -380,7 +382,14 @@ static void test_select(void)
     ok(s && !strcmp(s->pattern, "calc_?") && s->nslots == 1 && s->slots[0].pos == 0, "spec_for: ret spec");
     ok(qt_opts_spec_for(&o, "main") == NULL, "spec_for: a traced function without a spec");
     SET_OK(&o, "notrace=greet");
-    ok(!qt_opts_wants(&o, "greet"), "wants: notrace beats a spec");
+    ok(qt_opts_wants(&o, "greet"), "wants: a spec still selects a notrace function");
+    SET_OK(&o, "filter=parse_*");
+    SET_OK(&o, "filter=kernel:vfs_read");
+    SET_OK(&o, "filter=lib:libm.so*");
+    ok(qt_opts_wants(&o, "parse_line"), "wants: filter patterns select their functions");
+    ok(qt_opts_match(o.filter, o.nfilter, "vfs_read"), "match: kernel:GLOB matches as GLOB");
+    ok(!qt_opts_match(o.filter, o.nfilter, "libm.so.6"), "match: lib: patterns match no function name");
+    ok(!qt_opts_match(o.filter, o.nfilter, "parse"), "match: other names");
     qt_opts_free(&o);
 
     qt_opts_init(&o);
@@ -393,9 +402,9 @@ static void test_select(void)
 
     qt_opts_init(&o);
     SET_OK(&o, "notrace=*");
-    ok(!qt_opts_wants(&o, "main"), "wants: only notrace: nothing");
+    ok(!qt_opts_wants(&o, "main"), "wants: only notrace: nothing selected by a pattern");
     SET_OK(&o, "func=*");
-    ok(!qt_opts_wants(&o, "main"), "wants: notrace=* beats func=*");
+    ok(qt_opts_wants(&o, "main"), "wants: func=* with notrace=* (hidden at run time)");
     qt_opts_free(&o);
 }
 

@@ -543,7 +543,8 @@ static void test_truncated(void)
              "                [cpu0 as:0 tid:7]   } /* work: unfinished */\n"
              "                [cpu0 as:0 tid:7] } /* main: unfinished */\n"
              "# note: cut.qtr: the last chunk is cut short (QEMU was killed while writing?): read 64 of its 128 bytes\n"
-             "# note: cut.qtr: no end record: QEMU did not exit normally (killed or crashed?); calls still open are "
+             "# note: cut.qtr: no end record: QEMU did not exit normally (killed or crashed? or the program exec'd another, outside QEMU); "
+             "calls still open are "
              "shown as unfinished\n",
              true, "text: open calls closed as unfinished, notes at the end");
     free(t);
@@ -620,7 +621,8 @@ static void test_misc(void)
              "# lost 7 events\n"
              "       0.500 us [cpu0 as:0 tid:5] syscall open(\"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"
              "                [cpu0 as:0 tid:5] syscall exit_group(0) = ?\n"
-             "# note: misc.qtr: no end record: QEMU did not exit normally (killed or crashed?); calls still open are "
+             "# note: misc.qtr: no end record: QEMU did not exit normally (killed or crashed? or the program exec'd another, outside QEMU); "
+             "calls still open are "
              "shown as unfinished\n",
              true, "text: syscalls decoded like strace, lost events, a syscall that never returns");
     free(t);
