@@ -220,6 +220,40 @@ static size_t func_depth(const struct jthr *t)
     return t->depth - t->nsys;
 }
 
+/* A process or module event of the guest kernel (QT_REC_PROC): an instant event on its thread,
+ * {"name":"exec","cat":"process","ph":"i","s":"t",...,"args":{"file":"/bin/cat","argv":"...","comm":"cat"}};
+ * an exec also renames the process (process_name) after its new comm. */
+static void proc_event(struct jstate *s, const struct jthr *t, const struct qtr_event *ev)
+{
+    uint64_t k = ev->call->func;
+    begin_event(s, qtw_proc_kind(k), "process", 'i', ev->call->ts_ns, t);
+    qt_sb_puts(&s->sb, ",\"s\":\"t\",\"args\":{");
+    static const char *const exec_keys[] = { "", "file", "argv", "comm" };
+    bool first = true;
+    const struct qtr_arg *comm = NULL;
+    for (int i = 0; i < ev->nargs; i++) {
+        unsigned pos = ev->args[i].a->pos;
+        char key[16];
+        if (k == QT_PROC_EXEC && pos >= 1 && pos <= 3)
+            snprintf(key, sizeof(key), "%s", exec_keys[pos]);
+        else
+            snprintf(key, sizeof(key), "arg%u", pos);
+        put_arg_kv(s, &first, key, &ev->args[i], -1);
+        if (k == QT_PROC_EXEC && pos == 3)
+            comm = &ev->args[i];
+    }
+    qt_sb_puts(&s->sb, "}}");
+    flush_event(s);
+    if (comm && ev->call->pid) {
+        struct qt_sb name;
+        qt_sb_init(&name);
+        qt_sb_putn(&name, (const char *)comm->data, strnlen((const char *)comm->data, comm->a->len));
+        qt_sb_printf(&name, " (pid %u)", ev->call->pid);
+        meta(s, "process_name", t->pid, NULL, name.buf);
+        qt_sb_free(&name);
+    }
+}
+
 static int json_event(struct qt_wctx *w, const struct qtr_event *ev)
 {
     struct jstate *s = w->state;
@@ -305,6 +339,9 @@ static int json_event(struct qt_wctx *w, const struct qtr_event *ev)
     case QT_REC_SYSRET:
         if (t->depth > 0 && t->st[t->depth - 1].syscall && t->st[t->depth - 1].func == c->func)
             end_top(s, t, c->ts_ns, ev, NULL);
+        break;
+    case QT_REC_PROC:
+        proc_event(s, t, ev);
         break;
     }
     return ferror(s->out) ? -1 : 0;

@@ -276,11 +276,10 @@ static void on_sysret(struct tstate *s, struct tthr *t, const struct qtr_event *
  *   == exit status 0 */
 static void put_proc(struct tstate *s, struct tthr *t, const struct qtr_event *ev)
 {
-    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread" };
     uint64_t k = ev->call->func;
     put_blank(s);
     put_thread(s, ev->vcpu, t->as, t->tid, 0);
-    qt_sb_printf(&s->line, "== %s", kinds[k < sizeof(kinds) / sizeof(kinds[0]) ? k : 0]);
+    qt_sb_printf(&s->line, "== %s", qtw_proc_kind(k));
     for (int i = 0; i < ev->nargs; i++) {
         qt_sb_puts(&s->line, k == QT_PROC_EXEC && ev->args[i].a->pos == 3 ? " comm=" : " ");
         qtw_arg_value(&ev->args[i], &s->line);

@@ -265,6 +265,12 @@ void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func
         qt_sb_printf(out, "0x%" PRIx64, func);
 }
 
+const char *qtw_proc_kind(uint64_t kind)
+{
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread" };
+    return kinds[kind < sizeof(kinds) / sizeof(kinds[0]) ? kind : 0];
+}
+
 const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos)
 {
     if (!sym || pos == 0 || pos > (unsigned)sym->nparams)
