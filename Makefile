@@ -93,6 +93,8 @@ $(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) tests/unit/tap.h
 
 unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN)
+# objects reached only through the test pattern rules are not intermediate files to delete
+.SECONDARY: $(CLI_OBJ) $(COMMON_OBJ) $(CLI_SAN) $(COMMON_SAN)
 
 guest:
 	@scripts/build-guest.sh
