@@ -475,14 +475,10 @@ static uint64_t icount_at(unsigned vi, const struct qt_site *site)
     return qemu_plugin_u64_get(qt.icount, vi) - site->adj;
 }
 
-void qt_on_entry(unsigned int vi, void *udata)
+/* A traced function starts with stack pointer sp. */
+static void enter(struct vcpu *v, unsigned vi, const struct qt_site *site, uint64_t sp)
 {
-    const struct qt_site *site = udata;
     const struct tfunc *tf = site->tf;
-    struct vcpu *v = vcpus[vi];
-    if (qt.system && !qt_kernel_selected(v))
-        return; /* comm=/pid=: another process runs */
-    uint64_t sp = qt_reg_read(v, v->r_sp);
     struct thread *t = qt_current_thread(v, sp);
     if (!t || !thread_lock(t)) {
         v->lost++;
@@ -511,6 +507,36 @@ void qt_on_entry(unsigned int vi, void *udata)
         end_record(v, r, size, now);
     }
     thread_unlock(t);
+}
+
+void qt_on_entry(unsigned int vi, void *udata)
+{
+    struct vcpu *v = vcpus[vi];
+    if (qt.system && !qt_kernel_selected(v))
+        return; /* comm=/pid=: another process runs */
+    enter(v, vi, udata, qt_reg_read(v, v->r_sp));
+}
+
+/*
+ * Reading the stack pointer costs more than all the rest of an entry (about 17 ns through
+ * QEMU's gdb register layer), and a call tells it for free: the address the return address is
+ * stored at is the callee's sp at entry. So a direct call to a traced function records the
+ * entry here, from a memory callback on the call (no register access), and stores the callee's
+ * address in qt.entered: the callee's entry callback is conditional on that word being
+ * something else (entered by a jump, an indirect call, a signal...), and is then skipped.
+ * Only in user mode (system mode may need cr3 to find the thread) and where a call pushes the
+ * return address (x86); functions with arguments read registers anyway and keep their entry
+ * callback.
+ */
+bool qt_entry_at_call_site(const struct tfunc *tf)
+{
+    return qt.call_sites && tf->nargs == 0 && !tf->loose;
+}
+
+void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)info;
+    enter(vcpus[vi], vi, udata, vaddr);
 }
 
 /* The thread on v if no other can have run since v's last event, without reading a register. */

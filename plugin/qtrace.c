@@ -22,7 +22,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 struct qt_plugin qt;
 
-static struct qemu_plugin_scoreboard *icount_sb, *switched_sb;
+static struct qemu_plugin_scoreboard *icount_sb, *switched_sb, *entered_sb;
 
 /* System mode: a block outside the traced program may switch threads (kernel, other tasks). */
 static void mark_switch(struct qemu_plugin_tb *tb)
@@ -80,19 +80,39 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (va < m->st.text_lo || va >= m->st.text_hi)
             continue;
         const struct tfunc *tf = qt_tfunc_containing(m, va);
-        if (!tf)
-            continue;
-        if (va == tf->addr) {
-            if (i == 0 || insn_is_mod(m, insn, va))
+        if (tf && va == tf->addr) {
+            if (i != 0 && !insn_is_mod(m, insn, va))
+                continue;
+            if (qt_entry_at_call_site(tf)) { /* skipped when a call site recorded it (calls.c) */
+                qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS,
+                                                            QEMU_PLUGIN_COND_NE, qt.entered, tf->addr,
+                                                            site_new(tf, n, i));
+                qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered, 0);
+            } else {
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS, site_new(tf, n, i));
+            }
             continue;
         }
+        if (!tf && !qt.call_sites)
+            continue;
         uint8_t bytes[16];
         size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
         struct qt_insn_info ii;
         qt.arch->classify(bytes, len, va, &ii);
-        if (ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va))
+        if (tf && ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va)) {
             qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS, site_new(tf, n, i));
+        } else if (ii.cls == QT_INSN_CALL && ii.has_target && qt.call_sites) {
+            /* a direct call to a traced function: its entry, from the return address's store */
+            const struct module *cm = qt_module_containing(ii.target);
+            const struct tfunc *callee = cm ? qt_tfunc_containing(cm, ii.target) : NULL;
+            if (!callee || callee->addr != ii.target || !qt_entry_at_call_site(callee))
+                continue;
+            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered,
+                                                                ii.target);
+            /* the callee's instructions counted before it: all of this block's (adj 0) */
+            qemu_plugin_register_vcpu_mem_cb(insn, qt_on_call_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
+                                             site_new(callee, n, n));
+        }
     }
 }
 
@@ -153,6 +173,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qt.icount = qemu_plugin_scoreboard_u64(icount_sb);
     switched_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
     qt.switched = qemu_plugin_scoreboard_u64(switched_sb);
+    entered_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+    qt.entered = qemu_plugin_scoreboard_u64(entered_sb);
+    qt.call_sites = !qt.system && qt.arch->lr_reg == NULL; /* calls push the return address */
     if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(err, sizeof(err)) < 0)
         goto fail_out;
     if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)

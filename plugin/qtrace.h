@@ -33,6 +33,11 @@ struct qt_plugin {
     /* system mode: set (inline, no callback) by every block outside the traced program, so a
      * callback knows whether another thread may have run since the last one on this vCPU */
     qemu_plugin_u64 switched;
+    /* user mode, x86: a direct call to a traced function records the entry itself, from the
+     * return address's store (calls.c, qt_on_call_mem); it leaves the callee's address here so
+     * that the callee's own entry callback (conditional on this word) does not run */
+    bool call_sites;
+    qemu_plugin_u64 entered;
 };
 
 extern struct qt_plugin qt;
@@ -116,6 +121,8 @@ struct qt_site {
     uint32_t adj;
 };
 void qt_on_entry(unsigned int vcpu_index, void *site);
+void qt_on_call_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *site);
+bool qt_entry_at_call_site(const struct tfunc *tf);
 void qt_on_ret(unsigned int vcpu_index, void *site);
 /* System mode, kernel code: the frames of the current thread on the stack sp is on that were
  * entered below `below` ended without a ret we saw (a tail call: below = sp + 1; the return
