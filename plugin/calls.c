@@ -475,6 +475,16 @@ static uint64_t icount_at(unsigned vi, const struct qt_site *site)
     return qemu_plugin_u64_get(qt.icount, vi) - site->adj;
 }
 
+/* The thread on v if no other can have run since v's last event, without reading a register. */
+static struct thread *same_thread(struct vcpu *v)
+{
+    if (!v->cur)
+        return NULL;
+    if (qt.system && qemu_plugin_u64_get(qt.switched, v->index) != 0)
+        return NULL;
+    return v->cur;
+}
+
 /* A traced function starts with stack pointer sp. */
 static void enter(struct vcpu *v, unsigned vi, const struct qt_site *site, uint64_t sp)
 {
@@ -524,9 +534,11 @@ void qt_on_entry(unsigned int vi, void *udata)
  * entry here, from a memory callback on the call (no register access), and stores the callee's
  * address in qt.entered: the callee's entry callback is conditional on that word being
  * something else (entered by a jump, an indirect call, a signal...), and is then skipped.
- * Only in user mode (system mode may need cr3 to find the thread) and where a call pushes the
- * return address (x86); functions with arguments read registers anyway and keep their entry
- * callback.
+ * Only where a call pushes the return address (x86); functions with arguments read registers
+ * anyway and keep their entry callback. In system mode the thread is known without registers
+ * only if nothing but the program ran since the last event on this vCPU (and no comm=/pid=
+ * filter asks which process runs): otherwise the call site clears the word and leaves the
+ * entry to the callee's callback, which may read cr3.
  */
 bool qt_entry_at_call_site(const struct tfunc *tf)
 {
@@ -536,18 +548,14 @@ bool qt_entry_at_call_site(const struct tfunc *tf)
 void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)info;
-    enter(vcpus[vi], vi, udata, vaddr);
+    struct vcpu *v = vcpus[vi];
+    if (qt.system && (!same_thread(v) || qt_kernel_filtering())) {
+        qemu_plugin_u64_set(qt.entered, vi, 0); /* the callee's entry callback does it */
+        return;
+    }
+    enter(v, vi, udata, vaddr);
 }
 
-/* The thread on v if no other can have run since v's last event, without reading a register. */
-static struct thread *same_thread(struct vcpu *v)
-{
-    if (!v->cur)
-        return NULL;
-    if (qt.system && qemu_plugin_u64_get(qt.switched, v->index) != 0)
-        return NULL;
-    return v->cur;
-}
 
 /*
  * A ret inside a traced function. Reading a register costs more than the rest of the event

@@ -355,6 +355,11 @@ static bool selected(struct vcpu *v, struct kvcpu *k)
     return k->sel;
 }
 
+bool qt_kernel_filtering(void)
+{
+    return k_filter;
+}
+
 bool qt_kernel_selected(struct vcpu *v)
 {
     if (!k_filter)

@@ -2,7 +2,9 @@
 /*
  * qtrace plugin: entry point. Parses options, opens the trace, loads the program's
  * symbols, and decides at translation time what to instrument:
- *   - the first instruction of every traced function gets an entry callback;
+ *   - the first instruction of every traced function gets an entry callback; on x86 a direct
+ *     call to one gets a memory callback that records the entry from the return address's
+ *     store instead (no register read: calls.c), and the entry callback is then skipped;
  *   - every ret instruction inside a traced function gets a return callback;
  *   - translation blocks of traced modules get an inline instruction counter (durations);
  *   - nothing else: the kernel, other programs and untraced code run as in plain QEMU.
@@ -105,7 +107,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             /* a direct call to a traced function: its entry, from the return address's store */
             const struct module *cm = qt_module_containing(ii.target);
             const struct tfunc *callee = cm ? qt_tfunc_containing(cm, ii.target) : NULL;
-            if (!callee || callee->addr != ii.target || !qt_entry_at_call_site(callee))
+            if (!callee || callee->addr != ii.target || !qt_entry_at_call_site(callee) || !insn_is_mod(m, insn, va))
                 continue;
             qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered,
                                                                 ii.target);
@@ -175,7 +177,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qt.switched = qemu_plugin_scoreboard_u64(switched_sb);
     entered_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
     qt.entered = qemu_plugin_scoreboard_u64(entered_sb);
-    qt.call_sites = !qt.system && qt.arch->lr_reg == NULL; /* calls push the return address */
+    qt.call_sites = qt.arch->lr_reg == NULL; /* calls push the return address */
     if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(err, sizeof(err)) < 0)
         goto fail_out;
     if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)

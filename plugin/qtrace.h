@@ -33,7 +33,7 @@ struct qt_plugin {
     /* system mode: set (inline, no callback) by every block outside the traced program, so a
      * callback knows whether another thread may have run since the last one on this vCPU */
     qemu_plugin_u64 switched;
-    /* user mode, x86: a direct call to a traced function records the entry itself, from the
+    /* x86: a direct call to a traced function records the entry itself, from the
      * return address's store (calls.c, qt_on_call_mem); it leaves the callee's address here so
      * that the callee's own entry callback (conditional on this word) does not run */
     bool call_sites;
@@ -148,6 +148,7 @@ uint64_t qt_kernel_current_task(struct vcpu *v);
 bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16]);
 /* Is what runs on v recorded? (comm=, pid=, follow=; always true without them). Cheap: cached per vCPU. */
 bool qt_kernel_selected(struct vcpu *v);
+bool qt_kernel_filtering(void); /* comm= or pid= given */
 /* Number of kernel functions the patterns selected (qt_kernel_init runs before qt_modules_init). */
 size_t qt_kernel_ntraced(void);
 
