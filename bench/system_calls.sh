@@ -2,7 +2,7 @@
 # Issue 2 benchmark: function tracing in a whole Linux guest.
 # The guest program `bench` makes millions of calls and prints how long its loop took
 # (guest clock, which under TCG follows host time), so the guest's boot is not in the ratio.
-# Configurations, run back to back, each REPS times (best time kept):
+# Configurations, interleaved, each REPS times (best time kept):
 #   plain        qemu-system-x86_64, no plugin
 #   named        qtrace, two named functions (called every 1024 iterations) with arguments and return values
 #   all          qtrace, every function of the program, no arguments
@@ -13,7 +13,7 @@ BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 G=$CACHE/guest
 N=${BENCH_CALLS:-3000000}
-REPS=${BENCH_REPS:-2}
+REPS=${BENCH_REPS:-3}
 OUT=$BUILD/bench/system_calls
 mkdir -p "$OUT"
 QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
@@ -22,31 +22,30 @@ APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench qtrace.args=$N,time"
 
 loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
 
-run_cfg() { # name, extra args...
+declare -A BEST
+run_cfg() { # name, command...: one run, the best time kept
     local name=$1; shift
-    local best=
-    for r in $(seq "$REPS"); do
-        local log=$OUT/$name.$r.log
-        timeout 600 "$@" >"$log" 2>&1 </dev/null
-        local ms; ms=$(loop_ms "$log")
-        if [ -z "$ms" ]; then echo "  $name: no result (see $log)" >&2; return 1; fi
-        if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; fi
-        rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.json  # disk: keep only the logs
-    done
-    eval "T_$name=$best"
+    local log=$OUT/$name.log ms
+    timeout 600 "$@" >"$log" 2>&1 </dev/null
+    ms=$(loop_ms "$log")
+    rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.json  # disk: keep only the logs
+    [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
+    if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
 }
 
-run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
-run_cfg named "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time" \
-    -p "$G/progs/bench" -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' \
-    --format text -o "$OUT/named-trace" || exit 1
-run_cfg all "$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time" \
-    -p "$G/progs/bench" --format folded -o "$OUT/all-trace" || exit 1
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
+QT=("$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time"
+    -p "$G/progs/bench")
+for r in $(seq "$REPS"); do  # interleaved, so that machine noise hits every configuration alike
+    run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
+    run_cfg named "${QT[@]}" -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' \
+        -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' --format text -o "$OUT/named-trace" || exit 1
+    run_cfg all "${QT[@]}" --format folded -o "$OUT/all-trace" || exit 1
+    [ -f "$CFLOW" ] && run_cfg cflow "$QEMU" "${BOOT[@]}" -append "$APPEND" -plugin "$CFLOW"
+done
+T_plain=${BEST[plain]} T_named=${BEST[named]} T_all=${BEST[all]} T_cflow=${BEST[cflow]:-}
 have_cflow=0
-if [ -f "$CFLOW" ]; then
-    run_cfg cflow "$QEMU" "${BOOT[@]}" -append "$APPEND" -plugin "$CFLOW" && have_cflow=1
-fi
+[ -n "$T_cflow" ] && have_cflow=1
 
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 {
