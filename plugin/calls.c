@@ -45,6 +45,7 @@ struct thread_slot {
 static struct thread_slot threads[MAX_THREADS];
 static uint32_t next_tid_ordinal = 1;
 static struct vcpu *vcpus[QT_OUT_MAX_VCPUS];
+static bool several_vcpus;  /* a second vCPU exists: stacks need their try-lock (thread_lock) */
 
 struct vcpu *qt_vcpu(unsigned index)
 {
@@ -102,6 +103,8 @@ static struct qemu_plugin_register *find_reg(GArray *regs, const char *name)
 
 void qt_calls_vcpu_init(unsigned vi)
 {
+    if (vi >= 1)
+        __atomic_store_n(&several_vcpus, true, __ATOMIC_RELAXED);
     if (vi >= QT_OUT_MAX_VCPUS)
         return;
     struct vcpu *v = vcpus[vi];
@@ -289,15 +292,17 @@ void qt_calls_forked(struct vcpu *v)
  * (two processes sharing a thread pointer without kernel introspection) must not corrupt a
  * stack, so updates take a per-thread try-lock. User mode needs none: a guest thread is a host
  * thread, alone with its vCPU and its stack (the atomic exchange was a measurable share of
- * every event). */
+ * every event), and neither does a guest with one vCPU (several_vcpus: set when a second vCPU
+ * is created, which QEMU does before the guest runs). */
 static bool thread_lock(struct thread *t)
 {
-    return !qt.system || __atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE) == 0;
+    return !qt.system || !__atomic_load_n(&several_vcpus, __ATOMIC_RELAXED) ||
+           __atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
 static void thread_unlock(struct thread *t)
 {
-    if (qt.system)
+    if (qt.system && __atomic_load_n(&several_vcpus, __ATOMIC_RELAXED))
         __atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 }
 
