@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "launch.h"
@@ -90,6 +91,8 @@ int qtc_cmd_dump(int argc, char **argv)
     for (size_t i = 0; i < r.nnotes; i++)
         qtc_warn("%s", r.notes[i]);
     const char *outp = qtc_args_get(&a, "output");
+    /* progress only where it cannot mix with the output itself */
+    qt_writer_progress = isatty(STDERR_FILENO) && (outp || !isatty(STDOUT_FILENO));
     int wr = outp ? qt_write_trace_file(&r, w, outp, err, sizeof(err)) : qt_write_trace(&r, w, stdout, err, sizeof(err));
     if (wr < 0) {
         qtc_error("%s", err);

@@ -692,6 +692,7 @@ int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *c
         qtc_error("%s", err);
         return -1;
     }
+    qt_writer_progress = !quiet && isatty(STDERR_FILENO);
     for (size_t i = 0; i < r.nnotes; i++)
         qtc_warn("%s", r.notes[i]);
     struct qt_sb done;

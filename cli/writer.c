@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "argtype.h"
@@ -94,20 +95,50 @@ int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max
 
 /* ---- driver ------------------------------------------------------------------------------ */
 
+bool qt_writer_progress;
+double qt_writer_progress_every = 1.0;
+
 struct drive {
     const struct qt_writer *w;
     struct qt_wctx *ctx;
+    uint64_t n, total;      /* records delivered, of the trace's */
+    double t0;
+    bool shown;             /* a progress line is on the terminal */
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Long conversions (hundreds of MB of trace) say how far they are, on stderr, once a second
+ * after the first, as one line rewritten in place (qt_writer_progress: a terminal, no -q). */
+static void progress(struct drive *d)
+{
+    if (!qt_writer_progress || ++d->n % 65536 != 0)
+        return;
+    double t = now_s();
+    if (t - d->t0 < qt_writer_progress_every || d->total == 0)
+        return;
+    fprintf(stderr, "\rqtrace: writing %s output: %3.0f%%", d->w->name, 100.0 * (double)d->n / (double)d->total);
+    fflush(stderr);
+    d->shown = true;
+    d->t0 = t;
+}
 
 static int on_event(const struct qtr_event *ev, void *p)
 {
     struct drive *d = p;
+    progress(d);
     return d->w->event(d->ctx, ev);
 }
 
 static int on_execlog(const struct qt_rec_hdr *h, void *p)
 {
     struct drive *d = p;
+    progress(d);
     return d->w->execlog(d->ctx, h);
 }
 
@@ -125,9 +156,11 @@ static int drive(const struct qtr *r, const struct qt_writer *w, struct qt_wctx 
         snprintf(err, errlen, "%s output: %s", w->name, ctx->msg[0] ? ctx->msg : "cannot start");
         return -1;
     }
-    struct drive d = { w, ctx };
+    struct drive d = { w, ctx, 0, r->st.records, now_s(), false };
     struct qtr_handlers h = { on_event, w->execlog ? on_execlog : NULL, &d };
     int rc = qtr_replay(r, &h);
+    if (d.shown)
+        fputs("\r\033[K", stderr); /* the progress line goes away */
     int rc2 = w->end(ctx);
     if (rc == 0)
         rc = rc2;

@@ -53,6 +53,10 @@ const char *qt_writer_names(void);
  * format. Caller frees. */
 char *qt_writer_output_name(const struct qt_writer *w);
 
+/* Show progress on stderr during long conversions (set by run/system/dump on a terminal). */
+extern bool qt_writer_progress;
+extern double qt_writer_progress_every; /* seconds between updates (1) */
+
 /* Replay trace r through writer w into out. 0, or -1 with a message in err. */
 int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen);
 /* Same into path, through a temporary file renamed when complete. A directory format is built

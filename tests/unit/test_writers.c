@@ -822,6 +822,58 @@ static void test_format_list(void)
     is_int(good, (int)n, "every writer has a name, an extension, help and callbacks");
 }
 
+/* A long conversion shows its progress on stderr (a terminal), then erases it. */
+static void test_progress(void)
+{
+    struct qb b;
+    struct qtr r;
+    qb_init(&b, QT_MODE_USER);
+    qb_chunk(&b, VCPU_NONE);
+    qb_sym_id(&b, F_MAIN, 0x10, "main", NULL, 1);
+    qb_chunk(&b, 0);
+    qb_base(&b, 0, 9, 0, 1000, 100);
+    for (uint32_t i = 0; i < 100000; i++) {
+        if (i % 60000 == 59999) { /* a new chunk and base: dicount stays small */
+            qb_chunk(&b, 0);
+            qb_base(&b, 0, 9, 0, 1000 + i, 100 + i);
+        }
+        qb_fast(&b, QT_REC_FENTRY, 1, 0, 2 * (i % 60000));
+        qb_fast(&b, QT_REC_FEXIT, 1, 0, 2 * (i % 60000) + 1);
+    }
+    qb_end(&b, 900000, 200000, 0);
+    qb_close_chunk(&b);
+    if (open_built(&r, &b, "progress.qtr") != 0) {
+        ok(0, "progress trace opens");
+        free(b.buf);
+        return;
+    }
+    char errpath[512];
+    snprintf(errpath, sizeof(errpath), "%s", tmpfile_path("progress.err"));
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    FILE *ef = fopen(errpath, "w");
+    dup2(fileno(ef), STDERR_FILENO);
+    qt_writer_progress = true;
+    qt_writer_progress_every = 0;
+    char *folded = render(&r, "folded");
+    qt_writer_progress = false;
+    qt_writer_progress_every = 1.0;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    fclose(ef);
+    char *err = read_all(errpath);
+    size_t n = err ? strlen(err) : 0;
+    is_str(folded, "main 100000\n", "folded output unchanged by progress");
+    ok(err && strstr(err, "\rqtrace: writing folded output:  33%") && strstr(err, "\rqtrace: writing folded output:  98%"),
+       "progress lines on stderr (%zu bytes)", n);
+    ok(err && n >= 4 && strcmp(err + n - 4, "\r\033[K") == 0, "the progress line is erased at the end");
+    free(err);
+    free(folded);
+    qtr_close(&r);
+    free(b.buf);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-test-writers.XXXXXX");
@@ -838,6 +890,7 @@ int main(void)
     test_bad_files();
     test_compact();
     test_format_list();
+    test_progress();
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
     if (getenv("QTRACE_TEST_KEEP"))
