@@ -244,7 +244,7 @@ static bool kernel_sp(uint64_t sp)
  * The thread is the kernel's current task when kernel introspection is on (kernel.c), else
  * the address space and the thread pointer register (fs_base).
  */
-struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
+static struct thread *current_thread(struct vcpu *v, struct qt_vsb *s, uint64_t sp)
 {
     uint64_t key, region = 0, task = 0, asid = 0;
     uint32_t tid = 0;
@@ -252,9 +252,9 @@ struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
         key = tid = qt_user_tid(v);
     } else {
         /* nothing but the traced program ran since the last event: same thread, same stack */
-        if (v->cur && qemu_plugin_u64_get(qt.switched, v->index) == 0)
+        if (v->cur && s->switched == 0)
             return v->cur;
-        qemu_plugin_u64_set(qt.switched, v->index, 0);
+        s->switched = 0;
         asid = qt_reg_read(v, v->r_asid);
         task = qt_kernel_current_task(v);
         key = task ? task : qt_reg_read(v, v->r_tls);
@@ -271,6 +271,11 @@ struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
     v->cur_asid = asid;
     v->cur_key = k2;
     return t;
+}
+
+struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
+{
+    return current_thread(v, qt_vsb(v->index), sp);
 }
 
 void qt_calls_forked(struct vcpu *v)
@@ -473,33 +478,33 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t sdepth, enum q
     end_record(c->v, r, size, ctx_now(c));
 }
 
-static uint64_t icount_at(unsigned vi, const struct qt_site *site)
+static uint64_t icount_at(const struct qt_vsb *s, const struct qt_site *site)
 {
     if (!qt.opts.icount)
         return 0; /* not counted: the trace then has host times only */
-    return qemu_plugin_u64_get(qt.icount, vi) - site->adj;
+    return s->icount - site->adj;
 }
 
 /* The thread on v if no other can have run since v's last event, without reading a register. */
-static struct thread *same_thread(struct vcpu *v)
+static struct thread *same_thread(struct vcpu *v, const struct qt_vsb *s)
 {
     if (!v->cur)
         return NULL;
-    if (qt.system && qemu_plugin_u64_get(qt.switched, v->index) != 0)
+    if (qt.system && s->switched != 0)
         return NULL;
     return v->cur;
 }
 
 /* A traced function starts with stack pointer sp. */
-static void enter(struct vcpu *v, unsigned vi, const struct qt_site *site, uint64_t sp)
+static void enter(struct vcpu *v, struct qt_vsb *s, const struct qt_site *site, uint64_t sp)
 {
     const struct tfunc *tf = site->tf;
-    struct thread *t = qt_current_thread(v, sp);
+    struct thread *t = current_thread(v, s, sp);
     if (!t || !thread_lock(t)) {
         v->lost++;
         return;
     }
-    uint64_t ic = icount_at(vi, site);
+    uint64_t ic = icount_at(s, site);
     struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
     if (f)
@@ -529,7 +534,7 @@ void qt_on_entry(unsigned int vi, void *udata)
     struct vcpu *v = vcpus[vi];
     if (qt.system && !qt_kernel_selected(v))
         return; /* comm=/pid=: another process runs */
-    enter(v, vi, udata, qt_reg_read(v, v->r_sp));
+    enter(v, qt_vsb(vi), udata, qt_reg_read(v, v->r_sp));
 }
 
 /*
@@ -554,11 +559,12 @@ void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr,
 {
     (void)info;
     struct vcpu *v = vcpus[vi];
-    if (qt.system && (!same_thread(v) || qt_kernel_filtering())) {
-        qemu_plugin_u64_set(qt.entered, vi, 0); /* the callee's entry callback does it */
+    struct qt_vsb *s = qt_vsb(vi);
+    if (qt.system && (!same_thread(v, s) || qt_kernel_filtering())) {
+        s->entered = 0; /* the callee's entry callback does it */
         return;
     }
-    enter(v, vi, udata, vaddr);
+    enter(v, s, udata, vaddr);
 }
 
 
@@ -576,16 +582,17 @@ void qt_on_ret(unsigned int vi, void *udata)
         return;
     uint64_t sp = 0;
     bool have_sp = false;
-    struct thread *t = same_thread(v);
+    struct qt_vsb *s = qt_vsb(vi);
+    struct thread *t = same_thread(v, s);
     if (!t) {
         sp = qt_reg_read(v, v->r_sp);
         have_sp = true;
-        t = qt_current_thread(v, sp);
+        t = current_thread(v, s, sp);
     }
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
     /* + 1: the ret itself belongs to the function */
-    struct pop_ctx pc = { v, t, 0, qt.opts.icount ? icount_at(vi, site) + 1 : 0, false, 0 };
+    struct pop_ctx pc = { v, t, 0, qt.opts.icount ? icount_at(s, site) + 1 : 0, false, 0 };
     const struct qt_frame *top = qt_stack_top(&t->stack);
     if (top && top->fn == site->tf && !site->tf->loose) {
         qt_stack_pop_top(&t->stack, on_pop, &pc);
@@ -606,7 +613,7 @@ void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below)
     struct thread *t = thread_find(0, stack_key(task, sp >> KSTACK_SHIFT));
     if (!t || t->stack.depth == 0 || !thread_lock(t))
         return;
-    struct pop_ctx pc = { v, t, 0, qemu_plugin_u64_get(qt.icount, v->index), false, 0 };
+    struct pop_ctx pc = { v, t, 0, qt_vsb(v->index)->icount, false, 0 };
     qt_stack_ret(&t->stack, below, on_pop, &pc); /* frames entered below `below` are unwound */
     thread_unlock(t);
 }
@@ -621,7 +628,7 @@ void qt_calls_finish(uint64_t *events, uint64_t *lost)
         struct thread *t = threads[i].t;
         if (!t)
             continue;
-        struct pop_ctx pc = { v0, t, 0, qemu_plugin_u64_get(qt.icount, v0->index), false, 0 };
+        struct pop_ctx pc = { v0, t, 0, qt_vsb(v0->index)->icount, false, 0 };
         qt_stack_unwind_all(&t->stack, on_pop, &pc);
         *lost += t->stack.overflowed;
     }

@@ -24,7 +24,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 struct qt_plugin qt;
 
-static struct qemu_plugin_scoreboard *icount_sb, *switched_sb, *entered_sb;
+static struct qemu_plugin_scoreboard *vsb;
+
+struct qt_vsb *qt_vsb(unsigned vi)
+{
+    return qemu_plugin_scoreboard_find(vsb, vi);
+}
 
 /* System mode: a block outside the traced program may switch threads (kernel, other tasks). */
 static void mark_switch(struct qemu_plugin_tb *tb)
@@ -171,12 +176,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qt.out = qt_out_open(qt.opts.out, qt.arch->id, qt.system ? QT_MODE_SYSTEM : QT_MODE_USER, err, sizeof(err));
     if (!qt.out)
         goto fail;
-    icount_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
-    qt.icount = qemu_plugin_scoreboard_u64(icount_sb);
-    switched_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
-    qt.switched = qemu_plugin_scoreboard_u64(switched_sb);
-    entered_sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
-    qt.entered = qemu_plugin_scoreboard_u64(entered_sb);
+    _Static_assert(sizeof(struct qt_vsb) == 64, "one cache line per vCPU");
+    vsb = qemu_plugin_scoreboard_new(sizeof(struct qt_vsb));
+    qt.icount = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, icount);
+    qt.switched = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, switched);
+    qt.entered = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, entered);
     qt.call_sites = qt.arch->lr_reg == NULL; /* calls push the return address */
     if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(err, sizeof(err)) < 0)
         goto fail_out;

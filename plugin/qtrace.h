@@ -42,6 +42,14 @@ struct qt_plugin {
 
 extern struct qt_plugin qt;
 
+/* The per-vCPU words above, in one scoreboard entry of a cache line (no false sharing between
+ * vCPUs); a callback finds its vCPU's entry once (qt_vsb) and reads the words directly. */
+struct qt_vsb {
+    uint64_t icount, switched, entered;
+    uint64_t pad[5];
+};
+struct qt_vsb *qt_vsb(unsigned vcpu_index);
+
 /* ---- per-vCPU state (calls.c) ---- */
 struct thread;
 struct vcpu {
