@@ -34,7 +34,7 @@ fargs=()
 for f in "${funcs[@]}"; do fargs+=(-P "$f"); done
 
 cmd=("$QTRACE" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append qtrace.run=demo
-     --program "$G/progs/demo" --timeout 120 "${fargs[@]}" "${specs[@]}" -o "$OUT" "$@")
+     --program "$G/progs/demo" --comm demo --timeout 120 "${fargs[@]}" "${specs[@]}" -o "$OUT" "$@")
 show() { # the command as one could paste it
     local a line=demo:
     for a in "$@"; do
