@@ -13,6 +13,7 @@
  * See plugin/qtrace.h for the other modules.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,23 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 struct qt_plugin qt;
 
 static struct qemu_plugin_scoreboard *vsb;
+struct qt_vsb *qt_vsb_at[QT_OUT_MAX_VCPUS];
+static pthread_mutex_t vsb_lock = PTHREAD_MUTEX_INITIALIZER; /* vcpu_init vs. tb_flush_cb */
 
-struct qt_vsb *qt_vsb(unsigned vi)
+struct qt_vsb *qt_vsb_find(unsigned vi)
 {
     return qemu_plugin_scoreboard_find(vsb, vi);
+}
+
+/* Every translation block is gone, all vCPUs stopped: the scoreboard may have moved. */
+static void tb_flush_cb(qemu_plugin_id_t id)
+{
+    (void)id;
+    pthread_mutex_lock(&vsb_lock);
+    for (unsigned i = 0; i < QT_OUT_MAX_VCPUS; i++)
+        if (qt_vsb_at[i])
+            qt_vsb_at[i] = qemu_plugin_scoreboard_find(vsb, i);
+    pthread_mutex_unlock(&vsb_lock);
 }
 
 /* System mode: a block outside the traced program may switch threads (kernel, other tasks). */
@@ -126,6 +140,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 static void vcpu_init(qemu_plugin_id_t id, unsigned int vi)
 {
     (void)id;
+    if (vi < QT_OUT_MAX_VCPUS) {
+        pthread_mutex_lock(&vsb_lock);
+        qt_vsb_at[vi] = qemu_plugin_scoreboard_find(vsb, vi);
+        pthread_mutex_unlock(&vsb_lock);
+    }
     qt_calls_vcpu_init(vi);
     if (qt.opts.execlog)
         qt_execlog_vcpu_init(vi);
@@ -188,6 +207,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         goto fail_out;
     qt_sysmon_init();
     qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
+    qemu_plugin_register_flush_cb(id, tb_flush_cb);
     qemu_plugin_register_vcpu_exit_cb(id, vcpu_exit);
     qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
     qemu_plugin_register_atexit_cb(id, at_exit, NULL);

@@ -43,12 +43,21 @@ struct qt_plugin {
 extern struct qt_plugin qt;
 
 /* The per-vCPU words above, in one scoreboard entry of a cache line (no false sharing between
- * vCPUs); a callback finds its vCPU's entry once (qt_vsb) and reads the words directly. */
+ * vCPUs); a callback reads its vCPU's entry directly through qt_vsb(). The entries' addresses
+ * are kept per vCPU: QEMU moves a scoreboard only when it grows for a new vCPU, and then
+ * flushes every translation block (inline ops embed those addresses too) with all vCPUs
+ * stopped, which is when qtrace.c's flush callback takes the new addresses. */
 struct qt_vsb {
     uint64_t icount, switched, entered;
     uint64_t pad[5];
 };
-struct qt_vsb *qt_vsb(unsigned vcpu_index);
+extern struct qt_vsb *qt_vsb_at[];   /* [QT_OUT_MAX_VCPUS], NULL until the vCPU is initialized */
+struct qt_vsb *qt_vsb_find(unsigned vcpu_index);
+static inline struct qt_vsb *qt_vsb(unsigned vi)
+{
+    struct qt_vsb *s = vi < QT_OUT_MAX_VCPUS ? qt_vsb_at[vi] : NULL;
+    return s ? s : qt_vsb_find(vi);
+}
 
 /* ---- per-vCPU state (calls.c) ---- */
 struct thread;

@@ -97,6 +97,15 @@ check "exec: qtrace says the new program is not traced, and how to trace it" \
     grep -qE '^qtrace: pid [0-9]+ calls execve\("/bin/echo"\): if it succeeds, the new program runs outside QEMU, untraced \(to trace it: qtrace run' "$TMP/ex.err"
 check "exec: the execve is the trace's last system call" bash -c "grep 'syscall ' '$TMP/ex/trace.txt' | tail -1 | grep -q 'execve(\"/bin/echo\"'"
 
+# --- 2d. more threads than QEMU's initial scoreboard size: the scoreboards move under running threads
+gcc -O1 -g -fno-inline -static -pthread -o "$TMP/many" "$TOP/tests/progs/many_threads.c"
+for sel in "-P work -P leaf" ""; do
+    "$QTRACE" run -q $sel --format text -o "$TMP/mt" -- "$TMP/many" >"$TMP/mt.out" 2>&1; rc=$?
+    nl=$(grep -c 'leaf();$' "$TMP/mt/trace.txt"); nw=$(grep -oE 'tid:[0-9]+\] +work\(\) \{$' "$TMP/mt/trace.txt" | sort -u | wc -l)
+    ok $([ $rc = 0 ] && [ "$nl" = 800000 ] && [ "$nw" = 40 ] && grep -qx 'many: 23999624576' "$TMP/mt.out"; echo $?) \
+        "40 threads (${sel:-every function}): 40 work() threads, 800000 leaf() calls, none lost ($rc, $nw, $nl)"
+done
+
 # --- 3. dynamically linked PIE: libc functions named, with arguments ------------------------------
 cat >"$TMP/dyn.c" <<'C'
 #include <stdio.h>
