@@ -70,6 +70,7 @@ struct el_vcpu {
     bool stopped;                   /* execlog_stop reached: never on again */
     bool sel;                       /* el.proc: the task this vCPU runs is a selected process's */
     uint64_t count;                 /* logged instructions so far (block granularity) */
+    uint32_t last_nlog;             /* logged instructions of the block counted last */
 };
 
 /* Per-vCPU scoreboard entry (one cache line). */
@@ -238,14 +239,29 @@ static void check_regs(struct el_vcpu *v, unsigned vi, unsigned insn)
     rec_put(v, off);
 }
 
+/* execlog_stop: the previous block stopped after its first n instructions (a fault, an
+ * interrupt): it was counted whole, count only those (exact without filters; with them, at
+ * most those), so that the log does not stop short of N lines. */
+static void early_count(struct el_vcpu *v, uint64_t n)
+{
+    if (el.stop && n < v->last_nlog) {
+        uint64_t over = v->last_nlog - n;
+        v->count = v->count > over ? v->count - over : 0;
+    }
+    v->last_nlog = 0;
+}
+
 /* Block start, only if the previous block of this vCPU stopped before its last logged
  * instruction (a conditional callback: the scoreboard word is not QT_EL_FULL). */
 static void cb_early(unsigned int vi, void *udata)
 {
     (void)udata;
     struct el_vcpu *v = vcpu_of(vi);
-    if (v && (!el.gated || v->on))
-        end_rec(v, vi, qemu_plugin_u64_get(el.n, vi));
+    if (v && (!el.gated || v->on)) {
+        uint64_t n = qemu_plugin_u64_get(el.n, vi);
+        early_count(v, n);
+        end_rec(v, vi, n);
+    }
 }
 
 /* udata of block-start callbacks: TB id | logged instructions << 32 (64-bit hosts only) */
@@ -267,6 +283,7 @@ static bool trigger_tb(struct el_vcpu *v, unsigned vi, void *udata)
         return false;
     }
     v->count += UD_NLOG(udata);
+    v->last_nlog = UD_NLOG(udata);
     return true;
 }
 
@@ -298,6 +315,7 @@ static void cb_tb_checks_only(unsigned int vi, void *udata)
     /* this block stores no instruction count: settle the previous block's here */
     uint64_t prev = qemu_plugin_u64_get(el.n, vi);
     if (prev != QT_EL_FULL) {
+        early_count(v, prev);
         end_rec(v, vi, prev);
         qemu_plugin_u64_set(el.n, vi, QT_EL_FULL);
     }
