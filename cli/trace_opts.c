@@ -25,7 +25,8 @@ const struct qtc_opt qtc_trace_opts[] = {
       "run: defaults to PROGRAM.", NULL },
     { "patch", 'P', "func", QTC_STR, "GLOB",
       "trace only the functions whose name matches GLOB (shell wildcards * ? [...]), like uftrace's -P; "
-      "repeatable. Without -P, -A or -R every function of the program is traced. In user mode GLOB also matches "
+      "repeatable. Without -P, -A or -R every function of the program is traced, and in user mode the library "
+      "functions it calls (its PLT imports: malloc, puts...). In user mode GLOB also matches "
       "shared-library functions (-P malloc), and lib:GLOB selects every function of the matching libraries "
       "(-P 'lib:libm.so*'). In system mode GLOB also names kernel functions (-P do_sys_openat2) when it names none of "
       "the program's, and kernel:GLOB names only kernel functions (see --kernel-all).", NULL },

@@ -23,6 +23,8 @@ static int nmodules;
 static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_func_id = 1;  /* ids of traced functions, for compact records */
 static struct module *pending_prog;  /* user-mode PIE program waiting for its load address */
+static char **imports;               /* names the program calls through its PLT, sorted */
+static size_t nimports;
 static int bias_pending;
 
 const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc)
@@ -132,11 +134,35 @@ void qt_tfunc_marks(struct tfunc *tf, const char *name, bool lib_filter)
     tf->notrace = qt_opts_match(qt.opts.notrace, qt.opts.nnotrace, name);
 }
 
-/* No -P, -A, -R, addr= or range= at all: every function of the program (not of its libraries);
+/* No -P, -A, -R, addr= or range= at all: every function of the program and the library functions it imports (not the libraries' own);
  * -F (filter=) only limits where calls are recorded. */
 static bool trace_all_of_prog(void)
 {
     return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0 && qt.opts.nrange == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The library functions the program calls (its "NAME@plt" stubs): traced by default, as
+ * uftrace and ltrace show a program's library calls. */
+static void collect_imports(const struct module *prog)
+{
+    imports = calloc(prog->st.n ? prog->st.n : 1, sizeof(*imports));
+    for (size_t i = 0; imports && i < prog->st.n; i++) {
+        const char *at = strstr(prog->st.syms[i].name, "@plt");
+        if (at && at > prog->st.syms[i].name)
+            imports[nimports++] = g_strndup(prog->st.syms[i].name, (size_t)(at - prog->st.syms[i].name));
+    }
+    if (nimports > 1)
+        qsort(imports, nimports, sizeof(*imports), cmp_str);
+}
+
+static bool imported(const char *name)
+{
+    return nimports && bsearch(&name, imports, nimports, sizeof(*imports), cmp_str) != NULL;
 }
 
 /* "-A func" with no items: every parameter and the return value as DWARF declares them
@@ -272,7 +298,8 @@ static int module_select(struct module *m, char *err, size_t errlen)
         const struct qt_sym *s = &m->st.syms[i];
         if (strstr(s->name, "@plt"))
             continue; /* PLT stubs: the library function itself is traced */
-        bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name)) || (m->is_prog && trace_all_of_prog());
+        bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name)) ||
+                    (trace_all_of_prog() && (m->is_prog || (qt.opts.libs && imported(s->name))));
         for (int k = 0; m->is_prog && k < qt.opts.naddr; k++)
             want |= qt.opts.addr[k] == s->addr;
         want |= qt_opts_in_range(&qt.opts, s->addr);
@@ -351,6 +378,8 @@ int qt_modules_init(char *err, size_t errlen)
     struct module *m = module_load(o->program, o->bias, true, err, errlen);
     if (!m)
         return -EINVAL;
+    if (!qt.system)
+        collect_imports(m);
     /* In user mode the functions asked for may live in libraries mapped later. */
     bool libs_later = !qt.system && (o->libs || lib_selected(m));
     if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs) && qt_kernel_ntraced() == 0) {

@@ -129,6 +129,12 @@ D=$TMP/c3/trace.txt
 check "PIE: program function relocated and named: twice(x=21) = 42" grep -qE '\]   twice\(x=21\) = 42;$' "$D"
 check "libc: malloc(40) returns a pointer" grep -qE '\]   malloc\(40\) = 0x[0-9a-f]+;$' "$D"
 check "libc: puts(\"hello from pie\") with its string argument" grep -qE '\]   puts\("hello from pie"\)' "$D"
+# with no selection at all, the library functions the program calls (its PLT imports) are
+# traced too, as uftrace and ltrace show them: main's calls in order
+"$QTRACE" run -q -o "$TMP/c3b" -- "$TMP/dyn" >/dev/null 2>&1
+tree_of "$TMP/c3b/trace.txt" | sed -n '/^  main() {$/,/^  } \/\* main \*\/$/p' | grep -E '^    [a-z]' | sed 's/[({].*//; s/^ *//' | uniq >"$TMP/c3b.calls"
+printf 'malloc\nputs\ntwice\nprintf\nfree\n' >"$TMP/c3b.want"
+same_text "no selection: main's own and library calls (malloc, puts, twice, printf, free)" "$TMP/c3b.calls" "$TMP/c3b.want"
 check "libc: free() called from main" grep -qE '\]   free\(\);$' "$D"
 check "program output passes through" grep -qx 'hello from pie' "$TMP/c3.out"
 check "link map: libc.so.6 with its load base" grep -qE '^0x[0-9a-f]{16} +0x[0-9a-f]+  /.*/libc\.so\.6$' "$TMP/c3/trace.linkmap"
