@@ -134,8 +134,9 @@ void qt_tfunc_marks(struct tfunc *tf, const char *name, bool lib_filter)
     tf->notrace = qt_opts_match(qt.opts.notrace, qt.opts.nnotrace, name);
 }
 
-/* No -P, -A, -R, addr= or range= at all: every function of the program and the library functions it imports (not the libraries' own);
- * -F (filter=) only limits where calls are recorded. */
+/* No -P, -A, -R, addr= or range= at all: every function of the program and the library
+ * functions it imports (not the libraries' own); -F (filter=) only limits where calls are
+ * recorded. */
 static bool trace_all_of_prog(void)
 {
     return qt.opts.nfunc == 0 && qt.opts.nspecs == 0 && qt.opts.naddr == 0 && qt.opts.nrange == 0;
