@@ -22,6 +22,8 @@ struct qtr_run {
     size_t len;             /* bytes of complete records */
     uint32_t vcpu;
     uint64_t first_key;     /* merge key of its first records (their time, or the vCPU's time so far) */
+    bool capped;            /* a later run of the same vCPU exists: */
+    uint64_t cap;           /* its first key, which no record of this run may pass */
 };
 
 const char *qtr_arch_name(uint32_t arch)
@@ -102,6 +104,8 @@ struct dstate {
     uint64_t prev_ts, prev_ic;  /* the last anchor */
     uint64_t next_ts;           /* the next anchor: no compact record goes beyond it */
     double ns_per_insn;         /* between them (after the last anchor of a chunk: the last rate) */
+    bool capped;                /* after the chunk's last anchor: the vCPU's next chunk's first */
+    uint64_t cap;               /* key bounds the extrapolation (records of a vCPU stay in order) */
 };
 
 /* A record that has both a time and an (exact) instruction count of its vCPU. */
@@ -148,9 +152,13 @@ static void dstate_advance(struct dstate *d, const struct qt_rec_hdr *h, const u
                 d->ns_per_insn = (double)(ts2 - ts) / (double)(ic2 - ic);
             d->have_next = ts2 >= ts;
             d->next_ts = ts2;
-            break;
+            return;
         }
         p += n->size;
+    }
+    if (d->capped && d->cap >= ts) { /* the chunk's last anchor: not past the vCPU's next chunk */
+        d->have_next = true;
+        d->next_ts = d->cap;
     }
 }
 
@@ -417,7 +425,7 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
                 s->run_cap = s->run_cap ? s->run_cap * 2 : 64;
                 r->runs = qtc_xrealloc(r->runs, s->run_cap * sizeof(*r->runs));
             }
-            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0 };
+            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0, false, 0 };
         }
         if (cut) {
             r->truncated = true;
@@ -535,6 +543,16 @@ static void scan_runs(struct qtr *r)
         if (have_ts || !*vt)
             *vt = (void *)(uintptr_t)((have_ts ? last_ts : first_ts) + 1);
         run->first_key = first_ts;
+    }
+    /* each run is bounded by the first key of the same vCPU's next run (file order) */
+    qtc_map_free(&vcpu_ts);
+    memset(&vcpu_ts, 0, sizeof(vcpu_ts));
+    for (size_t i = r->nruns; i-- > 0;) {
+        struct qtr_run *run = &r->runs[i];
+        void **nk = qtc_map_slot(&vcpu_ts, run->vcpu, 0, true);
+        run->capped = *nk != NULL;
+        run->cap = run->capped ? (uint64_t)(uintptr_t)*nk - 1 : 0;
+        *nk = (void *)(uintptr_t)(run->first_key + 1);
     }
     free(ev);
     r->st.functions = funcs.n;
@@ -798,6 +816,8 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
     for (size_t i = 0; i < r->nruns; i++) {
         struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_key, i,
                             r->runs[i].vcpu, { 0 } };
+        c.d.capped = r->runs[i].capped;
+        c.d.cap = r->runs[i].cap;
         cur_key(r, &c);
         heap[n++] = c;
     }
