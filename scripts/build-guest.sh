@@ -5,8 +5,11 @@
 #
 #   vmlinuz, config   Debian bookworm's stock kernel (the linux-image-6.1.0-NN-amd64 package that
 #                     linux-image-amd64 depends on), downloaded with apt-get download, not installed
-#   progs/NAME        guest/progs/NAME.c, static, unstripped (the tracer reads symbols and DWARF)
-#   initrd.gz         busybox-static + guest/init + progs/, cpio newc, gzip -9
+#   modules/NAME.ko   kernel modules of that same package (MODULES below), for the module-load
+#                     tests: taken from the package together with vmlinuz, so they always match it
+#   progs/NAME        guest/progs/NAME.c, static, unstripped (the tracer reads symbols and DWARF);
+#                     guest/progs32/NAME.c likewise with -m32 (i386 programs in the 64-bit guest)
+#   initrd.gz         busybox-static + guest/init + progs/ + modules/ (as /lib/modules/), cpio newc, gzip -9
 #
 # Usage: scripts/build-guest.sh
 set -euo pipefail
@@ -18,6 +21,12 @@ SELF=$TOP/scripts/build-guest.sh
 BUSYBOX=/bin/busybox
 CFLAGS_PROGS=(-static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls
               -fno-omit-frame-pointer -pthread -std=gnu11 -Wall -Wextra)
+# -m32 without gcc-multilib's /usr/include/asm link (it conflicts with the aarch64 cross
+# compiler): the x86 asm headers serve both word sizes (as tests/compat/build-guest32.sh does)
+CFLAGS_PROGS32=(-m32 "${CFLAGS_PROGS[@]}" -idirafter /usr/include/x86_64-linux-gnu)
+# modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
+# small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7
+MODULES="lib/crc7.ko"
 # busybox applets linked into /bin (the init script and interactive debugging use these)
 APPLETS="sh ash mount umount poweroff reboot sync echo cat ls mkdir rm sleep su id whoami
   ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free"
@@ -54,8 +63,17 @@ kernel_pkg() {
     apt-cache depends linux-image-amd64 2>/dev/null \
         | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ {print $2; exit}'
 }
-if [ ! -s "$G/vmlinuz" ]; then
-    pkg=$(kernel_pkg)
+mods_missing() {
+    local m
+    for m in $MODULES; do [ -s "$G/modules/$(basename "$m")" ] || return 0; done
+    return 1
+}
+if [ ! -s "$G/vmlinuz" ] || mods_missing; then
+    # a kernel already here: its own package again (the modules must match it exactly), and
+    # vmlinuz is taken from it again too, so that the two always come from the same package
+    pkg=
+    [ -s "$G/vmlinuz" ] && [ -s "$G/kernel-version" ] && pkg=linux-image-$(cat "$G/kernel-version")
+    [ -n "$pkg" ] || pkg=$(kernel_pkg)
     if [ -z "$pkg" ]; then
         say "apt knows no linux-image-amd64: apt-get update"
         $SUDO apt-get update -qq || die "apt-get update failed"
@@ -78,22 +96,37 @@ if [ ! -s "$G/vmlinuz" ]; then
     cfg=$(ls "$dl"/root/boot/config-* 2>/dev/null | head -1)
     [ -n "$vml" ] || die "$(basename "$deb") has no boot/vmlinuz-*"
     [ -n "$cfg" ] && cp "$cfg" "$G/config"
-    cp "$vml" "$G/vmlinuz.tmp" && mv "$G/vmlinuz.tmp" "$G/vmlinuz"
-    basename "$vml" | sed 's/^vmlinuz-//' >"$G/kernel-version"
+    kver=$(basename "$vml" | sed 's/^vmlinuz-//')
+    rm -rf "$G/modules" && mkdir -p "$G/modules"
+    for m in $MODULES; do
+        ko=$dl/root/lib/modules/$kver/kernel/$m
+        # bookworm ships plain .ko files; a compressed one is unpacked for busybox and finit_module
+        if [ -f "$ko" ]; then cp "$ko" "$G/modules/$(basename "$m")"
+        elif [ -f "$ko.xz" ]; then xz -dc "$ko.xz" >"$G/modules/$(basename "$m")"
+        else die "$(basename "$deb") has no lib/modules/$kver/kernel/$m"
+        fi
+    done
+    if ! cmp -s "$vml" "$G/vmlinuz"; then
+        cp "$vml" "$G/vmlinuz.tmp" && mv "$G/vmlinuz.tmp" "$G/vmlinuz"
+    fi
+    echo "$kver" >"$G/kernel-version"
     rm -rf "$dl"    # the .deb and its 400 MB of modules are not needed any more
     did=1
 fi
 
 # ---- test programs -------------------------------------------------------------------------
 progs=()
-for src in "$TOP"/guest/progs/*.c; do
+for src in "$TOP"/guest/progs/*.c "$TOP"/guest/progs32/*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
+    case " ${progs[*]} " in *" $name "*) die "two programs named $name (guest/progs and guest/progs32)" ;; esac
     progs+=("$name")
     out=$G/progs/$name
+    flags=("${CFLAGS_PROGS[@]}") m=
+    case "$src" in */progs32/*) flags=("${CFLAGS_PROGS32[@]}") m=" -m32" ;; esac
     if newer_than "$out" "$src" "$SELF"; then
-        say "cc progs/$name"
-        gcc "${CFLAGS_PROGS[@]}" -o "$out.tmp" "$src" || { rm -f "$out.tmp"; die "gcc failed for guest/progs/$name.c"; }
+        say "cc$m progs/$name"
+        gcc "${flags[@]}" -o "$out.tmp" "$src" || { rm -f "$out.tmp"; die "gcc$m failed for $src"; }
         mv "$out.tmp" "$out"
         did=1
     fi
@@ -130,8 +163,10 @@ dev_cpio() {
 
 inputs=("$TOP/guest/init" "$BUSYBOX" "$SELF")
 for n in "${progs[@]}"; do inputs+=("$G/progs/$n"); done
+mods=()
+for m in $MODULES; do mods+=("$(basename "$m")"); inputs+=("$G/modules/$(basename "$m")"); done
 [ -f "$TOP/guest/init" ] || die "guest/init is missing"
-manifest="${progs[*]}"
+manifest="${progs[*]}; modules: ${mods[*]}"
 if newer_than "$G/initrd.gz" "${inputs[@]}" || [ "$(cat "$G/initrd.list" 2>/dev/null)" != "$manifest" ]; then
     say "initrd.gz (busybox, init, progs: $manifest)"
     r=$G/root
@@ -144,6 +179,8 @@ if newer_than "$G/initrd.gz" "${inputs[@]}" || [ "$(cat "$G/initrd.list" 2>/dev/
     ln -s ../bin/busybox "$r/sbin/reboot"
     install -m 0755 "$TOP/guest/init" "$r/init"
     for n in "${progs[@]}"; do install -m 0755 "$G/progs/$n" "$r/progs/$n"; done
+    mkdir -p "$r/lib/modules"
+    for n in "${mods[@]}"; do install -m 0644 "$G/modules/$n" "$r/lib/modules/$n"; done
     cat >"$r/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 user:x:1000:1000:user:/home/user:/bin/sh

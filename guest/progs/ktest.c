@@ -11,6 +11,8 @@
  *   ktest: nice -5 = 0                         (as a user without CAP_SYS_NICE: -1 EACCES)
  *   ktest: bind 0.0.0.0:4242 = 0
  *   ktest: int80 write                         (written by a 32-bit write, int 0x80)
+ *   ktest: module crc7 fd=F finit_module = 0   (root only: loads /lib/modules/crc7.ko)
+ *   ktest: module crc7 base=0xA size=S .text=0xT   (from /proc/modules and /sys/module)
  *   2                                          (the pipeline: cat /etc/group | wc -l)
  *   ktest: pipeline status=0
  *   ktest: twin pid=M                          (printed by the twin: /progs/ktest twin)
@@ -31,6 +33,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +52,37 @@ static void kallsyms(const char *name)
     }
     if (f)
         fclose(f);
+}
+
+/* loads /lib/modules/NAME.ko (finit_module), then prints where the kernel put it: the base and
+ * size /proc/modules gives and the address of its .text section in /sys/module */
+static void load_module(const char *name)
+{
+    char path[96], line[256], base[32] = "?", size[32] = "?", text[32] = "?";
+    snprintf(path, sizeof(path), "/lib/modules/%s.ko", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    long r = fd < 0 ? -1 : syscall(SYS_finit_module, fd, "", 0);
+    printf("ktest: module %s fd=%d finit_module = %ld%s%s\n", name, fd, r, r < 0 ? " " : "", r < 0 ? strerror(errno) : "");
+    if (fd >= 0)
+        close(fd);
+    FILE *f = fopen("/proc/modules", "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        /* NAME SIZE REFS DEPS STATE ADDRESS */
+        char n[64], sz[32], refs[16], deps[64], state[16], addr[32];
+        if (sscanf(line, "%63s %31s %15s %63s %15s %31s", n, sz, refs, deps, state, addr) == 6 && strcmp(n, name) == 0) {
+            snprintf(base, sizeof(base), "%s", addr);
+            snprintf(size, sizeof(size), "%s", sz);
+        }
+    }
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof(path), "/sys/module/%s/sections/.text", name);
+    f = fopen(path, "r");
+    if (f && fgets(line, sizeof(line), f))
+        sscanf(line, "%31s", text);
+    if (f)
+        fclose(f);
+    printf("ktest: module %s base=%s size=%s .text=%s\n", name, base, size, text);
 }
 
 static int twin(void)
@@ -130,6 +164,9 @@ int main(int argc, char **argv)
                      : "memory");
     if (ret != (long)(sizeof(int80_msg) - 1))
         printf("ktest: int80 write returned %ld\n", ret);
+
+    if (getuid() == 0)
+        load_module("crc7");
 
     char *pipeline[] = { "/bin/sh", "-c", "cat /etc/group | wc -l", NULL };
     printf("ktest: pipeline status=%d\n", run(pipeline));

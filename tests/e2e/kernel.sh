@@ -4,7 +4,8 @@
 # checks the trace against what ktest printed: kernel functions by name (symbols from the
 # image, the KASLR slide found at run time), pid and comm of every event, system calls like
 # strace (64-bit and int 0x80), kernel argument types (task, cred, inode, dentry, path, file,
-# socket, sockaddr), the fork/exec/exit timeline, --comm/--follow. Then bad input: a kernel
+# socket, sockaddr), the fork/exec/exit timeline and a module load (crc7.ko, from the same Debian
+# package), --comm/--follow. Then bad input: a kernel
 # without BTF, a file that is not a kernel, patterns selecting too much or nothing.
 . "$(dirname "$0")/lib.sh"
 
@@ -122,6 +123,26 @@ check "write(2) shows its buffer like strace" \
 check "int 0x80 from a 64-bit process: decoded with the i386 table (write, not stat)" \
     grep -qE '^(syscall i386:write\(1, "ktest: int80 write\\n", 19\) = 19|<\.\.\. syscall i386:write resumed> = 19)$' <(of "$T" "$pid")
 check "exit_group ends ktest" grep -qxF 'syscall exit_group(0) <unfinished ...>' <(of "$T" "$pid")
+
+# ---- a kernel module load: /lib/modules/crc7.ko of the same Debian package, by ktest ---------
+mfd=$(said "$TMP/a.console" 'module crc7 fd=\([0-9]*\) finit_module = 0')
+read -r mbase msize mtext < <(sed -n 's/^ktest: module crc7 base=\(0x[0-9a-f]*\) size=\([0-9]*\) \.text=\(0x[0-9a-f]*\)$/\1 \2 \3/p' "$TMP/a.console")
+ok $([ -n "$mfd" ] && [ -n "$mbase" ] && [ "$mbase" = "$mtext" ] && [ "${mbase#0xffffffffc}" != "$mbase" ]; echo $?) \
+    "ktest loaded crc7 (fd $mfd): /proc/modules base $mbase = its .text in /sys/module ($mtext), size $msize"
+check "the module load in ktest's thread: name, load address and size as the guest saw them" \
+    grep -qxF "== module {name=\"crc7\", base=$mbase, size=$msize}" <(of "$T" "$pid")
+of "$T" "$pid" | awk -v fd="$mfd" '
+    $0 == "syscall finit_module(" fd ", \"\", 0) <unfinished ...>" { s = 1; next }
+    s == 1 && /^== module \{name="crc7", / { s = 2; next }
+    s == 2 && $0 == "<... syscall finit_module resumed> = 0" { s = 3; exit }
+    END { exit s != 3 }'
+ok $? "finit_module($mfd, \"\", 0), the module event inside it, then its return 0"
+check "JSON: the module load is an instant event on thread $pid" python3 - "$A/trace.json" "$pid" "$mbase" <<'EOF'
+import json, sys
+ev = json.load(open(sys.argv[1]))['traceEvents']
+m = [e for e in ev if e.get('cat') == 'process' and e['name'] == 'module' and e['tid'] == int(sys.argv[2])]
+assert len(m) == 1 and m[0]['ph'] == 'i' and 'name="crc7", base=%s,' % sys.argv[3] in m[0]['args']['arg1'], m
+EOF
 
 # ---- kernel argument types -------------------------------------------------------------------
 check "dentry: full path (vfs_mkdir)" grep -qxF 'vfs_mkdir(dentry="/ktest-dir/sub");' <(of "$T" "$pid" | sed 's/^ *//')
