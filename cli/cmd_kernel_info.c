@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * qtrace kernel-info --kernel FILE [--kernel-symbols FILE] [--layout FILE] [--json]
+ * qtrace kernel-info --kernel FILE [--kernel-symbols FILE] [--layout FILE] [--system-map FILE] [--json]
  *
  * What qtrace learns from a kernel image: format and compression, version banner, the
  * symbol table (kallsyms recovered from the image, or a System.map / /proc/kallsyms file),
- * BTF and the structure layouts it uses. See docs/kernel.md.
+ * BTF and the structure layouts it uses. --system-map writes the symbol table as a System.map
+ * (what --kernel-symbols reads). See docs/kernel.md.
  */
 #include "kallsyms.h"
 #include "kimage.h"
@@ -30,6 +31,9 @@ static const struct qtc_opt ki_opts[] = {
       "symbols from a System.map or /proc/kallsyms file instead of the kallsyms tables in the image", NULL },
     { "layout", 0, NULL, QTC_PATH, "FILE",
       "structure offsets ('struct.field = OFFSET [SIZE]' lines) supplying or overriding the kernel's BTF", NULL },
+    { "system-map", 0, NULL, QTC_PATH, "FILE",
+      "also write the symbol table to FILE in System.map format ('ADDRESS TYPE NAME' lines, link-time addresses, "
+      "by address), as --kernel-symbols reads it; '-' writes it to standard output instead of the summary", NULL },
     { "json", 0, NULL, QTC_FLAG, NULL, "print one JSON object instead of text", NULL },
 };
 
@@ -39,7 +43,8 @@ static const char *const well_known[] = { "start_kernel", "do_sys_openat2", "cur
 void qtc_help_kernel_info(FILE *f)
 {
     const struct qtc_opt_table t = { "Options", ki_opts, sizeof(ki_opts) / sizeof(ki_opts[0]) };
-    fprintf(f, "usage: qtrace kernel-info --kernel FILE [--kernel-symbols FILE] [--layout FILE] [--json]\n\n");
+    fprintf(f, "usage: qtrace kernel-info --kernel FILE [--kernel-symbols FILE] [--layout FILE] [--system-map FILE] "
+            "[--json]\n\n");
     qtc_print_wrapped(f, "Show what qtrace learns from a Linux kernel image: version, compression, the kernel "
                       "symbol table and how it was found, BTF, and the offsets of the structure fields used to "
                       "follow processes, files and sockets. See docs/kernel.md.", 0, 0, 100);
@@ -85,7 +90,7 @@ static void json_str(FILE *f, const char *s)
 }
 
 struct ki {
-    const char *kpath, *sympath, *layoutpath;
+    const char *kpath, *sympath, *layoutpath, *mappath;
     struct qt_kimage k;
     struct qt_ksyms ks;
     bool have_syms;
@@ -94,6 +99,28 @@ struct ki {
     const struct qt_ksection *btf;
     char btf_err[512];
 };
+
+/* The symbol table as a System.map: "%016x TYPE NAME" lines by address, link-time addresses
+ * (per-cpu symbols: their offsets), as nm and the kernel's scripts/mksysmap write it. */
+static int write_system_map(const struct ki *c, char *err, size_t errlen)
+{
+    bool out = strcmp(c->mappath, "-") == 0;
+    FILE *f = out ? stdout : fopen(c->mappath, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", c->mappath, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < c->ks.n; i++)
+        fprintf(f, "%016" PRIx64 " %c %s\n", c->ks.syms[i].addr, c->ks.syms[i].type, c->ks.syms[i].name);
+    int e = fflush(f) != 0 || ferror(f) ? errno : 0;
+    if (!out && fclose(f) != 0 && !e)
+        e = errno;
+    if (e) {
+        snprintf(err, errlen, "writing %s: %s", out ? "the System.map to standard output" : c->mappath, strerror(e ? e : EIO));
+        return -1;
+    }
+    return 0;
+}
 
 static void print_text(const struct ki *c)
 {
@@ -109,11 +136,17 @@ static void print_text(const struct ki *c)
     fprintf(o, "version      %s\n", k->banner ? k->banner : "(no \"Linux version\" banner found)");
     fprintf(o, "vmlinux      ELF %s, %zu sections, %zu loadable segments, .text at 0x%" PRIx64 "\n",
             machine_name(k->machine), k->nsec, k->nseg, k->text_addr);
+    if (k->bits == 32)
+        fprintf(o, "i386         kernel addresses from 0x%" PRIx64 " (PAGE_OFFSET); KASLR slide a multiple of 0x%" PRIx64
+                " below 0x%" PRIx64 "; symbols only: processes are told apart by address space (no task layouts "
+                "used)\n", k->map_base, k->kaslr_align, k->kaslr_range);
     if (k->nreloc32 + k->nreloc32inv + k->nreloc64)
         fprintf(o, "relocations  %zu 32-bit, %zu inverse 32-bit, %zu 64-bit (KASLR slide matching accounts for them)\n",
                 k->nreloc32, k->nreloc32inv, k->nreloc64);
     if (c->have_syms) {
         fprintf(o, "symbols      %zu, from %s\n", c->ks.n, c->ks.how);
+        if (c->mappath)
+            fprintf(o, "             written to %s (System.map format)\n", c->mappath);
         if (c->ks.slide)
             fprintf(o, "             KASLR slide 0x%" PRIx64 " of the symbols file removed (link-time addresses below)\n", c->ks.slide);
         if (c->ks.skipped_module_syms)
@@ -172,7 +205,10 @@ static void print_json(const struct ki *c)
     fprintf(o, ",\"symbols\":{\"count\":%zu,\"source\":\"%s\",\"how\":", c->have_syms ? c->ks.n : 0,
             c->have_syms ? ksrc_name(c->ks.source) : "none");
     json_str(o, c->have_syms ? c->ks.how : c->sym_err);
-    fprintf(o, ",\"slide_removed\":\"0x%" PRIx64 "\",\"well_known\":{", c->have_syms ? c->ks.slide : 0);
+    fprintf(o, ",\"slide_removed\":\"0x%" PRIx64 "\",\"system_map\":", c->have_syms ? c->ks.slide : 0);
+    if (c->mappath) json_str(o, c->mappath);
+    else fprintf(o, "null");
+    fprintf(o, ",\"well_known\":{");
     for (size_t i = 0; i < NWELL; i++) {
         const struct qt_ksym *s = c->have_syms ? qt_ksyms_find(&c->ks, well_known[i]) : NULL;
         fprintf(o, "%s\"%s\":", i ? "," : "", well_known[i]);
@@ -215,6 +251,7 @@ int cmd_kernel_info(int argc, char **argv)
     c.kpath = qtc_args_get(&a, "kernel");
     c.sympath = qtc_args_get(&a, "kernel-symbols");
     c.layoutpath = qtc_args_get(&a, "layout");
+    c.mappath = qtc_args_get(&a, "system-map");
     bool json = qtc_args_has(&a, "json");
     int rc = QTC_EXIT_ERROR;
     if (a.nrest > 0) {
@@ -247,7 +284,7 @@ int cmd_kernel_info(int argc, char **argv)
     /* layouts: BTF, then the layout file over it */
     qt_klayout_init(&c.L);
     c.btf = qt_kimage_section(&c.k, ".BTF");
-    if (!c.btf && !c.layoutpath) {
+    if (!c.btf && !c.layoutpath && c.k.bits != 32) {
         qtc_error("%s has no BTF (.BTF section) and no --layout file was given: supply one (see docs/kernel.md)", c.kpath);
         goto out;
     }
@@ -262,8 +299,24 @@ int cmd_kernel_info(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
+    if (c.mappath && !c.have_syms) {
+        qtc_error("--system-map %s: %s", c.mappath, c.sym_err);
+        goto out;
+    }
+    if (c.mappath && strcmp(c.mappath, "-") == 0 && json) {
+        qtc_error("--system-map - writes the symbol table to standard output: it cannot go with --json");
+        goto out;
+    }
     if (!c.have_syms && !json) qtc_warn("%s", c.sym_err);
 
+    if (c.mappath && write_system_map(&c, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    if (c.mappath && strcmp(c.mappath, "-") == 0) {
+        rc = 0;
+        goto out;
+    }
     if (json) print_json(&c);
     else print_text(&c);
     rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : QTC_EXIT_ERROR;

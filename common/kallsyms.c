@@ -199,6 +199,8 @@ struct kall {
     uint64_t nsyms;
     size_t nmarkers;
     unsigned w;
+    unsigned ptr;           /* sizeof(long) of the kernel: 8, or 4 for an i386 kernel */
+    uint64_t map_base;      /* the lowest kernel address (qt_kimage.map_base) */
 };
 
 /* The offset at or after/before off whose address is a multiple of a; SIZE_MAX if that is
@@ -393,8 +395,35 @@ static bool find_addresses(struct kall *K, struct qt_kallsyms_loc *L, uint64_t *
         cands[nc][0] = off;
         cands[nc++][1] = al_up(K, off + 4 * N, 8);
     }
+    if (K->ptr == 4) {
+        /* i386: the relative base is a u32 (PTR is .long, ALGN .balign 4) */
+        nc = 0;
+        if (q >= 4 + 4 * N) {
+            cands[nc][0] = q - 4 - 4 * N;
+            cands[nc++][1] = q - 4;
+        }
+        size_t off = al_up(K, K->tend, 4);
+        if (off != SIZE_MAX && inb(K, off, 4 * N + 4)) {
+            cands[nc][0] = off;
+            cands[nc++][1] = off + 4 * N;
+        }
+    }
     for (int c = 0; c < nc; c++) {
         size_t off = cands[c][0], rb = cands[c][1];
+        if (K->ptr == 4) {
+            if (!inb(K, rb, 4) || !inb(K, off, 4 * N)) continue;
+            uint64_t base = qt_rd32(K->d + rb);
+            if (base < K->map_base) continue;           /* a 32-bit kernel address */
+            /* no CONFIG_KALLSYMS_ABSOLUTE_PERCPU on i386: base + (u32)offset */
+            if (decode_rel(K, off, base, false, addrs) && addrs[N - 1] <= UINT32_MAX) {
+                L->base_relative = true;
+                L->offsets = K->addr + off;
+                L->relative_base = K->addr + rb;
+                L->relative_base_value = base;
+                return true;
+            }
+            continue;
+        }
         if (rb == SIZE_MAX || !inb(K, rb, 8) || !inb(K, off, 4 * N)) continue;
         uint64_t base = qt_rd64(K->d + rb);
         if (base < 0xffff000000000000ull) continue;     /* a 64-bit kernel address */
@@ -408,6 +437,25 @@ static bool find_addresses(struct kall *K, struct qt_kallsyms_loc *L, uint64_t *
                 return true;
             }
         }
+    }
+    if (K->ptr == 4) {
+        /* absolute: u32 kallsyms_addresses */
+        size_t qa4 = q >= 4 * N ? q - 4 * N : SIZE_MAX;
+        size_t acands4[2] = { qa4, al_up(K, K->tend, 4) };
+        for (int c = 0; c < 2; c++) {
+            size_t off = acands4[c];
+            if (off == SIZE_MAX || !inb(K, off, 4 * N)) continue;
+            bool good = true;
+            for (uint64_t i = 0; i < N && good; i++) {
+                addrs[i] = qt_rd32(K->d + off + 4 * i);
+                if (i && addrs[i] < addrs[i - 1]) good = false;
+            }
+            if (good && addrs[N - 1] >= K->map_base) {
+                L->addresses = K->addr + off;
+                return true;
+            }
+        }
+        return false;
     }
     /* absolute: u64 kallsyms_addresses */
     size_t qa = al_down(K, q, 8);
@@ -436,6 +484,8 @@ static int kallsyms_in_section(struct qt_ksyms *ks, const struct qt_kimage *k, c
     K.d = qt_kimage_section_data(k, sec);
     K.n = (size_t)sec->size;
     K.addr = sec->addr;
+    K.ptr = k->bits == 32 ? 4 : 8;
+    K.map_base = k->map_base;
     if (!K.d || K.n < 4096) return -ENOENT;
     if (!find_tokens(&K)) return -ENOENT;
     if (!find_names(&K))
@@ -735,9 +785,11 @@ int qt_ksyms_unslide(struct qt_ksyms *ks, uint64_t link_text)
     if (!ks->text_addr) return -EINVAL;
     uint64_t delta = ks->text_addr - link_text;
     if (delta == 0) return 0;
-    if (delta % QT_KASLR_ALIGN || delta >= QT_KASLR_RANGE) return -EINVAL;
+    bool k32 = link_text <= UINT32_MAX;         /* an i386 kernel: 8 KiB alignment at least, 512 MiB */
+    if (delta % (k32 ? 0x2000 : QT_KASLR_ALIGN) || delta >= (k32 ? QT_KASLR_RANGE32 : QT_KASLR_RANGE)) return -EINVAL;
+    uint64_t base = k32 ? QT_KERNEL_LOW32 : QT_KERNEL_MAP_BASE;
     for (size_t i = 0; i < ks->n; i++)
-        if (ks->syms[i].addr >= QT_KERNEL_MAP_BASE + delta) ks->syms[i].addr -= delta;
+        if (ks->syms[i].addr >= base + delta) ks->syms[i].addr -= delta;
     ks->text_addr -= delta;
     ks->slide += delta;
     return 0;
@@ -813,5 +865,8 @@ const struct qt_ksym *qt_ksyms_lookup(const struct qt_ksyms *ks, uint64_t addr)
 
 uint64_t qt_ksym_runtime_addr(const struct qt_ksym *sym, uint64_t slide)
 {
-    return sym->addr >= QT_KERNEL_MAP_BASE ? sym->addr + slide : sym->addr;
+    /* x86-64: the image mapping (per-cpu symbols are offsets, not moved); i386: every kernel
+     * address, per-cpu ones included (the per-cpu area is linked in the image) */
+    bool k32 = sym->addr >= QT_KERNEL_LOW32 && sym->addr <= UINT32_MAX;
+    return sym->addr >= QT_KERNEL_MAP_BASE || k32 ? sym->addr + slide : sym->addr;
 }

@@ -84,7 +84,8 @@ size_t qt_ksyms_find_all(const struct qt_ksyms *ks, const char *name, const stru
 /* The symbol containing link-time address addr (the best-named one at its address: text,
  * then global), or NULL. Per-cpu offsets are looked up the same way. */
 const struct qt_ksym *qt_ksyms_lookup(const struct qt_ksyms *ks, uint64_t addr);
-/* Run-time address of sym for a KASLR slide (per-cpu symbols are not moved). */
+/* Run-time address of sym for a KASLR slide (x86-64 per-cpu offsets are not moved; every i386
+ * kernel address is, per-cpu ones included). */
 uint64_t qt_ksym_runtime_addr(const struct qt_ksym *sym, uint64_t slide);
 
 #endif

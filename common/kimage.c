@@ -179,6 +179,37 @@ static const char *safe_name(const char *s, char *buf, size_t len)
     return buf;
 }
 
+/* ELF32 headers widened to the ELF64 structures (an i386 vmlinux is ELFCLASS32). */
+static void rd_ehdr(const uint8_t *d, bool is64, Elf64_Ehdr *eh)
+{
+    if (is64) { memcpy(eh, d, sizeof(*eh)); return; }
+    Elf32_Ehdr e;
+    memcpy(&e, d, sizeof(e));
+    memcpy(eh->e_ident, e.e_ident, EI_NIDENT);
+    eh->e_type = e.e_type; eh->e_machine = e.e_machine; eh->e_version = e.e_version;
+    eh->e_entry = e.e_entry; eh->e_phoff = e.e_phoff; eh->e_shoff = e.e_shoff; eh->e_flags = e.e_flags;
+    eh->e_ehsize = e.e_ehsize; eh->e_phnum = e.e_phnum; eh->e_shnum = e.e_shnum; eh->e_shstrndx = e.e_shstrndx;
+    eh->e_phentsize = e.e_phentsize;       /* checked against the class's own structures */
+    eh->e_shentsize = e.e_shentsize;
+}
+static void rd_phdr(const uint8_t *p, bool is64, Elf64_Phdr *ph)
+{
+    if (is64) { memcpy(ph, p, sizeof(*ph)); return; }
+    Elf32_Phdr e;
+    memcpy(&e, p, sizeof(e));
+    ph->p_type = e.p_type; ph->p_flags = e.p_flags; ph->p_offset = e.p_offset; ph->p_vaddr = e.p_vaddr;
+    ph->p_paddr = e.p_paddr; ph->p_filesz = e.p_filesz; ph->p_memsz = e.p_memsz; ph->p_align = e.p_align;
+}
+static void rd_shdr(const uint8_t *p, bool is64, Elf64_Shdr *sh)
+{
+    if (is64) { memcpy(sh, p, sizeof(*sh)); return; }
+    Elf32_Shdr e;
+    memcpy(&e, p, sizeof(e));
+    sh->sh_name = e.sh_name; sh->sh_type = e.sh_type; sh->sh_flags = e.sh_flags; sh->sh_addr = e.sh_addr;
+    sh->sh_offset = e.sh_offset; sh->sh_size = e.sh_size; sh->sh_link = e.sh_link; sh->sh_info = e.sh_info;
+    sh->sh_addralign = e.sh_addralign; sh->sh_entsize = e.sh_entsize;
+}
+
 static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t errlen)
 {
     const uint8_t *d = k->elf;
@@ -187,30 +218,33 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
 
     if (size < EI_NIDENT || memcmp(d, ELFMAG, SELFMAG) != 0)
         return qt_fail(err, errlen, -ENOEXEC, "%s: %s is not an ELF", k->path, what);
-    if (d[EI_CLASS] != ELFCLASS64)
-        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: %s is a 32-bit ELF: only 64-bit kernels are supported", k->path, what);
+    if (d[EI_CLASS] != ELFCLASS64 && d[EI_CLASS] != ELFCLASS32)
+        return qt_fail(err, errlen, -EOPNOTSUPP, "%s: %s has an unknown ELF class %u", k->path, what, d[EI_CLASS]);
+    bool is64 = d[EI_CLASS] == ELFCLASS64;
+    size_t phsz = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr), shsz = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
     if (d[EI_DATA] != ELFDATA2LSB)
         return qt_fail(err, errlen, -EOPNOTSUPP, "%s: %s is a big-endian ELF: only little-endian kernels are supported", k->path, what);
-    if (size < sizeof(eh))
+    if (size < (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
         return qt_fail(err, errlen, -EINVAL, "%s: %s is truncated (%zu bytes, no complete ELF header)", k->path, what, size);
-    memcpy(&eh, d, sizeof(eh));
+    rd_ehdr(d, is64, &eh);
+    k->bits = is64 ? 64 : 32;
     k->machine = eh.e_machine;
     k->entry = eh.e_entry;
-    uint64_t end = sizeof(eh);
+    uint64_t end = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 
     /* program headers: PT_LOAD segments */
     if (eh.e_phnum) {
-        if (eh.e_phentsize != sizeof(Elf64_Phdr))
+        if (eh.e_phentsize != phsz)
             return qt_fail(err, errlen, -EINVAL, "%s: %s: bad ELF program header size %u", k->path, what, eh.e_phentsize);
-        if (!in_bounds(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), size))
+        if (!in_bounds(eh.e_phoff, (uint64_t)eh.e_phnum * phsz, size))
             return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF program headers (offset 0x%llx, %u entries) extend past the end (%zu bytes)",
                          k->path, what, (unsigned long long)eh.e_phoff, eh.e_phnum, size);
-        end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > end ? eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) : end;
+        end = eh.e_phoff + (uint64_t)eh.e_phnum * phsz > end ? eh.e_phoff + (uint64_t)eh.e_phnum * phsz : end;
         k->seg = calloc(eh.e_phnum, sizeof(*k->seg));
         if (!k->seg) return -ENOMEM;
         for (unsigned i = 0; i < eh.e_phnum; i++) {
             Elf64_Phdr ph;
-            memcpy(&ph, d + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+            rd_phdr(d + eh.e_phoff + (uint64_t)i * phsz, is64, &ph);
             if (ph.p_type != PT_LOAD) continue;
             if (ph.p_filesz > ph.p_memsz || !in_bounds(ph.p_offset, ph.p_filesz, size))
                 return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF segment %u (offset 0x%llx, 0x%llx bytes) extends past the end (%zu bytes)",
@@ -231,21 +265,21 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
     /* section headers */
     uint64_t shnum = eh.e_shnum, shstrndx = eh.e_shstrndx;
     if (eh.e_shoff) {
-        if (eh.e_shentsize != sizeof(Elf64_Shdr))
+        if (eh.e_shentsize != shsz)
             return qt_fail(err, errlen, -EINVAL, "%s: %s: bad ELF section header size %u", k->path, what, eh.e_shentsize);
-        if (!in_bounds(eh.e_shoff, sizeof(Elf64_Shdr), size))
+        if (!in_bounds(eh.e_shoff, shsz, size))
             return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF section headers (offset 0x%llx) are past the end (%zu bytes)",
                          k->path, what, (unsigned long long)eh.e_shoff, size);
         Elf64_Shdr s0;
-        memcpy(&s0, d + eh.e_shoff, sizeof(s0));
+        rd_shdr(d + eh.e_shoff, is64, &s0);
         if (shnum == 0) shnum = s0.sh_size;             /* extended numbering */
         if (shstrndx == SHN_XINDEX) shstrndx = s0.sh_link;
         if (shnum > 1000000)
             return qt_fail(err, errlen, -EINVAL, "%s: %s: implausible ELF section count %llu", k->path, what, (unsigned long long)shnum);
-        if (!in_bounds(eh.e_shoff, shnum * sizeof(Elf64_Shdr), size))
+        if (!in_bounds(eh.e_shoff, shnum * shsz, size))
             return qt_fail(err, errlen, -EINVAL, "%s: %s: ELF section headers (offset 0x%llx, %llu entries) extend past the end (%zu bytes)",
                          k->path, what, (unsigned long long)eh.e_shoff, (unsigned long long)shnum, size);
-        if (eh.e_shoff + shnum * sizeof(Elf64_Shdr) > end) end = eh.e_shoff + shnum * sizeof(Elf64_Shdr);
+        if (eh.e_shoff + shnum * shsz > end) end = eh.e_shoff + shnum * shsz;
     } else {
         shnum = 0;
     }
@@ -256,7 +290,7 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
         uint64_t strsize = 0;
         if (shstrndx < shnum) {
             Elf64_Shdr ss;
-            memcpy(&ss, d + eh.e_shoff + shstrndx * sizeof(ss), sizeof(ss));
+            rd_shdr(d + eh.e_shoff + shstrndx * shsz, is64, &ss);
             if (ss.sh_type != SHT_NOBITS && in_bounds(ss.sh_offset, ss.sh_size, size)) {
                 strtab = (const char *)d + ss.sh_offset;
                 strsize = ss.sh_size;
@@ -264,7 +298,7 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
         }
         for (uint64_t i = 0; i < shnum; i++) {
             Elf64_Shdr sh;
-            memcpy(&sh, d + eh.e_shoff + i * sizeof(sh), sizeof(sh));
+            rd_shdr(d + eh.e_shoff + i * shsz, is64, &sh);
             struct qt_ksection *s = &k->sec[k->nsec++];
             s->name = "";
             if (strtab && sh.sh_name < strsize && memchr(strtab + sh.sh_name, 0, strsize - sh.sh_name)) {
@@ -303,6 +337,24 @@ static int parse_elf(struct qt_kimage *k, const char *what, char *err, size_t er
     }
     if (!k->nseg && !k->nsec)
         return qt_fail(err, errlen, -EINVAL, "%s: %s has neither loadable segments nor sections", k->path, what);
+    /* where the kernel image mapping starts and how KASLR moves it */
+    k->map_base = QT_KERNEL_MAP_BASE;
+    k->kaslr_align = QT_KASLR_ALIGN;
+    k->kaslr_range = QT_KASLR_RANGE;
+    if (!is64) {
+        /* i386: virtual = physical + PAGE_OFFSET, which the segments tell (vaddr - paddr); KASLR
+         * moves the physical and so the virtual address by a multiple of CONFIG_PHYSICAL_ALIGN
+         * (the bzImage's kernel_alignment) below KERNEL_IMAGE_SIZE (512 MiB) */
+        k->map_base = QT_KERNEL_MAP_BASE32;
+        for (size_t i = 0; i < k->nseg; i++)
+            if (k->seg[i].vaddr > k->seg[i].paddr && k->seg[i].vaddr - k->seg[i].paddr < k->map_base) {
+                k->map_base = k->seg[i].vaddr - k->seg[i].paddr;
+                break;
+            }
+        k->kaslr_range = QT_KASLR_RANGE32;
+        uint32_t a = k->kernel_alignment;
+        k->kaslr_align = a >= 0x2000 && (a & (a - 1)) == 0 ? a : 0x2000;   /* 0x2000: the smallest allowed */
+    }
     return 0;
 }
 
@@ -357,17 +409,19 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* The x86 relocation table appended to the ELF in a bzImage payload (arch/x86/tools/relocs):
- *   0, 64-bit relocs..., 0, inverse 32-bit relocs..., 0, 32-bit relocs...
+ *   x86-64: 0, 64-bit relocs..., 0, inverse 32-bit relocs..., 0, 32-bit relocs...
+ *   i386:   0, 32-bit relocs...
  * read backwards from the end; each entry is the field's address truncated to 32 bits. */
 static void parse_relocs(struct qt_kimage *k)
 {
-    if (k->machine != EM_X86_64 || k->data_size <= k->elf_size) return;
+    if ((k->machine != EM_X86_64 && k->machine != EM_386) || k->data_size <= k->elf_size) return;
+    int nlists = k->machine == EM_386 ? 1 : 3;
     size_t start = (k->elf_size + 3) & ~(size_t)3;
     if (start >= k->data_size || (k->data_size - start) % 4) return;
     size_t cnt = (k->data_size - start) / 4;
     const uint8_t *base = k->elf + start;
     size_t i = cnt, lists[3][2];          /* [32, inv32, 64] x [first, count] */
-    for (int l = 0; l < 3; l++) {
+    for (int l = 0; l < nlists; l++) {
         size_t hi = i;
         while (i > 0 && qt_rd32(base + (i - 1) * 4) != 0) i--;
         if (i == 0) return;                 /* no separator: not a relocation table */
@@ -378,15 +432,15 @@ static void parse_relocs(struct qt_kimage *k)
     if (i != 0) return;                     /* the table must start right after the ELF */
     uint64_t **dst[3] = { &k->reloc32, &k->reloc32inv, &k->reloc64 };
     size_t *dn[3] = { &k->nreloc32, &k->nreloc32inv, &k->nreloc64 };
-    for (int l = 0; l < 3; l++) {
+    for (int l = 0; l < nlists; l++) {
         size_t n = lists[l][1];
         if (!n) continue;
         uint64_t *a = malloc(n * sizeof(*a));
         if (!a) goto bad;
         for (size_t j = 0; j < n; j++) {
             int32_t v = (int32_t)qt_rd32(base + (lists[l][0] + j) * 4);
-            a[j] = (uint64_t)(int64_t)v;
-            if (a[j] < QT_KERNEL_MAP_BASE) { free(a); goto bad; }
+            a[j] = nlists == 1 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v;
+            if (a[j] < k->map_base) { free(a); goto bad; }
         }
         qsort(a, n, sizeof(*a), cmp_u64);
         *dst[l] = a;
@@ -415,6 +469,7 @@ static int load_bzimage(struct qt_kimage *k, const uint8_t *f, size_t fsize, cha
         memcpy(k->setup_version, f + o, n);
         k->setup_version[n] = 0;
     }
+    if (k->boot_protocol >= 0x0205) k->kernel_alignment = qt_rd32(f + 0x230);
     unsigned setup_sects = f[0x1f1] ? f[0x1f1] : 4;
     uint64_t poff = (uint64_t)(setup_sects + 1) * 512 + qt_rd32(f + 0x248), plen = qt_rd32(f + 0x24c);
     if (plen < 8)
@@ -627,13 +682,14 @@ int kaslr_slide_from_bytes(const struct qt_kimage *img, uint64_t vaddr, const ui
                            size_t n, uint64_t *slide)
 {
     if (!img || !bytes || !slide || n == 0 || n > (1u << 20)) return -EINVAL;
-    if (vaddr < QT_KERNEL_MAP_BASE || vaddr + n < vaddr) return -EINVAL;
+    if (vaddr < img->map_base || vaddr + n < vaddr) return -EINVAL;
     uint8_t stackbuf[512], *exp = n <= sizeof(stackbuf) ? stackbuf : malloc(n);
     if (!exp) return -ENOMEM;
     size_t matches = 0;
     uint64_t found = 0;
-    for (uint64_t s = 0; s < QT_KASLR_RANGE; s += QT_KASLR_ALIGN) {
-        if (vaddr - s < QT_KERNEL_MAP_BASE) break;
+    uint64_t align = img->kaslr_align ? img->kaslr_align : QT_KASLR_ALIGN;
+    for (uint64_t s = 0; s < img->kaslr_range; s += align) {
+        if (vaddr - s < img->map_base) break;
         uint64_t a = vaddr - s;
         const uint8_t *p = qt_kimage_ptr(img, a, n);
         if (!p) continue;

@@ -20,6 +20,12 @@
 #define QT_KERNEL_MAP_BASE 0xffffffff80000000ull
 #define QT_KASLR_ALIGN     0x200000ull          /* CONFIG_PHYSICAL_ALIGN, 2 MiB */
 #define QT_KASLR_RANGE     0x40000000ull        /* KERNEL_IMAGE_SIZE, 1 GiB */
+/* i386: the lowest kernel address (PAGE_OFFSET with VMSPLIT_3G; the image's segments say) and
+ * KERNEL_IMAGE_SIZE, the bound of the KASLR slide (512 MiB). */
+#define QT_KERNEL_MAP_BASE32 0xc0000000ull
+#define QT_KASLR_RANGE32     0x20000000ull
+/* The lowest PAGE_OFFSET an i386 kernel can have (VMSPLIT_1G); x86-64 per-cpu offsets stay far below. */
+#define QT_KERNEL_LOW32      0x40000000ull
 /* Largest decompressed payload accepted (a stripped vmlinux is ~60 MiB). */
 #define QT_KIMAGE_MAX_PAYLOAD (1ull << 30)
 
@@ -67,7 +73,13 @@ struct qt_kimage {
     const uint8_t *elf;     /* the vmlinux ELF (decompressed payload) */
     size_t elf_size;        /* bytes of ELF proper (up to the last header/section/segment) */
     size_t data_size;       /* bytes available at elf (ELF plus, for a bzImage, relocations) */
-    uint16_t machine;       /* e_machine (EM_X86_64 = 62) */
+    uint16_t machine;       /* e_machine (EM_X86_64 = 62, EM_386 = 3) */
+    uint8_t bits;           /* 64 (ELFCLASS64) or 32 (ELFCLASS32: an i386 kernel) */
+    uint32_t kernel_alignment; /* bzImage setup header (CONFIG_PHYSICAL_ALIGN), 0 if none */
+    /* The kernel image mapping and KASLR: link-time addresses at or above map_base are moved by
+     * the slide, a multiple of kaslr_align below kaslr_range. x86-64: QT_KERNEL_MAP_BASE, 2 MiB,
+     * 1 GiB; i386: PAGE_OFFSET, CONFIG_PHYSICAL_ALIGN, 512 MiB. */
+    uint64_t map_base, kaslr_align, kaslr_range;
     uint64_t entry;         /* e_entry (a physical address for x86 vmlinux) */
     uint64_t text_addr;     /* link-time address of .text (0xffffffff81000000 on x86-64) */
 
@@ -113,8 +125,8 @@ const uint8_t *qt_kimage_ptr(const struct qt_kimage *k, uint64_t vaddr, size_t l
 /* Copy len bytes at vaddr; false if not entirely in a segment's file part. */
 bool qt_kimage_read(const struct qt_kimage *k, uint64_t vaddr, void *buf, size_t len);
 
-/* KASLR (x86-64). Given the n instruction bytes seen at run-time kernel address vaddr, find
- * the slide S (a multiple of QT_KASLR_ALIGN, 0 <= S < QT_KASLR_RANGE) such that the image's
+/* KASLR (x86-64 and i386). Given the n instruction bytes seen at run-time kernel address vaddr,
+ * find the slide S (a multiple of img->kaslr_align, 0 <= S < img->kaslr_range) such that the image's
  * bytes at vaddr - S equal them. For a bzImage, bytes covered by a relocation are compared
  * after applying S to them, as the boot decompressor does. Returns 0 and sets *slide on a
  * unique match; -ENOENT if no slide matches (bytes patched at run time: alternatives, static

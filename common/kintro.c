@@ -121,9 +121,33 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
         return qt_fail(err, errlen, -EINVAL, "no kernel image given (kernel=PATH)");
     if ((r = qt_kimage_load(&ki->img, kernel, err, errlen)) < 0)
         goto fail;
+    if (ki->img.machine == EM_386) {
+        /* i386: the symbols (kallsyms, KASLR slide) only. Processes are not followed through the
+         * kernel's structures (no per-cpu current task through fs, no 32-bit layouts), so no BTF
+         * or layout file is needed or used: ki->symbols_only says so. */
+        ki->symbols_only = true;
+        if (symbols && *symbols) {
+            if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
+                goto fail;
+            if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
+                r = qt_fail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, which no KASLR slide of %s's 0x%llx gives: is it "
+                          "the symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
+                          (unsigned long long)ki->img.text_addr);
+                goto fail;
+            }
+        } else {
+            char e[512];
+            if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
+                r = qt_fail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
+                          "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
+                goto fail;
+            }
+        }
+        return 0;
+    }
     if (ki->img.machine != EM_X86_64) {
-        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 Linux guests only",
-                  kernel, ki->img.machine);
+        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 and i386 Linux "
+                  "guests only", kernel, ki->img.machine);
         goto fail;
     }
     /* layouts: BTF, then the layout file over it */

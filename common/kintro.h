@@ -27,6 +27,8 @@ struct qt_kintro {
     uint64_t current_task_off;      /* per-cpu offset of each CPU's current task pointer */
     void *btf;                      /* struct btf * (libbpf), NULL without BTF */
     bool has_btf;                   /* the image has a usable .BTF */
+    bool symbols_only;              /* an i386 kernel: symbols and KASLR slide only; L, ko, current_task_off
+                                     * unset (processes are told apart by address space, not task) */
     char btf_note[512];             /* why the BTF could not be used, when a layout file replaced it */
 };
 
@@ -34,7 +36,8 @@ struct qt_kintro {
  * file instead of the image's kallsyms) and layouts (layout: a layout file over the BTF).
  * Returns 0, or a negative errno with one line in err that says what to supply, e.g.
  * "K has no BTF (.BTF section) and no layout file was given: supply one with --layout FILE
- * (plugin option layout=FILE; see docs/kernel.md)". On error *ki is empty (free is safe). */
+ * (plugin option layout=FILE; see docs/kernel.md)". On error *ki is empty (free is safe).
+ * An i386 kernel loads its symbols only (ki->symbols_only; layout is not used). */
 int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols, const char *layout, char *err,
                    size_t errlen);
 void qt_kintro_free(struct qt_kintro *ki);

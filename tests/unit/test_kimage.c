@@ -10,6 +10,7 @@
  */
 #include "kallsyms.h"
 #include "kimage.h"
+#include "kintro.h"
 #include "klayout.h"
 #include "tap.h"
 
@@ -272,9 +273,14 @@ static void test_synthetic(void)
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "section headers"), "section headers past the end: %s", err);
     memcpy(bad, elf, elen);
-    bad[EI_CLASS] = ELFCLASS32;
+    bad[EI_CLASS] = ELFCLASS32;                /* read as ELF32 (i386 kernels are): malformed, refused */
     write_file(p, bad, elen);
-    is_int(qt_kimage_load(&k, p, err, sizeof(err)), -EOPNOTSUPP, "32-bit ELF is refused");
+    rc = qt_kimage_load(&k, p, err, sizeof(err));
+    ok(rc == -EINVAL && strstr(err, "bad ELF"), "a 64-bit ELF marked ELFCLASS32 is malformed as ELF32: %s", err);
+    bad[EI_CLASS] = 7;
+    write_file(p, bad, elen);
+    rc = qt_kimage_load(&k, p, err, sizeof(err));
+    ok(rc == -EOPNOTSUPP && strstr(err, "unknown ELF class 7"), "an unknown ELF class is refused: %s", err);
     memcpy(bad, elf, elen);
     Elf64_Shdr sh;
     memcpy(&eh, elf, sizeof(eh));
@@ -548,6 +554,106 @@ static void test_real_kernel(const char *path)
     qt_kimage_free(&k);
 }
 
+/* The 32-bit test guest's kernel (Debian's linux-image-686: i386, xz, KASLR on, no BTF,
+ * CONFIG_PHYSICAL_ALIGN 16 MiB, kallsyms base-relative with a u32 base) */
+static void test_real_kernel32(const char *path)
+{
+    struct qt_kimage k;
+    int rc = qt_kimage_load(&k, path, err, sizeof(err));
+    if (!ok(rc == 0, "i386 Debian kernel loads (ELFCLASS32 payload)")) {
+        printf("#   %s\n", err);
+        return;
+    }
+    ok(k.bzimage && k.comp == QT_KCOMP_XZ && k.bits == 32 && k.machine == EM_386, "  i386 xz bzImage, 32-bit ELF");
+    ok(k.banner && strstr(k.banner, "-686 "), "  banner: %s", k.banner ? k.banner : "(none)");
+    ok(k.text_addr == 0xc1000000ull && k.map_base == 0xc0000000ull, "  .text at 0xc1000000, PAGE_OFFSET 0xc0000000 (0x%llx)",
+       (unsigned long long)k.map_base);
+    ok(k.kaslr_align == 0x1000000 && k.kaslr_range == QT_KASLR_RANGE32, "  KASLR: CONFIG_PHYSICAL_ALIGN 16 MiB from the "
+       "setup header (0x%llx), below 512 MiB", (unsigned long long)k.kaslr_align);
+    ok(k.nreloc32 > 1000 && k.nreloc32inv == 0 && k.nreloc64 == 0 && k.reloc32[0] >= 0xc0000000ull &&
+       k.reloc32[k.nreloc32 - 1] <= UINT32_MAX, "  i386 relocation table: 32-bit fields only (%zu)", k.nreloc32);
+
+    struct qt_ksyms ks;
+    rc = qt_ksyms_from_kallsyms(&ks, &k, err, sizeof(err));
+    if (!ok(rc == 0, "kallsyms recovered from the i386 image")) {
+        printf("#   %s\n", err);
+        qt_kimage_free(&k);
+        return;
+    }
+    ok(ks.n > 30000 && ks.loc.base_relative && !ks.loc.absolute_percpu && ks.loc.relative_base_value == 0xc1000000ull,
+       "  %zu symbols: %s", ks.n, ks.how);
+    bool sorted = true, k32 = true;
+    for (size_t i = 0; i < ks.n; i++) {
+        sorted &= i == 0 || ks.syms[i - 1].addr <= ks.syms[i].addr;
+        k32 &= ks.syms[i].addr >= 0xc0000000ull && ks.syms[i].addr <= UINT32_MAX;
+    }
+    ok(sorted && k32, "  sorted, every address a 32-bit kernel address");
+    const struct qt_ksym *op = qt_ksyms_find(&ks, "do_sys_openat2"), *kw = qt_ksyms_find(&ks, "ksys_write"),
+                         *tx = qt_ksyms_find(&ks, "_text");
+    const struct qt_ksection *text = qt_kimage_section(&k, ".text");
+    ok(op && kw && tolower(kw->type) == 't' && kw->addr >= text->addr && kw->addr < text->addr + text->size,
+       "  ksys_write in .text (0x%llx)", kw ? (unsigned long long)kw->addr : 0ull);
+    ok(tx && tx->addr == 0xc1000000ull, "  _text at the link address");
+
+    /* independent check: the exported functions (__ksymtab's relative references) agree */
+    struct qt_ksyms ex;
+    rc = qt_ksyms_from_ksymtab(&ex, &k, err, sizeof(err));
+    ok(rc == 0 && ex.n > 5000, "__ksymtab decoded: %zu exported symbols", ex.n);
+    size_t bad = 0, nfn = 0;
+    for (size_t i = 0; i < ex.n; i++) {
+        if (ex.syms[i].addr < text->addr || ex.syms[i].addr >= text->addr + text->size) continue;
+        nfn++;                                 /* functions: kallsyms without KALLSYMS_ALL has no data */
+        const struct qt_ksym *all[16];
+        size_t c = qt_ksyms_find_all(&ks, ex.syms[i].name, all, 16);
+        bool match = false;
+        for (size_t j = 0; j < c && j < 16; j++) match |= all[j]->addr == ex.syms[i].addr;
+        if (!match && bad++ < 5) printf("#   %s: ksymtab 0x%llx\n", ex.syms[i].name, (unsigned long long)ex.syms[i].addr);
+    }
+    ok(nfn > 3000, "  %zu exported functions", nfn);
+    is_int(bad, 0, "  every exported function agrees with kallsyms");
+    qt_ksyms_free(&ex);
+
+    /* KASLR: the slide is a multiple of 16 MiB; every kernel symbol moves, per-cpu ones too */
+    uint8_t code[32];
+    ok(qt_kimage_read(&k, kw->addr, code, sizeof(code)), "bytes at ksys_write");
+    uint64_t slide = 0, want = 0x3000000;
+    rc = kaslr_slide_from_bytes(&k, kw->addr + want, code, 16, &slide);   /* a relocated field at +0x16 */
+    ok(rc == 0 && slide == want, "KASLR slide 0x3000000 recovered from ksys_write's bytes (rc %d, 0x%llx)", rc,
+       (unsigned long long)slide);
+    uint64_t r = 0;                            /* a .text block with a relocated field */
+    for (size_t i = 1; i + 1 < k.nreloc32 && !r; i++) {
+        uint64_t c = k.reloc32[i];
+        if (c > kw->addr && c < text->addr + text->size - 64 && k.reloc32[i - 1] < c - 16 && k.reloc32[i + 1] >= c + 32)
+            r = c;
+    }
+    uint8_t blk[32];
+    ok(r && qt_kimage_read(&k, r - 8, blk, sizeof(blk)), "  a .text block with a 32-bit relocation at 0x%llx",
+       (unsigned long long)r);
+    uint32_t field;
+    memcpy(&field, blk + 8, 4);
+    field += (uint32_t)want;
+    memcpy(blk + 8, &field, 4);
+    rc = kaslr_slide_from_bytes(&k, r - 8 + want, blk, sizeof(blk), &slide);
+    ok(rc == 0 && slide == want, "  slide recovered through the relocated field (rc %d)", rc);
+    is_int(kaslr_slide_from_bytes(&k, kw->addr + 0x800000, code, sizeof(code), &slide), -ENOENT,
+           "  half a 16 MiB step is no slide: -ENOENT");
+    is_int(kaslr_slide_from_bytes(&k, 0x8049000, code, 4, &slide), -EINVAL, "  a user address: -EINVAL");
+    ok(qt_ksym_runtime_addr(kw, want) == kw->addr + want, "  run-time address of ksys_write = link + slide");
+    struct qt_ksym pc = { .addr = 0xc1e6a6e8ull, .type = 'D', .percpu = true, .name = "current_task" };
+    ok(qt_ksym_runtime_addr(&pc, want) == pc.addr + want, "  i386 per-cpu symbols (linked in the image) move too");
+    struct qt_ksym pc64 = { .addr = 0x1fb80, .type = 'A', .percpu = true, .name = "current_task" };
+    ok(qt_ksym_runtime_addr(&pc64, 0x1e00000) == 0x1fb80, "  x86-64 per-cpu offsets do not");
+    qt_ksyms_free(&ks);
+    qt_kimage_free(&k);
+
+    /* the plugin's loader: symbols only, no BTF or layout file needed */
+    struct qt_kintro ki;
+    rc = qt_kintro_load(&ki, path, NULL, NULL, err, sizeof(err));
+    ok(rc == 0 && ki.symbols_only && ki.ks.n > 30000 && !ki.has_btf, "qt_kintro_load: an i386 kernel loads symbols only (rc %d%s%s)",
+       rc, rc ? ": " : "", rc ? err : "");
+    qt_kintro_free(&ki);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-kimage-XXXXXX");
@@ -562,6 +668,11 @@ int main(void)
         test_real_kernel(kpath);
     else
         ok(1, "# SKIP %s not found (scripts/build-guest.sh downloads the Debian kernel)", kpath);
+    snprintf(kpath, sizeof(kpath), "%s/guest32/vmlinuz", cache && *cache ? cache : ".cache");
+    if (access(kpath, R_OK) == 0)
+        test_real_kernel32(kpath);
+    else
+        ok(1, "# SKIP %s not found (tests/compat/build-guest32.sh builds the 32-bit guest)", kpath);
 
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
