@@ -5,7 +5,7 @@
 # image, the KASLR slide found at run time), pid and comm of every event, system calls like
 # strace (64-bit and int 0x80), kernel argument types (task, cred, inode, dentry, path, file,
 # socket, sockaddr), the fork/exec/exit timeline and a module load (crc7.ko, from the same Debian
-# package), --comm/--follow. Then bad input: a kernel
+# package), --comm/--follow, and --kernel-symbols with a System.map written by kernel-info. Then bad input: a kernel
 # without BTF, a file that is not a kernel, patterns selecting too much or nothing.
 . "$(dirname "$0")/lib.sh"
 
@@ -17,6 +17,13 @@ if [ ! -f "$K" ] || [ ! -f "$PROG" ]; then
     echo "1..1"
     exit 1
 fi
+
+# ---- the image's symbol table as a System.map (kernel-info --system-map), for --kernel-symbols ----
+# the user run below boots with it, do_sys_openat2 renamed qtrace_map_openat2: only the file
+# knows that name, so its calls prove the file was used (the image's own table was not)
+"$QTRACE" kernel-info --kernel "$K" --system-map "$TMP/System.map" >"$TMP/ki.txt" 2>"$TMP/ki.err"
+ok $? "kernel-info --system-map FILE exits 0"
+sed 's/ do_sys_openat2$/ qtrace_map_openat2/' "$TMP/System.map" >"$TMP/renamed.map"
 
 # ---- two boots, side by side ------------------------------------------------------------------
 A=$TMP/a
@@ -31,6 +38,7 @@ B=$TMP/b
 pa=$!
 "$QTRACE" system --kernel "$K" --initrd "$INITRD" --append "qtrace.run=ktest qtrace.user=1" --timeout 150 \
     --comm ktest --syscalls -A 'cap_capable@arg1/cred,arg3/i32' \
+    --kernel-symbols "$TMP/renamed.map" -A 'qtrace_map_openat2@arg2/s' -R 'qtrace_map_openat2@retval/i32' \
     -o "$B" >"$TMP/b.raw" 2>"$TMP/b.err" </dev/null &
 pb=$!
 wait $pa
@@ -109,6 +117,26 @@ returns "$T" "$pid" 'do_sys_openat2(filename="/etc/passwd")' 3
 ok $? "the kernel function's calls appear, with BTF parameter names and values"
 check "no kernel function entry outside ktest and its children (--comm ktest --follow)" \
     test -z "$(grep -oE 'tid:[0-9]+' "$T" | sort -u | grep -vxE "tid:($(grep -oE '== fork \{pid=[0-9]+' "$T" | grep -oE '[0-9]+' | tr '\n' '|')$pid)")"
+
+# ---- --kernel-symbols: a System.map written by kernel-info ----------------------------------------
+nsyms=$(sed -n 's/^symbols *\([0-9]*\), from kallsyms tables .*/\1/p' "$TMP/ki.txt")
+ok $([ -n "$nsyms" ] && [ "$nsyms" -gt 50000 ] && [ "$(wc -l <"$TMP/System.map")" = "$nsyms" ]; echo $?) \
+    "the System.map has one line per symbol recovered from the image ($nsyms)"
+kis=$(sed -n 's/^  do_sys_openat2 *0x\([0-9a-f]*\) t$/\1/p' "$TMP/ki.txt")
+check "... in System.map format: do_sys_openat2 at its link-time address ($kis), _text at .text, per-cpu offsets" \
+    test "$(grep -E ' (do_sys_openat2|_text|current_task)$' "$TMP/System.map" | sort -k3 | tr '\n' ' ')" = \
+    "ffffffff81000000 T _text 000000000001fb80 A current_task $kis t do_sys_openat2 "
+"$QTRACE" kernel-info --kernel "$K" --kernel-symbols "$TMP/System.map" --system-map - >"$TMP/again.map" 2>"$TMP/again.err"
+r=$?
+ok $([ $r = 0 ] && cmp -s "$TMP/System.map" "$TMP/again.map"; echo $?) \
+    "read back with --kernel-symbols, the same table comes out (--system-map - to standard output)"
+upid0=$(said "$TMP/b.console" 'pid=\([0-9]*\) comm=ktest uid=1000')
+ufd=$(said "$TMP/b.console" 'open /etc/passwd fd=\([0-9]*\)')
+returns "$U" "$upid0" 'qtrace_map_openat2(arg2="/etc/passwd")' "$ufd"
+ok $? "booted with --kernel-symbols (do_sys_openat2 renamed in it): the function traced by that name, returns fd $ufd as ktest printed"
+check "... and cap_capable, named by the file, decoded as without it (BTF parameter names)" \
+    grep -qE '^ *cap_capable\(cred=\{uid=1000, gid=1000, euid=1000, egid=1000, cap_effective=0x0\}, cap=23\);$' <(of "$U" "$upid0")
+check "... no do_sys_openat2 in that trace (the file's names, not the image's)" test "$(grep -c 'do_sys_openat2' "$U")" = 0
 
 # ---- system calls ------------------------------------------------------------------------------
 fd=$(said "$TMP/a.console" 'open /etc/passwd fd=\([0-9]*\)')
@@ -228,6 +256,12 @@ check "user run without --follow: only the processes named ktest" \
     test -z "$(grep -oE 'tid:[0-9]+' "$U" | sort -u | grep -vxE "tid:($upid|$(said "$TMP/b.console" 'twin pid=\([0-9]*\)')|$((upid + 1)))")"
 
 # ---- bad input -------------------------------------------------------------------------------
+printf 'ffffffff81000000 T _text\nffffffff81363fa0 t do_sys_openat2\nffffffff8136 do_sys_open\n' >"$TMP/bad.map"
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" --kernel-symbols "$TMP/bad.map" -o "$TMP/bad0" >/dev/null 2>"$TMP/bad0.err"
+r=$?
+ok $([ $r = 2 ] && [ "$(wc -l <"$TMP/bad0.err")" = 1 ] && grep -qF "qtrace: error: $TMP/bad.map:3: expected 'ADDRESS TYPE NAME'" "$TMP/bad0.err" \
+     && ! test -e "$TMP/bad0/trace.qtr"; echo $?) "a bad --kernel-symbols file: one line naming the file and line, status 2 ($r)"
+sed 's/^/#   /' "$TMP/bad0.err" | head -2
 # a kernel without BTF: the image's vmlinux with .BTF removed
 python3 - "$K" "$TMP/vmlinux" <<'PY'
 import lzma, struct, sys
