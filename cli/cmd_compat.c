@@ -436,7 +436,7 @@ static int add_ranges(const struct ctx *c, struct xlate *x, bool raw, const char
     if (!any_k)
         return 0;
     if (!c->ki) {
-        snprintf(err, errlen, "%s:2: the kernel range needs the kernel's symbols and layouts: %.1000s (write %s for no "
+        snprintf(err, errlen, "%s:2: the kernel range needs the kernel's symbols: %.1000s (write %s for no "
                  "kernel range)", c->cfgname, c->kwhy, c->bits == 32 ? "ffffffff~ffffffff" : "ffffffffffffffff~ffffffffffffffff");
         return -1;
     }
@@ -536,12 +536,22 @@ static int translate(const struct ctx *c, struct xlate *x, char *err, size_t err
             return -1;
         }
         if (qt_compat_mode_process(cfg->mode)) {
-            if (!c->ki) {
+            if (c->ki && !c->ki->symbols_only) {
+                sv_pushf(&x->opts, "comm=%.15s", cfg->program);
+            } else if (c->bits == 32 && c->prog) {
+                /* no task structures read in an i386 kernel: the address spaces the program's own
+                 * code runs in (--program: its bytes) stand for the process named on line 1 */
+                sv_push(&x->opts, qtc_xstrdup("program_as=on"));
+            } else if (c->bits == 32) {
+                snprintf(err, errlen, "%s:6: trace_type %s follows the process named on line 1: in a 32-bit guest qtrace "
+                         "knows it by its code, so give --program PATH (a host copy of %.200s)", c->cfgname,
+                         qt_compat_mode_name(cfg->mode), cfg->program);
+                return -1;
+            } else {
                 snprintf(err, errlen, "%s:6: trace_type %s follows the process named on line 1, which needs the "
                          "kernel's symbols and layouts: %.1000s", c->cfgname, qt_compat_mode_name(cfg->mode), c->kwhy);
                 return -1;
             }
-            sv_pushf(&x->opts, "comm=%.15s", cfg->program);
         }
     }
     if (x->patterns.n > QT_MAX_PATTERNS || x->specs.n > QT_MAX_SPECS) {
@@ -680,7 +690,8 @@ static int system_map(const char *path)
         rc = QTC_EXIT_ERROR;
     } else {
         for (size_t i = 0; i < ks.n; i++)
-            printf("%016" PRIx64 " %c %s\n", ks.syms[i].addr, ks.syms[i].type ? ks.syms[i].type : '?', ks.syms[i].name);
+            printf("%0*" PRIx64 " %c %s\n", k.bits == 32 ? 8 : 16, ks.syms[i].addr, ks.syms[i].type ? ks.syms[i].type : '?',
+                   ks.syms[i].name); /* nm's width: 8 digits for an i386 kernel */
         qt_ksyms_free(&ks);
     }
     qt_kimage_free(&k);
@@ -821,18 +832,23 @@ int qtc_cmd_compat(int argc, char **argv)
      * Without them only the program's functions can be traced: translate() says so where the
      * configuration needs more. */
     const char *ksyms = qtc_args_get(&a, "kernel-symbols"), *klayout = qtc_args_get(&a, "layout");
-    char kwhy[1024];
-    snprintf(kwhy, sizeof(kwhy), "qtrace reads them from 64-bit kernel images only, and %.900s is %d-bit", q.kernel,
-             bits);
-    if (bits == 64) {
-        if (qt_kintro_load(&ki, q.kernel, ksyms, klayout, err, sizeof(err)) == 0) {
-            have_ki = true;
-        } else if (ksyms || klayout) {
-            qtc_error("%s", err); /* asked for, and unusable */
-            goto out;
-        } else {
-            snprintf(kwhy, sizeof(kwhy), "%.1000s", err);
-        }
+    char kwhy[1024] = "";
+    /* an i386 kernel gives its symbols only (ki.symbols_only): kernel functions work, processes
+     * are chosen by address space (program_as=on) */
+    int kr = qt_kintro_load(&ki, q.kernel, ksyms, klayout, err, sizeof(err));
+    if (kr == 0 && ki.img.bits != bits) {
+        snprintf(err, sizeof(err), "%.900s is a %d-bit kernel and the guest is %d-bit (--bits)", q.kernel, ki.img.bits,
+                 bits);
+        qt_kintro_free(&ki);
+        kr = -1;
+    }
+    if (kr == 0) {
+        have_ki = true;
+    } else if (ksyms || klayout) {
+        qtc_error("%s", err); /* asked for, and unusable */
+        goto out;
+    } else {
+        snprintf(kwhy, sizeof(kwhy), "%.1000s", err);
     }
     /* 5. the translation, checked as the plugin will check it */
     struct ctx c = { cfgname, regname, &cfg, &rm, bits, have_prog ? &prog : NULL, have_ki ? &ki : NULL, q.kernel,

@@ -82,6 +82,7 @@ static const struct key keys[] = {
     { "comm", K_STR, F(comm), 0, 0, "a process name" },
     { "pid", K_PID, F(pid), 0, 0, "a process id (1..4194304)" },
     { "follow", K_BOOL, F(follow), 0, 0, NULL },
+    { "program_as", K_BOOL, F(program_as), 0, 0, NULL },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F

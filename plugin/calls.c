@@ -334,6 +334,8 @@ static uint64_t arg_value(struct vcpu *v, int n, uint64_t sp)
 {
     const char *reg = NULL;
     uint64_t off = 0, val = 0;
+    if (qt.system && qt.arch->kernel_cc != qt.cc && kernel_sp(sp))
+        return qt_kernel_arg(v, n, sp); /* i386: the kernel's regparm, not cdecl */
     if (!qt_callconv_arg(qt.cc, n, &reg, &off))
         return 0;
     if (reg && n <= QT_MAX_REG_ARGS)

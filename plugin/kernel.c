@@ -20,6 +20,11 @@
  *    entry, syscall_exit_to_user_mode at exit; arguments from the pt_regs they are given.
  *  - The timeline: wake_up_new_task (fork, thread), setup_new_exec (exec), do_exit, and
  *    do_init_module (module load), as QT_REC_PROC records.
+ *  - i386 kernels (K.symbols_only): kernel functions by name and the KASLR slide only; no task
+ *    is read (no per-cpu current task, no layouts), so none of the hooks above. Processes are
+ *    then chosen by address space instead (program_as=on, also without kernel=): the cr3
+ *    values in which the traced program's own code ran (in system mode an instruction is
+ *    instrumented only if its bytes are the program file's), forgotten at pgd_free.
  * Hooks and kernel functions are chosen at translation time; every guest memory read goes
  * through the vCPU's struct qt_mem and is bounded; callbacks allocate nothing.
  */
@@ -50,6 +55,8 @@ enum {
 static struct qt_kintro K;
 static int k_on;                /* kernel= given and loaded (read with acquire: see load_kernel) */
 static bool k_filter;           /* comm= or pid= given */
+static bool as_filter;          /* program_as=on: the address spaces the program's code ran in */
+static uint64_t kspace = KERNEL_SPACE; /* lowest kernel address: i386 0xc0000000, then PAGE_OFFSET from the image */
 /* kernel_async=on (qtrace system, which checked the same inputs first): loaded by a thread
  * while the guest's firmware runs; the first kernel block waits for it */
 static int k_pending;
@@ -88,6 +95,7 @@ enum hook {
     H_SYSFAST,      /* do_fast_syscall_32(regs): sysenter, 32-bit syscall */
     H_SYSEXIT,      /* syscall_exit_to_user_mode(regs): every system call's way back */
     H_IRQEXIT,      /* irqentry_exit_to_user_mode(regs): back to user mode after an interrupt or exception */
+    H_PGDFREE,      /* pgd_free(mm, pgd): an address space is gone (program_as=on) */
     NHOOKS
 };
 static const char *const hook_syms[NHOOKS][2] = {
@@ -102,6 +110,7 @@ static const char *const hook_syms[NHOOKS][2] = {
     [H_SYSFAST] = { "do_fast_syscall_32", NULL },
     [H_SYSEXIT] = { "syscall_exit_to_user_mode", NULL },
     [H_IRQEXIT] = { "irqentry_exit_to_user_mode", NULL },
+    [H_PGDFREE] = { "pgd_free", NULL },
 };
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
 static qemu_plugin_vcpu_udata_cb_t hook_fn[NHOOKS];
@@ -110,7 +119,8 @@ static qemu_plugin_vcpu_udata_cb_t hook_fn[NHOOKS];
 
 struct kvcpu {
     bool init;
-    struct qemu_plugin_register *r_cs, *r_gs, *r_kgs;
+    struct qemu_plugin_register *r_cs, *r_gs, *r_kgs, *r_edx;
+    struct qemu_plugin_register *r_karg[QT_MAX_REG_ARGS]; /* the kernel's argument registers (i386: regparm) */
     uint64_t task;          /* the task running on this vCPU, 0 if unknown */
     bool switched;          /* task comes from the __switch_to hook (exact from then on) */
     bool ids;               /* pid, tgid, comm are task's */
@@ -210,6 +220,12 @@ static struct kvcpu *kvc(struct vcpu *v)
                 k->r_gs = d->handle;
             else if (strcmp(d->name, "k_gs_base") == 0)
                 k->r_kgs = d->handle;
+            else if (strcmp(d->name, "edx") == 0)
+                k->r_edx = d->handle;
+            const struct qt_callconv *kc = qt.arch->kernel_cc;
+            for (int a = 0; kc && a < kc->n_arg_regs && a < QT_MAX_REG_ARGS; a++)
+                if (strcmp(d->name, kc->arg_regs[a]) == 0)
+                    k->r_karg[a] = d->handle;
         }
         g_array_free(regs, TRUE);
         k->init = true;
@@ -318,7 +334,7 @@ static uint64_t cur_task(struct vcpu *v, struct kvcpu *k)
 
 uint64_t qt_kernel_current_task(struct vcpu *v)
 {
-    if (!__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&k_on, __ATOMIC_ACQUIRE) || K.symbols_only)
         return 0;
     struct kvcpu *k = kvc(v);
     return cur_task(v, k) ? k->key : 0;
@@ -326,7 +342,7 @@ uint64_t qt_kernel_current_task(struct vcpu *v)
 
 bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16])
 {
-    if (!task || !__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
+    if (!task || !__atomic_load_n(&k_on, __ATOMIC_ACQUIRE) || K.symbols_only)
         return false;
     struct kvcpu *k = kvc(v);
     if (task != k->key || !k->ids)
@@ -355,13 +371,143 @@ static bool selected(struct vcpu *v, struct kvcpu *k)
     return k->sel;
 }
 
+/*
+ * program_as=on: the address spaces (cr3) the program's own code runs in. Only code with the
+ * program's bytes is instrumented in user mode, but two static programs share their libc's code
+ * (init's malloc can have calls' bytes at calls' address), so a user-mode callback in an address
+ * space not seen before is checked once: the program's signature (the first bytes of main, or
+ * of its entry point) must be in that address space at their address. Kernel code counts while
+ * one of the program's address spaces is current. Fixed tables (the program's, and the others
+ * already checked), slots claimed by compare-and-swap (no lock), freed at pgd_free. Kernel
+ * threads run on the address space of the task before them (lazy TLB) and count with it.
+ */
+#define AS_SLOTS 64
+#define AS_FREE 1 /* a freed slot (no cr3 has bit 0 set once masked) */
+static uint64_t as_cr3[AS_SLOTS];   /* the program's */
+static uint64_t as_not[AS_SLOTS];   /* checked: not the program's */
+static int as_full_warned;
+static uint8_t as_sig[64];
+static size_t as_sig_len;
+static uint64_t as_sig_addr;
+
+static uint64_t as_mask(uint64_t cr3)
+{
+    /* i386: PWT/PCD only (a PAE cr3 is 32-byte aligned); x86-64: PCID bits */
+    return cr3 & (qt.arch->word_bytes == 4 ? ~(uint64_t)0x18 : ~(uint64_t)0xfff);
+}
+
+static bool as_in(uint64_t *tab, uint64_t cr3)
+{
+    for (int i = 0; i < AS_SLOTS; i++) {
+        uint64_t c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
+        if (c == cr3)
+            return true;
+        if (c == 0)
+            return false;
+    }
+    return false;
+}
+
+static void as_add(uint64_t *tab, uint64_t cr3)
+{
+    for (int i = 0; i < AS_SLOTS; i++) {
+        uint64_t c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
+        if (c == cr3)
+            return;
+        if ((c == 0 || c == AS_FREE) &&
+            __atomic_compare_exchange_n(&tab[i], &c, cr3, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return;
+    }
+    if (tab == as_cr3 && !__atomic_exchange_n(&as_full_warned, 1, __ATOMIC_RELAXED))
+        fprintf(stderr, "qtrace: warning: program_as=on: more than %d address spaces of the program at once; the "
+                "others are not recorded\n", AS_SLOTS);
+}
+
+static bool as_selected(struct vcpu *v)
+{
+    uint64_t cr3 = as_mask(qt_reg_read(v, v->r_asid));
+    if (cr3 && as_in(as_cr3, cr3))
+        return true;
+    struct kvcpu *k = kvc(v);
+    if (!cr3 || !k->r_cs || !(qt_reg_read(v, k->r_cs) & 3) || as_in(as_not, cr3))
+        return false; /* kernel code in another address space, or another program */
+    /* user code with the program's bytes in an address space not seen before: is the program
+     * there? (an unreadable signature page: not known yet, asked again at the next event) */
+    uint8_t got[sizeof(as_sig)];
+    if (!v->mem.read(v->mem.ctx, as_sig_addr, got, as_sig_len))
+        return false;
+    bool mine = memcmp(got, as_sig, as_sig_len) == 0;
+    as_add(mine ? as_cr3 : as_not, cr3);
+    return mine;
+}
+
+/* The program's signature: the first bytes of main (else of the entry point), from the file. */
+static int as_signature(char *err, size_t errlen)
+{
+    struct qt_symtab st;
+    if (qt_symtab_load(&st, qt.opts.program, qt.opts.bias, err, errlen) < 0)
+        return -EINVAL;
+    const struct qt_sym *m = qt_symtab_find(&st, "main");
+    uint64_t a = m ? m->addr : st.entry;
+    size_t n = m && m->size && m->size < sizeof(as_sig) ? (size_t)m->size : sizeof(as_sig);
+    while (n >= 8 && !qt_symtab_read(&st, a, as_sig, n))
+        n /= 2;
+    qt_symtab_free(&st);
+    if (n < 8) {
+        snprintf(err, errlen, "program_as=on: no code of %s at 0x%" PRIx64 " (%s) to recognise its address spaces by",
+                 qt.opts.program, a, m ? "main" : "its entry point");
+        return -EINVAL;
+    }
+    as_sig_addr = a;
+    as_sig_len = n;
+    return 0;
+}
+
+/* pgd_free(mm, pgd) (i386 -mregparm=3: pgd in edx): that address space is gone, and its page
+ * may become another process's */
+static void on_pgdfree(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    if (!k->r_edx)
+        return;
+    uint64_t pgd = qt_reg_read(v, k->r_edx);
+    if (pgd < K.img.map_base)
+        return;
+    uint64_t cr3 = as_mask(pgd - K.img.map_base); /* __pa() of the direct map */
+    for (int i = 0; i < AS_SLOTS; i++) {
+        for (int t = 0; t < 2; t++) {
+            uint64_t *tab = t ? as_not : as_cr3, c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
+            if (c == cr3)
+                __atomic_compare_exchange_n(&tab[i], &c, AS_FREE, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        }
+    }
+}
+
+uint64_t qt_kernel_arg(struct vcpu *v, int n, uint64_t sp)
+{
+    const char *reg = NULL;
+    uint64_t off = 0, val = 0;
+    if (!qt_callconv_arg(qt.arch->kernel_cc, n, &reg, &off))
+        return 0;
+    if (reg) {
+        struct qemu_plugin_register *r = kvc(v)->r_karg[n - 1];
+        return r ? qt_reg_read(v, r) : 0;
+    }
+    qt_mem_read_uint(&v->mem, sp + off, qt.arch->word_bytes, &val);
+    return val;
+}
+
 bool qt_kernel_filtering(void)
 {
-    return k_filter;
+    return k_filter || as_filter;
 }
 
 bool qt_kernel_selected(struct vcpu *v)
 {
+    if (as_filter)
+        return as_selected(v);
     if (!k_filter)
         return true;
     if (!__atomic_load_n(&k_on, __ATOMIC_ACQUIRE))
@@ -657,6 +803,8 @@ static void on_sysexit(unsigned vi, void *u)
     int64_t nr = compat ? (int32_t)r[PT_ORIG_AX] : (int64_t)r[PT_ORIG_AX];
     if (nr < 0 && mine)
         nr = e->nr; /* rt_sigreturn sets orig_ax to -1 */
+    if (mine && is_execve(e->nr, e->compat))
+        nr = e->nr; /* an exec into the other word size rewrote orig_ax to that ABI's execve */
     if (nr < 0 || nr > 4096) {
         ksys_put(e);
         return; /* not a system call: the first return of a process started by the kernel */
@@ -827,6 +975,13 @@ static void exec_entry(struct vcpu *v, struct kvcpu *k, uint64_t filename, uint6
         return;
     bool compat = (r[PT_CS] & 0xffff) == USER32_CS;
     int64_t nr = compat ? (int32_t)r[PT_ORIG_AX] : (int64_t)r[PT_ORIG_AX];
+    /* Loading a program of the other word size, SET_PERSONALITY has already set orig_ax to that
+     * ABI's execve (the first return to user mode is then of that kind); cs is still the caller's.
+     * The call made was the caller's execve (or execveat: that is no longer told apart). */
+    if (!compat && nr == nr32_execve)
+        nr = nr_execve;
+    else if (compat && nr == nr_execve)
+        nr = nr32_execve;
     bool at = nr == (compat ? nr32_execveat : nr_execveat);
     if (nr != (compat ? nr32_execve : nr_execve) && !at)
         return; /* not a system call's exec (the kernel starting a program) */
@@ -1009,6 +1164,8 @@ static int setup_hooks(void)
     for (int h = 0; h < NHOOKS; h++) {
         if (h >= H_SYS64 && h <= H_SYSFAST && !qt.opts.syscalls)
             continue;
+        if (h == H_PGDFREE)
+            continue;
         if ((h == H_SYSEXIT && !qt.opts.syscalls && !nktf) || (h == H_IRQEXIT && !nktf))
             continue; /* needed for system calls, or to close kernel frames left unseen */
         for (int a = 0; a < 2 && !hook_addr[h] && hook_syms[h][a]; a++)
@@ -1042,6 +1199,26 @@ static int load_kernel(char *err, size_t errlen)
     nr_execveat = qt_syscall_nr(QT_ARCH_X86_64, "execveat");
     nr32_execve = qt_syscall_nr(QT_ARCH_I386, "execve");
     nr32_execveat = qt_syscall_nr(QT_ARCH_I386, "execveat");
+    if (K.symbols_only != (qt.arch->word_bytes == 4)) {
+        snprintf(err, errlen, "%s is a %d-bit kernel and the guest is %s", K.img.path, K.img.bits, qt.arch->name);
+        return -EINVAL;
+    }
+    if (K.symbols_only) {
+        /* i386: kernel functions only; the address-space filter forgets freed address spaces */
+        kspace = K.img.map_base;
+        if ((r = select_kfuncs(err, errlen)) < 0)
+            return r;
+        if (as_filter) {
+            hook_fn[H_PGDFREE] = on_pgdfree;
+            hook_addr[H_PGDFREE] = sym_addr("pgd_free");
+            if (!hook_addr[H_PGDFREE])
+                fprintf(stderr, "qtrace: warning: kernel function pgd_free not found: program_as=on does not see "
+                        "address spaces go (a freed page table reused by another process would count as the "
+                        "program's)\n");
+        }
+        __atomic_store_n(&k_on, 1, __ATOMIC_RELEASE);
+        return 0;
+    }
     if ((r = select_kfuncs(err, errlen)) < 0 || (r = setup_hooks()) < 0)
         return r;
     qt_argtype_set_koffsets(&K.ko);
@@ -1084,6 +1261,21 @@ int qt_kernel_init(char *err, size_t errlen)
         }
         return 0;
     }
+    as_filter = o->program_as;
+    bool i386 = qt.arch->word_bytes == 4 && strcmp(qt.arch->name, "i386") == 0;
+    if (as_filter && (o->comm || o->pid)) {
+        snprintf(err, errlen, "program_as=on and %s both choose the processes to record: give one", o->comm ? "comm=" : "pid=");
+        return -EINVAL;
+    }
+    if (as_filter && (!o->program || (strcmp(qt.arch->name, "x86_64") != 0 && !i386))) {
+        snprintf(err, errlen, "program_as=on needs program=PATH (the program whose address spaces to record) on an "
+                 "x86 guest");
+        return -EINVAL;
+    }
+    if (as_filter && as_signature(err, errlen) < 0)
+        return -EINVAL;
+    if (i386)
+        kspace = 0xc0000000ull; /* until the image tells PAGE_OFFSET */
     if (!o->kernel || !o->kernel_introspection) {
         const char *k = o->comm ? "comm=" : o->pid ? "pid=" : o->kernel_symbols ? "kernel_symbols=" : NULL;
         if (k) {
@@ -1099,8 +1291,17 @@ int qt_kernel_init(char *err, size_t errlen)
         snprintf(err, errlen, "follow=on needs comm=NAME or pid=N: the processes whose children to follow");
         return -EINVAL;
     }
-    if (strcmp(qt.arch->name, "x86_64") != 0) {
-        snprintf(err, errlen, "kernel=: guest kernel introspection supports x86_64 guests only (this is %s)",
+    if (i386 && (o->comm || o->pid)) {
+        snprintf(err, errlen, "%s needs the kernel's task structures, which qtrace reads in x86-64 kernels only: in "
+                 "this i386 guest, program_as=on with program=PATH records the program's address spaces instead",
+                 o->comm ? "comm=" : "pid=");
+        return -EINVAL;
+    }
+    if (i386 && o->syscalls)
+        fprintf(stderr, "qtrace: warning: syscalls=on records nothing in an i386 guest (system calls are decoded from "
+                "the kernel's task structures, read in x86-64 kernels only)\n");
+    if (strcmp(qt.arch->name, "x86_64") != 0 && !i386) {
+        snprintf(err, errlen, "kernel=: guest kernel introspection supports x86_64 and i386 guests only (this is %s)",
                  qt.arch->name);
         return -EINVAL;
     }
@@ -1207,7 +1408,7 @@ static struct qt_site *ksite(const struct tfunc *tf, uint32_t adj)
 bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb)
 {
     uint64_t va0 = qemu_plugin_tb_vaddr(tb);
-    if (va0 < KERNEL_SPACE)
+    if (va0 < kspace)
         return false;
     if (__atomic_load_n(&k_pending, __ATOMIC_ACQUIRE))
         wait_loaded();

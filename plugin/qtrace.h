@@ -165,7 +165,10 @@ uint64_t qt_kernel_current_task(struct vcpu *v);
 bool qt_kernel_task_ids(struct vcpu *v, uint64_t task, uint32_t *tid, uint32_t *tgid, char comm[16]);
 /* Is what runs on v recorded? (comm=, pid=, follow=; always true without them). Cheap: cached per vCPU. */
 bool qt_kernel_selected(struct vcpu *v);
-bool qt_kernel_filtering(void); /* comm= or pid= given */
+bool qt_kernel_filtering(void); /* comm=, pid= or program_as= given */
+/* Argument n (1-based) of a kernel function entered with stack pointer sp, where the kernel's
+ * calling convention puts it (i386: -mregparm=3, unlike its user code's cdecl). */
+uint64_t qt_kernel_arg(struct vcpu *v, int n, uint64_t sp);
 /* Number of kernel functions the patterns selected (qt_kernel_init runs before qt_modules_init). */
 size_t qt_kernel_ntraced(void);
 

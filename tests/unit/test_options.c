@@ -194,7 +194,7 @@ static void test_errors(void)
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_async kernel_all comm pid follow conf)");
+                                    "kernel_async kernel_all comm pid follow program_as conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
@@ -484,6 +484,9 @@ static void test_kernel_keys(void)
     ok(!strcmp(o.comm, "calls") && o.pid == 4194304 && o.follow && o.kernel_all && !o.kernel_introspection,
        "kernel: comm, pid, follow, kernel_all, kernel_introspection");
     ok(o.kernel_async, "kernel: kernel_async");
+    ok(!o.program_as, "kernel: program_as off by default");
+    SET_OK(&o, "program_as=on");
+    ok(o.program_as, "kernel: program_as=on (the program's address spaces, i386 guests)");
     SET_OK(&o, "comm=sh*");
     ok(!strcmp(o.comm, "sh*"), "kernel: a repeated comm= replaces the first");
     SET_OK(&o, "pid=1");
