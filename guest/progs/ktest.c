@@ -18,6 +18,8 @@
  *   ktest: twin pid=M                          (printed by the twin: /progs/ktest twin)
  *   ktest: twin open /etc/group fd=3
  *   ktest: twin status=0
+ *   k32: ...                                   (/progs/k32: a 32-bit program, see guest/progs32/k32.c)
+ *   ktest: k32 status=0
  *   ktest: done
  *
  * Run as "ktest twin" it only prints its pid, opens /etc/group and exits.
@@ -172,6 +174,8 @@ int main(int argc, char **argv)
     printf("ktest: pipeline status=%d\n", run(pipeline));
     char *self[] = { "/progs/ktest", "twin", NULL };
     printf("ktest: twin status=%d\n", run(self));
+    char *k32[] = { "/progs/k32", NULL };
+    printf("ktest: k32 status=%d\n", run(k32));
     printf("ktest: done\n");
     return 0;
 }

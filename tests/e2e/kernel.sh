@@ -5,7 +5,8 @@
 # image, the KASLR slide found at run time), pid and comm of every event, system calls like
 # strace (64-bit and int 0x80), kernel argument types (task, cred, inode, dentry, path, file,
 # socket, sockaddr), the fork/exec/exit timeline and a module load (crc7.ko, from the same Debian
-# package), --comm/--follow, and --kernel-symbols with a System.map written by kernel-info. Then bad input: a kernel
+# package), --comm/--follow, --kernel-symbols with a System.map written by kernel-info, and a
+# 32-bit program's system calls (syscall on QEMU's default AMD CPU, sysenter on an Intel one, int 0x80). Then bad input: a kernel
 # without BTF, a file that is not a kernel, patterns selecting too much or nothing.
 . "$(dirname "$0")/lib.sh"
 
@@ -25,9 +26,10 @@ fi
 ok $? "kernel-info --system-map FILE exits 0"
 sed 's/ do_sys_openat2$/ qtrace_map_openat2/' "$TMP/System.map" >"$TMP/renamed.map"
 
-# ---- two boots, side by side ------------------------------------------------------------------
+# ---- three boots, side by side ----------------------------------------------------------------
 A=$TMP/a
 B=$TMP/b
+C=$TMP/c
 "$QTRACE" system --kernel "$K" --initrd "$INITRD" --append qtrace.run=ktest --timeout 150 -p "$PROG" \
     --comm ktest --follow --syscalls \
     -P do_sys_openat2 -A 'do_sys_openat2@arg2/s' -R 'do_sys_openat2@retval/i32' \
@@ -41,14 +43,23 @@ pa=$!
     --kernel-symbols "$TMP/renamed.map" -A 'qtrace_map_openat2@arg2/s' -R 'qtrace_map_openat2@retval/i32' \
     -o "$B" >"$TMP/b.raw" 2>"$TMP/b.err" </dev/null &
 pb=$!
+# the 32-bit program alone, as user 1000, on a CPU of Intel's vendor: its vDSO uses sysenter
+"$QTRACE" system --kernel "$K" --initrd "$INITRD" --append "qtrace.run=k32 qtrace.user=1" --timeout 150 \
+    --comm k32 --syscalls -o "$C" -- -cpu qemu64,vendor=GenuineIntel >"$TMP/c.raw" 2>"$TMP/c.err" </dev/null &
+pc=$!
 wait $pa
 ra=$?
 wait $pb
 rb=$?
+wait $pc
+rc=$?
 tr -d '\r' <"$TMP/a.raw" >"$TMP/a.console"
 tr -d '\r' <"$TMP/b.raw" >"$TMP/b.console"
+tr -d '\r' <"$TMP/c.raw" >"$TMP/c.console"
 ok $ra "qtrace system (root run) exits 0"
 ok $rb "qtrace system (user run) exits 0"
+ok $rc "qtrace system (32-bit program, Intel vendor CPU) exits 0"
+check "32-bit run: k32 ran to the end" grep -q '^k32: done$' "$TMP/c.console"
 check "root run: ktest ran to the end" grep -q '^ktest: done$' "$TMP/a.console"
 check "user run: ktest ran to the end" grep -q '^ktest: done$' "$TMP/b.console"
 [ $ra = 0 ] || sed 's/^/#   /' "$TMP/a.err" | tail -5
@@ -172,6 +183,55 @@ m = [e for e in ev if e.get('cat') == 'process' and e['name'] == 'module' and e[
 assert len(m) == 1 and m[0]['ph'] == 'i' and 'name="crc7", base=%s,' % sys.argv[3] in m[0]['args']['arg1'], m
 EOF
 
+# ---- a 32-bit process in the 64-bit guest: i386 numbering whatever way it enters the kernel ------
+# k32 (gcc -m32 -static) makes its libc's calls through the vDSO's __kernel_vsyscall, which the
+# kernel patched to syscall (AMD: QEMU's default CPU) or sysenter (Intel), plus one int $0x80.
+# k32CHECKS TRACE CONSOLE WHAT INSN: the calls k32 made, with the values it printed
+k32said() { sed -n "s#^k32: $2\$#\\1#p" "$1" | head -1; }
+k32checks() {
+    local tr=$1 con=$2 what=$3 insn=$4 kp kfd kpp kuid
+    kp=$(k32said "$con" 'pid=\([0-9]*\)')
+    kfd=$(k32said "$con" 'open /etc/passwd fd=\([0-9]*\)')
+    kpp=$(k32said "$con" 'int80 getppid = \([0-9]*\)')
+    kuid=$(k32said "$con" 'vsyscall getuid = \([0-9]*\)')
+    ok $([ -n "$kp" ] && [ -n "$kfd" ] && [ -n "$kpp" ] && [ -n "$kuid" ]; echo $?) \
+        "$what: k32 printed pid $kp, fd $kfd, getppid $kpp, getuid $kuid"
+    check "$what: its vDSO makes system calls with $insn" grep -qxF "k32: vsyscall uses $insn" "$con"
+    check "$what: getpid() decoded from the i386 table, = $kp" grep -qxF "syscall i386:getpid() = $kp" <(of "$tr" "$kp")
+    check "$what: write(2) of what it printed" \
+        grep -qxF "syscall i386:write(1, \"k32: pid=$kp\\n\", $((10 + ${#kp}))) = $((10 + ${#kp}))" <(of "$tr" "$kp")
+    of "$tr" "$kp" | awk -v fd="$kfd" '
+        /^syscall i386:openat\(AT_FDCWD, "\/etc\/passwd", O_RDONLY\)( <unfinished \.\.\.>| = [0-9-]+)$/ { seen = 1; if ($NF == fd) ok = 1; next }
+        seen && /^<\.\.\. syscall i386:openat resumed> = / { if ($NF == fd) ok = 1; exit }
+        END { exit !ok }'
+    ok $? "$what: openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) = $kfd, as k32 printed"
+    check "$what: read($kfd) with the 16 bytes it read" \
+        grep -qxF "syscall i386:read($kfd, \"root:x:0:0:root:\", 16) = 16" <(of "$tr" "$kp")
+    check "$what: int \$0x80 getppid() = $kpp" grep -qxF "syscall i386:getppid() = $kpp" <(of "$tr" "$kp")
+    check "$what: __kernel_vsyscall getuid32() = $kuid" grep -qxF "syscall i386:getuid32() = $kuid" <(of "$tr" "$kp")
+    check "$what: exit_group(0), i386" grep -qxF 'syscall i386:exit_group(0) <unfinished ...>' <(of "$tr" "$kp")
+    check "$what: no 64-bit system call after its exec" \
+        test -z "$(of "$tr" "$kp" | sed -n '/^<\.\.\. syscall execve resumed> = 0$/,$p' | tail -n +2 | grep -E '^(<\.\.\. )?syscall [a-z0-9_]+[( ]')"
+}
+# the root run: ktest (64-bit) forks and execs /progs/k32, followed (--follow); AMD: syscall
+k32checks "$T" "$TMP/a.console" "32-bit child of ktest (syscall)" syscall
+kp=$(k32said "$TMP/a.console" 'pid=\([0-9]*\)')
+check "... its getppid is ktest's pid ($pid)" grep -qxF "k32: int80 getppid = $pid" "$TMP/a.console"
+of "$T" "$kp" | awk '
+    /^syscall execve\("\/progs\/k32", \["\/progs\/k32"\], 0x[0-9a-f]+\) <unfinished \.\.\.>$/ { s = 1; next }
+    s == 1 && $0 == "== exec \"/progs/k32\" [\"/progs/k32\"] comm=\"k32\"" { s = 2; next }
+    s == 2 && $0 == "<... syscall execve resumed> = 0" { s = 3; next }
+    s == 3 && /^syscall i386:/ { s = 4; exit }
+    END { exit s != 4 }'
+ok $? "the exec from 64 to 32 bits: a 64-bit execve entry, the exec, its return 0, then i386 calls"
+# the user run, not following: the child is recorded only while it is still named ktest
+ukp=$(k32said "$TMP/b.console" 'pid=\([0-9]*\)')
+check "user run without --follow: ktest's fork of k32 ($ukp) recorded, none of k32's own (i386) calls" \
+    test "$(grep -cF "== fork {pid=$ukp, tgid=$ukp, ppid=$upid0, uid=1000, comm=\"ktest\"}" "$U"),$(of "$U" "$ukp" | grep -c 'i386:')" = 1,0
+# the 32-bit program alone on an Intel-vendor CPU, as user 1000: sysenter
+k32checks "$C/trace.txt" "$TMP/c.console" "32-bit program, Intel CPU (sysenter)" sysenter
+check "... run as user 1000: getuid32() = 1000" grep -qxF 'k32: vsyscall getuid = 1000' "$TMP/c.console"
+
 # ---- kernel argument types -------------------------------------------------------------------
 check "dentry: full path (vfs_mkdir)" grep -qxF 'vfs_mkdir(dentry="/ktest-dir/sub");' <(of "$T" "$pid" | sed 's/^ *//')
 read -r ino size < <(sed -n 's/^ktest: stat \/etc\/passwd ino=\([0-9]*\) size=\([0-9]*\) .*/\1 \2/p' "$TMP/a.console")
@@ -253,7 +313,7 @@ ok $r "the twin's open of /etc/group is its own, returns the fd it printed ($tfd
 check "ktest itself never opens /etc/group" test "$(of "$T" "$pid" | grep -c 'filename="/etc/group"')" = 0
 check "the twin never opens /etc/passwd" test "$(of "$T" "$twin" | grep -c 'filename="/etc/passwd"')" = 0
 check "user run without --follow: only the processes named ktest" \
-    test -z "$(grep -oE 'tid:[0-9]+' "$U" | sort -u | grep -vxE "tid:($upid|$(said "$TMP/b.console" 'twin pid=\([0-9]*\)')|$((upid + 1)))")"
+    test -z "$(grep -oE 'tid:[0-9]+' "$U" | sort -u | grep -vxE "tid:($upid|$(said "$TMP/b.console" 'twin pid=\([0-9]*\)')|$((upid + 1))|$(k32said "$TMP/b.console" 'pid=\([0-9]*\)'))")"
 
 # ---- bad input -------------------------------------------------------------------------------
 printf 'ffffffff81000000 T _text\nffffffff81363fa0 t do_sys_openat2\nffffffff8136 do_sys_open\n' >"$TMP/bad.map"
