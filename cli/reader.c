@@ -809,18 +809,37 @@ static unsigned as_ordinal(const struct qtr *r, struct qtc_map *as, unsigned *ne
     return (unsigned)(uintptr_t)*slot;
 }
 
+static struct cursor run_cursor(const struct qtr *r, size_t i)
+{
+    struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_key, i,
+                        r->runs[i].vcpu, { 0 } };
+    c.d.capped = r->runs[i].capped;
+    c.d.cap = r->runs[i].cap;
+    cur_key(r, &c);
+    return c;
+}
+
+/*
+ * Records are merged by time across vCPUs, never within one: a vCPU's records are replayed in
+ * file order (its chunks one after the other), whatever their interpolated times say. So
+ * the heap holds one cursor per vCPU, on the first of its chunks not yet replayed.
+ */
 int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
 {
     struct cursor *heap = qtc_xcalloc(r->nruns ? r->nruns : 1, sizeof(*heap));
+    size_t *next_run = qtc_xcalloc(r->nruns ? r->nruns : 1, sizeof(*next_run)); /* same vCPU, or 0 */
     size_t n = 0;
-    for (size_t i = 0; i < r->nruns; i++) {
-        struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_key, i,
-                            r->runs[i].vcpu, { 0 } };
-        c.d.capped = r->runs[i].capped;
-        c.d.cap = r->runs[i].cap;
-        cur_key(r, &c);
-        heap[n++] = c;
+    struct qtc_map last;
+    memset(&last, 0, sizeof(last));
+    for (size_t i = r->nruns; i-- > 0;) { /* backwards: each run's successor is known when it is seen */
+        void **slot = qtc_map_slot(&last, r->runs[i].vcpu, 0, true);
+        next_run[i] = (size_t)(uintptr_t)*slot; /* index + 1 of the vCPU's next run, 0: none */
+        *slot = (void *)(uintptr_t)(i + 1);
     }
+    for (size_t i = 0; i < last.cap; i++)
+        if (last.e[i].used)
+            heap[n++] = run_cursor(r, (size_t)(uintptr_t)last.e[i].v - 1);
+    qtc_map_free(&last);
     for (size_t i = n / 2; i-- > 0;)
         heap_down(heap, n, i);
     struct qtc_map as, entries;
@@ -846,10 +865,12 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
                 rc = hd->event(ev, hd->ctx);
         }
         c->pos += h->size;
-        if (c->pos >= c->end)
-            heap[0] = heap[--n];
-        else
+        if (c->pos < c->end)
             cur_key(r, c);
+        else if (next_run[c->run])
+            *c = run_cursor(r, next_run[c->run] - 1);
+        else
+            heap[0] = heap[--n];
         heap_down(heap, n, 0);
     }
     for (size_t i = 0; i < entries.cap; i++) {
@@ -861,6 +882,7 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
     }
     free(ev);
     free(heap);
+    free(next_run);
     qtc_map_free(&as);
     qtc_map_free(&entries);
     return rc;
