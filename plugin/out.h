@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Trace output: per-vCPU record buffers written to one file as chunks (common/format.h).
- * A vCPU only touches its own buffer; the file lock is taken only when a full buffer is
- * written out, never per record. A QEMU that is killed leaves every flushed chunk readable.
+ * A vCPU only touches its own buffer; the lock is taken only when a full buffer is handed
+ * to the writer thread (out.c), never per record. A QEMU that is killed leaves every flushed chunk readable.
  */
 #ifndef QTRACE_OUT_H
 #define QTRACE_OUT_H
@@ -56,8 +56,10 @@ void qt_out_commit(struct qt_out *o, unsigned vcpu, size_t size);
  * file lock: for rare events raised outside a vCPU's own context (modules, symbols). */
 #define QT_VCPU_NONE 0xffffffffu
 void qt_out_write_direct(struct qt_out *o, const void *rec, size_t size);
-/* Write vcpu's buffered records to the file now. */
+/* Write vcpu's buffered records, and every chunk queued before them, to the file now. */
 void qt_out_flush(struct qt_out *o, unsigned vcpu);
+/* In a forked child (user mode), right after the fork: vcpu is the thread that forked. */
+void qt_out_forked(struct qt_out *o, unsigned vcpu);
 /* Flush everything, append an END record, close. Returns the first write error (-errno) or 0. */
 int qt_out_close(struct qt_out *o, uint64_t events, uint64_t lost);
 /* Host monotonic time in ns since the trace was opened. */
