@@ -280,6 +280,7 @@ struct thread *qt_current_thread(struct vcpu *v, uint64_t sp)
 
 void qt_calls_forked(struct vcpu *v)
 {
+    qt_out_forked(qt.out, v->index);
     struct thread *parent = v->cur;
     v->user_tid = 0;
     v->cur = NULL;
@@ -531,12 +532,100 @@ static void enter(struct vcpu *v, struct qt_vsb *s, const struct qt_site *site, 
     thread_unlock(t);
 }
 
+/*
+ * The fast path of user mode when every call is recorded (no filter=, notrace=, depth=; see
+ * qt_calls_init): an entry that pushes a frame above the top one, a ret that pops the top
+ * frame, each written as one compact record after the vCPU's current base. No call, no
+ * register read, no stack walk; anything else (a first event, a new base, an unwind, a full
+ * buffer, arguments) returns false and takes the general path, which does the same and more.
+ */
+static bool plain_calls; /* user mode, every call recorded, instruction counts on */
+
+static inline bool fast_rec_room(const struct vcpu *v, const struct thread *t, uint64_t ic)
+{
+    const struct qt_vbuf *b = v->buf;
+    return v->base_thread == t && v->base_gen == b->gen && v->since_base < QT_FAST_PER_BASE &&
+           ic >= v->base_icount && ic - v->base_icount <= UINT32_MAX &&
+           b->used + sizeof(struct qt_rec_fast) <= QT_OUT_BUF_SIZE;
+}
+
+static inline void fast_rec_put(struct vcpu *v, uint16_t type, uint32_t id, uint32_t depth, uint64_t ic)
+{
+    struct qt_vbuf *b = v->buf;
+    struct qt_rec_fast *r = (struct qt_rec_fast *)(b->data + b->used);
+    r->type = type;
+    r->size = sizeof(*r);
+    r->id_depth = id | depth << QT_FAST_ID_BITS;
+    r->dicount = (uint32_t)(ic - v->base_icount);
+    r->reserved = 0;
+    b->used += sizeof(*r);
+    b->nrec++;
+    v->since_base++;
+    v->events++;
+}
+
+static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const struct qt_site *site, uint64_t sp)
+{
+    struct thread *t = v->cur;
+    const struct tfunc *tf = site->tf;
+    if (!t || tf->nargs != 0 || tf->id == 0 || t->vis > QT_FAST_DEPTH_MAX)
+        return false;
+    struct qt_stack *st = &t->stack;
+    uint32_t d = st->depth;
+    if (st->overflow != 0 || d >= st->cap || (d > 0 && st->f[d - 1].sp <= sp))
+        return false;
+    uint64_t ic = s->icount - site->adj;
+    if (!fast_rec_room(v, t, ic))
+        return false;
+    struct qt_frame *f = &st->f[d];
+    f->func = tf->addr;
+    f->sp = sp;
+    f->icount = ic;
+    f->fn = tf;
+    f->vdepth = (uint16_t)t->vis;
+    f->hidden = 0;
+    f->marks = 0;
+    st->depth = d + 1;
+    fast_rec_put(v, QT_REC_FENTRY, tf->id, t->vis, ic);
+    t->vis++;
+    return true;
+}
+
+static inline bool fast_ret(struct vcpu *v, const struct qt_vsb *s, const struct qt_site *site)
+{
+    struct thread *t = v->cur;
+    const struct tfunc *tf = site->tf;
+    if (!t || tf->has_ret || tf->loose)
+        return false;
+    struct qt_stack *st = &t->stack;
+    uint32_t d = st->depth;
+    if (d == 0 || st->overflow != 0)
+        return false;
+    const struct qt_frame *f = &st->f[d - 1];
+    uint64_t ic = s->icount - site->adj + 1; /* + 1: the ret itself belongs to the function */
+    if (f->fn != tf || f->hidden || tf->id == 0 || f->vdepth > QT_FAST_DEPTH_MAX || !fast_rec_room(v, t, ic))
+        return false;
+    st->depth = d - 1;
+    t->vis--;
+    fast_rec_put(v, QT_REC_FEXIT, tf->id, f->vdepth, ic);
+    return true;
+}
+
+void qt_calls_init(void)
+{
+    plain_calls = !qt.system && qt.opts.icount && qt.opts.nfilter == 0 && qt.opts.nnotrace == 0 && qt.opts.depth < 0;
+}
+
 void qt_on_entry(unsigned int vi, void *udata)
 {
     struct vcpu *v = vcpus[vi];
     if (qt.system && !qt_kernel_selected(v))
         return; /* comm=/pid=: another process runs */
-    enter(v, qt_vsb(vi), udata, qt_reg_read(v, v->r_sp));
+    struct qt_vsb *s = qt_vsb(vi);
+    uint64_t sp = qt_reg_read(v, v->r_sp);
+    if (plain_calls && fast_enter(v, s, udata, sp))
+        return;
+    enter(v, s, udata, sp);
 }
 
 /*
@@ -566,6 +655,8 @@ void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr,
         s->entered = 0; /* the callee's entry callback does it */
         return;
     }
+    if (plain_calls && fast_enter(v, s, udata, vaddr))
+        return;
     enter(v, s, udata, vaddr);
 }
 
@@ -580,11 +671,13 @@ void qt_on_ret(unsigned int vi, void *udata)
 {
     const struct qt_site *site = udata;
     struct vcpu *v = vcpus[vi];
+    struct qt_vsb *s = qt_vsb(vi);
+    if (plain_calls && fast_ret(v, s, site))
+        return;
     if (qt.system && !qt_kernel_selected(v))
         return;
     uint64_t sp = 0;
     bool have_sp = false;
-    struct qt_vsb *s = qt_vsb(vi);
     struct thread *t = same_thread(v, s);
     if (!t) {
         sp = qt_reg_read(v, v->r_sp);

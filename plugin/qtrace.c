@@ -203,6 +203,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qt.call_sites = qt.arch->lr_reg == NULL; /* calls push the return address */
     if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(err, sizeof(err)) < 0)
         goto fail_out;
+    qt_calls_init();
     if (qt.opts.execlog && qt_execlog_init(info, err, sizeof(err)) < 0)
         goto fail_out;
     qt_sysmon_init();

@@ -86,6 +86,8 @@ struct vcpu {
 struct vcpu *qt_vcpu(unsigned index);
 uint64_t qt_reg_read(struct vcpu *v, struct qemu_plugin_register *r);
 void qt_calls_vcpu_init(unsigned index);
+/* After the options are known: choose the user-mode fast path of calls.c when it applies. */
+void qt_calls_init(void);
 /* Called in a forked child (user mode): the thread continues with a copy of its parent's stack. */
 void qt_calls_forked(struct vcpu *v);
 /* End of trace: report frames still open as unfinished; returns (events, lost) totals. */
