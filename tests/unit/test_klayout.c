@@ -378,6 +378,35 @@ static void test_cli_synthetic(void)
     ok(rc == 0 && strstr(cli_out, "btf          yes") && strstr(cli_out, "module.core_layout.base            offset   512") &&
        strstr(cli_out, "cred.uid                           not found"), "synthetic kernel with .BTF: layout printed");
 
+    /* --system-map: the symbol table as System.map lines, by address; read back identically */
+    char pm[128], pm2[128];
+    tpath(pm, sizeof(pm), "in.map");
+    const char *map = "ffffffff81000000 T _text\n0000000000000000 A __per_cpu_start\nffffffff81000100 t do_thing\n"
+                      "000000000001fb80 A current_task\n0000000000035000 A __per_cpu_end\nffffffff81000040 T start_kernel\n";
+    write_file(pm, map, strlen(map));
+    char *a8[] = { "kernel-info", "--kernel", pk, "--kernel-symbols", pm, "--system-map", "-", NULL };
+    rc = run_cli(7, a8);
+    const char *sorted = "0000000000000000 A __per_cpu_start\n000000000001fb80 A current_task\n0000000000035000 A __per_cpu_end\n"
+                         "ffffffff81000000 T _text\nffffffff81000040 T start_kernel\nffffffff81000100 t do_thing\n";
+    ok(rc == 0 && strcmp(cli_out, sorted) == 0, "--system-map -: the table by address on standard output, nothing else");
+    tpath(pm2, sizeof(pm2), "out.map");
+    char *a9[] = { "kernel-info", "--kernel", pk, "--kernel-symbols", pm, "--system-map", pm2, NULL };
+    rc = run_cli(7, a9);
+    FILE *mf = fopen(pm2, "r");
+    char got[512] = "";
+    size_t gn = mf ? fread(got, 1, sizeof(got) - 1, mf) : 0;
+    got[gn] = 0;
+    if (mf) fclose(mf);
+    ok(rc == 0 && strcmp(got, sorted) == 0 && strstr(cli_out, "written to ") && strstr(cli_out, "btf          yes"),
+       "--system-map FILE: the same lines in FILE, and the summary on standard output");
+    char *a10[] = { "kernel-info", "--kernel", pk, "--kernel-symbols", pm, "--json", "--system-map", "-", NULL };
+    rc = run_cli(8, a10);
+    ok(rc == 2 && strstr(cli_err, "cannot go with --json"), "--system-map - with --json: exit 2, %s", cli_err_line);
+    char *a11[] = { "kernel-info", "--kernel", pk, "--system-map", pm2, NULL };
+    rc = run_cli(5, a11);
+    ok(rc == 2 && strstr(cli_err, "--system-map ") && strstr(cli_err, "no kernel symbols"),
+       "--system-map of a kernel without symbols: exit 2, %s", cli_err_line);
+
     char *a5[] = { "kernel-info", NULL };
     rc = run_cli(1, a5);
     ok(rc == 2 && strstr(cli_err, "needs --kernel FILE"), "no --kernel: exit 2, %s", cli_err_line);
