@@ -137,7 +137,7 @@ step_qemu_user() {
     log "building qemu-x86_64, qemu-aarch64 and QEMU's contrib plugins (a few minutes, once)"
     (cd "$b" && ninja qemu-x86_64 qemu-aarch64 >build.log 2>&1) \
         || { tail -30 "$b/build.log"; die "QEMU build failed (log: $b/build.log)"; }
-    (cd "$b" && ninja contrib/plugins/libexeclog.so contrib/plugins/libcflow.so >>build.log 2>&1) \
+    (cd "$b" && ninja contrib/plugins/libexeclog.so contrib/plugins/libcflow.so tests/tcg/plugins/libempty.so >>build.log 2>&1) \
         || log "warning: QEMU contrib plugins did not build (benchmarks will skip them)"
     mkdir -p "$CACHE/bin"
     ln -sf "$b/qemu-x86_64" "$CACHE/bin/qemu-x86_64"
