@@ -130,6 +130,7 @@ struct kvcpu {
     uint64_t sel_key;       /* sel is valid for this task and generation */
     uint32_t sel_gen;
     bool sel;
+    uint64_t exec_from;     /* key of a selected task that an exec is renaming (its exec is still shown) */
 };
 static struct kvcpu kvs[QT_OUT_MAX_VCPUS];
 
@@ -920,6 +921,8 @@ static void on_comm(unsigned vi, void *u)
     if (n < 0)
         return;
     comm[n] = '\0';
+    if (reg_arg(v, 3) && selected(v, k))
+        k->exec_from = k->key; /* __set_task_comm(tsk, buf, exec=true): begin_new_exec renaming it */
     if (k->ids) {
         memcpy(k->comm, comm, sizeof(comm));
         k->sel_key = 0;
@@ -1018,8 +1021,13 @@ static void on_exec(unsigned vi, void *u)
     struct vcpu *v = qt_vcpu(vi);
     struct kvcpu *k = kvc(v);
     uint64_t bprm = reg_arg(v, 1);
+    bool was = selected(v, k) || (k->exec_from && k->exec_from == k->key);
+    k->exec_from = 0;
     renamed(v, k);
-    if (!selected(v, k) || bprm < KERNEL_SPACE)
+    bool now = selected(v, k);
+    /* a selected process that execs out of the selection (--comm ktest, a child of ktest exec'ing
+     * sh) still shows its execve and the exec: the last things it did while selected */
+    if ((!was && !now) || bprm < KERNEL_SPACE)
         return;
     const struct qt_klayout *L = &K.L;
     uint64_t filename = 0, p = 0, argc = 0;
@@ -1046,6 +1054,14 @@ static void on_exec(unsigned vi, void *u)
     size += used;
     r->nargs = 3;
     rec_end(v, r, size);
+    if (!now) {
+        /* its return is not recorded: forget the call, so that a later exec back into the
+         * selection is not taken as already recorded (exec_entry) */
+        struct ksys *e = ksys_get(k->key, false);
+        if (e)
+            e->active = false;
+        ksys_put(e);
+    }
 }
 
 static void on_exit_task(unsigned vi, void *u)

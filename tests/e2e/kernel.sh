@@ -228,6 +228,8 @@ ok $? "the exec from 64 to 32 bits: a 64-bit execve entry, the exec, its return 
 ukp=$(k32said "$TMP/b.console" 'pid=\([0-9]*\)')
 check "user run without --follow: ktest's fork of k32 ($ukp) recorded, none of k32's own (i386) calls" \
     test "$(grep -cF "== fork {pid=$ukp, tgid=$ukp, ppid=$upid0, uid=1000, comm=\"ktest\"}" "$U"),$(of "$U" "$ukp" | grep -c 'i386:')" = 1,0
+of "$U" "$ukp" | tail -2 | tr '\n' '|' | grep -qxE 'syscall execve\("/progs/k32", \["/progs/k32"\], 0x[0-9a-f]+\) <unfinished \.\.\.>\|== exec "/progs/k32" \["/progs/k32"\] comm="k32"\|'
+ok $? "... its last lines: the execve it made while named ktest, and the exec that renamed it k32"
 # the 32-bit program alone on an Intel-vendor CPU, as user 1000: sysenter
 k32checks "$C/trace.txt" "$TMP/c.console" "32-bit program, Intel CPU (sysenter)" sysenter
 check "... run as user 1000: getuid32() = 1000" grep -qxF 'k32: vsyscall getuid = 1000' "$TMP/c.console"
