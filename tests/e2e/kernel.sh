@@ -20,11 +20,22 @@ if [ ! -f "$K" ] || [ ! -f "$PROG" ]; then
 fi
 
 # ---- the image's symbol table as a System.map (kernel-info --system-map), for --kernel-symbols ----
-# the user run below boots with it, do_sys_openat2 renamed qtrace_map_openat2: only the file
-# knows that name, so its calls prove the file was used (the image's own table was not)
+# the user run below boots with it in /proc/kallsyms form (another boot's KASLR slide, a module's
+# symbols) and do_sys_openat2 renamed qtrace_map_openat2: only the file knows that name, so its
+# calls prove the file was used (the image's own table was not)
 "$QTRACE" kernel-info --kernel "$K" --system-map "$TMP/System.map" >"$TMP/ki.txt" 2>"$TMP/ki.err"
 ok $? "kernel-info --system-map FILE exits 0"
-sed 's/ do_sys_openat2$/ qtrace_map_openat2/' "$TMP/System.map" >"$TMP/renamed.map"
+python3 - "$TMP/System.map" "$TMP/renamed.map" <<'PY'
+import sys
+out = open(sys.argv[2], 'w')
+for l in open(sys.argv[1]):
+    a, t, n = l.split()
+    v = int(a, 16)
+    if v >= 0xffffffff80000000:
+        v += 0x1c000000         # as a /proc/kallsyms of a boot slid by 0x1c000000 shows it
+    out.write('%016x %s %s\n' % (v, t, 'qtrace_map_openat2' if n == 'do_sys_openat2' else n))
+out.write('ffffffffc0390000 t crc7_be\t[crc7]\n')
+PY
 
 # ---- three boots, side by side ----------------------------------------------------------------
 A=$TMP/a
@@ -141,6 +152,12 @@ check "... in System.map format: do_sys_openat2 at its link-time address ($kis),
 r=$?
 ok $([ $r = 0 ] && cmp -s "$TMP/System.map" "$TMP/again.map"; echo $?) \
     "read back with --kernel-symbols, the same table comes out (--system-map - to standard output)"
+"$QTRACE" kernel-info --kernel "$K" --kernel-symbols "$TMP/renamed.map" >"$TMP/ki2.txt" 2>&1
+ok $([ $? = 0 ] && grep -qx '             KASLR slide 0x1c000000 of the symbols file removed (link-time addresses below)' "$TMP/ki2.txt" \
+     && grep -qx '             1 module symbols skipped' "$TMP/ki2.txt" \
+     && [ -n "$(grep '^  start_kernel ' "$TMP/ki.txt")" ] \
+     && [ "$(grep '^  start_kernel ' "$TMP/ki.txt")" = "$(grep '^  start_kernel ' "$TMP/ki2.txt")" ]; echo $?) \
+    "a /proc/kallsyms-form copy: its KASLR slide (0x1c000000) removed, the module's symbol skipped, start_kernel where the image has it"
 upid0=$(said "$TMP/b.console" 'pid=\([0-9]*\) comm=ktest uid=1000')
 ufd=$(said "$TMP/b.console" 'open /etc/passwd fd=\([0-9]*\)')
 returns "$U" "$upid0" 'qtrace_map_openat2(arg2="/etc/passwd")' "$ufd"
