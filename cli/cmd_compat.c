@@ -609,14 +609,13 @@ static void check_regmap(const struct ctx *c, bool quiet)
                      c->bits, ad->name);
         return;
     }
-    /* kernel functions (traced with the kernel's symbols: 64-bit kernels), else user code */
+    /* user code on the stack (i386 cdecl); kernel functions (with the kernel's symbols) in registers */
+    if (ad->user_cc->n_arg_regs == 0 && !quiet)
+        qtc_warn("%s: %d-bit user code (%s) passes its arguments on the stack: qtrace reads them there, not from "
+                 "the registers of the %d-bit lines", c->regname, c->bits, ad->user_cc->name, c->bits);
     const struct qt_callconv *cc = c->ki ? ad->kernel_cc : ad->user_cc;
-    if (cc->n_arg_regs == 0) {
-        if (!quiet)
-            qtc_warn("%s: %d-bit user code (%s) passes its arguments on the stack: qtrace reads them there, not from "
-                     "the registers of the %d-bit lines", c->regname, c->bits, cc->name, c->bits);
+    if (cc->n_arg_regs == 0)
         return;
-    }
     char msgs[QT_COMPAT_MAX_POS + 1][256];
     size_t n = qt_regmap_compare(c->rm, c->bits, c->regname, cc->arg_regs, cc->n_arg_regs, cc->ret_reg, cc->name,
                                  msgs, QT_COMPAT_MAX_POS + 1);
@@ -861,6 +860,10 @@ int qtc_cmd_compat(int argc, char **argv)
         for (size_t i = 0; i < q.notes.n; i++)
             fprintf(stderr, "qtrace: note: %s\n", q.notes.v[i]);
         check_regmap(&c, quiet);
+        if (sv_has(&x.opts, "program_as=on"))
+            fprintf(stderr, "qtrace: note: %s:6: in a 32-bit guest qtrace reads no task structures: the process named "
+                    "on line 1 is the address spaces that %s's own code runs in (its user code and the kernel code run "
+                    "there; plugin option program_as=on)\n", cfgname, prog_path);
         if (cfg.mode != QT_CM_SPEC_FUNC_WITH_PARAM && cfg.nfuncs)
             fprintf(stderr, "qtrace: note: %s: trace_type %s does not use the function lines (%zu, from line %d): "
                     "they are for spec_func_with_param\n", cfgname, qt_compat_mode_name(cfg.mode), cfg.nfuncs,

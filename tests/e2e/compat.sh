@@ -374,7 +374,8 @@ else
     ok $? "32-bit spec_func_with_param (the seed's shape, ffffffff~ffffffff): exits 0"
     D=$TMP/spec32
     check "32-bit: the guest program ran to the end" grep -q 'QTRACE-GUEST: exit calls status 0' "$D/console"
-    check "32-bit: an i386 trace (qemu-system-i386)" grep -q '; i386 system mode$' "$D/stack"
+    check "32-bit: an i386 trace (qemu-system-i386), the i386 kernel's KASLR slide found" \
+        grep -qE '; i386 system mode; kernel addresses at link time \(KASLR slide 0x[0-9a-f]+\)$' "$D/stack"
     check "32-bit: the register lines do not apply to cdecl user code (a warning says so)" \
         grep -q "32-bit user code (cdecl) passes its arguments on the stack" "$D/stderr"
     a=$(hex "$(sym32 add)") g=$(hex "$(sym32 greet)") p=$(hex "$(sym32 probe)")
@@ -395,15 +396,100 @@ else
     check "32-bit nomal: nothing outside the ranges" bash -c "! grep -qE '^call 0x[0-9a-f]+ (greet|main|depth)\\(' '$D/log'"
     check "32-bit nomal: fact's recursion as stacks" grep -qE "^stack fact@$f > fact@$f > fact@$f > fact@$f > fact@$f tid=[0-9]+$" "$D/stack"
 
+    # ---- 32-bit kernel functions: the i386 image's own kallsyms, KASLR slide, regparm arguments ----
+    "$QTRACE" compat --system-map "$G32/vmlinuz" >"$TMP/System.map32" 2>/dev/null
+    ok $? "32-bit: compat --system-map reads the i386 kernel's kallsyms"
+    ksym32() { awk -v n="$1" '$3 == n { print $1 }' "$TMP/System.map32"; }
+    KW32=$(ksym32 ksys_write)
+    check "32-bit System.map: 8-digit link-time addresses, _text at 0xc1000000" \
+        bash -c "grep -qx 'c1000000 T _text' '$TMP/System.map32' && [ -n '$KW32' ]"
+    kw=$(hex "$KW32") m=$(hex "$(sym32 main)") g=$(hex "$(sym32 greet)")
+    # the number of address spaces ("as:N") the trace's events ran in
+    nas() { "$QTRACE" dump -f text "$1/trace.qtr" 2>/dev/null | grep -oE '\[cpu[0-9]+ as:[0-9]+ ' | sort -u | wc -l; }
+
+    printf 'calls\nffffffff~ffffffff\n0~0\nfuncstack:1\nlinkmap:0\ntrace_type:spec_func_with_param\n%s,0,int,1,int,2,string,3,int\n%s,0,int,1,string\n' \
+        "$KW32" "$(sym32 greet)" | new_config speck32
+    run32 speck32
+    ok $? "32-bit spec_func_with_param with a kernel function: exits 0"
+    D=$TMP/speck32
+    check "32-bit kernel function decoded (regparm: eax, edx, ecx): ksys_write(1:int=1, 2:string=\"add(2,3)=5\\n...\", 3:int=11)" \
+        grep -qE "^call $kw ksys_write\\(1:int=1, 2:string=\"add\\(2,3\\)=5\\\\n.*\", 3:int=11\\) tid=[0-9]+$" "$D/stack"
+    check "32-bit: its return value, ksys_write = 0:int=11" grep -qE "^ret $kw ksys_write = 0:int=11 tid=[0-9]+$" "$D/stack"
+    check "32-bit: init's write too (every process in spec_func_with_param)" \
+        grep -qE "^call $kw ksys_write\\(1:int=1, 2:string=\"QTRACE-GUEST: exit calls status 0\\\\n.*\", 3:int=34\\) tid=[0-9]+$" "$D/stack"
+    check "32-bit funcstack:1: a stack line before each listed call (greet's: greet@$g)" \
+        bash -c "grep -B1 -E '^call $g greet\\(1:string=\"world\"\\)' '$D/stack' | head -1 | grep -qE '^stack greet@$g tid=[0-9]+$'"
+
+    kcfg32() {
+        printf 'calls\n%s~%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$1" | new_config "${1}32"
+    }
+    kcfg32 all_func_without_param
+    run32 all_func_without_param32
+    ok $? "32-bit all_func_without_param: exits 0"
+    D=$TMP/all_func_without_param32
+    for fn in main add fact greet probe leap depth worker printf; do
+        check "32-bit all_func_without_param: $fn is in the log" grep -qE "^call 0x[0-9a-f]+ $fn\\(\\) " "$D/log"
+    done
+    check "32-bit all_func_without_param: ksys_write (kernel range) is in the log" grep -qE "^call $kw ksys_write\\(\\) " "$D/log"
+    all_as=$(nas "$D")
+    check "32-bit all_func_without_param: events of other processes too ($all_as address spaces)" test "$all_as" -gt 1
+    check "32-bit all_func_without_param: no argument values, no return values" \
+        bash -c "! grep -qE '^call [^ ]+ [^ ]+\\([^)]' '$D/log' && ! grep -qE '^ret .* = ' '$D/log'"
+    check "32-bit all_func_without_param: longjmp out of leap shows as unwind" grep -qE '^unwind 0x[0-9a-f]+ leap depth=' "$D/log"
+
+    kcfg32 all_func_with_param
+    run32 all_func_with_param32
+    ok $? "32-bit all_func_with_param: exits 0"
+    D=$TMP/all_func_with_param32
+    check "32-bit all_func_with_param: add's raw arguments (cdecl: from the stack)" \
+        grep -qE "^call $a add\\(1=0x2, 2=0x3, 3=0x[0-9a-f]+\\) depth=" "$D/log"
+    check "32-bit all_func_with_param: raw return value" grep -qE "^ret $a add = 0x5 depth=" "$D/log"
+    check "32-bit all_func_with_param: calls' ksys_write raw (regparm: fd, buf, count=11)" \
+        grep -qE "^call $kw ksys_write\\(1=0x1, 2=0x[0-9a-f]+, 3=0xb\\) depth=" "$D/log"
+    check "32-bit all_func_with_param: init's writes too (\\nQTRACE-GUEST: run calls\\n, 25 bytes; the exit line, 34)" \
+        bash -c "grep -qE '^call $kw ksys_write\\(1=0x1, 2=0x[0-9a-f]+, 3=0x19\\) ' '$D/log' && grep -qE '^call $kw ksys_write\\(1=0x1, 2=0x[0-9a-f]+, 3=0x22\\) ' '$D/log'"
+    check "32-bit all_func_with_param: no decoded strings" bash -c "! grep -qE '^call .*\"' '$D/log'"
+
+    kcfg32 process_func_without_param
+    run32 process_func_without_param32
+    ok $? "32-bit process_func_without_param: exits 0"
+    D=$TMP/process_func_without_param32
+    check "32-bit process_func_*: the note says how the process is known (its address spaces, program_as=on)" \
+        grep -q "note: configs.txt:6: in a 32-bit guest qtrace reads no task structures: the process named on line 1 is the address spaces that .*/progs/calls's own code runs in" "$D/stderr"
+    check "32-bit process_func_without_param: main and add are in the log" \
+        bash -c "grep -qE '^call $m main\\(\\) ' '$D/log' && grep -qE '^call $a add\\(\\) ' '$D/log'"
+    check "32-bit process_func_without_param: calls' own writes (kernel range)" grep -qE "^call $kw ksys_write\\(\\) " "$D/log"
+    n_as=$(nas "$D")
+    check "32-bit process_func_without_param: one address space, calls' (got $n_as)" test "$n_as" = 1
+    check "32-bit process_func_without_param: no argument values" bash -c "! grep -qE '^call [^ ]+ [^ ]+\\([^)]' '$D/log'"
+
+    kcfg32 process_func_with_param
+    run32 process_func_with_param32
+    ok $? "32-bit process_func_with_param: exits 0"
+    D=$TMP/process_func_with_param32
+    check "32-bit process_func_with_param: add's raw arguments" grep -qE "^call $a add\\(1=0x28, 2=0x2, 3=0x[0-9a-f]+\\) depth=" "$D/log"
+    check "32-bit process_func_with_param: add's raw return" grep -qE "^ret $a add = 0x2a depth=" "$D/log"
+    check "32-bit process_func_with_param: calls' ksys_write of add(2,3)=5\\n (count 11)" \
+        grep -qE "^call $kw ksys_write\\(1=0x1, 2=0x[0-9a-f]+, 3=0xb\\) depth=" "$D/log"
+    check "32-bit process_func_with_param: calls' ksys_write returns" grep -qE "^ret $kw ksys_write = 0xb depth=" "$D/log"
+    check "32-bit process_func_with_param: none of init's writes (25 and 34 bytes, in all_func_with_param)" \
+        bash -c "! grep -qE '^call $kw ksys_write\\(1=0x1, 2=0x[0-9a-f]+, 3=0x(19|22)\\) ' '$D/log'"
+    check "32-bit process_func_with_param: nothing of init's own code (fork, waitpid, reboot)" \
+        bash -c "! grep -qE '^call 0x[0-9a-f]+ (fork|__libc_fork|waitpid|__waitpid|reboot)\\(' '$D/log'"
+    n_as=$(nas "$D")
+    check "32-bit process_func_with_param: one address space (got $n_as)" test "$n_as" = 1
+    check "32-bit process_func_with_param: the plugin was given program_as=on" grep -qx 'program_as=on' "$D/qtrace.conf"
+
+    # ---- what cannot work: clear errors before QEMU starts --------------------------------------
     d=$TMP/bad32
     mkdir -p "$d"
-    printf 'calls\nffffffff~ffffffff\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:process_func_with_param\n' >"$d/configs.txt"
-    (cd "$d" && "$QTRACE" compat -p "$P32" --qemu "$FAKE" -- "${Q32[@]}" >stdout 2>stderr)
-    ok $([ $? = 2 ] && grep -q "configs.txt:6: trace_type process_func_with_param follows the process named on line 1, which needs the kernel's symbols and layouts: qtrace reads them from 64-bit kernel images only, and $G32/vmlinuz is 32-bit" "$d/stderr" && [ ! -e "$TMP/qemu-started" ]; echo $?) \
-        "32-bit: process_func_* is refused before QEMU starts (no kernel introspection of 32-bit kernels)"
-    printf 'calls\nc1000000~c1100000\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:nomal\n' >"$d/configs.txt"
-    (cd "$d" && "$QTRACE" compat -p "$P32" --qemu "$FAKE" -- "${Q32[@]}" >stdout 2>stderr)
-    ok $([ $? = 2 ] && grep -q "configs.txt:2: the kernel range needs the kernel's symbols and layouts: qtrace reads them from 64-bit kernel images only, and $G32/vmlinuz is 32-bit (write ffffffff~ffffffff for no kernel range)" "$d/stderr" && [ ! -e "$TMP/qemu-started" ]; echo $?) \
-        "32-bit: a kernel range is refused before QEMU starts"
+    printf 'calls\n%s~%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:process_func_with_param\n' "$KW32" "$KW32" >"$d/configs.txt"
+    (cd "$d" && "$QTRACE" compat --qemu "$FAKE" -- "${Q32[@]}" >stdout 2>stderr)
+    ok $([ $? = 2 ] && grep -q "configs.txt:6: trace_type process_func_with_param follows the process named on line 1: in a 32-bit guest qtrace knows it by its code, so give --program PATH (a host copy of calls)" "$d/stderr" && [ ! -e "$TMP/qemu-started" ]; echo $?) \
+        "32-bit: process_func_* without --program is refused before QEMU starts (the process is known by its code)"
+    printf 'calls\nc0000000~c0000010\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:nomal\n' >"$d/configs.txt"
+    (cd "$d" && "$QTRACE" compat -p "$P32" --qemu "$FAKE" --kernel-symbols /dev/null -- "${Q32[@]}" >stdout 2>stderr)
+    ok $([ $? = 2 ] && grep -q "error: /dev/null" "$d/stderr" && [ ! -e "$TMP/qemu-started" ]; echo $?) \
+        "32-bit: an unusable --kernel-symbols file is refused before QEMU starts"
 fi
 done_testing
