@@ -468,6 +468,26 @@ static int add_ranges(const struct ctx *c, struct xlate *x, bool raw, const char
     return 0;
 }
 
+/* A type that reads a kernel structure needs its layout: refused where qtrace has none (no kernel
+ * image read, or an i386 kernel, whose layouts qtrace does not read). */
+static int kobject_type(const struct ctx *c, const struct qt_compat_func *f, char *err, size_t errlen)
+{
+    static const char *const kobj[] = { "socket", "cred", "inode", "dentry", "task", "file", "path", "sock", "sockaddr",
+                                        "module" };
+    if (c->ki && !c->ki->symbols_only)
+        return 0;
+    for (int i = 0; i < f->nparams; i++)
+        for (size_t k = 0; k < sizeof(kobj) / sizeof(kobj[0]); k++)
+            if (strcmp(f->params[i].type->qtype, kobj[k]) == 0) {
+                snprintf(err, errlen, "%s:%d: type %s (position %d) reads a kernel structure, whose layout qtrace takes "
+                         "from the kernel's BTF or --layout: %s (write hex for the raw pointer)", c->cfgname, f->line,
+                         f->params[i].type->name, f->params[i].pos,
+                         c->ki ? "in a 32-bit guest it reads no kernel layouts" : c->kwhy);
+                return -1;
+            }
+    return 0;
+}
+
 static int translate(const struct ctx *c, struct xlate *x, char *err, size_t errlen)
 {
     const struct qt_compat_cfg *cfg = c->cfg;
@@ -487,6 +507,8 @@ static int translate(const struct ctx *c, struct xlate *x, char *err, size_t err
             char pat[QT_PATTERN_MAX + 8], name[QT_PATTERN_MAX + 8], args[512], ret[64];
             bool loose;
             if (resolve(c, f, pat, sizeof(pat), name, sizeof(name), &loose, err, errlen) < 0)
+                return -1;
+            if (kobject_type(c, f, err, errlen) < 0)
                 return -1;
             spec_items(f, args, sizeof(args), ret, sizeof(ret));
             if (loose)

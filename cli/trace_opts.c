@@ -74,6 +74,10 @@ const struct qtc_opt qtc_trace_opts[] = {
       "system mode: record only while process N (the guest's pid: all its threads) runs.", NULL },
     { "follow", 0, "follow", QTC_FLAG, NULL,
       "with --comm or --pid: also record the children they start, and theirs, whatever they exec.", "on" },
+    { "program-as", 0, "program_as", QTC_FLAG, NULL,
+      "system mode: record only while an address space the --program's own code runs in is current (its user "
+      "code and the kernel code run there). For guests whose task structures qtrace does not read (i386 kernels), "
+      "instead of --comm.", "on" },
     { "kernel-symbols", 0, "kernel_symbols", QTC_PATH, "FILE",
       "system mode: the kernel's symbols from a System.map or a copy of the guest's /proc/kallsyms, instead of the "
       "kallsyms tables qtrace recovers from the --kernel image.", NULL },
@@ -527,6 +531,12 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
     }
     struct qt_kintro ki;
     int r = qt_kintro_load(&ki, kernel, o.kernel_symbols, o.layout, err, errlen);
+    if (r == 0 && ki.symbols_only && (o.comm || o.pid)) {
+        r = -1;
+        snprintf(err, errlen, "%s needs the kernel's task structures, which qtrace reads in x86-64 kernels only: %s is an "
+                 "i386 kernel; --program-as (with --program) records the program's address spaces instead",
+                 o.comm ? "--comm" : "--pid", kernel);
+    }
     if (r == 0) {
         struct qt_symtab prog;
         char e[512];
