@@ -266,7 +266,17 @@ static struct thread *current_thread(struct vcpu *v, struct qt_vsb *s, uint64_t 
     uint64_t k2 = stack_key(key, region);
     if (v->cur && v->cur_asid == asid && v->cur_key == k2)
         return v->cur;
-    struct thread *t = thread_lookup(v, asid, k2, tid, task);
+    struct thread *t = thread_find(asid, k2);
+    if (!t && qt.system && !task && region) {
+        /* without the kernel's task (i386, no introspection): a kernel stack takes the number of
+         * the user stack of its address space and thread pointer, so that both are one thread in
+         * the trace and a system call's stack continues its caller's */
+        const struct thread *u = thread_find(asid, stack_key(key, 0));
+        if (u)
+            tid = u->tid;
+    }
+    if (!t)
+        t = thread_lookup(v, asid, k2, tid, task);
     v->cur = t;
     v->cur_asid = asid;
     v->cur_key = k2;

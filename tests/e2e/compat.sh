@@ -407,8 +407,8 @@ else
     # the number of address spaces ("as:N") the trace's events ran in
     nas() { "$QTRACE" dump -f text "$1/trace.qtr" 2>/dev/null | grep -oE '\[cpu[0-9]+ as:[0-9]+ ' | sort -u | wc -l; }
 
-    printf 'calls\nffffffff~ffffffff\n0~0\nfuncstack:1\nlinkmap:0\ntrace_type:spec_func_with_param\n%s,0,int,1,int,2,string,3,int\n%s,0,int,1,string\n' \
-        "$KW32" "$(sym32 greet)" | new_config speck32
+    printf 'calls\nffffffff~ffffffff\n%s~%s\nfuncstack:1\nlinkmap:0\ntrace_type:spec_func_with_param\n%s,0,int,1,int,2,string,3,int\n%s,0,int,1,string\n' \
+        "$(sym32 worker)" "$(sym32 main)" "$KW32" "$(sym32 greet)" | new_config speck32
     run32 speck32
     ok $? "32-bit spec_func_with_param with a kernel function: exits 0"
     D=$TMP/speck32
@@ -417,8 +417,10 @@ else
     check "32-bit: its return value, ksys_write = 0:int=11" grep -qE "^ret $kw ksys_write = 0:int=11 tid=[0-9]+$" "$D/stack"
     check "32-bit: init's write too (every process in spec_func_with_param)" \
         grep -qE "^call $kw ksys_write\\(1:int=1, 2:string=\"QTRACE-GUEST: exit calls status 0\\\\n.*\", 3:int=34\\) tid=[0-9]+$" "$D/stack"
-    check "32-bit funcstack:1: a stack line before each listed call (greet's: greet@$g)" \
-        bash -c "grep -B1 -E '^call $g greet\\(1:string=\"world\"\\)' '$D/stack' | head -1 | grep -qE '^stack greet@$g tid=[0-9]+$'"
+    check "32-bit funcstack:1: main > greet, right before greet's call line" \
+        bash -c "grep -B1 -E '^call $g greet\\(1:string=\"world\"\\)' '$D/stack' | head -1 | grep -qE '^stack main@$m > greet@$g tid=[0-9]+$'"
+    check "32-bit funcstack:1: a system call's stack is the user stack, then the kernel's (main > ksys_write, one tid)" \
+        bash -c "grep -B1 -F 'ksys_write(1:int=1, 2:string=\"add(2,3)=5' '$D/stack' | head -1 | grep -qE '^stack main@$m > ksys_write@$kw tid=[0-9]+$'"
 
     kcfg32() {
         printf 'calls\n%s~%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$1" | new_config "${1}32"
