@@ -12,6 +12,8 @@
  *   k32: read fd=F 16 bytes
  *   k32: int80 getppid = P                   (an explicit int $0x80)
  *   k32: vsyscall getuid = U                 (an explicit call of __kernel_vsyscall)
+ *   uid=U gid=G euid=E                       (a child: fork, exec of /progs/whoami, a 64-bit program)
+ *   k32: whoami pid=W status=0
  *   k32: done
  */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef __i386__
@@ -67,6 +70,16 @@ int main(void)
         __asm__ volatile("call *%1" : "=a"(r) : "c"(vsys), "a"(199L) /* i386 getuid32 */ : "memory", "cc");
         printf("k32: vsyscall getuid = %ld\n", r);
     }
+    /* from 32 to 64 bits: a child execs a 64-bit program */
+    pid_t c = fork();
+    if (c == 0) {
+        char *argv[] = { "/progs/whoami", NULL };
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st = 0;
+    if (c > 0 && waitpid(c, &st, 0) == c)
+        printf("k32: whoami pid=%d status=%d\n", (int)c, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     printf("k32: done\n");
     return 0;
 }

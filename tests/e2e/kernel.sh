@@ -241,6 +241,16 @@ of "$T" "$kp" | awk '
     s == 3 && /^syscall i386:/ { s = 4; exit }
     END { exit s != 4 }'
 ok $? "the exec from 64 to 32 bits: a 64-bit execve entry, the exec, its return 0, then i386 calls"
+# ... and from 32 to 64 bits: k32's child execs /progs/whoami
+kw=$(k32said "$TMP/a.console" 'whoami pid=\([0-9]*\) status=0')
+of "$T" "$kw" | awk '
+    /^syscall i386:execve\("\/progs\/whoami", \["\/progs\/whoami"\], 0x[0-9a-f]+\) <unfinished \.\.\.>$/ { s = 1; next }
+    s == 1 && $0 == "== exec \"/progs/whoami\" [\"/progs/whoami\"] comm=\"whoami\"" { s = 2; next }
+    s == 2 && $0 == "<... syscall i386:execve resumed> = 0" { s = 3; next }
+    s == 3 && /^syscall / { s = /^syscall i386:/ ? 9 : 4; next }
+    s == 4 && $0 == "syscall getuid() = 0" { s = 5 }
+    END { exit s != 5 }'
+ok $? "the exec from 32 to 64 bits (k32's child $kw): an i386 execve entry, the exec, its return 0, then 64-bit calls (getuid() = 0)"
 # the user run, not following: the child is recorded only while it is still named ktest
 ukp=$(k32said "$TMP/b.console" 'pid=\([0-9]*\)')
 check "user run without --follow: ktest's fork of k32 ($ukp) recorded, none of k32's own (i386) calls" \
@@ -250,6 +260,9 @@ ok $? "... its last lines: the execve it made while named ktest, and the exec th
 # the 32-bit program alone on an Intel-vendor CPU, as user 1000: sysenter
 k32checks "$C/trace.txt" "$TMP/c.console" "32-bit program, Intel CPU (sysenter)" sysenter
 check "... run as user 1000: getuid32() = 1000" grep -qxF 'k32: vsyscall getuid = 1000' "$TMP/c.console"
+kw=$(k32said "$TMP/c.console" 'whoami pid=\([0-9]*\) status=0')
+of "$C/trace.txt" "$kw" | tail -2 | tr '\n' '|' | grep -qxE 'syscall i386:execve\("/progs/whoami", \["/progs/whoami"\], 0x[0-9a-f]+\) <unfinished \.\.\.>\|== exec "/progs/whoami" \["/progs/whoami"\] comm="whoami"\|'
+ok $? "... its child ($kw), not followed: ends with its i386 execve and the exec out of --comm k32"
 
 # ---- kernel argument types -------------------------------------------------------------------
 check "dentry: full path (vfs_mkdir)" grep -qxF 'vfs_mkdir(dentry="/ktest-dir/sub");' <(of "$T" "$pid" | sed 's/^ *//')
