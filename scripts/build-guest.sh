@@ -86,8 +86,20 @@ if [ ! -s "$G/vmlinuz" ] || mods_missing; then
     # As root, apt would warn that its _apt sandbox user cannot write $dl: run it unsandboxed.
     sandbox=()
     [ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)
-    (cd "$dl" && apt-get download -q "${sandbox[@]}" "$pkg" >"$dl/apt-download.log" 2>&1) \
-        || { cat "$dl/apt-download.log" >&2; die "apt-get download $pkg failed"; }
+    if ! (cd "$dl" && apt-get download -q "${sandbox[@]}" "$pkg" >"$dl/apt-download.log" 2>&1); then
+        # the cached kernel's package is gone from the archive (a newer ABI replaced it): take
+        # the current one, kernel and modules together
+        cur=$(kernel_pkg)
+        if [ -s "$G/vmlinuz" ] && [ -n "$cur" ] && [ "$cur" != "$pkg" ]; then
+            say "$pkg cannot be downloaded any more: downloading $cur (kernel and modules replaced)"
+            pkg=$cur
+            (cd "$dl" && apt-get download -q "${sandbox[@]}" "$pkg" >"$dl/apt-download.log" 2>&1) \
+                || { cat "$dl/apt-download.log" >&2; die "apt-get download $pkg failed"; }
+        else
+            cat "$dl/apt-download.log" >&2
+            die "apt-get download $pkg failed"
+        fi
+    fi
     deb=$(ls "$dl"/"$pkg"_*.deb 2>/dev/null | head -1)
     [ -n "$deb" ] || die "apt-get download $pkg produced no .deb"
     say "unpacking $(basename "$deb")"
