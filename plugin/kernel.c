@@ -21,10 +21,11 @@
  *  - The timeline: wake_up_new_task (fork, thread), setup_new_exec (exec), do_exit, and
  *    do_init_module (module load), as QT_REC_PROC records.
  *  - i386 kernels (K.symbols_only): kernel functions by name and the KASLR slide only; no task
- *    is read (no per-cpu current task, no layouts), so none of the hooks above. Processes are
- *    then chosen by address space instead (program_as=on, also without kernel=): the cr3
- *    values in which the traced program's own code ran (in system mode an instruction is
- *    instrumented only if its bytes are the program file's), forgotten at pgd_free.
+ *    structure is read (no per-cpu current task, no layouts), so none of the hooks above.
+ *    Processes are chosen by address space instead (program_as=on, also without kernel=): the
+ *    cr3 values in which the traced program's own code ran (in system mode an instruction is
+ *    instrumented only if its bytes are the program file's), and with kernel= the tasks
+ *    (__switch_to's next, a pointer) that ran it; forgotten at pgd_free and free_task.
  * Hooks and kernel functions are chosen at translation time; every guest memory read goes
  * through the vCPU's struct qt_mem and is bounded; callbacks allocate nothing.
  */
@@ -96,6 +97,7 @@ enum hook {
     H_SYSEXIT,      /* syscall_exit_to_user_mode(regs): every system call's way back */
     H_IRQEXIT,      /* irqentry_exit_to_user_mode(regs): back to user mode after an interrupt or exception */
     H_PGDFREE,      /* pgd_free(mm, pgd): an address space is gone (program_as=on) */
+    H_FREETASK,     /* free_task(tsk): a task is gone (program_as=on) */
     NHOOKS
 };
 static const char *const hook_syms[NHOOKS][2] = {
@@ -111,6 +113,7 @@ static const char *const hook_syms[NHOOKS][2] = {
     [H_SYSEXIT] = { "syscall_exit_to_user_mode", NULL },
     [H_IRQEXIT] = { "irqentry_exit_to_user_mode", NULL },
     [H_PGDFREE] = { "pgd_free", NULL },
+    [H_FREETASK] = { "free_task", NULL },
 };
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
 static qemu_plugin_vcpu_udata_cb_t hook_fn[NHOOKS];
@@ -121,6 +124,9 @@ struct kvcpu {
     bool init;
     struct qemu_plugin_register *r_cs, *r_gs, *r_kgs, *r_edx;
     struct qemu_plugin_register *r_karg[QT_MAX_REG_ARGS]; /* the kernel's argument registers (i386: regparm) */
+    uint64_t as_task;       /* program_as=on: the task __switch_to switched to (no layout needed) */
+    bool as_switched;       /* as_task is known */
+    uint64_t as_ok_task;    /* the last task found to be the program's (a cache of as_tasks) */
     uint64_t task;          /* the task running on this vCPU, 0 if unknown */
     bool switched;          /* task comes from the __switch_to hook (exact from then on) */
     bool ids;               /* pid, tgid, comm are task's */
@@ -378,14 +384,19 @@ static bool selected(struct vcpu *v, struct kvcpu *k)
  * (init's malloc can have calls' bytes at calls' address), so a user-mode callback in an address
  * space not seen before is checked once: the program's signature (the first bytes of main, or
  * of its entry point) must be in that address space at their address. Kernel code counts while
- * one of the program's address spaces is current. Fixed tables (the program's, and the others
- * already checked), slots claimed by compare-and-swap (no lock), freed at pgd_free. Kernel
- * threads run on the address space of the task before them (lazy TLB) and count with it.
+ * one of the program's address spaces is current and the task running (known from
+ * __switch_to's argument, a pointer: no layout needed) has run the program's user code: kernel
+ * threads run on the address space of the task before them (lazy TLB) and are told apart so.
+ * Fixed tables (the program's address spaces and tasks, and the address spaces already found
+ * not to be the program's), slots claimed by compare-and-swap (no lock), freed at pgd_free and
+ * free_task.
  */
 #define AS_SLOTS 64
 #define AS_FREE 1 /* a freed slot (no cr3 has bit 0 set once masked) */
 static uint64_t as_cr3[AS_SLOTS];   /* the program's */
 static uint64_t as_not[AS_SLOTS];   /* checked: not the program's */
+#define AS_TASKS 256
+static uint64_t as_tasks[AS_TASKS]; /* tasks that ran the program's user code */
 static int as_full_warned;
 static uint8_t as_sig[64];
 static size_t as_sig_len;
@@ -397,9 +408,9 @@ static uint64_t as_mask(uint64_t cr3)
     return cr3 & (qt.arch->word_bytes == 4 ? ~(uint64_t)0x18 : ~(uint64_t)0xfff);
 }
 
-static bool as_in(uint64_t *tab, uint64_t cr3)
+static bool as_in_n(uint64_t *tab, int n, uint64_t cr3)
 {
-    for (int i = 0; i < AS_SLOTS; i++) {
+    for (int i = 0; i < n; i++) {
         uint64_t c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
         if (c == cr3)
             return true;
@@ -409,9 +420,14 @@ static bool as_in(uint64_t *tab, uint64_t cr3)
     return false;
 }
 
-static void as_add(uint64_t *tab, uint64_t cr3)
+static bool as_in(uint64_t *tab, uint64_t cr3)
 {
-    for (int i = 0; i < AS_SLOTS; i++) {
+    return as_in_n(tab, AS_SLOTS, cr3);
+}
+
+static void as_add_n(uint64_t *tab, int n, uint64_t cr3)
+{
+    for (int i = 0; i < n; i++) {
         uint64_t c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
         if (c == cr3)
             return;
@@ -419,27 +435,85 @@ static void as_add(uint64_t *tab, uint64_t cr3)
             __atomic_compare_exchange_n(&tab[i], &c, cr3, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             return;
     }
-    if (tab == as_cr3 && !__atomic_exchange_n(&as_full_warned, 1, __ATOMIC_RELAXED))
-        fprintf(stderr, "qtrace: warning: program_as=on: more than %d address spaces of the program at once; the "
-                "others are not recorded\n", AS_SLOTS);
+    if (tab != as_not && !__atomic_exchange_n(&as_full_warned, 1, __ATOMIC_RELAXED))
+        fprintf(stderr, "qtrace: warning: program_as=on: more than %d %s of the program at once; the others are not "
+                "recorded\n", n, tab == as_cr3 ? "address spaces" : "threads");
+}
+
+static void as_add(uint64_t *tab, uint64_t cr3)
+{
+    as_add_n(tab, AS_SLOTS, cr3);
+}
+
+static void as_del_n(uint64_t *tab, int n, uint64_t x)
+{
+    for (int i = 0; i < n; i++) {
+        uint64_t c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
+        if (c == 0)
+            return;
+        if (c == x)
+            __atomic_compare_exchange_n(&tab[i], &c, AS_FREE, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
 }
 
 static bool as_selected(struct vcpu *v)
 {
     uint64_t cr3 = as_mask(qt_reg_read(v, v->r_asid));
-    if (cr3 && as_in(as_cr3, cr3))
-        return true;
-    struct kvcpu *k = kvc(v);
-    if (!cr3 || !k->r_cs || !(qt_reg_read(v, k->r_cs) & 3) || as_in(as_not, cr3))
-        return false; /* kernel code in another address space, or another program */
-    /* user code with the program's bytes in an address space not seen before: is the program
-     * there? (an unreadable signature page: not known yet, asked again at the next event) */
-    uint8_t got[sizeof(as_sig)];
-    if (!v->mem.read(v->mem.ctx, as_sig_addr, got, as_sig_len))
+    if (!cr3)
         return false;
-    bool mine = memcmp(got, as_sig, as_sig_len) == 0;
-    as_add(mine ? as_cr3 : as_not, cr3);
-    return mine;
+    struct kvcpu *k = kvc(v);
+    bool user = k->r_cs && (qt_reg_read(v, k->r_cs) & 3);
+    if (!as_in(as_cr3, cr3)) {
+        if (!user || as_in(as_not, cr3))
+            return false; /* kernel code in another address space, or another program */
+        /* user code with the program's bytes in an address space not seen before: is the program
+         * there? (an unreadable signature page: not known yet, asked again at the next event) */
+        uint8_t got[sizeof(as_sig)];
+        if (!v->mem.read(v->mem.ctx, as_sig_addr, got, as_sig_len))
+            return false;
+        bool mine = memcmp(got, as_sig, as_sig_len) == 0;
+        as_add(mine ? as_cr3 : as_not, cr3);
+        if (!mine)
+            return false;
+    }
+    /* the program's address space: which task? (unknown until this vCPU's first task switch) */
+    if (!k->as_switched || k->as_task == k->as_ok_task)
+        return true;
+    if (user) {
+        as_add_n(as_tasks, AS_TASKS, k->as_task); /* it runs the program's code: one of its threads */
+    } else if (!as_in_n(as_tasks, AS_TASKS, k->as_task)) {
+        return false; /* a kernel thread on the borrowed address space */
+    }
+    k->as_ok_task = k->as_task;
+    return true;
+}
+
+/* __switch_to(prev, next) (i386 -mregparm=3: next in edx): the task this vCPU runs now */
+static void on_as_switch(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    uint64_t next = k->r_karg[1] ? qt_reg_read(v, k->r_karg[1]) : 0;
+    if (next < kspace)
+        return;
+    k->as_task = next;
+    k->as_switched = true;
+}
+
+/* free_task(tsk) (eax): that task is gone, its memory may become another task's */
+static void on_freetask(unsigned vi, void *u)
+{
+    (void)u;
+    struct vcpu *v = qt_vcpu(vi);
+    struct kvcpu *k = kvc(v);
+    uint64_t t = k->r_karg[0] ? qt_reg_read(v, k->r_karg[0]) : 0;
+    if (t < kspace)
+        return;
+    as_del_n(as_tasks, AS_TASKS, t);
+    for (int i = 0; i < QT_OUT_MAX_VCPUS; i++)
+        if (__atomic_load_n(&kvs[i].as_ok_task, __ATOMIC_RELAXED) == t)
+            __atomic_store_n(&kvs[i].as_ok_task, 0, __ATOMIC_RELAXED);
 }
 
 /* The program's signature: the first bytes of main (else of the entry point), from the file. */
@@ -477,13 +551,8 @@ static void on_pgdfree(unsigned vi, void *u)
     if (pgd < K.img.map_base)
         return;
     uint64_t cr3 = as_mask(pgd - K.img.map_base); /* __pa() of the direct map */
-    for (int i = 0; i < AS_SLOTS; i++) {
-        for (int t = 0; t < 2; t++) {
-            uint64_t *tab = t ? as_not : as_cr3, c = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
-            if (c == cr3)
-                __atomic_compare_exchange_n(&tab[i], &c, AS_FREE, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-        }
-    }
+    as_del_n(as_cr3, AS_SLOTS, cr3);
+    as_del_n(as_not, AS_SLOTS, cr3);
 }
 
 uint64_t qt_kernel_arg(struct vcpu *v, int n, uint64_t sp)
@@ -1180,7 +1249,7 @@ static int setup_hooks(void)
     for (int h = 0; h < NHOOKS; h++) {
         if (h >= H_SYS64 && h <= H_SYSFAST && !qt.opts.syscalls)
             continue;
-        if (h == H_PGDFREE)
+        if (h == H_PGDFREE || h == H_FREETASK)
             continue;
         if ((h == H_SYSEXIT && !qt.opts.syscalls && !nktf) || (h == H_IRQEXIT && !nktf))
             continue; /* needed for system calls, or to close kernel frames left unseen */
@@ -1231,6 +1300,13 @@ static int load_kernel(char *err, size_t errlen)
                 fprintf(stderr, "qtrace: warning: kernel function pgd_free not found: program_as=on does not see "
                         "address spaces go (a freed page table reused by another process would count as the "
                         "program's)\n");
+            hook_fn[H_SWITCH] = on_as_switch;
+            hook_addr[H_SWITCH] = sym_addr("__switch_to");
+            hook_fn[H_FREETASK] = on_freetask;
+            hook_addr[H_FREETASK] = hook_addr[H_SWITCH] ? sym_addr("free_task") : 0;
+            if (!hook_addr[H_SWITCH])
+                fprintf(stderr, "qtrace: warning: kernel function __switch_to not found: program_as=on counts kernel "
+                        "threads running on the program's address space as the program\n");
         }
         __atomic_store_n(&k_on, 1, __ATOMIC_RELEASE);
         return 0;

@@ -422,8 +422,11 @@ else
     check "32-bit funcstack:1: a system call's stack is the user stack, then the kernel's (main > ksys_write, one tid)" \
         bash -c "grep -B1 -F 'ksys_write(1:int=1, 2:string=\"add(2,3)=5' '$D/stack' | head -1 | grep -qE '^stack main@$m > ksys_write@$kw tid=[0-9]+$'"
 
+    # the kernel range: ksys_write, and process_one_work, which only kernel threads (kworkers) run:
+    # they run on the address space of the task before them (lazy TLB), calls' too
+    POW32=$(ksym32 process_one_work) pow=$(hex "$(ksym32 process_one_work)")
     kcfg32() {
-        printf 'calls\n%s~%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$1" | new_config "${1}32"
+        printf 'calls\n%s~%s,%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$POW32" "$1" | new_config "${1}32"
     }
     kcfg32 all_func_without_param
     run32 all_func_without_param32
@@ -433,6 +436,8 @@ else
         check "32-bit all_func_without_param: $fn is in the log" grep -qE "^call 0x[0-9a-f]+ $fn\\(\\) " "$D/log"
     done
     check "32-bit all_func_without_param: ksys_write (kernel range) is in the log" grep -qE "^call $kw ksys_write\\(\\) " "$D/log"
+    check "32-bit all_func_without_param: kernel threads' process_one_work too (kernel range)" \
+        grep -qE "^call $pow process_one_work\\(\\) " "$D/log"
     all_as=$(nas "$D")
     check "32-bit all_func_without_param: events of other processes too ($all_as address spaces)" test "$all_as" -gt 1
     check "32-bit all_func_without_param: no argument values, no return values" \
@@ -461,6 +466,8 @@ else
     check "32-bit process_func_without_param: main and add are in the log" \
         bash -c "grep -qE '^call $m main\\(\\) ' '$D/log' && grep -qE '^call $a add\\(\\) ' '$D/log'"
     check "32-bit process_func_without_param: calls' own writes (kernel range)" grep -qE "^call $kw ksys_write\\(\\) " "$D/log"
+    check "32-bit process_func_without_param: no kernel thread's process_one_work, even on calls' address space" \
+        bash -c "! grep -qE '^call $pow process_one_work\\(' '$D/log'"
     n_as=$(nas "$D")
     check "32-bit process_func_without_param: one address space, calls' (got $n_as)" test "$n_as" = 1
     check "32-bit process_func_without_param: no argument values" bash -c "! grep -qE '^call [^ ]+ [^ ]+\\([^)]' '$D/log'"
