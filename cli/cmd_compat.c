@@ -234,25 +234,6 @@ static int split_qemu_args(char **in, int n, struct qemu_args *q, char *err, siz
 
 /* ---- word size -------------------------------------------------------------------------------- */
 
-/* 64 or 32 from a bzImage's setup header (xloadflags XLF_KERNEL_64) or an ELF's class; 0 if unknown. */
-static int image_bits(const char *path)
-{
-    unsigned char h[0x240];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = pread(fd, h, sizeof(h), 0);
-    close(fd);
-    if (n >= EI_NIDENT && memcmp(h, ELFMAG, SELFMAG) == 0)
-        return h[EI_CLASS] == ELFCLASS64 ? 64 : h[EI_CLASS] == ELFCLASS32 ? 32 : 0;
-    if (n < (ssize_t)sizeof(h) || memcmp(h + 0x202, "HdrS", 4) != 0)
-        return 0;
-    unsigned version = h[0x206] | (unsigned)h[0x207] << 8;
-    if (version < 0x020c)
-        return 32; /* older than xloadflags: no 64-bit entry point */
-    return (h[0x236] & 1) ? 64 : 32;
-}
-
 /* ---- translation ------------------------------------------------------------------------------- */
 
 struct xlate {
@@ -837,7 +818,7 @@ int qtc_cmd_compat(int argc, char **argv)
             goto out;
         }
     } else {
-        bits = image_bits(q.kernel);
+        bits = qtc_kernel_bits(q.kernel);
         if (!bits && have_prog)
             bits = prog.elf_class;
         if (!bits)

@@ -24,7 +24,8 @@ static const struct qtc_opt system_opts[] = {
       "directory for the trace (trace.qtr), its conversions (trace.txt, trace.json, ...) and the plugin "
       "options (qtrace.conf); created if needed. Default: qtrace-out.", NULL },
     { "qemu", 0, NULL, QTC_PATH, "PATH",
-      "the QEMU system emulator to run. Default: $QTRACE_QEMU_SYSTEM, else qemu-system-x86_64 from PATH.", NULL },
+      "the QEMU system emulator to run. Default: $QTRACE_QEMU_SYSTEM, else qemu-system-x86_64 from PATH "
+      "(qemu-system-i386 for an i386 kernel).", NULL },
     { "timeout", 0, NULL, QTC_SECONDS, "SEC",
       "stop QEMU (SIGTERM to its process group, SIGKILL 10 s later) if it still runs after SEC seconds; the "
       "trace recorded so far is kept and converted; qtrace then exits with status 124.", NULL },

@@ -332,6 +332,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
     if (cfg->system) {
         if (check_readable("kernel", cfg->kernel, err, errlen) < 0)
             goto fail;
+        if (qtc_kernel_bits(cfg->kernel) == 32)
+            qemu_name = "qemu-system-i386"; /* an i386 kernel: the i386 target (registers, word size) */
         if (cfg->initrd && check_readable("initrd", cfg->initrd, err, errlen) < 0)
             goto fail;
     } else {

@@ -55,6 +55,10 @@ const char *qtc_exe_dir(void);
  * Returns a malloc'ed path or NULL. */
 char *qtc_which(const char *name);
 
+/* A kernel image's word size: 64 or 32 from a bzImage's setup header (xloadflags XLF_KERNEL_64)
+ * or an ELF's class; 0 if unknown. */
+int qtc_kernel_bits(const char *path);
+
 /* Parse numbers, strictly (the whole string, no sign for unsigned). Return false if bad. */
 bool qtc_parse_u64(const char *s, int base, uint64_t *out);
 
