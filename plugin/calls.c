@@ -551,24 +551,28 @@ static void enter(struct vcpu *v, struct qt_vsb *s, const struct qt_site *site, 
  */
 static bool plain_calls; /* user mode, every call recorded, instruction counts on */
 
+/*
+ * Can a compact record for thread t at instruction count ic go into v's buffer now, after the
+ * current base? Same thread as the base, same chunk (no flush since), fewer than
+ * QT_FAST_PER_BASE records after it, a delta that fits, room left. Branch-free: one test.
+ */
 static inline bool fast_rec_room(const struct vcpu *v, const struct thread *t, uint64_t ic)
 {
     const struct qt_vbuf *b = v->buf;
-    return v->base_thread == t && v->base_gen == b->gen && v->since_base < QT_FAST_PER_BASE &&
-           ic >= v->base_icount && ic - v->base_icount <= UINT32_MAX &&
-           b->used + sizeof(struct qt_rec_fast) <= QT_OUT_BUF_SIZE;
+    return ((uintptr_t)v->base_thread ^ (uintptr_t)t) == 0 &&
+           (((ic - v->base_icount) >> 32) | (uint64_t)(v->base_gen ^ b->gen) |
+            (uint64_t)(v->since_base >= QT_FAST_PER_BASE) |
+            (uint64_t)(b->used > QT_OUT_BUF_SIZE - sizeof(struct qt_rec_fast))) == 0;
 }
 
 static inline void fast_rec_put(struct vcpu *v, uint16_t type, uint32_t id, uint32_t depth, uint64_t ic)
 {
     struct qt_vbuf *b = v->buf;
-    struct qt_rec_fast *r = (struct qt_rec_fast *)(b->data + b->used);
-    r->type = type;
-    r->size = sizeof(*r);
-    r->id_depth = id | depth << QT_FAST_ID_BITS;
-    r->dicount = (uint32_t)(ic - v->base_icount);
-    r->reserved = 0;
-    b->used += sizeof(*r);
+    uint64_t *r = (uint64_t *)(b->data + b->used); /* struct qt_rec_fast, as two words */
+    r[0] = (uint64_t)type | (uint64_t)sizeof(struct qt_rec_fast) << 16 |
+           (uint64_t)(id | depth << QT_FAST_ID_BITS) << 32;
+    r[1] = (uint32_t)(ic - v->base_icount);
+    b->used += sizeof(struct qt_rec_fast);
     b->nrec++;
     v->since_base++;
     v->events++;
@@ -577,47 +581,45 @@ static inline void fast_rec_put(struct vcpu *v, uint16_t type, uint32_t id, uint
 static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const struct qt_site *site, uint64_t sp)
 {
     struct thread *t = v->cur;
-    const struct tfunc *tf = site->tf;
-    if (!t || tf->nargs != 0 || tf->id == 0 || t->vis > QT_FAST_DEPTH_MAX)
+    uint64_t ic = s->icount - site->adj;
+    if (!t || !fast_rec_room(v, t, ic))
         return false;
     struct qt_stack *st = &t->stack;
-    uint32_t d = st->depth;
-    if (st->overflow != 0 || d >= st->cap || (d > 0 && st->f[d - 1].sp <= sp))
+    uint32_t d = st->depth, vis = t->vis;
+    if ((st->overflow | (uint64_t)(d >= st->cap) | (uint64_t)(vis > QT_FAST_DEPTH_MAX)) != 0 ||
+        (d > 0 && st->f[d - 1].sp <= sp))
         return false;
-    uint64_t ic = s->icount - site->adj;
-    if (!fast_rec_room(v, t, ic))
-        return false;
+    const struct tfunc *tf = site->tf;
     struct qt_frame *f = &st->f[d];
     f->func = tf->addr;
     f->sp = sp;
     f->icount = ic;
     f->fn = tf;
-    f->vdepth = (uint16_t)t->vis;
+    f->vdepth = (uint16_t)vis;
     f->hidden = 0;
     f->marks = 0;
     st->depth = d + 1;
-    fast_rec_put(v, QT_REC_FENTRY, tf->id, t->vis, ic);
-    t->vis++;
+    t->vis = vis + 1;
+    fast_rec_put(v, QT_REC_FENTRY, tf->id, vis, ic);
     return true;
 }
 
 static inline bool fast_ret(struct vcpu *v, const struct qt_vsb *s, const struct qt_site *site)
 {
     struct thread *t = v->cur;
-    const struct tfunc *tf = site->tf;
-    if (!t || tf->has_ret || tf->loose)
+    uint64_t ic = s->icount - site->adj + 1; /* + 1: the ret itself belongs to the function */
+    if (!t || !fast_rec_room(v, t, ic))
         return false;
     struct qt_stack *st = &t->stack;
     uint32_t d = st->depth;
     if (d == 0 || st->overflow != 0)
         return false;
     const struct qt_frame *f = &st->f[d - 1];
-    uint64_t ic = s->icount - site->adj + 1; /* + 1: the ret itself belongs to the function */
-    if (f->fn != tf || f->hidden || tf->id == 0 || f->vdepth > QT_FAST_DEPTH_MAX || !fast_rec_room(v, t, ic))
+    if (f->fn != site->tf || f->hidden || f->vdepth > QT_FAST_DEPTH_MAX)
         return false;
     st->depth = d - 1;
     t->vis--;
-    fast_rec_put(v, QT_REC_FEXIT, tf->id, f->vdepth, ic);
+    fast_rec_put(v, QT_REC_FEXIT, site->tf->id, f->vdepth, ic);
     return true;
 }
 
@@ -626,16 +628,41 @@ void qt_calls_init(void)
     plain_calls = !qt.system && qt.opts.icount && qt.opts.nfilter == 0 && qt.opts.nnotrace == 0 && qt.opts.depth < 0;
 }
 
-void qt_on_entry(unsigned int vi, void *udata)
+bool qt_calls_fast_entry(const struct tfunc *tf)
 {
-    struct vcpu *v = vcpus[vi];
-    if (qt.system && !qt_kernel_selected(v))
+    return plain_calls && tf->nargs == 0 && tf->id != 0;
+}
+
+bool qt_calls_fast_ret(const struct tfunc *tf)
+{
+    return plain_calls && !tf->has_ret && !tf->loose && tf->id != 0;
+}
+
+/* The vCPU and its scoreboard entry for a fast-path callback, or false (not set up yet). */
+static inline bool fast_ctx(unsigned vi, struct vcpu **v, const struct qt_vsb **s)
+{
+    if (vi >= QT_OUT_MAX_VCPUS)
+        return false;
+    *v = vcpus[vi];
+    *s = qt_vsb_at[vi];
+    return *v != NULL && *s != NULL;
+}
+
+static __attribute__((noinline)) void on_entry_slow(unsigned int vi, void *udata)
+{
+    struct vcpu *v = qt_vcpu(vi);
+    if (!v || (qt.system && !qt_kernel_selected(v)))
         return; /* comm=/pid=: another process runs */
     struct qt_vsb *s = qt_vsb(vi);
     uint64_t sp = qt_reg_read(v, v->r_sp);
-    if (plain_calls && fast_enter(v, s, udata, sp))
+    if (((const struct qt_site *)udata)->fast && fast_enter(v, s, udata, sp))
         return;
     enter(v, s, udata, sp);
+}
+
+void qt_on_entry(unsigned int vi, void *udata)
+{
+    on_entry_slow(vi, udata); /* reads sp: a register read costs more than the rest */
 }
 
 /*
@@ -656,20 +683,29 @@ bool qt_entry_at_call_site(const struct tfunc *tf)
     return qt.call_sites && tf->nargs == 0 && !tf->loose;
 }
 
-void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+static __attribute__((noinline)) void on_call_mem_slow(unsigned int vi, uint64_t vaddr, void *udata)
 {
-    (void)info;
-    struct vcpu *v = vcpus[vi];
+    struct vcpu *v = qt_vcpu(vi);
+    if (!v)
+        return;
     struct qt_vsb *s = qt_vsb(vi);
     if (qt.system && (!same_thread(v, s) || qt_kernel_filtering())) {
         s->entered = 0; /* the callee's entry callback does it */
         return;
     }
-    if (plain_calls && fast_enter(v, s, udata, vaddr))
-        return;
     enter(v, s, udata, vaddr);
 }
 
+void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)info;
+    const struct qt_site *site = udata;
+    struct vcpu *v;
+    const struct qt_vsb *s;
+    if (site->fast && fast_ctx(vi, &v, &s) && fast_enter(v, s, site, vaddr))
+        return;
+    on_call_mem_slow(vi, vaddr, udata);
+}
 
 /*
  * A ret inside a traced function. Reading a register costs more than the rest of the event
@@ -677,15 +713,12 @@ void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr,
  * the function on top of the shadow stack returns that frame. Only when they differ (longjmp,
  * a frame we never saw enter) is the stack pointer read and frames matched by it.
  */
-void qt_on_ret(unsigned int vi, void *udata)
+static __attribute__((noinline)) void on_ret_slow(unsigned int vi, const struct qt_site *site)
 {
-    const struct qt_site *site = udata;
-    struct vcpu *v = vcpus[vi];
+    struct vcpu *v = qt_vcpu(vi);
+    if (!v || (qt.system && !qt_kernel_selected(v)))
+        return;
     struct qt_vsb *s = qt_vsb(vi);
-    if (plain_calls && fast_ret(v, s, site))
-        return;
-    if (qt.system && !qt_kernel_selected(v))
-        return;
     uint64_t sp = 0;
     bool have_sp = false;
     struct thread *t = same_thread(v, s);
@@ -707,6 +740,16 @@ void qt_on_ret(unsigned int vi, void *udata)
         qt_stack_ret(&t->stack, sp, on_pop, &pc);
     }
     thread_unlock(t);
+}
+
+void qt_on_ret(unsigned int vi, void *udata)
+{
+    const struct qt_site *site = udata;
+    struct vcpu *v;
+    const struct qt_vsb *s;
+    if (site->fast && fast_ctx(vi, &v, &s) && fast_ret(v, s, site))
+        return;
+    on_ret_slow(vi, site);
 }
 
 void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below)

@@ -138,7 +138,11 @@ void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
 struct qt_site {
     const struct tfunc *tf;
     uint32_t adj;
+    bool fast;              /* the user-mode fast path may handle it (qt_calls_fast_entry/_ret) */
 };
+/* Decided at translation time: can an entry / a ret of tf take calls.c's fast path? */
+bool qt_calls_fast_entry(const struct tfunc *tf);
+bool qt_calls_fast_ret(const struct tfunc *tf);
 void qt_on_entry(unsigned int vcpu_index, void *site);
 void qt_on_call_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *site);
 bool qt_entry_at_call_site(const struct tfunc *tf);
