@@ -25,7 +25,7 @@ BPO_PKGS="qemu-system-x86 meson python3-pycotap"
 missing_pkgs() {
     local p out=
     for p in "$@"; do
-        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || out="$out $p"
+        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || out="$out $p"
     done
     echo "$out"
 }
@@ -79,7 +79,13 @@ step_deps() {
         log "installing from bookworm-backports:$m"
         apt_install -t bookworm-backports $m || die "apt-get install -t bookworm-backports failed (see $CACHE/apt.log)"
     fi
-    qemu-system-x86_64 --version | grep -q "version 10\." || die "qemu-system-x86_64 is not QEMU 10 (got: $(qemu-system-x86_64 --version | head -1))"
+    # (the output is read whole first: grep -q in a pipe under pipefail may kill QEMU with SIGPIPE)
+    local ver
+    ver=$(qemu-system-x86_64 --version 2>&1 || true)
+    case "$ver" in
+        *"version 10."*) ;;
+        *) die "qemu-system-x86_64 is not QEMU 10 (got: ${ver%%$'\n'*})" ;;
+    esac
     touch "$CACHE/deps.stamp"
 }
 
