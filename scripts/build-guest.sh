@@ -61,7 +61,7 @@ newer_than() {
 # ---- kernel --------------------------------------------------------------------------------
 kernel_pkg() {
     apt-cache depends linux-image-amd64 2>/dev/null \
-        | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ {print $2; exit}'
+        | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ {if (!done) print $2; done=1}'
 }
 mods_missing() {
     local m

@@ -95,8 +95,9 @@ step_src() {
     step_deps
     mkdir -p "$CACHE/dl"
     local tarball="$CACHE/dl/qemu_${QEMU_VER}+ds.orig.tar.xz" want
+    # (awk reads all of apt-cache's output: an early exit would kill it with SIGPIPE under pipefail)
     want=$(apt-cache showsrc -t bookworm-backports qemu 2>/dev/null \
-        | awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f && $3 ~ /^qemu_'"$QEMU_VER"'\+ds\.orig\.tar\.xz$/ {print $1; exit}')
+        | awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f && !done && $3 ~ /^qemu_'"$QEMU_VER"'\+ds\.orig\.tar\.xz$/ {print $1; done=1}')
     [ -n "$want" ] || die "apt does not know the QEMU $QEMU_VER source package: is a deb-src line for bookworm-backports present? (try: apt-get update)"
     if [ ! -f "$tarball" ] || [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$want" ]; then
         log "downloading QEMU $QEMU_VER source (orig tarball, 40 MB) from bookworm-backports"

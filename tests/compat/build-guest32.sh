@@ -52,7 +52,7 @@ if [ ! -s "$G/vmlinuz" ]; then
     # a mirror in sync for one suite is enough: errors of the others are not fatal
     apt-get "${apt386[@]}" update >"$A/update.log" 2>&1 || true
     pkg=$(apt-cache "${apt386[@]}" depends linux-image-686 2>/dev/null |
-          awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-686$/ {print $2; exit}')
+          awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-686$/ {if (!done) print $2; done=1}')
     [ -n "$pkg" ] || { cat "$A/update.log" >&2; die "no i386 package list names linux-image-686's kernel"; }
     say "downloading kernel package $pkg (i386, not installed)"
     (cd "$A/dl" && apt-get "${apt386[@]}" download "$pkg" >"$A/download.log" 2>&1) ||
