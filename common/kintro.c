@@ -110,6 +110,29 @@ static void fill_koffsets(struct qt_kintro *ki)
     }
 }
 
+/* The kernel's symbols: from a System.map or /proc/kallsyms copy, or from the image's own
+ * kallsyms tables. slide_rule completes "_text is at X, RULE KERNEL's Y" when a file's _text
+ * is not where this kernel can be loaded. */
+static int load_symbols(struct qt_kintro *ki, const char *kernel, const char *symbols, const char *slide_rule,
+                        char *err, size_t errlen)
+{
+    int r;
+    if (symbols && *symbols) {
+        if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
+            return r;
+        if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0)
+            return qt_fail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, %s %s's 0x%llx: is it the symbol table of "
+                           "this kernel?", symbols, (unsigned long long)ki->ks.text_addr, slide_rule, kernel,
+                           (unsigned long long)ki->img.text_addr);
+        return 0;
+    }
+    char e[512];
+    if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0)
+        return qt_fail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
+                       "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
+    return 0;
+}
+
 int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols, const char *layout, char *err,
                    size_t errlen)
 {
@@ -126,23 +149,8 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
          * kernel's structures (no per-cpu current task through fs, no 32-bit layouts), so no BTF
          * or layout file is needed or used: ki->symbols_only says so. */
         ki->symbols_only = true;
-        if (symbols && *symbols) {
-            if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
-                goto fail;
-            if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
-                r = qt_fail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, which no KASLR slide of %s's 0x%llx gives: is it "
-                          "the symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
-                          (unsigned long long)ki->img.text_addr);
-                goto fail;
-            }
-        } else {
-            char e[512];
-            if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
-                r = qt_fail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
-                          "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
-                goto fail;
-            }
-        }
+        if ((r = load_symbols(ki, kernel, symbols, "not a CONFIG_PHYSICAL_ALIGN multiple above", err, errlen)) < 0)
+            goto fail;
         return 0;
     }
     if (ki->img.machine != EM_X86_64) {
@@ -181,23 +189,8 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
     if (layout && *layout && (r = qt_klayout_load_file(&ki->L, layout, err, errlen)) < 0)
         goto fail;
     /* symbols */
-    if (symbols && *symbols) {
-        if ((r = qt_ksyms_load_file(&ki->ks, symbols, err, errlen)) < 0)
-            goto fail;
-        if (ki->img.text_addr && ki->ks.text_addr && qt_ksyms_unslide(&ki->ks, ki->img.text_addr) < 0) {
-            r = qt_fail(err, errlen, -EINVAL, "%s: _text is at 0x%llx, not a 2 MiB multiple above %s's 0x%llx: is it the "
-                      "symbol table of this kernel?", symbols, (unsigned long long)ki->ks.text_addr, kernel,
-                      (unsigned long long)ki->img.text_addr);
-            goto fail;
-        }
-    } else {
-        char e[512];
-        if (qt_ksyms_from_kimage(&ki->ks, &ki->img, e, sizeof(e)) < 0) {
-            r = qt_fail(err, errlen, -ENOENT, "%s: no kernel symbols (%s): give a System.map or /proc/kallsyms copy "
-                      "with --kernel-symbols FILE (plugin option kernel_symbols=FILE)", kernel, e);
-            goto fail;
-        }
-    }
+    if ((r = load_symbols(ki, kernel, symbols, "not a 2 MiB multiple above", err, errlen)) < 0)
+        goto fail;
     static const struct {
         size_t member;
         const char *name;
