@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +208,13 @@ static bool writer_ready(struct qt_out *o)
     if (o->writer_pid == -me)
         return false; /* could not start one: write synchronously */
     o->stop = false;
+    /* The writer blocks every signal: a signal meant for the guest must reach one of QEMU's
+     * own threads (qemu-user's host signal handler needs the vCPU of the thread it runs on). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     o->writer_pid = pthread_create(&o->writer, NULL, writer_main, o) == 0 ? me : -me;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return o->writer_pid == me;
 }
 

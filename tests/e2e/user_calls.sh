@@ -106,6 +106,15 @@ for sel in "-P work -P leaf" ""; do
         "40 threads (${sel:-every function}): 40 work() threads, 800000 leaf() calls, none lost ($rc, $nw, $nl)"
 done
 
+# --- 2e. host signals all through the run (a timer every 200 us, SIGCHLD of 20 children) ------
+gcc -O1 -g -fno-inline -static -o "$TMP/signals" "$TOP/tests/progs/signals.c"
+"$QTRACE" run -P f -P on_alarm --format text -o "$TMP/sg" -- "$TMP/signals" >"$TMP/sg.out" 2>"$TMP/sg.err"; rc=$?
+nf=$(grep -c '  f();$\|] f();$' "$TMP/sg/trace.txt"); na=$(grep -c 'on_alarm();$' "$TMP/sg/trace.txt")
+ok $([ $rc = 0 ] && grep -qx 'signals: sum=1499999500000 calls=1000000 children=20 alarms=yes' "$TMP/sg.out"; echo $?) \
+    "signals: the program survives a timer signal every 200 us and 20 children under tracing (status $rc)"
+ok $([ "$nf" = 1000000 ] && [ "$na" -gt 0 ] && ! grep -q 'no end record' "$TMP/sg.err"; echo $?) \
+    "signals: all 1000000 f() calls recorded, $na on_alarm() handler calls, the trace is complete"
+
 # --- 3. dynamically linked PIE: libc functions named, with arguments ------------------------------
 cat >"$TMP/dyn.c" <<'C'
 #include <stdio.h>
