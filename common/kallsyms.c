@@ -438,37 +438,21 @@ static bool find_addresses(struct kall *K, struct qt_kallsyms_loc *L, uint64_t *
             }
         }
     }
-    if (K->ptr == 4) {
-        /* absolute: u32 kallsyms_addresses */
-        size_t qa4 = q >= 4 * N ? q - 4 * N : SIZE_MAX;
-        size_t acands4[2] = { qa4, al_up(K, K->tend, 4) };
-        for (int c = 0; c < 2; c++) {
-            size_t off = acands4[c];
-            if (off == SIZE_MAX || !inb(K, off, 4 * N)) continue;
-            bool good = true;
-            for (uint64_t i = 0; i < N && good; i++) {
-                addrs[i] = qt_rd32(K->d + off + 4 * i);
-                if (i && addrs[i] < addrs[i - 1]) good = false;
-            }
-            if (good && addrs[N - 1] >= K->map_base) {
-                L->addresses = K->addr + off;
-                return true;
-            }
-        }
-        return false;
-    }
-    /* absolute: u64 kallsyms_addresses */
-    size_t qa = al_down(K, q, 8);
-    size_t acands[2] = { qa != SIZE_MAX && qa >= 8 * N ? qa - 8 * N : SIZE_MAX, al_up(K, K->tend, 8) };
+    /* absolute: kallsyms_addresses, one word (u32 on i386, u64 on x86-64) per symbol, sorted,
+     * right before kallsyms_num_syms or right after the token tables */
+    unsigned w = K->ptr;
+    uint64_t lowest = w == 4 ? K->map_base : 0xffff000000000000ull; /* a kernel address */
+    size_t qa = al_down(K, q, w);
+    size_t acands[2] = { qa != SIZE_MAX && qa >= w * N ? qa - w * N : SIZE_MAX, al_up(K, K->tend, w) };
     for (int c = 0; c < 2; c++) {
         size_t off = acands[c];
-        if (off == SIZE_MAX || !inb(K, off, 8 * N)) continue;
+        if (off == SIZE_MAX || !inb(K, off, w * N)) continue;
         bool good = true;
         for (uint64_t i = 0; i < N && good; i++) {
-            addrs[i] = qt_rd64(K->d + off + 8 * i);
+            addrs[i] = w == 4 ? qt_rd32(K->d + off + 4 * i) : qt_rd64(K->d + off + 8 * i);
             if (i && addrs[i] < addrs[i - 1]) good = false;
         }
-        if (good && addrs[N - 1] >= 0xffff000000000000ull) {
+        if (good && addrs[N - 1] >= lowest) {
             L->addresses = K->addr + off;
             return true;
         }
