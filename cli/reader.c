@@ -22,8 +22,8 @@ struct qtr_run {
     size_t len;             /* bytes of complete records */
     uint32_t vcpu;
     uint64_t first_key;     /* merge key of its first records (their time, or the vCPU's time so far) */
-    bool capped;            /* a later run of the same vCPU exists: */
-    uint64_t cap;           /* its first key, which no record of this run may pass */
+    size_t next;            /* index + 1 of the same vCPU's next run (file order), 0: none */
+    bool first;             /* the vCPU's first run */
 };
 
 const char *qtr_arch_name(uint32_t arch)
@@ -425,7 +425,7 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
                 s->run_cap = s->run_cap ? s->run_cap * 2 : 64;
                 r->runs = qtc_xrealloc(r->runs, s->run_cap * sizeof(*r->runs));
             }
-            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0, false, 0 };
+            r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0, 0, false };
         }
         if (cut) {
             r->truncated = true;
@@ -544,16 +544,17 @@ static void scan_runs(struct qtr *r)
             *vt = (void *)(uintptr_t)((have_ts ? last_ts : first_ts) + 1);
         run->first_key = first_ts;
     }
-    /* each run is bounded by the first key of the same vCPU's next run (file order) */
+    /* each vCPU's runs, chained in file order (backwards: a run's successor is seen first) */
     qtc_map_free(&vcpu_ts);
     memset(&vcpu_ts, 0, sizeof(vcpu_ts));
     for (size_t i = r->nruns; i-- > 0;) {
-        struct qtr_run *run = &r->runs[i];
-        void **nk = qtc_map_slot(&vcpu_ts, run->vcpu, 0, true);
-        run->capped = *nk != NULL;
-        run->cap = run->capped ? (uint64_t)(uintptr_t)*nk - 1 : 0;
-        *nk = (void *)(uintptr_t)(run->first_key + 1);
+        void **slot = qtc_map_slot(&vcpu_ts, r->runs[i].vcpu, 0, true);
+        r->runs[i].next = (size_t)(uintptr_t)*slot;
+        *slot = (void *)(uintptr_t)(i + 1);
     }
+    for (size_t i = 0; i < vcpu_ts.cap; i++)
+        if (vcpu_ts.e[i].used)
+            r->runs[(size_t)(uintptr_t)vcpu_ts.e[i].v - 1].first = true;
     free(ev);
     r->st.functions = funcs.n;
     r->st.threads = threads.n;
@@ -813,8 +814,9 @@ static struct cursor run_cursor(const struct qtr *r, size_t i)
 {
     struct cursor c = { r->runs[i].off, r->runs[i].off + r->runs[i].len, r->runs[i].first_key, i,
                         r->runs[i].vcpu, { 0 } };
-    c.d.capped = r->runs[i].capped;
-    c.d.cap = r->runs[i].cap;
+    /* no record of the run goes past the first key of the vCPU's next run */
+    c.d.capped = r->runs[i].next != 0;
+    c.d.cap = c.d.capped ? r->runs[r->runs[i].next - 1].first_key : 0;
     cur_key(r, &c);
     return c;
 }
@@ -827,19 +829,10 @@ static struct cursor run_cursor(const struct qtr *r, size_t i)
 int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
 {
     struct cursor *heap = qtc_xcalloc(r->nruns ? r->nruns : 1, sizeof(*heap));
-    size_t *next_run = qtc_xcalloc(r->nruns ? r->nruns : 1, sizeof(*next_run)); /* same vCPU, or 0 */
     size_t n = 0;
-    struct qtc_map last;
-    memset(&last, 0, sizeof(last));
-    for (size_t i = r->nruns; i-- > 0;) { /* backwards: each run's successor is known when it is seen */
-        void **slot = qtc_map_slot(&last, r->runs[i].vcpu, 0, true);
-        next_run[i] = (size_t)(uintptr_t)*slot; /* index + 1 of the vCPU's next run, 0: none */
-        *slot = (void *)(uintptr_t)(i + 1);
-    }
-    for (size_t i = 0; i < last.cap; i++)
-        if (last.e[i].used)
-            heap[n++] = run_cursor(r, (size_t)(uintptr_t)last.e[i].v - 1);
-    qtc_map_free(&last);
+    for (size_t i = 0; i < r->nruns; i++)
+        if (r->runs[i].first)
+            heap[n++] = run_cursor(r, i);
     for (size_t i = n / 2; i-- > 0;)
         heap_down(heap, n, i);
     struct qtc_map as, entries;
@@ -867,8 +860,8 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
         c->pos += h->size;
         if (c->pos < c->end)
             cur_key(r, c);
-        else if (next_run[c->run])
-            *c = run_cursor(r, next_run[c->run] - 1);
+        else if (r->runs[c->run].next)
+            *c = run_cursor(r, r->runs[c->run].next - 1);
         else
             heap[0] = heap[--n];
         heap_down(heap, n, 0);
@@ -882,7 +875,6 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
     }
     free(ev);
     free(heap);
-    free(next_run);
     qtc_map_free(&as);
     qtc_map_free(&entries);
     return rc;
