@@ -648,7 +648,7 @@ static inline bool fast_ctx(unsigned vi, struct vcpu **v, const struct qt_vsb **
     return *v != NULL && *s != NULL;
 }
 
-static __attribute__((noinline)) void on_entry_slow(unsigned int vi, void *udata)
+void qt_on_entry(unsigned int vi, void *udata)
 {
     struct vcpu *v = qt_vcpu(vi);
     if (!v || (qt.system && !qt_kernel_selected(v)))
@@ -658,11 +658,6 @@ static __attribute__((noinline)) void on_entry_slow(unsigned int vi, void *udata
     if (((const struct qt_site *)udata)->fast && fast_enter(v, s, udata, sp))
         return;
     enter(v, s, udata, sp);
-}
-
-void qt_on_entry(unsigned int vi, void *udata)
-{
-    on_entry_slow(vi, udata); /* reads sp: a register read costs more than the rest */
 }
 
 /*

@@ -159,9 +159,18 @@ static int write_chunk(const struct qt_out *o, uint32_t vcpu, const void *data, 
     return write_all(o->fd, iov, 2);
 }
 
-/* Under o->lock, when no writer thread is writing: write now. */
+/* Under o->lock: wait until every queued job is written. */
+static void drain(struct qt_out *o)
+{
+    while (o->qlen > 0 || o->writing)
+        pthread_cond_wait(&o->space, &o->lock);
+}
+
+/* Under o->lock, without the writer thread (none, or no memory for the queue): once every
+ * queued chunk is written, write this one now. */
 static void write_now(struct qt_out *o, uint32_t vcpu, const void *data, uint32_t len, uint32_t nrec)
 {
+    drain(o);
     if (o->err == 0) {
         int r = write_chunk(o, vcpu, data, len, nrec);
         if (r < 0)
@@ -228,13 +237,6 @@ static void enqueue(struct qt_out *o, struct job j)
     pthread_cond_signal(&o->work);
 }
 
-/* Under o->lock: wait until every queued job is written. */
-static void drain(struct qt_out *o)
-{
-    while (o->qlen > 0 || o->writing)
-        pthread_cond_wait(&o->space, &o->lock);
-}
-
 static void flush_buf(struct qt_out *o, unsigned vcpu, struct vbuf *b)
 {
     if (b->used == 0)
@@ -258,7 +260,6 @@ static void flush_buf(struct qt_out *o, unsigned vcpu, struct vbuf *b)
         enqueue(o, (struct job){ b->data, (uint32_t)b->used, b->nrec, vcpu, true });
         b->data = fresh;
     } else {
-        drain(o);
         write_now(o, vcpu, b->data, (uint32_t)b->used, b->nrec);
     }
     pthread_mutex_unlock(&o->lock);
@@ -300,7 +301,6 @@ void qt_out_write_direct(struct qt_out *o, const void *rec, size_t size)
         memcpy(copy, rec, size);
         enqueue(o, (struct job){ copy, (uint32_t)size, 1, QT_VCPU_NONE, false });
     } else {
-        drain(o);
         write_now(o, QT_VCPU_NONE, rec, (uint32_t)size, 1);
     }
     pthread_mutex_unlock(&o->lock);

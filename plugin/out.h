@@ -2,7 +2,8 @@
 /*
  * Trace output: per-vCPU record buffers written to one file as chunks (common/format.h).
  * A vCPU only touches its own buffer; the lock is taken only when a full buffer is handed
- * to the writer thread (out.c), never per record. A QEMU that is killed leaves every flushed chunk readable.
+ * to the writer thread (out.c), never per record. A QEMU that is killed leaves every written
+ * chunk readable.
  */
 #ifndef QTRACE_OUT_H
 #define QTRACE_OUT_H
@@ -52,8 +53,9 @@ struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mod
 void *qt_out_reserve(struct qt_out *o, unsigned vcpu, size_t size);
 /* Publish the record just reserved. */
 void qt_out_commit(struct qt_out *o, unsigned vcpu, size_t size);
-/* Write one record straight to the file as its own chunk (vcpu QT_VCPU_NONE), under the
- * file lock: for rare events raised outside a vCPU's own context (modules, symbols). */
+/* Write one record as its own chunk (vcpu QT_VCPU_NONE), queued after every chunk already
+ * handed to the writer (a copy is queued): for rare events raised outside a vCPU's own
+ * context (modules, symbols, the execution log's instruction texts). */
 #define QT_VCPU_NONE 0xffffffffu
 void qt_out_write_direct(struct qt_out *o, const void *rec, size_t size);
 /* Write vcpu's buffered records, and every chunk queued before them, to the file now. */
