@@ -65,14 +65,24 @@ static bool is_call(unsigned type)
            type == QT_REC_PROC;
 }
 
+/* A packed event word (format.h): its type has QT_REC_PACKED set, and it is 8 bytes. */
 static bool is_fast(unsigned type)
 {
-    return type == QT_REC_FENTRY || type == QT_REC_FEXIT || type == QT_REC_FUNWOUND;
+    return (type & QT_REC_PACKED) != 0;
+}
+
+static uint64_t packed_word(const struct qt_rec_hdr *h)
+{
+    uint64_t w;
+    memcpy(&w, h, sizeof(w));
+    return w;
 }
 
 /* Is the record big enough for its type? Unknown types are always fine (skipped by size). */
 static bool well_formed(const struct qt_rec_hdr *h)
 {
+    if (is_fast(h->type))
+        return h->size == sizeof(uint64_t);
     switch (h->type) {
     case QT_REC_SYM:
     case QT_REC_MAP: return h->size >= sizeof(struct qt_rec_sym);
@@ -85,9 +95,6 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
     case QT_REC_BASE: return h->size >= sizeof(struct qt_rec_base);
-    case QT_REC_FENTRY:
-    case QT_REC_FEXIT:
-    case QT_REC_FUNWOUND: return h->size >= sizeof(struct qt_rec_fast);
     default: return true;
     }
 }
@@ -162,9 +169,9 @@ static void dstate_advance(struct dstate *d, const struct qt_rec_hdr *h, const u
     }
 }
 
-static uint64_t fast_ts(const struct dstate *d, const struct qt_rec_fast *f)
+static uint64_t fast_ts(const struct dstate *d, uint64_t w)
 {
-    uint64_t ic = d->base.icount + f->dicount;
+    uint64_t ic = d->base.icount + qt_packed_dicount(w);
     uint64_t ts = d->prev_ts;
     if (ic > d->prev_ic)
         ts += (uint64_t)((double)(ic - d->prev_ic) * d->ns_per_insn + 0.5);
@@ -180,19 +187,18 @@ static bool rec_ts(const struct dstate *d, const struct qt_rec_hdr *h, uint64_t 
         *ts = ((const struct qt_rec_call *)h)->ts_ns;
         return true;
     }
+    if (is_fast(h->type)) {
+        if (!d->have_base)
+            return false;
+        *ts = fast_ts(d, packed_word(h));
+        return true;
+    }
     switch (h->type) {
     case QT_REC_END:
         *ts = ((const struct qt_rec_end *)h)->ts_ns;
         return true;
     case QT_REC_BASE:
         *ts = ((const struct qt_rec_base *)h)->ts_ns;
-        return true;
-    case QT_REC_FENTRY:
-    case QT_REC_FEXIT:
-    case QT_REC_FUNWOUND:
-        if (!d->have_base)
-            return false;
-        *ts = fast_ts(d, (const struct qt_rec_fast *)h);
         return true;
     }
     return false;
@@ -246,20 +252,20 @@ static bool decode(const struct qtr *r, const struct dstate *d, uint32_t vcpu, c
             ev->sym = qtr_sym_at(r, c->func);
         decode_args(c, ev);
     } else if (is_fast(h->type)) {
-        const struct qt_rec_fast *f = (const struct qt_rec_fast *)h;
+        uint64_t w = packed_word(h);
         struct qt_rec_call *c = &ev->fast;
         memset(c, 0, sizeof(*c));
-        c->h.type = h->type == QT_REC_FENTRY ? QT_REC_ENTRY : QT_REC_EXIT;
+        c->h.type = qt_packed_kind(w) == QT_PACKED_ENTRY ? QT_REC_ENTRY : QT_REC_EXIT;
         c->h.size = sizeof(*c);
         c->h.vcpu = vcpu;
-        c->flags = h->type == QT_REC_FUNWOUND ? QT_CALL_UNWOUND : 0;
-        c->depth = (uint16_t)(f->id_depth >> QT_FAST_ID_BITS);
+        c->flags = qt_packed_kind(w) == QT_PACKED_UNWOUND ? QT_CALL_UNWOUND : 0;
+        c->depth = (uint16_t)qt_packed_depth(w);
         c->tid = d->base.tid;
         c->pid = d->base.pid;
-        c->ts_ns = fast_ts(d, f);
-        c->icount = d->base.icount + f->dicount;
+        c->ts_ns = fast_ts(d, w);
+        c->icount = d->base.icount + qt_packed_dicount(w);
         c->asid = d->base.asid;
-        ev->sym = sym_of_id(r, f->id_depth & QT_FAST_ID_MAX);
+        ev->sym = sym_of_id(r, qt_packed_id(w));
         c->func = ev->sym ? ev->sym->addr : 0;
         ev->type = c->h.type;
         ev->vcpu = vcpu;
@@ -499,7 +505,7 @@ static void scan_runs(struct qtr *r)
             }
             if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
                 r->st.execlog++;
-            else if (h->type < QT_REC_SYM || h->type > QT_REC_FUNWOUND)
+            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_PROC))
                 r->st.unknown++;
             if (is_fast(h->type) && !d.have_base)
                 fast_orphans++;

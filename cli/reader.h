@@ -9,7 +9,7 @@
  * so. qtr_replay() then delivers the records in global time order: every chunk is an ordered
  * run (records of one vCPU), and the runs are merged by ts_ns.
  *
- * Compact records (QT_REC_BASE + QT_REC_FENTRY/FEXIT/FUNWOUND) are decoded into the same
+ * Compact records (QT_REC_BASE + packed event words) are decoded into the same
  * events as full ENTRY/EXIT records: writers never see the difference. Their time is
  * interpolated by instruction count between their base and the next record of the chunk with
  * a time (format.h), and an exit's entry icount (aux) is the thread's entry at the same depth.

@@ -9,6 +9,7 @@
  *   file   := file_hdr chunk*
  *   chunk  := chunk_hdr record*           (one vCPU's buffer at one flush)
  *   record := rec_hdr payload             (size is a multiple of 8, header included)
+ *           | packed event word           (8 bytes, type bit 15 set, size 8: see below)
  *
  * All integers are little-endian (host order of the x86-64/aarch64 hosts we support).
  * A reader must skip record types it does not know (use rec_hdr.size).
@@ -19,7 +20,7 @@
 #include <stdint.h>
 
 #define QT_FILE_MAGIC "QTRACE\0\1"
-#define QT_FILE_VERSION 2
+#define QT_FILE_VERSION 3
 #define QT_CHUNK_MAGIC 0x4b435451u /* "QTCK" */
 
 enum qt_arch { QT_ARCH_X86_64 = 1, QT_ARCH_I386 = 2, QT_ARCH_AARCH64 = 3 };
@@ -53,9 +54,7 @@ enum qt_rec_type {
     QT_REC_SYSRET = 8,      /* struct qt_rec_call: syscall return */
     QT_REC_END = 9,         /* struct qt_rec_end: trace closed cleanly */
     QT_REC_BASE = 10,       /* struct qt_rec_base: context and time base of the compact records after it */
-    QT_REC_FENTRY = 11,     /* struct qt_rec_fast: function entry without arguments */
-    QT_REC_FEXIT = 12,      /* struct qt_rec_fast: function return without return value */
-    QT_REC_FUNWOUND = 13,   /* struct qt_rec_fast: function left without a ret (QT_CALL_UNWOUND) */
+    /* 11..13 were the 16-byte compact records of format version 2 (now packed event words) */
     QT_REC_PROC = 14,       /* struct qt_rec_call: a process or module event of the guest kernel
                              * (func = enum qt_proc_kind, tid/pid = the task doing it), args follow */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
@@ -183,8 +182,8 @@ struct qt_rec_end {
  * qt_rec_call (64 bytes) made the trace's volume the main cost of tracing every function,
  * and reading a clock per event the second. A vCPU's buffer instead holds a QT_REC_BASE
  * (thread, time, instruction count) whenever its thread changes, at the start of every chunk,
- * every QT_FAST_PER_BASE compact records and when a delta would overflow; the 16-byte records
- * after it carry only an instruction-count delta:
+ * every QT_FAST_PER_BASE compact records and when a delta would overflow; the packed event
+ * words after it (8 bytes each) carry only an instruction-count delta:
  *   icount = base.icount + dicount
  *   ts_ns  = base.ts_ns + dicount * (ns per instruction between this base and the next one
  *            of the same chunk), never beyond the next base's time
@@ -197,18 +196,46 @@ struct qt_rec_base {
     uint64_t icount;
 };
 
-#define QT_FAST_ID_BITS 20
-#define QT_FAST_ID_MAX ((1u << QT_FAST_ID_BITS) - 1)
-#define QT_FAST_DEPTH_MAX 4095u
 #define QT_FAST_PER_BASE 256
 
-struct qt_rec_fast {
-    uint16_t type;          /* QT_REC_FENTRY, QT_REC_FEXIT, QT_REC_FUNWOUND */
-    uint16_t size;          /* 16: same first 4 bytes as struct qt_rec_hdr */
-    uint32_t id_depth;      /* function id (QT_FAST_ID_BITS low bits) | depth << QT_FAST_ID_BITS */
-    uint32_t dicount;       /* icount - base.icount */
-    uint32_t reserved;
+/*
+ * A packed event word: a function entry without arguments, a return without return value,
+ * or a frame left without a ret. One little-endian uint64_t; read as a struct qt_rec_hdr it is
+ * a record of size 8 whose type has bit 15 (QT_REC_PACKED) set, so every record walker steps
+ * over it by its size like over any record:
+ *   bits  0..14  dicount: icount - base.icount (QT_PACKED_DICOUNT_BITS)
+ *   bit  15      1 (QT_REC_PACKED)
+ *   bits 16..31  8 (the record size)
+ *   bits 32..51  function id (QT_FAST_ID_BITS), as announced by the id's QT_REC_SYM
+ *   bits 52..61  visible depth (at most QT_FAST_DEPTH_MAX)
+ *   bits 62..63  enum qt_packed_kind
+ * Events that do not fit (a deeper frame, a larger delta, an id of 0) are written as full
+ * records or after a new base.
+ */
+#define QT_REC_PACKED 0x8000u
+#define QT_PACKED_DICOUNT_BITS 15
+#define QT_PACKED_DICOUNT_MAX ((1u << QT_PACKED_DICOUNT_BITS) - 1)
+#define QT_FAST_ID_BITS 20
+#define QT_FAST_ID_MAX ((1u << QT_FAST_ID_BITS) - 1)
+#define QT_FAST_DEPTH_MAX 1023u
+
+enum qt_packed_kind {
+    QT_PACKED_ENTRY = 0,    /* function entry without arguments */
+    QT_PACKED_EXIT = 1,     /* function return without return value */
+    QT_PACKED_UNWOUND = 2,  /* function left without a ret (QT_CALL_UNWOUND) */
 };
+
+/* Everything of a packed word but its dicount (id <= QT_FAST_ID_MAX, depth <= QT_FAST_DEPTH_MAX). */
+static inline uint64_t qt_packed_word(enum qt_packed_kind kind, uint32_t id, uint32_t depth)
+{
+    return (uint64_t)QT_REC_PACKED | (uint64_t)8 << 16 | (uint64_t)id << 32 | (uint64_t)depth << 52 |
+           (uint64_t)kind << 62;
+}
+
+static inline uint32_t qt_packed_dicount(uint64_t w) { return (uint32_t)(w & QT_PACKED_DICOUNT_MAX); }
+static inline uint32_t qt_packed_id(uint64_t w) { return (uint32_t)(w >> 32) & QT_FAST_ID_MAX; }
+static inline uint32_t qt_packed_depth(uint64_t w) { return (uint32_t)(w >> 52) & 0x3ffu; }
+static inline enum qt_packed_kind qt_packed_kind(uint64_t w) { return (enum qt_packed_kind)(w >> 62); }
 
 #define QT_ALIGN8(x) (((x) + 7u) & ~(uint64_t)7u)
 #define QT_STR_MAX 256      /* longest string argument copied from the guest */

@@ -398,15 +398,15 @@ static uint64_t ctx_now(struct pop_ctx *c)
     return c->now;
 }
 
-/* A compact record (no arguments): 16 bytes, relative to the vCPU's current base. */
-static void emit_fast(struct vcpu *v, const struct thread *t, uint16_t type, uint32_t id, uint32_t depth,
+/* A compact record (no arguments): one packed word, relative to the vCPU's current base. */
+static void emit_fast(struct vcpu *v, const struct thread *t, enum qt_packed_kind kind, uint32_t id, uint32_t depth,
                       uint64_t icount)
 {
     struct qt_vbuf *b = v->buf;
     /* room for a base and the record, so that no flush separates them */
-    qt_vbuf_reserve(b, sizeof(struct qt_rec_base) + sizeof(struct qt_rec_fast));
+    qt_vbuf_reserve(b, sizeof(struct qt_rec_base) + sizeof(uint64_t));
     if (v->base_thread != t || v->base_gen != b->gen || v->since_base >= QT_FAST_PER_BASE ||
-        icount < v->base_icount || icount - v->base_icount > UINT32_MAX) {
+        icount < v->base_icount || icount - v->base_icount > QT_PACKED_DICOUNT_MAX) {
         uint64_t now = qt_out_now(qt.out);
         if (now - v->last_flush_ns > 1000000000ull) { /* keep the file readable on long runs */
             qt_vbuf_flush(b);
@@ -428,12 +428,8 @@ static void emit_fast(struct vcpu *v, const struct thread *t, uint16_t type, uin
         v->base_icount = icount;
         v->since_base = 0;
     }
-    struct qt_rec_fast *r = qt_vbuf_reserve(b, sizeof(*r));
-    r->type = type;
-    r->size = sizeof(*r);
-    r->id_depth = id | depth << QT_FAST_ID_BITS;
-    r->dicount = (uint32_t)(icount - v->base_icount);
-    r->reserved = 0;
+    uint64_t *r = qt_vbuf_reserve(b, sizeof(*r));
+    *r = qt_packed_word(kind, id, depth) | (icount - v->base_icount);
     qt_vbuf_commit(b, sizeof(*r));
     v->since_base++;
     v->events++;
@@ -471,7 +467,7 @@ static void on_pop(void *ctxp, const struct qt_frame *f, uint32_t sdepth, enum q
     bool ret = how == QT_POP_RETURN && tf->has_ret;
     /* compact records take their time from the instruction count: none without it */
     if (!ret && how != QT_POP_UNFINISHED && tf->id && depth <= QT_FAST_DEPTH_MAX && qt.opts.icount) {
-        emit_fast(c->v, c->t, how == QT_POP_RETURN ? QT_REC_FEXIT : QT_REC_FUNWOUND, tf->id, depth, c->icount);
+        emit_fast(c->v, c->t, how == QT_POP_RETURN ? QT_PACKED_EXIT : QT_PACKED_UNWOUND, tf->id, depth, c->icount);
         return;
     }
     size_t max = sizeof(struct qt_rec_call) + (ret ? ARG_MAX_BYTES : 0);
@@ -527,7 +523,7 @@ static void enter(struct vcpu *v, struct qt_vsb *s, const struct qt_site *site, 
     } else if (f->hidden) {
         /* recorded neither here nor at its return */
     } else if (tf->nargs == 0 && tf->id && f->vdepth <= QT_FAST_DEPTH_MAX && qt.opts.icount) {
-        emit_fast(v, t, QT_REC_FENTRY, tf->id, f->vdepth, ic);
+        emit_fast(v, t, QT_PACKED_ENTRY, tf->id, f->vdepth, ic);
     } else {
         uint64_t now = ctx_now(&pc);
         size_t max = sizeof(struct qt_rec_call) + (size_t)tf->nargs * ARG_MAX_BYTES;
@@ -560,19 +556,16 @@ static inline bool fast_rec_room(const struct vcpu *v, const struct thread *t, u
 {
     const struct qt_vbuf *b = v->buf;
     return ((uintptr_t)v->base_thread ^ (uintptr_t)t) == 0 &&
-           (((ic - v->base_icount) >> 32) | (uint64_t)(v->base_gen ^ b->gen) |
+           (((ic - v->base_icount) >> QT_PACKED_DICOUNT_BITS) | (uint64_t)(v->base_gen ^ b->gen) |
             (uint64_t)(v->since_base >= QT_FAST_PER_BASE) |
-            (uint64_t)(b->used > QT_OUT_BUF_SIZE - sizeof(struct qt_rec_fast))) == 0;
+            (uint64_t)(b->used > QT_OUT_BUF_SIZE - sizeof(uint64_t))) == 0;
 }
 
-static inline void fast_rec_put(struct vcpu *v, uint16_t type, uint32_t id, uint32_t depth, uint64_t ic)
+static inline void fast_rec_put(struct vcpu *v, enum qt_packed_kind kind, uint32_t id, uint32_t depth, uint64_t ic)
 {
     struct qt_vbuf *b = v->buf;
-    uint64_t *r = (uint64_t *)(b->data + b->used); /* struct qt_rec_fast, as two words */
-    r[0] = (uint64_t)type | (uint64_t)sizeof(struct qt_rec_fast) << 16 |
-           (uint64_t)(id | depth << QT_FAST_ID_BITS) << 32;
-    r[1] = (uint32_t)(ic - v->base_icount);
-    b->used += sizeof(struct qt_rec_fast);
+    *(uint64_t *)(b->data + b->used) = qt_packed_word(kind, id, depth) | (ic - v->base_icount);
+    b->used += sizeof(uint64_t);
     b->nrec++;
     v->since_base++;
     v->events++;
@@ -600,7 +593,7 @@ static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const stru
     f->marks = 0;
     st->depth = d + 1;
     t->vis = vis + 1;
-    fast_rec_put(v, QT_REC_FENTRY, tf->id, vis, ic);
+    fast_rec_put(v, QT_PACKED_ENTRY, tf->id, vis, ic);
     return true;
 }
 
@@ -619,7 +612,7 @@ static inline bool fast_ret(struct vcpu *v, const struct qt_vsb *s, const struct
         return false;
     st->depth = d - 1;
     t->vis--;
-    fast_rec_put(v, QT_REC_FEXIT, site->tf->id, f->vdepth, ic);
+    fast_rec_put(v, QT_PACKED_EXIT, site->tf->id, f->vdepth, ic);
     return true;
 }
 

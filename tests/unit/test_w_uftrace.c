@@ -117,15 +117,12 @@ static void qb_base(struct qb *b, uint32_t vcpu, uint32_t tid, uint64_t asid, ui
     b->nrec++;
 }
 
-static void qb_fast(struct qb *b, uint16_t type, uint32_t id, uint32_t depth, uint32_t dicount)
+static void qb_fast(struct qb *b, enum qt_packed_kind kind, uint32_t id, uint32_t depth, uint32_t dicount)
 {
-    struct qt_rec_fast r;
-    memset(&r, 0, sizeof(r));
-    r.type = type;
-    r.size = sizeof(r);
-    r.id_depth = id | depth << QT_FAST_ID_BITS;
-    r.dicount = dicount;
-    put(b, &r, sizeof(r));
+    if (id > QT_FAST_ID_MAX || depth > QT_FAST_DEPTH_MAX || dicount > QT_PACKED_DICOUNT_MAX)
+        abort(); /* the test itself is wrong: such an event is a full record */
+    uint64_t w = qt_packed_word(kind, id, depth) | dicount;
+    put(b, &w, sizeof(w));
     b->nrec++;
 }
 
@@ -520,16 +517,17 @@ static void test_threads(void)
     qb_sym_id(b, 0x401000, 0x10, "work", 1);
     qb_sym_id(b, 0x402000, 0x10, "leaf", 2);
     qb_chunk(b, 0);
-    qb_base(b, 0, 7, 0x1000, 500, 100);
-    qb_fast(b, QT_REC_FENTRY, 1, 0, 0);
-    qb_fast(b, QT_REC_FENTRY, 2, 1, 10);
-    qb_fast(b, QT_REC_FEXIT, 2, 1, 20);
-    qb_fast(b, QT_REC_FENTRY, 2, 1024, 30); /* too deep for uftrace: left out */
-    qb_fast(b, QT_REC_FEXIT, 2, 1024, 40);
-    qb_fast(b, QT_REC_FEXIT, 1, 0, 50);
+    qb_base(b, 0, 7, 0x1000, 500, 50);
+    qb_fast(b, QT_PACKED_ENTRY, 1, 0, 0);
+    qb_fast(b, QT_PACKED_ENTRY, 2, 1, 10);
+    qb_fast(b, QT_PACKED_EXIT, 2, 1, 20);
+    /* too deep for uftrace: left out (and for a packed word: full records, icount = ts / 10) */
+    qb_call(b, QT_REC_ENTRY, 7, 0x1000, 1024, 0, 800, 0x402000, 0, NULL);
+    qb_call(b, QT_REC_EXIT, 7, 0x1000, 1024, 0, 900, 0x402000, 0, NULL);
+    qb_fast(b, QT_PACKED_EXIT, 1, 0, 50);
     qb_base(b, 0, 7, 0x2000, 1000, 200);
-    qb_fast(b, QT_REC_FENTRY, 2, 0, 0);
-    qb_fast(b, QT_REC_FEXIT, 2, 0, 10);
+    qb_fast(b, QT_PACKED_ENTRY, 2, 0, 0);
+    qb_fast(b, QT_PACKED_EXIT, 2, 0, 10);
     qb_base(b, 0, 9, 0x2000, 1500, 300); /* a thread with no function: no task */
     qb_end(b, 2000);
     ok(open_built(&r, b, "threads.qtr") == 0, "threads trace opens");
