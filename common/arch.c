@@ -209,6 +209,173 @@ static void x86_classify(const uint8_t *b, size_t len, uint64_t pc, struct qt_in
     *out = r;
 }
 
+/*
+ * Length of the x86 instruction at b (len bytes available), for the instructions compilers put
+ * in straight-line code: arithmetic, moves, lea, shifts, cmov, setcc, x87, SSE. 0 for anything
+ * else: every branch, call, interrupt and system instruction, string and I/O instructions,
+ * VEX/EVEX, an unknown opcode, or bytes that run out. *ret: the instruction is a near ret.
+ * Conservative by design: a 0 only costs the caller an optimisation.
+ */
+static size_t x86_straight_len(const uint8_t *b, size_t len, bool is64, bool *ret)
+{
+    *ret = false;
+    if (len > X86_MAX_INSN)
+        len = X86_MAX_INSN;
+    bool o16 = false, a16 = false, rexw = false;
+    size_t i = 0;
+    while (i < len && x86_is_legacy_prefix(b[i])) {
+        if (b[i] == 0x66)
+            o16 = true;
+        else if (b[i] == 0x67)
+            a16 = true;
+        i++;
+    }
+    if (is64)
+        while (i < len && (b[i] & 0xf0) == 0x40)
+            rexw = (b[i++] & 8) != 0;
+    if (i >= len)
+        return 0;
+    uint8_t op = b[i++];
+    size_t z = o16 ? 2 : 4; /* imm16/imm32 */
+    size_t imm = 0;
+    bool modrm = false;
+    unsigned reg = i < len ? (b[i] >> 3) & 7 : 8; /* ModRM.reg, if a ModRM byte follows */
+    if (op == 0x0f) {
+        if (i >= len)
+            return 0;
+        uint8_t op2 = b[i++];
+        reg = i < len ? (b[i] >> 3) & 7 : 8;
+        modrm = true;
+        switch (op2) {
+        case 0x38: /* three-byte opcodes: ModRM */
+            i++;
+            break;
+        case 0x3a: /* three-byte opcodes: ModRM, imm8 */
+            i++;
+            imm = 1;
+            break;
+        case 0x0d:
+        case 0x10 ... 0x1f: /* SSE moves, prefetch, hint nops (endbr64 is f3 0f 1e fa) */
+        case 0x28 ... 0x2f:
+        case 0x40 ... 0x4f: /* cmovcc */
+        case 0x50 ... 0x6f:
+        case 0x74 ... 0x76:
+        case 0x7e ... 0x7f:
+        case 0x90 ... 0x9f: /* setcc */
+        case 0xa3: case 0xa5: case 0xab: case 0xad: case 0xae: case 0xaf:
+        case 0xb0 ... 0xb1: case 0xb3: case 0xb6 ... 0xb8: case 0xbb ... 0xbf:
+        case 0xc0 ... 0xc1: case 0xc3: case 0xc7:
+        case 0xd0 ... 0xfe:
+            break;
+        case 0x70 ... 0x73: case 0xa4: case 0xac: case 0xba: case 0xc2: case 0xc4 ... 0xc6:
+            imm = 1;
+            break;
+        case 0xc8 ... 0xcf: /* bswap */
+            modrm = false;
+            break;
+        default: /* jcc rel32, syscall, ud2, cpuid, rdtsc, system instructions... */
+            return 0;
+        }
+    } else if (op < 0x40) {
+        unsigned lo = op & 7;
+        if (lo <= 3)
+            modrm = true; /* add, or, adc, sbb, and, sub, xor, cmp */
+        else if (lo == 4)
+            imm = 1;
+        else if (lo == 5)
+            imm = z;
+        else
+            return 0; /* segment push/pop, BCD adjustments */
+    } else if (op < 0x50) {
+        if (is64)
+            return 0; /* a REX prefix not followed by an opcode */
+        /* inc/dec r32: one byte */
+    } else if (op < 0x60) {
+        /* push/pop r: one byte */
+    } else {
+        switch (op) {
+        case 0x63: modrm = true; break; /* movsxd (arpl on i386) */
+        case 0x68: imm = z; break;
+        case 0x69: modrm = true; imm = z; break;
+        case 0x6a: imm = 1; break;
+        case 0x6b: modrm = true; imm = 1; break;
+        case 0x80: case 0x83: modrm = true; imm = 1; break;
+        case 0x81: modrm = true; imm = z; break;
+        case 0x84 ... 0x8d: modrm = true; break; /* test, xchg, mov, lea */
+        case 0x8f: modrm = true; break; /* pop r/m */
+        case 0x90 ... 0x99: case 0x9b: case 0x9c: case 0x9e: case 0x9f: break;
+        case 0xa0 ... 0xa3: imm = is64 ? (a16 ? 4 : 8) : (a16 ? 2 : 4); break; /* mov moffs */
+        case 0xa8: imm = 1; break;
+        case 0xa9: imm = z; break;
+        case 0xb0 ... 0xb7: imm = 1; break;
+        case 0xb8 ... 0xbf: imm = rexw ? 8 : z; break;
+        case 0xc0: case 0xc1: modrm = true; imm = 1; break;
+        case 0xc2: *ret = true; imm = 2; break;
+        case 0xc3: *ret = true; break;
+        case 0xc6: modrm = true; imm = 1; break;
+        case 0xc7:
+            if (i < len && b[i] == 0xf8)
+                return 0; /* xbegin */
+            modrm = true;
+            imm = z;
+            break;
+        case 0xc8: imm = 3; break; /* enter */
+        case 0xc9: break; /* leave */
+        case 0xd0 ... 0xd3: case 0xd8 ... 0xdf: modrm = true; break; /* shifts, x87 */
+        case 0xf5: case 0xf8: case 0xf9: case 0xfc: case 0xfd: break;
+        case 0xf6: modrm = true; imm = reg < 2 ? 1 : 0; break;
+        case 0xf7: modrm = true; imm = reg < 2 ? z : 0; break;
+        case 0xfe:
+            if (reg > 1)
+                return 0;
+            modrm = true;
+            break;
+        case 0xff: /* inc, dec, push r/m; calls and jumps are not straight */
+            if (reg != 0 && reg != 1 && reg != 6)
+                return 0;
+            modrm = true;
+            break;
+        default:
+            return 0;
+        }
+    }
+    if (modrm) {
+        size_t m = x86_modrm_len(b, len, i, a16 && !is64);
+        if (m == 0)
+            return 0;
+        i += m;
+    }
+    i += imm;
+    return i <= len ? i : 0;
+}
+
+/* Instructions from pc through the first ret, if the code runs straight to it within one
+ * 4 KiB page (one QEMU translation block); 0 otherwise. */
+static unsigned x86_run_to_ret(const uint8_t *b, size_t len, uint64_t pc, bool is64)
+{
+    size_t off = 0;
+    for (unsigned n = 1; n <= QT_RUN_MAX_INSNS && off < len; n++) {
+        bool ret;
+        size_t l = x86_straight_len(b + off, len - off, is64, &ret);
+        if (l == 0 || (pc + off + l - 1) >> 12 != pc >> 12)
+            return 0;
+        off += l;
+        if (ret)
+            return n;
+    }
+    return 0;
+}
+
+static unsigned x86_64_run_to_ret(const uint8_t *b, size_t len, uint64_t pc)
+{
+    return x86_run_to_ret(b, len, pc, true);
+}
+
+static unsigned i386_run_to_ret(const uint8_t *b, size_t len, uint64_t pc)
+{
+    return x86_run_to_ret(b, len, pc, false);
+}
+
 static void x86_64_classify(const uint8_t *b, size_t len, uint64_t pc, struct qt_insn_info *out)
 {
     x86_classify(b, len, pc, out, true);
@@ -338,6 +505,7 @@ static const struct qt_arch_desc arches[] = {
         .user_cc = &cc_sysv,
         .kernel_cc = &cc_sysv,
         .classify = x86_64_classify,
+        .run_to_ret = x86_64_run_to_ret,
     },
     {
         .id = QT_ARCH_I386,
@@ -351,6 +519,7 @@ static const struct qt_arch_desc arches[] = {
         .user_cc = &cc_cdecl,
         .kernel_cc = &cc_regparm3,
         .classify = i386_classify,
+        .run_to_ret = i386_run_to_ret,
     },
     {
         .id = QT_ARCH_AARCH64,

@@ -55,7 +55,13 @@ struct qt_arch_desc {
     const struct qt_callconv *kernel_cc;
     /* Classify the instruction at pc from its bytes (len bytes available). */
     void (*classify)(const uint8_t *bytes, size_t len, uint64_t pc, struct qt_insn_info *out);
+    /* Does the code at pc (len bytes available) run straight to a ret, with no branch, call or
+     * other control transfer before it, so that QEMU translates it as one block? The number of
+     * instructions through the ret, or 0 (no, or not known). NULL: never known. */
+    unsigned (*run_to_ret)(const uint8_t *bytes, size_t len, uint64_t pc);
 };
+
+#define QT_RUN_MAX_INSNS 64 /* longest straight run run_to_ret looks at */
 
 const struct qt_arch_desc *qt_arch_by_id(enum qt_arch id);
 const struct qt_arch_desc *qt_arch_by_name(const char *name); /* NULL if unknown */

@@ -740,6 +740,96 @@ void qt_on_ret(unsigned int vi, void *udata)
     on_ret_slow(vi, site);
 }
 
+/*
+ * One-block functions (tf->one_block: the code runs straight from the entry to a ret, so QEMU
+ * translates the whole call as one block). A direct call to one records nothing: it stores
+ * tf->addr ^ QT_LEAF_MARK in the vCPU's `entered` word, inline. The function's block, when it
+ * starts at the entry and ends with the ret, has a single callback, at the ret: if the word
+ * holds the mark, the call was made from such a call site and nothing ran in between, so the
+ * entry and the return are written together, with no shadow-stack frame at all (the frame
+ * would be pushed and popped by the same callback). Any other value means the entry was
+ * recorded already (a call site with a memory callback: the word holds tf->addr) or must be
+ * (a jump, an indirect call: qt_on_leaf_entry runs), and the ret is an ordinary one.
+ * A block of such a function that is not the whole function (QEMU split it, or the decoder was
+ * wrong) sees the mark as "not recorded at the call site" and records the entry itself.
+ */
+bool qt_calls_leaf(const struct tfunc *tf)
+{
+    return tf->one_block && qt.call_sites && qt_calls_fast_entry(tf) && qt_calls_fast_ret(tf) &&
+           qt_entry_at_call_site(tf);
+}
+
+/* First instruction of a one-block function's block: called unless a marking call site called it. */
+void qt_on_leaf_entry(unsigned int vi, void *udata)
+{
+    const struct qt_site *site = udata;
+    struct qt_vsb *s = qt_vsb(vi);
+    if (s && s->entered == site->tf->addr)
+        return; /* a call site with a memory callback recorded it */
+    qt_on_entry(vi, udata);
+}
+
+static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const struct qt_site *site, bool marked)
+{
+    if (marked) {
+        /* the entry first, as an entry callback would have: at a ret the stack pointer is the
+         * one the function started with (it points at the return address) */
+        struct vcpu *v = qt_vcpu(vi);
+        if (!v)
+            return;
+        struct qt_site entry = { site->tf, site->entry_adj, false, 0 };
+        enter(v, qt_vsb(vi), &entry, qt_reg_read(v, v->r_sp));
+    }
+    on_ret_slow(vi, site);
+}
+
+void qt_on_leaf_ret(unsigned int vi, void *udata)
+{
+    const struct qt_site *site = udata;
+    struct vcpu *v;
+    const struct qt_vsb *cs;
+    if (!fast_ctx(vi, &v, &cs))
+        return;
+    struct qt_vsb *s = (struct qt_vsb *)cs;
+    const struct tfunc *tf = site->tf;
+    bool marked = s->entered == (tf->addr ^ QT_LEAF_MARK);
+    s->entered = 0;
+    struct thread *t = v->cur;
+    if (marked && t) {
+        uint64_t ic_ret = s->icount - site->adj + 1, ic_entry = s->icount - site->entry_adj;
+        const struct qt_stack *st = &t->stack;
+        const struct qt_vbuf *b = v->buf;
+        uint32_t vis = t->vis;
+        if (fast_rec_room(v, t, ic_ret) && ic_entry >= v->base_icount && v->since_base + 1 < QT_FAST_PER_BASE &&
+            b->used + 2 * sizeof(uint64_t) <= QT_OUT_BUF_SIZE && vis <= QT_FAST_DEPTH_MAX && st->overflow == 0) {
+            fast_rec_put(v, QT_PACKED_ENTRY, tf->id, vis, ic_entry);
+            fast_rec_put(v, QT_PACKED_EXIT, tf->id, vis, ic_ret);
+            return;
+        }
+    } else if (!marked && site->fast && fast_ret(v, s, site)) {
+        return;
+    }
+    on_leaf_ret_slow(vi, site, marked);
+}
+
+/* At exit: a one-block function whose call was marked but whose ret never ran (it faulted, and
+ * the program died of it) is shown as entered and unfinished. */
+static void leaf_pending(unsigned vi)
+{
+    struct qt_vsb *s = qt_vsb(vi);
+    struct vcpu *v = qt_vcpu(vi);
+    if (!s || !v || !v->cur || !(s->entered & QT_LEAF_MARK))
+        return;
+    uint64_t addr = s->entered ^ QT_LEAF_MARK;
+    s->entered = 0;
+    const struct module *m = qt_module_containing(addr);
+    const struct tfunc *tf = m ? qt_tfunc_containing(m, addr) : NULL;
+    if (!tf || tf->addr != addr)
+        return;
+    struct qt_site entry = { tf, 0, false, 0 };
+    enter(v, s, &entry, 0); /* sp unknown: 0 is below every frame, so none is unwound */
+}
+
 void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below)
 {
     uint64_t task = qt_kernel_current_task(v);
@@ -757,6 +847,9 @@ void qt_calls_unwind(struct vcpu *v, uint64_t sp, uint64_t below)
 void qt_calls_finish(uint64_t *events, uint64_t *lost)
 {
     struct vcpu *v0 = NULL;
+    for (unsigned i = 0; i < QT_OUT_MAX_VCPUS; i++)
+        if (vcpus[i] && plain_calls)
+            leaf_pending(i);
     for (unsigned i = 0; i < QT_OUT_MAX_VCPUS && !v0; i++)
         v0 = vcpus[i];
     *events = *lost = 0;

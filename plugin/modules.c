@@ -285,6 +285,16 @@ static int add_addr_functions(struct module *m, char *err, size_t errlen)
     return 0;
 }
 
+/* Does tf run straight from its entry to a ret, by its bytes in the file (calls.c's one-block
+ * functions)? Decided once, when the module is loaded. */
+static bool runs_to_ret(const struct module *m, const struct tfunc *tf)
+{
+    uint8_t code[256];
+    size_t n = tf->end - tf->addr < sizeof(code) ? (size_t)(tf->end - tf->addr) : sizeof(code);
+    return qt.arch->run_to_ret && !tf->loose && qt_symtab_read(&m->st, tf->addr, code, n) &&
+           qt.arch->run_to_ret(code, n, tf->addr) != 0;
+}
+
 static int module_select(struct module *m, char *err, size_t errlen)
 {
     m->tf = calloc(m->st.n ? m->st.n : 1, sizeof(*m->tf));
@@ -315,6 +325,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
         tf->id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
         apply_spec(tf, s);
         qt_tfunc_marks(tf, s->name, lib_filter);
+        tf->one_block = runs_to_ret(m, tf);
         m->ntf++;
     }
     return m->is_prog ? add_addr_functions(m, err, errlen) : 0;

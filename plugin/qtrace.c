@@ -72,6 +72,25 @@ static struct qt_site *site_new(const struct tfunc *tf, size_t n, size_t i, bool
     return st;
 }
 
+/* Is block tb (n instructions, in module m) a whole call of a one-block function: from its
+ * entry to its ret (qt_calls_leaf)? Then the function, else NULL. */
+static const struct tfunc *one_block_call(const struct module *m, struct qemu_plugin_tb *tb, size_t n)
+{
+    uint64_t va = qemu_plugin_tb_vaddr(tb);
+    const struct tfunc *tf = qt_tfunc_containing(m, va);
+    if (!tf || tf->addr != va || !qt_calls_leaf(tf))
+        return NULL;
+    struct qemu_plugin_insn *last = qemu_plugin_tb_get_insn(tb, n - 1);
+    uint64_t lva = qemu_plugin_insn_vaddr(last);
+    if (lva < tf->addr || lva >= tf->end || (n > 1 && !insn_is_mod(m, last, lva)))
+        return NULL;
+    uint8_t bytes[16];
+    size_t len = qemu_plugin_insn_data(last, bytes, sizeof(bytes));
+    struct qt_insn_info ii;
+    qt.arch->classify(bytes, len, lva, &ii);
+    return ii.cls == QT_INSN_RET ? tf : NULL;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -96,9 +115,23 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
     if (m->ntf == 0)
         return;
+    const struct tfunc *leaf = one_block_call(m, tb, n);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t va = qemu_plugin_insn_vaddr(insn);
+        if (leaf) { /* the whole call: a callback at the ret, and one at the entry if not marked */
+            if (i == 0)
+                qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_leaf_entry, QEMU_PLUGIN_CB_R_REGS,
+                                                            QEMU_PLUGIN_COND_NE, qt.entered,
+                                                            leaf->addr ^ QT_LEAF_MARK,
+                                                            site_new(leaf, n, i, qt_calls_fast_entry(leaf)));
+            if (i == n - 1) {
+                struct qt_site *st = site_new(leaf, n, i, qt_calls_fast_ret(leaf));
+                st->entry_adj = (uint32_t)n;
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_leaf_ret, QEMU_PLUGIN_CB_R_REGS, st);
+            }
+            continue;
+        }
         if (va < m->st.text_lo || va >= m->st.text_hi)
             continue;
         const struct tfunc *tf = qt_tfunc_containing(m, va);
@@ -131,6 +164,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             const struct tfunc *callee = cm ? qt_tfunc_containing(cm, ii.target) : NULL;
             if (!callee || callee->addr != ii.target || !qt_entry_at_call_site(callee) || !insn_is_mod(m, insn, va))
                 continue;
+            if (qt_calls_leaf(callee)) { /* recorded at its ret, with nothing here but the mark */
+                qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered,
+                                                                    ii.target ^ QT_LEAF_MARK);
+                continue;
+            }
             qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered,
                                                                 ii.target);
             /* the callee's instructions counted before it: all of this block's (adj 0) */

@@ -107,6 +107,7 @@ struct tfunc {
     struct qt_argslot args[QT_MAX_ARGS];
     bool has_ret;
     struct qt_argslot ret;
+    bool one_block;             /* runs straight from its entry to a ret (qt.arch->run_to_ret) */
 };
 
 void qt_tfunc_marks(struct tfunc *tf, const char *name, bool lib_filter);
@@ -139,6 +140,7 @@ struct qt_site {
     const struct tfunc *tf;
     uint32_t adj;
     bool fast;              /* the user-mode fast path may handle it (qt_calls_fast_entry/_ret) */
+    uint32_t entry_adj;     /* the ret of a one-block function: adj of its first instruction */
 };
 /* Decided at translation time: can an entry / a ret of tf take calls.c's fast path? */
 bool qt_calls_fast_entry(const struct tfunc *tf);
@@ -147,6 +149,12 @@ void qt_on_entry(unsigned int vcpu_index, void *site);
 void qt_on_call_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *site);
 bool qt_entry_at_call_site(const struct tfunc *tf);
 void qt_on_ret(unsigned int vcpu_index, void *site);
+/* One-block functions (calls.c): a marking call site stores tf->addr ^ QT_LEAF_MARK (never a
+ * code address: bit 63 flipped makes it non-canonical), and the ret writes entry and return. */
+#define QT_LEAF_MARK (1ull << 63)
+bool qt_calls_leaf(const struct tfunc *tf);
+void qt_on_leaf_entry(unsigned int vcpu_index, void *site);
+void qt_on_leaf_ret(unsigned int vcpu_index, void *site);
 /* System mode, kernel code: the frames of the current thread on the stack sp is on that were
  * entered below `below` ended without a ret we saw (a tail call: below = sp + 1; the return
  * to user mode: UINT64_MAX): popped as unwound. */

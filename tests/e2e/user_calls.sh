@@ -107,13 +107,49 @@ for sel in "-P work -P leaf" ""; do
 done
 
 # --- 2e. host signals all through the run (a timer every 200 us, SIGCHLD of 20 children) ------
+# (every function: f() and on_alarm() are one-block functions, recorded at their ret; a signal may
+# arrive between a call of f and its block, and on_alarm is entered without a call)
 gcc -O1 -g -fno-inline -static -o "$TMP/signals" "$TOP/tests/progs/signals.c"
-"$QTRACE" run -P f -P on_alarm --format text -o "$TMP/sg" -- "$TMP/signals" >"$TMP/sg.out" 2>"$TMP/sg.err"; rc=$?
-nf=$(grep -c '  f();$\|] f();$' "$TMP/sg/trace.txt"); na=$(grep -c 'on_alarm();$' "$TMP/sg/trace.txt")
-ok $([ $rc = 0 ] && grep -qx 'signals: sum=1499999500000 calls=1000000 children=20 alarms=yes' "$TMP/sg.out"; echo $?) \
-    "signals: the program survives a timer signal every 200 us and 20 children under tracing (status $rc)"
-ok $([ "$nf" = 1000000 ] && [ "$na" -gt 0 ] && ! grep -q 'no end record' "$TMP/sg.err"; echo $?) \
-    "signals: all 1000000 f() calls recorded, $na on_alarm() handler calls, the trace is complete"
+for sel in "-P f -P on_alarm" ""; do
+    "$QTRACE" run $sel --format text -o "$TMP/sg" -- "$TMP/signals" >"$TMP/sg.out" 2>"$TMP/sg.err"; rc=$?
+    nf=$(grep -c '  f();$\|] f();$' "$TMP/sg/trace.txt"); na=$(grep -c 'on_alarm();$' "$TMP/sg/trace.txt")
+    ok $([ $rc = 0 ] && grep -qx 'signals: sum=1499999500000 calls=1000000 children=20 alarms=yes' "$TMP/sg.out"; echo $?) \
+        "signals (${sel:-every function}): the program survives a timer signal every 200 us and 20 children under tracing (status $rc)"
+    ok $([ "$nf" = 1000000 ] && [ "$na" -gt 0 ] && ! grep -q 'no end record' "$TMP/sg.err" && ! grep -q 'on_alarm.*unfinished' "$TMP/sg/trace.txt"; echo $?) \
+        "signals (${sel:-every function}): all 1000000 f() calls recorded, $na on_alarm() handler calls, the trace is complete"
+done
+
+# --- 2f. one-block functions (straight from entry to ret): called directly, through a pointer, by
+# a tail jump, and one the program dies in -----------------------------------------------------
+gcc -O2 -g -fno-inline -o "$TMP/leaves" "$TOP/tests/progs/leaves.c"
+main_tree() { thread_tree "$1" "$2" | sed -n '/^  main() {$/,/^  } \/\* main/p'; }
+"$QTRACE" run --format text -o "$TMP/lv" -- "$TMP/leaves" >"$TMP/lv.out" 2>"$TMP/lv.err"; rc=$?
+pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=162$/\1/p' "$TMP/lv.out")
+ok $([ $rc = 0 ] && [ -n "$pid" ]; echo $?) "leaves: runs to the end, s=162 (status $rc, pid $pid)"
+main_tree "$TMP/lv/trace.txt" "$pid" >"$TMP/lv.tree"
+cat >"$TMP/lv.want" <<'W'
+  main() {
+    one();
+    one();
+    one();
+    one();
+    one();
+    one();
+    via_tail() {
+    } /* via_tail: unwound */
+    two();
+    branchy();
+    getpid();
+    printf();
+  } /* main */
+W
+same_text "leaves: five direct calls and one through a pointer, a tail jump, a branchy neighbour" "$TMP/lv.tree" "$TMP/lv.want"
+"$QTRACE" run --format text -o "$TMP/lv2" -- "$TMP/leaves" crash >"$TMP/lv2.out" 2>"$TMP/lv2.err"; rc=$?
+pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=162$/\1/p' "$TMP/lv2.out")
+main_tree "$TMP/lv2/trace.txt" "$pid" | tail -3 >"$TMP/lv2.tree"
+printf '    deref() {\n    } /* deref: unfinished */\n  } /* main: unfinished */\n' >"$TMP/lv2.want"
+ok $([ $rc = 139 ]; echo $?) "leaves crash: the program's SIGSEGV passes through (status $rc)"
+same_text "leaves crash: the one-block function it died in is shown entered, unfinished" "$TMP/lv2.tree" "$TMP/lv2.want"
 
 # --- 3. dynamically linked PIE: libc functions named, with arguments ------------------------------
 cat >"$TMP/dyn.c" <<'C'
