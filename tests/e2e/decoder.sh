@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The straight-run decoder (common/arch.c run_to_ret) against objdump, on real code: Debian's libc
+# and libm and a program of ours. A "wrong" answer would cost only speed (calls.c checks the real
+# block), but it means the decoder has a bug; "missed" ones are counted, not failed.
+. "$(dirname "$0")/lib.sh"
+gcc -O1 -g -Wall -Werror -fsanitize=address,undefined -I"$TOP/common" -o "$TMP/run_to_ret" \
+    "$TOP/tests/tools/run_to_ret.c" "$TOP/common/arch.c"
+ok $? "the decoder's test driver builds (with ASan and UBSan)"
+gcc -O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer -static -no-pie -o "$TMP/bench" \
+    "$TOP/guest/progs/bench.c"
+for bin in /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/libm.so.6 "$TMP/bench"; do
+    python3 "$TOP/tests/tools/check_run_to_ret.py" "$TMP/run_to_ret" "$bin" >"$TMP/dec.out" 2>&1
+    read -r _ nf _ ny _ nw _ nm < <(tail -1 "$TMP/dec.out")
+    grep '^# wrong' "$TMP/dec.out" | head -5
+    ok $([ "${nw:-1}" = 0 ] && [ "${ny:-0}" -ge 20 ]; echo $?) \
+        "$(basename "$bin"): no function decoded wrong (${nf:-?} functions, ${ny:-?} one-block, ${nm:-?} missed)"
+done
+ok $(grep -qx '# one-block: bench_mix (11 instructions)' "$TMP/dec.out" &&
+     grep -qx '# one-block: bench_other (4 instructions)' "$TMP/dec.out" &&
+     ! grep -q 'one-block: bench_step ' "$TMP/dec.out"; echo $?) \
+    "bench: bench_mix (11 instructions) and bench_other (4) are one-block, bench_step (a call) is not"
+done_testing
