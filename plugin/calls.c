@@ -405,8 +405,8 @@ static void emit_fast(struct vcpu *v, const struct thread *t, enum qt_packed_kin
     struct qt_vbuf *b = v->buf;
     /* room for a base and the record, so that no flush separates them */
     qt_vbuf_reserve(b, sizeof(struct qt_rec_base) + sizeof(uint64_t));
-    if (v->base_thread != t || v->base_gen != b->gen || v->since_base >= QT_FAST_PER_BASE ||
-        icount < v->base_icount || icount - v->base_icount > QT_PACKED_DICOUNT_MAX) {
+    if (v->base_thread != t || b->used >= b->fast_lim || icount < v->base_icount ||
+        icount - v->base_icount > QT_PACKED_DICOUNT_MAX) {
         uint64_t now = qt_out_now(qt.out);
         if (now - v->last_flush_ns > 1000000000ull) { /* keep the file readable on long runs */
             qt_vbuf_flush(b);
@@ -424,14 +424,15 @@ static void emit_fast(struct vcpu *v, const struct thread *t, enum qt_packed_kin
         r->icount = icount;
         qt_vbuf_commit(b, sizeof(*r));
         v->base_thread = t;
-        v->base_gen = b->gen;
         v->base_icount = icount;
-        v->since_base = 0;
+        /* packed words after it: at most QT_FAST_PER_BASE of them, and each one whole */
+        b->fast_lim = b->used + QT_FAST_PER_BASE * sizeof(uint64_t);
+        if (b->fast_lim > QT_OUT_BUF_SIZE - sizeof(uint64_t) + 1)
+            b->fast_lim = QT_OUT_BUF_SIZE - sizeof(uint64_t) + 1;
     }
     uint64_t *r = qt_vbuf_reserve(b, sizeof(*r));
     *r = qt_packed_word(kind, id, depth) | (icount - v->base_icount);
     qt_vbuf_commit(b, sizeof(*r));
-    v->since_base++;
     v->events++;
 }
 
@@ -548,26 +549,25 @@ static void enter(struct vcpu *v, struct qt_vsb *s, const struct qt_site *site, 
 static bool plain_calls; /* user mode, every call recorded, instruction counts on */
 
 /*
- * Can a compact record for thread t at instruction count ic go into v's buffer now, after the
- * current base? Same thread as the base, same chunk (no flush since), fewer than
- * QT_FAST_PER_BASE records after it, a delta that fits, room left. Branch-free: one test.
+ * Can n packed words for thread t at instruction counts from ic0 to ic go into v's buffer now,
+ * after the current base? Same thread as the base, its chunk not flushed since and fewer than
+ * QT_FAST_PER_BASE words after it (fast_lim), deltas that fit. Branch-free: one test.
  */
-static inline bool fast_rec_room(const struct vcpu *v, const struct thread *t, uint64_t ic)
+static inline bool fast_rec_room(const struct vcpu *v, const struct thread *t, uint64_t ic0, uint64_t ic, unsigned n)
 {
     const struct qt_vbuf *b = v->buf;
     return ((uintptr_t)v->base_thread ^ (uintptr_t)t) == 0 &&
-           (((ic - v->base_icount) >> QT_PACKED_DICOUNT_BITS) | (uint64_t)(v->base_gen ^ b->gen) |
-            (uint64_t)(v->since_base >= QT_FAST_PER_BASE) |
-            (uint64_t)(b->used > QT_OUT_BUF_SIZE - sizeof(uint64_t))) == 0;
+           (((ic - v->base_icount) >> QT_PACKED_DICOUNT_BITS) | (uint64_t)(ic0 < v->base_icount) |
+            (uint64_t)(b->used + (n - 1) * sizeof(uint64_t) >= b->fast_lim)) == 0;
 }
 
-static inline void fast_rec_put(struct vcpu *v, enum qt_packed_kind kind, uint32_t id, uint32_t depth, uint64_t ic)
+/* Packed word w (qt_packed_word of the site, depth or'ed in) at instruction count ic. */
+static inline void fast_rec_put(struct vcpu *v, uint64_t w, uint64_t ic)
 {
     struct qt_vbuf *b = v->buf;
-    *(uint64_t *)(b->data + b->used) = qt_packed_word(kind, id, depth) | (ic - v->base_icount);
+    *(uint64_t *)(b->data + b->used) = w | (ic - v->base_icount);
     b->used += sizeof(uint64_t);
     b->nrec++;
-    v->since_base++;
     v->events++;
 }
 
@@ -575,7 +575,7 @@ static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const stru
 {
     struct thread *t = v->cur;
     uint64_t ic = s->icount - site->adj;
-    if (!t || !fast_rec_room(v, t, ic))
+    if (!t || !fast_rec_room(v, t, ic, ic, 1))
         return false;
     struct qt_stack *st = &t->stack;
     uint32_t d = st->depth, vis = t->vis;
@@ -593,7 +593,7 @@ static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const stru
     f->marks = 0;
     st->depth = d + 1;
     t->vis = vis + 1;
-    fast_rec_put(v, QT_PACKED_ENTRY, tf->id, vis, ic);
+    fast_rec_put(v, site->word | (uint64_t)vis << 52, ic);
     return true;
 }
 
@@ -601,7 +601,7 @@ static inline bool fast_ret(struct vcpu *v, const struct qt_vsb *s, const struct
 {
     struct thread *t = v->cur;
     uint64_t ic = s->icount - site->adj + 1; /* + 1: the ret itself belongs to the function */
-    if (!t || !fast_rec_room(v, t, ic))
+    if (!t || !fast_rec_room(v, t, ic, ic, 1))
         return false;
     struct qt_stack *st = &t->stack;
     uint32_t d = st->depth;
@@ -612,7 +612,7 @@ static inline bool fast_ret(struct vcpu *v, const struct qt_vsb *s, const struct
         return false;
     st->depth = d - 1;
     t->vis--;
-    fast_rec_put(v, QT_PACKED_EXIT, site->tf->id, f->vdepth, ic);
+    fast_rec_put(v, site->word | (uint64_t)f->vdepth << 52, ic);
     return true;
 }
 
@@ -777,7 +777,7 @@ static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const st
         struct vcpu *v = qt_vcpu(vi);
         if (!v)
             return;
-        struct qt_site entry = { site->tf, site->entry_adj, false, 0 };
+        struct qt_site entry = { .tf = site->tf, .adj = site->entry_adj };
         enter(v, qt_vsb(vi), &entry, qt_reg_read(v, v->r_sp));
     }
     on_ret_slow(vi, site);
@@ -791,19 +791,16 @@ void qt_on_leaf_ret(unsigned int vi, void *udata)
     if (!fast_ctx(vi, &v, &cs))
         return;
     struct qt_vsb *s = (struct qt_vsb *)cs;
-    const struct tfunc *tf = site->tf;
-    bool marked = s->entered == (tf->addr ^ QT_LEAF_MARK);
+    bool marked = s->entered == site->mark;
     s->entered = 0;
     struct thread *t = v->cur;
     if (marked && t) {
         uint64_t ic_ret = s->icount - site->adj + 1, ic_entry = s->icount - site->entry_adj;
-        const struct qt_stack *st = &t->stack;
-        const struct qt_vbuf *b = v->buf;
         uint32_t vis = t->vis;
-        if (fast_rec_room(v, t, ic_ret) && ic_entry >= v->base_icount && v->since_base + 1 < QT_FAST_PER_BASE &&
-            b->used + 2 * sizeof(uint64_t) <= QT_OUT_BUF_SIZE && vis <= QT_FAST_DEPTH_MAX && st->overflow == 0) {
-            fast_rec_put(v, QT_PACKED_ENTRY, tf->id, vis, ic_entry);
-            fast_rec_put(v, QT_PACKED_EXIT, tf->id, vis, ic_ret);
+        if (fast_rec_room(v, t, ic_entry, ic_ret, 2) && vis <= QT_FAST_DEPTH_MAX && t->stack.overflow == 0) {
+            uint64_t w = site->word | (uint64_t)vis << 52; /* the exit's word: the entry's is kind 0 */
+            fast_rec_put(v, w & ~((uint64_t)3 << 62), ic_entry);
+            fast_rec_put(v, w, ic_ret);
             return;
         }
     } else if (!marked && site->fast && fast_ret(v, s, site)) {
@@ -826,7 +823,7 @@ static void leaf_pending(unsigned vi)
     const struct tfunc *tf = m ? qt_tfunc_containing(m, addr) : NULL;
     if (!tf || tf->addr != addr)
         return;
-    struct qt_site entry = { tf, 0, false, 0 };
+    struct qt_site entry = { .tf = tf };
     enter(v, s, &entry, 0); /* sp unknown: 0 is below every frame, so none is unwound */
 }
 

@@ -265,7 +265,7 @@ static void flush_buf(struct qt_out *o, unsigned vcpu, struct vbuf *b)
     pthread_mutex_unlock(&o->lock);
     b->used = 0;
     b->nrec = 0;
-    b->gen++;
+    b->fast_lim = 0;
 }
 
 struct qt_vbuf *qt_out_vbuf(struct qt_out *o, unsigned vcpu)
@@ -329,7 +329,7 @@ void qt_out_forked(struct qt_out *o, unsigned vcpu)
         if (o->bufs[i] && i != vcpu) {
             o->bufs[i]->used = 0;
             o->bufs[i]->nrec = 0;
-            o->bufs[i]->gen++;
+            o->bufs[i]->fast_lim = 0;
         }
 }
 

@@ -24,7 +24,8 @@ struct qt_vbuf {
     uint8_t *data;
     size_t used;
     uint32_t nrec;
-    uint32_t gen;           /* flushes so far */
+    size_t fast_lim;        /* calls.c's packed words may be appended while used < fast_lim (set
+                             * after a base record; a flush sets it to 0: the next needs a base) */
     unsigned vcpu;
     struct qt_out *out;
 };

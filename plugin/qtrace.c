@@ -63,12 +63,14 @@ static bool insn_is_mod(const struct module *m, struct qemu_plugin_insn *insn, u
 }
 
 /* Allocated once per instrumented instruction at translation time (never on a hot path). */
-static struct qt_site *site_new(const struct tfunc *tf, size_t n, size_t i, bool fast)
+static struct qt_site *site_new(const struct tfunc *tf, size_t n, size_t i, bool fast, enum qt_packed_kind kind)
 {
     struct qt_site *st = g_new0(struct qt_site, 1);
     st->tf = tf;
     st->adj = (uint32_t)(n - i);
     st->fast = fast;
+    st->word = qt_packed_word(kind, tf->id <= QT_FAST_ID_MAX ? tf->id : 0, 0);
+    st->mark = tf->addr ^ QT_LEAF_MARK;
     return st;
 }
 
@@ -124,9 +126,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
                 qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_leaf_entry, QEMU_PLUGIN_CB_R_REGS,
                                                             QEMU_PLUGIN_COND_NE, qt.entered,
                                                             leaf->addr ^ QT_LEAF_MARK,
-                                                            site_new(leaf, n, i, qt_calls_fast_entry(leaf)));
+                                                            site_new(leaf, n, i, qt_calls_fast_entry(leaf), QT_PACKED_ENTRY));
             if (i == n - 1) {
-                struct qt_site *st = site_new(leaf, n, i, qt_calls_fast_ret(leaf));
+                struct qt_site *st = site_new(leaf, n, i, qt_calls_fast_ret(leaf), QT_PACKED_EXIT);
                 st->entry_adj = (uint32_t)n;
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_leaf_ret, QEMU_PLUGIN_CB_R_REGS, st);
             }
@@ -141,11 +143,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             if (qt_entry_at_call_site(tf)) { /* skipped when a call site recorded it (calls.c) */
                 qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS,
                                                             QEMU_PLUGIN_COND_NE, qt.entered, tf->addr,
-                                                            site_new(tf, n, i, qt_calls_fast_entry(tf)));
+                                                            site_new(tf, n, i, qt_calls_fast_entry(tf), QT_PACKED_ENTRY));
                 qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered, 0);
             } else {
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS,
-                                                       site_new(tf, n, i, qt_calls_fast_entry(tf)));
+                                                       site_new(tf, n, i, qt_calls_fast_entry(tf), QT_PACKED_ENTRY));
             }
             continue;
         }
@@ -157,7 +159,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         qt.arch->classify(bytes, len, va, &ii);
         if (tf && ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va)) {
             qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS,
-                                                   site_new(tf, n, i, qt_calls_fast_ret(tf)));
+                                                   site_new(tf, n, i, qt_calls_fast_ret(tf), QT_PACKED_EXIT));
         } else if (ii.cls == QT_INSN_CALL && ii.has_target && qt.call_sites) {
             /* a direct call to a traced function: its entry, from the return address's store */
             const struct module *cm = qt_module_containing(ii.target);
@@ -173,7 +175,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
                                                                 ii.target);
             /* the callee's instructions counted before it: all of this block's (adj 0) */
             qemu_plugin_register_vcpu_mem_cb(insn, qt_on_call_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W,
-                                             site_new(callee, n, n, qt_calls_fast_entry(callee)));
+                                             site_new(callee, n, n, qt_calls_fast_entry(callee), QT_PACKED_ENTRY));
         }
     }
 }

@@ -75,8 +75,6 @@ struct vcpu {
     struct qt_vbuf *buf;      /* this vCPU's trace buffer */
     const struct thread *base_thread;
     uint64_t base_icount;
-    uint32_t base_gen;
-    uint32_t since_base;
     /* sysmon.c: the syscall in progress */
     int64_t sys_nr;
     uint64_t sys_args[6];
@@ -141,6 +139,8 @@ struct qt_site {
     uint32_t adj;
     bool fast;              /* the user-mode fast path may handle it (qt_calls_fast_entry/_ret) */
     uint32_t entry_adj;     /* the ret of a one-block function: adj of its first instruction */
+    uint64_t word;          /* fast path: its packed word but depth and dicount (entry or exit) */
+    uint64_t mark;          /* tf->addr ^ QT_LEAF_MARK */
 };
 /* Decided at translation time: can an entry / a ret of tf take calls.c's fast path? */
 bool qt_calls_fast_entry(const struct tfunc *tf);
