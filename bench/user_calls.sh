@@ -6,13 +6,15 @@
 #   empty      QEMU's own empty plugin (tests/tcg/plugins/libempty.so): what loading any plugin costs
 #   cflow      QEMU's contrib libcflow.so (for scale)
 #   uftrace    native uftrace record of the same program built with -pg, vs native (for scale)
-# The program (guest/progs/bench.c) times its own loop; best of REPS runs each.
+# The program (guest/progs/bench.c) times its own loop. REPS rounds (BENCH_REPS, default 7), each
+# configuration once per round, interleaved; reported: the best time of each and the median of
+# its per-round ratios to plain QEMU.
 set -u
 TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 N=${BENCH_CALLS:-3000000}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-7}
 OUT=$BUILD/bench/user_calls
 mkdir -p "$OUT"
 QEMU=$CACHE/bin/qemu-x86_64
@@ -21,7 +23,7 @@ gcc $CFLAGS_B -static -no-pie -o "$OUT/bench" "$TOP/guest/progs/bench.c" || exit
 gcc $CFLAGS_B -pg -o "$OUT/bench-pg" "$TOP/guest/progs/bench.c" || exit 1
 
 loop_ms() { sed -n 's/^bench: loop_ms=\([0-9.]*\)$/\1/p' "$1" | tail -1; }
-declare -A BEST
+declare -A BEST ALL   # ALL[cfg]: this configuration's loop_ms of every round, in round order
 run_cfg() { # name command...
     local name=$1; shift
     local log=$OUT/$name.log ms
@@ -29,7 +31,16 @@ run_cfg() { # name command...
     ms=$(loop_ms "$log")
     [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
     if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
+    ALL[$name]="${ALL[$name]:-} $ms"
     rm -rf "$OUT"/all/trace.qtr "$OUT"/named/trace.qtr "$OUT"/named/trace.txt "$OUT"/uftrace.data  # disk: keep only the logs
+}
+# median over the rounds of (cfg's time / base's time in the same round): on a noisy machine the
+# pairs share the noise of their moment, so this is steadier than a ratio of two best times
+paired() { # cfg base
+    awk -v a="${ALL[$1]:-}" -v b="${ALL[$2]:-}" 'BEGIN{n=split(a,x," "); split(b,y," ");
+        for(i=1;i<=n;i++) r[i]=x[i]/y[i];
+        for(i=1;i<=n;i++) for(j=i+1;j<=n;j++) if(r[j]<r[i]){t=r[i];r[i]=r[j];r[j]=t}
+        if(n==0) print "-"; else if(n%2) printf "%.2f", r[(n+1)/2]; else printf "%.2f", (r[n/2]+r[n/2+1])/2}'
 }
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 EMPTY=$CACHE/qemu-build/tests/tcg/plugins/libempty.so
@@ -47,13 +58,52 @@ for r in $(seq "$REPS"); do   # interleaved, so that machine noise hits every co
 done
 events=$(sed -n 's/^qtrace: \([0-9]*\) events.*/\1/p' "$OUT/all.log")
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+row() { # cfg base note
+    printf '%-8s %10s %8s %8s  %s\n' "$1" "${BEST[$1]}" "$(ratio "${BEST[$1]}" "${BEST[$2]}")" "$(paired "$1" "$2")" "$3"
+}
 {
-    echo "# user mode, bench: $N iterations, 3 hot calls each (about $((N * 3 / 1000000)) M calls); best of $REPS"
-    printf '%-8s %10s %8s  %s\n' config loop_ms ratio note
-    printf '%-8s %10s %8s  %s\n' plain "${BEST[plain]}" 1.00 "qemu-x86_64, no plugin"
-    [ -n "${BEST[empty]:-}" ] && printf '%-8s %10s %8s  %s\n' empty "${BEST[empty]}" "$(ratio "${BEST[empty]}" "${BEST[plain]}")" "QEMU's empty plugin: the cost of loading any plugin"
-    printf '%-8s %10s %8s  %s\n' named "${BEST[named]}" "$(ratio "${BEST[named]}" "${BEST[plain]}")" "2 functions with args (target <= 1.10)"
-    printf '%-8s %10s %8s  %s\n' all "${BEST[all]}" "$(ratio "${BEST[all]}" "${BEST[plain]}")" "every function, $events events (target <= 3)"
-    [ -n "${BEST[cflow]:-}" ] && printf '%-8s %10s %8s  %s\n' cflow "${BEST[cflow]}" "$(ratio "${BEST[cflow]}" "${BEST[plain]}")" "QEMU contrib cflow, for scale"
-    [ -n "${BEST[uftrace]:-}" ] && printf '%-8s %10s %8s  %s\n' uftrace "${BEST[uftrace]}" "$(ratio "${BEST[uftrace]}" "${BEST[native]}")" "native uftrace record vs native (${BEST[native]} ms), for scale"
+    echo "# user mode, bench: $N iterations, 3 hot calls each (about $((N * 3 / 1000000)) M calls); $REPS rounds"
+    echo "# best: best loop_ms of the rounds, and its ratio to plain's best; paired: median over the rounds"
+    echo "# of the ratio to plain in the same round"
+    printf '%-8s %10s %8s %8s  %s\n' config best_ms best× paired× note
+    row plain plain "qemu-x86_64, no plugin"
+    [ -n "${BEST[empty]:-}" ] && row empty plain "QEMU's empty plugin: the cost of loading any plugin"
+    row named plain "2 functions with args (target <= 1.10)"
+    row all plain "every function, $events events (target <= 3)"
+    [ -n "${BEST[cflow]:-}" ] && row cflow plain "QEMU contrib cflow, for scale"
+    [ -n "${BEST[uftrace]:-}" ] && row uftrace native "native uftrace record vs native (${BEST[native]} ms), for scale"
 } | tee "$BUILD/bench/user_calls.txt"
+
+# Host instructions, counted by callgrind: deterministic where the clock is not. Each
+# configuration runs at two sizes; the difference is the loop's own cost, startup cancelled.
+if command -v valgrind >/dev/null; then
+    ir() { # N command...: instructions of the whole process
+        local n=$1; shift
+        valgrind --tool=callgrind --smc-check=all --callgrind-out-file=/dev/null "$@" "$n" 2>&1 >/dev/null |
+            sed -n 's/.*Collected : \([0-9]*\)/\1/p'
+    }
+    "$BUILD/qtrace" run -q --format folded -o "$OUT/all" -- "$OUT/bench" 1000 >/dev/null 2>&1
+    "$BUILD/qtrace" run -q --format text -o "$OUT/named" -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' \
+        -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' -- "$OUT/bench" 1000 >/dev/null 2>&1
+    declare -A IRS
+    for cfg in plain empty named all; do
+        case $cfg in
+        plain) cmd=("$QEMU" "$OUT/bench") ;;
+        empty) [ -f "$EMPTY" ] || continue; cmd=("$QEMU" -plugin "$EMPTY" "$OUT/bench") ;;
+        named) cmd=("$QEMU" -plugin "$BUILD/libqtrace.so,conf=$OUT/named/qtrace.conf" "$OUT/bench") ;;
+        all) cmd=("$QEMU" -plugin "$BUILD/libqtrace.so,conf=$OUT/all/qtrace.conf" "$OUT/bench") ;;
+        esac
+        a=$(ir 100000 "${cmd[@]}"); b=$(ir 300000 "${cmd[@]}")
+        [ -n "$a" ] && [ -n "$b" ] && IRS[$cfg]=$((b - a))
+    done
+    rm -f "$OUT"/all/trace.qtr "$OUT"/named/trace.qtr
+    {
+        echo
+        echo "# host instructions per iteration of bench's loop (callgrind: 300000 minus 100000 iterations)"
+        printf '%-8s %10s %8s\n' config insn/iter ratio
+        for cfg in plain empty named all; do
+            [ -n "${IRS[$cfg]:-}" ] || continue
+            printf '%-8s %10s %8s\n' $cfg $((IRS[$cfg] / 200000)) "$(ratio "${IRS[$cfg]}" "${IRS[plain]}")"
+        done
+    } | tee -a "$BUILD/bench/user_calls.txt"
+fi
