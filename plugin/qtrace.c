@@ -137,7 +137,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (va < m->st.text_lo || va >= m->st.text_hi)
             continue;
         const struct tfunc *tf = qt_tfunc_containing(m, va);
-        if (tf && va == tf->addr) {
+        bool entry = tf && va == tf->addr;
+        if (entry) {
             if (i != 0 && !insn_is_mod(m, insn, va))
                 continue;
             if (qt_entry_at_call_site(tf)) { /* skipped when a call site recorded it (calls.c) */
@@ -149,7 +150,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS,
                                                        site_new(tf, n, i, qt_calls_fast_entry(tf), QT_PACKED_ENTRY));
             }
-            continue;
+            /* a function that is a bare ret also needs its ret below; no call site is
+             * instrumented on an entry (the order of its callbacks would matter) */
         }
         if (!tf && !qt.call_sites)
             continue;
@@ -160,7 +162,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (tf && ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va)) {
             qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS,
                                                    site_new(tf, n, i, qt_calls_fast_ret(tf), QT_PACKED_EXIT));
-        } else if (ii.cls == QT_INSN_CALL && ii.has_target && qt.call_sites) {
+        } else if (ii.cls == QT_INSN_CALL && ii.has_target && qt.call_sites && !entry) {
             /* a direct call to a traced function: its entry, from the return address's store */
             const struct module *cm = qt_module_containing(ii.target);
             const struct tfunc *callee = cm ? qt_tfunc_containing(cm, ii.target) : NULL;

@@ -139,11 +139,17 @@ cat >"$TMP/lv.want" <<'W'
     } /* via_tail: unwound */
     two();
     branchy();
+    nothing();
     getpid();
     printf();
   } /* main */
 W
-same_text "leaves: five direct calls and one through a pointer, a tail jump, a branchy neighbour" "$TMP/lv.tree" "$TMP/lv.want"
+same_text "leaves: five direct calls and one through a pointer, a tail jump, a branchy neighbour, a bare ret" \
+    "$TMP/lv.tree" "$TMP/lv.want"
+"$QTRACE" run -P main -P nothing -P one --format text -o "$TMP/lvn" -- "$TMP/leaves" >/dev/null 2>&1
+tree_of "$TMP/lvn/trace.txt" >"$TMP/lvn.tree"
+printf 'main() {\n  one();\n  one();\n  one();\n  one();\n  one();\n  one();\n  nothing();\n} /* main */\n' >"$TMP/lvn.want"
+same_text "leaves, named functions: a function that is a bare ret returns (it is not unwound)" "$TMP/lvn.tree" "$TMP/lvn.want"
 "$QTRACE" run --format text -o "$TMP/lv2" -- "$TMP/leaves" crash >"$TMP/lv2.out" 2>"$TMP/lv2.err"; rc=$?
 pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=162$/\1/p' "$TMP/lv2.out")
 main_tree "$TMP/lv2/trace.txt" "$pid" | tail -3 >"$TMP/lv2.tree"

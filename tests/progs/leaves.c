@@ -3,7 +3,8 @@
  * One-block functions: code that runs straight from the entry to a ret, which qtrace records
  * with a single callback at the ret (plugin/calls.c). Called every way a program can: directly
  * from a loop, through a function pointer, by a tail jump, next to a function with branches,
- * and, with an argument, one that faults (the program dies of SIGSEGV inside it).
+ * one that is a bare ret, and, with an argument, one that faults (the program dies of SIGSEGV
+ * inside it).
  * Build with -O2 -fno-inline: via_tail then jumps to two instead of calling it.
  * Prints: leaves: pid=P s=S
  */
@@ -22,6 +23,7 @@ NOINLINE long branchy(long x)
 }
 NOINLINE long via_tail(long x) { return two(x + 1); }
 NOINLINE long deref(const volatile long *p) { return *p + 1; }
+NOINLINE void nothing(void) {} /* a bare ret: its entry is its ret */
 
 long (*volatile fp)(long) = one;
 
@@ -34,6 +36,7 @@ int main(int argc, char **argv)
     s += fp(10);
     s += via_tail(7);
     s += branchy(4);
+    nothing();
     printf("leaves: pid=%d s=%ld\n", (int)getpid(), s);
     if (argc > 1) {
         fflush(stdout);
