@@ -540,13 +540,15 @@ static void enter(struct vcpu *v, struct qt_vsb *s, const struct qt_site *site, 
 }
 
 /*
- * The fast path of user mode when every call is recorded (no filter=, notrace=, depth=; see
- * qt_calls_init): an entry that pushes a frame above the top one, a ret that pops the top
- * frame, each written as one compact record after the vCPU's current base. No call, no
- * register read, no stack walk; anything else (a first event, a new base, an unwind, a full
- * buffer, arguments) returns false and takes the general path, which does the same and more.
+ * The fast path when every call is recorded (no filter=, notrace=, depth=, and in system mode
+ * no comm=/pid=/program_as; see qt_calls_init): an entry that pushes a frame above the top
+ * one, a ret that pops the top frame, each written as one compact record after the vCPU's
+ * current base. No call, no register read, no stack walk; anything else (a first event, a new
+ * base, an unwind, a full buffer, arguments, and in system mode anything but the program
+ * having run since the vCPU's last event: s->switched) returns false and takes the general
+ * path, which does the same and more.
  */
-static bool plain_calls; /* user mode, every call recorded, instruction counts on */
+static bool plain_calls; /* every call recorded, instruction counts on */
 
 /*
  * Can n packed words for thread t at instruction counts from ic0 to ic go into v's buffer now,
@@ -575,12 +577,13 @@ static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const stru
 {
     struct thread *t = v->cur;
     uint64_t ic = s->icount - site->adj;
-    if (!t || !fast_rec_room(v, t, ic, ic, 1))
+    /* s->switched: system mode, something else ran (always 0 in user mode) */
+    if (!t || s->switched != 0 || !fast_rec_room(v, t, ic, ic, 1))
         return false;
     struct qt_stack *st = &t->stack;
     uint32_t d = st->depth, vis = t->vis;
     if ((st->overflow | (uint64_t)(d >= st->cap) | (uint64_t)(vis > QT_FAST_DEPTH_MAX)) != 0 ||
-        (d > 0 && st->f[d - 1].sp <= sp))
+        (d > 0 && st->f[d - 1].sp <= sp) || !thread_lock(t))
         return false;
     const struct tfunc *tf = site->tf;
     struct qt_frame *f = &st->f[d];
@@ -594,6 +597,7 @@ static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const stru
     st->depth = d + 1;
     t->vis = vis + 1;
     fast_rec_put(v, site->word | (uint64_t)vis << 52, ic);
+    thread_unlock(t);
     return true;
 }
 
@@ -601,24 +605,26 @@ static inline bool fast_ret(struct vcpu *v, const struct qt_vsb *s, const struct
 {
     struct thread *t = v->cur;
     uint64_t ic = s->icount - site->adj + 1; /* + 1: the ret itself belongs to the function */
-    if (!t || !fast_rec_room(v, t, ic, ic, 1))
+    if (!t || s->switched != 0 || !fast_rec_room(v, t, ic, ic, 1))
         return false;
     struct qt_stack *st = &t->stack;
     uint32_t d = st->depth;
     if (d == 0 || st->overflow != 0)
         return false;
     const struct qt_frame *f = &st->f[d - 1];
-    if (f->fn != site->tf || f->hidden || f->vdepth > QT_FAST_DEPTH_MAX)
+    if (f->fn != site->tf || f->hidden || f->vdepth > QT_FAST_DEPTH_MAX || !thread_lock(t))
         return false;
     st->depth = d - 1;
     t->vis--;
     fast_rec_put(v, site->word | (uint64_t)f->vdepth << 52, ic);
+    thread_unlock(t);
     return true;
 }
 
 void qt_calls_init(void)
 {
-    plain_calls = !qt.system && qt.opts.icount && qt.opts.nfilter == 0 && qt.opts.nnotrace == 0 && qt.opts.depth < 0;
+    plain_calls = qt.opts.icount && qt.opts.nfilter == 0 && qt.opts.nnotrace == 0 && qt.opts.depth < 0 &&
+                  !(qt.system && qt_kernel_filtering());
 }
 
 bool qt_calls_fast_entry(const struct tfunc *tf)
@@ -743,11 +749,14 @@ void qt_on_ret(unsigned int vi, void *udata)
 /*
  * One-block functions (tf->one_block: the code runs straight from the entry to a ret, so QEMU
  * translates the whole call as one block). A direct call to one records nothing: it stores
- * tf->addr ^ QT_LEAF_MARK in the vCPU's `entered` word, inline. The function's block, when it
- * starts at the entry and ends with the ret, has a single callback, at the ret: if the word
- * holds the mark, the call was made from such a call site and nothing ran in between, so the
- * entry and the return are written together, with no shadow-stack frame at all (the frame
- * would be pushed and popped by the same callback). Any other value means the entry was
+ * tf->addr ^ QT_LEAF_MARK in the vCPU's `entered` word and its own function in `caller`,
+ * inline. The function's block, when it starts at the entry and ends with the ret, has a single
+ * callback, at the ret: if the word holds the mark, the call was made from such a call site and
+ * nothing ran in between, so the entry and the return are written together, with no shadow-
+ * stack frame at all (the frame would be pushed and popped by the same callback). That needs
+ * the shadow stack to end with the caller: frames above it were left without a ret (longjmp,
+ * an exception, exec) and must be unwound first, by the general path, which reads the stack
+ * pointer; so the fast write also requires the top frame to be the caller's (or no frame). Any other value means the entry was
  * recorded already (a call site with a memory callback: the word holds tf->addr) or must be
  * (a jump, an indirect call: qt_on_leaf_entry runs), and the ret is an ordinary one.
  * A block of such a function that is not the whole function (QEMU split it, or the decoder was
@@ -793,14 +802,16 @@ void qt_on_leaf_ret(unsigned int vi, void *udata)
     struct qt_vsb *s = (struct qt_vsb *)cs;
     bool marked = s->entered == site->mark;
     s->entered = 0;
-    struct thread *t = v->cur;
+    struct thread *t = s->switched == 0 ? v->cur : NULL;
     if (marked && t) {
         uint64_t ic_ret = s->icount - site->adj + 1, ic_entry = s->icount - site->entry_adj;
-        uint32_t vis = t->vis;
-        if (fast_rec_room(v, t, ic_entry, ic_ret, 2) && vis <= QT_FAST_DEPTH_MAX && t->stack.overflow == 0) {
+        uint32_t vis = t->vis, d = t->stack.depth;
+        if (fast_rec_room(v, t, ic_entry, ic_ret, 2) && vis <= QT_FAST_DEPTH_MAX && t->stack.overflow == 0 &&
+            (d == 0 || (uint64_t)(uintptr_t)t->stack.f[d - 1].fn == s->caller) && thread_lock(t)) {
             uint64_t w = site->word | (uint64_t)vis << 52; /* the exit's word: the entry's is kind 0 */
             fast_rec_put(v, w & ~((uint64_t)3 << 62), ic_entry);
             fast_rec_put(v, w, ic_ret);
+            thread_unlock(t);
             return;
         }
     } else if (!marked && site->fast && fast_ret(v, s, site)) {
@@ -845,7 +856,7 @@ void qt_calls_finish(uint64_t *events, uint64_t *lost)
 {
     struct vcpu *v0 = NULL;
     for (unsigned i = 0; i < QT_OUT_MAX_VCPUS; i++)
-        if (vcpus[i] && plain_calls)
+        if (vcpus[i] && plain_calls && !qt.system)
             leaf_pending(i);
     for (unsigned i = 0; i < QT_OUT_MAX_VCPUS && !v0; i++)
         v0 = vcpus[i];

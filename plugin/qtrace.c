@@ -160,8 +160,12 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         struct qt_insn_info ii;
         qt.arch->classify(bytes, len, va, &ii);
         if (tf && ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va)) {
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS,
-                                                   site_new(tf, n, i, qt_calls_fast_ret(tf), QT_PACKED_EXIT));
+            struct qt_site *st = site_new(tf, n, i, qt_calls_fast_ret(tf), QT_PACKED_EXIT);
+            /* a block of a one-block function that does not start at its entry (resumed after a
+             * guest page fault, say): its call may be marked and still unrecorded */
+            st->entry_adj = (uint32_t)n;
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_calls_leaf(tf) ? qt_on_leaf_ret : qt_on_ret,
+                                                   QEMU_PLUGIN_CB_R_REGS, st);
         } else if (ii.cls == QT_INSN_CALL && ii.has_target && qt.call_sites && !entry) {
             /* a direct call to a traced function: its entry, from the return address's store */
             const struct module *cm = qt_module_containing(ii.target);
@@ -169,6 +173,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             if (!callee || callee->addr != ii.target || !qt_entry_at_call_site(callee) || !insn_is_mod(m, insn, va))
                 continue;
             if (qt_calls_leaf(callee)) { /* recorded at its ret, with nothing here but the mark */
+                qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.caller,
+                                                                    (uint64_t)(uintptr_t)tf);
                 qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered,
                                                                     ii.target ^ QT_LEAF_MARK);
                 continue;
@@ -245,6 +251,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     qt.icount = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, icount);
     qt.switched = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, switched);
     qt.entered = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, entered);
+    qt.caller = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, caller);
     qt.call_sites = qt.arch->lr_reg == NULL; /* calls push the return address */
     if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(err, sizeof(err)) < 0)
         goto fail_out;

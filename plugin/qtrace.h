@@ -38,6 +38,7 @@ struct qt_plugin {
      * that the callee's own entry callback (conditional on this word) does not run */
     bool call_sites;
     qemu_plugin_u64 entered;
+    qemu_plugin_u64 caller;     /* a marking call site's function (struct tfunc *, 0: none; calls.c) */
 };
 
 extern struct qt_plugin qt;
@@ -48,8 +49,8 @@ extern struct qt_plugin qt;
  * flushes every translation block (inline ops embed those addresses too) with all vCPUs
  * stopped, which is when qtrace.c's flush callback takes the new addresses. */
 struct qt_vsb {
-    uint64_t icount, switched, entered;
-    uint64_t pad[5];
+    uint64_t icount, switched, entered, caller;
+    uint64_t pad[4];
 };
 extern struct qt_vsb *qt_vsb_at[];   /* [QT_OUT_MAX_VCPUS], NULL until the vCPU is initialized */
 struct qt_vsb *qt_vsb_find(unsigned vcpu_index);

@@ -138,4 +138,73 @@ for id in 1 2; do
 done
 cpus=$(grep -oE '\[cpu[0-9]+ ' "$T2" | sort -u | wc -l)
 ok $([ "$cpus" -ge 1 ]; echo $?) "events carry their vCPU ($cpus vCPUs seen)"
+# every function of the program: the fast path (no register read while only the program runs)
+# and its one-block functions (add, probe: one callback at their ret) give the same trees
+OUT3=$TMP/calls-all
+"$QTRACE" system --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.gz" --append qtrace.run=calls --timeout 180 \
+    -p "$GUEST/progs/calls" --format text -o "$OUT3" >"$TMP/console3.raw" 2>"$TMP/stderr3"
+ok $? "qtrace system, every function of calls: exits 0"
+T3=$OUT3/trace.txt
+pid3=$(tr -d '\r' <"$TMP/console3.raw" | sed -n 's/^calls: pid=\([0-9]*\)$/\1/p')
+program_tree() { # file tid: the thread's lines of calls.c's own functions, unindented by the first's depth
+    thread_tree "$1" "$2" | grep -E '^ *((main|add|fact|greet|probe|leap|worker)\(|\} /\* (main|add|fact|greet|probe|leap|worker)[ :])' |
+        awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'
+}
+program_tree "$T3" "$pid3" >"$TMP/all.tree"
+cat >"$TMP/all.want" <<'W'
+main() {
+  add();
+  fact() {
+    fact() {
+      fact() {
+        fact() {
+          fact();
+        } /* fact */
+      } /* fact */
+    } /* fact */
+  } /* fact */
+  greet() {
+  } /* greet */
+  probe();
+  leap() {
+    leap() {
+      leap() {
+        leap() {
+        } /* leap: unwound */
+      } /* leap: unwound */
+    } /* leap: unwound */
+  } /* leap: unwound */
+  add();
+} /* main */
+W
+same_text "every function: main's tree of calls.c's functions (pid $pid3)" "$TMP/all.tree" "$TMP/all.want"
+nd=$(thread_tree "$T3" "$pid3" | grep -c '^ *depth() {$'); nl=$(thread_tree "$T3" "$pid3" | grep -c '^ *depth();$')
+ok $([ "$nd" = 3000 ] && [ "$nl" = 1 ]; echo $?) "every function: depth(3000) recursion, 3000 nested calls and the innermost ($nd, $nl)"
+printf 'worker() {\n  add();\n  add();\n  add();\n} /* worker */\n' >"$TMP/wall.want"
+nw=0
+for wt in $(sed -n "s/.*as:[0-9]* tid:\([0-9]*\)\] *worker() {\$/\1/p" "$T3" | sort -u); do
+    program_tree "$T3" "$wt" >"$TMP/wall.tree"
+    same_text "every function: worker thread $wt, three add() calls" "$TMP/wall.tree" "$TMP/wall.want"
+    nw=$((nw + 1))
+done
+ok $([ "$nw" = 2 ]; echo $?) "every function: two worker threads ($nw)"
+
+# one-block functions the guest kernel interrupts: touch() takes a page fault halfway through
+# (a fresh bss page), so the CPU resumes in the middle of it; every call must still be there
+OUT4=$TMP/faults
+"$QTRACE" system --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.gz" --append qtrace.run=faults --timeout 180 \
+    -p "$GUEST/progs/faults" --format text -o "$OUT4" >"$TMP/console4.raw" 2>"$TMP/stderr4"
+ok $? "qtrace system, every function of faults: exits 0"
+pid4=$(tr -d '\r' <"$TMP/console4.raw" | sed -n 's/^faults: pid=\([0-9]*\) s=2500876$/\1/p')
+ok $([ -n "$pid4" ]; echo $?) "faults ran to the end with the right sum (pid $pid4)"
+thread_tree "$OUT4/trace.txt" "$pid4" | grep -E '^ *((main|touch|mix)\(|\} /\* main)' |
+    awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }' >"$TMP/faults.tree"
+{
+    echo 'main() {'
+    for i in $(seq 16); do echo '  touch();'; done
+    for i in $(seq 1000); do echo '  mix();'; done
+    echo '} /* main */'
+} >"$TMP/faults.want"
+same_text "faults: 16 touch() calls, each interrupted by a page fault, and 1000 mix() calls" "$TMP/faults.tree" "$TMP/faults.want"
+
 done_testing

@@ -124,8 +124,8 @@ done
 gcc -O2 -g -fno-inline -o "$TMP/leaves" "$TOP/tests/progs/leaves.c"
 main_tree() { thread_tree "$1" "$2" | sed -n '/^  main() {$/,/^  } \/\* main/p'; }
 "$QTRACE" run --format text -o "$TMP/lv" -- "$TMP/leaves" >"$TMP/lv.out" 2>"$TMP/lv.err"; rc=$?
-pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=162$/\1/p' "$TMP/lv.out")
-ok $([ $rc = 0 ] && [ -n "$pid" ]; echo $?) "leaves: runs to the end, s=162 (status $rc, pid $pid)"
+pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=166$/\1/p' "$TMP/lv.out")
+ok $([ $rc = 0 ] && [ -n "$pid" ]; echo $?) "leaves: runs to the end, s=166 (status $rc, pid $pid)"
 main_tree "$TMP/lv/trace.txt" "$pid" >"$TMP/lv.tree"
 cat >"$TMP/lv.want" <<'W'
   main() {
@@ -140,18 +140,27 @@ cat >"$TMP/lv.want" <<'W'
     two();
     branchy();
     nothing();
+    _setjmp() {
+    } /* _setjmp: unwound */
+    jumper() {
+    } /* jumper: unwound */
+    deep() {
+      longjmp() {
+      } /* longjmp: unwound */
+    } /* deep: unwound */
+    one();
     getpid();
     printf();
   } /* main */
 W
-same_text "leaves: five direct calls and one through a pointer, a tail jump, a branchy neighbour, a bare ret" \
+same_text "leaves: direct calls, a pointer, a tail jump, a branchy neighbour, a bare ret, a call after longjmp" \
     "$TMP/lv.tree" "$TMP/lv.want"
 "$QTRACE" run -P main -P nothing -P one --format text -o "$TMP/lvn" -- "$TMP/leaves" >/dev/null 2>&1
 tree_of "$TMP/lvn/trace.txt" >"$TMP/lvn.tree"
-printf 'main() {\n  one();\n  one();\n  one();\n  one();\n  one();\n  one();\n  nothing();\n} /* main */\n' >"$TMP/lvn.want"
+printf 'main() {\n  one();\n  one();\n  one();\n  one();\n  one();\n  one();\n  nothing();\n  one();\n} /* main */\n' >"$TMP/lvn.want"
 same_text "leaves, named functions: a function that is a bare ret returns (it is not unwound)" "$TMP/lvn.tree" "$TMP/lvn.want"
 "$QTRACE" run --format text -o "$TMP/lv2" -- "$TMP/leaves" crash >"$TMP/lv2.out" 2>"$TMP/lv2.err"; rc=$?
-pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=162$/\1/p' "$TMP/lv2.out")
+pid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=166$/\1/p' "$TMP/lv2.out")
 main_tree "$TMP/lv2/trace.txt" "$pid" | tail -3 >"$TMP/lv2.tree"
 printf '    deref() {\n    } /* deref: unfinished */\n  } /* main: unfinished */\n' >"$TMP/lv2.want"
 ok $([ $rc = 139 ]; echo $?) "leaves crash: the program's SIGSEGV passes through (status $rc)"

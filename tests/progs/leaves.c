@@ -3,11 +3,12 @@
  * One-block functions: code that runs straight from the entry to a ret, which qtrace records
  * with a single callback at the ret (plugin/calls.c). Called every way a program can: directly
  * from a loop, through a function pointer, by a tail jump, next to a function with branches,
- * one that is a bare ret, and, with an argument, one that faults (the program dies of SIGSEGV
- * inside it).
+ * one that is a bare ret, one right after a longjmp left two frames behind, and, with an
+ * argument, one that faults (the program dies of SIGSEGV inside it).
  * Build with -O2 -fno-inline: via_tail then jumps to two instead of calling it.
- * Prints: leaves: pid=P s=S
+ * Prints: leaves: pid=P s=S (s=166)
  */
+#include <setjmp.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -27,6 +28,10 @@ NOINLINE void nothing(void) {} /* a bare ret: its entry is its ret */
 
 long (*volatile fp)(long) = one;
 
+static jmp_buf env;
+NOINLINE void deep(int n) { longjmp(env, n); }
+NOINLINE void jumper(int n) { deep(n); }
+
 int main(int argc, char **argv)
 {
     (void)argv;
@@ -37,6 +42,9 @@ int main(int argc, char **argv)
     s += via_tail(7);
     s += branchy(4);
     nothing();
+    if (setjmp(env) == 0)
+        jumper(3); /* left by longjmp: deep and jumper never return */
+    s += one(1); /* then a one-block call: after the frames left behind, not inside them */
     printf("leaves: pid=%d s=%ld\n", (int)getpid(), s);
     if (argc > 1) {
         fflush(stdout);
