@@ -45,7 +45,7 @@ struct thread_slot {
 static struct thread_slot threads[MAX_THREADS];
 static uint32_t next_tid_ordinal = 1;
 static struct vcpu *vcpus[QT_OUT_MAX_VCPUS];
-static bool several_vcpus;  /* a second vCPU exists: stacks need their try-lock (thread_lock) */
+static bool stack_locks;    /* system mode with a second vCPU: stacks need their try-lock (thread_lock) */
 
 struct vcpu *qt_vcpu(unsigned index)
 {
@@ -103,8 +103,8 @@ static struct qemu_plugin_register *find_reg(GArray *regs, const char *name)
 
 void qt_calls_vcpu_init(unsigned vi)
 {
-    if (vi >= 1)
-        __atomic_store_n(&several_vcpus, true, __ATOMIC_RELAXED);
+    if (vi >= 1 && qt.system)
+        __atomic_store_n(&stack_locks, true, __ATOMIC_RELAXED);
     if (vi >= QT_OUT_MAX_VCPUS)
         return;
     struct vcpu *v = vcpus[vi];
@@ -308,17 +308,17 @@ void qt_calls_forked(struct vcpu *v)
  * (two processes sharing a thread pointer without kernel introspection) must not corrupt a
  * stack, so updates take a per-thread try-lock. User mode needs none: a guest thread is a host
  * thread, alone with its vCPU and its stack (the atomic exchange was a measurable share of
- * every event), and neither does a guest with one vCPU (several_vcpus: set when a second vCPU
+ * every event), and neither does a guest with one vCPU (stack_locks: set when a second vCPU
  * is created, which QEMU does before the guest runs). */
-static bool thread_lock(struct thread *t)
+static inline bool thread_lock(struct thread *t)
 {
-    return !qt.system || !__atomic_load_n(&several_vcpus, __ATOMIC_RELAXED) ||
+    return !__atomic_load_n(&stack_locks, __ATOMIC_RELAXED) ||
            __atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
-static void thread_unlock(struct thread *t)
+static inline void thread_unlock(struct thread *t)
 {
-    if (qt.system && __atomic_load_n(&several_vcpus, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&stack_locks, __ATOMIC_RELAXED))
         __atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 }
 
@@ -573,7 +573,8 @@ static inline void fast_rec_put(struct vcpu *v, uint64_t w, uint64_t ic)
     v->events++;
 }
 
-static inline bool fast_enter(struct vcpu *v, const struct qt_vsb *s, const struct qt_site *site, uint64_t sp)
+static inline __attribute__((always_inline)) bool fast_enter(struct vcpu *v, const struct qt_vsb *s,
+                                                            const struct qt_site *site, uint64_t sp)
 {
     struct thread *t = v->cur;
     uint64_t ic = s->icount - site->adj;
@@ -792,6 +793,14 @@ static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const st
     on_ret_slow(vi, site);
 }
 
+/* An unmarked ret of a one-block function: an ordinary one (kept out of the marked path's way). */
+static __attribute__((noinline)) void leaf_ret_unmarked(unsigned int vi, struct vcpu *v, const struct qt_vsb *s,
+                                                         const struct qt_site *site)
+{
+    if (!(site->fast && fast_ret(v, s, site)))
+        on_leaf_ret_slow(vi, site, false);
+}
+
 void qt_on_leaf_ret(unsigned int vi, void *udata)
 {
     const struct qt_site *site = udata;
@@ -800,24 +809,33 @@ void qt_on_leaf_ret(unsigned int vi, void *udata)
     if (!fast_ctx(vi, &v, &cs))
         return;
     struct qt_vsb *s = (struct qt_vsb *)cs;
-    bool marked = s->entered == site->mark;
+    uint64_t entered = s->entered;
     s->entered = 0;
-    struct thread *t = s->switched == 0 ? v->cur : NULL;
-    if (marked && t) {
+    if (entered != site->mark) {
+        leaf_ret_unmarked(vi, v, s, site);
+        return;
+    }
+    struct thread *t = v->cur;
+    if (t && s->switched == 0) {
         uint64_t ic_ret = s->icount - site->adj + 1, ic_entry = s->icount - site->entry_adj;
-        uint32_t vis = t->vis, d = t->stack.depth;
-        if (fast_rec_room(v, t, ic_entry, ic_ret, 2) && vis <= QT_FAST_DEPTH_MAX && t->stack.overflow == 0 &&
-            (d == 0 || (uint64_t)(uintptr_t)t->stack.f[d - 1].fn == s->caller) && thread_lock(t)) {
-            uint64_t w = site->word | (uint64_t)vis << 52; /* the exit's word: the entry's is kind 0 */
-            fast_rec_put(v, w & ~((uint64_t)3 << 62), ic_entry);
-            fast_rec_put(v, w, ic_ret);
+        const struct qt_stack *st = &t->stack;
+        uint32_t vis = t->vis, d = st->depth;
+        if (fast_rec_room(v, t, ic_entry, ic_ret, 2) && (vis <= QT_FAST_DEPTH_MAX) & (st->overflow == 0) &&
+            (d == 0 || (uint64_t)(uintptr_t)st->f[d - 1].fn == s->caller) && thread_lock(t)) {
+            /* both words at once: the exit's word, and the entry's (kind 0) */
+            struct qt_vbuf *b = v->buf;
+            uint64_t w = site->word | (uint64_t)vis << 52, base = v->base_icount;
+            uint64_t *r = (uint64_t *)(b->data + b->used);
+            r[0] = (w & ~((uint64_t)3 << 62)) | (ic_entry - base);
+            r[1] = w | (ic_ret - base);
+            b->used += 2 * sizeof(uint64_t);
+            b->nrec += 2;
+            v->events += 2;
             thread_unlock(t);
             return;
         }
-    } else if (!marked && site->fast && fast_ret(v, s, site)) {
-        return;
     }
-    on_leaf_ret_slow(vi, site, marked);
+    on_leaf_ret_slow(vi, site, true);
 }
 
 /* At exit: a one-block function whose call was marked but whose ret never ran (it faulted, and
