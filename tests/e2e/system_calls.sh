@@ -146,11 +146,12 @@ OUT3=$TMP/calls-all
 ok $? "qtrace system, every function of calls: exits 0"
 T3=$OUT3/trace.txt
 pid3=$(tr -d '\r' <"$TMP/console3.raw" | sed -n 's/^calls: pid=\([0-9]*\)$/\1/p')
-program_tree() { # file tid: the thread's lines of calls.c's own functions, unindented by the first's depth
-    thread_tree "$1" "$2" | grep -E '^ *((main|add|fact|greet|probe|leap|worker)\(|\} /\* (main|add|fact|greet|probe|leap|worker)[ :])' |
+program_tree() { # file tid names: the thread's lines of the functions named (a|b|...), unindented by the first's depth
+    thread_tree "$1" "$2" | grep -E "^ *(($3)\\(|\\} /\\* ($3)[ :])" |
         awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'
 }
-program_tree "$T3" "$pid3" >"$TMP/all.tree"
+CALLS_FNS='main|add|fact|greet|probe|leap|worker'
+program_tree "$T3" "$pid3" "$CALLS_FNS" >"$TMP/all.tree"
 cat >"$TMP/all.want" <<'W'
 main() {
   add();
@@ -183,7 +184,7 @@ ok $([ "$nd" = 3000 ] && [ "$nl" = 1 ]; echo $?) "every function: depth(3000) re
 printf 'worker() {\n  add();\n  add();\n  add();\n} /* worker */\n' >"$TMP/wall.want"
 nw=0
 for wt in $(sed -n "s/.*as:[0-9]* tid:\([0-9]*\)\] *worker() {\$/\1/p" "$T3" | sort -u); do
-    program_tree "$T3" "$wt" >"$TMP/wall.tree"
+    program_tree "$T3" "$wt" "$CALLS_FNS" >"$TMP/wall.tree"
     same_text "every function: worker thread $wt, three add() calls" "$TMP/wall.tree" "$TMP/wall.want"
     nw=$((nw + 1))
 done
@@ -197,8 +198,7 @@ OUT4=$TMP/faults
 ok $? "qtrace system, every function of faults: exits 0"
 pid4=$(tr -d '\r' <"$TMP/console4.raw" | sed -n 's/^faults: pid=\([0-9]*\) s=2500876$/\1/p')
 ok $([ -n "$pid4" ]; echo $?) "faults ran to the end with the right sum (pid $pid4)"
-thread_tree "$OUT4/trace.txt" "$pid4" | grep -E '^ *((main|touch|mix)\(|\} /\* main)' |
-    awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }' >"$TMP/faults.tree"
+program_tree "$OUT4/trace.txt" "$pid4" 'main|touch|mix' >"$TMP/faults.tree"
 {
     echo 'main() {'
     for i in $(seq 16); do echo '  touch();'; done
