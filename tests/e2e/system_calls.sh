@@ -207,4 +207,19 @@ program_tree "$OUT4/trace.txt" "$pid4" 'main|touch|mix' >"$TMP/faults.tree"
 } >"$TMP/faults.want"
 same_text "faults: 16 touch() calls, each interrupted by a page fault, and 1000 mix() calls" "$TMP/faults.tree" "$TMP/faults.want"
 
+# the same two threads on two vCPUs with every function traced: the fast path and one-block
+# add2() with the stacks' try-lock
+OUT5=$TMP/threads-all
+"$QTRACE" system --kernel "$GUEST/vmlinuz" --initrd "$GUEST/initrd.gz" --append qtrace.run=threads --smp 2 --timeout 180 \
+    -p "$GUEST/progs/threads" --format text -o "$OUT5" >"$TMP/tconsole5" 2>"$TMP/tstderr5"
+ok $? "qtrace system --smp 2, every function of threads: exits 0"
+T5=$OUT5/trace.txt
+tids5=$(tr -d '\r' <"$TMP/tconsole5" | sed -n 's/^threads: tid1=\([0-9]*\) tid2=\([0-9]*\)$/\1 \2/p')
+ok $([ "$(echo $tids5 | wc -w)" = 2 ]; echo $?) "every function, 2 vCPUs: the program printed its two tids ($tids5)"
+for t in $tids5; do
+    program_tree "$T5" "$t" 'spin|add2' >"$TMP/spin.tree"
+    { echo 'spin() {'; for i in $(seq 200); do echo '  add2();'; done; echo '} /* spin */'; } >"$TMP/spin.want"
+    same_text "every function, 2 vCPUs: thread $t runs spin() once with its 200 add2() calls" "$TMP/spin.tree" "$TMP/spin.want"
+done
+
 done_testing
