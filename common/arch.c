@@ -426,6 +426,31 @@ static void aarch64_classify(const uint8_t *b, size_t len, uint64_t pc, struct q
     out->len = 4;
 }
 
+/*
+ * Instructions from pc through the first ret if the code runs straight to it within one 4 KiB
+ * page, else 0. Straight: anything outside the "branches, exception generation and system"
+ * encoding group, plus the system instructions that do not end a QEMU block: hints (nop, bti,
+ * paciasp, autiasp...), mrs, dmb and dsb.
+ */
+static unsigned aarch64_run_to_ret(const uint8_t *b, size_t len, uint64_t pc)
+{
+    for (size_t off = 0; off + 4 <= len && off / 4 < QT_RUN_MAX_INSNS; off += 4) {
+        if ((pc + off + 3) >> 12 != pc >> 12)
+            return 0;
+        uint32_t w = (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
+                     (uint32_t)b[off + 3] << 24;
+        if ((w & 0xfffffc1fu) == 0xd65f0000u || (w & 0xfffffbffu) == 0xd65f0bffu) /* ret, retaa/retab */
+            return (unsigned)(off / 4 + 1);
+        if ((w & 0x1c000000u) != 0x14000000u)
+            continue; /* not a branch, exception or system instruction */
+        if ((w & 0xfffff01fu) == 0xd503201fu /* hint */ || (w & 0xfff00000u) == 0xd5300000u /* mrs */ ||
+            (w & 0xfffff0dfu) == 0xd503309fu /* dsb, dmb */)
+            continue;
+        return 0;
+    }
+    return 0;
+}
+
 /* ---- calling conventions -------------------------------------------------------------- */
 
 /* x86-64 System V (user and kernel): 6 integer registers, return address at sp. */
@@ -535,6 +560,7 @@ static const struct qt_arch_desc arches[] = {
         .user_cc = &cc_aapcs64,
         .kernel_cc = &cc_aapcs64,
         .classify = aarch64_classify,
+        .run_to_ret = aarch64_run_to_ret,
     },
 };
 

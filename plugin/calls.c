@@ -765,8 +765,9 @@ void qt_on_ret(unsigned int vi, void *udata)
  */
 bool qt_calls_leaf(const struct tfunc *tf)
 {
-    return tf->one_block && qt.call_sites && qt_calls_fast_entry(tf) && qt_calls_fast_ret(tf) &&
-           qt_entry_at_call_site(tf);
+    /* any architecture with a run_to_ret decoder: the mark needs no memory callback, so this
+     * also works where a call pushes nothing (aarch64's bl) */
+    return tf->one_block && !tf->loose && qt_calls_fast_entry(tf) && qt_calls_fast_ret(tf);
 }
 
 /* First instruction of a one-block function's block: called unless a marking call site called it. */

@@ -153,7 +153,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             /* a function that is a bare ret also needs its ret below; no call site is
              * instrumented on an entry (the order of its callbacks would matter) */
         }
-        if (!tf && !qt.call_sites)
+        if (!tf && !qt.call_sites && !qt.arch->run_to_ret)
             continue;
         uint8_t bytes[16];
         size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
@@ -166,11 +166,12 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             st->entry_adj = (uint32_t)n;
             qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_calls_leaf(tf) ? qt_on_leaf_ret : qt_on_ret,
                                                    QEMU_PLUGIN_CB_R_REGS, st);
-        } else if (ii.cls == QT_INSN_CALL && ii.has_target && qt.call_sites && !entry) {
-            /* a direct call to a traced function: its entry, from the return address's store */
+        } else if (ii.cls == QT_INSN_CALL && ii.has_target && !entry) {
+            /* a direct call to a traced function: its entry, from the return address's store (or
+             * a one-block function's mark, on any architecture) */
             const struct module *cm = qt_module_containing(ii.target);
             const struct tfunc *callee = cm ? qt_tfunc_containing(cm, ii.target) : NULL;
-            if (!callee || callee->addr != ii.target || !qt_entry_at_call_site(callee) || !insn_is_mod(m, insn, va))
+            if (!callee || callee->addr != ii.target || !insn_is_mod(m, insn, va))
                 continue;
             if (qt_calls_leaf(callee)) { /* recorded at its ret, with nothing here but the mark */
                 qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.caller,
@@ -179,6 +180,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
                                                                     ii.target ^ QT_LEAF_MARK);
                 continue;
             }
+            if (!qt_entry_at_call_site(callee))
+                continue;
             qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_STORE_U64, qt.entered,
                                                                 ii.target);
             /* the callee's instructions counted before it: all of this block's (adj 0) */
