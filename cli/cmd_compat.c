@@ -156,7 +156,7 @@ static char *without_func(const char *list)
  * Take -kernel, -initrd, -append, -m, -smp for `qtrace system`'s own options; drop what qtrace
  * does itself or what cannot work with a plugin (-d func and its -D log, KVM: QEMU-TRACER's
  * document says tracing never runs under KVM either, -nographic and -no-reboot that qtrace
- * adds); pass the rest through.
+ * adds, the first as -display none -serial mon:stdio); pass the rest through.
  */
 static int split_qemu_args(char **in, int n, struct qemu_args *q, char *err, size_t errlen)
 {

@@ -99,7 +99,7 @@ void qtc_help_system(FILE *f)
                       "the trace is converted into the formats of --format and a summary line is printed on "
                       "standard error. The QEMU command line is:",
                       0, 0, 100);
-    fputs("\n  qemu-system-x86_64 -accel tcg -nographic -no-reboot -m MB -smp N -kernel FILE -initrd FILE\n"
+    fputs("\n  qemu-system-x86_64 -accel tcg -display none -serial mon:stdio -no-reboot -m MB -smp N -kernel FILE -initrd FILE\n"
           "      -append \"console=ttyS0 quiet panic=-1 STR\" -plugin libqtrace.so,conf=DIR/qtrace.conf QEMU-ARGS...\n\n",
           f);
     qtc_print_wrapped(f,

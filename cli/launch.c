@@ -446,7 +446,13 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         char num[32];
         vpush(&v, qtc_xstrdup("-accel"));
         vpush(&v, qtc_xstrdup("tcg"));
-        vpush(&v, qtc_xstrdup("-nographic"));
+        /* -nographic would also make the firmware write to the serial console: SeaBIOS and iPXE
+         * banners and the escape codes that reset the user's terminal. The same console,
+         * without them: no display, the serial port (and QEMU's monitor, Ctrl-A c) on stdio. */
+        vpush(&v, qtc_xstrdup("-display"));
+        vpush(&v, qtc_xstrdup("none"));
+        vpush(&v, qtc_xstrdup("-serial"));
+        vpush(&v, qtc_xstrdup("mon:stdio"));
         vpush(&v, qtc_xstrdup("-no-reboot"));
         vpush(&v, qtc_xstrdup("-m"));
         snprintf(num, sizeof(num), "%u", cfg->mem_mb);

@@ -369,7 +369,7 @@ static void test_checks(void)
         qt_sb_printf(&sb, "%s%s", i ? " | " : "", av[i]);
     char wsys[2048];
     snprintf(wsys, sizeof(wsys),
-             "/bin/true | -accel | tcg | -nographic | -no-reboot | -m | 1024 | -smp | 2 | -kernel | %s | -append | "
+             "/bin/true | -accel | tcg | -display | none | -serial | mon:stdio | -no-reboot | -m | 1024 | -smp | 2 | -kernel | %s | -append | "
              "console=ttyS0 quiet panic=-1 init=/bin/x | -plugin | %s,conf=%s/qtrace.conf | -s",
              ckernel, plugin, out);
     is_str(sb.buf, wsys, "qemu-system command line");
