@@ -16,7 +16,7 @@
 
 /*
  * A full buffer is not written by its vCPU: it goes to a writer thread, and the vCPU goes on
- * with a free buffer from a small pool (copying 16-byte records into the page cache cost
+ * with a free buffer from a small pool (copying the records into the page cache cost
  * a quarter of a vCPU's time when every call is traced). Chunks are written in the order
  * they were queued, as they were written before: a record written directly (symbols, the
  * execution log's instruction texts) still precedes the chunks that refer to it. The vCPU

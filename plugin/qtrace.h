@@ -85,7 +85,7 @@ struct vcpu {
 struct vcpu *qt_vcpu(unsigned index);
 uint64_t qt_reg_read(struct vcpu *v, struct qemu_plugin_register *r);
 void qt_calls_vcpu_init(unsigned index);
-/* After the options are known: choose the user-mode fast path of calls.c when it applies. */
+/* After the options are known: choose the fast path of calls.c when it applies. */
 void qt_calls_init(void);
 /* Called in a forked child (user mode): the thread continues with a copy of its parent's stack. */
 void qt_calls_forked(struct vcpu *v);
@@ -138,7 +138,7 @@ void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
 struct qt_site {
     const struct tfunc *tf;
     uint32_t adj;
-    bool fast;              /* the user-mode fast path may handle it (qt_calls_fast_entry/_ret) */
+    bool fast;              /* the fast path may handle it (qt_calls_fast_entry/_ret) */
     uint32_t entry_adj;     /* the ret of a one-block function: adj of its first instruction */
     uint64_t word;          /* fast path: its packed word but depth and dicount (entry or exit) */
     uint64_t mark;          /* tf->addr ^ QT_LEAF_MARK */
