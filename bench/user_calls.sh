@@ -6,6 +6,8 @@
 #   empty      QEMU's own empty plugin (tests/tcg/plugins/libempty.so): what loading any plugin costs
 #   cflow      QEMU's contrib libcflow.so (for scale)
 #   uftrace    native uftrace record of the same program built with -pg, vs native (for scale)
+#   plain-a64, all-a64   the program built for aarch64: qemu-aarch64 alone, and every function
+#              (when aarch64-linux-gnu-gcc and qemu-aarch64 are here)
 # The program (guest/progs/bench.c) times its own loop. REPS rounds (BENCH_REPS, default 7), each
 # configuration once per round, interleaved; reported: the best time of each and the median of
 # its per-round ratios to plain QEMU.
@@ -21,6 +23,13 @@ QEMU=$CACHE/bin/qemu-x86_64
 CFLAGS_B="-O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer"
 gcc $CFLAGS_B -static -no-pie -o "$OUT/bench" "$TOP/guest/progs/bench.c" || exit 1
 gcc $CFLAGS_B -pg -o "$OUT/bench-pg" "$TOP/guest/progs/bench.c" || exit 1
+# the same program for aarch64 under qemu-aarch64, when both are here
+QEMU64=$CACHE/bin/qemu-aarch64
+A64=0
+if command -v aarch64-linux-gnu-gcc >/dev/null && [ -x "$QEMU64" ] &&
+    aarch64-linux-gnu-gcc $CFLAGS_B -static -o "$OUT/bench-a64" "$TOP/guest/progs/bench.c"; then
+    A64=1
+fi
 
 loop_ms() { sed -n 's/^bench: loop_ms=\([0-9.]*\)$/\1/p' "$1" | tail -1; }
 declare -A BEST ALL   # ALL[cfg]: this configuration's loop_ms of every round, in round order
@@ -56,6 +65,10 @@ for r in $(seq "$REPS"); do   # interleaved, so that machine noise hits every co
     [ -f "$CFLOW" ] && run_cfg cflow "$QEMU" -plugin "$CFLOW" "$OUT/bench" "$N" time
     run_cfg native "$OUT/bench-pg" "$N" time
     command -v uftrace >/dev/null && run_cfg uftrace uftrace record -d "$OUT/uftrace.data" "$OUT/bench-pg" "$N" time
+    if [ $A64 = 1 ]; then
+        run_cfg plain-a64 "$QEMU64" "$OUT/bench-a64" "$N" time
+        run_cfg all-a64 "$BUILD/qtrace" run --format folded -o "$OUT/all" -- "$OUT/bench-a64" "$N" time
+    fi
 done
 events=$(sed -n 's/^qtrace: \([0-9]*\) events.*/\1/p' "$OUT/all.log")
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
@@ -73,6 +86,10 @@ row() { # cfg base note
     row all plain "every function, $events events (target <= 3)"
     [ -n "${BEST[cflow]:-}" ] && row cflow plain "QEMU contrib cflow, for scale"
     [ -n "${BEST[uftrace]:-}" ] && row uftrace native "native uftrace record vs native (${BEST[native]} ms), for scale"
+    if [ -n "${BEST[plain-a64]:-}" ] && [ -n "${BEST[all-a64]:-}" ]; then
+        row plain-a64 plain-a64 "qemu-aarch64, no plugin: the same program built for aarch64"
+        row all-a64 plain-a64 "every function under qemu-aarch64, vs plain-a64"
+    fi
 } | tee "$BUILD/bench/user_calls.txt"
 
 # Host instructions, counted by callgrind: deterministic where the clock is not. Each
