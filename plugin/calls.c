@@ -757,27 +757,18 @@ void qt_on_ret(unsigned int vi, void *udata)
  * stack frame at all (the frame would be pushed and popped by the same callback). That needs
  * the shadow stack to end with the caller: frames above it were left without a ret (longjmp,
  * an exception, exec) and must be unwound first, by the general path, which reads the stack
- * pointer; so the fast write also requires the top frame to be the caller's (or no frame). Any other value means the entry was
- * recorded already (a call site with a memory callback: the word holds tf->addr) or must be
- * (a jump, an indirect call: qt_on_leaf_entry runs), and the ret is an ordinary one.
- * A block of such a function that is not the whole function (QEMU split it, or the decoder was
- * wrong) sees the mark as "not recorded at the call site" and records the entry itself.
+ * pointer; so the fast write also requires the top frame to be the caller's (or no frame).
+ * Without the mark (a jump, an indirect call), the block's first instruction, whose entry
+ * callback is conditional on the mark being absent, recorded the entry, and the ret is an
+ * ordinary one. A block of such a function that is not the whole function (QEMU split it, or
+ * the decoder was wrong) sees the mark as "not recorded at the call site" and records the
+ * entry itself.
  */
 bool qt_calls_leaf(const struct tfunc *tf)
 {
     /* any architecture with a run_to_ret decoder: the mark needs no memory callback, so this
      * also works where a call pushes nothing (aarch64's bl) */
-    return tf->one_block && !tf->loose && qt_calls_fast_entry(tf) && qt_calls_fast_ret(tf);
-}
-
-/* First instruction of a one-block function's block: called unless a marking call site called it. */
-void qt_on_leaf_entry(unsigned int vi, void *udata)
-{
-    const struct qt_site *site = udata;
-    struct qt_vsb *s = qt_vsb(vi);
-    if (s && s->entered == site->tf->addr)
-        return; /* a call site with a memory callback recorded it */
-    qt_on_entry(vi, udata);
+    return tf->one_block && qt_calls_fast_entry(tf) && qt_calls_fast_ret(tf);
 }
 
 static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const struct qt_site *site, bool marked)

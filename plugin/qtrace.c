@@ -117,23 +117,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
     if (m->ntf == 0)
         return;
+    /* a whole call of a one-block function: its entry is recorded by its ret when marked */
     const struct tfunc *leaf = one_block_call(m, tb, n);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t va = qemu_plugin_insn_vaddr(insn);
-        if (leaf) { /* the whole call: a callback at the ret, and one at the entry if not marked */
-            if (i == 0)
-                qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_leaf_entry, QEMU_PLUGIN_CB_R_REGS,
-                                                            QEMU_PLUGIN_COND_NE, qt.entered,
-                                                            leaf->addr ^ QT_LEAF_MARK,
-                                                            site_new(leaf, n, i, qt_calls_fast_entry(leaf), QT_PACKED_ENTRY));
-            if (i == n - 1) {
-                struct qt_site *st = site_new(leaf, n, i, qt_calls_fast_ret(leaf), QT_PACKED_EXIT);
-                st->entry_adj = (uint32_t)n;
-                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_leaf_ret, QEMU_PLUGIN_CB_R_REGS, st);
-            }
-            continue;
-        }
         if (va < m->st.text_lo || va >= m->st.text_hi)
             continue;
         const struct tfunc *tf = qt_tfunc_containing(m, va);
@@ -141,7 +129,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (entry) {
             if (i != 0 && !insn_is_mod(m, insn, va))
                 continue;
-            if (qt_entry_at_call_site(tf)) { /* skipped when a call site recorded it (calls.c) */
+            if (tf == leaf && i == 0) { /* unless marked (no store: the ret reads the mark) */
+                qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS,
+                                                            QEMU_PLUGIN_COND_NE, qt.entered, tf->addr ^ QT_LEAF_MARK,
+                                                            site_new(tf, n, i, qt_calls_fast_entry(tf), QT_PACKED_ENTRY));
+            } else if (qt_entry_at_call_site(tf)) { /* skipped when a call site recorded it (calls.c) */
                 qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, qt_on_entry, QEMU_PLUGIN_CB_R_REGS,
                                                             QEMU_PLUGIN_COND_NE, qt.entered, tf->addr,
                                                             site_new(tf, n, i, qt_calls_fast_entry(tf), QT_PACKED_ENTRY));
@@ -161,8 +153,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         qt.arch->classify(bytes, len, va, &ii);
         if (tf && ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va)) {
             struct qt_site *st = site_new(tf, n, i, qt_calls_fast_ret(tf), QT_PACKED_EXIT);
-            /* a block of a one-block function that does not start at its entry (resumed after a
-             * guest page fault, say): its call may be marked and still unrecorded */
+            /* a one-block function's ret: its call may be marked and still unrecorded, here at the
+             * end of the whole call (the entry is the block's first instruction) or in a block
+             * resumed in the middle (after a guest page fault, say: the block's start then) */
             st->entry_adj = (uint32_t)n;
             qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_calls_leaf(tf) ? qt_on_leaf_ret : qt_on_ret,
                                                    QEMU_PLUGIN_CB_R_REGS, st);

@@ -154,7 +154,6 @@ void qt_on_ret(unsigned int vcpu_index, void *site);
  * code address: bit 63 flipped makes it non-canonical), and the ret writes entry and return. */
 #define QT_LEAF_MARK (1ull << 63)
 bool qt_calls_leaf(const struct tfunc *tf);
-void qt_on_leaf_entry(unsigned int vcpu_index, void *site);
 void qt_on_leaf_ret(unsigned int vcpu_index, void *site);
 /* System mode, kernel code: the frames of the current thread on the stack sp is on that were
  * entered below `below` ended without a ret we saw (a tail call: below = sp + 1; the return
