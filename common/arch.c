@@ -30,10 +30,14 @@ static bool x86_is_legacy_prefix(uint8_t b)
     }
 }
 
+static uint32_t rd_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static int32_t rd_le32s(const uint8_t *p)
 {
-    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    return (int32_t)v;
+    return (int32_t)rd_le32(p);
 }
 
 static uint16_t rd_le16(const uint8_t *p)
@@ -394,7 +398,7 @@ static void aarch64_classify(const uint8_t *b, size_t len, uint64_t pc, struct q
     out->cls = QT_INSN_OTHER;
     if (!b || len < 4)
         return;
-    uint32_t w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t w = rd_le32(b);
     enum qt_insn_class c = QT_INSN_OTHER;
 
     if ((w & 0xfc000000u) == 0x94000000u) { /* bl imm26 */
@@ -437,8 +441,7 @@ static unsigned aarch64_run_to_ret(const uint8_t *b, size_t len, uint64_t pc)
     for (size_t off = 0; off + 4 <= len && off / 4 < QT_RUN_MAX_INSNS; off += 4) {
         if ((pc + off + 3) >> 12 != pc >> 12)
             return 0;
-        uint32_t w = (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
-                     (uint32_t)b[off + 3] << 24;
+        uint32_t w = rd_le32(b + off);
         if ((w & 0xfffffc1fu) == 0xd65f0000u || (w & 0xfffffbffu) == 0xd65f0bffu) /* ret, retaa/retab */
             return (unsigned)(off / 4 + 1);
         if ((w & 0x1c000000u) != 0x14000000u)
