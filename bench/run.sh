@@ -9,7 +9,7 @@ only=${1:-}
 rc=0
 for b in "$TOP"/bench/*.sh; do
     name=$(basename "$b" .sh)
-    [ "$name" = run ] && continue
+    [ "$name" = run ] || [ "$name" = lib ] && continue
     [[ -z "$only" || "$name" == *"$only"* ]] || continue
     echo "== bench: $name"
     bash "$b" || { echo "bench $name failed"; rc=1; }

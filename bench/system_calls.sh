@@ -34,14 +34,8 @@ run_cfg() { # name, command...: one run, the best time kept
     if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
     ALL[$name]="${ALL[$name]:-} $ms"
 }
-# median over the rounds of (cfg's time / plain's time in the same round): steadier than a ratio
-# of two best times on a noisy machine
-paired() { # cfg
-    awk -v a="${ALL[$1]:-}" -v b="${ALL[plain]:-}" 'BEGIN{n=split(a,x," "); split(b,y," ");
-        for(i=1;i<=n;i++) r[i]=x[i]/y[i];
-        for(i=1;i<=n;i++) for(j=i+1;j<=n;j++) if(r[j]<r[i]){t=r[i];r[i]=r[j];r[j]=t}
-        if(n==0) print "-"; else if(n%2) printf "%.2f", r[(n+1)/2]; else printf "%.2f", (r[n/2]+r[n/2+1])/2}'
-}
+. "$TOP/bench/lib.sh"
+paired() { median_ratio "${ALL[$1]:-}" "${ALL[plain]:-}"; } # cfg: vs plain, round by round
 
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 QT=("$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time"

@@ -43,14 +43,8 @@ run_cfg() { # name command...
     ALL[$name]="${ALL[$name]:-} $ms"
     rm -rf "$OUT"/all/trace.qtr "$OUT"/named/trace.qtr "$OUT"/named/trace.txt "$OUT"/uftrace.data  # disk: keep only the logs
 }
-# median over the rounds of (cfg's time / base's time in the same round): on a noisy machine the
-# pairs share the noise of their moment, so this is steadier than a ratio of two best times
-paired() { # cfg base
-    awk -v a="${ALL[$1]:-}" -v b="${ALL[$2]:-}" 'BEGIN{n=split(a,x," "); split(b,y," ");
-        for(i=1;i<=n;i++) r[i]=x[i]/y[i];
-        for(i=1;i<=n;i++) for(j=i+1;j<=n;j++) if(r[j]<r[i]){t=r[i];r[i]=r[j];r[j]=t}
-        if(n==0) print "-"; else if(n%2) printf "%.2f", r[(n+1)/2]; else printf "%.2f", (r[n/2]+r[n/2+1])/2}'
-}
+. "$TOP/bench/lib.sh"
+paired() { median_ratio "${ALL[$1]:-}" "${ALL[$2]:-}"; } # cfg base: round by round
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 EMPTY=$CACHE/qemu-build/tests/tcg/plugins/libempty.so
 [ -f "$EMPTY" ] || (cd "$CACHE/qemu-build" && ninja tests/tcg/plugins/libempty.so >/dev/null 2>&1) || true
