@@ -23,3 +23,8 @@ done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
 # Lines of one thread only (by tid), tree form.
 thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //'; }
+# Shift lines left by the first one's indentation (stdin to stdout).
+unindent() { awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'; }
+# program_tree FILE TID NAMES: one thread's lines of the functions named (a|b|...), unindented
+# (thread_tree as the calling test defines it)
+program_tree() { thread_tree "$1" "$2" | grep -E "^ *(($3)\\(|\\} /\\* ($3)[ :])" | unindent; }

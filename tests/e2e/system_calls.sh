@@ -146,10 +146,6 @@ OUT3=$TMP/calls-all
 ok $? "qtrace system, every function of calls: exits 0"
 T3=$OUT3/trace.txt
 pid3=$(tr -d '\r' <"$TMP/console3.raw" | sed -n 's/^calls: pid=\([0-9]*\)$/\1/p')
-program_tree() { # file tid names: the thread's lines of the functions named (a|b|...), unindented by the first's depth
-    thread_tree "$1" "$2" | grep -E "^ *(($3)\\(|\\} /\\* ($3)[ :])" |
-        awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'
-}
 CALLS_FNS='main|add|fact|greet|probe|leap|worker'
 program_tree "$T3" "$pid3" "$CALLS_FNS" >"$TMP/all.tree"
 cat >"$TMP/all.want" <<'W'

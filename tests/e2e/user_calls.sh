@@ -236,11 +236,8 @@ if command -v aarch64-linux-gnu-gcc >/dev/null && [ -x "$CACHE/bin/qemu-aarch64"
     aarch64-linux-gnu-gcc -O2 -g -fno-inline -static -o "$TMP/leaves-a64" "$TOP/tests/progs/leaves.c"
     "$QTRACE" run --format text -o "$TMP/lva" -- "$TMP/leaves-a64" >"$TMP/lva.out" 2>&1
     apid=$(sed -n 's/^leaves: pid=\([0-9]*\) s=166$/\1/p' "$TMP/lva.out")
-    LEAVES_FNS='main|one|two|branchy|via_tail|nothing|jumper|deep'
-    thread_tree "$TMP/lva/trace.txt" "$apid" | grep -E "^ *(($LEAVES_FNS)\\(|\\} /\\* ($LEAVES_FNS)[ :])" |
-        awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }' >"$TMP/lva.tree"
-    grep -vE '^ *(_setjmp|\} /\* _setjmp|getpid|printf|longjmp|\} /\* longjmp)' "$TMP/lv.want" |
-        awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }' >"$TMP/lva.want"
+    program_tree "$TMP/lva/trace.txt" "$apid" 'main|one|two|branchy|via_tail|nothing|jumper|deep' >"$TMP/lva.tree"
+    grep -vE '^ *(_setjmp|\} /\* _setjmp|getpid|printf|longjmp|\} /\* longjmp)' "$TMP/lv.want" | unindent >"$TMP/lva.want"
     same_text "aarch64, every function: the same calls of leaves.c as on x86-64 (pid $apid)" "$TMP/lva.tree" "$TMP/lva.want"
 else
     ok 1 "aarch64: cross compiler or qemu-aarch64 missing (run scripts/setup.sh)"
