@@ -518,7 +518,45 @@ bool qt_callconv_arg(const struct qt_callconv *cc, int n, const char **reg, uint
     return true;
 }
 
+/* ---- direct jumps ----------------------------------------------------------------------- */
+
+/* jmp rel32, jmp rel8 */
+static bool x86_jump_target(const uint8_t *b, size_t len, uint64_t pc, uint64_t *target)
+{
+    if (len >= 5 && b[0] == 0xe9) {
+        *target = pc + 5 + (uint64_t)(int64_t)(int32_t)rd_le32(b + 1);
+        return true;
+    }
+    if (len >= 2 && b[0] == 0xeb) {
+        *target = pc + 2 + (uint64_t)(int64_t)(int8_t)b[1];
+        return true;
+    }
+    return false;
+}
+
+/* b imm26 */
+static bool aarch64_jump_target(const uint8_t *b, size_t len, uint64_t pc, uint64_t *target)
+{
+    if (len < 4)
+        return false;
+    uint32_t w = rd_le32(b);
+    if ((w & 0xfc000000u) != 0x14000000u)
+        return false;
+    int64_t off = (int64_t)((uint64_t)(w & 0x03ffffffu) << 38) >> 36; /* sign-extended imm26 * 4 */
+    *target = pc + (uint64_t)off;
+    return true;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
+
+static const struct qt_ptregs ptregs_x86_64 = {
+    .nregs = 21,
+    /* r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di orig_ax ip cs flags sp ss */
+    .ip = 16, .sp = 19, .cs = 17, .orig_ax = 15, .ax = 10,
+    .args = { 14, 13, 12, 7, 9, 8 },             /* di si dx r10 r8 r9 */
+    .compat_args = { 5, 11, 12, 13, 14, 4 },     /* bx cx dx si di bp */
+    .compat_cs = 0x23,
+};
 
 static const struct qt_arch_desc arches[] = {
     {
@@ -532,8 +570,20 @@ static const struct qt_arch_desc arches[] = {
         .asid_reg = "cr3",
         .user_cc = &cc_sysv,
         .kernel_cc = &cc_sysv,
+        .elf_machine = 62,  /* EM_X86_64 */
+        .qemu_user = "qemu-x86_64",
+        .qemu_system = "qemu-system-x86_64",
+        .kintro = QT_KINTRO_TASKS,
+        .kernel_base = 0xffff800000000000ull,
+        .kstack_shift = 14, /* THREAD_SIZE 16 KiB */
+        .ptregs = &ptregs_x86_64,
+        .mode_reg = "cs",
+        .asid_mask = ~(uint64_t)0xfff, /* PCID in the low bits */
+        .percpu_reg = "gs_base",
+        .percpu_user_reg = "k_gs_base",
         .classify = x86_64_classify,
         .run_to_ret = x86_64_run_to_ret,
+        .jump_target = x86_jump_target,
     },
     {
         .id = QT_ARCH_I386,
@@ -546,8 +596,17 @@ static const struct qt_arch_desc arches[] = {
         .asid_reg = "cr3",
         .user_cc = &cc_cdecl,
         .kernel_cc = &cc_regparm3,
+        .elf_machine = 3,   /* EM_386 */
+        .qemu_user = "qemu-i386",
+        .qemu_system = "qemu-system-i386",
+        .kintro = QT_KINTRO_SYMBOLS,
+        .kernel_base = 0xc0000000ull, /* the default PAGE_OFFSET; the image tells the real one */
+        .kstack_shift = 14,
+        .mode_reg = "cs",
+        .asid_mask = ~(uint64_t)0x18, /* PWT and PCD (a PAE cr3 is 32-byte aligned) */
         .classify = i386_classify,
         .run_to_ret = i386_run_to_ret,
+        .jump_target = x86_jump_target,
     },
     {
         .id = QT_ARCH_AARCH64,
@@ -562,8 +621,16 @@ static const struct qt_arch_desc arches[] = {
         .asid_reg = "TTBR0_EL1", /* ASID in bits 63:48, table base below */
         .user_cc = &cc_aapcs64,
         .kernel_cc = &cc_aapcs64,
+        .elf_machine = 183, /* EM_AARCH64 */
+        .qemu_user = "qemu-aarch64",
+        .qemu_system = "qemu-system-aarch64",
+        .kintro = QT_KINTRO_NONE,
+        .kernel_base = 0xffff000000000000ull,
+        .kstack_shift = 14,
+        .asid_mask = 0x0000fffffffffffeull, /* the table base (ASID above, CnP bit 0) */
         .classify = aarch64_classify,
         .run_to_ret = aarch64_run_to_ret,
+        .jump_target = aarch64_jump_target,
     },
 };
 
@@ -573,6 +640,14 @@ const struct qt_arch_desc *qt_arch_by_id(enum qt_arch id)
 {
     for (size_t i = 0; i < N_ARCHES; i++)
         if (arches[i].id == id)
+            return &arches[i];
+    return NULL;
+}
+
+const struct qt_arch_desc *qt_arch_by_elf_machine(unsigned machine)
+{
+    for (size_t i = 0; i < N_ARCHES; i++)
+        if (arches[i].elf_machine == machine)
             return &arches[i];
     return NULL;
 }
