@@ -556,6 +556,7 @@ static const struct qt_ptregs ptregs_x86_64 = {
     .args = { 14, 13, 12, 7, 9, 8 },             /* di si dx r10 r8 r9 */
     .compat_args = { 5, 11, 12, 13, 14, 4 },     /* bx cx dx si di bp */
     .compat_cs = 0x23,
+    .compat_abi = QT_ARCH_I386,
 };
 
 static const struct qt_arch_desc arches[] = {

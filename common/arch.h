@@ -56,6 +56,7 @@ struct qt_ptregs {
     int args[6];            /* system call arguments, native ABI */
     int compat_args[6];     /* the 32-bit ABI's (int 0x80, sysenter) */
     uint16_t compat_cs;     /* cs of a 32-bit process */
+    enum qt_arch compat_abi;/* the 32-bit ABI's system call numbering */
 };
 
 struct qt_arch_desc {

@@ -30,7 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qtrace.h"
+#include "execlog.h"
+#include "modules.h"
+#include "vcpu.h"
 #include "execlog_format.h"
 #include "../cli/execlog_fmt.h"
 
@@ -498,7 +500,7 @@ static bool afilter_match(uint64_t va, const char **symname, uint64_t *sym_lo, u
         if (va < *sym_lo || va >= *sym_hi) { /* look the symbol up once per function */
             *symname = NULL;
             *sym_lo = *sym_hi = va;
-            const struct module *m = qt_module_containing(va);
+            const struct qt_module *m = qt_module_containing(va);
             const struct qt_sym *s = m ? qt_symtab_lookup(&m->st, va) : NULL;
             if (s) {
                 *symname = s->name;
@@ -519,7 +521,7 @@ static bool is_start(uint64_t va)
 {
     if (!el.start_sym)
         return va == el.start_addr;
-    const struct module *m = qt_module_containing(va);
+    const struct qt_module *m = qt_module_containing(va);
     const struct qt_sym *s = m ? qt_symtab_lookup(&m->st, va) : NULL;
     return s && s->addr == va && qt_glob_match(el.start_name, s->name);
 }

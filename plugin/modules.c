@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Modules: the ELF files whose functions may be traced — the program given with program=,
- * and (user mode) every shared library the guest maps. For each, the set of traced
- * functions (patterns, addresses, argument specs) is chosen once, when it is loaded.
- *
  * Modules are only ever added, under mod_lock, and published with a release store of the
  * count, so the translation callback reads the list without taking a lock.
  */
@@ -14,20 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qtrace.h"
+#include "modules.h"
+#include "record.h"
 
 #define MAX_MODULES 256
 
-static struct module *modules[MAX_MODULES];
+static struct qt_module *modules[MAX_MODULES];
 static int nmodules;
 static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_func_id = 1;  /* ids of traced functions, for compact records */
-static struct module *pending_prog;  /* user-mode PIE program waiting for its load address */
+static struct qt_module *pending_prog;  /* user-mode PIE program waiting for its load address */
 static char **imports;               /* names the program calls through its PLT, sorted */
 static size_t nimports;
 static int bias_pending;
 
-const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc)
+const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc)
 {
     size_t lo = 0, hi = m->ntf;
     while (lo < hi) {
@@ -42,78 +39,33 @@ const struct tfunc *qt_tfunc_containing(const struct module *m, uint64_t pc)
     return NULL;
 }
 
-const struct module *qt_module_containing(uint64_t pc)
+const struct qt_module *qt_module_containing(uint64_t pc)
 {
     int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++) {
-        const struct module *m = modules[i];
+        const struct qt_module *m = modules[i];
         if (pc >= m->st.text_lo && pc < m->st.text_hi)
             return m;
     }
     return NULL;
 }
 
-/* ---- records -------------------------------------------------------------------------- */
-
-void qt_emit_sym(const struct tfunc *tf, uint32_t flags)
+void qt_tfunc_announce(const struct qt_tfunc *tf, uint32_t flags)
 {
-    const struct qt_sym *s = tf->sym;
-    uint64_t buf[4096 / 8];
-    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
-    size_t cap = sizeof(buf) - sizeof(*r) - 1;
-    size_t namelen = strnlen(s->name, 1024);
-    size_t used = namelen + 1;
-    memset(buf, 0, sizeof(buf));
-    memcpy(r->name, s->name, namelen);
-    /* parameter names (DWARF), NUL-separated, ended by an empty string */
-    for (int i = 0; i < s->nparams; i++) {
-        char unnamed[16];
-        const char *pn = s->params[i].name;
-        if (!pn || !pn[0]) { /* "" ends the list: name it by position instead */
-            snprintf(unnamed, sizeof(unnamed), "arg%d", i + 1);
-            pn = unnamed;
-        }
-        size_t l = strnlen(pn, 128);
-        if (used + l + 2 > cap)
-            break;
-        memcpy(r->name + used, pn, l);
-        used += l + 1;
-    }
-    used += 1;
-    size_t size = QT_ALIGN8(sizeof(*r) + used);
-    r->h.type = QT_REC_SYM;
-    r->h.size = (uint16_t)size;
-    r->h.vcpu = QT_VCPU_NONE;
-    r->flags = QT_SYM_FUNC | flags;
-    r->name_len = (uint32_t)namelen;
-    r->addr = tf->addr;
-    r->size = tf->end - tf->addr;
-    r->id = tf->id;
-    qt_out_write_direct(qt.out, r, size);
+    qt_rec_sym(tf->sym, tf->addr, tf->end - tf->addr, tf->id, flags);
 }
 
-void qt_emit_map(const char *path, uint64_t base, uint64_t code_size, uint32_t flags)
+const struct qt_tfunc *qt_tfunc_at(uint64_t addr)
 {
-    uint64_t buf[4096 / 8];
-    struct qt_rec_sym *r = (struct qt_rec_sym *)buf;
-    size_t namelen = strnlen(path, 2048);
-    size_t size = QT_ALIGN8(sizeof(*r) + namelen + 1);
-    memset(buf, 0, sizeof(buf));
-    r->h.type = QT_REC_MAP;
-    r->h.size = (uint16_t)size;
-    r->h.vcpu = QT_VCPU_NONE;
-    r->flags = QT_SYM_MODULE | flags;
-    r->name_len = (uint32_t)namelen;
-    r->addr = base;
-    r->size = code_size;
-    memcpy(r->name, path, namelen);
-    qt_out_write_direct(qt.out, r, size);
+    const struct qt_module *m = qt_module_containing(addr);
+    const struct qt_tfunc *tf = m ? qt_tfunc_containing(m, addr) : NULL;
+    return tf && tf->addr == addr ? tf : NULL;
 }
 
 /* ---- selection ------------------------------------------------------------------------- */
 
 /* Does a "lib:GLOB" pattern among pats select this library? */
-static bool lib_in(char *const *pats, int n, const struct module *m)
+static bool lib_in(char *const *pats, int n, const struct qt_module *m)
 {
     for (int k = 0; k < n; k++)
         if (strncmp(pats[k], "lib:", 4) == 0 && qt_glob_match(pats[k] + 4, m->base))
@@ -122,13 +74,13 @@ static bool lib_in(char *const *pats, int n, const struct module *m)
 }
 
 /* Is every function of this library traced? (func=lib:GLOB, filter=lib:GLOB) */
-static bool lib_selected(const struct module *m)
+static bool lib_selected(const struct qt_module *m)
 {
     return lib_in(qt.opts.func, qt.opts.nfunc, m) || lib_in(qt.opts.filter, qt.opts.nfilter, m);
 }
 
 /* filter= and notrace= marks, for the shadow stacks (calls.c) */
-void qt_tfunc_marks(struct tfunc *tf, const char *name, bool lib_filter)
+void qt_tfunc_marks(struct qt_tfunc *tf, const char *name, bool lib_filter)
 {
     tf->filter = lib_filter || qt_opts_match(qt.opts.filter, qt.opts.nfilter, name);
     tf->notrace = qt_opts_match(qt.opts.notrace, qt.opts.nnotrace, name);
@@ -149,7 +101,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* The library functions the program calls (its "NAME@plt" stubs): traced by default, as
  * uftrace and ltrace show a program's library calls. */
-static void collect_imports(const struct module *prog)
+static void collect_imports(const struct qt_module *prog)
 {
     imports = calloc(prog->st.n ? prog->st.n : 1, sizeof(*imports));
     for (size_t i = 0; imports && i < prog->st.n; i++) {
@@ -168,7 +120,7 @@ static bool imported(const char *name)
 
 /* "-A func" with no items: every parameter and the return value as DWARF declares them
  * (unknown types as 64-bit hex). Explicit argN/retval items, applied after, take precedence. */
-static void dwarf_slots(struct tfunc *tf, const struct qt_sym *s)
+static void dwarf_slots(struct qt_tfunc *tf, const struct qt_sym *s)
 {
     for (int i = 0; i < s->nparams && tf->nargs < QT_MAX_ARGS; i++) {
         struct qt_argslot *a = &tf->args[tf->nargs++];
@@ -185,7 +137,7 @@ static void dwarf_slots(struct tfunc *tf, const struct qt_sym *s)
 }
 
 /* The -A/-R spec of the function named name (merged over DWARF's when it says so). */
-static void apply_spec(struct tfunc *tf, const struct qt_sym *s)
+static void apply_spec(struct qt_tfunc *tf, const struct qt_sym *s)
 {
     const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, s->name);
     if (sp && sp->dwarf)
@@ -208,7 +160,7 @@ static void apply_spec(struct tfunc *tf, const struct qt_sym *s)
 
 static int cmp_tfunc(const void *a, const void *b)
 {
-    const struct tfunc *x = a, *y = b;
+    const struct qt_tfunc *x = a, *y = b;
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
@@ -222,10 +174,10 @@ static bool in_exec_segment(const struct qt_symtab *st, uint64_t addr)
 
 /* addr= values that no symbol starts at (a stripped program): functions named by their
  * address, extending to the next traced function; their returns are matched by stack pointer. */
-static int add_addr_functions(struct module *m, char *err, size_t errlen)
+static int add_addr_functions(struct qt_module *m, char *err, size_t errlen)
 {
     int n = 0;
-    struct tfunc *grown;
+    struct qt_tfunc *grown;
     for (int k = 0; k < qt.opts.naddr; k++) {
         uint64_t a = qt.opts.addr[k];
         if (qt_tfunc_containing(m, a))
@@ -263,7 +215,7 @@ static int add_addr_functions(struct module *m, char *err, size_t errlen)
         s->addr = a;
         s->name = m->extra_names[m->nextra];
         m->nextra++;
-        struct tfunc *tf = &m->tf[m->ntf++];
+        struct qt_tfunc *tf = &m->tf[m->ntf++];
         memset(tf, 0, sizeof(*tf));
         tf->addr = a;
         tf->sym = s;
@@ -274,7 +226,7 @@ static int add_addr_functions(struct module *m, char *err, size_t errlen)
     }
     qsort(m->tf, m->ntf, sizeof(*m->tf), cmp_tfunc);
     for (size_t i = 0; i < m->ntf; i++) {
-        struct tfunc *tf = &m->tf[i];
+        struct qt_tfunc *tf = &m->tf[i];
         if (!tf->loose)
             continue;
         uint64_t end = m->st.text_hi;
@@ -285,9 +237,9 @@ static int add_addr_functions(struct module *m, char *err, size_t errlen)
     return 0;
 }
 
-/* Does tf run straight from its entry to a ret, by its bytes in the file (calls.c's one-block
- * functions)? Decided once, when the module is loaded. */
-static bool runs_to_ret(const struct module *m, const struct tfunc *tf)
+/* Does tf run straight from its entry to a ret, by its bytes in the file? (one-block functions,
+ * calls.h) */
+static bool runs_to_ret(const struct qt_module *m, const struct qt_tfunc *tf)
 {
     uint8_t code[256];
     size_t n = tf->end - tf->addr < sizeof(code) ? (size_t)(tf->end - tf->addr) : sizeof(code);
@@ -295,7 +247,7 @@ static bool runs_to_ret(const struct module *m, const struct tfunc *tf)
            qt.arch->run_to_ret(code, n, tf->addr) != 0;
 }
 
-static int module_select(struct module *m, char *err, size_t errlen)
+static int module_select(struct qt_module *m, char *err, size_t errlen)
 {
     m->tf = calloc(m->st.n ? m->st.n : 1, sizeof(*m->tf));
     if (!m->tf) {
@@ -318,7 +270,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
             continue;
         if (m->ntf && s->addr < m->tf[m->ntf - 1].end)
             continue; /* alias or overlap: keep the first */
-        struct tfunc *tf = &m->tf[m->ntf];
+        struct qt_tfunc *tf = &m->tf[m->ntf];
         tf->addr = s->addr;
         tf->end = s->addr + (s->size ? s->size : 1);
         tf->sym = s;
@@ -331,7 +283,7 @@ static int module_select(struct module *m, char *err, size_t errlen)
     return m->is_prog ? add_addr_functions(m, err, errlen) : 0;
 }
 
-static void module_free(struct module *m)
+static void module_free(struct qt_module *m)
 {
     if (!m)
         return;
@@ -342,9 +294,9 @@ static void module_free(struct module *m)
     free(m);
 }
 
-static struct module *module_load(const char *path, uint64_t bias, bool is_prog, char *err, size_t errlen)
+static struct qt_module *module_load(const char *path, uint64_t bias, bool is_prog, char *err, size_t errlen)
 {
-    struct module *m = calloc(1, sizeof(*m));
+    struct qt_module *m = calloc(1, sizeof(*m));
     if (!m) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -364,37 +316,37 @@ static struct module *module_load(const char *path, uint64_t bias, bool is_prog,
 }
 
 /* Caller holds mod_lock (or runs before any vCPU). */
-static void module_publish(struct module *m)
+static void module_publish(struct qt_module *m)
 {
     if (nmodules >= MAX_MODULES) {
         module_free(m);
         return;
     }
-    qt_emit_map(m->st.path, m->st.bias, m->st.text_hi - m->st.text_lo, 0);
+    qt_rec_map(m->st.path, m->st.bias, m->st.text_hi - m->st.text_lo, 0);
     for (size_t i = 0; i < m->ntf; i++)
-        qt_emit_sym(&m->tf[i], 0);
+        qt_tfunc_announce(&m->tf[i], 0);
     modules[nmodules] = m;
     __atomic_store_n(&nmodules, nmodules + 1, __ATOMIC_RELEASE);
 }
 
-int qt_modules_init(char *err, size_t errlen)
+int qt_modules_init(size_t nkernel, char *err, size_t errlen)
 {
     struct qt_opts *o = &qt.opts;
     if (!o->program) {
-        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || qt_kernel_ntraced() == 0)) {
+        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || nkernel == 0)) {
             snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
             return -EINVAL;
         }
         return 0;
     }
-    struct module *m = module_load(o->program, o->bias, true, err, errlen);
+    struct qt_module *m = module_load(o->program, o->bias, true, err, errlen);
     if (!m)
         return -EINVAL;
     if (!qt.system)
         collect_imports(m);
     /* In user mode the functions asked for may live in libraries mapped later. */
     bool libs_later = !qt.system && (o->libs || lib_selected(m));
-    if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs) && qt_kernel_ntraced() == 0) {
+    if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs) && nkernel == 0) {
         snprintf(err, errlen, "no function of %s matches the filters (%s%s)", o->program,
                  o->nfunc ? "func=" : "arg=", o->nfunc ? o->func[0] : o->specs[0].pattern);
         module_free(m);
@@ -435,7 +387,7 @@ static int first_insn_armed;
 static void relocate_prog(uint64_t bias)
 {
     char err[512];
-    struct module *m = module_load(qt.opts.program, bias, true, err, sizeof(err));
+    struct qt_module *m = module_load(qt.opts.program, bias, true, err, sizeof(err));
     if (m)
         module_publish(m);
     else
@@ -447,7 +399,7 @@ static void relocate_prog(uint64_t bias)
 static void on_first_insn(unsigned int vi, void *udata)
 {
     (void)udata;
-    struct vcpu *v = qt_vcpu(vi);
+    struct qt_vcpu *v = qt_vcpu(vi);
     pthread_mutex_lock(&mod_lock);
     if (pending_prog && v) {
         unsigned w = qt.arch->word_bytes;
@@ -518,7 +470,7 @@ void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset)
         uint64_t first = dyn ? probe.seg[0].vaddr & ~(uint64_t)(QT_GUEST_PAGE - 1) : 0;
         qt_symtab_free(&probe);
         if (dyn) {
-            struct module *m = module_load(path, addr - first, false, err, sizeof(err));
+            struct qt_module *m = module_load(path, addr - first, false, err, sizeof(err));
             if (m)
                 module_publish(m);
         }

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Modules: the ELF files whose functions may be traced — the program given with program=,
+ * and (user mode) every shared library the guest maps. For each, the traced functions
+ * (patterns, addresses, argument specs) are chosen once, when it is loaded.
+ */
+#ifndef QTRACE_MODULES_H
+#define QTRACE_MODULES_H
+
+#include "symtab.h"
+#include "vcpu.h"
+
+/* A traced function. */
+struct qt_tfunc {
+    uint64_t addr, end;
+    uint32_t id;                /* for packed words (0: full records only) */
+    bool loose;                 /* extent unknown (addr= without a symbol): returns matched by sp */
+    bool filter;                /* filter=: calls are recorded only inside such a function */
+    bool notrace;               /* notrace=: neither it nor what it calls is recorded */
+    const struct qt_sym *sym;
+    int nargs;
+    struct qt_argslot args[QT_MAX_ARGS];
+    bool has_ret;
+    struct qt_argslot ret;
+    bool one_block;             /* runs straight from its entry to a ret (arch->run_to_ret) */
+};
+
+struct qt_module {
+    struct qt_symtab st;
+    const char *base;           /* basename of the path */
+    bool is_prog;
+    struct qt_tfunc *tf;        /* sorted by addr, non-overlapping */
+    size_t ntf;
+    struct qt_sym *extra;       /* functions known only by address (addr=), named "0x..." */
+    char (*extra_names)[24];
+    int nextra;
+};
+
+/* Load the program (opts.program). nkernel: kernel functions the patterns selected (patterns
+ * that select none of the program's functions are then not an error). */
+int qt_modules_init(size_t nkernel, char *err, size_t errlen);
+/* filter= and notrace= marks of a traced function named name (lib_filter: its library is a filter). */
+void qt_tfunc_marks(struct qt_tfunc *tf, const char *name, bool lib_filter);
+/* Symbol record of a traced function (flags: QT_SYM_KERNEL or 0). */
+void qt_tfunc_announce(const struct qt_tfunc *tf, uint32_t flags);
+const struct qt_module *qt_module_containing(uint64_t pc); /* lock-free */
+const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc);
+/* The function starting at addr in any module, or NULL. */
+const struct qt_tfunc *qt_tfunc_at(uint64_t addr);
+/* Every translation block, first: a user-mode PIE program learns its load address. */
+void qt_modules_before_tb(struct qemu_plugin_tb *tb);
+/* A file was mapped at addr (user mode): load it as a library if it is an ELF not yet known. */
+void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
+
+#endif
