@@ -1,10 +1,19 @@
 # qtrace — function, syscall and instruction tracing for QEMU guests (TCG plugins, QEMU 10.0)
 #
-#   make            build build/libqtrace.so and build/qtrace (installs build deps once)
-#   make demo       build, boot the bundled guest, trace the demo program
-#   make check      every test: unit (plain + ASan/UBSan) and end to end
-#   make bench      benchmarks (ratios against plain QEMU, measured side by side)
+#   make            build build/libqtrace.so and build/qtrace; needs `make setup` first (without
+#                   QEMU's plugin header it stops with one line saying so, and installs nothing)
+#   make setup      install everything, once (idempotent): the Debian packages, QEMU 10.0's plugin
+#                   header, a plugin-enabled qemu-x86_64/qemu-aarch64 (scripts/setup.sh all) and
+#                   the bundled guest (scripts/build-guest.sh)
+#   make demo       install what the demo needs (packages, header, guest), build, boot the guest,
+#                   trace its demo program (scripts/demo.sh)
+#   make check      make setup, build, then every test: unit (plain + ASan/UBSan) and end to end
+#   make bench      make setup, build, then the benchmarks (bench/run.sh; docs/performance.md)
+#   make unit, make unit-san   build the unit tests (plain, ASan/UBSan) into build/tests*/
+#   make setup-qemu-user, make guest   one part of make setup
+#   make clean      remove build/;  make distclean  also remove .cache/
 #
+# demo, check and bench need nothing installed by hand: they run the set-up steps they need.
 # Everything downloaded or built from outside lives in .cache/ (ignored).
 
 CACHE    ?= $(CURDIR)/.cache
@@ -43,11 +52,17 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all setup setup-qemu-user guest demo check unit unit-san e2e bench clean distclean
+.PHONY: all setup setup-qemu-user guest demo check unit unit-san bench clean distclean
 all: $(BUILD)/libqtrace.so $(BUILD)/qtrace
 
-setup $(HEADER):
-	@scripts/setup.sh header
+# the plugin's objects need QEMU's header; `make` does not install it ($(error) stops make with
+# this one line when the header is needed and missing)
+$(HEADER):
+	$(error $(HEADER) is missing: run `make setup` first (it installs QEMU 10.0's plugin header and the build dependencies))
+
+setup:
+	@scripts/setup.sh all
+	@scripts/build-guest.sh
 
 setup-qemu-user:
 	@scripts/setup.sh qemu-user
@@ -99,21 +114,19 @@ unit-san: $(UNIT_SAN)
 guest:
 	@scripts/build-guest.sh
 
-demo: all
-	@scripts/setup.sh deps
+# the demo runs only qemu-system-x86_64 (a Debian package): it skips the qemu-user build
+demo:
+	@scripts/setup.sh header
 	@scripts/build-guest.sh
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
-check:
-	@scripts/setup.sh all
+check: setup
 	@$(MAKE) --no-print-directory all unit unit-san
-	@scripts/build-guest.sh
 	@tests/run.sh
 
-bench:
-	@scripts/setup.sh all
+bench: setup
 	@$(MAKE) --no-print-directory all
-	@scripts/build-guest.sh
 	@bench/run.sh
 
 clean:

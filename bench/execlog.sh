@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Execution log benchmark (issue 6), run by `make bench` (bench/run.sh).
+# Execution log benchmark, run by `make bench` (bench/run.sh).
 #
-# One program (tests/progs/execlog_bench.c, ~54 M guest instructions by default), one run each:
+# One program (tests/progs/execlog_bench.c, QTRACE_BENCH_ROUNDS rounds of its loop), one run each:
 #   plain qemu-x86_64 | QEMU's libexeclog.so to a file (-d plugin -D) | qtrace text |
 #   qtrace bin | qtrace dump of that bin to text | qtrace instruction flow only (bin, no memory)
 # Every run writes to build/bench/execlog/ (same file system); `sync` before each. The text of
 # libexeclog.so, of qtrace text and of qtrace dump must be the same bytes (checked).
-# Table: build/bench/execlog.txt. QTRACE_BENCH_ROUNDS changes the size (default 150000).
+# Table: build/bench/execlog.txt. QTRACE_BENCH_ROUNDS sets the size (default 150000).
 set -u
 TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}

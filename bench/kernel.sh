@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4 benchmark: following one process of a Linux guest from its kernel.
+# Benchmark: following one process of a Linux guest from its kernel.
 # The whole run is measured (wall and CPU time): the guest's boot, the test program ktest (files,
 # sockets, a shell pipeline, a second process), power off, and for qtrace its checks of the
 # kernel image before QEMU starts and the conversion of the trace afterwards.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 2 benchmark: function tracing in a whole Linux guest.
+# Benchmark: function tracing in a whole Linux guest.
 # The guest program `bench` makes millions of calls and prints how long its loop took
 # (guest clock, which under TCG follows host time), so the guest's boot is not in the ratio.
 # Configurations, interleaved, each once per round, REPS rounds (BENCH_REPS, default 5); reported:

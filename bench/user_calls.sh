@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3 benchmark: qtrace run (user mode) on a call-heavy program, side by side in one run.
+# Benchmark: qtrace run (user mode) on a call-heavy program, side by side in one run.
 #   plain      qemu-x86_64, no plugin
 #   all        qtrace run, every function of the program, no arguments
 #   named      qtrace run, two named functions with arguments and return values

@@ -122,8 +122,9 @@ step_header() {
 # Plugin-enabled qemu-user (Debian's is static-pie without plugins) + QEMU's example plugins
 # (baselines for tests and benchmarks; never shipped).
 USER_TARGETS="x86_64-linux-user,aarch64-linux-user"
-# Bump when the configure line changes: an older cached build is then rebuilt.
-QEMU_BUILD_REV=2   # 2: with capstone (execlog's disassembly)
+# The revision of the configure line below (--enable-capstone: execlog's disassembly). Change it
+# with the line: a cached build with another revision is then rebuilt.
+QEMU_BUILD_REV=2
 step_qemu_user() {
     [ "$(cat "$CACHE/qemu-user.stamp" 2>/dev/null)" = "$QEMU_BUILD_REV" ] && return 0
     step_src
