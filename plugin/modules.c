@@ -23,6 +23,9 @@ static struct qt_module *pending_prog;  /* user-mode PIE program waiting for its
 static char **imports;               /* names the program calls through its PLT, sorted */
 static size_t nimports;
 static int bias_pending;
+/* which patterns selected something in a module loaded so far (func=, arg=/ret= specs) */
+static bool func_hit[QT_MAX_PATTERNS];
+static bool spec_hit[QT_MAX_SPECS];
 
 const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc)
 {
@@ -64,19 +67,67 @@ const struct qt_tfunc *qt_tfunc_at(uint64_t addr)
 
 /* ---- selection ------------------------------------------------------------------------- */
 
-/* Does a "lib:GLOB" pattern among pats select this library? */
-static bool lib_in(char *const *pats, int n, const struct qt_module *m)
+/* Does a "lib:GLOB" pattern among pats select this library? (hit: mark the ones that do) */
+static bool lib_in(char *const *pats, int n, const struct qt_module *m, bool *hit)
 {
-    for (int k = 0; k < n; k++)
-        if (strncmp(pats[k], "lib:", 4) == 0 && qt_glob_match(pats[k] + 4, m->base))
-            return true;
-    return false;
+    bool in = false;
+    for (int k = 0; k < n; k++) {
+        if (strncmp(pats[k], "lib:", 4) == 0 && qt_glob_match(pats[k] + 4, m->base)) {
+            in = true;
+            if (hit)
+                hit[k] = true;
+        }
+    }
+    return in;
+}
+
+/* Function name, selected: the patterns that selected it have matched something. */
+static void mark_hits(const char *name)
+{
+    const struct qt_opts *o = &qt.opts;
+    for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++)
+        if (!func_hit[k] && qt_opts_match(&o->func[k], 1, name))
+            func_hit[k] = true;
+    for (int k = 0; k < o->nspecs && k < QT_MAX_SPECS; k++)
+        if (!spec_hit[k] && (strcmp(o->specs[k].pattern, name) == 0 || qt_glob_match(o->specs[k].pattern, name)))
+            spec_hit[k] = true;
+}
+
+void qt_modules_report_unmatched(size_t nkernel)
+{
+    const struct qt_opts *o = &qt.opts;
+    if (!o->program || nkernel)
+        return; /* kernel patterns: checked when the kernel is loaded */
+    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
+    char where[512];
+    size_t len = (size_t)snprintf(where, sizeof(where), "%s", o->program);
+    for (int i = 0; i < n && len < sizeof(where); i++)
+        if (!modules[i]->is_prog)
+            len += (size_t)snprintf(where + len, sizeof(where) - len, "%s%s", len > strlen(o->program) ? ", " : " or its libraries (",
+                                    modules[i]->base);
+    if (n > 1 && len < sizeof(where))
+        snprintf(where + len, sizeof(where) - len, ")");
+    for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++) {
+        if (func_hit[k])
+            continue;
+        if (strncmp(o->func[k], "lib:", 4) == 0)
+            fprintf(stderr, "qtrace: warning: no library that %s loaded is named '%s': nothing was traced for it\n",
+                    o->program, o->func[k] + 4);
+        else
+            fprintf(stderr, "qtrace: warning: no function of %s matches '%s': nothing was traced for it\n", where,
+                    o->func[k]);
+    }
+    for (int k = 0; k < o->nspecs && k < QT_MAX_SPECS; k++)
+        if (!spec_hit[k])
+            fprintf(stderr, "qtrace: warning: no function of %s matches '%s' (-A/-R): nothing was traced for it\n",
+                    where, o->specs[k].pattern);
 }
 
 /* Is every function of this library traced? (func=lib:GLOB, filter=lib:GLOB) */
 static bool lib_selected(const struct qt_module *m)
 {
-    return lib_in(qt.opts.func, qt.opts.nfunc, m) || lib_in(qt.opts.filter, qt.opts.nfilter, m);
+    bool f = lib_in(qt.opts.func, qt.opts.nfunc, m, func_hit);
+    return lib_in(qt.opts.filter, qt.opts.nfilter, m, NULL) || f;
 }
 
 /* filter= and notrace= marks, for the shadow stacks (calls.c) */
@@ -255,7 +306,7 @@ static int module_select(struct qt_module *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     bool whole_lib = !m->is_prog && lib_selected(m);
-    bool lib_filter = !m->is_prog && lib_in(qt.opts.filter, qt.opts.nfilter, m);
+    bool lib_filter = !m->is_prog && lib_in(qt.opts.filter, qt.opts.nfilter, m, NULL);
     bool by_pattern = m->is_prog || qt.opts.libs;
     for (size_t i = 0; i < m->st.n; i++) {
         const struct qt_sym *s = &m->st.syms[i];
@@ -268,6 +319,8 @@ static int module_select(struct qt_module *m, char *err, size_t errlen)
         want |= qt_opts_in_range(&qt.opts, s->addr);
         if (!want)
             continue;
+        if (by_pattern)
+            mark_hits(s->name);
         if (m->ntf && s->addr < m->tf[m->ntf - 1].end)
             continue; /* alias or overlap: keep the first */
         struct qt_tfunc *tf = &m->tf[m->ntf];

@@ -52,4 +52,8 @@ void qt_modules_before_tb(struct qemu_plugin_tb *tb);
 /* A file was mapped at addr (user mode): load it as a library if it is an ELF not yet known. */
 void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
 
+/* At exit: say which patterns selected no function (nkernel: kernel functions were selected,
+ * whose patterns the kernel's loading checked). */
+void qt_modules_report_unmatched(size_t nkernel);
+
 #endif
