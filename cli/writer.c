@@ -11,12 +11,10 @@
 #include <unistd.h>
 
 #include "argtype.h"
-#include "execlog_fmt.h"
 #include "syscalls.h"
 #include "util.h"
 
 /* ---- the table: one entry per output format ----------------------------------------------- */
-extern const struct qt_writer qt_writer_compat_log, qt_writer_compat_stack; /* w_compat.c (qtrace compat) */
 static const struct qt_writer *const writers[] = {
     &qt_writer_text,
     &qt_writer_json,

@@ -90,5 +90,9 @@ extern const struct qt_writer qt_writer_json;
 extern const struct qt_writer qt_writer_folded;
 extern const struct qt_writer qt_writer_linkmap;
 extern const struct qt_writer qt_writer_uftrace;
+extern const struct qt_writer qt_writer_execlog;      /* w_execlog.c */
+extern const struct qt_writer qt_writer_execlog_json;
+extern const struct qt_writer qt_writer_compat_log;   /* w_compat.c (qtrace compat) */
+extern const struct qt_writer qt_writer_compat_stack;
 
 #endif
