@@ -818,7 +818,8 @@ int qtc_cmd_compat(int argc, char **argv)
             goto out;
         }
     } else {
-        bits = qtc_kernel_bits(q.kernel);
+        const struct qt_arch_desc *ka = qtc_kernel_arch(q.kernel);
+        bits = ka ? (int)ka->word_bytes * 8 : 0;
         if (!bits && have_prog)
             bits = prog.elf_class;
         if (!bits)
@@ -893,7 +894,7 @@ int qtc_cmd_compat(int argc, char **argv)
     if (qemu)
         sv_pushf(&sys, "--qemu=%s", qemu);
     else if (bits == 32 && !getenv("QTRACE_QEMU_SYSTEM"))
-        sv_push(&sys, qtc_xstrdup("--qemu=qemu-system-i386"));
+        sv_pushf(&sys, "--qemu=%s", qt_arch_by_id(QT_ARCH_I386)->qemu_system);
     if (qtc_args_get(&a, "timeout"))
         sv_pushf(&sys, "--timeout=%s", qtc_args_get(&a, "timeout"));
     if (ksyms && have_ki)

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "reader.h"
 #include "symtab.h"
 #include "util.h"
@@ -119,16 +120,6 @@ long qtc_count_functions(const char *path, char *err, size_t errlen)
             n++;
     qt_symtab_free(&st);
     return n;
-}
-
-static const char *qemu_user_for(int machine)
-{
-    switch (machine) {
-    case EM_X86_64: return "qemu-x86_64";
-    case EM_386: return "qemu-i386";
-    case EM_AARCH64: return "qemu-aarch64";
-    default: return NULL;
-    }
 }
 
 /* ---- checks ------------------------------------------------------------------------------- */
@@ -328,12 +319,15 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
 {
     memset(l, 0, sizeof(*l));
     struct qtc_elf_info info;
-    const char *qemu_name = "qemu-system-x86_64";
+    /* the guest's architecture: the kernel's (the registers and word size QEMU emulates), or the
+     * program's */
+    const struct qt_arch_desc *arch = qt_arch_by_id(QT_ARCH_X86_64);
     if (cfg->system) {
         if (check_readable("kernel", cfg->kernel, err, errlen) < 0)
             goto fail;
-        if (qtc_kernel_bits(cfg->kernel) == 32)
-            qemu_name = "qemu-system-i386"; /* an i386 kernel: the i386 target (registers, word size) */
+        const struct qt_arch_desc *ka = qtc_kernel_arch(cfg->kernel);
+        if (ka)
+            arch = ka;
         if (cfg->initrd && check_readable("initrd", cfg->initrd, err, errlen) < 0)
             goto fail;
     } else {
@@ -354,10 +348,12 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         }
         if (check_elf("", l->target, &info, err, errlen) < 0)
             goto fail;
-        qemu_name = qemu_user_for(info.machine);
-        if (!qemu_name) {
-            snprintf(err, errlen, "%s is an ELF file for machine %d, which qtrace cannot run (x86_64, i386 and "
-                     "aarch64 programs can)", l->target, info.machine);
+        arch = qt_arch_by_elf_machine((unsigned)info.machine);
+        if (!arch) {
+            char names[128];
+            qt_arch_names(QT_KINTRO_NONE, " and ", false, names, sizeof(names));
+            snprintf(err, errlen, "%s is an ELF file for machine %d, which qtrace cannot run (%s programs can)",
+                     l->target, info.machine, names);
             goto fail;
         }
     }
@@ -388,7 +384,7 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
         }
     }
-    l->qemu = find_qemu(cfg, qemu_name, err, errlen);
+    l->qemu = find_qemu(cfg, cfg->system ? arch->qemu_system : arch->qemu_user, err, errlen);
     if (!l->qemu)
         goto fail;
     l->plugin = find_plugin(err, errlen);
