@@ -81,7 +81,7 @@ int qtc_args_write_conf(const struct qtc_args *a, FILE *f);
 
 /* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts
  * (the image, its symbols and structure layouts, the kernel functions the patterns select;
- * --comm, --pid, --follow), as the plugin will. 0, or -1 with a message in err that says what
+ * the option combinations, by qt_opts_check), as the plugin will. 0, or -1 with a message in err that says what
  * to supply. Loads the image (well under a second for a bzImage), unless outdir has the
  * stamp of a successful check of the same files and options (then 0 at once); the stamp
  * (outdir/.kernel-checked) is written on success. outdir may be NULL. */
