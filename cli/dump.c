@@ -36,17 +36,8 @@ void qtc_help_dump(FILE *f)
                       0, 0, 100);
     fputc('\n', f);
     qtc_print_table(f, &dump_table);
-    const struct qt_writer *const *ws;
-    size_t n = qt_writers(&ws);
-    int width = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((int)strlen(ws[i]->name) > width)
-            width = (int)strlen(ws[i]->name);
     fputs("\nFormats:\n", f);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "  %-*s", width, ws[i]->name);
-        qtc_print_wrapped(f, ws[i]->help, width + 4, width + 2, 100);
-    }
+    qt_writer_print_list(f, 2, false);
     fputs("\nExit status:\n"
           "  0 on success, 2 if the trace cannot be read or the output cannot be written.\n"
           "\nExamples:\n"

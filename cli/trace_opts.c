@@ -124,9 +124,7 @@ const struct qtc_opt qtc_trace_opts[] = {
     { "exec-log-stop", 0, "execlog_stop", QTC_COUNT, "N",
       "execution log: each vCPU logs at most N instructions.", NULL },
     { "format", 0, NULL, QTC_FORMATS, "LIST",
-      "formats written next to the trace, comma-separated: text (trace.txt), json (trace.json: Perfetto, "
-      "chrome://tracing), folded (trace.folded: flame graphs), uftrace (uftrace.data: for uftrace replay, "
-      "report, graph, tui), execlog and execlog-json (the execution log). Default: text,json.", NULL },
+      "formats written next to the trace, comma-separated, from those below. Default: text,json.", NULL },
     { "plugin-opt", 0, NULL, QTC_KV, "KEY=VALUE",
       "pass an option to the plugin as is (the keys are listed in docs/cli.md), for plugin options qtrace "
       "has no flag for; repeatable.", NULL },
@@ -630,5 +628,7 @@ void qtc_print_table(FILE *f, const struct qtc_opt_table *t)
                          o->metavar ? o->metavar : "");
         fputs(head, f);
         qtc_print_wrapped(f, o->help, 28, n + 2 > 28 ? n + 2 : n, 100);
+        if (o->kind == QTC_FORMATS)
+            qt_writer_print_list(f, 30, true);
     }
 }

@@ -12,6 +12,7 @@
 
 #include "argtype.h"
 #include "syscalls.h"
+#include "trace_opts.h"
 #include "util.h"
 
 /* ---- the table: one entry per output format ----------------------------------------------- */
@@ -34,6 +35,23 @@ size_t qt_writers(const struct qt_writer *const **out)
     if (out)
         *out = writers;
     return NWRITERS;
+}
+
+void qt_writer_print_list(FILE *f, int indent, bool files)
+{
+    int width = 0;
+    for (size_t i = 0; i < NWRITERS; i++)
+        if ((int)strlen(writers[i]->name) > width)
+            width = (int)strlen(writers[i]->name);
+    for (size_t i = 0; i < NWRITERS; i++) {
+        const struct qt_writer *w = writers[i];
+        fprintf(f, "%*s%-*s", indent, "", width, w->name);
+        char text[512];
+        char *file = files ? qt_writer_output_name(w) : NULL;
+        snprintf(text, sizeof(text), "%s%s%s%s", w->help, file ? " (" : "", file ? file : "", file ? ")" : "");
+        free(file);
+        qtc_print_wrapped(f, text, indent + width + 2, indent + width, 100);
+    }
 }
 
 const struct qt_writer *qt_writer_find(const char *name)

@@ -46,6 +46,9 @@ size_t qt_writers(const struct qt_writer *const **out);
 const struct qt_writer *qt_writer_find(const char *name);
 /* "text,json" -> writers (no duplicates). Returns the count, or -1 with a message in err. */
 int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max, char *err, size_t errlen);
+/* The table for --help: a line per writer at indent, its name and help (files: and the output
+ * run and system write, "(trace.txt)"). */
+void qt_writer_print_list(FILE *f, int indent, bool files);
 /* Names of every writer, "text, json, folded", for messages. */
 const char *qt_writer_names(void);
 
