@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "argtype.h"
+#include "kargtype.h"
 #include "cli.h"
 #include "qtcompat.h"
 #include "util.h"
@@ -141,10 +142,9 @@ static const char *type_name(const struct qt_arg *a)
     if (n)
         return n;
     const struct qt_argtype *t;
-    size_t nt = qt_argtypes(&t);
-    for (size_t i = 0; i < nt; i++)
-        if (t[i].id == a->type && (t[i].bits == a->bits || t[i].decode))
-            return t[i].name;
+    for (size_t i = 0; (t = qt_argtype_at(i)) != NULL; i++)
+        if (t->id == a->type && (t->bits == a->bits || t->decode))
+            return t->name;
     return "?";
 }
 

@@ -46,7 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "argtype.h"
+#include "argspec.h"
 
 struct qt_arch_desc;
 

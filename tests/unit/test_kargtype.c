@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "argspec.h"
 #include "argtype.h"
+#include "kargtype.h"
 #include "tap.h"
 
 /* ---- a sparse fake guest memory: readable regions, everything else unreadable ------------- */
