@@ -18,8 +18,9 @@ static bool koff_valid;
 
 void qt_koffsets_init(struct qt_koffsets *o)
 {
-#define QT_KOFF_NONE_(f) o->f = QT_KOFF_NONE;
-    QT_KOFFSETS(QT_KOFF_NONE_)
+#define QT_KOFF_NONE_(f, ...) o->f = QT_KOFF_NONE;
+    QT_KLAYOUT_FIELDS(QT_KOFF_NONE_)
+    QT_KBTF_FIELDS(QT_KOFF_NONE_)
 #undef QT_KOFF_NONE_
 }
 
@@ -127,19 +128,19 @@ static void decode_inode(const struct qt_mem *m, struct qt_arg *a, uint8_t *data
         return;
     memset(&d, 0, sizeof(d));
     uint64_t i = a->value, v;
-    if (kread(m, i, koff.inode_ino, 8, &v)) {
+    if (kread(m, i, koff.inode_i_ino, 8, &v)) {
         d.have |= QT_KD_INO;
         d.ino = v;
     }
-    if (kread(m, i, koff.inode_mode, 2, &v)) {
+    if (kread(m, i, koff.inode_i_mode, 2, &v)) {
         d.have |= QT_KD_MODE;
         d.mode = (uint32_t)v;
     }
-    if (kread(m, i, koff.inode_size, 8, &v)) {
+    if (kread(m, i, koff.inode_i_size, 8, &v)) {
         d.have |= QT_KD_SIZE;
         d.size = (int64_t)v;
     }
-    if (kread(m, i, koff.inode_uid, 4, &v)) {
+    if (kread(m, i, koff.inode_i_uid, 4, &v)) {
         d.have |= QT_KD_IUID;
         d.uid = (uint32_t)v;
     }
@@ -176,7 +177,7 @@ static int kpath(const struct qt_mem *m, uint64_t dentry, uint64_t mnt, char *bu
             break;
         }
         uint64_t parent;
-        if (!kread(m, dentry, koff.dentry_parent, 8, &parent)) {
+        if (!kread(m, dentry, koff.dentry_d_parent, 8, &parent)) {
             if (first)
                 return -1;
             *trunc = true;
@@ -201,7 +202,7 @@ static int kpath(const struct qt_mem *m, uint64_t dentry, uint64_t mnt, char *bu
         if (parent == dentry || parent == 0)
             break; /* the root of this file system */
         uint64_t name, len;
-        if (!kread(m, dentry, koff.dentry_name, 8, &name) || !kread(m, dentry, koff.dentry_len, 4, &len)) {
+        if (!kread(m, dentry, koff.dentry_d_name_name, 8, &name) || !kread(m, dentry, koff.dentry_d_name_len, 4, &len)) {
             *trunc = true;
             break;
         }
@@ -284,18 +285,18 @@ static void decode_file(const struct qt_mem *m, struct qt_arg *a, uint8_t *data,
         cap = QT_STR_MAX;
     memset(&d, 0, sizeof(d));
     uint64_t f = a->value, v, dentry, mnt = 0;
-    if (kread(m, f, koff.file_flags, 4, &v)) {
+    if (kread(m, f, koff.file_f_flags, 4, &v)) {
         d.have |= QT_KD_FFLAGS;
         d.flags = (uint32_t)v;
     }
-    if (kread(m, f, koff.file_pos, 8, &v)) {
+    if (kread(m, f, koff.file_f_pos, 8, &v)) {
         d.have |= QT_KD_FPOS;
         d.pos = (int64_t)v;
     }
     size_t len = 0;
     bool trunc = false;
-    if (kread(m, f, koff.file_dentry, 8, &dentry) && dentry) {
-        if (!kread(m, f, koff.file_mnt, 8, &mnt))
+    if (kread(m, f, koff.file_f_path_dentry, 8, &dentry) && dentry) {
+        if (!kread(m, f, koff.file_f_path_mnt, 8, &mnt))
             mnt = 0;
         int n = kpath(m, dentry, mnt, (char *)data + sizeof(d), cap - sizeof(d), &trunc);
         if (n >= 0) {

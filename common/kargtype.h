@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "argtype.h"
+#include "klayout.h"
 
 /* The decoders read kernel structures at the offsets below (byte offsets from the start of
  * the structure), set once by the plugin from the kernel's BTF or a layout file before any
@@ -17,20 +18,11 @@
  * CLI formats them without knowing the kernel. */
 #define QT_KOFF_NONE 0xffffffffu
 
-#define QT_KOFFSETS(X) \
-    X(task_pid) X(task_tgid) X(task_comm) X(task_real_parent) X(task_real_cred) \
-    X(cred_uid) X(cred_gid) X(cred_euid) X(cred_egid) X(cred_cap_effective) \
-    X(inode_ino) X(inode_mode) X(inode_size) X(inode_uid) \
-    X(dentry_name) X(dentry_len) X(dentry_parent) \
-    X(file_dentry) X(file_mnt) X(file_flags) X(file_pos) \
-    X(path_dentry) X(path_mnt) \
-    X(mount_mnt) X(mount_parent) X(mount_mountpoint) X(vfsmount_root) \
-    X(sock_family) X(sock_daddr) X(sock_rcv_saddr) X(sock_dport) X(sock_num) X(socket_sk) \
-    X(module_name) X(module_base) X(module_size)
-
-#define QT_KOFF_MEMBER_(f) uint32_t f;
+/* Every field of the layout table (klayout.h) and the fields read only from BTF. */
+#define QT_KOFF_MEMBER_(f, ...) uint32_t f;
 struct qt_koffsets {
-    QT_KOFFSETS(QT_KOFF_MEMBER_)
+    QT_KLAYOUT_FIELDS(QT_KOFF_MEMBER_)
+    QT_KBTF_FIELDS(QT_KOFF_MEMBER_)
 };
 #undef QT_KOFF_MEMBER_
 
