@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading what qtrace needs to follow a Linux guest. See kintro.h. */
 #include "kintro.h"
+#include "arch.h"
 #include "qtutil.h"
 
 #include "options.h"
@@ -111,19 +112,22 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
         return qt_fail(err, errlen, -EINVAL, "no kernel image given (kernel=PATH)");
     if ((r = qt_kimage_load(&ki->img, kernel, err, errlen)) < 0)
         goto fail;
-    if (ki->img.machine == EM_386) {
-        /* i386: the symbols (kallsyms, KASLR slide) only. Processes are not followed through the
-         * kernel's structures (no per-cpu current task through fs, no 32-bit layouts), so no BTF
-         * or layout file is needed or used: ki->symbols_only says so. */
+    const struct qt_arch_desc *arch = qt_arch_by_elf_machine(ki->img.machine);
+    if (!arch || arch->kintro == QT_KINTRO_NONE) {
+        char names[128];
+        qt_arch_names(QT_KINTRO_SYMBOLS, " and ", true, names, sizeof(names));
+        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows %s Linux guests only",
+                    kernel, ki->img.machine, names);
+        goto fail;
+    }
+    if (arch->kintro == QT_KINTRO_SYMBOLS) {
+        /* the symbols (kallsyms, KASLR slide) only. Processes are not followed through the
+         * kernel's structures, so no BTF or layout file is needed or used: ki->symbols_only
+         * says so. */
         ki->symbols_only = true;
         if ((r = load_symbols(ki, kernel, symbols, "not a CONFIG_PHYSICAL_ALIGN multiple above", err, errlen)) < 0)
             goto fail;
         return 0;
-    }
-    if (ki->img.machine != EM_X86_64) {
-        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 and i386 Linux "
-                  "guests only", kernel, ki->img.machine);
-        goto fail;
     }
     /* layouts: BTF, then the layout file over it */
     const struct qt_ksection *bs = qt_kimage_section(&ki->img, ".BTF");
