@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "argtype.h"
 #include "kargtype.h"
 #include "cli.h"
@@ -126,7 +127,8 @@ static bool is_kernel(const struct cstate *s, uint64_t func)
     const struct qtr_sym *y = qtr_sym_at(s->r, func);
     if (y)
         return (y->flags & QT_SYM_KERNEL) != 0;
-    return s->r->hdr.arch == QT_ARCH_I386 ? func >= 0xc0000000u : (func >> 63) != 0;
+    const struct qt_arch_desc *a = qt_arch_by_id((enum qt_arch)s->r->hdr.arch);
+    return a ? qt_arch_kernel_addr(a, func) : (func >> 63) != 0;
 }
 
 /* The address as configs.txt, nm -n vmlinux and System.map write it. */
