@@ -963,11 +963,11 @@ int qtc_cmd_compat(int argc, char **argv)
     qt_sb_init(&done);
     static const char *const files[2] = { "log", "stack" };
     for (int i = 0; i < 2; i++) {
-        const struct qt_writer *w = qt_writer_find(i ? "compat-stack" : "compat-log");
+        const struct qtc_writer *w = qtc_writer_find(i ? "compat-stack" : "compat-log");
         size_t pl = strlen(outdir) + 8;
         char *path = qtc_xmalloc(pl);
         snprintf(path, pl, "%s/%s", outdir, files[i]);
-        if (qt_write_trace_file(&r, w, path, err, sizeof(err)) < 0) {
+        if (qtc_write_trace_file(&r, w, path, err, sizeof(err)) < 0) {
             qtc_error("%s", err);
             if (rc == 0)
                 rc = QTC_EXIT_ERROR;

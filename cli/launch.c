@@ -51,7 +51,7 @@ int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
     const struct qtc_args *a = &cfg->args;
     cfg->outdir = qtc_args_get(a, "output") ? qtc_args_get(a, "output") : QTC_DEFAULT_OUTDIR;
     const char *fl = qtc_args_get(a, "format") ? qtc_args_get(a, "format") : "text,json";
-    cfg->nformats = qt_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
+    cfg->nformats = qtc_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
     if (cfg->nformats < 0)
         return -1;
     const char *t = qtc_args_get(a, "timeout");
@@ -687,7 +687,7 @@ void qtc_print_summary(const struct qtr *r, const char *dest)
             s->threads == 1 ? "" : "s", s->lost, dest);
 }
 
-int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
+int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
                 bool quiet)
 {
     char err[1024];
@@ -696,17 +696,17 @@ int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *c
         qtc_error("%s", err);
         return -1;
     }
-    qt_writer_progress = !quiet && isatty(STDERR_FILENO);
+    qtc_writer_progress = !quiet && isatty(STDERR_FILENO);
     for (size_t i = 0; i < r.nnotes; i++)
         qtc_warn("%s", r.notes[i]);
     struct qt_sb done;
     qt_sb_init(&done);
     int rc = 0;
     for (int i = 0; i < nformats; i++) {
-        char *file = qt_writer_output_name(formats[i]);
+        char *file = qtc_writer_output_name(formats[i]);
         char *path = join(outdir, file);
         free(file);
-        if (qt_write_trace_file(&r, formats[i], path, err, sizeof(err)) < 0) {
+        if (qtc_write_trace_file(&r, formats[i], path, err, sizeof(err)) < 0) {
             qtc_error("%s", err);
             rc = -1;
         } else {

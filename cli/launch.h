@@ -22,7 +22,7 @@ struct qtc_cfg {
     bool system;                    /* qtrace system (else qtrace run) */
     struct qtc_args args;           /* every option, in order */
     const char *outdir;             /* -o DIR */
-    const struct qt_writer *formats[QTC_MAX_FORMATS];
+    const struct qtc_writer *formats[QTC_MAX_FORMATS];
     int nformats;
     double timeout;                 /* seconds, 0 = none */
     bool quiet;
@@ -78,7 +78,7 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
 
 /* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet).
  * Returns 0, or -1 after printing an error. */
-int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
+int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
                 bool quiet);
 
 /* "qtrace: 1234 events, 12 functions, 3 threads, 0 lost -> DEST" on stderr. */

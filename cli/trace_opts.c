@@ -267,9 +267,9 @@ static char *check_value(const struct qtc_opt *o, const char *v, char *err, size
         return qtc_xstrdup(v);
     }
     case QTC_FORMATS: {
-        const struct qt_writer *ws[16];
+        const struct qtc_writer *ws[16];
         char e[400];
-        if (qt_writer_parse_list(v, ws, 16, e, sizeof(e)) < 0) {
+        if (qtc_writer_parse_list(v, ws, 16, e, sizeof(e)) < 0) {
             snprintf(err, errlen, "%s: %s", on, e);
             return NULL;
         }
@@ -629,6 +629,6 @@ void qtc_print_table(FILE *f, const struct qtc_opt_table *t)
         fputs(head, f);
         qtc_print_wrapped(f, o->help, 28, n + 2 > 28 ? n + 2 : n, 100);
         if (o->kind == QTC_FORMATS)
-            qt_writer_print_list(f, 30, true);
+            qtc_writer_print_list(f, 30, true);
     }
 }

@@ -314,7 +314,7 @@ static void on_proc(struct cstate *s, const struct qtr_event *ev)
     }
 }
 
-static int compat_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int compat_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct cstate *s = w->state;
     switch (ev->type) {
@@ -357,7 +357,7 @@ static int compat_event(struct qt_wctx *w, const struct qtr_event *ev)
     return ferror(s->out) ? -1 : 0;
 }
 
-static int compat_begin(struct qt_wctx *w, enum ckind kind)
+static int compat_begin(struct qtc_wctx *w, enum ckind kind)
 {
     struct cstate *s = qtc_xcalloc(1, sizeof(*s));
     s->kind = kind;
@@ -390,17 +390,17 @@ static int compat_begin(struct qt_wctx *w, enum ckind kind)
     return 0;
 }
 
-static int log_begin(struct qt_wctx *w)
+static int log_begin(struct qtc_wctx *w)
 {
     return compat_begin(w, C_LOG);
 }
 
-static int stack_begin(struct qt_wctx *w)
+static int stack_begin(struct qtc_wctx *w)
 {
     return compat_begin(w, C_STACK);
 }
 
-static int compat_end(struct qt_wctx *w)
+static int compat_end(struct qtc_wctx *w)
 {
     struct cstate *s = w->state;
     if (s->r->st.lost > s->lost_printed) {
@@ -428,7 +428,7 @@ static int compat_end(struct qt_wctx *w)
     return rc;
 }
 
-const struct qt_writer qt_writer_compat_log = {
+const struct qtc_writer qtc_writer_compat_log = {
     .name = "compat-log",
     .ext = "log",
     .help = "QEMU-TRACER's log file: every call and return, one line each, raw values (docs/compat.md)",
@@ -437,7 +437,7 @@ const struct qt_writer qt_writer_compat_log = {
     .end = compat_end,
 };
 
-const struct qt_writer qt_writer_compat_stack = {
+const struct qtc_writer qtc_writer_compat_stack = {
     .name = "compat-stack",
     .ext = "stack",
     .help = "QEMU-TRACER's stack file: decoded calls of the listed functions, call stacks (docs/compat.md)",

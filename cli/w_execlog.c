@@ -20,7 +20,7 @@ static void elw_sink(void *ctx, unsigned vcpu, const char *data, size_t len)
     fwrite(data, 1, len, (FILE *)ctx);
 }
 
-static int elw_begin(struct qt_wctx *w, enum qt_eltext_style style)
+static int elw_begin(struct qtc_wctx *w, enum qt_eltext_style style)
 {
     struct elw *s = calloc(1, sizeof(*s));
     if (!s)
@@ -35,17 +35,17 @@ static int elw_begin(struct qt_wctx *w, enum qt_eltext_style style)
     return 0;
 }
 
-static int elw_begin_text(struct qt_wctx *w) { return elw_begin(w, QT_ELTEXT_TEXT); }
-static int elw_begin_json(struct qt_wctx *w) { return elw_begin(w, QT_ELTEXT_JSON); }
+static int elw_begin_text(struct qtc_wctx *w) { return elw_begin(w, QT_ELTEXT_TEXT); }
+static int elw_begin_json(struct qtc_wctx *w) { return elw_begin(w, QT_ELTEXT_JSON); }
 
-static int elw_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int elw_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     (void)w;
     (void)ev;
     return 0; /* function and syscall events are not part of the execution log */
 }
 
-static int elw_execlog(struct qt_wctx *w, const struct qt_rec_hdr *h)
+static int elw_execlog(struct qtc_wctx *w, const struct qt_rec_hdr *h)
 {
     struct elw *s = w->state;
     s->records++;
@@ -53,7 +53,7 @@ static int elw_execlog(struct qt_wctx *w, const struct qt_rec_hdr *h)
     return 0;
 }
 
-static int elw_end(struct qt_wctx *w)
+static int elw_end(struct qtc_wctx *w)
 {
     struct elw *s = w->state;
     if (!s)
@@ -72,7 +72,7 @@ static int elw_end(struct qt_wctx *w)
     return 0;
 }
 
-const struct qt_writer qt_writer_execlog = {
+const struct qtc_writer qtc_writer_execlog = {
     .name = "execlog",
     .ext = "execlog",
     .help = "execution log in QEMU execlog's text: one line per instruction (--exec-log)",
@@ -82,7 +82,7 @@ const struct qt_writer qt_writer_execlog = {
     .execlog = elw_execlog,
 };
 
-const struct qt_writer qt_writer_execlog_json = {
+const struct qtc_writer qtc_writer_execlog_json = {
     .name = "execlog-json",
     .ext = "execlog.jsonl",
     .help = "execution log as JSON lines: one object per instruction (--exec-log)",
