@@ -749,3 +749,33 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
         code = QTC_EXIT_ERROR;
     return code;
 }
+
+int qtc_launch_cmd(int argc, char **argv, int (*parse)(int, char **, struct qtc_cfg *, char *, size_t),
+                   void (*help)(FILE *), int (*prepare)(struct qtc_cfg *, const struct qtc_launch *, char *, size_t))
+{
+    struct qtc_cfg cfg;
+    char err[1024];
+    if (parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    if (cfg.args.help) {
+        help(stdout);
+        qtc_cfg_free(&cfg);
+        return 0;
+    }
+    struct qtc_launch l;
+    int rc = QTC_EXIT_ERROR;
+    if (qtc_check(&cfg, &l, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        qtc_cfg_free(&cfg);
+        return rc;
+    }
+    if (prepare && prepare(&cfg, &l, err, sizeof(err)) < 0)
+        qtc_error("%s", err);
+    else
+        rc = qtc_launch_run(&cfg, &l);
+    qtc_launch_free(&l);
+    qtc_cfg_free(&cfg);
+    return rc;
+}

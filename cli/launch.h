@@ -76,6 +76,11 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
 /* Everything: conf, QEMU, conversion, summary. Returns the exit status for qtrace. */
 int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
 
+/* `run` and `system`: parse, --help, qtc_check, the command's own step (prepare: its checks and
+ * options once qtc_check passed; NULL: none), then qtc_launch_run. Returns the exit status. */
+int qtc_launch_cmd(int argc, char **argv, int (*parse)(int, char **, struct qtc_cfg *, char *, size_t),
+                   void (*help)(FILE *), int (*prepare)(struct qtc_cfg *, const struct qtc_launch *, char *, size_t));
+
 /* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet).
  * Returns 0, or -1 after printing an error. */
 int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
