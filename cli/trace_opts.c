@@ -514,8 +514,7 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
         qt_opts_free(&o);
         return r < 0 ? -1 : 0;
     }
-    /* checked already, into this output directory, with the same files and options? (loading a
-     * bzImage takes most of a second) */
+    /* checked already, into this output directory, with the same files and options? */
     struct qt_sb key;
     qt_sb_init(&key);
     check_key(a, kernel, &key);

@@ -80,7 +80,7 @@ struct qt_opts {
     bool icount;
     bool syscalls;
     bool libs;              /* default true */
-    /* execution log (issue 6) */
+    /* execution log (plugin/execlog.c) */
     bool execlog;
     char *execlog_out;
     char *execlog_format;   /* "text" (default) or "bin" */
