@@ -428,23 +428,25 @@ static void decode_module(const struct qt_mem *m, struct qt_arg *a, uint8_t *dat
     a->len = sizeof(d);
 }
 
-static bool kd_get(const struct qt_arg *a, const uint8_t *data, void *d, size_t size)
+/* The start of a kernel object's format: its decoded layout into d and "{" to out; or, when the
+ * data does not hold one, the pointer alone (0xADDR) and false. */
+static bool kd_begin(const struct qt_arg *a, const uint8_t *data, void *d, size_t size, struct qt_sb *out)
 {
-    if (!data || a->len < size)
+    if (!data || a->len < size) {
+        qt_sb_printf(out, "0x%" PRIx64, a->value);
         return false;
+    }
     memcpy(d, data, size);
+    qt_sb_putc(out, '{');
     return true;
 }
 
 static void fmt_task(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out)
 {
     struct qt_kd_task d;
-    if (!kd_get(a, data, &d, sizeof(d))) {
-        qt_sb_printf(out, "0x%" PRIx64, a->value);
+    if (!kd_begin(a, data, &d, sizeof(d), out))
         return;
-    }
     const char *sep = "";
-    qt_sb_putc(out, '{');
     if (d.have & QT_KD_IDS) {
         qt_sb_printf(out, "pid=%" PRIu32 ", tgid=%" PRIu32, d.pid, d.tgid);
         sep = ", ";
@@ -467,11 +469,8 @@ static void fmt_task(const struct qt_arg *a, const uint8_t *data, struct qt_sb *
 static void fmt_cred(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out)
 {
     struct qt_kd_cred d;
-    if (!kd_get(a, data, &d, sizeof(d))) {
-        qt_sb_printf(out, "0x%" PRIx64, a->value);
+    if (!kd_begin(a, data, &d, sizeof(d), out))
         return;
-    }
-    qt_sb_putc(out, '{');
     if (d.have & QT_KD_CRED_IDS)
         qt_sb_printf(out, "uid=%" PRIu32 ", gid=%" PRIu32 ", euid=%" PRIu32 ", egid=%" PRIu32, d.uid, d.gid, d.euid,
                      d.egid);
@@ -499,12 +498,9 @@ static void put_mode(struct qt_sb *out, uint32_t mode)
 static void fmt_inode(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out)
 {
     struct qt_kd_inode d;
-    if (!kd_get(a, data, &d, sizeof(d))) {
-        qt_sb_printf(out, "0x%" PRIx64, a->value);
+    if (!kd_begin(a, data, &d, sizeof(d), out))
         return;
-    }
     const char *sep = "";
-    qt_sb_putc(out, '{');
     if (d.have & QT_KD_INO) {
         qt_sb_printf(out, "ino=%" PRIu64, d.ino);
         sep = ", ";
@@ -526,12 +522,9 @@ static void fmt_inode(const struct qt_arg *a, const uint8_t *data, struct qt_sb 
 static void fmt_file(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out)
 {
     struct qt_kd_file d;
-    if (!kd_get(a, data, &d, sizeof(d))) {
-        qt_sb_printf(out, "0x%" PRIx64, a->value);
+    if (!kd_begin(a, data, &d, sizeof(d), out))
         return;
-    }
     const char *sep = "";
-    qt_sb_putc(out, '{');
     if (d.have & QT_KD_FPATH) {
         qt_sb_puts(out, "path=");
         qt_sb_put_cquoted(out, (const char *)data + sizeof(d), a->len - sizeof(d));
@@ -624,11 +617,8 @@ static void fmt_sockaddr(const struct qt_arg *a, const uint8_t *data, struct qt_
 static void fmt_sock(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out)
 {
     struct qt_kd_sock d;
-    if (!kd_get(a, data, &d, sizeof(d))) {
-        qt_sb_printf(out, "0x%" PRIx64, a->value);
+    if (!kd_begin(a, data, &d, sizeof(d), out))
         return;
-    }
-    qt_sb_putc(out, '{');
     if (d.have & QT_KD_FAMILY)
         put_family(out, d.family);
     else
@@ -647,12 +637,9 @@ static void fmt_sock(const struct qt_arg *a, const uint8_t *data, struct qt_sb *
 static void fmt_module(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out)
 {
     struct qt_kd_module d;
-    if (!kd_get(a, data, &d, sizeof(d))) {
-        qt_sb_printf(out, "0x%" PRIx64, a->value);
+    if (!kd_begin(a, data, &d, sizeof(d), out))
         return;
-    }
     const char *sep = "";
-    qt_sb_putc(out, '{');
     if (d.have & QT_KD_MNAME) {
         qt_sb_puts(out, "name=");
         qt_sb_put_cquoted(out, d.name, strnlen(d.name, sizeof(d.name)));
