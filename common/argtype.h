@@ -5,8 +5,8 @@
  *
  * Every type is one row of a table: a name used in specs, a decode function run in the plugin
  * at event time (reads guest memory through struct qt_mem, bounded) and a format function run
- * offline by the CLI. Scalar and user-memory types are in argtype.c, kernel objects in
- * kargtype.c. Adding a type = its decode and format functions and one row in its file's table.
+ * offline by the CLI. Scalar types and strings are in argtype.c; kernel objects, argv and
+ * exit (the types of kernel functions) in kargtype.c. Adding a type = its decode and format functions and one row in its file's table.
  */
 #ifndef QTRACE_ARGTYPE_H
 #define QTRACE_ARGTYPE_H

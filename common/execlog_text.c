@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/*
- * Execution log formatter (see execlog_text.h). No QEMU or glib dependency: the plugin
- * compiles this same file (plugin/execlog_fmt.c) to format text in its vCPU threads.
- */
+/* Execution log formatter (see execlog_text.h). No QEMU or glib dependency: the plugin formats
+ * text with it in its vCPU threads. */
 #include "execlog_text.h"
 
 #include <inttypes.h>

@@ -92,7 +92,7 @@ struct qt_kd_module {       /* QT_T_MODULE */
 
 #define QT_KPATH_DEPTH 64   /* path components followed at most (dentry, path, file) */
 #define QT_STRV_MAX 32      /* strings of a char ** read at most (argv) */
-/* Their table rows (argtype.c's lookups find them). */
+/* The table rows of these types (argtype.c's lookups find them). */
 extern const struct qt_argtype qt_kargtypes[];
 extern const size_t qt_nkargtypes;
 
