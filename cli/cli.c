@@ -112,10 +112,9 @@ static int cmd_help(int argc, char **argv)
 void qtc_help_argtypes(FILE *f)
 {
     const struct qt_argtype *t;
-    size_t n = qt_argtypes(&t);
     fputs("\nArgument types (-A PATTERN@argN/TYPE, -R PATTERN@retval/TYPE):\n", f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "  %-4s %s\n", t[i].name, t[i].help);
+    for (size_t i = 0; (t = qt_argtype_at(i)) != NULL; i++)
+        fprintf(f, "  %-4s %s\n", t->name, t->help);
 }
 
 void qtc_help_env(FILE *f, bool system)

@@ -818,7 +818,8 @@ int qtc_cmd_compat(int argc, char **argv)
             goto out;
         }
     } else {
-        bits = qtc_kernel_bits(q.kernel);
+        const struct qt_arch_desc *ka = qtc_kernel_arch(q.kernel);
+        bits = ka ? (int)ka->word_bytes * 8 : 0;
         if (!bits && have_prog)
             bits = prog.elf_class;
         if (!bits)
@@ -893,7 +894,7 @@ int qtc_cmd_compat(int argc, char **argv)
     if (qemu)
         sv_pushf(&sys, "--qemu=%s", qemu);
     else if (bits == 32 && !getenv("QTRACE_QEMU_SYSTEM"))
-        sv_push(&sys, qtc_xstrdup("--qemu=qemu-system-i386"));
+        sv_pushf(&sys, "--qemu=%s", qt_arch_by_id(QT_ARCH_I386)->qemu_system);
     if (qtc_args_get(&a, "timeout"))
         sv_pushf(&sys, "--timeout=%s", qtc_args_get(&a, "timeout"));
     if (ksyms && have_ki)
@@ -962,11 +963,11 @@ int qtc_cmd_compat(int argc, char **argv)
     qt_sb_init(&done);
     static const char *const files[2] = { "log", "stack" };
     for (int i = 0; i < 2; i++) {
-        const struct qt_writer *w = qt_writer_find(i ? "compat-stack" : "compat-log");
+        const struct qtc_writer *w = qtc_writer_find(i ? "compat-stack" : "compat-log");
         size_t pl = strlen(outdir) + 8;
         char *path = qtc_xmalloc(pl);
         snprintf(path, pl, "%s/%s", outdir, files[i]);
-        if (qt_write_trace_file(&r, w, path, err, sizeof(err)) < 0) {
+        if (qtc_write_trace_file(&r, w, path, err, sizeof(err)) < 0) {
             qtc_error("%s", err);
             if (rc == 0)
                 rc = QTC_EXIT_ERROR;

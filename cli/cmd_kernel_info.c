@@ -7,6 +7,7 @@
  * BTF and the structure layouts it uses. --system-map writes the symbol table as a System.map
  * (what --kernel-symbols reads). See docs/kernel.md.
  */
+#include "arch.h"
 #include "kallsyms.h"
 #include "kimage.h"
 #include "klayout.h"
@@ -54,12 +55,8 @@ void qtc_help_kernel_info(FILE *f)
 
 static const char *machine_name(uint16_t m)
 {
-    switch (m) {
-    case EM_X86_64: return "x86-64";
-    case EM_AARCH64: return "aarch64";
-    case EM_386: return "i386";
-    default: return "unknown machine";
-    }
+    const struct qt_arch_desc *a = qt_arch_by_elf_machine(m);
+    return a ? a->name : "unknown machine";
 }
 
 static const char *src_name(uint8_t s)

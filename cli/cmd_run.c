@@ -100,25 +100,5 @@ void qtc_help_run(FILE *f)
 
 int qtc_cmd_run(int argc, char **argv)
 {
-    struct qtc_cfg cfg;
-    char err[1024];
-    if (qtc_run_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
-        qtc_error("%s", err);
-        return QTC_EXIT_ERROR;
-    }
-    if (cfg.args.help) {
-        qtc_help_run(stdout);
-        qtc_cfg_free(&cfg);
-        return 0;
-    }
-    struct qtc_launch l;
-    if (qtc_check(&cfg, &l, err, sizeof(err)) < 0) {
-        qtc_error("%s", err);
-        qtc_cfg_free(&cfg);
-        return QTC_EXIT_ERROR;
-    }
-    int rc = qtc_launch_run(&cfg, &l);
-    qtc_launch_free(&l);
-    qtc_cfg_free(&cfg);
-    return rc;
+    return qtc_launch_cmd(argc, argv, qtc_run_parse, qtc_help_run, NULL);
 }

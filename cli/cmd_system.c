@@ -131,41 +131,23 @@ void qtc_help_system(FILE *f)
           "      a PIE loaded at 0x555555554000, and QEMU's gdb server (-s) for debugging\n", f);
 }
 
+/* The guest's kernel, checked as the plugin will read it; then the plugin loads it while the
+ * guest's firmware runs. */
+static int prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen)
+{
+    if (qtc_check_kernel(&cfg->args, cfg->kernel, cfg->outdir, err, errlen) < 0)
+        return -1;
+    bool introspection = !qtc_args_has(&cfg->args, "no-kernel-introspection");
+    if (introspection)
+        qtc_args_add_kv(&cfg->args, "kernel_async=on");
+    bool kernel_too = introspection && (qtc_args_has(&cfg->args, "filter") || qtc_args_has(&cfg->args, "argument") ||
+                                        qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "syscalls"));
+    if (!l->program && !kernel_too && !qtc_args_has(&cfg->args, "plugin-opt"))
+        qtc_warn("no --program given: no function will be traced");
+    return 0;
+}
+
 int qtc_cmd_system(int argc, char **argv)
 {
-    struct qtc_cfg cfg;
-    char err[1024];
-    if (qtc_system_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
-        qtc_error("%s", err);
-        return QTC_EXIT_ERROR;
-    }
-    if (cfg.args.help) {
-        qtc_help_system(stdout);
-        qtc_cfg_free(&cfg);
-        return 0;
-    }
-    struct qtc_launch l;
-    if (qtc_check(&cfg, &l, err, sizeof(err)) < 0) {
-        qtc_error("%s", err);
-        qtc_cfg_free(&cfg);
-        return QTC_EXIT_ERROR;
-    }
-    if (qtc_check_kernel(&cfg.args, cfg.kernel, cfg.outdir, err, sizeof(err)) < 0) {
-        qtc_error("%s", err);
-        qtc_launch_free(&l);
-        qtc_cfg_free(&cfg);
-        return QTC_EXIT_ERROR;
-    }
-    /* checked: the plugin loads the image while the guest's firmware runs */
-    if (!qtc_args_has(&cfg.args, "no-kernel-introspection"))
-        qtc_args_add_kv(&cfg.args, "kernel_async=on");
-    bool kernel_too = !qtc_args_has(&cfg.args, "no-kernel-introspection") &&
-                      (qtc_args_has(&cfg.args, "filter") || qtc_args_has(&cfg.args, "argument") ||
-                       qtc_args_has(&cfg.args, "retval") || qtc_args_has(&cfg.args, "syscalls"));
-    if (!l.program && !kernel_too && !qtc_args_has(&cfg.args, "plugin-opt"))
-        qtc_warn("no --program given: no function will be traced");
-    int rc = qtc_launch_run(&cfg, &l);
-    qtc_launch_free(&l);
-    qtc_cfg_free(&cfg);
-    return rc;
+    return qtc_launch_cmd(argc, argv, qtc_system_parse, qtc_help_system, prepare);
 }

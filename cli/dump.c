@@ -36,17 +36,8 @@ void qtc_help_dump(FILE *f)
                       0, 0, 100);
     fputc('\n', f);
     qtc_print_table(f, &dump_table);
-    const struct qt_writer *const *ws;
-    size_t n = qt_writers(&ws);
-    int width = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((int)strlen(ws[i]->name) > width)
-            width = (int)strlen(ws[i]->name);
     fputs("\nFormats:\n", f);
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "  %-*s", width, ws[i]->name);
-        qtc_print_wrapped(f, ws[i]->help, width + 4, width + 2, 100);
-    }
+    qtc_writer_print_list(f, 2, false);
     fputs("\nExit status:\n"
           "  0 on success, 2 if the trace cannot be read or the output cannot be written.\n"
           "\nExamples:\n"
@@ -70,9 +61,9 @@ int qtc_cmd_dump(int argc, char **argv)
         goto out;
     }
     const char *fmt = qtc_args_get(&a, "format") ? qtc_args_get(&a, "format") : "text";
-    const struct qt_writer *w = qt_writer_find(fmt);
+    const struct qtc_writer *w = qtc_writer_find(fmt);
     if (!w) {
-        qtc_error("-f/--format: unknown format '%s' (known: %s)", fmt, qt_writer_names());
+        qtc_error("-f/--format: unknown format '%s' (known: %s)", fmt, qtc_writer_names());
         goto out;
     }
     if (a.nrest > 1) {
@@ -92,8 +83,8 @@ int qtc_cmd_dump(int argc, char **argv)
         qtc_warn("%s", r.notes[i]);
     const char *outp = qtc_args_get(&a, "output");
     /* progress only where it cannot mix with the output itself */
-    qt_writer_progress = isatty(STDERR_FILENO) && (outp || !isatty(STDOUT_FILENO));
-    int wr = outp ? qt_write_trace_file(&r, w, outp, err, sizeof(err)) : qt_write_trace(&r, w, stdout, err, sizeof(err));
+    qtc_writer_progress = isatty(STDERR_FILENO) && (outp || !isatty(STDOUT_FILENO));
+    int wr = outp ? qtc_write_trace_file(&r, w, outp, err, sizeof(err)) : qtc_write_trace(&r, w, stdout, err, sizeof(err));
     if (wr < 0) {
         qtc_error("%s", err);
     } else {

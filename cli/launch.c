@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "reader.h"
 #include "symtab.h"
 #include "util.h"
@@ -50,7 +51,7 @@ int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
     const struct qtc_args *a = &cfg->args;
     cfg->outdir = qtc_args_get(a, "output") ? qtc_args_get(a, "output") : QTC_DEFAULT_OUTDIR;
     const char *fl = qtc_args_get(a, "format") ? qtc_args_get(a, "format") : "text,json";
-    cfg->nformats = qt_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
+    cfg->nformats = qtc_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
     if (cfg->nformats < 0)
         return -1;
     const char *t = qtc_args_get(a, "timeout");
@@ -119,16 +120,6 @@ long qtc_count_functions(const char *path, char *err, size_t errlen)
             n++;
     qt_symtab_free(&st);
     return n;
-}
-
-static const char *qemu_user_for(int machine)
-{
-    switch (machine) {
-    case EM_X86_64: return "qemu-x86_64";
-    case EM_386: return "qemu-i386";
-    case EM_AARCH64: return "qemu-aarch64";
-    default: return NULL;
-    }
 }
 
 /* ---- checks ------------------------------------------------------------------------------- */
@@ -328,12 +319,15 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
 {
     memset(l, 0, sizeof(*l));
     struct qtc_elf_info info;
-    const char *qemu_name = "qemu-system-x86_64";
+    /* the guest's architecture: the kernel's (the registers and word size QEMU emulates), or the
+     * program's */
+    const struct qt_arch_desc *arch = qt_arch_by_id(QT_ARCH_X86_64);
     if (cfg->system) {
         if (check_readable("kernel", cfg->kernel, err, errlen) < 0)
             goto fail;
-        if (qtc_kernel_bits(cfg->kernel) == 32)
-            qemu_name = "qemu-system-i386"; /* an i386 kernel: the i386 target (registers, word size) */
+        const struct qt_arch_desc *ka = qtc_kernel_arch(cfg->kernel);
+        if (ka)
+            arch = ka;
         if (cfg->initrd && check_readable("initrd", cfg->initrd, err, errlen) < 0)
             goto fail;
     } else {
@@ -354,10 +348,12 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         }
         if (check_elf("", l->target, &info, err, errlen) < 0)
             goto fail;
-        qemu_name = qemu_user_for(info.machine);
-        if (!qemu_name) {
-            snprintf(err, errlen, "%s is an ELF file for machine %d, which qtrace cannot run (x86_64, i386 and "
-                     "aarch64 programs can)", l->target, info.machine);
+        arch = qt_arch_by_elf_machine((unsigned)info.machine);
+        if (!arch) {
+            char names[128];
+            qt_arch_names(QT_KINTRO_NONE, " and ", false, names, sizeof(names));
+            snprintf(err, errlen, "%s is an ELF file for machine %d, which qtrace cannot run (%s programs can)",
+                     l->target, info.machine, names);
             goto fail;
         }
     }
@@ -388,7 +384,7 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
         }
     }
-    l->qemu = find_qemu(cfg, qemu_name, err, errlen);
+    l->qemu = find_qemu(cfg, cfg->system ? arch->qemu_system : arch->qemu_user, err, errlen);
     if (!l->qemu)
         goto fail;
     l->plugin = find_plugin(err, errlen);
@@ -691,7 +687,7 @@ void qtc_print_summary(const struct qtr *r, const char *dest)
             s->threads == 1 ? "" : "s", s->lost, dest);
 }
 
-int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
+int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
                 bool quiet)
 {
     char err[1024];
@@ -700,17 +696,17 @@ int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *c
         qtc_error("%s", err);
         return -1;
     }
-    qt_writer_progress = !quiet && isatty(STDERR_FILENO);
+    qtc_writer_progress = !quiet && isatty(STDERR_FILENO);
     for (size_t i = 0; i < r.nnotes; i++)
         qtc_warn("%s", r.notes[i]);
     struct qt_sb done;
     qt_sb_init(&done);
     int rc = 0;
     for (int i = 0; i < nformats; i++) {
-        char *file = qt_writer_output_name(formats[i]);
+        char *file = qtc_writer_output_name(formats[i]);
         char *path = join(outdir, file);
         free(file);
-        if (qt_write_trace_file(&r, formats[i], path, err, sizeof(err)) < 0) {
+        if (qtc_write_trace_file(&r, formats[i], path, err, sizeof(err)) < 0) {
             qtc_error("%s", err);
             rc = -1;
         } else {
@@ -752,4 +748,34 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
     if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet) < 0 && code == 0)
         code = QTC_EXIT_ERROR;
     return code;
+}
+
+int qtc_launch_cmd(int argc, char **argv, int (*parse)(int, char **, struct qtc_cfg *, char *, size_t),
+                   void (*help)(FILE *), int (*prepare)(struct qtc_cfg *, const struct qtc_launch *, char *, size_t))
+{
+    struct qtc_cfg cfg;
+    char err[1024];
+    if (parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    if (cfg.args.help) {
+        help(stdout);
+        qtc_cfg_free(&cfg);
+        return 0;
+    }
+    struct qtc_launch l;
+    int rc = QTC_EXIT_ERROR;
+    if (qtc_check(&cfg, &l, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        qtc_cfg_free(&cfg);
+        return rc;
+    }
+    if (prepare && prepare(&cfg, &l, err, sizeof(err)) < 0)
+        qtc_error("%s", err);
+    else
+        rc = qtc_launch_run(&cfg, &l);
+    qtc_launch_free(&l);
+    qtc_cfg_free(&cfg);
+    return rc;
 }

@@ -22,7 +22,7 @@ struct qtc_cfg {
     bool system;                    /* qtrace system (else qtrace run) */
     struct qtc_args args;           /* every option, in order */
     const char *outdir;             /* -o DIR */
-    const struct qt_writer *formats[QTC_MAX_FORMATS];
+    const struct qtc_writer *formats[QTC_MAX_FORMATS];
     int nformats;
     double timeout;                 /* seconds, 0 = none */
     bool quiet;
@@ -76,9 +76,14 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
 /* Everything: conf, QEMU, conversion, summary. Returns the exit status for qtrace. */
 int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
 
+/* `run` and `system`: parse, --help, qtc_check, the command's own step (prepare: its checks and
+ * options once qtc_check passed; NULL: none), then qtc_launch_run. Returns the exit status. */
+int qtc_launch_cmd(int argc, char **argv, int (*parse)(int, char **, struct qtc_cfg *, char *, size_t),
+                   void (*help)(FILE *), int (*prepare)(struct qtc_cfg *, const struct qtc_launch *, char *, size_t));
+
 /* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet).
  * Returns 0, or -1 after printing an error. */
-int qtc_convert(const char *trace, const char *outdir, const struct qt_writer *const *formats, int nformats,
+int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
                 bool quiet);
 
 /* "qtrace: 1234 events, 12 functions, 3 threads, 0 lost -> DEST" on stderr. */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "util.h"
 
 _Static_assert(sizeof(void *) >= sizeof(uint64_t), "times are kept in pointer-sized map values");
@@ -28,12 +29,8 @@ struct qtr_run {
 
 const char *qtr_arch_name(uint32_t arch)
 {
-    switch (arch) {
-    case QT_ARCH_X86_64: return "x86_64";
-    case QT_ARCH_I386: return "i386";
-    case QT_ARCH_AARCH64: return "aarch64";
-    default: return "unknown-arch";
-    }
+    const struct qt_arch_desc *a = qt_arch_by_id((enum qt_arch)arch);
+    return a ? a->name : "unknown-arch";
 }
 
 const char *qtr_mode_name(uint32_t mode)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "argtype.h"
 #include "kintro.h"
 #include "options.h"
@@ -123,9 +124,7 @@ const struct qtc_opt qtc_trace_opts[] = {
     { "exec-log-stop", 0, "execlog_stop", QTC_COUNT, "N",
       "execution log: each vCPU logs at most N instructions.", NULL },
     { "format", 0, NULL, QTC_FORMATS, "LIST",
-      "formats written next to the trace, comma-separated: text (trace.txt), json (trace.json: Perfetto, "
-      "chrome://tracing), folded (trace.folded: flame graphs), uftrace (uftrace.data: for uftrace replay, "
-      "report, graph, tui), execlog and execlog-json (the execution log). Default: text,json.", NULL },
+      "formats written next to the trace, comma-separated, from those below. Default: text,json.", NULL },
     { "plugin-opt", 0, NULL, QTC_KV, "KEY=VALUE",
       "pass an option to the plugin as is (the keys are listed in docs/cli.md), for plugin options qtrace "
       "has no flag for; repeatable.", NULL },
@@ -268,9 +267,9 @@ static char *check_value(const struct qtc_opt *o, const char *v, char *err, size
         return qtc_xstrdup(v);
     }
     case QTC_FORMATS: {
-        const struct qt_writer *ws[16];
+        const struct qtc_writer *ws[16];
         char e[400];
-        if (qt_writer_parse_list(v, ws, 16, e, sizeof(e)) < 0) {
+        if (qtc_writer_parse_list(v, ws, 16, e, sizeof(e)) < 0) {
             snprintf(err, errlen, "%s: %s", on, e);
             return NULL;
         }
@@ -429,18 +428,46 @@ size_t qtc_args_count(const struct qtc_args *a, const char *name)
     return n;
 }
 
+/* The plugin option a value stands for (KEY=VALUE), or NULL if qtrace itself uses it. */
+static char *plugin_kv(const struct qtc_val *v)
+{
+    const struct qtc_opt *o = v->opt;
+    if (o->kind == QTC_KV)
+        return qtc_xstrdup(v->value);
+    if (!o->key)
+        return NULL;
+    const char *val = o->kind == QTC_FLAG ? (o->flag_value ? o->flag_value : "on") : v->value;
+    size_t n = strlen(o->key) + strlen(val) + 2;
+    char *kv = qtc_xmalloc(n);
+    snprintf(kv, n, "%s=%s", o->key, val);
+    return kv;
+}
+
 int qtc_args_write_conf(const struct qtc_args *a, FILE *f)
 {
     for (size_t i = 0; i < a->n; i++) {
-        const struct qtc_opt *o = a->v[i].opt;
-        if (o->kind == QTC_KV)
-            fprintf(f, "%s\n", a->v[i].value);
-        else if (o->key && o->kind == QTC_FLAG)
-            fprintf(f, "%s=%s\n", o->key, o->flag_value ? o->flag_value : "on");
-        else if (o->key)
-            fprintf(f, "%s=%s\n", o->key, a->v[i].value);
+        char *kv = plugin_kv(&a->v[i]);
+        if (kv)
+            fprintf(f, "%s\n", kv);
+        free(kv);
     }
     return ferror(f) ? -1 : 0;
+}
+
+/* The plugin's options from a, as it will read them from qtrace.conf. 0, or -1 with err. */
+static int plugin_opts(const struct qtc_args *a, struct qt_opts *o, char *err, size_t errlen)
+{
+    qt_opts_init(o);
+    for (size_t i = 0; i < a->n; i++) {
+        char *kv = plugin_kv(&a->v[i]);
+        int r = kv ? qt_opts_set(o, kv, "options", err, errlen) : 0;
+        free(kv);
+        if (r < 0) {
+            qt_opts_free(o);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- system mode: the guest kernel ---------------------------------------------------------- */
@@ -467,22 +494,8 @@ static void check_key(const struct qtc_args *a, const char *kernel, struct qt_sb
 int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *outdir, char *err, size_t errlen)
 {
     const char *comm = qtc_args_get(a, "comm"), *pid = qtc_args_get(a, "pid");
-    if (qtc_args_has(a, "no-kernel-introspection")) {
-        const char *needs = comm ? "--comm" : pid ? "--pid" : qtc_args_has(a, "follow") ? "--follow"
-                            : qtc_args_has(a, "kernel-symbols") ? "--kernel-symbols" : qtc_args_has(a, "layout") ? "--layout"
-                            : qtc_args_has(a, "syscalls") ? "--syscalls" : NULL;
-        if (needs) {
-            snprintf(err, errlen, "%s needs the kernel introspection that --no-kernel-introspection turns off", needs);
-            return -1;
-        }
-        return 0;
-    }
-    if (qtc_args_has(a, "follow") && !comm && !pid) {
-        snprintf(err, errlen, "--follow needs --comm NAME or --pid N: the processes whose children to follow");
-        return -1;
-    }
-    uint64_t n;
-    if (pid && (!qtc_parse_u64(pid, 10, &n) || n > 4194304)) {
+    uint64_t pidn;
+    if (pid && (!qtc_parse_u64(pid, 10, &pidn) || pidn > 4194304)) {
         snprintf(err, errlen, "--pid: expected a process id (1..4194304), got '%.100s'", pid);
         return -1;
     }
@@ -491,8 +504,17 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
                  "(--comm '%.15s' or a glob matches it)", comm, comm);
         return -1;
     }
-    /* checked already, into this output directory, with the same files and options? (loading a
-     * bzImage takes most of a second) */
+    /* what the plugin will do at install: the same options, the same rules, loading and selection */
+    struct qt_opts o;
+    if (plugin_opts(a, &o, err, errlen) < 0)
+        return -1;
+    struct qt_opts_env env = { .system = true, .arch = qtc_kernel_arch(kernel), .cli = true };
+    int r = qt_opts_check(&o, &env, err, errlen);
+    if (r < 0 || !o.kernel_introspection) {
+        qt_opts_free(&o);
+        return r < 0 ? -1 : 0;
+    }
+    /* checked already, into this output directory, with the same files and options? */
     struct qt_sb key;
     qt_sb_init(&key);
     check_key(a, kernel, &key);
@@ -507,36 +529,12 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
         free(old);
         if (same) {
             qt_sb_free(&key);
+            qt_opts_free(&o);
             return 0;
         }
     }
-    /* what the plugin will do at install: the same options, the same loading and selection */
-    struct qt_opts o;
-    qt_opts_init(&o);
-    for (size_t i = 0; i < a->n; i++) {
-        const struct qtc_opt *op = a->v[i].opt;
-        char kv[4200];
-        if (op->kind == QTC_KV)
-            snprintf(kv, sizeof(kv), "%s", a->v[i].value);
-        else if (op->key && op->kind == QTC_FLAG)
-            snprintf(kv, sizeof(kv), "%s=%s", op->key, op->flag_value ? op->flag_value : "on");
-        else if (op->key)
-            snprintf(kv, sizeof(kv), "%s=%s", op->key, a->v[i].value);
-        else
-            continue;
-        if (qt_opts_set(&o, kv, "options", err, errlen) < 0) {
-            qt_opts_free(&o);
-            return -1;
-        }
-    }
     struct qt_kintro ki;
-    int r = qt_kintro_load(&ki, kernel, o.kernel_symbols, o.layout, err, errlen);
-    if (r == 0 && ki.symbols_only && (o.comm || o.pid)) {
-        r = -1;
-        snprintf(err, errlen, "%s needs the kernel's task structures, which qtrace reads in x86-64 kernels only: %s is an "
-                 "i386 kernel; --program-as (with --program) records the program's address spaces instead",
-                 o.comm ? "--comm" : "--pid", kernel);
-    }
+    r = qt_kintro_load(&ki, kernel, o.kernel_symbols, o.layout, err, errlen);
     if (r == 0) {
         struct qt_symtab prog;
         char e[512];
@@ -629,5 +627,7 @@ void qtc_print_table(FILE *f, const struct qtc_opt_table *t)
                          o->metavar ? o->metavar : "");
         fputs(head, f);
         qtc_print_wrapped(f, o->help, 28, n + 2 > 28 ? n + 2 : n, 100);
+        if (o->kind == QTC_FORMATS)
+            qtc_writer_print_list(f, 30, true);
     }
 }

@@ -79,12 +79,12 @@ size_t qtc_args_count(const struct qtc_args *a, const char *name);
 /* Write the plugin options of a (rows with a key, and --plugin-opt) as key=value lines. */
 int qtc_args_write_conf(const struct qtc_args *a, FILE *f);
 
-/* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts
- * (the image, its symbols and structure layouts, the kernel functions the patterns select;
- * --comm, --pid, --follow), as the plugin will. 0, or -1 with a message in err that says what
- * to supply. Loads the image (well under a second for a bzImage), unless outdir has the
- * stamp of a successful check of the same files and options (then 0 at once); the stamp
- * (outdir/.kernel-checked) is written on success. outdir may be NULL. */
+/* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts, as
+ * the plugin will: the option combinations (qt_opts_check), the image, its symbols and
+ * structure layouts, the kernel functions the patterns select. 0, or -1 with a message in err
+ * that says what to supply. The image is loaded unless outdir has the stamp of a successful
+ * check of the same files and options (outdir/.kernel-checked, written on success). outdir
+ * may be NULL. */
 int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *outdir, char *err, size_t errlen);
 /* Add a plugin option (KEY=VALUE, as --plugin-opt would) to the ones written to qtrace.conf. */
 void qtc_args_add_kv(struct qtc_args *a, const char *kv);

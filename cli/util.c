@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch.h"
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
     char buf[2048];
@@ -281,20 +283,21 @@ char *qtc_which(const char *name)
 }
 
 /* 64 or 32 from a bzImage's setup header (xloadflags XLF_KERNEL_64) or an ELF's class; 0 if unknown. */
-int qtc_kernel_bits(const char *path)
+const struct qt_arch_desc *qtc_kernel_arch(const char *path)
 {
     unsigned char h[0x240];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return NULL;
     ssize_t n = pread(fd, h, sizeof(h), 0);
     close(fd);
-    if (n >= EI_NIDENT && memcmp(h, ELFMAG, SELFMAG) == 0)
-        return h[EI_CLASS] == ELFCLASS64 ? 64 : h[EI_CLASS] == ELFCLASS32 ? 32 : 0;
+    if (n >= (ssize_t)sizeof(Elf32_Ehdr) && memcmp(h, ELFMAG, SELFMAG) == 0)
+        return qt_arch_by_elf_machine(h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[18] << 8 | h[19]
+                                                                : h[18] | (unsigned)h[19] << 8);
     if (n < (ssize_t)sizeof(h) || memcmp(h + 0x202, "HdrS", 4) != 0)
-        return 0;
+        return NULL;
     unsigned version = h[0x206] | (unsigned)h[0x207] << 8;
-    if (version < 0x020c)
-        return 32; /* older than xloadflags: no 64-bit entry point */
-    return (h[0x236] & 1) ? 64 : 32;
+    /* older than xloadflags: no 64-bit entry point */
+    bool x86_64 = version >= 0x020c && (h[0x236] & 1);
+    return qt_arch_by_elf_machine(x86_64 ? EM_X86_64 : EM_386);
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct qt_arch_desc;
+
 #define QTRACE_VERSION "0.1.0"
 
 /* Exit status of qtrace itself for any error (bad usage, bad input, I/O error). */
@@ -55,9 +57,9 @@ const char *qtc_exe_dir(void);
  * Returns a malloc'ed path or NULL. */
 char *qtc_which(const char *name);
 
-/* A kernel image's word size: 64 or 32 from a bzImage's setup header (xloadflags XLF_KERNEL_64)
- * or an ELF's class; 0 if unknown. */
-int qtc_kernel_bits(const char *path);
+/* A kernel image's architecture: an ELF's machine, or a bzImage's (the x86 boot protocol; its
+ * setup header's xloadflags XLF_KERNEL_64 tell x86_64 from i386); NULL if unknown. */
+const struct qt_arch_desc *qtc_kernel_arch(const char *path);
 
 /* Parse numbers, strictly (the whole string, no sign for unsigned). Return false if bad. */
 bool qtc_parse_u64(const char *s, int base, uint64_t *out);

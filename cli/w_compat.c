@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "argtype.h"
+#include "kargtype.h"
 #include "cli.h"
 #include "qtcompat.h"
 #include "util.h"
@@ -125,7 +127,8 @@ static bool is_kernel(const struct cstate *s, uint64_t func)
     const struct qtr_sym *y = qtr_sym_at(s->r, func);
     if (y)
         return (y->flags & QT_SYM_KERNEL) != 0;
-    return s->r->hdr.arch == QT_ARCH_I386 ? func >= 0xc0000000u : (func >> 63) != 0;
+    const struct qt_arch_desc *a = qt_arch_by_id((enum qt_arch)s->r->hdr.arch);
+    return a ? qt_arch_kernel_addr(a, func) : (func >> 63) != 0;
 }
 
 /* The address as configs.txt, nm -n vmlinux and System.map write it. */
@@ -141,10 +144,9 @@ static const char *type_name(const struct qt_arg *a)
     if (n)
         return n;
     const struct qt_argtype *t;
-    size_t nt = qt_argtypes(&t);
-    for (size_t i = 0; i < nt; i++)
-        if (t[i].id == a->type && (t[i].bits == a->bits || t[i].decode))
-            return t[i].name;
+    for (size_t i = 0; (t = qt_argtype_at(i)) != NULL; i++)
+        if (t->id == a->type && (t->bits == a->bits || t->decode))
+            return t->name;
     return "?";
 }
 
@@ -312,7 +314,7 @@ static void on_proc(struct cstate *s, const struct qtr_event *ev)
     }
 }
 
-static int compat_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int compat_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct cstate *s = w->state;
     switch (ev->type) {
@@ -355,7 +357,7 @@ static int compat_event(struct qt_wctx *w, const struct qtr_event *ev)
     return ferror(s->out) ? -1 : 0;
 }
 
-static int compat_begin(struct qt_wctx *w, enum ckind kind)
+static int compat_begin(struct qtc_wctx *w, enum ckind kind)
 {
     struct cstate *s = qtc_xcalloc(1, sizeof(*s));
     s->kind = kind;
@@ -388,17 +390,17 @@ static int compat_begin(struct qt_wctx *w, enum ckind kind)
     return 0;
 }
 
-static int log_begin(struct qt_wctx *w)
+static int log_begin(struct qtc_wctx *w)
 {
     return compat_begin(w, C_LOG);
 }
 
-static int stack_begin(struct qt_wctx *w)
+static int stack_begin(struct qtc_wctx *w)
 {
     return compat_begin(w, C_STACK);
 }
 
-static int compat_end(struct qt_wctx *w)
+static int compat_end(struct qtc_wctx *w)
 {
     struct cstate *s = w->state;
     if (s->r->st.lost > s->lost_printed) {
@@ -426,7 +428,7 @@ static int compat_end(struct qt_wctx *w)
     return rc;
 }
 
-const struct qt_writer qt_writer_compat_log = {
+const struct qtc_writer qtc_writer_compat_log = {
     .name = "compat-log",
     .ext = "log",
     .help = "QEMU-TRACER's log file: every call and return, one line each, raw values (docs/compat.md)",
@@ -435,7 +437,7 @@ const struct qt_writer qt_writer_compat_log = {
     .end = compat_end,
 };
 
-const struct qt_writer qt_writer_compat_stack = {
+const struct qtc_writer qtc_writer_compat_stack = {
     .name = "compat-stack",
     .ext = "stack",
     .help = "QEMU-TRACER's stack file: decoded calls of the listed functions, call stacks (docs/compat.md)",

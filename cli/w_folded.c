@@ -92,7 +92,7 @@ static uint64_t cost(const struct fstate *s, const struct fframe *f, uint64_t ic
     return ts >= f->ts ? ts - f->ts : 0;
 }
 
-static int folded_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int folded_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct fstate *s = w->state;
     const struct qt_rec_call *c = ev->call;
@@ -125,7 +125,7 @@ static int folded_event(struct qt_wctx *w, const struct qtr_event *ev)
     return 0;
 }
 
-static int folded_begin(struct qt_wctx *w)
+static int folded_begin(struct qtc_wctx *w)
 {
     struct fstate *s = qtc_xcalloc(1, sizeof(*s));
     s->r = w->trace;
@@ -150,7 +150,7 @@ static void put_frame_name(const struct fstate *s, uint64_t func, struct qt_sb *
     qt_sb_free(&n);
 }
 
-static int folded_end(struct qt_wctx *w)
+static int folded_end(struct qtc_wctx *w)
 {
     struct fstate *s = w->state;
     /* calls still open at the end of the trace cost up to the thread's last event */
@@ -205,7 +205,7 @@ static int folded_end(struct qt_wctx *w)
     return rc;
 }
 
-const struct qt_writer qt_writer_folded = {
+const struct qtc_writer qtc_writer_folded = {
     .name = "folded",
     .ext = "folded",
     .help = "folded stacks with self guest instructions, for flamegraph.pl, inferno or speedscope",

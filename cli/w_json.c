@@ -254,7 +254,7 @@ static void proc_event(struct jstate *s, const struct jthr *t, const struct qtr_
     }
 }
 
-static int json_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct jstate *s = w->state;
     if (ev->ts_ns > s->last_ts)
@@ -347,7 +347,7 @@ static int json_event(struct qt_wctx *w, const struct qtr_event *ev)
     return ferror(s->out) ? -1 : 0;
 }
 
-static int json_begin(struct qt_wctx *w)
+static int json_begin(struct qtc_wctx *w)
 {
     struct jstate *s = qtc_xcalloc(1, sizeof(*s));
     s->r = w->trace;
@@ -358,7 +358,7 @@ static int json_begin(struct qt_wctx *w)
     return 0;
 }
 
-static int json_end(struct qt_wctx *w)
+static int json_end(struct qtc_wctx *w)
 {
     struct jstate *s = w->state;
     for (size_t i = 0; i < s->nthr; i++) {
@@ -394,7 +394,7 @@ static int json_end(struct qt_wctx *w)
     return rc;
 }
 
-const struct qt_writer qt_writer_json = {
+const struct qtc_writer qtc_writer_json = {
     .name = "json",
     .ext = "json",
     .help = "Chrome trace-event JSON: open it in ui.perfetto.dev or chrome://tracing",

@@ -15,7 +15,7 @@
 
 #include "writer.h"
 
-static int lm_begin(struct qt_wctx *w)
+static int lm_begin(struct qtc_wctx *w)
 {
     const struct qtr *r = w->trace;
     fprintf(w->out, "# %-18s %10s  %s\n", "BASE", "CODE SIZE", "MODULE");
@@ -28,20 +28,20 @@ static int lm_begin(struct qt_wctx *w)
     return 0;
 }
 
-static int lm_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int lm_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     (void)w;
     (void)ev;
     return 0;
 }
 
-static int lm_end(struct qt_wctx *w)
+static int lm_end(struct qtc_wctx *w)
 {
     (void)w;
     return 0;
 }
 
-const struct qt_writer qt_writer_linkmap = {
+const struct qtc_writer qtc_writer_linkmap = {
     .name = "linkmap",
     .ext = "linkmap",
     .help = "every module the program loaded (itself and its shared libraries) with load base and code range",

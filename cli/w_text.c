@@ -287,7 +287,7 @@ static void put_proc(struct tstate *s, struct tthr *t, const struct qtr_event *e
     emit(s);
 }
 
-static int text_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int text_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct tstate *s = w->state;
     if (ev->type == QT_REC_LOST) {
@@ -325,7 +325,7 @@ static int text_event(struct qt_wctx *w, const struct qtr_event *ev)
     return ferror(s->out) ? -1 : 0;
 }
 
-static int text_begin(struct qt_wctx *w)
+static int text_begin(struct qtc_wctx *w)
 {
     struct tstate *s = qtc_xcalloc(1, sizeof(*s));
     s->r = w->trace;
@@ -338,7 +338,7 @@ static int text_begin(struct qt_wctx *w)
     return 0;
 }
 
-static int text_end(struct qt_wctx *w)
+static int text_end(struct qtc_wctx *w)
 {
     struct tstate *s = w->state;
     for (size_t i = 0; i < s->nthr; i++) {
@@ -377,7 +377,7 @@ static int text_end(struct qt_wctx *w)
     return rc;
 }
 
-const struct qt_writer qt_writer_text = {
+const struct qtc_writer qtc_writer_text = {
     .name = "text",
     .ext = "txt",
     .help = "one line per call, nested like uftrace replay, with durations, arguments and return values",

@@ -468,7 +468,7 @@ static void on_exit_rec(struct ustate *s, struct uthr *t, const struct qtr_event
         t->udepth = d;
 }
 
-static int uftrace_event(struct qt_wctx *w, const struct qtr_event *ev)
+static int uftrace_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct ustate *s = w->state;
     const struct qt_rec_call *c = ev->call;
@@ -538,7 +538,7 @@ static void kernel_window(struct ustate *s)
         s->kname = "vmlinux";
 }
 
-static int uftrace_begin(struct qt_wctx *w)
+static int uftrace_begin(struct qtc_wctx *w)
 {
     if (!w->dir)
         return -1;
@@ -886,7 +886,7 @@ static int write_all(struct ustate *s)
     return rc;
 }
 
-static int uftrace_end(struct qt_wctx *w)
+static int uftrace_end(struct qtc_wctx *w)
 {
     struct ustate *s = w->state;
     int rc = s->failed ? -1 : write_all(s);
@@ -929,7 +929,7 @@ static bool uftrace_dir_owned(const char *path)
     return ok;
 }
 
-const struct qt_writer qt_writer_uftrace = {
+const struct qtc_writer qtc_writer_uftrace = {
     .name = "uftrace",
     .ext = "uftrace.data",
     .help = "a uftrace.data directory (uftrace's own record format) for uftrace replay, report, graph, tui and "

@@ -11,34 +11,50 @@
 #include <unistd.h>
 
 #include "argtype.h"
-#include "execlog_fmt.h"
 #include "syscalls.h"
+#include "trace_opts.h"
 #include "util.h"
 
 /* ---- the table: one entry per output format ----------------------------------------------- */
-extern const struct qt_writer qt_writer_compat_log, qt_writer_compat_stack; /* w_compat.c (qtrace compat) */
-static const struct qt_writer *const writers[] = {
-    &qt_writer_text,
-    &qt_writer_json,
-    &qt_writer_folded,
-    &qt_writer_uftrace,
-    &qt_writer_linkmap,
-    &qt_writer_execlog,
-    &qt_writer_execlog_json,
-    &qt_writer_compat_log,
-    &qt_writer_compat_stack,
+static const struct qtc_writer *const writers[] = {
+    &qtc_writer_text,
+    &qtc_writer_json,
+    &qtc_writer_folded,
+    &qtc_writer_uftrace,
+    &qtc_writer_linkmap,
+    &qtc_writer_execlog,
+    &qtc_writer_execlog_json,
+    &qtc_writer_compat_log,
+    &qtc_writer_compat_stack,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))
 
-size_t qt_writers(const struct qt_writer *const **out)
+size_t qtc_writers(const struct qtc_writer *const **out)
 {
     if (out)
         *out = writers;
     return NWRITERS;
 }
 
-const struct qt_writer *qt_writer_find(const char *name)
+void qtc_writer_print_list(FILE *f, int indent, bool files)
+{
+    int width = 0;
+    for (size_t i = 0; i < NWRITERS; i++)
+        if ((int)strlen(writers[i]->name) > width)
+            width = (int)strlen(writers[i]->name);
+    for (size_t i = 0; i < NWRITERS; i++) {
+        const struct qtc_writer *w = writers[i];
+        fprintf(f, "%*s%-*s", indent, "", width, w->name);
+        char text[512];
+        char *file = files ? qtc_writer_output_name(w) : NULL;
+        snprintf(text, sizeof(text), "%s%s%s%s", w->help, file ? " (" : "", file ? file : "", file ? ")" : "");
+        free(file);
+        qtc_print_wrapped(f, text, indent + width + 2, indent + width, 100);
+    }
+}
+
+const struct qtc_writer *qtc_writer_find(const char *name)
 {
     for (size_t i = 0; i < NWRITERS; i++)
         if (strcmp(writers[i]->name, name) == 0)
@@ -46,7 +62,7 @@ const struct qt_writer *qt_writer_find(const char *name)
     return NULL;
 }
 
-const char *qt_writer_names(void)
+const char *qtc_writer_names(void)
 {
     static char buf[256];
     if (!buf[0]) {
@@ -57,12 +73,12 @@ const char *qt_writer_names(void)
     return buf;
 }
 
-int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max, char *err, size_t errlen)
+int qtc_writer_parse_list(const char *list, const struct qtc_writer **out, int max, char *err, size_t errlen)
 {
     int n = 0;
     const char *p = list ? list : "";
     if (!*p) {
-        snprintf(err, errlen, "empty format list (expected a comma-separated list of: %s)", qt_writer_names());
+        snprintf(err, errlen, "empty format list (expected a comma-separated list of: %s)", qtc_writer_names());
         return -1;
     }
     for (;;) {
@@ -71,14 +87,14 @@ int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max
         char name[64];
         if (l == 0 || l >= sizeof(name)) {
             snprintf(err, errlen, "bad format list '%.100s' (expected a comma-separated list of: %s)", list,
-                     qt_writer_names());
+                     qtc_writer_names());
             return -1;
         }
         memcpy(name, p, l);
         name[l] = '\0';
-        const struct qt_writer *w = qt_writer_find(name);
+        const struct qtc_writer *w = qtc_writer_find(name);
         if (!w) {
-            snprintf(err, errlen, "unknown format '%s' (known: %s)", name, qt_writer_names());
+            snprintf(err, errlen, "unknown format '%s' (known: %s)", name, qtc_writer_names());
             return -1;
         }
         bool dup = false;
@@ -95,12 +111,12 @@ int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max
 
 /* ---- driver ------------------------------------------------------------------------------ */
 
-bool qt_writer_progress;
-double qt_writer_progress_every = 1.0;
+bool qtc_writer_progress;
+double qtc_writer_progress_every = 1.0;
 
 struct drive {
-    const struct qt_writer *w;
-    struct qt_wctx *ctx;
+    const struct qtc_writer *w;
+    struct qtc_wctx *ctx;
     uint64_t n, total;      /* records delivered, of the trace's */
     double t0;
     bool shown;             /* a progress line is on the terminal */
@@ -114,13 +130,13 @@ static double now_s(void)
 }
 
 /* Long conversions (hundreds of MB of trace) say how far they are, on stderr, once a second
- * after the first, as one line rewritten in place (qt_writer_progress: a terminal, no -q). */
+ * after the first, as one line rewritten in place (qtc_writer_progress: a terminal, no -q). */
 static void progress(struct drive *d)
 {
-    if (!qt_writer_progress || ++d->n % 65536 != 0)
+    if (!qtc_writer_progress || ++d->n % 65536 != 0)
         return;
     double t = now_s();
-    if (t - d->t0 < qt_writer_progress_every || d->total == 0)
+    if (t - d->t0 < qtc_writer_progress_every || d->total == 0)
         return;
     fprintf(stderr, "\rqtrace: writing %s output: %3.0f%%", d->w->name, 100.0 * (double)d->n / (double)d->total);
     fflush(stderr);
@@ -142,7 +158,7 @@ static int on_execlog(const struct qt_rec_hdr *h, void *p)
     return d->w->execlog(d->ctx, h);
 }
 
-char *qt_writer_output_name(const struct qt_writer *w)
+char *qtc_writer_output_name(const struct qtc_writer *w)
 {
     char *name = qtc_xmalloc(strlen(w->ext) + 8);
     sprintf(name, "%s%s", w->is_dir ? "" : "trace.", w->ext);
@@ -150,7 +166,7 @@ char *qt_writer_output_name(const struct qt_writer *w)
 }
 
 /* Replay r through w; ctx is set up by the caller. */
-static int drive(const struct qtr *r, const struct qt_writer *w, struct qt_wctx *ctx, char *err, size_t errlen)
+static int drive(const struct qtr *r, const struct qtc_writer *w, struct qtc_wctx *ctx, char *err, size_t errlen)
 {
     if (w->begin(ctx) != 0) {
         snprintf(err, errlen, "%s output: %s", w->name, ctx->msg[0] ? ctx->msg : "cannot start");
@@ -178,13 +194,13 @@ static int drive(const struct qtr *r, const struct qt_writer *w, struct qt_wctx 
     return 0;
 }
 
-int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen)
+int qtc_write_trace(const struct qtr *r, const struct qtc_writer *w, FILE *out, char *err, size_t errlen)
 {
     if (w->is_dir) {
         snprintf(err, errlen, "the %s format is a directory (%s): give its name with -o DIR", w->name, w->ext);
         return -1;
     }
-    struct qt_wctx ctx;
+    struct qtc_wctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.trace = r;
     ctx.out = out;
@@ -225,7 +241,7 @@ static bool dir_is_empty(const char *path)
 }
 
 /* A directory format: built in path.tmp.PID, then renamed to path. */
-static int write_trace_dir(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen)
+static int write_trace_dir(const struct qtr *r, const struct qtc_writer *w, const char *path, char *err, size_t errlen)
 {
     struct stat st;
     bool exists = lstat(path, &st) == 0;
@@ -248,7 +264,7 @@ static int write_trace_dir(const struct qtr *r, const struct qt_writer *w, const
         free(tmp);
         return -1;
     }
-    struct qt_wctx ctx;
+    struct qtc_wctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.trace = r;
     ctx.dir = tmp;
@@ -267,7 +283,7 @@ static int write_trace_dir(const struct qtr *r, const struct qt_writer *w, const
     return rc;
 }
 
-int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen)
+int qtc_write_trace_file(const struct qtr *r, const struct qtc_writer *w, const char *path, char *err, size_t errlen)
 {
     if (w->is_dir)
         return write_trace_dir(r, w, path, err, errlen);
@@ -275,7 +291,7 @@ int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const ch
     FILE *f = qtc_atomic_open(path, tmp, sizeof(tmp), err, errlen);
     if (!f)
         return -1;
-    int rc = qt_write_trace(r, w, f, err, errlen);
+    int rc = qtc_write_trace(r, w, f, err, errlen);
     char cerr[512];
     if (qtc_atomic_close(f, tmp, path, rc == 0, cerr, sizeof(cerr)) < 0) {
         if (rc == 0)

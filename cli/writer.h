@@ -2,7 +2,7 @@
 /*
  * Output formats. A writer consumes the events of a trace in time order (reader.h) and
  * writes one format to a stream. Adding a format = one file cli/w_NAME.c defining a
- * struct qt_writer, and one entry in the table in cli/writer.c.
+ * struct qtc_writer, and one entry in the table in cli/writer.c.
  */
 #ifndef QTRACE_CLI_WRITER_H
 #define QTRACE_CLI_WRITER_H
@@ -13,7 +13,7 @@
 #include "reader.h"
 #include "sb.h"
 
-struct qt_wctx {
+struct qtc_wctx {
     const struct qtr *trace;
     FILE *out;              /* NULL for a directory format (is_dir) */
     void *state;            /* the writer's own, set by begin, freed by end */
@@ -21,19 +21,19 @@ struct qt_wctx {
     char msg[512];          /* a writer may say here why it failed (one line, no prefix) */
 };
 
-struct qt_writer {
+struct qtc_writer {
     const char *name;       /* --format / -f NAME */
     const char *ext;        /* file written by run/system: trace.EXT */
     const char *help;       /* one line for --help */
-    int (*begin)(struct qt_wctx *w);
-    int (*event)(struct qt_wctx *w, const struct qtr_event *ev);
+    int (*begin)(struct qtc_wctx *w);
+    int (*event)(struct qtc_wctx *w, const struct qtr_event *ev);
     /* Finish the output and free the state. Always called once begin succeeded, even
      * after an error (then the output is discarded). */
-    int (*end)(struct qt_wctx *w);
+    int (*end)(struct qtc_wctx *w);
     /* Optional: execution-log records (QT_REC_EXECLOG_FIRST..LAST), in order. */
-    int (*execlog)(struct qt_wctx *w, const struct qt_rec_hdr *h);
+    int (*execlog)(struct qtc_wctx *w, const struct qt_rec_hdr *h);
     /* A directory format (uftrace.data): the writer fills ctx->dir instead of writing to
-     * ctx->out. It is written as a whole by qt_write_trace_file() (not to a stream); run and
+     * ctx->out. It is written as a whole by qtc_write_trace_file() (not to a stream); run and
      * system name it DIR/EXT instead of DIR/trace.EXT. */
     bool is_dir;
     /* Directory formats: is the existing directory path one this format wrote, that a new
@@ -42,27 +42,30 @@ struct qt_writer {
 };
 
 /* The table, in --help order. */
-size_t qt_writers(const struct qt_writer *const **out);
-const struct qt_writer *qt_writer_find(const char *name);
+size_t qtc_writers(const struct qtc_writer *const **out);
+const struct qtc_writer *qtc_writer_find(const char *name);
 /* "text,json" -> writers (no duplicates). Returns the count, or -1 with a message in err. */
-int qt_writer_parse_list(const char *list, const struct qt_writer **out, int max, char *err, size_t errlen);
+int qtc_writer_parse_list(const char *list, const struct qtc_writer **out, int max, char *err, size_t errlen);
+/* The table for --help: a line per writer at indent, its name and help (files: and the output
+ * run and system write, "(trace.txt)"). */
+void qtc_writer_print_list(FILE *f, int indent, bool files);
 /* Names of every writer, "text, json, folded", for messages. */
-const char *qt_writer_names(void);
+const char *qtc_writer_names(void);
 
 /* Name of w's output in run/system's output directory: "trace.EXT", or EXT for a directory
  * format. Caller frees. */
-char *qt_writer_output_name(const struct qt_writer *w);
+char *qtc_writer_output_name(const struct qtc_writer *w);
 
 /* Show progress on stderr during long conversions (set by run/system/dump on a terminal). */
-extern bool qt_writer_progress;
-extern double qt_writer_progress_every; /* seconds between updates (1) */
+extern bool qtc_writer_progress;
+extern double qtc_writer_progress_every; /* seconds between updates (1) */
 
 /* Replay trace r through writer w into out. 0, or -1 with a message in err. */
-int qt_write_trace(const struct qtr *r, const struct qt_writer *w, FILE *out, char *err, size_t errlen);
+int qtc_write_trace(const struct qtr *r, const struct qtc_writer *w, FILE *out, char *err, size_t errlen);
 /* Same into path, through a temporary file renamed when complete. A directory format is built
  * in a temporary directory next to path and renamed to path when complete; an existing
  * directory at path is replaced if it is empty or w->dir_owned() says it is one of its own. */
-int qt_write_trace_file(const struct qtr *r, const struct qt_writer *w, const char *path, char *err, size_t errlen);
+int qtc_write_trace_file(const struct qtr *r, const struct qtc_writer *w, const char *path, char *err, size_t errlen);
 
 /* ---- helpers for writers ---------------------------------------------------------------- */
 
@@ -85,10 +88,14 @@ bool qtw_syscall_arg_shown(const struct qtr *r, const struct qtr_event *ev, int 
 /* Append a syscall return value the way strace shows it: 3, -1 ENOENT (No such file...), 0x7f.. */
 void qtw_syscall_ret(const char *name, const struct qtr_arg *ret, struct qt_sb *out);
 
-extern const struct qt_writer qt_writer_text;
-extern const struct qt_writer qt_writer_json;
-extern const struct qt_writer qt_writer_folded;
-extern const struct qt_writer qt_writer_linkmap;
-extern const struct qt_writer qt_writer_uftrace;
+extern const struct qtc_writer qtc_writer_text;
+extern const struct qtc_writer qtc_writer_json;
+extern const struct qtc_writer qtc_writer_folded;
+extern const struct qtc_writer qtc_writer_linkmap;
+extern const struct qtc_writer qtc_writer_uftrace;
+extern const struct qtc_writer qtc_writer_execlog;      /* w_execlog.c */
+extern const struct qtc_writer qtc_writer_execlog_json;
+extern const struct qtc_writer qtc_writer_compat_log;   /* w_compat.c (qtrace compat) */
+extern const struct qtc_writer qtc_writer_compat_stack;
 
 #endif

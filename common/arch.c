@@ -10,6 +10,7 @@
  * uses the upper-case names of target/arm/helper.c ("TPIDR_EL0", "TTBR0_EL1").
  * See docs/architecture-arch.md for adding an architecture.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "arch.h"
@@ -643,6 +644,26 @@ const struct qt_arch_desc *qt_arch_by_id(enum qt_arch id)
         if (arches[i].id == id)
             return &arches[i];
     return NULL;
+}
+
+void qt_arch_names(enum qt_kintro_level level, const char *last, bool hyphen, char *buf, size_t len)
+{
+    size_t n = 0, k = 0, at = 0;
+    for (size_t i = 0; i < N_ARCHES; i++)
+        n += arches[i].kintro >= level;
+    if (len)
+        buf[0] = 0;
+    for (size_t i = 0; i < N_ARCHES && at + 1 < len; i++) {
+        if (arches[i].kintro < level)
+            continue;
+        const char *sep = k == 0 ? "" : k + 1 == n ? last : ", ";
+        k++;
+        for (const char *c = sep; *c && at + 1 < len; c++)
+            buf[at++] = *c;
+        for (const char *c = arches[i].name; *c && at + 1 < len; c++)
+            buf[at++] = hyphen && *c == '_' ? '-' : *c;
+        buf[at] = 0;
+    }
 }
 
 const struct qt_arch_desc *qt_arch_by_elf_machine(unsigned machine)

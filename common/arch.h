@@ -104,6 +104,10 @@ static inline bool qt_arch_kernel_addr(const struct qt_arch_desc *a, uint64_t ad
 const struct qt_arch_desc *qt_arch_by_id(enum qt_arch id);
 const struct qt_arch_desc *qt_arch_by_name(const char *name); /* NULL if unknown */
 const struct qt_arch_desc *qt_arch_by_elf_machine(unsigned machine); /* NULL if unknown */
+/* The names of the architectures whose kernels qtrace reads at least at level (QT_KINTRO_NONE:
+ * all), joined by ", " and last (" and "): "x86_64 and i386"; hyphen: '-' for '_', the way
+ * kernels are named ("x86-64 kernels"). */
+void qt_arch_names(enum qt_kintro_level level, const char *last, bool hyphen, char *buf, size_t len);
 
 /* Where argument n (1-based) lives: in a register (*reg set) or on the stack at
  * sp_at_entry + *stack_off. Returns false if n is out of range (n > 16). */

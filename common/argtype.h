@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Argument types and argument specs (-A 'greet@arg1/s', -R 'add@retval/i32').
+ * Argument types: how an argument or return value is read and shown (the TYPE of
+ * -A 'greet@arg1/s', -R 'add@retval/i32'; specs: argspec.h).
  *
- * Every type is one entry in the table in argtype.c: a name used in specs, a decode
- * function run in the plugin at event time (reads guest memory through struct qt_mem,
- * bounded) and a format function run offline by the CLI. Adding a type = one decode,
- * one format, one table entry.
+ * Every type is one row of a table: a name used in specs, a decode function run in the plugin
+ * at event time (reads guest memory through struct qt_mem, bounded) and a format function run
+ * offline by the CLI. Scalar types and strings are in argtype.c; kernel objects, argv and
+ * exit (the types of kernel functions) in kargtype.c. Adding a type = its decode and format functions and one row in its file's table.
  */
 #ifndef QTRACE_ARGTYPE_H
 #define QTRACE_ARGTYPE_H
@@ -32,129 +33,20 @@ struct qt_argtype {
 
 const struct qt_argtype *qt_argtype_by_name(const char *name);
 const struct qt_argtype *qt_argtype_by_id(unsigned id);
-/* The whole table, for --help: returns the count, *out points at the array. */
-size_t qt_argtypes(const struct qt_argtype **out);
+/* Every type in --help order, one at a time: NULL past the last. */
+const struct qt_argtype *qt_argtype_at(size_t i);
 
 /* Decode one value into a (type/pos/bits/value set by the caller). */
 void qt_arg_decode(const struct qt_mem *m, struct qt_arg *a, uint8_t *data, size_t cap);
 /* Render one argument: uses the type's format, or "<unreadable 0x...>" etc. */
 void qt_arg_format(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out);
+/* The format of strings: data[0..a->len) quoted and escaped, "..." after if truncated. */
+void qt_arg_fmt_str(const struct qt_arg *a, const uint8_t *data, struct qt_sb *out);
 
-/* ---- kernel object types (QT_T_TASK...): offsets and data layouts -------------------------
- * Their decoders read kernel structures at the offsets below (byte offsets from the start of
- * the structure), set once by the plugin from the kernel's BTF or a layout file before any
- * vCPU runs (unit tests set their own). QT_KOFF_NONE: unknown, the field is not shown. What a
- * decoder found is stored in the argument's data in the fixed layouts struct qt_kd_*, so the
- * CLI formats them without knowing the kernel. */
-#define QT_KOFF_NONE 0xffffffffu
-
-#define QT_KOFFSETS(X) \
-    X(task_pid) X(task_tgid) X(task_comm) X(task_real_parent) X(task_real_cred) \
-    X(cred_uid) X(cred_gid) X(cred_euid) X(cred_egid) X(cred_cap_effective) \
-    X(inode_ino) X(inode_mode) X(inode_size) X(inode_uid) \
-    X(dentry_name) X(dentry_len) X(dentry_parent) \
-    X(file_dentry) X(file_mnt) X(file_flags) X(file_pos) \
-    X(path_dentry) X(path_mnt) \
-    X(mount_mnt) X(mount_parent) X(mount_mountpoint) X(vfsmount_root) \
-    X(sock_family) X(sock_daddr) X(sock_rcv_saddr) X(sock_dport) X(sock_num) X(socket_sk) \
-    X(module_name) X(module_base) X(module_size)
-
-#define QT_KOFF_MEMBER_(f) uint32_t f;
-struct qt_koffsets {
-    QT_KOFFSETS(QT_KOFF_MEMBER_)
-};
-#undef QT_KOFF_MEMBER_
-
-/* Every offset QT_KOFF_NONE. */
-void qt_koffsets_init(struct qt_koffsets *o);
-/* Offsets the kernel types decode with (copied); NULL: every kernel object is unreadable. */
-void qt_argtype_set_koffsets(const struct qt_koffsets *o);
-
-#define QT_KD_IDS 1u        /* task: pid and tgid */
-#define QT_KD_PPID 2u
-#define QT_KD_COMM 4u
-#define QT_KD_UID 8u
-struct qt_kd_task {         /* QT_T_TASK */
-    uint32_t have;          /* QT_KD_* */
-    uint32_t pid, tgid, ppid, uid, reserved;
-    char comm[16];          /* NUL-terminated */
-};
-
-#define QT_KD_CRED_IDS 1u
-#define QT_KD_CRED_CAPS 2u
-struct qt_kd_cred {         /* QT_T_CRED */
-    uint32_t have;
-    uint32_t uid, gid, euid, egid, reserved;
-    uint64_t cap_effective;
-};
-
-#define QT_KD_INO 1u
-#define QT_KD_MODE 2u
-#define QT_KD_SIZE 4u
-#define QT_KD_IUID 8u
-struct qt_kd_inode {        /* QT_T_INODE */
-    uint32_t have;
-    uint32_t mode, uid, reserved;
-    uint64_t ino;
-    int64_t size;
-};
-
-#define QT_KD_FFLAGS 1u
-#define QT_KD_FPOS 2u
-#define QT_KD_FPATH 4u
-struct qt_kd_file {         /* QT_T_FILE: followed by the path (no NUL) */
-    uint32_t have;
-    uint32_t flags;
-    int64_t pos;
-};
-
-#define QT_KD_FAMILY 1u
-#define QT_KD_LOCAL 2u
-#define QT_KD_REMOTE 4u
-struct qt_kd_sock {         /* QT_T_SOCKET, QT_T_SOCK */
-    uint32_t have;
-    uint16_t family;
-    uint16_t lport, rport;  /* host order */
-    uint16_t reserved;
-    uint8_t laddr[4], raddr[4]; /* IPv4, network order */
-};
-
-#define QT_KD_MNAME 1u
-#define QT_KD_MBASE 2u
-#define QT_KD_MSIZE 4u
-struct qt_kd_module {       /* QT_T_MODULE */
-    uint32_t have;
-    uint32_t size;
-    uint64_t base;
-    char name[56];          /* NUL-terminated (MODULE_NAME_LEN) */
-};
-
-#define QT_KPATH_DEPTH 64   /* path components followed at most (dentry, path, file) */
-#define QT_STRV_MAX 32      /* strings of a char ** read at most */
-
-#define QT_MAX_ARGS 16
-#define QT_PATTERN_MAX 128
-
-struct qt_argslot {
-    uint8_t pos;            /* 0 = retval, 1.. = argN */
-    uint8_t type;           /* enum qt_arg_type */
-    uint8_t bits;
-};
-
-/* One parsed -A/-R spec: "PATTERN@arg1/s,arg2,..." or "PATTERN@retval/i32", or just "PATTERN":
- * every argument and the return value, named and typed from the program's DWARF. */
-struct qt_argspec {
-    char pattern[QT_PATTERN_MAX];  /* function name or glob */
-    int nslots;
-    struct qt_argslot slots[QT_MAX_ARGS + 1];
-    bool dwarf;                    /* "PATTERN" alone: arguments and return value as DWARF declares them */
-};
-
-/* Parse text into *out. Returns 0, or -EINVAL with a message in err saying what was
- * expected, e.g. "unknown type 'q' in 'add@arg1/q' (known: i u x p c b s ...)". */
-int qt_argspec_parse(const char *text, struct qt_argspec *out, char *err, size_t errlen);
-
-/* Merge src's slots into dst (same pattern): later slots replace earlier ones of the same pos. */
-void qt_argspec_merge(struct qt_argspec *dst, const struct qt_argspec *src);
+/* The low bits of v (bits 0 or >= 64: all of it). */
+static inline uint64_t qt_arg_low_bits(uint64_t v, unsigned bits)
+{
+    return bits == 0 || bits >= 64 ? v : v & ((UINT64_C(1) << bits) - 1);
+}
 
 #endif

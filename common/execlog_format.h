@@ -2,7 +2,7 @@
 /*
  * Execution log records (types 32..47 of common/format.h), written by plugin/execlog.c
  * (execlog=on, execlog_format=bin) into the trace file and turned back into execlog's text or
- * JSON lines by cli/execlog_fmt.c (`qtrace dump -f execlog|execlog-json`). docs/execlog.md.
+ * JSON lines by cli/execlog_text.c (`qtrace dump -f execlog|execlog-json`). docs/execlog.md.
  *
  * The instruction flow is one EXEC record per executed translation block (TB): what the
  * TB contains is described once, when it is translated, by a TBDEF record (address, bytes,

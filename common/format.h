@@ -54,7 +54,7 @@ enum qt_rec_type {
     QT_REC_SYSRET = 8,      /* struct qt_rec_call: syscall return */
     QT_REC_END = 9,         /* struct qt_rec_end: trace closed cleanly */
     QT_REC_BASE = 10,       /* struct qt_rec_base: context and time base of the compact records after it */
-    /* 11..13 were the 16-byte compact records of format version 2 (now packed event words) */
+    /* 11..13: not used (a reader skips a type it does not know by its size) */
     QT_REC_PROC = 14,       /* struct qt_rec_call: a process or module event of the guest kernel
                              * (func = enum qt_proc_kind, tid/pid = the task doing it), args follow */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */

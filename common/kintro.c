@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading what qtrace needs to follow a Linux guest. See kintro.h. */
 #include "kintro.h"
+#include "arch.h"
 #include "qtutil.h"
 
 #include "options.h"
@@ -62,51 +63,18 @@ static uint32_t off_of(const struct qt_kfield *f)
     return f->found ? f->off : QT_KOFF_NONE;
 }
 
-/* The offsets the kernel argument types read, from the layouts (and BTF for the mounts). */
+/* The offsets the kernel argument types read: the layouts', and BTF's for the fields only BTF has. */
 static void fill_koffsets(struct qt_kintro *ki)
 {
     struct qt_koffsets *o = &ki->ko;
-    const struct qt_klayout *L = &ki->L;
     qt_koffsets_init(o);
-    o->task_pid = off_of(&L->task_pid);
-    o->task_tgid = off_of(&L->task_tgid);
-    o->task_comm = off_of(&L->task_comm);
-    o->task_real_parent = off_of(&L->task_real_parent);
-    o->task_real_cred = off_of(&L->task_real_cred);
-    o->cred_uid = off_of(&L->cred_uid);
-    o->cred_gid = off_of(&L->cred_gid);
-    o->cred_euid = off_of(&L->cred_euid);
-    o->cred_egid = off_of(&L->cred_egid);
-    o->cred_cap_effective = off_of(&L->cred_cap_effective);
-    o->inode_ino = off_of(&L->inode_i_ino);
-    o->inode_mode = off_of(&L->inode_i_mode);
-    o->inode_size = off_of(&L->inode_i_size);
-    o->inode_uid = off_of(&L->inode_i_uid);
-    o->dentry_name = off_of(&L->dentry_d_name_name);
-    o->dentry_len = off_of(&L->dentry_d_name_len);
-    o->dentry_parent = off_of(&L->dentry_d_parent);
-    o->file_dentry = off_of(&L->file_f_path_dentry);
-    o->file_mnt = off_of(&L->file_f_path_mnt);
-    o->file_flags = off_of(&L->file_f_flags);
-    o->file_pos = off_of(&L->file_f_pos);
-    o->path_dentry = off_of(&L->path_dentry);
-    o->path_mnt = off_of(&L->path_mnt);
-    o->sock_family = off_of(&L->sock_family);
-    o->sock_daddr = off_of(&L->sock_daddr);
-    o->sock_rcv_saddr = off_of(&L->sock_rcv_saddr);
-    o->sock_dport = off_of(&L->sock_dport);
-    o->sock_num = off_of(&L->sock_num);
-    o->socket_sk = off_of(&L->socket_sk);
-    o->module_name = off_of(&L->module_name);
-    o->module_base = off_of(&L->module_base);
-    o->module_size = off_of(&L->module_size);
+#define QT_KOFF_FROM_LAYOUT_(m, ...) o->m = off_of(&ki->L.m);
+    QT_KLAYOUT_FIELDS(QT_KOFF_FROM_LAYOUT_)
+#undef QT_KOFF_FROM_LAYOUT_
     if (ki->btf) {
-        /* struct mount is private to fs/: not in the layout table, only in BTF */
-        const struct btf *b = ki->btf;
-        o->mount_mnt = member_off(b, "mount", "mnt");
-        o->mount_parent = member_off(b, "mount", "mnt_parent");
-        o->mount_mountpoint = member_off(b, "mount", "mnt_mountpoint");
-        o->vfsmount_root = member_off(b, "vfsmount", "mnt_root");
+#define QT_KOFF_FROM_BTF_(m, sname, field) o->m = member_off(ki->btf, sname, field);
+        QT_KBTF_FIELDS(QT_KOFF_FROM_BTF_)
+#undef QT_KOFF_FROM_BTF_
     }
 }
 
@@ -144,19 +112,22 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
         return qt_fail(err, errlen, -EINVAL, "no kernel image given (kernel=PATH)");
     if ((r = qt_kimage_load(&ki->img, kernel, err, errlen)) < 0)
         goto fail;
-    if (ki->img.machine == EM_386) {
-        /* i386: the symbols (kallsyms, KASLR slide) only. Processes are not followed through the
-         * kernel's structures (no per-cpu current task through fs, no 32-bit layouts), so no BTF
-         * or layout file is needed or used: ki->symbols_only says so. */
+    const struct qt_arch_desc *arch = qt_arch_by_elf_machine(ki->img.machine);
+    if (!arch || arch->kintro == QT_KINTRO_NONE) {
+        char names[128];
+        qt_arch_names(QT_KINTRO_SYMBOLS, " and ", true, names, sizeof(names));
+        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows %s Linux guests only",
+                    kernel, ki->img.machine, names);
+        goto fail;
+    }
+    if (arch->kintro == QT_KINTRO_SYMBOLS) {
+        /* the symbols (kallsyms, KASLR slide) only. Processes are not followed through the
+         * kernel's structures, so no BTF or layout file is needed or used: ki->symbols_only
+         * says so. */
         ki->symbols_only = true;
         if ((r = load_symbols(ki, kernel, symbols, "not a CONFIG_PHYSICAL_ALIGN multiple above", err, errlen)) < 0)
             goto fail;
         return 0;
-    }
-    if (ki->img.machine != EM_X86_64) {
-        r = qt_fail(err, errlen, -EOPNOTSUPP, "%s is a kernel for ELF machine %u: qtrace follows x86-64 and i386 Linux "
-                  "guests only", kernel, ki->img.machine);
-        goto fail;
     }
     /* layouts: BTF, then the layout file over it */
     const struct qt_ksection *bs = qt_kimage_section(&ki->img, ".BTF");

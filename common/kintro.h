@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "argtype.h"
+#include "argspec.h"
+#include "kargtype.h"
 #include "kallsyms.h"
 #include "kimage.h"
 #include "klayout.h"

@@ -90,6 +90,14 @@ struct qt_kfield {
     X(binprm_argc,        "linux_binprm.argc",                    NULL, 4) \
     X(binprm_file,        "linux_binprm.file",                    NULL, 8)
 
+/* X(member, "struct", "field"): fields read from BTF only, never from a layout file (struct
+ * mount is private to fs/; the mount fields serve the kernel argument types' paths). */
+#define QT_KBTF_FIELDS(X) \
+    X(mount_mnt,          "mount",    "mnt") \
+    X(mount_parent,       "mount",    "mnt_parent") \
+    X(mount_mountpoint,   "mount",    "mnt_mountpoint") \
+    X(vfsmount_root,      "vfsmount", "mnt_root")
+
 #define QT_KLAYOUT_MEMBER_(m, name, alt, size) struct qt_kfield m;
 struct qt_klayout {
     QT_KLAYOUT_FIELDS(QT_KLAYOUT_MEMBER_)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "arch.h"
 #include "qtutil.h"
 #include "symtab.h"
 
@@ -490,4 +491,118 @@ bool qt_opts_wants(const struct qt_opts *o, const char *name)
         if (strcmp(o->specs[i].pattern, name) == 0 || qt_glob_match(o->specs[i].pattern, name))
             return true;
     return false;
+}
+
+/* ---- rules on combinations ------------------------------------------------------------------ */
+
+/* The options the rules name, as each side spells them. */
+enum spelled { S_KERNEL, S_COMM, S_PID, S_FOLLOW, S_PROGRAM_AS, S_PROGRAM, S_KERNEL_SYMBOLS, S_LAYOUT, S_SYSCALLS,
+               S_NO_INTROSPECTION };
+static const struct {
+    const char *key;    /* plugin key */
+    const char *flag;   /* CLI flag */
+    const char *value;  /* what follows the name where a value is shown: "NAME" */
+} spellings[] = {
+    [S_KERNEL] = { "kernel=", "--kernel", "PATH" },
+    [S_COMM] = { "comm=", "--comm", "NAME" },
+    [S_PID] = { "pid=", "--pid", "N" },
+    [S_FOLLOW] = { "follow=on", "--follow", NULL },
+    [S_PROGRAM_AS] = { "program_as=on", "--program-as", NULL },
+    [S_PROGRAM] = { "program=", "--program", "PATH" },
+    [S_KERNEL_SYMBOLS] = { "kernel_symbols=", "--kernel-symbols", "PATH" },
+    [S_LAYOUT] = { "layout=", "--layout", "PATH" },
+    [S_SYSCALLS] = { "syscalls=on", "--syscalls", NULL },
+    [S_NO_INTROSPECTION] = { "kernel_introspection=off", "--no-kernel-introspection", NULL },
+};
+
+/* The option's name ("comm=" / "--comm"); with_value: and its value ("comm=NAME" / "--comm NAME"). */
+static const char *spell(const struct qt_opts_env *env, enum spelled s, bool with_value, char buf[64])
+{
+    const char *name = env->cli ? spellings[s].flag : spellings[s].key;
+    if (!with_value || !spellings[s].value)
+        return name;
+    snprintf(buf, 64, "%s%s%s", name, env->cli ? " " : "", spellings[s].value);
+    return buf;
+}
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static void warn(const struct qt_opts_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(const struct qt_opts_env *env, const char *fmt, ...)
+{
+    if (!env->warn)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    env->warn(msg);
+}
+
+int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *err, size_t errlen)
+{
+    char b1[64], b2[64], b3[64], list[128];
+    bool chooses = o->comm || o->pid; /* the processes to record */
+    enum spelled chooser = o->comm ? S_COMM : S_PID;
+    if (!env->system) {
+        int k = o->kernel ? S_KERNEL : o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : -1;
+        if (k >= 0)
+            return refuse(err, errlen, "%s is for system mode (qtrace system): a user-mode run traces one process "
+                          "already", spell(env, (enum spelled)k, false, b1));
+        return 0;
+    }
+    const struct qt_arch_desc *arch = env->arch;
+    if (o->program_as && chooses)
+        return refuse(err, errlen, "%s and %s both choose the processes to record: give one",
+                      spell(env, S_PROGRAM_AS, false, b1), spell(env, chooser, false, b2));
+    if (o->program_as && (!o->program || (arch && arch->kintro == QT_KINTRO_NONE))) {
+        qt_arch_names(QT_KINTRO_SYMBOLS, " or ", false, list, sizeof(list));
+        return refuse(err, errlen, "%s needs %s (the program whose address spaces to record) on an %s guest",
+                      spell(env, S_PROGRAM_AS, false, b1), spell(env, S_PROGRAM, true, b2), list);
+    }
+    if (!o->kernel || !o->kernel_introspection) {
+        int k = o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : o->kernel_symbols ? S_KERNEL_SYMBOLS
+                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : -1;
+        if (k >= 0 && !o->kernel)
+            return refuse(err, errlen, "%s needs the guest's kernel (%s%s)", spell(env, (enum spelled)k, false, b1),
+                          spell(env, S_KERNEL, true, b2), env->cli ? "" : ", given by qtrace system");
+        if (k >= 0)
+            return refuse(err, errlen, "%s needs the kernel introspection that %s turns off",
+                          spell(env, (enum spelled)k, false, b1), spell(env, S_NO_INTROSPECTION, false, b2));
+        if (o->syscalls)
+            warn(env, "%s records nothing in system mode without %s", spell(env, S_SYSCALLS, false, b1),
+                 o->kernel ? "kernel introspection" : spell(env, S_KERNEL, true, b2));
+        return 0;
+    }
+    if (o->follow && !chooses)
+        return refuse(err, errlen, "%s needs %s or %s: the processes whose children to follow",
+                      spell(env, S_FOLLOW, false, b1), spell(env, S_COMM, true, b2), spell(env, S_PID, true, b3));
+    if (!arch)
+        return 0;
+    if (arch->kintro == QT_KINTRO_NONE) {
+        qt_arch_names(QT_KINTRO_SYMBOLS, " and ", false, list, sizeof(list));
+        return refuse(err, errlen, "%s: guest kernel introspection supports %s guests only (this is %s)",
+                      spell(env, S_KERNEL, false, b1), list, arch->name);
+    }
+    if (arch->kintro < QT_KINTRO_TASKS) {
+        qt_arch_names(QT_KINTRO_TASKS, " and ", true, list, sizeof(list));
+        if (chooses)
+            return refuse(err, errlen, "%s needs the kernel's task structures, which qtrace reads in %s kernels only: "
+                          "%s is an %s kernel; %s (with %s) records the program's address spaces instead",
+                          spell(env, chooser, false, b1), list, o->kernel, arch->name,
+                          spell(env, S_PROGRAM_AS, false, b2), spell(env, S_PROGRAM, false, b3));
+        if (o->syscalls)
+            warn(env, "%s records nothing in an %s guest (system calls are decoded from the kernel's task "
+                 "structures, read in %s kernels only)", spell(env, S_SYSCALLS, false, b1), arch->name, list);
+    }
+    return 0;
 }

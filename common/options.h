@@ -46,7 +46,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "argtype.h"
+#include "argspec.h"
+
+struct qt_arch_desc;
 
 #define QT_MAX_PATTERNS 64
 #define QT_MAX_SPECS 64
@@ -78,7 +80,7 @@ struct qt_opts {
     bool icount;
     bool syscalls;
     bool libs;              /* default true */
-    /* execution log (issue 6) */
+    /* execution log (plugin/execlog.c) */
     bool execlog;
     char *execlog_out;
     char *execlog_format;   /* "text" (default) or "bin" */
@@ -126,5 +128,19 @@ bool qt_opts_wants(const struct qt_opts *o, const char *name);
 /* Does name match one of n patterns? "lib:" patterns (libraries) never match a name;
  * "kernel:GLOB" matches as GLOB. */
 bool qt_opts_match(char *const *patterns, int n, const char *name);
+
+/* Where the options are checked: the plugin at install, or the CLI before QEMU starts. */
+struct qt_opts_env {
+    bool system;                        /* system mode (qtrace system), else user mode */
+    const struct qt_arch_desc *arch;    /* the guest's; NULL if not known: rules about it are skipped */
+    bool cli;                           /* spell options as CLI flags (--comm) rather than plugin keys (comm=) */
+    void (*warn)(const char *msg);      /* receives each warning (one line, no prefix); NULL: dropped */
+};
+
+/* The rules on option combinations (which options need system mode, the guest's kernel,
+ * kernel introspection of a given level, or each other), for the plugin and the CLI alike.
+ * Returns 0, or -EINVAL with the first broken rule in err. A combination that records
+ * nothing is refused by the CLI and a warning in the plugin. */
+int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *err, size_t errlen);
 
 #endif

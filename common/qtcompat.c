@@ -462,12 +462,9 @@ void qt_compat_free(struct qt_compat_cfg *c)
     memset(c, 0, sizeof(*c));
 }
 
-int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const char *name, char *err, size_t errlen)
+/* The lines of text (NULL: none) into L; -EINVAL "NAME:LINE: expected text" if it has a NUL byte. */
+static int text_lines(struct lines *L, const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
-    char b[400];
-    memset(c, 0, sizeof(*c));
-    if (!name)
-        name = "configs.txt";
     if (!text)
         len = 0;
     if (len && memchr(text, 0, len)) {
@@ -476,7 +473,19 @@ int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const
             no += *p == '\n';
         return qt_fail(err, errlen, -EINVAL, "%s:%d: expected text, got a NUL byte", name, no);
     }
-    struct lines L = { text ? text : "", len, 0, 0 };
+    *L = (struct lines){ text ? text : "", len, 0, 0 };
+    return 0;
+}
+
+int qt_compat_parse(struct qt_compat_cfg *c, const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+    char b[400];
+    struct lines L;
+    memset(c, 0, sizeof(*c));
+    if (!name)
+        name = "configs.txt";
+    if (text_lines(&L, text, len, name, err, errlen) < 0)
+        return -EINVAL;
     struct line l;
     int r;
 
@@ -756,18 +765,12 @@ int qt_regmap_nargs(const struct qt_regmap *m, int bits)
 int qt_regmap_parse(struct qt_regmap *m, const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
     char b[400];
+    struct lines L;
     memset(m, 0, sizeof(*m));
     if (!name)
         name = "configs/reg_map.txt";
-    if (!text)
-        len = 0;
-    if (len && memchr(text, 0, len)) {
-        int no = 1;
-        for (const char *p = text; *p; p++)
-            no += *p == '\n';
-        return qt_fail(err, errlen, -EINVAL, "%s:%d: expected text, got a NUL byte", name, no);
-    }
-    struct lines L = { text ? text : "", len, 0, 0 };
+    if (text_lines(&L, text, len, name, err, errlen) < 0)
+        return -EINVAL;
     int first_arg_line[2] = { 0, 0 };
     for (;;) {
         struct line l = next_line(&L);

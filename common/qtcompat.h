@@ -44,7 +44,7 @@ enum qt_compat_mode {
 };
 
 /* A configs.txt argument type: its name there and the qtrace argument type it maps to
- * (common/argtype.c). One row per type in qtcompat.c. */
+ * (argtype.h). One row per type in qtcompat.c. */
 struct qt_compat_type {
     const char *name;       /* "int", "string", "socket", "cred", "inode", "dentry", ... */
     const char *qtype;      /* "i32", "s", "socket", ... */

@@ -70,6 +70,13 @@ void qt_sb_put_cescaped(struct qt_sb *sb, const char *s, size_t n)
     }
 }
 
+void qt_sb_put_cquoted(struct qt_sb *sb, const char *s, size_t n)
+{
+    qt_sb_putc(sb, '"');
+    qt_sb_put_cescaped(sb, s, n);
+    qt_sb_putc(sb, '"');
+}
+
 void qt_sb_put_jsonescaped(struct qt_sb *sb, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

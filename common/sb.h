@@ -20,6 +20,8 @@ void qt_sb_putn(struct qt_sb *sb, const char *s, size_t n);
 void qt_sb_printf(struct qt_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append bytes as a C string literal body: \" \\ \n \t and \xNN for anything not printable ASCII. */
 void qt_sb_put_cescaped(struct qt_sb *sb, const char *s, size_t n);
+/* The same between double quotes. */
+void qt_sb_put_cquoted(struct qt_sb *sb, const char *s, size_t n);
 /* Append text as a JSON string body (escapes " \ and control characters, \u00NN). */
 void qt_sb_put_jsonescaped(struct qt_sb *sb, const char *s, size_t n);
 

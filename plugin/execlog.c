@@ -34,7 +34,7 @@
 #include "modules.h"
 #include "vcpu.h"
 #include "execlog_format.h"
-#include "../cli/execlog_fmt.h"
+#include "execlog_text.h"
 
 #define EL_MAX_VCPUS QT_OUT_MAX_VCPUS
 #define EL_TEXT_BUF (1u << 20)         /* text mode: records a vCPU buffers before formatting */
@@ -111,7 +111,7 @@ static struct {
     uint32_t next_tb;
     struct el_vcpu *vcpus[EL_MAX_VCPUS];
     /* text output */
-    struct qt_elf *fmt;
+    struct qt_eltext *fmt;
     int fd;                         /* -1: QEMU's log (qemu_plugin_outs), like execlog */
     int werr;
     pthread_mutex_t out_lock;
@@ -153,7 +153,7 @@ static void text_drain(struct el_vcpu *v)
     size_t off = 0;
     while (off + sizeof(struct qt_rec_hdr) <= v->used) {
         const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(v->buf + off);
-        qt_elf_record(el.fmt, h, v->used - off);
+        qt_eltext_record(el.fmt, h, v->used - off);
         off += h->size;
     }
     v->used = 0;
@@ -378,7 +378,7 @@ static uint32_t device_id_slow(const char *name)
         id = ++el.ndev;
         el.dev_names[id] = name; /* valid for the plugin's lifetime (QEMU API) */
         if (el.text) {
-            qt_elf_add_device(el.fmt, id, name);
+            qt_eltext_add_device(el.fmt, id, name);
         } else {
             size_t len = strlen(name);
             size_t size = QT_ALIGN8(sizeof(struct qt_rec_el_device) + len + 1);
@@ -612,7 +612,7 @@ void qt_execlog_tb_trans(struct qemu_plugin_tb *tb)
     if (!d)
         goto out;
     if (el.text) {
-        if (qt_elf_add_tb(el.fmt, d) < 0) {
+        if (qt_eltext_add_tb(el.fmt, d) < 0) {
             free(d);
             goto out;
         }
@@ -815,7 +815,7 @@ void qt_execlog_vcpu_init(unsigned vi)
         v->tmp = g_byte_array_sized_new(64);
         if (el.text) {
             v->buf = g_malloc(EL_TEXT_BUF);
-            qt_elf_prepare_vcpu(el.fmt, vi);
+            qt_eltext_prepare_vcpu(el.fmt, vi);
         } else {
             v->ob = qt_out_vbuf(qt.out, vi);
         }
@@ -953,9 +953,9 @@ int qt_execlog_init(const qemu_info_t *info, char *err, size_t errlen)
                 return -1;
             }
         }
-        struct qt_elf_opts fo = { .style = QT_ELF_TEXT, .sink = text_sink, .flush_at = EL_TEXT_FLUSH, .max_lines = el.stop,
-                                  .big_endian = qt.arch->big_endian };
-        el.fmt = qt_elf_new(&fo);
+        struct qt_eltext_opts fo = { .style = QT_ELTEXT_TEXT, .sink = text_sink, .flush_at = EL_TEXT_FLUSH, .max_lines = el.stop,
+                                     .big_endian = qt.arch->big_endian };
+        el.fmt = qt_eltext_new(&fo);
         if (!el.fmt) {
             snprintf(err, errlen, "execlog: out of memory");
             return -1;
@@ -991,9 +991,9 @@ void qt_execlog_exit(void)
             text_drain(v);
     }
     if (el.text && el.fmt) {
-        qt_elf_finish(el.fmt);
-        if (qt_elf_errors(el.fmt))
-            fprintf(stderr, "qtrace: execlog: %" PRIu64 " inconsistent records skipped\n", qt_elf_errors(el.fmt));
+        qt_eltext_finish(el.fmt);
+        if (qt_eltext_errors(el.fmt))
+            fprintf(stderr, "qtrace: execlog: %" PRIu64 " inconsistent records skipped\n", qt_eltext_errors(el.fmt));
         if (el.fd >= 0) {
             if (el.werr)
                 fprintf(stderr, "qtrace: execlog: error writing %s: %s\n", qt.opts.execlog_out, strerror(el.werr));

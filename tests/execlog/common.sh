@@ -17,7 +17,7 @@ el_build_prog() {
 # el_build_harness OUT: the execution log alone, in a stand-alone plugin (tests/execlog/harness.c)
 el_build_harness() {
     (cd "$TOP" && gcc $CFLAGS_PLUGIN -I"$CACHE/include" -Icommon -Iplugin $(pkg-config --cflags glib-2.0) -shared \
-        -o "$1" tests/execlog/harness.c plugin/execlog.c plugin/execlog_fmt.c plugin/out.c -lpthread)
+        -o "$1" tests/execlog/harness.c plugin/execlog.c common/execlog_text.c plugin/out.c -lpthread)
 }
 
 # el_pick_plugin PROG: sets PLUGIN (and PLUGIN2, a second copy so that two instances with
@@ -56,9 +56,9 @@ el_dump() {
         return
     fi
     DUMP_TOOL=eldump
-    if [ ! -x "$W/eldump" ] || [ "$TOP/cli/execlog_fmt.c" -nt "$W/eldump" ]; then
-        (cd "$TOP" && gcc -O2 -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DQT_ELF_NO_WRITERS -Icommon -Icli \
-            -o "$W/eldump" tests/execlog/eldump.c cli/execlog_fmt.c) || return 1
+    if [ ! -x "$W/eldump" ] || [ "$TOP/common/execlog_text.c" -nt "$W/eldump" ]; then
+        (cd "$TOP" && gcc -O2 -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Icommon \
+            -o "$W/eldump" tests/execlog/eldump.c common/execlog_text.c) || return 1
     fi
     "$W/eldump" "$1" "$([ "$2" = execlog-json ] && echo json || echo text)" >"$3"
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * eldump FILE [text|json]: the execution log of a binary trace, through cli/execlog_fmt.c,
+ * eldump FILE [text|json]: the execution log of a binary trace, through common/execlog_text.c,
  * with a minimal reader of its own (file header, chunks). A test tool: it checks the trace
  * layout independently of `qtrace dump`, which must print the same bytes.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "execlog_fmt.h"
+#include "execlog_text.h"
 
 static void sink(void *ctx, unsigned vcpu, const char *data, size_t len)
 {
@@ -35,8 +35,8 @@ int main(int argc, char **argv)
     }
     if (fh.hdr_size > sizeof(fh))
         fseek(fp, (long)fh.hdr_size, SEEK_SET);
-    struct qt_elf_opts o = { .style = argc > 2 && strcmp(argv[2], "json") == 0 ? QT_ELF_JSON : QT_ELF_TEXT, .sink = sink };
-    struct qt_elf *f = qt_elf_new(&o);
+    struct qt_eltext_opts o = { .style = argc > 2 && strcmp(argv[2], "json") == 0 ? QT_ELTEXT_JSON : QT_ELTEXT_TEXT, .sink = sink };
+    struct qt_eltext *f = qt_eltext_new(&o);
     uint64_t *buf = NULL;
     size_t cap = 0;
     struct qt_chunk_hdr ch;
@@ -61,16 +61,16 @@ int main(int argc, char **argv)
             const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)((const char *)buf + off);
             if (h->size < sizeof(*h) || off + h->size > ch.size)
                 break;
-            qt_elf_record(f, h, ch.size - off);
+            qt_eltext_record(f, h, ch.size - off);
             off += h->size;
         }
     }
-    qt_elf_finish(f);
-    if (qt_elf_errors(f)) {
-        fprintf(stderr, "eldump: %llu bad records\n", (unsigned long long)qt_elf_errors(f));
+    qt_eltext_finish(f);
+    if (qt_eltext_errors(f)) {
+        fprintf(stderr, "eldump: %llu bad records\n", (unsigned long long)qt_eltext_errors(f));
         rc = 1;
     }
-    qt_elf_free(f);
+    qt_eltext_free(f);
     free(buf);
     fclose(fp);
     return rc;

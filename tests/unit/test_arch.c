@@ -1,4 +1,5 @@
 /* Per-architecture tables: instruction classification from bytes, calling conventions. */
+#include <elf.h>
 #include <stdlib.h>
 
 #include "arch.h"
@@ -366,6 +367,102 @@ static void test_table(void)
     ok(x->classify && i->classify && a->classify, "every architecture has a classifier");
 }
 
+/* The kernel's and the host's facts: ELF machine, QEMU binaries, kernel introspection level,
+ * kernel address space, pt_regs, per-CPU registers. */
+static void test_descriptor(void)
+{
+    const struct qt_arch_desc *x = qt_arch_by_id(QT_ARCH_X86_64), *i = qt_arch_by_id(QT_ARCH_I386),
+                              *a = qt_arch_by_id(QT_ARCH_AARCH64);
+    ok(x->elf_machine == EM_X86_64 && i->elf_machine == EM_386 && a->elf_machine == EM_AARCH64, "ELF machines");
+    ok(qt_arch_by_elf_machine(EM_X86_64) == x && qt_arch_by_elf_machine(EM_386) == i &&
+           qt_arch_by_elf_machine(EM_AARCH64) == a, "by ELF machine");
+    ok(qt_arch_by_elf_machine(EM_RISCV) == NULL && qt_arch_by_elf_machine(0) == NULL, "unknown ELF machine");
+    is_str(x->qemu_user, "qemu-x86_64", "x86_64 user-mode QEMU");
+    is_str(i->qemu_user, "qemu-i386", "i386 user-mode QEMU");
+    is_str(a->qemu_user, "qemu-aarch64", "aarch64 user-mode QEMU");
+    is_str(x->qemu_system, "qemu-system-x86_64", "x86_64 system QEMU");
+    is_str(i->qemu_system, "qemu-system-i386", "i386 system QEMU");
+    is_str(a->qemu_system, "qemu-system-aarch64", "aarch64 system QEMU");
+    ok(x->kintro == QT_KINTRO_TASKS && i->kintro == QT_KINTRO_SYMBOLS && a->kintro == QT_KINTRO_NONE,
+       "kernel introspection: tasks (x86_64), symbols (i386), none (aarch64)");
+    ok(x->kernel_base == 0xffff800000000000ull && i->kernel_base == 0xc0000000ull &&
+           a->kernel_base == 0xffff000000000000ull, "kernel bases");
+    ok(qt_arch_kernel_addr(x, 0xffffffff81000000ull) && !qt_arch_kernel_addr(x, 0x401000) &&
+           qt_arch_kernel_addr(i, 0xc1000000ull) && !qt_arch_kernel_addr(i, 0xbfffffffull),
+       "kernel addresses: the kernel's half of the address space");
+    ok(x->kstack_shift == 14 && i->kstack_shift == 14 && a->kstack_shift == 14, "kernel stacks in 16 KiB regions");
+    ok(x->ptregs && !i->ptregs && !a->ptregs, "pt_regs only where task structures are read");
+    const struct qt_ptregs *p = x->ptregs;
+    ok(p->nregs == 21 && p->ip == 16 && p->sp == 19 && p->cs == 17 && p->orig_ax == 15 && p->ax == 10,
+       "x86_64 pt_regs: ip, sp, cs, orig_ax, ax");
+    ok(p->args[0] == 14 && p->args[3] == 7 && p->args[5] == 8 && p->compat_args[0] == 5 && p->compat_args[5] == 4 &&
+           p->compat_cs == 0x23, "x86_64 pt_regs: system call arguments, native (rdi..r9) and 32-bit (ebx..ebp)");
+    ok(!strcmp(x->mode_reg, "cs") && !strcmp(i->mode_reg, "cs") && !a->mode_reg, "privilege level register");
+    ok(x->asid_mask == ~(uint64_t)0xfff && (a->asid_mask & 1) == 0 && (a->asid_mask >> 48) == 0,
+       "address-space masks: no PCID (x86_64), no ASID or CnP (aarch64)");
+    ok(!strcmp(x->percpu_reg, "gs_base") && !strcmp(x->percpu_user_reg, "k_gs_base") && !i->percpu_reg &&
+           !a->percpu_reg, "per-CPU registers (x86_64 only)");
+    ok(x->jump_target && i->jump_target && a->jump_target, "every architecture decodes direct jumps");
+    char names[128];
+    qt_arch_names(QT_KINTRO_NONE, " and ", false, names, sizeof(names));
+    is_str(names, "x86_64, i386 and aarch64", "names: all");
+    qt_arch_names(QT_KINTRO_SYMBOLS, " or ", false, names, sizeof(names));
+    is_str(names, "x86_64 or i386", "names: kernels read");
+    qt_arch_names(QT_KINTRO_TASKS, " and ", true, names, sizeof(names));
+    is_str(names, "x86-64", "names: task structures read, as kernels are named");
+    qt_arch_names(QT_KINTRO_NONE, " and ", false, names, 8);
+    is_str(names, "x86_64,", "names: cut to the buffer");
+}
+
+static void check_jump(const struct qt_arch_desc *a, const char *what, const uint8_t *bytes, size_t n, uint64_t pc,
+                       bool is_jump, uint64_t target)
+{
+    uint8_t *copy = malloc(n ? n : 1);
+    if (n)
+        memcpy(copy, bytes, n);
+    uint64_t t = 0xdeadbeef;
+    bool j = a->jump_target(copy, n, pc, &t);
+    free(copy);
+    if (is_jump) {
+        if (!ok(j && t == target, "%s %s: jump to 0x%" PRIx64, a->name, what, target))
+            printf("#   got %d 0x%" PRIx64 "\n", j, t);
+    } else {
+        ok(!j, "%s %s: not a direct jump", a->name, what);
+    }
+}
+
+static void test_jump_target(void)
+{
+    const struct qt_arch_desc *x = qt_arch_by_id(QT_ARCH_X86_64), *i = qt_arch_by_id(QT_ARCH_I386),
+                              *a = qt_arch_by_id(QT_ARCH_AARCH64);
+    check_jump(x, "jmp rel32 forward", B(0xe9, 0x10, 0x00, 0x00, 0x00), 0x401000, true, 0x401015);
+    check_jump(x, "jmp rel32 backward", B(0xe9, 0xf0, 0xff, 0xff, 0xff), 0x401000, true, 0x400ff5);
+    check_jump(x, "jmp rel32 in the kernel", B(0xe9, 0x00, 0x00, 0x00, 0x80), 0xffffffff81000000ull, true,
+               0xffffffff01000005ull);
+    check_jump(x, "jmp rel8 forward", B(0xeb, 0x10), 0x401000, true, 0x401012);
+    check_jump(x, "jmp rel8 backward", B(0xeb, 0xfe), 0x401000, true, 0x401000);
+    check_jump(x, "jmp rel8 -128", B(0xeb, 0x80), 0x401000, true, 0x400f82);
+    check_jump(i, "jmp rel32 forward", B(0xe9, 0x00, 0x01, 0x00, 0x00), 0x8048000, true, 0x8048105);
+    check_jump(i, "jmp rel8 backward", B(0xeb, 0xf0), 0x8048000, true, 0x8047ff2);
+    check_jump(x, "jmp rel32, 4 bytes", B(0xe9, 0x10, 0x00, 0x00), 0x401000, false, 0);
+    check_jump(x, "jmp rel8, 1 byte", B(0xeb), 0x401000, false, 0);
+    check_jump(x, "call rel32", B(0xe8, 0x10, 0x00, 0x00, 0x00), 0x401000, false, 0);
+    check_jump(x, "jmp *rax", B(0xff, 0xe0), 0x401000, false, 0);
+    check_jump(x, "je rel8", B(0x74, 0x10), 0x401000, false, 0);
+    check_jump(x, "ret", B(0xc3), 0x401000, false, 0);
+    check_jump(x, "nop", B(0x90), 0x401000, false, 0);
+    /* aarch64 b imm26: 0x14000000 | (offset / 4) */
+    check_jump(a, "b forward", B(0x04, 0x00, 0x00, 0x14), 0x400000, true, 0x400010);
+    check_jump(a, "b backward", B(0xfc, 0xff, 0xff, 0x17), 0x400000, true, 0x3ffff0);
+    check_jump(a, "b to itself", B(0x00, 0x00, 0x00, 0x14), 0x400000, true, 0x400000);
+    check_jump(a, "b -128 MiB", B(0x00, 0x00, 0x00, 0x16), 0x10000000, true, 0x8000000);
+    check_jump(a, "bl", B(0x04, 0x00, 0x00, 0x94), 0x400000, false, 0);
+    check_jump(a, "b.eq", B(0x80, 0x00, 0x00, 0x54), 0x400000, false, 0);
+    check_jump(a, "br x16", B(0x00, 0x02, 0x1f, 0xd6), 0x400000, false, 0);
+    check_jump(a, "ret", B(0xc0, 0x03, 0x5f, 0xd6), 0x400000, false, 0);
+    check_jump(a, "3 bytes of b", B(0x04, 0x00, 0x00), 0x400000, false, 0);
+}
+
 int main(void)
 {
     test_x86_64();
@@ -374,5 +471,7 @@ int main(void)
     test_callconv();
     test_run_to_ret();
     test_table();
+    test_descriptor();
+    test_jump_target();
     return done_testing();
 }

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "argspec.h"
 #include "argtype.h"
+#include "kargtype.h"
 #include "tap.h"
 
 /* ---- a sparse fake guest memory: readable regions, everything else unreadable ------------- */
@@ -106,17 +108,17 @@ static void set_layout(void)
     ko.cred_euid = 0x14;
     ko.cred_egid = 0x18;
     ko.cred_cap_effective = 0x48;
-    ko.inode_mode = 0x00;
-    ko.inode_uid = 0x04;
-    ko.inode_ino = 0x40;
-    ko.inode_size = 0x50;
-    ko.dentry_parent = 0x18;
-    ko.dentry_len = 0x24;
-    ko.dentry_name = 0x28;
-    ko.file_mnt = 0x10;
-    ko.file_dentry = 0x18;
-    ko.file_flags = 0x40;
-    ko.file_pos = 0x48;
+    ko.inode_i_mode = 0x00;
+    ko.inode_i_uid = 0x04;
+    ko.inode_i_ino = 0x40;
+    ko.inode_i_size = 0x50;
+    ko.dentry_d_parent = 0x18;
+    ko.dentry_d_name_len = 0x24;
+    ko.dentry_d_name_name = 0x28;
+    ko.file_f_path_mnt = 0x10;
+    ko.file_f_path_dentry = 0x18;
+    ko.file_f_flags = 0x40;
+    ko.file_f_pos = 0x48;
     ko.path_mnt = 0x00;
     ko.path_dentry = 0x08;
     ko.mount_parent = 0x10;
@@ -141,9 +143,9 @@ static void set_layout(void)
 static void dentry(uint64_t addr, const char *name, uint64_t parent)
 {
     obj(addr);
-    put64(addr + ko.dentry_parent, parent);
-    put32(addr + ko.dentry_len, (uint32_t)strlen(name));
-    put64(addr + ko.dentry_name, addr + 0x100);
+    put64(addr + ko.dentry_d_parent, parent);
+    put32(addr + ko.dentry_d_name_len, (uint32_t)strlen(name));
+    put64(addr + ko.dentry_d_name_name, addr + 0x100);
     putstr(addr + 0x100, name);
 }
 
@@ -258,14 +260,14 @@ static void test_cred_inode(void)
     qt_argtype_set_koffsets(&ko);
     is_str(show("cred", K(99)), "<unreadable 0xffff888000063000>", "cred: unreadable");
 
-    put16(i + ko.inode_mode, 0100644);
-    put32(i + ko.inode_uid, 0);
-    put64(i + ko.inode_ino, 1234);
-    put64(i + ko.inode_size, 1179);
+    put16(i + ko.inode_i_mode, 0100644);
+    put32(i + ko.inode_i_uid, 0);
+    put64(i + ko.inode_i_ino, 1234);
+    put64(i + ko.inode_i_size, 1179);
     is_str(show("inode", i), "{ino=1234, mode=S_IFREG|0644, size=1179, uid=0}", "inode: regular file");
-    put16(i + ko.inode_mode, 041777);
+    put16(i + ko.inode_i_mode, 041777);
     is_str(show("inode", i), "{ino=1234, mode=S_IFDIR|1777, size=1179, uid=0}", "inode: sticky directory");
-    put16(i + ko.inode_mode, 0777);
+    put16(i + ko.inode_i_mode, 0777);
     is_str(show("inode", i), "{ino=1234, mode=0777, size=1179, uid=0}", "inode: mode without a type");
 }
 
@@ -308,13 +310,13 @@ static void test_dentry_path_file(void)
 
     uint64_t f = K(13);
     obj(f);
-    put64(f + ko.file_mnt, T + ko.mount_mnt);
-    put64(f + ko.file_dentry, x);
-    put32(f + ko.file_flags, 0100000 | 02 | 02000000);
-    put64(f + ko.file_pos, 42);
+    put64(f + ko.file_f_path_mnt, T + ko.mount_mnt);
+    put64(f + ko.file_f_path_dentry, x);
+    put32(f + ko.file_f_flags, 0100000 | 02 | 02000000);
+    put64(f + ko.file_f_pos, 42);
     is_str(show("file", f), "{path=\"/tmp/x\", flags=O_RDWR|O_LARGEFILE|O_CLOEXEC, pos=42}", "file: path, flags, pos");
-    put64(f + ko.file_dentry, 0);
-    put32(f + ko.file_flags, 0);
+    put64(f + ko.file_f_path_dentry, 0);
+    put32(f + ko.file_f_flags, 0);
     is_str(show("file", f), "{flags=O_RDONLY, pos=42}", "file: without a dentry");
 
     /* a d_parent cycle that never reaches a root: cut at the depth limit */
@@ -328,9 +330,9 @@ static void test_dentry_path_file(void)
     uint64_t c = K(22), d = K(23);
     dentry(c, "c", d);
     obj(d);
-    put64(d + ko.dentry_parent, root);
-    put32(d + ko.dentry_len, 4);
-    put64(d + ko.dentry_name, K(90));
+    put64(d + ko.dentry_d_parent, root);
+    put32(d + ko.dentry_d_name_len, 4);
+    put64(d + ko.dentry_d_name_name, K(90));
     is_str(show("dentry", c), "\".../c\"...", "dentry: unreadable parent name: partial path marked");
     /* long names: the path is cut to the room there is, never past cap */
     char longname[200];

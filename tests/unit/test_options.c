@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "options.h"
 #include "tap.h"
 
@@ -512,6 +513,134 @@ static void test_kernel_keys(void)
     ok(o.kernel == NULL && o.comm == NULL && o.kernel_introspection, "kernel: freed and reset");
 }
 
+/* ---- qt_opts_check: the rules on combinations ---- */
+
+static char warned[512];
+static int nwarned;
+static void on_warn(const char *msg)
+{
+    snprintf(warned, sizeof(warned), "%s", msg);
+    nwarned++;
+}
+
+/* Options from kv strings (NULL-terminated), checked in env; the message ("" if accepted). */
+static const char *check_with(const struct qt_opts_env *env, const char *const *kvs)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    for (int i = 0; kvs[i]; i++)
+        if (set(&o, kvs[i]) < 0)
+            printf("#   bad test option %s: %s\n", kvs[i], err);
+    nwarned = 0;
+    warned[0] = 0;
+    static char msg[1024];
+    int r = qt_opts_check(&o, env, msg, sizeof(msg));
+    if (r == 0)
+        msg[0] = 0;
+    else if (r != -EINVAL)
+        snprintf(msg, sizeof(msg), "unexpected return %d", r);
+    qt_opts_free(&o);
+    return msg;
+}
+
+#define KV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_check(void)
+{
+    const struct qt_arch_desc *x64 = qt_arch_by_id(QT_ARCH_X86_64), *i386 = qt_arch_by_id(QT_ARCH_I386),
+                              *a64 = qt_arch_by_id(QT_ARCH_AARCH64);
+    struct qt_opts_env user = { .system = false, .arch = x64, .warn = on_warn };
+    struct qt_opts_env sys = { .system = true, .arch = x64, .warn = on_warn };
+    struct qt_opts_env sys32 = { .system = true, .arch = i386, .warn = on_warn };
+    struct qt_opts_env sysa64 = { .system = true, .arch = a64, .warn = on_warn };
+    struct qt_opts_env cli = { .system = true, .arch = x64, .cli = true, .warn = on_warn };
+    struct qt_opts_env cli32 = { .system = true, .arch = i386, .cli = true, .warn = on_warn };
+    struct qt_opts_env noarch = { .system = true, .arch = NULL, .warn = on_warn };
+
+    /* user mode */
+    is_str(check_with(&user, KV("func=main", "syscalls=on")), "", "user mode: ordinary options pass");
+    is_str(check_with(&user, KV("kernel=/k")),
+           "kernel= is for system mode (qtrace system): a user-mode run traces one process already", "user: kernel=");
+    is_str(check_with(&user, KV("comm=sh")),
+           "comm= is for system mode (qtrace system): a user-mode run traces one process already", "user: comm=");
+    is_str(check_with(&user, KV("pid=3")),
+           "pid= is for system mode (qtrace system): a user-mode run traces one process already", "user: pid=");
+    is_str(check_with(&user, KV("follow=on")),
+           "follow=on is for system mode (qtrace system): a user-mode run traces one process already", "user: follow=");
+    user.cli = true;
+    is_str(check_with(&user, KV("comm=sh")),
+           "--comm is for system mode (qtrace system): a user-mode run traces one process already", "user, CLI: --comm");
+
+    /* program_as */
+    is_str(check_with(&sys, KV("kernel=/k", "program=/p", "program_as=on", "comm=sh")),
+           "program_as=on and comm= both choose the processes to record: give one", "program_as with comm");
+    is_str(check_with(&cli, KV("kernel=/k", "program=/p", "program_as=on", "pid=4")),
+           "--program-as and --pid both choose the processes to record: give one", "CLI: --program-as with --pid");
+    is_str(check_with(&sys, KV("program_as=on")),
+           "program_as=on needs program=PATH (the program whose address spaces to record) on an x86_64 or i386 guest",
+           "program_as needs program=");
+    is_str(check_with(&sysa64, KV("program_as=on", "program=/p")),
+           "program_as=on needs program=PATH (the program whose address spaces to record) on an x86_64 or i386 guest",
+           "program_as on aarch64 (no kernel introspection)");
+    is_str(check_with(&sys32, KV("program_as=on", "program=/p")), "", "program_as with program= on i386: accepted");
+    is_str(check_with(&sys, KV("program_as=on", "program=/p", "kernel=/k")), "", "program_as on x86_64: accepted");
+
+    /* without the kernel, or without introspection */
+    is_str(check_with(&sys, KV("comm=sh")), "comm= needs the guest's kernel (kernel=PATH, given by qtrace system)",
+           "comm= without kernel=");
+    is_str(check_with(&sys, KV("pid=7")), "pid= needs the guest's kernel (kernel=PATH, given by qtrace system)",
+           "pid= without kernel=");
+    is_str(check_with(&sys, KV("kernel_symbols=/m")),
+           "kernel_symbols= needs the guest's kernel (kernel=PATH, given by qtrace system)", "kernel_symbols= without kernel=");
+    is_str(check_with(&sys, KV("follow=on")), "follow=on needs the guest's kernel (kernel=PATH, given by qtrace system)",
+           "follow= without kernel=");
+    is_str(check_with(&sys, KV("kernel=/k", "kernel_introspection=off", "pid=7")),
+           "pid= needs the kernel introspection that kernel_introspection=off turns off", "pid= with introspection off");
+    is_str(check_with(&cli, KV("kernel=/k", "kernel_introspection=off", "comm=sh")),
+           "--comm needs the kernel introspection that --no-kernel-introspection turns off", "CLI: --comm, no introspection");
+    is_str(check_with(&cli, KV("kernel=/k", "kernel_introspection=off", "follow=on")),
+           "--follow needs the kernel introspection that --no-kernel-introspection turns off",
+           "CLI: --follow, no introspection");
+    is_str(check_with(&cli, KV("kernel=/k", "kernel_introspection=off", "layout=/l")),
+           "--layout needs the kernel introspection that --no-kernel-introspection turns off",
+           "CLI: --layout, no introspection");
+    is_str(check_with(&cli, KV("kernel=/k", "kernel_introspection=off", "kernel_symbols=/m")),
+           "--kernel-symbols needs the kernel introspection that --no-kernel-introspection turns off",
+           "CLI: --kernel-symbols, no introspection");
+    is_str(check_with(&cli, KV("kernel=/k", "kernel_introspection=off", "syscalls=on")),
+           "--syscalls needs the kernel introspection that --no-kernel-introspection turns off",
+           "CLI: --syscalls without introspection is refused");
+    is_str(check_with(&sys, KV("syscalls=on")), "", "plugin: syscalls=on without kernel= is accepted...");
+    is_str(warned, "syscalls=on records nothing in system mode without kernel=PATH", "... with a warning");
+    is_str(check_with(&sys, KV("kernel=/k", "kernel_introspection=off", "syscalls=on")), "",
+           "plugin: syscalls=on with introspection off is accepted...");
+    is_str(warned, "syscalls=on records nothing in system mode without kernel introspection", "... with a warning");
+    is_str(check_with(&sys, KV("func=main")), "", "system mode without kernel=: accepted");
+    is_int(nwarned, 0, "... without a warning");
+
+    /* with the kernel */
+    is_str(check_with(&sys, KV("kernel=/k", "follow=on")),
+           "follow=on needs comm=NAME or pid=N: the processes whose children to follow", "follow= alone");
+    is_str(check_with(&cli, KV("kernel=/k", "follow=on")),
+           "--follow needs --comm NAME or --pid N: the processes whose children to follow", "CLI: --follow alone");
+    is_str(check_with(&sys, KV("kernel=/k", "follow=on", "comm=sh", "syscalls=on")), "", "x86_64: comm, follow, syscalls");
+    is_int(nwarned, 0, "... without a warning");
+    is_str(check_with(&sys32, KV("kernel=/k/vmlinuz", "comm=sh")),
+           "comm= needs the kernel's task structures, which qtrace reads in x86-64 kernels only: /k/vmlinuz is an i386 "
+           "kernel; program_as=on (with program=) records the program's address spaces instead", "i386: comm=");
+    is_str(check_with(&cli32, KV("kernel=/k/vmlinuz", "pid=5")),
+           "--pid needs the kernel's task structures, which qtrace reads in x86-64 kernels only: /k/vmlinuz is an i386 "
+           "kernel; --program-as (with --program) records the program's address spaces instead", "CLI, i386: --pid");
+    is_str(check_with(&sys32, KV("kernel=/k", "syscalls=on")), "", "i386: syscalls=on accepted...");
+    is_str(warned, "syscalls=on records nothing in an i386 guest (system calls are decoded from the kernel's task "
+           "structures, read in x86-64 kernels only)", "... with a warning");
+    is_str(check_with(&sysa64, KV("kernel=/k")),
+           "kernel=: guest kernel introspection supports x86_64 and i386 guests only (this is aarch64)", "aarch64: kernel=");
+    is_str(check_with(&noarch, KV("kernel=/k", "comm=sh")), "", "architecture unknown: its rules are skipped");
+    struct qt_opts_env quiet = { .system = true, .arch = i386 };
+    is_str(check_with(&quiet, KV("kernel=/k", "syscalls=on")), "", "no warn function: warnings dropped");
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-opts-XXXXXX");
@@ -526,6 +655,7 @@ int main(void)
     test_select();
     test_limits();
     test_kernel_keys();
+    test_check();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

@@ -419,7 +419,7 @@ static char *write_out(const struct qtr *r, const char *fmt)
     size_t n = 0;
     FILE *f = open_memstream(&text, &n);
     char e[512];
-    if (qt_write_trace(r, qt_writer_find(fmt), f, e, sizeof(e)) < 0)
+    if (qtc_write_trace(r, qtc_writer_find(fmt), f, e, sizeof(e)) < 0)
         printf("#   %s\n", e);
     fclose(f);
     return text;

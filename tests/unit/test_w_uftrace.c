@@ -237,7 +237,7 @@ static int write_uftrace(const struct qtr *r, const char *name, char *err, size_
 {
     char *p = path_of(name, NULL);
     err[0] = '\0';
-    int rc = qt_write_trace_file(r, qt_writer_find("uftrace"), p, err, errlen);
+    int rc = qtc_write_trace_file(r, qtc_writer_find("uftrace"), p, err, errlen);
     free(p);
     return rc;
 }
@@ -658,15 +658,15 @@ static void test_directory(void)
     char err[512] = "";
     build_basic(b);
     ok(open_built(&r, b, "dir.qtr") == 0, "trace opens");
-    const struct qt_writer *w = qt_writer_find("uftrace");
+    const struct qtc_writer *w = qtc_writer_find("uftrace");
     ok(w && w->is_dir && strcmp(w->ext, "uftrace.data") == 0, "uftrace is a directory format");
-    char *name = qt_writer_output_name(w);
+    char *name = qtc_writer_output_name(w);
     is_str(name, "uftrace.data", "run/system write DIR/uftrace.data");
     free(name);
-    name = qt_writer_output_name(qt_writer_find("text"));
+    name = qtc_writer_output_name(qtc_writer_find("text"));
     is_str(name, "trace.txt", "and DIR/trace.txt for text");
     free(name);
-    ok(qt_write_trace(&r, w, stdout, err, sizeof(err)) < 0 && strstr(err, "give its name with -o DIR"),
+    ok(qtc_write_trace(&r, w, stdout, err, sizeof(err)) < 0 && strstr(err, "give its name with -o DIR"),
        "not on a stream: %s", err);
 
     ok(write_uftrace(&r, "dir.data", err, sizeof(err)) == 0, "first write");

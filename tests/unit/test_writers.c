@@ -275,8 +275,8 @@ static char *render(const struct qtr *r, const char *format)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     char err[256];
-    const struct qt_writer *w = qt_writer_find(format);
-    int rc = w ? qt_write_trace(r, w, f, err, sizeof(err)) : -1;
+    const struct qtc_writer *w = qtc_writer_find(format);
+    int rc = w ? qtc_write_trace(r, w, f, err, sizeof(err)) : -1;
     fclose(f);
     if (rc != 0) {
         printf("# %s writer failed: %s\n", format, err);
@@ -803,16 +803,16 @@ static void test_compact(void)
 
 static void test_format_list(void)
 {
-    const struct qt_writer *ws[8];
+    const struct qtc_writer *ws[8];
     char err[256];
-    is_int(qt_writer_parse_list("text,json,folded", ws, 8, err, sizeof(err)), 3, "three formats");
-    is_int(qt_writer_parse_list("json,json", ws, 8, err, sizeof(err)), 1, "duplicates dropped");
-    is_int(qt_writer_parse_list("text,yaml", ws, 8, err, sizeof(err)), -1, "unknown format");
+    is_int(qtc_writer_parse_list("text,json,folded", ws, 8, err, sizeof(err)), 3, "three formats");
+    is_int(qtc_writer_parse_list("json,json", ws, 8, err, sizeof(err)), 1, "duplicates dropped");
+    is_int(qtc_writer_parse_list("text,yaml", ws, 8, err, sizeof(err)), -1, "unknown format");
     ok(strstr(err, "unknown format 'yaml' (known: text, json, folded") == err, "message: %s", err);
-    is_int(qt_writer_parse_list("text,", ws, 8, err, sizeof(err)), -1, "empty item");
-    is_int(qt_writer_parse_list("", ws, 8, err, sizeof(err)), -1, "empty list");
-    const struct qt_writer *const *all;
-    size_t n = qt_writers(&all);
+    is_int(qtc_writer_parse_list("text,", ws, 8, err, sizeof(err)), -1, "empty item");
+    is_int(qtc_writer_parse_list("", ws, 8, err, sizeof(err)), -1, "empty list");
+    const struct qtc_writer *const *all;
+    size_t n = qtc_writers(&all);
     int good = 0;
     for (size_t i = 0; i < n; i++)
         good += all[i]->name && all[i]->ext && all[i]->help && all[i]->begin && all[i]->event && all[i]->end;
@@ -850,11 +850,11 @@ static void test_progress(void)
     int saved = dup(STDERR_FILENO);
     FILE *ef = fopen(errpath, "w");
     dup2(fileno(ef), STDERR_FILENO);
-    qt_writer_progress = true;
-    qt_writer_progress_every = 0;
+    qtc_writer_progress = true;
+    qtc_writer_progress_every = 0;
     char *folded = render(&r, "folded");
-    qt_writer_progress = false;
-    qt_writer_progress_every = 1.0;
+    qtc_writer_progress = false;
+    qtc_writer_progress_every = 1.0;
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/*
- * Execution log formatter (see execlog_fmt.h). No QEMU or glib dependency: the plugin
- * compiles this same file (plugin/execlog_fmt.c) to format text in its vCPU threads.
- */
-#include "execlog_fmt.h"
+/* Execution log formatter (see execlog_text.h). No QEMU or glib dependency: the plugin formats
+ * text with it in its vCPU threads. */
+#include "execlog_text.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,14 +18,14 @@ struct strbuf {
     size_t len, cap;
 };
 
-struct elf_reg {
+struct elt_reg {
     char *name;
     uint16_t size, nlen;
     uint8_t *cur;                    /* value at the latest check */
     uint8_t *last;                   /* value execlog last compared against */
 };
 
-struct elf_vcpu {
+struct elt_vcpu {
     unsigned index;
     bool inited;                     /* a VCPU record was seen */
     const struct qt_el_tb *tb;       /* block being executed, NULL if none/unknown */
@@ -37,7 +35,7 @@ struct elf_vcpu {
     bool mem_open, regs_open;        /* JSON: arrays/objects open in p */
     char prefix[16];                 /* text: "N, " */
     size_t prefix_len;
-    struct elf_reg *regs;
+    struct elt_reg *regs;
     unsigned nregs;
     struct strbuf out;               /* formatted, not yet handed to the sink */
     uint64_t lines, errors;
@@ -45,11 +43,11 @@ struct elf_vcpu {
     bool stopped;                    /* max_lines reached: nothing more for this vCPU */
 };
 
-struct qt_elf {
-    struct qt_elf_opts o;
+struct qt_eltext {
+    struct qt_eltext_opts o;
     struct qt_el_tb **tbs[TB_L1];    /* two-level table, published with atomics */
     char *devices[MAX_DEVICES];
-    struct elf_vcpu *vcpus[QT_ELF_MAX_VCPUS];
+    struct elt_vcpu *vcpus[QT_ELTEXT_MAX_VCPUS];
     uint64_t errors;                 /* records not attributable to a vCPU (single-threaded use) */
 };
 
@@ -274,9 +272,9 @@ bad:
 
 /* ---- formatter ---- */
 
-struct qt_elf *qt_elf_new(const struct qt_elf_opts *o)
+struct qt_eltext *qt_eltext_new(const struct qt_eltext_opts *o)
 {
-    struct qt_elf *f = calloc(1, sizeof(*f));
+    struct qt_eltext *f = calloc(1, sizeof(*f));
     if (!f)
         return NULL;
     f->o = *o;
@@ -285,7 +283,7 @@ struct qt_elf *qt_elf_new(const struct qt_elf_opts *o)
     return f;
 }
 
-static void vcpu_free_regs(struct elf_vcpu *v)
+static void vcpu_free_regs(struct elt_vcpu *v)
 {
     for (unsigned i = 0; i < v->nregs; i++) {
         free(v->regs[i].name);
@@ -297,7 +295,7 @@ static void vcpu_free_regs(struct elf_vcpu *v)
     v->nregs = 0;
 }
 
-void qt_elf_free(struct qt_elf *f)
+void qt_eltext_free(struct qt_eltext *f)
 {
     if (!f)
         return;
@@ -310,8 +308,8 @@ void qt_elf_free(struct qt_elf *f)
     }
     for (unsigned i = 0; i < MAX_DEVICES; i++)
         free(f->devices[i]);
-    for (unsigned i = 0; i < QT_ELF_MAX_VCPUS; i++) {
-        struct elf_vcpu *v = f->vcpus[i];
+    for (unsigned i = 0; i < QT_ELTEXT_MAX_VCPUS; i++) {
+        struct elt_vcpu *v = f->vcpus[i];
         if (!v)
             continue;
         vcpu_free_regs(v);
@@ -322,11 +320,11 @@ void qt_elf_free(struct qt_elf *f)
     free(f);
 }
 
-static struct elf_vcpu *get_vcpu(struct qt_elf *f, unsigned idx)
+static struct elt_vcpu *get_vcpu(struct qt_eltext *f, unsigned idx)
 {
-    if (idx >= QT_ELF_MAX_VCPUS)
+    if (idx >= QT_ELTEXT_MAX_VCPUS)
         return NULL;
-    struct elf_vcpu *v = __atomic_load_n(&f->vcpus[idx], __ATOMIC_ACQUIRE);
+    struct elt_vcpu *v = __atomic_load_n(&f->vcpus[idx], __ATOMIC_ACQUIRE);
     if (v)
         return v;
     v = calloc(1, sizeof(*v));
@@ -344,7 +342,7 @@ static struct elf_vcpu *get_vcpu(struct qt_elf *f, unsigned idx)
         return NULL;
     }
     v->p.d[0] = '\0';
-    struct elf_vcpu *expect = NULL;
+    struct elt_vcpu *expect = NULL;
     if (!__atomic_compare_exchange_n(&f->vcpus[idx], &expect, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         free(v->p.d);
         free(v->out.d);
@@ -354,12 +352,12 @@ static struct elf_vcpu *get_vcpu(struct qt_elf *f, unsigned idx)
     return v;
 }
 
-int qt_elf_prepare_vcpu(struct qt_elf *f, unsigned vcpu)
+int qt_eltext_prepare_vcpu(struct qt_eltext *f, unsigned vcpu)
 {
     return get_vcpu(f, vcpu) ? 0 : -1;
 }
 
-int qt_elf_add_tb(struct qt_elf *f, struct qt_el_tb *tb)
+int qt_eltext_add_tb(struct qt_eltext *f, struct qt_el_tb *tb)
 {
     uint32_t id = tb->id;
     if (id == 0 || id >= TB_L1 * TB_L2)
@@ -384,7 +382,7 @@ int qt_elf_add_tb(struct qt_elf *f, struct qt_el_tb *tb)
     return 0;
 }
 
-const struct qt_el_tb *qt_elf_tb(const struct qt_elf *f, uint32_t id)
+const struct qt_el_tb *qt_eltext_tb(const struct qt_eltext *f, uint32_t id)
 {
     if (id >= TB_L1 * TB_L2)
         return NULL;
@@ -392,7 +390,7 @@ const struct qt_el_tb *qt_elf_tb(const struct qt_elf *f, uint32_t id)
     return l2 ? __atomic_load_n(&l2[id & (TB_L2 - 1)], __ATOMIC_ACQUIRE) : NULL;
 }
 
-int qt_elf_add_device(struct qt_elf *f, uint32_t id, const char *name)
+int qt_eltext_add_device(struct qt_eltext *f, uint32_t id, const char *name)
 {
     if (id == 0 || id >= MAX_DEVICES)
         return -1;
@@ -404,13 +402,13 @@ int qt_elf_add_device(struct qt_elf *f, uint32_t id, const char *name)
     return 0;
 }
 
-static const char *device_name(const struct qt_elf *f, uint32_t id)
+static const char *device_name(const struct qt_eltext *f, uint32_t id)
 {
     const char *n = id < MAX_DEVICES ? __atomic_load_n(&f->devices[id], __ATOMIC_ACQUIRE) : NULL;
     return n ? n : "?";
 }
 
-static void out_flush(struct qt_elf *f, struct elf_vcpu *v)
+static void out_flush(struct qt_eltext *f, struct elt_vcpu *v)
 {
     if (v->out.len == 0)
         return;
@@ -421,10 +419,10 @@ static void out_flush(struct qt_elf *f, struct elf_vcpu *v)
 }
 
 /* Write the pending line out. */
-static void emit(struct qt_elf *f, struct elf_vcpu *v)
+static void emit(struct qt_eltext *f, struct elt_vcpu *v)
 {
     struct strbuf *o = &v->out;
-    if (f->o.style == QT_ELF_JSON) {
+    if (f->o.style == QT_ELTEXT_JSON) {
         if (v->mem_open)
             sb_put(&v->p, "]", 1);
         if (v->regs_open)
@@ -443,11 +441,11 @@ static void emit(struct qt_elf *f, struct elf_vcpu *v)
         out_flush(f, v);
 }
 
-static void set_line(struct qt_elf *f, struct elf_vcpu *v, const struct qt_el_insn *in)
+static void set_line(struct qt_eltext *f, struct elt_vcpu *v, const struct qt_el_insn *in)
 {
     struct strbuf *p = &v->p;
     p->len = 0;
-    if (f->o.style == QT_ELF_TEXT) {
+    if (f->o.style == QT_ELTEXT_TEXT) {
         sb_put(p, v->prefix, v->prefix_len);
         sb_put(p, in->text, in->text_len);
         return;
@@ -471,15 +469,15 @@ static void set_line(struct qt_elf *f, struct elf_vcpu *v, const struct qt_el_in
 }
 
 /* execlog's insn_check_regs: compare with the last values, append what changed. */
-static void regdiff(struct qt_elf *f, struct elf_vcpu *v)
+static void regdiff(struct qt_eltext *f, struct elt_vcpu *v)
 {
     struct strbuf *p = &v->p;
     for (unsigned i = 0; i < v->nregs; i++) {
-        struct elf_reg *r = &v->regs[i];
+        struct elt_reg *r = &v->regs[i];
         if (memcmp(r->cur, r->last, r->size) == 0)
             continue;
         memcpy(r->last, r->cur, r->size);
-        if (f->o.style == QT_ELF_TEXT) {
+        if (f->o.style == QT_ELTEXT_TEXT) {
             sb_put(p, ", ", 2);
             sb_put(p, r->name, r->nlen);
             sb_put(p, " -> 0x", 6);
@@ -505,12 +503,12 @@ static void regdiff(struct qt_elf *f, struct elf_vcpu *v)
             p->len = (size_t)(d - p->d);
             p->d[p->len] = '\0';
         }
-        if (f->o.style == QT_ELF_JSON)
+        if (f->o.style == QT_ELTEXT_JSON)
             sb_put(p, "\"", 1);
     }
 }
 
-static void start_insn(struct qt_elf *f, struct elf_vcpu *v, const struct qt_el_insn *in)
+static void start_insn(struct qt_eltext *f, struct elt_vcpu *v, const struct qt_el_insn *in)
 {
     uint8_t k = in->kind;
     if (v->stopped)
@@ -534,14 +532,14 @@ static void start_insn(struct qt_elf *f, struct elf_vcpu *v, const struct qt_el_
             if (v->nregs)
                 regdiff(f, v);
             emit(f, v);
-            v->stale = f->o.style == QT_ELF_TEXT ? v->p.len : 0;
+            v->stale = f->o.style == QT_ELTEXT_TEXT ? v->p.len : 0;
             v->p.len = 0; /* execlog: last_exec->len = 0, the text stays in the buffer */
         }
     }
 }
 
 /* Start the instructions of the current block up to index k. */
-static void advance_to(struct qt_elf *f, struct elf_vcpu *v, int k)
+static void advance_to(struct qt_eltext *f, struct elt_vcpu *v, int k)
 {
     const struct qt_el_tb *tb = v->tb;
     if (!tb)
@@ -575,7 +573,7 @@ static int prev_last(uint32_t prev_n)
     return prev_n == QT_EL_FULL || prev_n > UINT16_MAX ? UINT16_MAX : (int)prev_n - 1;
 }
 
-static void append_mem(struct qt_elf *f, struct elf_vcpu *v, const struct qt_rec_el_mem *m, size_t size)
+static void append_mem(struct qt_eltext *f, struct elt_vcpu *v, const struct qt_rec_el_mem *m, size_t size)
 {
     struct strbuf *p = &v->p;
     unsigned shift = m->info & QT_EL_M_SHIFT;
@@ -594,7 +592,7 @@ static void append_mem(struct qt_elf *f, struct elf_vcpu *v, const struct qt_rec
         has_hw = true;
         paddr = m->x[xi++];
     }
-    if (f->o.style == QT_ELF_TEXT) {
+    if (f->o.style == QT_ELTEXT_TEXT) {
         sb_puts(p, store ? ", store, " : ", load, ");
         if (has_hw) {
             sb_hex(p, paddr, 8);
@@ -638,7 +636,7 @@ static void append_mem(struct qt_elf *f, struct elf_vcpu *v, const struct qt_rec
     sb_puts(p, "}");
 }
 
-static int on_vcpu(struct elf_vcpu *v, const struct qt_rec_el_vcpu *r, size_t size)
+static int on_vcpu(struct elt_vcpu *v, const struct qt_rec_el_vcpu *r, size_t size)
 {
     vcpu_free_regs(v);
     v->inited = true;
@@ -665,7 +663,7 @@ static int on_vcpu(struct elf_vcpu *v, const struct qt_rec_el_vcpu *r, size_t si
         size_t es = QT_ALIGN8(sizeof(d) + d.nlen + d.size);
         if (off + es > size || d.size == 0)
             return -1;
-        struct elf_reg *g = &v->regs[v->nregs];
+        struct elt_reg *g = &v->regs[v->nregs];
         g->name = malloc(d.nlen + 1u);
         g->cur = malloc(d.size);
         g->last = malloc(d.size);
@@ -683,7 +681,7 @@ static int on_vcpu(struct elf_vcpu *v, const struct qt_rec_el_vcpu *r, size_t si
     return 0;
 }
 
-static int on_regs(struct qt_elf *f, struct elf_vcpu *v, const struct qt_rec_el_regs *r, size_t size)
+static int on_regs(struct qt_eltext *f, struct elt_vcpu *v, const struct qt_rec_el_regs *r, size_t size)
 {
     advance_to(f, v, (int)r->insn - 1);
     const uint8_t *b = (const uint8_t *)r;
@@ -707,7 +705,7 @@ static int on_regs(struct qt_elf *f, struct elf_vcpu *v, const struct qt_rec_el_
     return rc;
 }
 
-int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
+int qt_eltext_record(struct qt_eltext *f, const void *rec, size_t size)
 {
     const struct qt_rec_hdr *h = rec;
     if (size < sizeof(*h) || h->size < sizeof(*h) || h->size > size) {
@@ -719,7 +717,7 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
         return 0;
     if (h->type == QT_REC_EL_TBDEF) {
         struct qt_el_tb *tb = qt_el_tbdef_decode(rec, size);
-        if (!tb || qt_elf_add_tb(f, tb) < 0) {
+        if (!tb || qt_eltext_add_tb(f, tb) < 0) {
             free(tb);
             f->errors++;
             return -1;
@@ -729,7 +727,7 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
     if (h->type == QT_REC_EL_DEVICE) {
         const struct qt_rec_el_device *d = rec;
         if (size < sizeof(*d) || d->len > size - sizeof(*d) || memchr(d->name, '\0', size - sizeof(*d)) == NULL ||
-            qt_elf_add_device(f, d->id, d->name) < 0) {
+            qt_eltext_add_device(f, d->id, d->name) < 0) {
             f->errors++;
             return -1;
         }
@@ -743,7 +741,7 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
             f->o.big_endian = true;
         return 0;
     }
-    struct elf_vcpu *v = get_vcpu(f, h->vcpu);
+    struct elt_vcpu *v = get_vcpu(f, h->vcpu);
     if (!v) {
         f->errors++;
         return -1;
@@ -763,7 +761,7 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
             break;
         }
         advance_to(f, v, prev_last(e->prev_n));
-        v->tb = qt_elf_tb(f, e->tb);
+        v->tb = qt_eltext_tb(f, e->tb);
         v->cur = -1;
         if (!v->tb)
             rc = -1;
@@ -776,7 +774,7 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
             break;
         }
         advance_to(f, v, UINT16_MAX);
-        v->tb = qt_elf_tb(f, st->tb);
+        v->tb = qt_eltext_tb(f, st->tb);
         v->cur = (int)(st->first > UINT16_MAX ? UINT16_MAX : st->first) - 1;
         if (!v->tb)
             rc = -1;
@@ -818,25 +816,25 @@ int qt_elf_record(struct qt_elf *f, const void *rec, size_t size)
     return rc;
 }
 
-void qt_elf_flush(struct qt_elf *f, unsigned vcpu)
+void qt_eltext_flush(struct qt_eltext *f, unsigned vcpu)
 {
-    struct elf_vcpu *v = vcpu < QT_ELF_MAX_VCPUS ? f->vcpus[vcpu] : NULL;
+    struct elt_vcpu *v = vcpu < QT_ELTEXT_MAX_VCPUS ? f->vcpus[vcpu] : NULL;
     if (v)
         out_flush(f, v);
 }
 
-void qt_elf_finish(struct qt_elf *f)
+void qt_eltext_finish(struct qt_eltext *f)
 {
-    for (unsigned i = 0; i < QT_ELF_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < QT_ELTEXT_MAX_VCPUS; i++)
         if (f->vcpus[i])
             out_flush(f, f->vcpus[i]);
-    for (unsigned i = 0; i < QT_ELF_MAX_VCPUS; i++) {
-        struct elf_vcpu *v = f->vcpus[i];
+    for (unsigned i = 0; i < QT_ELTEXT_MAX_VCPUS; i++) {
+        struct elt_vcpu *v = f->vcpus[i];
         if (!v || !v->inited)
             continue;
         if (v->stopped) {
             continue; /* execlog_stop: every line was written */
-        } else if (f->o.style == QT_ELF_TEXT) {
+        } else if (f->o.style == QT_ELTEXT_TEXT) {
             /* execlog's plugin_exit prints last_exec->str: the pending line, or the line
              * already written if a check-only instruction came last, or nothing */
             if (!v->p.len && v->stale) {
@@ -853,108 +851,20 @@ void qt_elf_finish(struct qt_elf *f)
     }
 }
 
-uint64_t qt_elf_errors(const struct qt_elf *f)
+uint64_t qt_eltext_errors(const struct qt_eltext *f)
 {
     uint64_t n = f->errors;
-    for (unsigned i = 0; i < QT_ELF_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < QT_ELTEXT_MAX_VCPUS; i++)
         if (f->vcpus[i])
             n += f->vcpus[i]->errors;
     return n;
 }
 
-uint64_t qt_elf_lines(const struct qt_elf *f)
+uint64_t qt_eltext_lines(const struct qt_eltext *f)
 {
     uint64_t n = 0;
-    for (unsigned i = 0; i < QT_ELF_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < QT_ELTEXT_MAX_VCPUS; i++)
         if (f->vcpus[i])
             n += f->vcpus[i]->lines;
     return n;
 }
-
-#ifndef QT_ELF_NO_WRITERS
-/* ---- `qtrace dump -f execlog|execlog-json` and `--format execlog`: writers (cli/writer.h) ---- */
-#include "writer.h"
-
-struct elw {
-    struct qt_elf *f;
-    uint64_t records;
-};
-
-static void elw_sink(void *ctx, unsigned vcpu, const char *data, size_t len)
-{
-    (void)vcpu;
-    fwrite(data, 1, len, (FILE *)ctx);
-}
-
-static int elw_begin(struct qt_wctx *w, enum qt_elf_style style)
-{
-    struct elw *s = calloc(1, sizeof(*s));
-    if (!s)
-        return -1;
-    struct qt_elf_opts o = { .style = style, .sink = elw_sink, .ctx = w->out, .flush_at = 256 * 1024 };
-    s->f = qt_elf_new(&o);
-    if (!s->f) {
-        free(s);
-        return -1;
-    }
-    w->state = s;
-    return 0;
-}
-
-static int elw_begin_text(struct qt_wctx *w) { return elw_begin(w, QT_ELF_TEXT); }
-static int elw_begin_json(struct qt_wctx *w) { return elw_begin(w, QT_ELF_JSON); }
-
-static int elw_event(struct qt_wctx *w, const struct qtr_event *ev)
-{
-    (void)w;
-    (void)ev;
-    return 0; /* function and syscall events are not part of the execution log */
-}
-
-static int elw_execlog(struct qt_wctx *w, const struct qt_rec_hdr *h)
-{
-    struct elw *s = w->state;
-    s->records++;
-    qt_elf_record(s->f, h, h->size);
-    return 0;
-}
-
-static int elw_end(struct qt_wctx *w)
-{
-    struct elw *s = w->state;
-    if (!s)
-        return 0;
-    qt_elf_finish(s->f);
-    uint64_t bad = qt_elf_errors(s->f);
-    if (bad)
-        fprintf(stderr, "qtrace: warning: %s: %" PRIu64 " execution-log records were inconsistent and skipped "
-                "(a damaged trace?)\n", w->trace && w->trace->path ? w->trace->path : "trace", bad);
-    if (s->records == 0)
-        fprintf(stderr, "qtrace: warning: %s has no execution log (record one with --exec-log "
-                "--exec-log-format=bin)\n", w->trace && w->trace->path ? w->trace->path : "the trace");
-    qt_elf_free(s->f);
-    free(s);
-    w->state = NULL;
-    return 0;
-}
-
-const struct qt_writer qt_writer_execlog = {
-    .name = "execlog",
-    .ext = "execlog",
-    .help = "execution log in QEMU execlog's text: one line per instruction (--exec-log)",
-    .begin = elw_begin_text,
-    .event = elw_event,
-    .end = elw_end,
-    .execlog = elw_execlog,
-};
-
-const struct qt_writer qt_writer_execlog_json = {
-    .name = "execlog-json",
-    .ext = "execlog.jsonl",
-    .help = "execution log as JSON lines: one object per instruction (--exec-log)",
-    .begin = elw_begin_json,
-    .event = elw_event,
-    .end = elw_end,
-    .execlog = elw_execlog,
-};
-#endif

@@ -3,9 +3,9 @@
  * Execution log formatter: execution-log records (common/execlog_format.h) in, QEMU execlog's
  * text (byte for byte) or JSON lines out.
  *
- * Used twice: by `qtrace dump -f execlog|execlog-json` on a binary trace, and inside the
- * plugin (plugin/execlog_fmt.c compiles this file) for execlog_format=text, where each vCPU
- * formats its own buffer when it fills. So both outputs come from the same code.
+ * Used twice: by `qtrace dump -f execlog|execlog-json` on a binary trace (cli/w_execlog.c),
+ * and inside the plugin for execlog_format=text, where each vCPU formats its own buffer when
+ * it fills. So both outputs come from the same code.
  *
  * It replays what execlog does at run time: a vCPU has a pending line; a logged instruction
  * that starts writes the pending line out (after appending register changes if the
@@ -14,10 +14,10 @@
  * at the end every vCPU's pending line is written (execlog's plugin_exit), in vCPU order.
  *
  * Threads: records of one vCPU must be fed by one thread at a time; different vCPUs may be
- * fed concurrently, and qt_elf_add_tb/qt_elf_add_device may run concurrently with them.
+ * fed concurrently, and qt_eltext_add_tb/qt_eltext_add_device may run concurrently with them.
  */
-#ifndef QTRACE_EXECLOG_FMT_H
-#define QTRACE_EXECLOG_FMT_H
+#ifndef QTRACE_EXECLOG_TEXT_H
+#define QTRACE_EXECLOG_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,7 +25,7 @@
 
 #include "execlog_format.h"
 
-#define QT_ELF_MAX_VCPUS 1024
+#define QT_ELTEXT_MAX_VCPUS 1024
 
 /* ---- translation-block descriptors (one allocation each) ---- */
 struct qt_el_insn {
@@ -65,15 +65,15 @@ size_t qt_el_tbdef_encode(const struct qt_el_tb *tb, uint32_t vcpu, void *buf, s
 struct qt_el_tb *qt_el_tbdef_decode(const void *rec, size_t size);
 
 /* ---- the formatter ---- */
-enum qt_elf_style { QT_ELF_TEXT, QT_ELF_JSON };
+enum qt_eltext_style { QT_ELTEXT_TEXT, QT_ELTEXT_JSON };
 
 /* Receives formatted output of one vCPU (or QT_VCPU_NONE for the final lines); data[len] is
  * a NUL, so data can be passed on as a C string. */
-typedef void (*qt_elf_sink_fn)(void *ctx, unsigned vcpu, const char *data, size_t len);
+typedef void (*qt_eltext_sink_fn)(void *ctx, unsigned vcpu, const char *data, size_t len);
 
-struct qt_elf_opts {
-    enum qt_elf_style style;
-    qt_elf_sink_fn sink;
+struct qt_eltext_opts {
+    enum qt_eltext_style style;
+    qt_eltext_sink_fn sink;
     void *ctx;
     size_t flush_at;        /* hand a vCPU's text to the sink once it is this long (0: 64 KiB) */
     uint64_t max_lines;     /* execlog_stop=N: at most N instruction lines per vCPU (0: no limit;
@@ -82,35 +82,29 @@ struct qt_elf_opts {
                              * with QT_EL_BIGENDIAN sets it too) */
 };
 
-struct qt_elf;
+struct qt_eltext;
 
-struct qt_elf *qt_elf_new(const struct qt_elf_opts *o);
+struct qt_eltext *qt_eltext_new(const struct qt_eltext_opts *o);
 /* Frees the formatter and every descriptor it holds. */
-void qt_elf_free(struct qt_elf *f);
+void qt_eltext_free(struct qt_eltext *f);
 /* Make the state of a vCPU now (else on its first record): lets the plugin allocate outside
  * its hot path. Returns 0 or -1. */
-int qt_elf_prepare_vcpu(struct qt_elf *f, unsigned vcpu);
+int qt_eltext_prepare_vcpu(struct qt_eltext *f, unsigned vcpu);
 /* Add a descriptor (the formatter owns it from now on). Thread-safe, lock-free. -1 if the id
  * is 0, too large or already used. */
-int qt_elf_add_tb(struct qt_elf *f, struct qt_el_tb *tb);
-const struct qt_el_tb *qt_elf_tb(const struct qt_elf *f, uint32_t id);
+int qt_eltext_add_tb(struct qt_eltext *f, struct qt_el_tb *tb);
+const struct qt_el_tb *qt_eltext_tb(const struct qt_eltext *f, uint32_t id);
 /* Name of a device id (system mode); name is copied. Thread-safe. */
-int qt_elf_add_device(struct qt_elf *f, uint32_t id, const char *name);
+int qt_eltext_add_device(struct qt_eltext *f, uint32_t id, const char *name);
 /* Feed one record (any type; those that are not execution-log records are ignored).
  * Returns 0, or -1 if it is malformed or refers to an unknown block (counted, skipped). */
-int qt_elf_record(struct qt_elf *f, const void *rec, size_t size);
+int qt_eltext_record(struct qt_eltext *f, const void *rec, size_t size);
 /* Hand a vCPU's formatted text to the sink now. */
-void qt_elf_flush(struct qt_elf *f, unsigned vcpu);
+void qt_eltext_flush(struct qt_eltext *f, unsigned vcpu);
 /* End of the log: flush every vCPU, then write each vCPU's pending line, in vCPU order
  * (text style: also what execlog prints for a vCPU whose line was already written). */
-void qt_elf_finish(struct qt_elf *f);
-uint64_t qt_elf_errors(const struct qt_elf *f);
-uint64_t qt_elf_lines(const struct qt_elf *f);
-
-/* Output formats of `qtrace dump -f` / `--format` (cli/writer.h), defined in execlog_fmt.c:
- * execlog (text, trace.execlog) and execlog-json (JSON lines, trace.execlog.jsonl). */
-struct qt_writer;
-extern const struct qt_writer qt_writer_execlog;
-extern const struct qt_writer qt_writer_execlog_json;
+void qt_eltext_finish(struct qt_eltext *f);
+uint64_t qt_eltext_errors(const struct qt_eltext *f);
+uint64_t qt_eltext_lines(const struct qt_eltext *f);
 
 #endif
