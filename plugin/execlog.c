@@ -18,8 +18,8 @@
  *     pending (conditional on a scoreboard word when that is not known at translation time),
  *     writing a record only for the registers that changed.
  * Records go to the vCPU's own buffer: the trace file's (execlog_format=bin) or, for text, an
- * execlog buffer that the vCPU formats itself when it fills (cli/execlog_fmt.c, compiled in
- * by execlog_fmt.c); only writing the text out takes a lock. Callbacks allocate nothing.
+ * execlog buffer that the vCPU formats itself when it fills (common/execlog_text.c, the formatter
+ * `qtrace dump` uses too); only writing the text out takes a lock. Callbacks allocate nothing.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -135,58 +135,15 @@ static void set_task_ops(bool tasks)
 int qt_kernel_init(char *err, size_t errlen)
 {
     const struct qt_opts *o = &qt.opts;
-    if (!qt.system) {
-        const char *k = o->kernel ? "kernel=" : o->comm ? "comm=" : o->pid ? "pid=" : o->follow ? "follow=" : NULL;
-        if (k) {
-            snprintf(err, errlen, "%s is for system mode (qtrace system): a user-mode run traces one process already",
-                     k);
-            return -EINVAL;
-        }
+    if (!qt.system)
         return 0;
-    }
     qt_kernel_space = qt.arch->kernel_base;
     as_filter = o->program_as;
-    bool symbols = qt.arch->kintro == QT_KINTRO_SYMBOLS;
-    if (as_filter && (o->comm || o->pid)) {
-        snprintf(err, errlen, "program_as=on and %s both choose the processes to record: give one", o->comm ? "comm=" : "pid=");
-        return -EINVAL;
-    }
-    if (as_filter && (!o->program || qt.arch->kintro == QT_KINTRO_NONE)) {
-        snprintf(err, errlen, "program_as=on needs program=PATH (the program whose address spaces to record) on an "
-                 "x86 guest");
-        return -EINVAL;
-    }
     if (as_filter && qt_progas_init(err, errlen) < 0)
         return -EINVAL;
     if (!o->kernel || !o->kernel_introspection) {
-        const char *k = o->comm ? "comm=" : o->pid ? "pid=" : o->kernel_symbols ? "kernel_symbols=" : NULL;
-        if (k) {
-            snprintf(err, errlen, "%s needs the guest's kernel (kernel=PATH, given by qtrace system)%s", k,
-                     o->kernel ? " and kernel_introspection=on" : "");
-            return -EINVAL;
-        }
-        if (o->syscalls)
-            fprintf(stderr, "qtrace: warning: syscalls=on records nothing in system mode without kernel=PATH\n");
         set_task_ops(false);
         return 0;
-    }
-    if (o->follow && !o->comm && !o->pid) {
-        snprintf(err, errlen, "follow=on needs comm=NAME or pid=N: the processes whose children to follow");
-        return -EINVAL;
-    }
-    if (symbols && (o->comm || o->pid)) {
-        snprintf(err, errlen, "%s needs the kernel's task structures, which qtrace reads in x86-64 kernels only: in "
-                 "this i386 guest, program_as=on with program=PATH records the program's address spaces instead",
-                 o->comm ? "comm=" : "pid=");
-        return -EINVAL;
-    }
-    if (symbols && o->syscalls)
-        fprintf(stderr, "qtrace: warning: syscalls=on records nothing in an i386 guest (system calls are decoded from "
-                "the kernel's task structures, read in x86-64 kernels only)\n");
-    if (qt.arch->kintro == QT_KINTRO_NONE) {
-        snprintf(err, errlen, "kernel=: guest kernel introspection supports x86_64 and i386 guests only (this is %s)",
-                 qt.arch->name);
-        return -EINVAL;
     }
     k_filter = o->comm || o->pid;
     qt_ktask_init(k_filter);

@@ -16,7 +16,8 @@
 
 #include "plugin.h"
 
-/* Loads symbols and layouts when kernel= is set, or starts loading them (kernel_async=on). */
+/* Loads symbols and layouts when kernel= is set, or starts loading them (kernel_async=on).
+ * The options' combinations were checked before (qt_opts_check). */
 int qt_kernel_init(char *err, size_t errlen);
 /* A translation block at a kernel address: find the KASLR slide, instrument hooks and kernel
  * functions. True if the block was the kernel's (nothing else to do with it). */

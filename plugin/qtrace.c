@@ -25,6 +25,11 @@ static void mark_switch(struct qemu_plugin_tb *tb)
         qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_STORE_U64, qt.switched, 1);
 }
 
+static void warn(const char *msg)
+{
+    fprintf(stderr, "qtrace: warning: %s\n", msg);
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -94,6 +99,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                  info->target_name);
         goto fail;
     }
+    struct qt_opts_env env = { .system = qt.system, .arch = qt.arch, .cli = false, .warn = warn };
+    if (qt_opts_check(&qt.opts, &env, err, sizeof(err)) < 0)
+        goto fail;
     qt.cc = qt.arch->user_cc;
     qt.call_sites = qt.arch->lr_reg == NULL;
     qt.out = qt_out_open(qt.opts.out, qt.arch->id, qt.system ? QT_MODE_SYSTEM : QT_MODE_USER, err, sizeof(err));
