@@ -1,24 +1,140 @@
-# Shared helpers for end-to-end tests (sourced). TAP output: ok/not ok lines, plan at the end.
+# The one library of the end-to-end cases (tests/e2e/cases/*.sh source it): TAP helpers, trace
+# helpers, the fixtures (guest boots and runs that several cases read), and what more than one
+# case needs. A case defines only what no other case needs.
+# Env (set by tests/run.sh, defaults otherwise): QTRACE_TOP, QTRACE_BUILD, QTRACE_CACHE and
+# QTRACE_E2E_RUN (the test run's id: fixtures made under another id are made again).
+set -u
 TOP=${QTRACE_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
+export QTRACE_TOP=$TOP QTRACE_BUILD=$BUILD QTRACE_CACHE=$CACHE
+export QTRACE_E2E_RUN=${QTRACE_E2E_RUN:-$$.$(date +%s%N)}
 QTRACE=$BUILD/qtrace
 GUEST=$CACHE/guest
+KERNEL=$GUEST/vmlinuz
+INITRD=$GUEST/initrd.gz
 T_N=0
 T_FAIL=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qtrace-e2e.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-ok() { # cond-status name
+# ---- TAP ---------------------------------------------------------------------------------------
+ok() { # STATUS NAME: ok when STATUS is 0
     T_N=$((T_N + 1))
     if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else echo "not ok $T_N - $2"; T_FAIL=$((T_FAIL + 1)); fi
 }
 check() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; } # NAME WHY
+diag() { sed 's/^/#   /'; }
 # same_text NAME GOT_FILE WANT_FILE: exact comparison, diff shown on failure
 same_text() {
-    if diff -u "$3" "$2" >"$TMP/diff" 2>&1; then ok 0 "$1"; else ok 1 "$1"; sed 's/^/#   /' "$TMP/diff" | head -40; fi
+    if diff -u "$3" "$2" >"$TMP/diff" 2>&1; then ok 0 "$1"; else ok 1 "$1"; diag <"$TMP/diff" | head -40; fi
 }
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+bail() { ok 1 "$1"; done_testing; exit 1; } # NAME: one failed assertion, and stop
+skip_all() { echo "ok 1 - # SKIP $1"; echo "1..1"; exit 0; }
+
+# ---- fixtures ----------------------------------------------------------------------------------
+# fixture NAME: runs fx_NAME (below) once per test run in $BUILD/e2e-fixtures/NAME and sets FX to
+# that directory. Cases that read the same boot share it; a case run alone makes what it needs.
+# fx_NAME writes its commands' exit statuses into files of FX for the cases to assert.
+FIXTURES=$BUILD/e2e-fixtures
+fixture() {
+    local dir=$FIXTURES/$1
+    if [ "$(cat "$dir/.run" 2>/dev/null)" != "$QTRACE_E2E_RUN" ]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        "fx_$1" "$dir" >"$dir/.log" 2>&1 </dev/null
+        echo "$QTRACE_E2E_RUN" >"$dir/.run"
+    fi
+    FX=$dir
+}
+rc_of() { cat "$1" 2>/dev/null || echo 255; } # FILE: an exit status a fixture wrote
+need_guest() { # the bundled guest, with the programs named
+    local p
+    for p in "$@"; do
+        [ -f "$KERNEL" ] && [ -s "$GUEST/progs/$p" ] || bail "the bundled guest with progs/$p (run scripts/build-guest.sh)"
+    done
+}
+# trace_boot DIR NAME QTRACE-SYSTEM-ARGS...: qtrace system of the bundled guest into DIR/NAME,
+# console (carriage returns removed) in DIR/NAME.console, stderr in DIR/NAME.err, status in DIR/NAME.rc
+trace_boot() {
+    local d=$1 n=$2; shift 2
+    "$QTRACE" system --kernel "$KERNEL" --initrd "$INITRD" "$@" -o "$d/$n" >"$d/$n.raw" 2>"$d/$n.err" </dev/null
+    echo $? >"$d/$n.rc"
+    tr -d '\r' <"$d/$n.raw" >"$d/$n.console"
+    rm -f "$d/$n.raw"
+}
+
+# the bundled guest under plain qemu-system-x86_64 (no plugin), four boots two at a time
+fx_plain_boots() {
+    local d=$1
+    boot() { # name, kernel cmdline switches, extra qemu args...
+        local name=$1 append=$2 t0=$SECONDS; shift 2
+        timeout 120 qemu-system-x86_64 -nographic -no-reboot -m 512 -kernel "$KERNEL" -initrd "$INITRD" \
+            -append "console=ttyS0 quiet panic=-1 $append" "$@" </dev/null 2>&1 | tr -d '\r' >"$d/$name.log"
+        echo "${PIPESTATUS[0]} $((SECONDS - t0))" >"$d/$name.rc"
+    }
+    boot calls "qtrace.run=calls" &
+    boot user "qtrace.run=whoami qtrace.user=1" &
+    wait
+    boot args "qtrace.run=bench qtrace.args=1000" &
+    boot smp "qtrace.run=threads" -smp 2 &
+    wait
+}
+
+# calls.c in the guest, its functions named, with arguments and return values; json and folded too
+fx_sys_calls() {
+    trace_boot "$1" calls --append qtrace.run=calls --timeout 180 \
+        -p "$GUEST/progs/calls" --icount -P main -P add -P fact -P greet -P probe -P leap -P depth -P worker \
+        -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -A 'fact@arg1/i' -R 'fact@retval/i' \
+        -A 'greet@arg1/s' -R 'greet@retval/i32' -A 'probe@arg1/s' -R 'probe@retval/i32' \
+        -A 'leap@arg1/i32' -A 'depth@arg1/i' -R 'depth@retval/i' -A 'worker@arg1/i' -R 'main@retval/i32' \
+        --format text,json,folded
+}
+# calls.c in the guest, every function of the program
+fx_sys_calls_all() { trace_boot "$1" calls --append qtrace.run=calls --timeout 180 -p "$GUEST/progs/calls" --format text; }
+
+# ktest in the guest, three boots side by side: as root (--follow, kernel argument types), as user
+# 1000 with --kernel-symbols (a renamed System.map), and k32 alone on an Intel-vendor CPU
+fx_ksysmap() { # the image's symbol table as a System.map, and a /proc/kallsyms-form copy of it
+    local d=$1
+    "$QTRACE" kernel-info --kernel "$KERNEL" --system-map "$d/System.map" >"$d/ki.txt" 2>"$d/ki.err"
+    echo $? >"$d/ki.rc"
+    # another boot's KASLR slide, a module's symbol, and do_sys_openat2 renamed qtrace_map_openat2:
+    # only the file knows that name, so its calls prove the file was used
+    python3 - "$d/System.map" "$d/renamed.map" <<'PY'
+import sys
+out = open(sys.argv[2], 'w')
+for l in open(sys.argv[1]):
+    a, t, n = l.split()
+    v = int(a, 16)
+    if v >= 0xffffffff80000000:
+        v += 0x1c000000         # as a /proc/kallsyms of a boot slid by 0x1c000000 shows it
+    out.write('%016x %s %s\n' % (v, t, 'qtrace_map_openat2' if n == 'do_sys_openat2' else n))
+out.write('ffffffffc0390000 t crc7_be\t[crc7]\n')
+PY
+}
+fx_ktest() {
+    local d=$1 map
+    fixture ksysmap
+    map=$FX/renamed.map
+    trace_boot "$d" a --append qtrace.run=ktest --timeout 150 -p "$GUEST/progs/ktest" \
+        --comm ktest --follow --syscalls \
+        -P do_sys_openat2 -A 'do_sys_openat2@arg2/s' -R 'do_sys_openat2@retval/i32' \
+        -A 'vfs_mkdir@arg3/dentry' -A 'security_inode_getattr@arg1/path' -A 'generic_fillattr@arg2/inode' \
+        -A 'filp_close@arg1/file' -A 'inet_bind@arg1/socket,arg2/sockaddr' -A 'inet_listen@arg1/socket' \
+        -A 'cap_capable@arg1/cred,arg3/i32' -A 'wake_up_new_task@arg1/task' &
+    trace_boot "$d" b --append "qtrace.run=ktest qtrace.user=1" --timeout 150 \
+        --comm ktest --syscalls -A 'cap_capable@arg1/cred,arg3/i32' \
+        --kernel-symbols "$map" -A 'qtrace_map_openat2@arg2/s' -R 'qtrace_map_openat2@retval/i32' &
+    # the 32-bit program alone, as user 1000, on a CPU of Intel's vendor: its vDSO uses sysenter
+    trace_boot "$d" c --append "qtrace.run=k32 qtrace.user=1" --timeout 150 \
+        --comm k32 --syscalls -- -cpu qemu64,vendor=GenuineIntel &
+    wait
+}
+
+# ---- reading traces and consoles ---------------------------------------------------------------
 # Strip the duration and [cpu as tid] columns: the call tree as indented text.
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
 # Lines of one thread only (by tid), tree form.
@@ -26,5 +142,44 @@ thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[
 # Shift lines left by the first one's indentation (stdin to stdout).
 unindent() { awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'; }
 # program_tree FILE TID NAMES: one thread's lines of the functions named (a|b|...), unindented
-# (thread_tree as the calling test defines it)
 program_tree() { thread_tree "$1" "$2" | grep -E "^ *(($3)\\(|\\} /\\* ($3)[ :])" | unindent; }
+# said FILE 'LINE': the \(...\) group of the first whole line of FILE matching LINE (a sed regex)
+said() { sed -n "s#^$2\$#\\1#p" "$1" | head -1; }
+# returns TRACE TID 'func(args)' VALUE: a call of func(args) in thread TID returns VALUE, on one
+# line or as "func(args) {" ... "} = VALUE; /* func */" around the calls it made
+returns() {
+    thread_tree "$1" "$2" | sed 's/^ *//' | awk -v call="$3" -v val="$4" '
+        $0 == call " = " val ";" { found = 1; exit }
+        $0 == call " {" { open = 1; name = call; sub(/\(.*/, "", name); next }
+        open && $0 ~ "^} = " && index($0, "/* " name " */") { if ($3 == val ";") found = 1; exit }
+        END { exit !found }'
+}
+# the number of address spaces ("as:N") the events of a trace (.qtr) ran in
+n_address_spaces() { "$QTRACE" dump -f text "$1" 2>/dev/null | grep -oE '\[cpu[0-9]+ as:[0-9]+ ' | sort -u | wc -l; }
+# booted NAME: plain_boots' boot NAME powered off by itself (qemu status 0), not by the timeout
+booted() {
+    local rc secs
+    read -r rc secs <"$FX/$1.rc"
+    if [ "$rc" = 0 ]; then
+        ok 0 "$1: guest powered off by itself (qemu status 0, ${secs}s)"
+    else
+        ok 1 "$1: guest powered off by itself (qemu status $rc$([ "$rc" = 124 ] && echo ', timed out after 120s'))"
+        tail -20 "$FX/$1.log" | diag
+    fi
+}
+# expect_in_order LOG PATTERN...: each anchored ERE matches a whole line of LOG, after the line
+# the previous pattern matched
+expect_in_order() {
+    local log=$1 name pos=0 pat hit; shift
+    name=$(basename "$log" .log)
+    for pat in "$@"; do
+        hit=$(tail -n +$((pos + 1)) "$log" | grep -n -m1 -E -x -- "$pat" | cut -d: -f1)
+        if [ -n "$hit" ]; then
+            pos=$((pos + hit))
+            ok 0 "$name: console line /$pat/ (line $pos)"
+        else
+            ok 1 "$name: console line /$pat/ after line $pos"
+            diag <"$log"
+        fi
+    done
+}
