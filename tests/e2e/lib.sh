@@ -92,8 +92,6 @@ fx_sys_calls() {
         -A 'leap@arg1/i32' -A 'depth@arg1/i' -R 'depth@retval/i' -A 'worker@arg1/i' -R 'main@retval/i32' \
         --format text,json,folded
 }
-# calls.c in the guest, every function of the program
-fx_sys_calls_all() { trace_boot "$1" calls --append qtrace.run=calls --timeout 180 -p "$GUEST/progs/calls" --format text; }
 
 # ktest in the guest, three boots side by side: as root (--follow, kernel argument types), as user
 # 1000 with --kernel-symbols (a renamed System.map), and k32 alone on an Intel-vendor CPU
@@ -139,6 +137,8 @@ fx_ktest() {
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
 # Lines of one thread only (by tid), tree form.
 thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //'; }
+# thread_tree without the kernel's process events (fork, exec, exit: '== ...' lines)
+call_tree() { thread_tree "$1" "$2" | grep -v '^== '; }
 # Shift lines left by the first one's indentation (stdin to stdout).
 unindent() { awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'; }
 # program_tree FILE TID NAMES: one thread's lines of the functions named (a|b|...), unindented
