@@ -183,3 +183,126 @@ expect_in_order() {
         fi
     done
 }
+
+# ---- QEMU-TRACER configurations (qtrace compat) ------------------------------------------------
+# calls.c in the guest, with QEMU-TRACER's command line (-d func -D log, -net nic -net user)
+PROG=$GUEST/progs/calls
+QARGS=(-kernel "$KERNEL" -initrd "$INITRD" -append "qtrace.run=calls" -rtc clock=vm -net nic -net user -d func -D log)
+# QEMU-TRACER's own configs/reg_map.txt, as its document shows it
+REGMAP=' 32 R_EAX 0 --> 0
+ 32 R_EAX 1 --> 0
+ 32 R_ECX 2 --> 1
+ 32 R_EDX 3 --> 2 
+ 64 R_EAX 0 --> 0
+ 64 R_EDI 1 --> 7
+ 64 R_ESI 2 --> 6 
+ 64 R_EDX 3 --> 2
+ 64 R_ECX 4 --> 1
+ 64 R_8 5 --> 8
+ 64 R_9 6 --> 9'
+# the kernel's symbols as nm -n vmlinux would give them (qtrace compat --system-map)
+fx_compat_map() { "$QTRACE" compat --system-map "$KERNEL" >"$1/System.map" 2>"$1/sm.err"; echo $? >"$1/rc"; }
+sym() { nm "$PROG" | awk -v n="$1" '$3 == n { print $1 }'; }
+ksym() { awk -v n="$1" '$3 == n { print $1 }' "$FIXTURES/compat_map/System.map"; }
+hex() { printf '0x%x' "0x$1"; }
+compat_syms() { # the addresses the configurations name, from nm and the System.map
+    fixture compat_map
+    ADD=$(sym add) GREET=$(sym greet) PROBE=$(sym probe) FACT=$(sym fact) MAIN=$(sym main) WORKER=$(sym worker)
+    KW=$(ksym ksys_write) KPC=$(ksym prepare_creds) KSL=$(ksym simple_lookup) KGP=$(ksym __x64_sys_getpid)
+    a=$(hex "$ADD") g=$(hex "$GREET") p=$(hex "$PROBE") f=$(hex "$FACT") m=$(hex "$MAIN") w=$(hex "$WORKER")
+    kw=$(hex "$KW") kg=$(hex "$KGP")
+}
+new_config() { mkdir -p "$TMP/$1"; cat >"$TMP/$1/configs.txt"; } # NAME <CONFIG-TEXT
+# run_compat NAME [ARGS]: boots the guest in $TMP/NAME with $TMP/NAME/configs.txt (already written)
+# and configs/reg_map.txt; sets D to the folder
+run_compat() {
+    D=$TMP/$1
+    shift
+    mkdir -p "$D/configs"
+    printf '%s\n' "$REGMAP" >"$D/configs/reg_map.txt"
+    (cd "$D" && "$QTRACE" compat -p "$PROG" --timeout 240 "$@" -- "${QARGS[@]}" >console.raw 2>stderr)
+    local rc=$?
+    tr -d '\r' <"$D/console.raw" >"$D/console"
+    rm -f "$D/console.raw"
+    return $rc
+}
+# what the calls program's listed functions must give: spec_want ADD GREET PROBE
+spec_want() {
+    local a=$1 g=$2 p=$3
+    printf '%s\n' "call $a add(1:int=2, 2:int=3) main" "ret $a add = 0:int=5 main" \
+        "call $g greet(1:string=\"world\") main" "ret $g greet = 0:int=5 main" "call $p probe() main" \
+        "ret $p probe = 0:int=7 main" "call $a add(1:int=40, 2:int=2) main" "ret $a add = 0:int=42 main"
+    local id i
+    for id in 1 2; do
+        for i in 0 1 2; do
+            printf '%s\n' "call $a add(1:int=${id}00, 2:int=$i) worker" "ret $a add = 0:int=$((id * 100 + i)) worker"
+        done
+    done
+}
+# stack_by_thread STACK: its call lines without pid and comm, the thread named main (the one
+# that calls add(2, 3)) or worker; with or without pid= (a 32-bit trace has tid only)
+stack_by_thread() {
+    local main_tid
+    grep -vE '^(#|linkmap )' "$1" | sed -E 's/ (pid=[0-9]+ )?tid=([0-9]+)( comm=calls)?$/ T\2/' >"$1.norm"
+    main_tid=$(sed -n 's/^call [0-9a-fx]* add(1:int=2, 2:int=3) T//p' "$1.norm")
+    sed -E "s/ T$main_tid\$/ main/; s/ T[0-9]+\$/ worker/" "$1.norm"
+}
+# fake_qemu: $FAKE, a QEMU that only leaves $TMP/qemu-started behind
+fake_qemu() {
+    FAKE=$TMP/fake-qemu
+    printf '#!/bin/sh\ntouch "%s/qemu-started"\nexit 0\n' "$TMP" >"$FAKE"
+    chmod +x "$FAKE"
+}
+
+# ---- the 32-bit guest (tests/compat/build-guest32.sh): qemu-system-i386, an i386 kernel --------
+G32=$CACHE/guest32
+P32=$G32/progs/calls
+Q32=(-kernel "$G32/vmlinuz" -initrd "$G32/initrd.gz" -append "qtrace.run=calls" -d func -D log)
+fx_guest32() { "$TOP/tests/compat/build-guest32.sh" >"$1/build.log" 2>&1; echo $? >"$1/rc"; }
+fx_compat_map32() { "$QTRACE" compat --system-map "$G32/vmlinuz" >"$1/System.map" 2>/dev/null; echo $? >"$1/rc"; }
+# need_guest32: skips the case where the 32-bit guest cannot be built, builds it (once) otherwise
+need_guest32() {
+    command -v qemu-system-i386 >/dev/null || skip_all "32-bit guest: no qemu-system-i386"
+    printf 'int main(void) { return 0; }\n' | gcc -m32 -static -x c - -o "$TMP/m32" 2>/dev/null ||
+        skip_all "32-bit guest: gcc -m32 cannot link a static program (Debian: gcc-12-multilib)"
+    fixture guest32
+    G32_RC=$(rc_of "$FX/rc")
+    G32_LOG=$FX/build.log
+}
+sym32() { nm "$P32" | awk -v n="$1" '$3 == n { print $1 }'; }
+ksym32() { awk -v n="$1" '$3 == n { print $1 }' "$FIXTURES/compat_map32/System.map"; }
+run32() { local PROG=$P32; local -a QARGS=("${Q32[@]}"); run_compat "$@"; } # NAME: run_compat in the 32-bit guest
+compat32_syms() { # need_guest32's guest built, and the addresses the 32-bit configurations name
+    [ "$G32_RC" = 0 ] || { tail -5 "$G32_LOG" | diag; bail "32-bit guest: built (tests/compat/build-guest32.sh)"; }
+    fixture compat_map32
+    KW32=$(ksym32 ksys_write) POW32=$(ksym32 process_one_work)
+    a=$(hex "$(sym32 add)") g=$(hex "$(sym32 greet)") p=$(hex "$(sym32 probe)") f=$(hex "$(sym32 fact)")
+    m=$(hex "$(sym32 main)") kw=$(hex "$KW32") pow=$(hex "$POW32")
+}
+# the configurations more than one case runs
+spec_config() { # NAME: spec_func_with_param, the seed's own example shape
+    new_config "$1" <<CFG
+calls
+ffffffffffffffff~ffffffffffffffff
+0~0
+funcstack:0
+linkmap:610000
+trace_type:spec_func_with_param
+$GREET,0,int,1,string
+$ADD,0,int,1,int,2,int
+$PROBE
+CFG
+}
+all_cfg() { # TRACE_TYPE: ksys_write as the kernel range, every user function
+    new_config "$1" <<CFG
+calls
+$KW~$KW
+0~0
+funcstack:0
+linkmap:0
+trace_type:$1
+CFG
+}
+kcfg32() { # TRACE_TYPE: the 32-bit kernel range ksys_write and process_one_work (kworkers only)
+    printf 'calls\n%s~%s,%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$POW32" "$1" | new_config "${1}32"
+}
