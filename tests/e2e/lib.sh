@@ -306,3 +306,33 @@ CFG
 kcfg32() { # TRACE_TYPE: the 32-bit kernel range ksys_write and process_one_work (kworkers only)
     printf 'calls\n%s~%s,%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$POW32" "$1" | new_config "${1}32"
 }
+
+# ---- uftrace as the oracle (uftrace.data output) ----------------------------------------------
+# need_uftrace: skips the case without uftrace, gcc or a plugin-enabled qemu-x86_64 (waits up to
+# 10 minutes for a setup that is building it)
+need_uftrace() {
+    command -v uftrace >/dev/null 2>&1 || skip_all "uftrace is not installed"
+    command -v gcc >/dev/null 2>&1 || skip_all "gcc is not installed"
+    local i
+    for i in $(seq 120); do
+        [ -f "$CACHE/qemu-user.stamp" ] && [ -x "$CACHE/bin/qemu-x86_64" ] && break
+        sleep 5
+    done
+    [ -x "$CACHE/bin/qemu-x86_64" ] || skip_all "no plugin-enabled qemu-x86_64 in $CACHE/bin (make setup-qemu-user)"
+}
+UFT_FUNCS=(-P main -P work -P fact -P add -P square -P mul -P greet)
+# tests/progs/uftrace_prog.c built with -pg and traced twice (in the fixture's folder: a -pg
+# program leaves gmon.out in its working directory): q, its functions named; a, with -A/-R and puts
+fx_uftrace() {
+    cd "$1" || return
+    gcc -pg -O1 -g -fno-inline -o prog "$TOP/tests/progs/uftrace_prog.c"; echo $? >prog.rc
+    gcc -O1 -g -fno-inline -pthread -o thr "$TOP/tests/progs/uftrace_threads.c"; echo $? >thr.rc
+    "$QTRACE" run -q "${UFT_FUNCS[@]}" --format text,uftrace -o q -- ./prog >q.out 2>q.err; echo $? >q.rc
+    "$QTRACE" run -q "${UFT_FUNCS[@]}" -P puts -A 'fact@arg1/i32' -R 'fact@retval/i32' \
+        -A 'add@arg1/i32,arg2/i32' -R 'add@retval/i32' -A 'greet@arg1/s,arg2/c' -R 'greet@retval/s' \
+        --format text,uftrace -o a -- ./prog >/dev/null 2>a.err; echo $? >a.rc
+}
+# uftrace's tree without its duration and tid columns
+uft_tree() { sed -n 's/^[^|]*| //p' "$1"; }
+# no argument values, no return values, no ': unwound' notes: names and nesting only
+bare() { sed -E 's/\(.*\)( = [^;]*)?;$/();/; s/\(.*\) \{$/() {/; s/^( *)\} = [^;]*;/\1}/; s/: (unwound|unfinished) \*\// *\//'; }
