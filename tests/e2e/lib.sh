@@ -336,3 +336,76 @@ fx_uftrace() {
 uft_tree() { sed -n 's/^[^|]*| //p' "$1"; }
 # no argument values, no return values, no ': unwound' notes: names and nesting only
 bare() { sed -E 's/\(.*\)( = [^;]*)?;$/();/; s/\(.*\) \{$/() {/; s/^( *)\} = [^;]*;/\1}/; s/: (unwound|unfinished) \*\// *\//'; }
+
+# ---- the execution log against QEMU's contrib/plugins/libexeclog.so ------------------------------
+# execlog_setup: tests/execlog/common.sh's paths (W: $BUILD/test-execlog), the test program P
+# (tests/progs/execlog_prog.c) and its symbols, the plugin (PLUGIN, PLUGIN2, PLUGIN_KIND)
+execlog_setup() {
+    . "$TOP/tests/execlog/common.sh"
+    W=$BUILD/test-execlog
+    mkdir -p "$W"
+    [ -x "$QEMU" ] && [ -f "$REF" ] || skip_all "no plugin-enabled qemu-x86_64 or libexeclog.so in $CACHE (make setup-qemu-user)"
+    P=$W/prog
+    el_build_prog "$TOP/tests/progs/execlog_prog.c" "$P" || bail "build tests/progs/execlog_prog.c"
+    nm "$P" >"$W/prog.nm"
+    nm -S "$P" >"$W/prog.nmS"
+    el_pick_plugin "$P" || bail "build the execution-log harness plugin"
+    store=$(el_sym el_store_marker)
+    fault=$(el_sym el_fault)
+}
+el_sym() { awk -v s="$1" '$3 == s { print $1 }' "$W/prog.nm" | sed 's/^0*//'; }
+# run_pair NAME OPTS [PROG [ARGS]]: reference and qtrace text in one QEMU run.
+# OPTS: comma-separated execlog options, given to both plugins.
+run_pair() {
+    local name=$1 opts=$2 prog=${3:-$P}
+    shift 3 2>/dev/null || shift $#
+    rm -f "$W/$name.ref" "$W/$name.txt"
+    env -i "$QEMU" -plugin "$REF${opts:+,$opts}" \
+        -plugin "$PLUGIN,out=$W/$name.qtr,execlog=on,execlog_out=$W/$name.txt${opts:+,$opts}" \
+        -d plugin -D "$W/$name.ref" "$prog" "$@" >"$W/$name.stdout" 2>"$W/$name.stderr"
+}
+# compare NAME DESC: reference log == qtrace text
+compare() {
+    if [ -s "$W/$1.ref" ] && cmp -s "$W/$1.ref" "$W/$1.txt"; then
+        ok 0 "$2 ($(wc -l <"$W/$1.ref") lines, same bytes as libexeclog.so)"
+    else
+        ok 1 "$2"
+        if [ -f "$W/$1.txt" ]; then
+            diff "$W/$1.ref" "$W/$1.txt" | head -6 | diag
+        else
+            head -5 "$W/$1.stderr" | diag
+        fi
+    fi
+}
+# run_bin NAME OPTS [ARGS]: qtrace text (PLUGIN) and binary (PLUGIN2) in one QEMU run
+run_bin() {
+    local name=$1 opts=$2
+    rm -f "$W/$name.txt" "$W/$name.qtr" "$W/$name.dump"
+    env -i "$QEMU" -plugin "$PLUGIN,out=$W/$name.t.qtr,execlog=on,execlog_out=$W/$name.txt${opts:+,$opts}" \
+        -plugin "$PLUGIN2,out=$W/$name.qtr,execlog=on,execlog_format=bin${opts:+,$opts}" \
+        "$P" "${@:3}" >"$W/$name.stdout" 2>"$W/$name.stderr"
+}
+# the program's execution log, no filter, with the reference's (plain.ref, plain.txt)
+fx_execlog_plain() { local W=$1; run_pair plain ""; }
+# binary logs of three option sets, each with the direct text and qtrace dump's text of it
+fx_execlog_bin() {
+    local W=$1 spec name opts
+    for spec in "bin_plain|" "bin_regs|reg=*,memvalues=on" "bin_filter|afilter=0x$store,afilter=0x$fault,reg=rax"; do
+        name=${spec%%|*} opts=${spec#*|}
+        run_bin "$name" "$opts"
+        el_dump "$W/$name.qtr" execlog "$W/$name.dump"
+        echo "$DUMP_TOOL" >"$W/dump_tool"
+    done
+}
+# slice_ok FULL TRIGGERED FIRST_ADDR N: TRIGGERED is the N lines of FULL from FIRST_ADDR's first run
+slice_ok() {
+    python3 - "$1" "$2" "$3" "$4" <<'PY'
+import sys
+full = open(sys.argv[1]).read().split('\n')
+trig = open(sys.argv[2]).read().split('\n')[:-1]
+first = '0, 0x%x,' % int(sys.argv[3], 16)
+i = next(k for k, l in enumerate(full) if l.startswith(first))
+assert len(trig) == int(sys.argv[4]), len(trig)
+assert full[i:i + len(trig)] == trig
+PY
+}
