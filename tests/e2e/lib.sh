@@ -409,3 +409,9 @@ assert len(trig) == int(sys.argv[4]), len(trig)
 assert full[i:i + len(trig)] == trig
 PY
 }
+
+# ---- user mode (qtrace run) --------------------------------------------------------------------
+EXPECTED=$TOP/tests/e2e/expected
+CF="-O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer"
+CALLS=$TOP/guest/progs/calls.c
+build_calls() { gcc $CF -static -no-pie -pthread -o "$1" "$CALLS"; } # OUT: calls.c, static, for x86-64
