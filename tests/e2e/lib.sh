@@ -60,7 +60,7 @@ need_guest() { # the bundled guest, with the programs named
 # console (carriage returns removed) in DIR/NAME.console, stderr in DIR/NAME.err, status in DIR/NAME.rc
 trace_boot() {
     local d=$1 n=$2; shift 2
-    "$QTRACE" system --kernel "$KERNEL" --initrd "$INITRD" "$@" -o "$d/$n" >"$d/$n.raw" 2>"$d/$n.err" </dev/null
+    "$QTRACE" system --kernel "$KERNEL" --initrd "$INITRD" -o "$d/$n" "$@" >"$d/$n.raw" 2>"$d/$n.err" </dev/null
     echo $? >"$d/$n.rc"
     tr -d '\r' <"$d/$n.raw" >"$d/$n.console"
     rm -f "$d/$n.raw"
