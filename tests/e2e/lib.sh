@@ -16,7 +16,8 @@ INITRD=$GUEST/initrd.gz
 T_N=0
 T_FAIL=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qtrace-e2e.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# QTRACE_E2E_KEEP=1 keeps a case's scratch folder (its path is the first line of the output)
+if [ -n "${QTRACE_E2E_KEEP:-}" ]; then echo "# scratch: $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
 
 # ---- TAP ---------------------------------------------------------------------------------------
 ok() { # STATUS NAME: ok when STATUS is 0
