@@ -416,3 +416,9 @@ EXPECTED=$TOP/tests/e2e/expected
 CF="-O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer"
 CALLS=$TOP/guest/progs/calls.c
 build_calls() { gcc $CF -static -no-pie -pthread -o "$1" "$CALLS"; } # OUT: calls.c, static, for x86-64
+# compat_named FILE PID: a log or stack file's lines with the processes named, not numbered (pids
+# and tids vary from boot to boot): " init" (pid 1), " main" (calls, pid PID, its main thread),
+# " worker" (calls' other threads)
+compat_named() {
+    sed -E "s/ pid=1 tid=1 comm=init\$/ init/; s/ pid=$2 tid=$2 comm=calls\$/ main/; s/ pid=$2 tid=[0-9]+ comm=calls\$/ worker/" "$1"
+}
