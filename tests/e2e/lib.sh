@@ -140,6 +140,17 @@ tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
 thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //'; }
 # thread_tree without the kernel's process events (fork, exec, exit: '== ...' lines)
 call_tree() { thread_tree "$1" "$2" | grep -v '^== '; }
+# syscall_lines TRACE TID: one thread's system calls and process events ("== ..."); a call split
+# around the kernel functions traced inside it ("... <unfinished ...>", then "<... NAME resumed> = V"
+# on the next line once those are left out) is joined into one line, as without them
+syscall_lines() {
+    thread_tree "$1" "$2" | grep -E '^(<\.\.\. )?syscall |^== ' | awk '
+        held != "" && /^<\.\.\. syscall / { sub(/ <unfinished \.\.\.>$/, "", held); print held " = " substr($0, index($0, "> = ") + 4); held = ""; next }
+        held != "" { print held; held = "" }
+        / <unfinished \.\.\.>$/ { held = $0; next }
+        { print }
+        END { if (held != "") print held }'
+}
 # Shift lines left by the first one's indentation (stdin to stdout).
 unindent() { awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'; }
 # program_tree FILE TID NAMES: one thread's lines of the functions named (a|b|...), unindented

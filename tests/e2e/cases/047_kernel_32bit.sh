@@ -48,10 +48,7 @@ k32checks() {
         echo 'syscall i386:exit_group(0) <unfinished ...>'
         echo '== exit status 0'
     } >"$TMP/k32.want"
-    thread_tree "$tr" "$kp" | grep -E '^(<\.\.\. )?syscall |^== ' | sed -n '/^syscall i386:getpid() /,$p' |
-        awk '/ <unfinished \.\.\.>$/ { if (held != "") print held; held = $0; next }
-             held != "" && /^<\.\.\. syscall / && !/clone resumed/ { sub(/ <unfinished \.\.\.>$/, "", held); print held " = " $NF; held = ""; next }
-             held != "" { print held; held = "" } { print } END { if (held != "") print held }' |
+    syscall_lines "$tr" "$kp" | sed -n '/^syscall i386:getpid() /,$p' |
         sed -E 's/(clone\(.*, NULL, )0x[0-9a-f]+\)/\1ADDR)/; s/^(syscall i386:wait4\([0-9]+, )0x[0-9a-f]+/\1ADDR/' >"$TMP/k32.got"
     same_text "$what: its calls from getpid() to exit_group(0), exactly: i386 numbers, the fd, ppid, uid and child it printed" \
         "$TMP/k32.got" "$TMP/k32.want"
