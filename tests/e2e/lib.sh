@@ -151,6 +151,11 @@ syscall_lines() {
         { print }
         END { if (held != "") print held }'
 }
+# write_call [i386:] TEXT: the trace line of the write(2) of the line TEXT to standard output
+write_call() {
+    local abi=; [ $# = 2 ] && { abi=$1; shift; }
+    echo "syscall ${abi}write(1, \"$1\\n\", $((${#1} + 1))) = $((${#1} + 1))"
+}
 # Shift lines left by the first one's indentation (stdin to stdout).
 unindent() { awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'; }
 # program_tree FILE TID NAMES: one thread's lines of the functions named (a|b|...), unindented

@@ -24,25 +24,24 @@ k32checks() {
     # its own calls from getpid() to exit_group, exactly, with the values it printed. Normalised:
     # a call split around the kernel events nested in it ("<unfinished ...>", "<... resumed>")
     # is joined, and the TLS and stack addresses given to clone and wait4 (guest ASLR) read ADDR.
-    k32write() { echo "syscall i386:write(1, \"$1\\n\", $((${#1} + 1))) = $((${#1} + 1))"; }
     {
         echo "syscall i386:getpid() = $kp"
-        k32write "k32: pid=$kp"
-        k32write "k32: vsyscall uses $insn"
+        write_call i386: "k32: pid=$kp"
+        write_call i386: "k32: vsyscall uses $insn"
         echo "syscall i386:openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) = $kfd"
-        k32write "k32: open /etc/passwd fd=$kfd"
+        write_call i386: "k32: open /etc/passwd fd=$kfd"
         echo "syscall i386:read($kfd, \"root:x:0:0:root:\", 16) = 16"
-        k32write "k32: read fd=$kfd 16 bytes"
+        write_call i386: "k32: read fd=$kfd 16 bytes"
         echo "syscall i386:close($kfd) = 0"
         echo "syscall i386:getppid() = $kpp"
-        k32write "k32: int80 getppid = $kpp"
+        write_call i386: "k32: int80 getppid = $kpp"
         echo "syscall i386:getuid32() = $kuid"
-        k32write "k32: vsyscall getuid = $kuid"
+        write_call i386: "k32: vsyscall getuid = $kuid"
         echo "syscall i386:clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, NULL, NULL, NULL, ADDR) <unfinished ...>"
         echo "== fork {pid=$kch, tgid=$kch, ppid=$kp, uid=$kuid, comm=\"k32\"}"
         echo "<... syscall i386:clone resumed> = $kch"
         echo "syscall i386:wait4($kch, ADDR, 0, NULL) = $kch"
-        k32write "k32: whoami pid=$kch status=0"
+        write_call i386: "k32: whoami pid=$kch status=0"
         echo 'syscall i386:write(1, "k32: done", 9) = 9'
         echo 'syscall i386:write(1, "\n", 1) = 1'
         echo 'syscall i386:exit_group(0) <unfinished ...>'
