@@ -1,3 +1,5 @@
+/* uftrace_prog (tests/e2e/cases/10*_uftrace_*.sh): built with -pg, recorded natively by uftrace and
+ * traced by qtrace; both recordings must replay alike. */
 #include <stdio.h>
 static int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
 static int add(int a, int b) { return a + b; }

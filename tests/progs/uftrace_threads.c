@@ -1,3 +1,4 @@
+/* uftrace_threads (tests/e2e/cases/104_uftrace_threads.sh): two threads, two uftrace tasks. */
 #include <pthread.h>
 #include <stdio.h>
 static int leaf(int x) { return x * 2; }
