@@ -4,10 +4,13 @@
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$QTRACE" ] || bail "$QTRACE not built (make build/qtrace)"
-qemu_count() { # QEMU processes (system and user mode) running now
+# qemu_count: QEMU processes (system and user mode) started by this case: they inherit
+# QTRACE_E2E_MARK from it (others may run QEMU on the same machine)
+export QTRACE_E2E_MARK=$TMP
+qemu_count() {
     local n=0 p
-    for p in qemu-system qemu-x86_64 qemu-aarch64 qemu-i386; do
-        n=$((n + $(pgrep -f "$p" 2>/dev/null | wc -l)))
+    for p in $(pgrep -f 'qemu-system|qemu-x86_64|qemu-aarch64|qemu-i386' 2>/dev/null); do
+        grep -qzx "QTRACE_E2E_MARK=$TMP" "/proc/$p/environ" 2>/dev/null && n=$((n + 1))
     done
     echo "$n"
 }
