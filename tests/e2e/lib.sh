@@ -59,12 +59,19 @@ need_guest() { # the bundled guest, with the programs named
 }
 # trace_boot DIR NAME QTRACE-SYSTEM-ARGS...: qtrace system of the bundled guest into DIR/NAME,
 # console (carriage returns removed) in DIR/NAME.console, stderr in DIR/NAME.err, status in DIR/NAME.rc
+# A guest that panics in the kernel's IO-APIC timer check, before any program ran, is booted once
+# more: on an overloaded host TCG's timer ticks too slowly for that check (DIR/NAME.retried says so).
 trace_boot() {
-    local d=$1 n=$2; shift 2
-    "$QTRACE" system --kernel "$KERNEL" --initrd "$INITRD" -o "$d/$n" "$@" >"$d/$n.raw" 2>"$d/$n.err" </dev/null
-    echo $? >"$d/$n.rc"
-    tr -d '\r' <"$d/$n.raw" >"$d/$n.console"
-    rm -f "$d/$n.raw"
+    local d=$1 n=$2 try; shift 2
+    for try in 1 2; do
+        "$QTRACE" system --kernel "$KERNEL" --initrd "$INITRD" -o "$d/$n" "$@" >"$d/$n.raw" 2>"$d/$n.err" </dev/null
+        echo $? >"$d/$n.rc"
+        tr -d '\r' <"$d/$n.raw" >"$d/$n.console"
+        rm -f "$d/$n.raw"
+        grep -q "Kernel panic - not syncing: IO-APIC + timer doesn't work" "$d/$n.console" &&
+            ! grep -q '^QTRACE-GUEST: run ' "$d/$n.console" || break
+        cp "$d/$n.console" "$d/$n.retried"
+    done
 }
 
 # the bundled guest under plain qemu-system-x86_64 (no plugin), four boots two at a time
