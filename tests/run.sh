@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
 # Runs every test and prints one summary line: "N passed, N failed".
-#  - unit tests: build/tests/* and build/tests-san/* (ASan+UBSan), TAP on stdout
-#  - end-to-end tests: tests/e2e/*.sh, TAP on stdout (they boot the guest or run qemu-user)
-# Usage: tests/run.sh [PATTERN]   (only tests whose file name contains PATTERN)
+#  - unit tests: build/tests/test_* and build/tests-san/test_* (ASan+UBSan), TAP on stdout
+#  - end-to-end cases: tests/e2e/cases/NNN_name.sh, one file per case, TAP on stdout. Each sources
+#    tests/e2e/lib.sh (the only helpers) and checks qtrace's output against an oracle that is not
+#    qtrace (the program's own output, strace, uftrace, objdump, QEMU's execlog...). Guest boots
+#    that several cases read are fixtures (lib.sh's fixture), made once per run under
+#    $QTRACE_BUILD/e2e-fixtures/. Logs: $QTRACE_BUILD/test-logs/.
+# Usage: tests/run.sh [--e2e] [SELECTOR...]
+#   SELECTOR: part of a test's name (unit/tests/test_cli, e2e/042_name), or an e2e case's number;
+#   several select their union; --e2e runs end-to-end cases only (tests/e2e/run.sh).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export QTRACE_TOP=$TOP QTRACE_BUILD=${QTRACE_BUILD:-$TOP/build} QTRACE_CACHE=${QTRACE_CACHE:-$TOP/.cache}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-pattern=${1:-}
+# one id for the whole run: the e2e fixtures are made once in it
+export QTRACE_E2E_RUN=${QTRACE_E2E_RUN:-$$.$(date +%s%N)}
+units=1
+if [ "${1:-}" = --e2e ]; then units=; shift; fi
+selectors=("$@")
 pass=0 fail=0 failed_tests=()
 logdir=$QTRACE_BUILD/test-logs
 mkdir -p "$logdir"
+t_start=$SECONDS
+
+selected() { # NAME [CASE-NUMBER]
+    [ ${#selectors[@]} -eq 0 ] && return 0
+    local s
+    for s in "${selectors[@]}"; do
+        [[ "$1" == *"$s"* ]] && return 0
+        [[ -n "${2:-}" && "$s" =~ ^[0-9]+$ ]] && [ "$((10#$s))" = "$((10#$2))" ] && return 0
+    done
+    return 1
+}
 
 run_one() { # name, command...
     local name=$1; shift
@@ -30,24 +51,26 @@ run_one() { # name, command...
     pass=$((pass + p)); fail=$((fail + f))
     if [ "$f" -gt 0 ]; then
         failed_tests+=("$name")
-        printf '%-40s %3d passed, %d FAILED (%ds)  log: %s\n' "$name" "$p" "$f" $((SECONDS - t0)) "$log"
+        printf '%-44s %3d passed, %d FAILED (%ds)  log: %s\n' "$name" "$p" "$f" $((SECONDS - t0)) "$log"
         grep -A4 '^not ok' "$log" | head -40 | sed 's/^/    /'
     else
-        printf '%-40s %3d passed (%ds)\n' "$name" "$p" $((SECONDS - t0))
+        printf '%-44s %3d passed (%ds)\n' "$name" "$p" $((SECONDS - t0))
     fi
 }
 
-for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_*; do
-    [ -x "$t" ] || continue
-    name="unit/$(basename "$(dirname "$t")")/$(basename "$t")"
-    [[ -z "$pattern" || "$name" == *"$pattern"* ]] || continue
-    run_one "$name" "$t"
-done
-for t in "$TOP"/tests/e2e/*.sh; do
+if [ -n "$units" ]; then
+    for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_*; do
+        [ -x "$t" ] || continue
+        name="unit/$(basename "$(dirname "$t")")/$(basename "$t")"
+        selected "$name" || continue
+        run_one "$name" "$t"
+    done
+fi
+for t in "$TOP"/tests/e2e/cases/[0-9]*.sh; do
     [ -f "$t" ] || continue
-    case "$(basename "$t")" in lib*.sh) continue ;; esac # sourced helpers, not tests
-    name="e2e/$(basename "$t" .sh)"
-    [[ -z "$pattern" || "$name" == *"$pattern"* ]] || continue
+    base=$(basename "$t" .sh)
+    name="e2e/$base"
+    selected "$name" "${base%%_*}" || continue
     run_one "$name" bash "$t"
 done
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the 32-bit test guest of tests/e2e/compat.sh into $QTRACE_CACHE/guest32 (default
+# Builds the 32-bit test guest of tests/e2e/cases/07*_compat32_*.sh into $QTRACE_CACHE/guest32 (default
 # .cache/guest32), like QEMU-TRACER's busybox guest (seed 000): a 32-bit kernel and 32-bit static
 # programs, booted with qemu-system-i386. Writes nothing in the repository; changes nothing on
 # the machine (no foreign dpkg architecture, nothing installed). Idempotent.

@@ -1,30 +1,447 @@
-# Shared helpers for end-to-end tests (sourced). TAP output: ok/not ok lines, plan at the end.
+# The one library of the end-to-end cases (tests/e2e/cases/*.sh source it): TAP helpers, trace
+# helpers, the fixtures (guest boots and runs that several cases read), and what more than one
+# case needs. A case defines only what no other case needs.
+# Env (set by tests/run.sh, defaults otherwise): QTRACE_TOP, QTRACE_BUILD, QTRACE_CACHE and
+# QTRACE_E2E_RUN (the test run's id: fixtures made under another id are made again).
+set -u
 TOP=${QTRACE_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
+export QTRACE_TOP=$TOP QTRACE_BUILD=$BUILD QTRACE_CACHE=$CACHE
+export QTRACE_E2E_RUN=${QTRACE_E2E_RUN:-$$.$(date +%s%N)}
 QTRACE=$BUILD/qtrace
 GUEST=$CACHE/guest
+KERNEL=$GUEST/vmlinuz
+INITRD=$GUEST/initrd.gz
 T_N=0
 T_FAIL=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qtrace-e2e.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# QTRACE_E2E_KEEP=1 keeps a case's scratch folder (its path is the first line of the output)
+if [ -n "${QTRACE_E2E_KEEP:-}" ]; then echo "# scratch: $TMP"; else trap 'rm -rf "$TMP"' EXIT; fi
 
-ok() { # cond-status name
+# ---- TAP ---------------------------------------------------------------------------------------
+ok() { # STATUS NAME: ok when STATUS is 0
     T_N=$((T_N + 1))
     if [ "$1" -eq 0 ]; then echo "ok $T_N - $2"; else echo "not ok $T_N - $2"; T_FAIL=$((T_FAIL + 1)); fi
 }
 check() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; } # NAME WHY
+diag() { sed 's/^/#   /'; }
 # same_text NAME GOT_FILE WANT_FILE: exact comparison, diff shown on failure
 same_text() {
-    if diff -u "$3" "$2" >"$TMP/diff" 2>&1; then ok 0 "$1"; else ok 1 "$1"; sed 's/^/#   /' "$TMP/diff" | head -40; fi
+    if diff -u "$3" "$2" >"$TMP/diff" 2>&1; then ok 0 "$1"; else ok 1 "$1"; diag <"$TMP/diff" | head -40; fi
 }
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
+bail() { ok 1 "$1"; done_testing; exit 1; } # NAME: one failed assertion, and stop
+skip_all() { echo "ok 1 - # SKIP $1"; echo "1..1"; exit 0; }
+
+# ---- fixtures ----------------------------------------------------------------------------------
+# fixture NAME: runs fx_NAME (below) once per test run in $BUILD/e2e-fixtures/NAME and sets FX to
+# that directory. Cases that read the same boot share it; a case run alone makes what it needs.
+# fx_NAME writes its commands' exit statuses into files of FX for the cases to assert.
+FIXTURES=$BUILD/e2e-fixtures
+fixture() {
+    local dir=$FIXTURES/$1
+    if [ "$(cat "$dir/.run" 2>/dev/null)" != "$QTRACE_E2E_RUN" ]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        "fx_$1" "$dir" >"$dir/.log" 2>&1 </dev/null
+        echo "$QTRACE_E2E_RUN" >"$dir/.run"
+    fi
+    FX=$dir
+}
+rc_of() { cat "$1" 2>/dev/null || echo 255; } # FILE: an exit status a fixture wrote
+need_guest() { # the bundled guest, with the programs named
+    local p
+    for p in "$@"; do
+        [ -f "$KERNEL" ] && [ -s "$GUEST/progs/$p" ] || bail "the bundled guest with progs/$p (run scripts/build-guest.sh)"
+    done
+}
+# trace_boot DIR NAME QTRACE-SYSTEM-ARGS...: qtrace system of the bundled guest into DIR/NAME,
+# console (carriage returns removed) in DIR/NAME.console, stderr in DIR/NAME.err, status in DIR/NAME.rc
+# A guest that panics in the kernel's IO-APIC timer check, before any program ran, is booted once
+# more: on an overloaded host TCG's timer ticks too slowly for that check (DIR/NAME.retried says so).
+trace_boot() {
+    local d=$1 n=$2 try; shift 2
+    for try in 1 2; do
+        "$QTRACE" system --kernel "$KERNEL" --initrd "$INITRD" -o "$d/$n" "$@" >"$d/$n.raw" 2>"$d/$n.err" </dev/null
+        echo $? >"$d/$n.rc"
+        tr -d '\r' <"$d/$n.raw" >"$d/$n.console"
+        rm -f "$d/$n.raw"
+        grep -q "Kernel panic - not syncing: IO-APIC + timer doesn't work" "$d/$n.console" &&
+            ! grep -q '^QTRACE-GUEST: run ' "$d/$n.console" || break
+        cp "$d/$n.console" "$d/$n.retried"
+    done
+}
+
+# the bundled guest under plain qemu-system-x86_64 (no plugin), four boots two at a time
+fx_plain_boots() {
+    local d=$1
+    boot() { # name, kernel cmdline switches, extra qemu args...
+        local name=$1 append=$2 t0=$SECONDS; shift 2
+        timeout 120 qemu-system-x86_64 -nographic -no-reboot -m 512 -kernel "$KERNEL" -initrd "$INITRD" \
+            -append "console=ttyS0 quiet panic=-1 $append" "$@" </dev/null 2>&1 | tr -d '\r' >"$d/$name.log"
+        echo "${PIPESTATUS[0]} $((SECONDS - t0))" >"$d/$name.rc"
+    }
+    boot calls "qtrace.run=calls" &
+    boot user "qtrace.run=whoami qtrace.user=1" &
+    wait
+    boot args "qtrace.run=bench qtrace.args=1000" &
+    boot smp "qtrace.run=threads" -smp 2 &
+    wait
+}
+
+# calls.c in the guest, its functions named, with arguments and return values; json and folded too
+fx_sys_calls() {
+    trace_boot "$1" calls --append qtrace.run=calls --timeout 180 \
+        -p "$GUEST/progs/calls" --icount -P main -P add -P fact -P greet -P probe -P leap -P depth -P worker \
+        -A 'add@arg1/i,arg2/i' -R 'add@retval/i' -A 'fact@arg1/i' -R 'fact@retval/i' \
+        -A 'greet@arg1/s' -R 'greet@retval/i32' -A 'probe@arg1/s' -R 'probe@retval/i32' \
+        -A 'leap@arg1/i32' -A 'depth@arg1/i' -R 'depth@retval/i' -A 'worker@arg1/i' -R 'main@retval/i32' \
+        --format text,json,folded
+}
+
+# ktest in the guest, three boots side by side: as root (--follow, kernel argument types), as user
+# 1000 with --kernel-symbols (a renamed System.map), and k32 alone on an Intel-vendor CPU
+fx_ksysmap() { # the image's symbol table as a System.map, and a /proc/kallsyms-form copy of it
+    local d=$1
+    "$QTRACE" kernel-info --kernel "$KERNEL" --system-map "$d/System.map" >"$d/ki.txt" 2>"$d/ki.err"
+    echo $? >"$d/ki.rc"
+    # another boot's KASLR slide, a module's symbol, and do_sys_openat2 renamed qtrace_map_openat2:
+    # only the file knows that name, so its calls prove the file was used
+    python3 - "$d/System.map" "$d/renamed.map" <<'PY'
+import sys
+out = open(sys.argv[2], 'w')
+for l in open(sys.argv[1]):
+    a, t, n = l.split()
+    v = int(a, 16)
+    if v >= 0xffffffff80000000:
+        v += 0x1c000000         # as a /proc/kallsyms of a boot slid by 0x1c000000 shows it
+    out.write('%016x %s %s\n' % (v, t, 'qtrace_map_openat2' if n == 'do_sys_openat2' else n))
+out.write('ffffffffc0390000 t crc7_be\t[crc7]\n')
+PY
+}
+fx_ktest() {
+    local d=$1 map
+    fixture ksysmap
+    map=$FX/renamed.map
+    trace_boot "$d" a --append qtrace.run=ktest --timeout 150 -p "$GUEST/progs/ktest" \
+        --comm ktest --follow --syscalls \
+        -P do_sys_openat2 -A 'do_sys_openat2@arg2/s' -R 'do_sys_openat2@retval/i32' \
+        -A 'vfs_mkdir@arg3/dentry' -A 'security_inode_getattr@arg1/path' -A 'generic_fillattr@arg2/inode' \
+        -A 'filp_close@arg1/file' -A 'inet_bind@arg1/socket,arg2/sockaddr' -A 'inet_listen@arg1/socket' \
+        -A 'cap_capable@arg1/cred,arg3/i32' -A 'wake_up_new_task@arg1/task' &
+    trace_boot "$d" b --append "qtrace.run=ktest qtrace.user=1" --timeout 150 \
+        --comm ktest --syscalls -A 'cap_capable@arg1/cred,arg3/i32' \
+        --kernel-symbols "$map" -A 'qtrace_map_openat2@arg2/s' -R 'qtrace_map_openat2@retval/i32' &
+    # the 32-bit program alone, as user 1000, on a CPU of Intel's vendor: its vDSO uses sysenter
+    trace_boot "$d" c --append "qtrace.run=k32 qtrace.user=1" --timeout 150 \
+        --comm k32 --syscalls -- -cpu qemu64,vendor=GenuineIntel &
+    wait
+}
+
+# ---- reading traces and consoles ---------------------------------------------------------------
 # Strip the duration and [cpu as tid] columns: the call tree as indented text.
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
 # Lines of one thread only (by tid), tree form.
 thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //'; }
+# thread_tree without the kernel's process events (fork, exec, exit: '== ...' lines)
+call_tree() { thread_tree "$1" "$2" | grep -v '^== '; }
+# syscall_lines TRACE TID: one thread's system calls and process events ("== ..."); a call split
+# around the kernel functions traced inside it ("... <unfinished ...>", then "<... NAME resumed> = V"
+# on the next line once those are left out) is joined into one line, as without them
+syscall_lines() {
+    thread_tree "$1" "$2" | grep -E '^(<\.\.\. )?syscall |^== ' | awk '
+        held != "" && /^<\.\.\. syscall / { sub(/ <unfinished \.\.\.>$/, "", held); print held " = " substr($0, index($0, "> = ") + 4); held = ""; next }
+        held != "" { print held; held = "" }
+        / <unfinished \.\.\.>$/ { held = $0; next }
+        { print }
+        END { if (held != "") print held }'
+}
+# write_call [i386:] TEXT: the trace line of the write(2) of the line TEXT to standard output
+write_call() {
+    local abi=; [ $# = 2 ] && { abi=$1; shift; }
+    echo "syscall ${abi}write(1, \"$1\\n\", $((${#1} + 1))) = $((${#1} + 1))"
+}
 # Shift lines left by the first one's indentation (stdin to stdout).
 unindent() { awk 'NR == 1 { match($0, /^ */); cut = RLENGTH } { print substr($0, cut + 1) }'; }
 # program_tree FILE TID NAMES: one thread's lines of the functions named (a|b|...), unindented
-# (thread_tree as the calling test defines it)
 program_tree() { thread_tree "$1" "$2" | grep -E "^ *(($3)\\(|\\} /\\* ($3)[ :])" | unindent; }
+# said FILE 'LINE': the \(...\) group of the first whole line of FILE matching LINE (a sed regex)
+said() { sed -n "s#^$2\$#\\1#p" "$1" | head -1; }
+# returns TRACE TID 'func(args)' VALUE: a call of func(args) in thread TID returns VALUE, on one
+# line or as "func(args) {" ... "} = VALUE; /* func */" around the calls it made
+returns() {
+    thread_tree "$1" "$2" | sed 's/^ *//' | awk -v call="$3" -v val="$4" '
+        $0 == call " = " val ";" { found = 1; exit }
+        $0 == call " {" { open = 1; name = call; sub(/\(.*/, "", name); next }
+        open && $0 ~ "^} = " && index($0, "/* " name " */") { if ($3 == val ";") found = 1; exit }
+        END { exit !found }'
+}
+# the number of address spaces ("as:N") the events of a trace (.qtr) ran in
+n_address_spaces() { "$QTRACE" dump -f text "$1" 2>/dev/null | grep -oE '\[cpu[0-9]+ as:[0-9]+ ' | sort -u | wc -l; }
+# booted NAME: plain_boots' boot NAME powered off by itself (qemu status 0), not by the timeout
+booted() {
+    local rc secs
+    read -r rc secs <"$FX/$1.rc"
+    if [ "$rc" = 0 ]; then
+        ok 0 "$1: guest powered off by itself (qemu status 0, ${secs}s)"
+    else
+        ok 1 "$1: guest powered off by itself (qemu status $rc$([ "$rc" = 124 ] && echo ', timed out after 120s'))"
+        tail -20 "$FX/$1.log" | diag
+    fi
+}
+# expect_in_order LOG PATTERN...: each anchored ERE matches a whole line of LOG, after the line
+# the previous pattern matched
+expect_in_order() {
+    local log=$1 name pos=0 pat hit; shift
+    name=$(basename "$log" .log)
+    for pat in "$@"; do
+        hit=$(tail -n +$((pos + 1)) "$log" | grep -n -m1 -E -x -- "$pat" | cut -d: -f1)
+        if [ -n "$hit" ]; then
+            pos=$((pos + hit))
+            ok 0 "$name: console line /$pat/ (line $pos)"
+        else
+            ok 1 "$name: console line /$pat/ after line $pos"
+            diag <"$log"
+        fi
+    done
+}
+
+# ---- QEMU-TRACER configurations (qtrace compat) ------------------------------------------------
+# calls.c in the guest, with QEMU-TRACER's command line (-d func -D log, -net nic -net user)
+PROG=$GUEST/progs/calls
+QARGS=(-kernel "$KERNEL" -initrd "$INITRD" -append "qtrace.run=calls" -rtc clock=vm -net nic -net user -d func -D log)
+# QEMU-TRACER's own configs/reg_map.txt, as its document shows it
+REGMAP=' 32 R_EAX 0 --> 0
+ 32 R_EAX 1 --> 0
+ 32 R_ECX 2 --> 1
+ 32 R_EDX 3 --> 2 
+ 64 R_EAX 0 --> 0
+ 64 R_EDI 1 --> 7
+ 64 R_ESI 2 --> 6 
+ 64 R_EDX 3 --> 2
+ 64 R_ECX 4 --> 1
+ 64 R_8 5 --> 8
+ 64 R_9 6 --> 9'
+# the kernel's symbols as nm -n vmlinux would give them (qtrace compat --system-map)
+fx_compat_map() { "$QTRACE" compat --system-map "$KERNEL" >"$1/System.map" 2>"$1/sm.err"; echo $? >"$1/rc"; }
+sym() { nm "$PROG" | awk -v n="$1" '$3 == n { print $1 }'; }
+ksym() { awk -v n="$1" '$3 == n { print $1 }' "$FIXTURES/compat_map/System.map"; }
+hex() { printf '0x%x' "0x$1"; }
+compat_syms() { # the addresses the configurations name, from nm and the System.map
+    fixture compat_map
+    ADD=$(sym add) GREET=$(sym greet) PROBE=$(sym probe) FACT=$(sym fact) MAIN=$(sym main) WORKER=$(sym worker)
+    KW=$(ksym ksys_write) KPC=$(ksym prepare_creds) KSL=$(ksym simple_lookup) KGP=$(ksym __x64_sys_getpid)
+    a=$(hex "$ADD") g=$(hex "$GREET") p=$(hex "$PROBE") f=$(hex "$FACT") m=$(hex "$MAIN") w=$(hex "$WORKER")
+    kw=$(hex "$KW") kg=$(hex "$KGP")
+}
+new_config() { mkdir -p "$TMP/$1"; cat >"$TMP/$1/configs.txt"; } # NAME <CONFIG-TEXT
+# run_compat NAME [ARGS]: boots the guest in $TMP/NAME with $TMP/NAME/configs.txt (already written)
+# and configs/reg_map.txt; sets D to the folder
+run_compat() {
+    D=$TMP/$1
+    shift
+    mkdir -p "$D/configs"
+    printf '%s\n' "$REGMAP" >"$D/configs/reg_map.txt"
+    (cd "$D" && "$QTRACE" compat -p "$PROG" --timeout 240 "$@" -- "${QARGS[@]}" >console.raw 2>stderr)
+    local rc=$?
+    tr -d '\r' <"$D/console.raw" >"$D/console"
+    rm -f "$D/console.raw"
+    return $rc
+}
+# what the calls program's listed functions must give: spec_want ADD GREET PROBE
+spec_want() {
+    local a=$1 g=$2 p=$3
+    printf '%s\n' "call $a add(1:int=2, 2:int=3) main" "ret $a add = 0:int=5 main" \
+        "call $g greet(1:string=\"world\") main" "ret $g greet = 0:int=5 main" "call $p probe() main" \
+        "ret $p probe = 0:int=7 main" "call $a add(1:int=40, 2:int=2) main" "ret $a add = 0:int=42 main"
+    local id i
+    for id in 1 2; do
+        for i in 0 1 2; do
+            printf '%s\n' "call $a add(1:int=${id}00, 2:int=$i) worker" "ret $a add = 0:int=$((id * 100 + i)) worker"
+        done
+    done
+}
+# stack_by_thread STACK: its call lines without pid and comm, the thread named main (the one
+# that calls add(2, 3)) or worker; with or without pid= (a 32-bit trace has tid only)
+stack_by_thread() {
+    local main_tid
+    grep -vE '^(#|linkmap )' "$1" | sed -E 's/ (pid=[0-9]+ )?tid=([0-9]+)( comm=calls)?$/ T\2/' >"$1.norm"
+    main_tid=$(sed -n 's/^call [0-9a-fx]* add(1:int=2, 2:int=3) T//p' "$1.norm")
+    sed -E "s/ T$main_tid\$/ main/; s/ T[0-9]+\$/ worker/" "$1.norm"
+}
+# fake_qemu: $FAKE, a QEMU that only leaves $TMP/qemu-started behind
+fake_qemu() {
+    FAKE=$TMP/fake-qemu
+    printf '#!/bin/sh\ntouch "%s/qemu-started"\nexit 0\n' "$TMP" >"$FAKE"
+    chmod +x "$FAKE"
+}
+
+# ---- the 32-bit guest (tests/compat/build-guest32.sh): qemu-system-i386, an i386 kernel --------
+G32=$CACHE/guest32
+P32=$G32/progs/calls
+Q32=(-kernel "$G32/vmlinuz" -initrd "$G32/initrd.gz" -append "qtrace.run=calls" -d func -D log)
+fx_guest32() { "$TOP/tests/compat/build-guest32.sh" >"$1/build.log" 2>&1; echo $? >"$1/rc"; }
+fx_compat_map32() { "$QTRACE" compat --system-map "$G32/vmlinuz" >"$1/System.map" 2>/dev/null; echo $? >"$1/rc"; }
+# need_guest32: skips the case where the 32-bit guest cannot be built, builds it (once) otherwise
+need_guest32() {
+    command -v qemu-system-i386 >/dev/null || skip_all "32-bit guest: no qemu-system-i386"
+    printf 'int main(void) { return 0; }\n' | gcc -m32 -static -x c - -o "$TMP/m32" 2>/dev/null ||
+        skip_all "32-bit guest: gcc -m32 cannot link a static program (Debian: gcc-12-multilib)"
+    fixture guest32
+    G32_RC=$(rc_of "$FX/rc")
+    G32_LOG=$FX/build.log
+}
+sym32() { nm "$P32" | awk -v n="$1" '$3 == n { print $1 }'; }
+ksym32() { awk -v n="$1" '$3 == n { print $1 }' "$FIXTURES/compat_map32/System.map"; }
+run32() { local PROG=$P32; local -a QARGS=("${Q32[@]}"); run_compat "$@"; } # NAME: run_compat in the 32-bit guest
+compat32_syms() { # need_guest32's guest built, and the addresses the 32-bit configurations name
+    [ "$G32_RC" = 0 ] || { tail -5 "$G32_LOG" | diag; bail "32-bit guest: built (tests/compat/build-guest32.sh)"; }
+    fixture compat_map32
+    KW32=$(ksym32 ksys_write) POW32=$(ksym32 process_one_work)
+    a=$(hex "$(sym32 add)") g=$(hex "$(sym32 greet)") p=$(hex "$(sym32 probe)") f=$(hex "$(sym32 fact)")
+    m=$(hex "$(sym32 main)") kw=$(hex "$KW32") pow=$(hex "$POW32")
+}
+# the configurations more than one case runs
+spec_config() { # NAME: spec_func_with_param, the seed's own example shape
+    new_config "$1" <<CFG
+calls
+ffffffffffffffff~ffffffffffffffff
+0~0
+funcstack:0
+linkmap:610000
+trace_type:spec_func_with_param
+$GREET,0,int,1,string
+$ADD,0,int,1,int,2,int
+$PROBE
+CFG
+}
+all_cfg() { # TRACE_TYPE: ksys_write as the kernel range, every user function
+    new_config "$1" <<CFG
+calls
+$KW~$KW
+0~0
+funcstack:0
+linkmap:0
+trace_type:$1
+CFG
+}
+kcfg32() { # TRACE_TYPE: the 32-bit kernel range ksys_write and process_one_work (kworkers only)
+    printf 'calls\n%s~%s,%s\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:%s\n' "$KW32" "$KW32" "$POW32" "$1" | new_config "${1}32"
+}
+
+# ---- uftrace as the oracle (uftrace.data output) ----------------------------------------------
+# need_uftrace: skips the case without uftrace, gcc or a plugin-enabled qemu-x86_64 (waits up to
+# 10 minutes for a setup that is building it)
+need_uftrace() {
+    command -v uftrace >/dev/null 2>&1 || skip_all "uftrace is not installed"
+    command -v gcc >/dev/null 2>&1 || skip_all "gcc is not installed"
+    local i
+    for i in $(seq 120); do
+        [ -f "$CACHE/qemu-user.stamp" ] && [ -x "$CACHE/bin/qemu-x86_64" ] && break
+        sleep 5
+    done
+    [ -x "$CACHE/bin/qemu-x86_64" ] || skip_all "no plugin-enabled qemu-x86_64 in $CACHE/bin (make setup-qemu-user)"
+}
+UFT_FUNCS=(-P main -P work -P fact -P add -P square -P mul -P greet)
+# tests/progs/uftrace_prog.c built with -pg and traced twice (in the fixture's folder: a -pg
+# program leaves gmon.out in its working directory): q, its functions named; a, with -A/-R and puts
+fx_uftrace() {
+    cd "$1" || return
+    gcc -pg -O1 -g -fno-inline -o prog "$TOP/tests/progs/uftrace_prog.c"; echo $? >prog.rc
+    gcc -O1 -g -fno-inline -pthread -o thr "$TOP/tests/progs/uftrace_threads.c"; echo $? >thr.rc
+    "$QTRACE" run -q "${UFT_FUNCS[@]}" --format text,uftrace -o q -- ./prog >q.out 2>q.err; echo $? >q.rc
+    "$QTRACE" run -q "${UFT_FUNCS[@]}" -P puts -A 'fact@arg1/i32' -R 'fact@retval/i32' \
+        -A 'add@arg1/i32,arg2/i32' -R 'add@retval/i32' -A 'greet@arg1/s,arg2/c' -R 'greet@retval/s' \
+        --format text,uftrace -o a -- ./prog >/dev/null 2>a.err; echo $? >a.rc
+}
+# uftrace's tree without its duration and tid columns
+uft_tree() { sed -n 's/^[^|]*| //p' "$1"; }
+# no argument values, no return values, no ': unwound' notes: names and nesting only
+bare() { sed -E 's/\(.*\)( = [^;]*)?;$/();/; s/\(.*\) \{$/() {/; s/^( *)\} = [^;]*;/\1}/; s/: (unwound|unfinished) \*\// *\//'; }
+
+# ---- the execution log against QEMU's contrib/plugins/libexeclog.so ------------------------------
+# execlog_setup: tests/execlog/common.sh's paths (W: $BUILD/test-execlog), the test program P
+# (tests/progs/execlog_prog.c) and its symbols, the plugin (PLUGIN, PLUGIN2, PLUGIN_KIND)
+execlog_setup() {
+    . "$TOP/tests/execlog/common.sh"
+    W=$BUILD/test-execlog
+    mkdir -p "$W"
+    [ -x "$QEMU" ] && [ -f "$REF" ] || skip_all "no plugin-enabled qemu-x86_64 or libexeclog.so in $CACHE (make setup-qemu-user)"
+    P=$W/prog
+    el_build_prog "$TOP/tests/progs/execlog_prog.c" "$P" || bail "build tests/progs/execlog_prog.c"
+    nm "$P" >"$W/prog.nm"
+    nm -S "$P" >"$W/prog.nmS"
+    el_pick_plugin "$P" || bail "build the execution-log harness plugin"
+    store=$(el_sym el_store_marker)
+    fault=$(el_sym el_fault)
+}
+el_sym() { awk -v s="$1" '$3 == s { print $1 }' "$W/prog.nm" | sed 's/^0*//'; }
+# run_pair NAME OPTS [PROG [ARGS]]: reference and qtrace text in one QEMU run.
+# OPTS: comma-separated execlog options, given to both plugins.
+run_pair() {
+    local name=$1 opts=$2 prog=${3:-$P}
+    shift 3 2>/dev/null || shift $#
+    rm -f "$W/$name.ref" "$W/$name.txt"
+    env -i "$QEMU" -plugin "$REF${opts:+,$opts}" \
+        -plugin "$PLUGIN,out=$W/$name.qtr,execlog=on,execlog_out=$W/$name.txt${opts:+,$opts}" \
+        -d plugin -D "$W/$name.ref" "$prog" "$@" >"$W/$name.stdout" 2>"$W/$name.stderr"
+}
+# compare NAME DESC: reference log == qtrace text
+compare() {
+    if [ -s "$W/$1.ref" ] && cmp -s "$W/$1.ref" "$W/$1.txt"; then
+        ok 0 "$2 ($(wc -l <"$W/$1.ref") lines, same bytes as libexeclog.so)"
+    else
+        ok 1 "$2"
+        if [ -f "$W/$1.txt" ]; then
+            diff "$W/$1.ref" "$W/$1.txt" | head -6 | diag
+        else
+            head -5 "$W/$1.stderr" | diag
+        fi
+    fi
+}
+# run_bin NAME OPTS [ARGS]: qtrace text (PLUGIN) and binary (PLUGIN2) in one QEMU run
+run_bin() {
+    local name=$1 opts=$2
+    rm -f "$W/$name.txt" "$W/$name.qtr" "$W/$name.dump"
+    env -i "$QEMU" -plugin "$PLUGIN,out=$W/$name.t.qtr,execlog=on,execlog_out=$W/$name.txt${opts:+,$opts}" \
+        -plugin "$PLUGIN2,out=$W/$name.qtr,execlog=on,execlog_format=bin${opts:+,$opts}" \
+        "$P" "${@:3}" >"$W/$name.stdout" 2>"$W/$name.stderr"
+}
+# the program's execution log, no filter, with the reference's (plain.ref, plain.txt)
+fx_execlog_plain() { local W=$1; run_pair plain ""; }
+# binary logs of three option sets, each with the direct text and qtrace dump's text of it
+fx_execlog_bin() {
+    local W=$1 spec name opts
+    for spec in "bin_plain|" "bin_regs|reg=*,memvalues=on" "bin_filter|afilter=0x$store,afilter=0x$fault,reg=rax"; do
+        name=${spec%%|*} opts=${spec#*|}
+        run_bin "$name" "$opts"
+        el_dump "$W/$name.qtr" execlog "$W/$name.dump"
+        echo "$DUMP_TOOL" >"$W/dump_tool"
+    done
+}
+# slice_ok FULL TRIGGERED FIRST_ADDR N: TRIGGERED is the N lines of FULL from FIRST_ADDR's first run
+slice_ok() {
+    python3 - "$1" "$2" "$3" "$4" <<'PY'
+import sys
+full = open(sys.argv[1]).read().split('\n')
+trig = open(sys.argv[2]).read().split('\n')[:-1]
+first = '0, 0x%x,' % int(sys.argv[3], 16)
+i = next(k for k, l in enumerate(full) if l.startswith(first))
+assert len(trig) == int(sys.argv[4]), len(trig)
+assert full[i:i + len(trig)] == trig
+PY
+}
+
+# ---- user mode (qtrace run) --------------------------------------------------------------------
+EXPECTED=$TOP/tests/e2e/expected
+CF="-O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer"
+CALLS=$TOP/guest/progs/calls.c
+build_calls() { gcc $CF -static -no-pie -pthread -o "$1" "$CALLS"; } # OUT: calls.c, static, for x86-64
+# compat_named FILE PID: a log or stack file's lines with the processes named, not numbered (pids
+# and tids vary from boot to boot): " init" (pid 1), " main" (calls, pid PID, its main thread),
+# " worker" (calls' other threads)
+compat_named() {
+    sed -E "s/ pid=1 tid=1 comm=init\$/ init/; s/ pid=$2 tid=$2 comm=calls\$/ main/; s/ pid=$2 tid=[0-9]+ comm=calls\$/ worker/" "$1"
+}

@@ -1,4 +1,4 @@
-# Sourced by tests/e2e/execlog.sh and bench/execlog.sh: paths, test programs, the plugin.
+# Sourced by tests/e2e/lib.sh (execlog_setup) and bench/execlog.sh: paths, test programs, the plugin.
 # Needs TOP, BUILD, CACHE set; sets QEMU, QEMU_A64, REF, W (work dir), QTRACE.
 
 QEMU=$CACHE/bin/qemu-x86_64

@@ -2,7 +2,7 @@
 /*
  * Stand-alone test plugin for the execution log alone: plugin/execlog.c + the formatter +
  * out.c + common/, without the rest of the core (no function tracing, no modules). Built by
- * tests/e2e/execlog.sh and bench/execlog.sh as $QTRACE_BUILD/tests/libexeclog_harness.so
+ * tests/e2e/lib.sh (execlog_setup) and bench/execlog.sh as $QTRACE_BUILD/tests/libexeclog_harness.so
  * when they are asked to (QTRACE_EXECLOG_HARNESS=1) or build/libqtrace.so cannot be loaded.
  * Same keys as libqtrace.so (execlog=on is implied).
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Deterministic test program for the execution log (tests/e2e/execlog.sh), built static.
+ * Deterministic test program for the execution log (tests/e2e/cases/08*_execlog_*.sh), built static.
  *   - el_store_marker() stores 0x1122334455667788 to el_marker (8 bytes), 0xbeef to
  *     el_marker16 and 0x5a to el_marker8: the memory-value test looks for these stores;
  *   - loads and stores of 1, 2, 4, 8 and 16 bytes;

@@ -1,4 +1,4 @@
-/* many_threads (tests/e2e/user_calls.sh): 40 threads, more vCPUs than QEMU's initial scoreboard size
+/* many_threads (tests/e2e/cases/114_run_many_threads.sh): 40 threads, more vCPUs than QEMU's initial scoreboard size
  * (16), so the scoreboards grow and move while other threads run traced code. Each thread calls
  * work() once and leaf() 20000 times; prints the sum of the results. */
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* signals (tests/e2e/user_calls.sh): a timer signal every 200 us while f() runs a million
+/* signals (tests/e2e/cases/115_run_signals.sh): a timer signal every 200 us while f() runs a million
  * times, then 20 forked children reaped (SIGCHLD). Host signals reach qemu-user's threads at
  * any moment: a helper thread of the plugin must never be the one that takes them. Prints
  * the sum (known by construction), how many f() calls it made and whether alarms arrived. */

@@ -2,7 +2,7 @@
 /*
  * run_to_ret ARCH < lines: for each input line "HEXADDR HEXBYTES" (a function's address and its
  * first bytes), print what qt.arch->run_to_ret says of it: the number of instructions through
- * the first ret of a straight run, or 0. Used by tests/e2e/decoder.sh against objdump.
+ * the first ret of a straight run, or 0. Used by tests/e2e/cases/010_decoder_objdump.sh against objdump.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# The straight-run decoders (common/arch.c run_to_ret) against objdump, on real code: Debian's libc
-# and libm (x86-64, and aarch64 from the cross toolchain) and a program of ours. A "wrong" answer would cost only speed (calls.c checks the real
-# block), but it means the decoder has a bug; "missed" ones are counted, not failed.
-. "$(dirname "$0")/lib.sh"
+# The straight-run decoders (common/arch.c run_to_ret) against objdump, on libc and libm (x86-64
+# and aarch64) and a program of ours: no function decoded wrong; "missed" ones are counted, not failed.
+. "$(dirname "$0")/../lib.sh"
 gcc -O1 -g -Wall -Werror -fsanitize=address,undefined -I"$TOP/common" -o "$TMP/run_to_ret" \
     "$TOP/tests/tools/run_to_ret.c" "$TOP/common/arch.c"
 ok $? "the decoder's test driver builds (with ASan and UBSan)"
