@@ -12,5 +12,3 @@ cp "$TMP/calls" "$TMP/riscv"; printf '\xf3\x00' | dd of="$TMP/riscv" bs=1 seek=1
 "$QTRACE" run -- "$TMP/riscv" >"$TMP/e3" 2>&1; rc=$?
 ok $([ $rc = 2 ] && [ "$(wc -l <"$TMP/e3")" = 1 ] && grep -q '^qtrace: error: ' "$TMP/e3"; echo $?) "ELF for an architecture without an emulator: one line, exit 2 ($(cat "$TMP/e3"))"
 done_testing
-
-done_testing
