@@ -23,8 +23,7 @@ if [ ! -x "$QEMU" ] || [ ! -f "$REF" ]; then
 fi
 BP=$W/execlog_bench
 el_build_prog "$TOP/tests/progs/execlog_bench.c" "$BP" || exit 1
-el_pick_plugin "$BP" || { echo "execlog bench: cannot build the plugin" >&2; exit 1; }
-[ "$PLUGIN_KIND" = harness ] && echo "note: $PLUGIN_WHY; measuring the stand-alone harness (same execlog code)"
+el_pick_plugin "$BP" || { echo "execlog bench: $PLUGIN_WHY" >&2; exit 1; }
 
 now() { date +%s.%N; }
 # run NAME REPEAT CMD...: wall seconds (best of REPEAT runs) into T_NAME, CPU seconds (user +
@@ -90,7 +89,7 @@ cmp -s "$W/c1.log" "$W/c2.log" && same_dump=yes
 
 {
     echo "execution log: $(basename "$BP") $ROUNDS, $INSNS guest instructions (x86-64, qemu-user, $(nproc) host cores)"
-    echo "plugin: $PLUGIN_KIND ($PLUGIN)"
+    echo "plugin: $PLUGIN"
     printf '%-34s %8s %8s %10s %9s %11s %9s\n' "run" "wall s" "CPU s" "M insn/s" "vs plain" "vs execlog" "output"
     row() { # label wall cpu size [rc]
         if [ "${5:-0}" -ne 0 ]; then
@@ -109,7 +108,7 @@ cmp -s "$W/c1.log" "$W/c2.log" && same_dump=yes
     row "qtrace flow only (execlog_flow=on)" "$T_flow" "$C_flow" "$S_flow" "$RC_flow"
     echo "('vs plain': times slower than plain QEMU; 'vs execlog': times faster than libexeclog.so)"
     echo "same line counts (execlog, qtrace text, dump of bin): $same_lines; in one shared run of $SMALL rounds:"
-    echo "qtrace text == libexeclog.so text: $same_text; $DUMP_TOOL dump of bin == qtrace text: $same_dump"
+    echo "qtrace text == libexeclog.so text: $same_text; qtrace dump of bin == qtrace text: $same_dump"
     echo "targets: bin >= 100x faster than execlog, text >= 10x, flow only <= 5x plain"
 } | tee "$TABLE"
 rm -f "$W"/*.log "$W"/*.qtr "$W"/*.stdout "$W"/*.stderr "$W"/*.time

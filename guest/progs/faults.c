@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * faults: one-block functions in a whole guest (tests/e2e/system_calls.sh). touch() stores into
+ * faults: one-block functions in a whole guest (tests/e2e/cases/036_system_faults.sh). touch() stores into
  * a bss page nobody touched before, so the guest kernel takes a page fault halfway through it
  * and the CPU resumes in the middle of the function; mix() is a plain one-block function.
  * Prints: faults: pid=P s=S

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ktest: the kernel introspection test program (tests/e2e/kernel.sh). It prints what it did,
+ * ktest: the kernel introspection test program (tests/e2e/cases/04*_kernel_*.sh). It prints what it did,
  * in this order, so that the test can compare the trace with it:
  *
  *   ktest: pid=N comm=ktest uid=U

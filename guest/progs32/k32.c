@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * k32: a 32-bit (i386, gcc -m32 -static) program in the 64-bit guest, for the system calls of
- * 32-bit processes (tests/e2e/kernel.sh). Its libc makes system calls through the vDSO's
+ * 32-bit processes (tests/e2e/cases/047_kernel_32bit.sh). Its libc makes system calls through the vDSO's
  * __kernel_vsyscall (AT_SYSINFO), which the 64-bit kernel patches to the instruction the CPU
  * has for 32-bit code: `syscall` on AMD (QEMU's default CPU), `sysenter` on Intel, else
  * `int $0x80`. It prints, in this order:

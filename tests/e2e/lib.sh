@@ -363,7 +363,7 @@ bare() { sed -E 's/\(.*\)( = [^;]*)?;$/();/; s/\(.*\) \{$/() {/; s/^( *)\} = [^;
 
 # ---- the execution log against QEMU's contrib/plugins/libexeclog.so ------------------------------
 # execlog_setup: tests/execlog/common.sh's paths (W: $BUILD/test-execlog), the test program P
-# (tests/progs/execlog_prog.c) and its symbols, the plugin (PLUGIN, PLUGIN2, PLUGIN_KIND)
+# (tests/progs/execlog_prog.c) and its symbols, the plugin (PLUGIN, PLUGIN2)
 execlog_setup() {
     . "$TOP/tests/execlog/common.sh"
     W=$BUILD/test-execlog
@@ -373,7 +373,7 @@ execlog_setup() {
     el_build_prog "$TOP/tests/progs/execlog_prog.c" "$P" || bail "build tests/progs/execlog_prog.c"
     nm "$P" >"$W/prog.nm"
     nm -S "$P" >"$W/prog.nmS"
-    el_pick_plugin "$P" || bail "build the execution-log harness plugin"
+    el_pick_plugin "$P" || bail "$PLUGIN_WHY"
     store=$(el_sym el_store_marker)
     fault=$(el_sym el_fault)
 }
@@ -418,7 +418,6 @@ fx_execlog_bin() {
         name=${spec%%|*} opts=${spec#*|}
         run_bin "$name" "$opts"
         el_dump "$W/$name.qtr" execlog "$W/$name.dump"
-        echo "$DUMP_TOOL" >"$W/dump_tool"
     done
 }
 # slice_ok FULL TRIGGERED FIRST_ADDR N: TRIGGERED is the N lines of FULL from FIRST_ADDR's first run

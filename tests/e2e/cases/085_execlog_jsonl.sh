@@ -19,8 +19,8 @@ for o, t in zip(objs, text):
         assert (', %s -> %s' % (r, v)) in t, (r, v, t)
 EOF
 then
-    ok 0 "$DUMP_TOOL dump -f execlog-json: one valid JSON object per instruction, same content as the text"
+    ok 0 "qtrace dump -f execlog-json: one valid JSON object per instruction, same content as the text"
 else
-    ok 1 "$DUMP_TOOL dump -f execlog-json: one valid JSON object per instruction, same content as the text"
+    ok 1 "qtrace dump -f execlog-json: one valid JSON object per instruction, same content as the text"
 fi
 done_testing
