@@ -7,16 +7,23 @@
 
 #define FLUSH_NS 1000000000ull /* a buffer older than this is written out: the file stays readable */
 
+/* A record's header and its who (every record type names them with the same fields). */
+#define REC_HEAD(r, type_, vcpu_, w)                                                            \
+    do {                                                                                         \
+        memset((r), 0, sizeof(*(r)));                                                            \
+        (r)->h.type = (type_);                                                                   \
+        (r)->h.size = sizeof(*(r));                                                              \
+        (r)->h.vcpu = (vcpu_);                                                                   \
+        (r)->tid = (w)->tid;                                                                     \
+        (r)->pid = (w)->pid;                                                                     \
+        (r)->asid = (w)->asid;                                                                   \
+    } while (0)
+
 struct qt_rec_call *qt_rec_begin(struct qt_vcpu *v, uint16_t type, size_t max, const struct qt_who *w, uint64_t func,
                                  uint64_t now, uint64_t icount)
 {
     struct qt_rec_call *r = qt_vbuf_reserve(v->buf, max);
-    memset(r, 0, sizeof(*r));
-    r->h.type = type;
-    r->h.vcpu = v->index;
-    r->tid = w->tid;
-    r->pid = w->pid;
-    r->asid = w->asid;
+    REC_HEAD(r, type, v->index, w);
     r->ts_ns = now;
     r->icount = icount;
     r->func = func;
@@ -112,13 +119,7 @@ void qt_rec_packed(struct qt_vcpu *v, const struct qt_who *w, enum qt_packed_kin
         uint64_t now = qt_out_now(qt.out);
         flush_if_old(v, now);
         struct qt_rec_base *r = qt_vbuf_reserve(b, sizeof(*r));
-        memset(r, 0, sizeof(*r));
-        r->h.type = QT_REC_BASE;
-        r->h.size = sizeof(*r);
-        r->h.vcpu = v->index;
-        r->tid = w->tid;
-        r->pid = w->pid;
-        r->asid = w->asid;
+        REC_HEAD(r, QT_REC_BASE, v->index, w);
         r->ts_ns = now;
         r->icount = icount;
         qt_vbuf_commit(b, sizeof(*r));
@@ -139,13 +140,7 @@ void qt_rec_packed(struct qt_vcpu *v, const struct qt_who *w, enum qt_packed_kin
 void qt_rec_thread(struct qt_vcpu *v, const struct qt_who *w, uint64_t key, const char comm[16])
 {
     struct qt_rec_thread *r = qt_out_reserve(qt.out, v->index, sizeof(*r));
-    memset(r, 0, sizeof(*r));
-    r->h.type = QT_REC_THREAD;
-    r->h.size = sizeof(*r);
-    r->h.vcpu = v->index;
-    r->tid = w->tid;
-    r->pid = w->pid;
-    r->asid = w->asid;
+    REC_HEAD(r, QT_REC_THREAD, v->index, w);
     r->key = key;
     memcpy(r->comm, comm, sizeof(r->comm));
     qt_out_commit(qt.out, v->index, sizeof(*r));
