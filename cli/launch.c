@@ -361,9 +361,12 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         const char *p = cfg->program ? cfg->program : l->target;
         if (cfg->program && check_elf("--program ", p, &info, err, errlen) < 0)
             goto fail;
-        if (cfg->system && info.machine != EM_X86_64 && info.machine != EM_386) {
-            snprintf(err, errlen, "--program %s is an ELF file for machine %d; the qemu-system-x86_64 guest runs "
-                     "x86 programs", p, info.machine);
+        const struct qt_arch_desc *pa = qt_arch_by_elf_machine((unsigned)info.machine);
+        if (cfg->system && (!pa || pa->kintro == QT_KINTRO_NONE)) {
+            char names[128];
+            qt_arch_names(QT_KINTRO_SYMBOLS, " and ", false, names, sizeof(names));
+            snprintf(err, errlen, "--program %s is an ELF file for machine %d; the guests qtrace system boots run %s "
+                     "programs", p, info.machine, names);
             goto fail;
         }
         if (check_symbols(cfg, p, &info, err, errlen) < 0)

@@ -90,6 +90,10 @@ expect_error "bad --format" "qtrace: error: --format: unknown format 'yaml' (kno
 expect_error "system: program without symbols" \
     "qtrace: error: $NOSYM has no function symbols (was it stripped? trace by --addr instead)" \
     $Q system --kernel ./bzImage -p "$NOSYM"
+printf 'int main(void){return 0;}\n' | aarch64-linux-gnu-gcc -static -x c -o "$W/arm64" - 2>/dev/null
+expect_error "system: a program of an architecture the guest does not run" \
+    "qtrace: error: --program $W/arm64 is an ELF file for machine 183; the guests qtrace system boots run x86_64 and i386 programs" \
+    $Q system --kernel ./bzImage -p "$W/arm64"
 expect_error "run: program without symbols" \
     "qtrace: error: $NOSYM has no function symbols (was it stripped? trace by --addr instead)" \
     $Q run -- "$NOSYM"
