@@ -48,6 +48,7 @@ struct lg_cpu *lg_cpu_init(unsigned index)
             const struct lg_reg *r = lg_reg_row(i);
             c->regs[i] = r->name ? find_reg(list, r->name) : NULL;
         }
+        c->pc = lg_regs_pc_name() ? find_reg(list, lg_regs_pc_name()) : NULL;
         if (list)
             g_array_free(list, TRUE);
         __atomic_store_n(&cpus[index], c, __ATOMIC_RELEASE);
@@ -78,4 +79,16 @@ struct lg_cpu *lg_cpu_check(void *cpu, const char *fn)
         fprintf(stderr, LG_PREFIX "%s: cpu %p is not a cpu the plugin was given (pass on the cpu argument "
                 "of plugin_* functions); the call fails\n", fn, cpu);
     return NULL;
+}
+
+uint64_t lg_cpu_pc(struct lg_cpu *c)
+{
+    if (!c || !c->pc)
+        return 0;
+    g_byte_array_set_size(c->buf, 0);
+    int n = qemu_plugin_read_register(c->pc, c->buf);
+    uint64_t v = 0;
+    if (n > 0)
+        memcpy(&v, c->buf->data, n < 8 ? (size_t)n : 8);
+    return v;
 }

@@ -8,10 +8,16 @@
  *     needs_before_tb again and calls before_tb for those that say yes, then the same for
  *     needs_before_insn / before_insn;
  *   - an instruction nobody wanted gets nothing: it runs as in plain QEMU.
+ * In system mode QEMU 10 shares a block between every virtual address its physical code is
+ * mapped at (pc-relative translation: shared libraries, the vDSO), so the address seen at
+ * translation is not always the one running: the first instruction of a block with callbacks
+ * also reads the program counter (up to date at a block's start) and sets the vCPU's delta,
+ * which every callback of the block adds to its translation-time address.
  * Every call into a plugin holds one lock: old plugins are not thread-safe.
  * The callback's udata is the pc and two flags packed in one word (no allocation): bits 0-56
  * are the pc (sign-extended from bit 56, which keeps every canonical x86-64 and aarch64
- * address), bit 61 "before_tb", bit 62 "before_insn".
+ * address), bit 61 "before_tb", bit 62 "before_insn", bit 60 "block start: set the delta",
+ * bit 59 "the block's address is not its program counter (x86 real mode): delta 0".
  */
 #include <pthread.h>
 
@@ -21,6 +27,9 @@
 #define PC_MASK ((UINT64_C(1) << PC_BITS) - 1)
 #define F_TB (UINT64_C(1) << 61)
 #define F_INSN (UINT64_C(1) << 62)
+#define F_START (UINT64_C(1) << 60)
+#define F_NODELTA (UINT64_C(1) << 59)
+#define MAX_INSNS 512               /* TCG's most instructions per block */
 
 static pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -51,6 +60,11 @@ static void on_exec(unsigned int vcpu_index, void *udata)
     uint64_t w = (uint64_t)(uintptr_t)udata;
     uint64_t pc = unpack_pc(w);
     struct lg_cpu *c = lg_cpu_at(vcpu_index);
+    if (w & F_START)
+        c->delta = w & F_NODELTA ? 0 : lg_cpu_pc(c) - pc;
+    pc += c->delta;
+    if (!(w & (F_TB | F_INSN)))
+        return;
     lg_lock();
     if (w & F_TB) {
         for (int i = lg.nplugins - 1; i >= 0; i--) {
@@ -94,20 +108,35 @@ void lg_on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
     size_t n = qemu_plugin_tb_n_insns(tb);
+    if (n > MAX_INSNS)
+        n = MAX_INSNS;
     struct lg_cpu *c = lg_cpu_current();
+    uint64_t flags[MAX_INSNS];
+    bool any = false;
     lg_lock();
     for (size_t i = 0; i < n; i++) {
-        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        uint64_t pc = qemu_plugin_insn_vaddr(insn);
-        uint64_t flags = 0;
+        uint64_t pc = qemu_plugin_insn_vaddr(qemu_plugin_tb_get_insn(tb, i));
+        flags[i] = 0;
         if (i == 0 && wants_tb(pc, c))
-            flags |= F_TB;
+            flags[i] |= F_TB;
         if (wants_insn(pc, c))
-            flags |= F_INSN;
-        if (flags)
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_exec, QEMU_PLUGIN_CB_R_REGS, pack(pc, flags));
+            flags[i] |= F_INSN;
+        any |= flags[i] != 0;
     }
     lg_unlock();
+    if (!any)
+        return;
+    if (lg.system) {
+        flags[0] |= F_START;
+        if (lg_cpu_pc(c) != qemu_plugin_tb_vaddr(tb))
+            flags[0] |= F_NODELTA;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        if (flags[i])
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_exec, QEMU_PLUGIN_CB_R_REGS,
+                                                   pack(qemu_plugin_insn_vaddr(insn), flags[i]));
+    }
 }
 
 void lg_on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)

@@ -39,7 +39,12 @@ struct lg_cpu {
     unsigned index;                                 /* QEMU's vCPU index */
     GByteArray *buf;                                /* register and memory read buffer */
     struct qemu_plugin_register **regs;             /* per row of the register table, NULL if absent */
+    struct qemu_plugin_register *pc;                /* the program counter, NULL if absent */
+    uint64_t delta;                                 /* system mode: run-time minus translation-time
+                                                       address of the block running (set at its start) */
 };
+/* The program counter's value now (0 without one). */
+uint64_t lg_cpu_pc(struct lg_cpu *c);
 #define LG_CPU_MAGIC 0x51544c47u
 
 /* The adapter's state (main.c). */
@@ -50,6 +55,7 @@ struct lg_state {
     int nplugins;
     FILE *log;                                      /* qemulib_log's file (stderr without log=) */
     char *log_path;                                 /* log=FILE, or NULL */
+    bool exiting;                                   /* QEMU's exit began: every log line is flushed */
 };
 extern struct lg_state lg;
 
@@ -80,6 +86,8 @@ struct lg_reg {
 };
 /* Select the table of QEMU's target; false if there is none (ids then all read as unknown). */
 bool lg_regs_select(const char *target);
+/* QEMU's name of the program counter, NULL if unknown. */
+const char *lg_regs_pc_name(void);
 /* Rows of the selected table. */
 size_t lg_regs_count(void);
 const struct lg_reg *lg_reg_row(size_t i);

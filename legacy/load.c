@@ -6,6 +6,8 @@
  * guest runs on, as the fork did.
  */
 #include <dlfcn.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "legacy.h"
 
@@ -18,7 +20,14 @@ static void *sym(void *h, const char *name)
 void lg_plugin_load(struct lg_plugin *p)
 {
     p->live = false;
-    p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+    /* a bare file name means the file here, not a search of the library path */
+    char here[4096];
+    const char *file = p->path;
+    if (!strchr(file, '/') && access(file, F_OK) == 0) {
+        snprintf(here, sizeof(here), "./%s", file);
+        file = here;
+    }
+    p->handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
     if (!p->handle) {
         fprintf(stderr, LG_PREFIX "cannot load plugin '%s': %s; the guest runs without it\n", p->path, dlerror());
         return;

@@ -2,7 +2,8 @@
 /*
  * qemulib_log's file: log=FILE (truncated, as QEMU's -D), else standard error (line-buffered,
  * as the fork's without -D). A file is buffered in 64 KiB blocks and flushed at every system
- * call in user mode (so a forked child never inherits unwritten lines) and at exit.
+ * call in user mode (so a forked child never inherits unwritten lines) and at exit (after which
+ * every line is flushed as written).
  */
 #include <errno.h>
 #include <string.h>

@@ -40,6 +40,7 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
     (void)udata;
+    __atomic_store_n(&lg.exiting, true, __ATOMIC_RELEASE);
     lg_log_flush();
 }
 

@@ -18,6 +18,9 @@ QEMULIB void qemulib_log(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(lg.log ? lg.log : stderr, fmt, ap);
     va_end(ap);
+    /* a vCPU may still run while QEMU exits (system mode): nothing may stay in the buffer */
+    if (__atomic_load_n(&lg.exiting, __ATOMIC_ACQUIRE))
+        lg_log_flush();
 }
 
 QEMULIB int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)

@@ -236,17 +236,19 @@ static const struct lg_reg regs_arm[] = {
 /* One row per emulator target. */
 static const struct {
     const char *target;                 /* qemu_info_t.target_name */
+    const char *pc;                     /* QEMU's name of the program counter */
     const struct lg_reg *rows;
     size_t n;
 } tables[] = {
-    { "x86_64", regs_x86_64, sizeof(regs_x86_64) / sizeof(regs_x86_64[0]) },
-    { "i386", regs_i386, sizeof(regs_i386) / sizeof(regs_i386[0]) },
-    { "aarch64", regs_aarch64, sizeof(regs_aarch64) / sizeof(regs_aarch64[0]) },
-    { "arm", regs_arm, sizeof(regs_arm) / sizeof(regs_arm[0]) },
+    { "x86_64", "rip", regs_x86_64, sizeof(regs_x86_64) / sizeof(regs_x86_64[0]) },
+    { "i386", "eip", regs_i386, sizeof(regs_i386) / sizeof(regs_i386[0]) },
+    { "aarch64", "pc", regs_aarch64, sizeof(regs_aarch64) / sizeof(regs_aarch64[0]) },
+    { "arm", "pc", regs_arm, sizeof(regs_arm) / sizeof(regs_arm[0]) },
 };
 
 #define LG_REG_IDS 256
 static const struct lg_reg *table;      /* the selected table */
+static const char *pc_name;             /* its program counter's name */
 static size_t table_n;                  /* its rows */
 static int16_t by_id[LG_REG_IDS];       /* id -> row, -1 if none */
 
@@ -258,12 +260,18 @@ bool lg_regs_select(const char *target)
         if (strcmp(tables[t].target, target) != 0)
             continue;
         table = tables[t].rows;
+        pc_name = tables[t].pc;
         table_n = tables[t].n;
         for (size_t i = 0; i < table_n; i++)
             by_id[table[i].id] = (int16_t)i;
         return true;
     }
     return false;
+}
+
+const char *lg_regs_pc_name(void)
+{
+    return pc_name;
 }
 
 size_t lg_regs_count(void)
