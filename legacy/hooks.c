@@ -66,6 +66,8 @@ static void on_exec(unsigned int vcpu_index, void *udata)
     if (!(w & (F_TB | F_INSN)))
         return;
     lg_lock();
+    c->pc_now = pc;
+    c->in_hook = true;
     if (w & F_TB) {
         for (int i = lg.nplugins - 1; i >= 0; i--) {
             struct lg_plugin *p = &lg.plugins[i];
@@ -80,6 +82,7 @@ static void on_exec(unsigned int vcpu_index, void *udata)
                 p->before_insn(pc, c);
         }
     }
+    c->in_hook = false;
     lg_unlock();
 }
 

@@ -42,6 +42,8 @@ struct lg_cpu {
     struct qemu_plugin_register *pc;                /* the program counter, NULL if absent */
     uint64_t delta;                                 /* system mode: run-time minus translation-time
                                                        address of the block running (set at its start) */
+    uint64_t pc_now;                                /* the pc of the run-time hook being called */
+    bool in_hook;                                   /* a run-time hook runs: its pc is the program counter */
 };
 /* The program counter's value now (0 without one). */
 uint64_t lg_cpu_pc(struct lg_cpu *c);

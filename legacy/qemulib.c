@@ -73,8 +73,16 @@ QEMULIB int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
         unknown_reg(reg, r->name ? "names a register this QEMU does not show" : "is the fork's own, not in stock QEMU");
         return 0;
     }
-    g_byte_array_set_size(c->buf, 0);
-    int got = qemu_plugin_read_register(c->regs[row], c->buf);
+    int got;
+    if (c->in_hook && c->regs[row] == c->pc) {
+        /* QEMU updates the program counter at block ends only: the hook's pc is the true one */
+        g_byte_array_set_size(c->buf, sizeof(c->pc_now));
+        memcpy(c->buf->data, &c->pc_now, sizeof(c->pc_now));
+        got = (int)sizeof(c->pc_now);
+    } else {
+        g_byte_array_set_size(c->buf, 0);
+        got = qemu_plugin_read_register(c->regs[row], c->buf);
+    }
     if (got < 0)
         got = 0;
     if (got > r->size)
