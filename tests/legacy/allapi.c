@@ -11,7 +11,7 @@
  *   fail         plugin_init returns false
  * Log lines:
  *   init arch=ARCH args=ARGS
- *   tb PC n=N pcreg=HEX size=BYTES
+ *   tb PC n=N pcreg=HEX size=BYTES cpu=POINTER
  *   mem RESULT STRING / mem-unmapped RESULT / reg-unknown BYTES / reg-fork-only BYTES
  *   ret PC val=HEX size=BYTES
  *   cr3 HEX size=BYTES
@@ -66,7 +66,7 @@ void plugin_before_tb(uint64_t pc, void *cpu)
 {
     uint64_t v = 0;
     int n = qemulib_read_register(cpu, (uint8_t *)&v, id_pc);
-    qemulib_log("tb %lx n=%d pcreg=%lx size=%d\n", (unsigned long)pc, ++n_tb, (unsigned long)v, n);
+    qemulib_log("tb %lx n=%d pcreg=%lx size=%d cpu=%p\n", (unsigned long)pc, ++n_tb, (unsigned long)v, n, cpu);
     if (n_tb == 1 && str_at) {
         char buf[256] = { 0 };
         int r = qemulib_read_memory(cpu, str_at, (uint8_t *)buf, str_len < 255 ? str_len : 255);
