@@ -184,6 +184,19 @@ else
     check "reverse load order: at each sysenter the newer plugin's cr3 line comes first, 8 bytes" \
         test "$(grep -B1 '^sysenter ' "$TMP/g32.log" | grep -c '^cr3 [0-9a-f]* size=8$')" = "$n"
     check "the kernel's sysexits are logged too" grep -q '^sysexit ' "$TMP/g32.log"
+
+    # qtrace compat: QEMU-TRACER's configuration and an old plugin in one run
+    D=$TMP/compat32
+    mkdir -p "$D"
+    ADD=$(addr_of "$G32/progs/calls" add)
+    printf 'calls\nffffffff~ffffffff\n0~0\nfuncstack:0\nlinkmap:0\ntrace_type:spec_func_with_param\n0x%s,0,int,1,int,2,int\n' \
+        "$ADD" >"$D/configs.txt"
+    (cd "$D" && "$QTRACE" compat -q -p "$G32/progs/calls" --timeout 240 --legacy-plugin "$TMP/libsys.so" \
+        --legacy-log "$D/sys.log" -- -kernel "$G32/vmlinuz" -initrd "$G32/initrd.gz" -append qtrace.run=calls \
+        >console 2>stderr)
+    ok $? "qtrace compat --legacy-plugin in the 32-bit guest: exits 0"
+    check "compat: QEMU-TRACER's log has add's calls" grep -q "^call 0x$ADD add(" "$D/log"
+    check "compat: the old plugin's log has its sysenter lines" test "$(grep -c '^sysenter ' "$D/sys.log")" -gt 20
 fi
 
 done_testing
