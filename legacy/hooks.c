@@ -60,6 +60,8 @@ static void on_exec(unsigned int vcpu_index, void *udata)
     uint64_t w = (uint64_t)(uintptr_t)udata;
     uint64_t pc = unpack_pc(w);
     struct lg_cpu *c = lg_cpu_at(vcpu_index);
+    if (!c)
+        return; /* no vCPU was ever initialised: cannot happen once the guest runs */
     if (w & F_START)
         c->delta = w & F_NODELTA ? 0 : lg_cpu_pc(c) - pc;
     pc += c->delta;
@@ -114,6 +116,8 @@ void lg_on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     if (n > MAX_INSNS)
         n = MAX_INSNS;
     struct lg_cpu *c = lg_cpu_current();
+    if (!c)
+        return;
     uint64_t flags[MAX_INSNS];
     bool any = false;
     lg_lock();
