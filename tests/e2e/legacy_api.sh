@@ -81,6 +81,9 @@ else
         test "$(sed -n "s/^tb $TICK n=\([0-9]*\) .*/\1/p" "$TMP/all.log" | tr '\n' ' ')" = "$(seq -s ' ' 1 37) "
     check "rip read in before_tb is the block's pc, 8 bytes" \
         test "$(grep -c "^tb $TICK n=[0-9]* pcreg=$TICK size=8 " "$TMP/all.log")" = 37
+    n_needs=$(grep -c "^needs-tb $TICK pcreg=$TICK size=8$" "$TMP/all.log")
+    check "needs_before_tb: asked at translation and again before each run, pc register readable ($n_needs > 37)" \
+        test "$n_needs" -gt 37 -a "$(grep -c '^needs-tb ' "$TMP/all.log")" = "$n_needs"
     check "memory: the known string at its nm address" grep -qx 'mem 0 qtrace-legacy-magic' "$TMP/all.log"
     check "memory: an unmapped address fails with -1" grep -qx 'mem-unmapped -1' "$TMP/all.log"
     check "an unknown register id reads 0 bytes" grep -qx 'reg-unknown 0' "$TMP/all.log"

@@ -11,6 +11,7 @@
  *   fail         plugin_init returns false
  * Log lines:
  *   init arch=ARCH args=ARGS
+ *   needs-tb PC pcreg=HEX size=BYTES   (at translation and before each run)
  *   tb PC n=N pcreg=HEX size=BYTES cpu=POINTER
  *   mem RESULT STRING / mem-unmapped RESULT / reg-unknown BYTES / reg-fork-only BYTES
  *   ret PC val=HEX size=BYTES
@@ -58,8 +59,12 @@ bool plugin_init(const char *args)
 
 bool plugin_needs_before_tb(uint64_t pc, void *cpu)
 {
-    (void)cpu;
-    return tb_at && pc == tb_at;
+    if (!tb_at || pc != tb_at)
+        return false;
+    uint64_t v = 0;
+    int n = qemulib_read_register(cpu, (uint8_t *)&v, id_pc);
+    qemulib_log("needs-tb %lx pcreg=%lx size=%d\n", (unsigned long)pc, (unsigned long)v, n);
+    return true;
 }
 
 void plugin_before_tb(uint64_t pc, void *cpu)
