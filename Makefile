@@ -28,11 +28,14 @@ ELF_LIBS := -ldw -lelf -lz -llzma -lzstd -lbpf
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))
+LEGACY_SRC := $(sort $(wildcard legacy/*.c))
+LEGACY_HDR := $(wildcard include/*.h)
 CLI_SRC    := $(sort $(filter-out cli/main.c,$(wildcard cli/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 COMMON_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(COMMON_SRC))
 PLUGIN_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(PLUGIN_SRC))
+LEGACY_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(LEGACY_SRC))
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRC))
 CLI_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 COMMON_SAN := $(patsubst %.c,$(BUILD)/san/%.o,$(COMMON_SRC))
@@ -53,7 +56,7 @@ say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .PHONY: all setup setup-qemu-user guest demo check unit unit-san bench clean distclean
-all: $(BUILD)/libqtrace.so $(BUILD)/qtrace
+all: $(BUILD)/libqtrace.so $(BUILD)/qtrace $(BUILD)/libqtrace-legacy.so $(patsubst include/%,$(BUILD)/include/%,$(LEGACY_HDR))
 
 # the plugin's objects need QEMU's header; `make` does not install it ($(error) stops make with
 # this one line when the header is needed and missing)
@@ -71,6 +74,21 @@ $(BUILD)/pic/plugin/%.o: plugin/%.c $(HEADER)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/legacy/%.o: legacy/%.c $(HEADER)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -I$(CACHE)/include -Iinclude $(GLIB_CFLAGS) -MMD -MP -c $< -o $@
+
+# the legacy adapter (seed 001's plugin API on QEMU 10) and, next to it, the two headers old
+# plugins build against: gcc -shared -fPIC -I build/include -o libplugin.so plugin.c
+$(BUILD)/libqtrace-legacy.so: $(LEGACY_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -o $@ $^ -ldl -lpthread
+
+$(BUILD)/include/%.h: include/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
 
 $(BUILD)/pic/common/%.o: common/%.c
 	@mkdir -p $(dir $@)

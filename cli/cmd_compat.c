@@ -24,6 +24,7 @@
 #include "kimage.h"
 #include "kintro.h"
 #include "launch.h"
+#include "legacy.h"
 #include "options.h"
 #include "qtcompat.h"
 #include "symtab.h"
@@ -67,6 +68,7 @@ static const struct qtc_opt compat_opts[] = {
       "print the symbols of the kernel image KERNEL (a bzImage or vmlinux) as System.map lines, ADDRESS TYPE NAME "
       "sorted by address, with the link-time addresses configs.txt uses (nm -n vmlinux for a kernel that comes "
       "without its vmlinux), and exit.", NULL },
+    QTC_LEGACY_OPTS,
 };
 
 static const struct qtc_opt_table compat_table = { "Options", compat_opts,
@@ -909,6 +911,9 @@ int qtc_cmd_compat(int argc, char **argv)
     }
     for (size_t i = 0; i < x.opts.n; i++)
         sv_pushf(&sys, "--plugin-opt=%s", x.opts.v[i]);
+    for (size_t i = 0; i < a.n; i++)
+        if (strncmp(a.v[i].opt->name, "legacy-", 7) == 0)
+            sv_pushf(&sys, "--%s=%s", a.v[i].opt->name, a.v[i].value);
     sv_push(&sys, qtc_xstrdup("--"));
     for (size_t i = 0; i < q.rest.n; i++)
         sv_push(&sys, qtc_xstrdup(q.rest.v[i]));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "legacy.h"
 #include "reader.h"
 #include "symtab.h"
 #include "util.h"
@@ -29,6 +30,7 @@ void qtc_launch_free(struct qtc_launch *l)
 {
     free(l->qemu);
     free(l->plugin);
+    free(l->legacy);
     free(l->program);
     free(l->target);
     free(l->argv0);
@@ -220,7 +222,7 @@ static int check_symbols(const struct qtc_cfg *cfg, const char *path, const stru
     bool patterns = qtc_args_has(a, "patch") || qtc_args_has(a, "filter") || qtc_args_has(a, "argument") || qtc_args_has(a, "retval");
     bool libs = !cfg->system && info->dynamic && patterns && !qtc_args_has(a, "no-libs");
     bool syscalls = !cfg->system && qtc_args_has(a, "syscalls");
-    if (by_addr || libs || syscalls || qtc_args_has(a, "plugin-opt"))
+    if (by_addr || libs || syscalls || qtc_args_has(a, "plugin-opt") || qtc_args_has(a, "legacy-plugin"))
         return 0; /* something else can be traced */
     snprintf(err, errlen, "%s has no function symbols (was it stripped? trace by --addr instead)", path);
     return -1;
@@ -393,6 +395,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
     l->plugin = find_plugin(err, errlen);
     if (!l->plugin)
         goto fail;
+    if (qtc_legacy_arg(&cfg->args, &l->legacy, err, errlen) < 0)
+        goto fail;
     if (make_dir(cfg->outdir, err, errlen) < 0)
         goto fail;
     l->conf = join(cfg->outdir, "qtrace.conf");
@@ -476,11 +480,19 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         qt_sb_free(&sb);
         vpush(&v, qtc_xstrdup("-plugin"));
         vpush(&v, plugin_arg);
+        if (l->legacy) {
+            vpush(&v, qtc_xstrdup("-plugin"));
+            vpush(&v, qtc_xstrdup(l->legacy));
+        }
         for (int i = 0; i < cfg->noperands; i++)
             vpush(&v, qtc_xstrdup(cfg->operands[i]));
     } else {
         vpush(&v, qtc_xstrdup("-plugin"));
         vpush(&v, plugin_arg);
+        if (l->legacy) {
+            vpush(&v, qtc_xstrdup("-plugin"));
+            vpush(&v, qtc_xstrdup(l->legacy));
+        }
         if (l->argv0) {
             vpush(&v, qtc_xstrdup("-0"));
             vpush(&v, qtc_xstrdup(l->argv0));

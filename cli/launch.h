@@ -45,6 +45,7 @@ struct qtc_launch {
     char *argv0;                    /* run: argv[0] for the guest when target was found in PATH */
     char *conf;                     /* DIR/qtrace.conf */
     char *trace;                    /* DIR/trace.qtr */
+    char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
 };
 
 /* Option tables of the commands: [0] the command's own, [1] the trace options

@@ -12,6 +12,7 @@
 #include "arch.h"
 #include "argtype.h"
 #include "kintro.h"
+#include "legacy.h"
 #include "options.h"
 #include "symtab.h"
 #include "util.h"
@@ -128,6 +129,7 @@ const struct qtc_opt qtc_trace_opts[] = {
     { "plugin-opt", 0, NULL, QTC_KV, "KEY=VALUE",
       "pass an option to the plugin as is (the keys are listed in docs/cli.md), for plugin options qtrace "
       "has no flag for; repeatable.", NULL },
+    QTC_LEGACY_OPTS,
 };
 const size_t qtc_ntrace_opts = sizeof(qtc_trace_opts) / sizeof(qtc_trace_opts[0]);
 
