@@ -18,6 +18,10 @@
 #include "options.h"
 #include "out.h"
 
+/* Globals the callbacks read, linked inside libqtrace.so only: addressed directly, not through
+ * the GOT (-fvisibility=hidden covers definitions, not extern declarations). */
+#define QT_HIDDEN __attribute__((visibility("hidden")))
+
 struct qt_plugin {
     qemu_plugin_id_t id;
     struct qt_opts opts;
@@ -33,6 +37,6 @@ struct qt_plugin {
     qemu_plugin_u64 caller;             /* the function of the marking call site */
 };
 
-extern struct qt_plugin qt;
+extern struct qt_plugin qt QT_HIDDEN;
 
 #endif

@@ -36,7 +36,7 @@ struct qt_task_ops {
     bool (*selected)(struct qt_vcpu *v);
 };
 
-extern const struct qt_task_ops *qt_task_ops;
+extern const struct qt_task_ops *qt_task_ops QT_HIDDEN;
 void qt_threads_set_task_ops(const struct qt_task_ops *ops);
 
 /* Is what runs on v recorded? */
@@ -85,7 +85,7 @@ static inline bool qt_kernel_sp(uint64_t sp)
  * so updates take a per-thread try-lock. User mode needs none (a guest thread is a host thread,
  * alone with its vCPU and its stack), nor does a guest with one vCPU.
  */
-extern bool qt_stack_locks;
+extern bool qt_stack_locks QT_HIDDEN;
 static inline bool qt_thread_lock(struct qt_thread *t)
 {
     return !__atomic_load_n(&qt_stack_locks, __ATOMIC_RELAXED) ||

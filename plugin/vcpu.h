@@ -41,8 +41,8 @@ struct qt_vcpu {
     uint32_t user_tid;              /* user mode: gettid() of the host thread running this vCPU */
 };
 
-extern struct qt_vcpu *qt_vcpus[QT_OUT_MAX_VCPUS];  /* NULL until the vCPU is initialised */
-extern struct qt_vsb *qt_vsb_at[QT_OUT_MAX_VCPUS];
+extern struct qt_vcpu *qt_vcpus[QT_OUT_MAX_VCPUS] QT_HIDDEN; /* NULL until the vCPU is initialised */
+extern struct qt_vsb *qt_vsb_at[QT_OUT_MAX_VCPUS] QT_HIDDEN;
 
 /* Create the scoreboard and its words in qt (at install). */
 void qt_vcpu_setup(void);
