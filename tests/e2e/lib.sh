@@ -444,3 +444,35 @@ build_calls() { gcc $CF -static -no-pie -pthread -o "$1" "$CALLS"; } # OUT: call
 compat_named() {
     sed -E "s/ pid=1 tid=1 comm=init\$/ init/; s/ pid=$2 tid=$2 comm=calls\$/ main/; s/ pid=$2 tid=[0-9]+ comm=calls\$/ worker/" "$1"
 }
+
+# ---- seed 001's plugin API through libqtrace-legacy.so -------------------------------------------
+LEGACY=$BUILD/libqtrace-legacy.so
+SEED001=${QTRACE_SEEDS:-$TOP/../shared/seeds}/001_plugin-api.md
+# build_old SRC OUT: an old plugin, built as docs/legacy-api.md says
+build_old() { gcc -shared -fPIC -I "$BUILD/include" -o "$2" "$1" 2>"$2.cc"; }
+# the addresses of "executing instruction at ADDR" lines / of an execution log's instructions
+logged_addrs() { sed -n 's/^executing instruction at \([0-9a-f]*\)$/\1/p' "$1"; }
+execlog_addrs() { awk -F', ' '{ a = $2; sub(/^0x/, "", a); print a }' "$1"; }
+addr_of() { nm "$1" | awk -v n="$2" '$3 == n { sub(/^0+/, "", $1); print $1; exit }'; }
+# ret_of ELF FUNC [OBJDUMP]: the address of FUNC's first ret
+ret_of() { "${3:-objdump}" -d --no-show-raw-insn "$1" | awk -v f="<$2>:" '$2 == f { on = 1; next } on && /\tret/ { sub(/:$/, "", $1); print $1; exit }'; }
+# the seed's two example plugins from its text, our every-function plugin, the test program
+fx_legacy() {
+    local d=$1
+    awk '/^Instruction logging plugin example$/ { on = 1; next } /^System call logging plugin example$/ { on = 0 } on' \
+        "$SEED001" >"$d/insn.c"
+    awk '/^System call logging plugin example$/ { on = 1; next } on' "$SEED001" >"$d/sys.c"
+    build_old "$d/insn.c" "$d/libinsn.so"; echo $? >"$d/insn.rc"
+    build_old "$d/sys.c" "$d/libsys.so"; echo $? >"$d/sys.rc"
+    build_old "$TOP/tests/legacy/allapi.c" "$d/liball.so"; echo $? >"$d/all.rc"
+    gcc $CF -static -no-pie -o "$d/prog" "$TOP/tests/legacy/legacy_prog.c"
+}
+# need_legacy: the seed's text and the fixture (L: its folder, P: the test program)
+need_legacy() {
+    [ -f "$SEED001" ] || skip_all "seed 001 not found at $SEED001 (CI has ../shared beside the clone)"
+    [ -f "$LEGACY" ] || bail "build/libqtrace-legacy.so is built (make)"
+    fixture legacy
+    L=$FX
+    P=$L/prog
+}
+need_qemu_user() { [ -x "$CACHE/bin/qemu-x86_64" ] || skip_all "no plugin-enabled qemu-x86_64 (make setup-qemu-user)"; QEMU_USER=$CACHE/bin/qemu-x86_64; }
