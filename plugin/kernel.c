@@ -20,6 +20,7 @@ enum hook_need {
     NEED_USER_RETURN,       /* syscalls=on, or kernel functions whose frames the return to user mode closes */
     NEED_KFUNCS,            /* kernel functions traced */
     NEED_PROGAS,            /* program_as=on in a kernel read for its symbols only */
+    NEED_PROGRAM_BIAS,      /* program= without bias=: a PIE's load address is learned at its exec */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -42,6 +43,8 @@ static const struct hook hooks[] = {
     { "do_fast_syscall_32", NULL, qt_ksys_on_sysfast, NEED_SYSCALLS, NULL },
     { "syscall_exit_to_user_mode", NULL, qt_ksys_on_exit, NEED_USER_RETURN, "no system calls recorded" },
     { "irqentry_exit_to_user_mode", NULL, qt_ksys_on_irq_exit, NEED_KFUNCS, NULL },
+    { "start_thread", NULL, qt_ktl_on_start_thread, NEED_PROGRAM_BIAS,
+      "the load address of a PIE program is not known (give --bias)" },
     { "pgd_free", NULL, qt_progas_on_pgd_free, NEED_PROGAS,
       "program_as=on does not see address spaces go (a freed page table reused by another process would count as "
       "the program's)" },
@@ -67,6 +70,7 @@ static bool hook_wanted(const struct hook *h)
     case NEED_USER_RETURN: return tasks && (qt.opts.syscalls || qt_kfuncs_count());
     case NEED_KFUNCS: return tasks && qt_kfuncs_count();
     case NEED_PROGAS: return !tasks && as_filter;
+    case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
     }
     return false;
 }

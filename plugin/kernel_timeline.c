@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "kernel_image.h"
+#include "modules.h"
 #include "kernel_syscalls.h"
 #include "kernel_timeline.h"
 
@@ -141,4 +142,13 @@ void qt_ktl_on_module(unsigned vi, void *u)
     struct qt_ktask *k = qt_ktask(v);
     qt_ktask_current(v, k);
     proc_record_task(v, k, QT_PROC_MODULE, qt_vcpu_karg(v, 1)); /* every module load, whoever loads it */
+}
+
+/* The kernel starts the program an exec loaded, its initial stack at sp: a PIE's load address. */
+void qt_ktl_on_start_thread(unsigned vi, void *u)
+{
+    (void)u;
+    struct qt_vcpu *v = qt_vcpu(vi);
+    if (v)
+        qt_modules_exec(v, qt_vcpu_karg(v, 3));
 }

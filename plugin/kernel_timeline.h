@@ -11,5 +11,6 @@ void qt_ktl_on_new_task(unsigned vcpu_index, void *udata); /* wake_up_new_task(p
 void qt_ktl_on_exec(unsigned vcpu_index, void *udata);     /* setup_new_exec(bprm) */
 void qt_ktl_on_exit(unsigned vcpu_index, void *udata);     /* do_exit(code) */
 void qt_ktl_on_module(unsigned vcpu_index, void *udata);   /* do_init_module(mod) */
+void qt_ktl_on_start_thread(unsigned vcpu_index, void *udata); /* start_thread(regs, ip, sp) */
 
 #endif

@@ -3,6 +3,7 @@
  * Modules are only ever added, under mod_lock, and published with a release store of the
  * count, so the translation callback reads the list without taking a lock.
  */
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,10 +20,11 @@ static struct qt_module *modules[MAX_MODULES];
 static int nmodules;
 static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_func_id = 1;  /* ids of traced functions, for compact records */
-static struct qt_module *pending_prog;  /* user-mode PIE program waiting for its load address */
+static struct qt_module *pending_prog;  /* a PIE program without bias=: user mode until it is relocated, system mode the template of every exec of it */
 static char **imports;               /* names the program calls through its PLT, sorted */
 static size_t nimports;
 static int bias_pending;
+static bool unknowable_bias;        /* system mode: a PIE program, no bias= and no kernel to learn it from */
 /* which patterns selected something in a module loaded so far (func=, arg=/ret= specs) */
 static bool func_hit[QT_MAX_PATTERNS];
 static bool spec_hit[QT_MAX_SPECS];
@@ -96,6 +98,12 @@ static void mark_hits(const char *name)
 void qt_modules_report_unmatched(size_t nkernel)
 {
     const struct qt_opts *o = &qt.opts;
+    bool ran = !pending_prog || !qt.system || unknowable_bias; /* (that was said at the start) */
+    for (int i = 0; i < nmodules && !ran; i++)
+        ran = modules[i]->is_prog;
+    if (!ran)
+        fprintf(stderr, "qtrace: warning: no exec of %s was seen in the guest: none of its functions was traced\n",
+                o->program);
     if (!o->program || nkernel)
         return; /* kernel patterns: checked when the kernel is loaded */
     int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
@@ -416,9 +424,15 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
             return -EINVAL;
         }
     }
-    if (!qt.system && m->st.pie && o->bias == 0) {
-        pending_prog = m; /* relocated at the first translation (qt_modules_before_tb) */
-        __atomic_store_n(&bias_pending, 1, __ATOMIC_RELEASE);
+    if (m->st.pie && o->bias == 0) {
+        /* user mode: relocated at the first translation (qt_modules_before_tb); system mode: at
+         * each exec of it (qt_modules_exec), one module per load address */
+        pending_prog = m;
+        if (!qt.system)
+            __atomic_store_n(&bias_pending, 1, __ATOMIC_RELEASE);
+        else if ((unknowable_bias = !o->kernel || !o->kernel_introspection || qt.arch->kintro == QT_KINTRO_NONE))
+            fprintf(stderr, "qtrace: warning: %s is a PIE: without the guest's kernel (kernel=) its load address is "
+                    "not known and none of its functions is traced; give its bias (bias=)\n", o->program);
         return 0;
     }
     module_publish(m);
@@ -426,18 +440,75 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
 }
 
 /*
- * User-mode PIE program: where did QEMU load it? QEMU 10.0's qemu-user does not export
- * qemu_plugin_entry_code() (its linux-user/meson.build tests a config name that does not
- * exist), so ask the guest instead: at the first instruction the process executes, the stack
- * holds argc, argv[], envp[] and the auxiliary vector, whose AT_ENTRY is the program's
- * run-time entry point. Bias = AT_ENTRY - e_entry.
+ * A PIE program's load address, from the guest: a new process's initial stack holds argc,
+ * argv[], envp[] and the auxiliary vector, whose AT_ENTRY is the program's run-time entry point
+ * (bias = AT_ENTRY - e_entry). In user mode it is read at the first instruction the process
+ * executes (QEMU 10.0's qemu-user does not export qemu_plugin_entry_code()); in system mode
+ * when the kernel starts the new program (qt_modules_exec).
  */
 #define AT_NULL_ 0
+#define AT_PHDR_ 3
+#define AT_PHENT_ 4
+#define AT_PHNUM_ 5
 #define AT_ENTRY_ 9
 
-static int first_insn_armed;
+/* What the auxiliary vector says of the program (0: not said). */
+struct auxv {
+    uint64_t entry, phdr, phent, phnum;
+};
 
-static void relocate_prog(uint64_t bias)
+/* The auxiliary vector of the initial stack at sp; its AT_ENTRY, or 0 (unreadable, none). */
+static uint64_t auxv_read(struct qt_vcpu *v, uint64_t sp, struct auxv *a)
+{
+    memset(a, 0, sizeof(*a));
+    unsigned w = qt.arch->word_bytes;
+    uint64_t argc = 0, val = 0, p;
+    bool ok = qt_mem_read_uint(&v->mem, sp, w, &argc) && argc < 65536;
+    p = sp + w * (argc + 2);                       /* skip argc, argv[], NULL */
+    for (int i = 0; ok && i < 65536; i++, p += w) { /* skip envp[], NULL */
+        ok = qt_mem_read_uint(&v->mem, p, w, &val);
+        if (ok && val == 0) {
+            p += w;
+            break;
+        }
+    }
+    for (int i = 0; ok && i < 128; i++, p += 2 * w) { /* auxv pairs */
+        uint64_t type = 0;
+        ok = qt_mem_read_uint(&v->mem, p, w, &type) && qt_mem_read_uint(&v->mem, p + w, w, &val);
+        if (!ok || type == AT_NULL_)
+            break;
+        if (type == AT_ENTRY_)
+            a->entry = val;
+        else if (type == AT_PHDR_)
+            a->phdr = val;
+        else if (type == AT_PHENT_)
+            a->phent = val;
+        else if (type == AT_PHNUM_)
+            a->phnum = val;
+    }
+    return a->entry;
+}
+
+/* Is the program whose auxiliary vector is a the file of st loaded at bias? Its code is not read
+ * (not paged in yet when the kernel starts it): its program headers' place, size and number. */
+static bool auxv_is(const struct auxv *a, const struct qt_symtab *st, uint64_t bias)
+{
+    uint64_t phoff, phent, phnum;
+    if (st->elf_class == 64 && st->image_size >= sizeof(Elf64_Ehdr)) {
+        const Elf64_Ehdr *e = (const Elf64_Ehdr *)st->image;
+        phoff = e->e_phoff, phent = e->e_phentsize, phnum = e->e_phnum;
+    } else if (st->elf_class == 32 && st->image_size >= sizeof(Elf32_Ehdr)) {
+        const Elf32_Ehdr *e = (const Elf32_Ehdr *)st->image;
+        phoff = e->e_phoff, phent = e->e_phentsize, phnum = e->e_phnum;
+    } else {
+        return false;
+    }
+    return st->nseg > 0 && (bias & (QT_GUEST_PAGE - 1)) == 0 && a->phent == phent && a->phnum == phnum &&
+           a->phdr == bias + st->seg[0].vaddr - st->seg[0].offset + phoff;
+}
+
+/* The program loaded at bias; caller holds mod_lock. */
+static void publish_prog_at(uint64_t bias)
 {
     char err[512];
     struct qt_module *m = module_load(qt.opts.program, bias, true, err, sizeof(err));
@@ -445,9 +516,9 @@ static void relocate_prog(uint64_t bias)
         module_publish(m);
     else
         fprintf(stderr, "qtrace: warning: cannot relocate %s: %s\n", qt.opts.program, err);
-    module_free(pending_prog);
-    pending_prog = NULL;
 }
+
+static int first_insn_armed;
 
 static void on_first_insn(unsigned int vi, void *udata)
 {
@@ -455,31 +526,36 @@ static void on_first_insn(unsigned int vi, void *udata)
     struct qt_vcpu *v = qt_vcpu(vi);
     pthread_mutex_lock(&mod_lock);
     if (pending_prog && v) {
-        unsigned w = qt.arch->word_bytes;
-        uint64_t sp = qt_reg_read(v, v->r_sp), argc = 0, val = 0, p;
-        uint64_t entry = 0;
-        bool ok = qt_mem_read_uint(&v->mem, sp, w, &argc) && argc < 65536;
-        p = sp + w * (argc + 2);                       /* skip argc, argv[], NULL */
-        for (int i = 0; ok && i < 65536; i++, p += w) { /* skip envp[], NULL */
-            ok = qt_mem_read_uint(&v->mem, p, w, &val);
-            if (ok && val == 0) {
-                p += w;
-                break;
-            }
-        }
-        for (int i = 0; ok && i < 128; i++, p += 2 * w) { /* auxv pairs */
-            uint64_t type = 0;
-            ok = qt_mem_read_uint(&v->mem, p, w, &type) && qt_mem_read_uint(&v->mem, p + w, w, &val);
-            if (!ok || type == AT_NULL_)
-                break;
-            if (type == AT_ENTRY_)
-                entry = val;
-        }
+        struct auxv a;
+        uint64_t entry = auxv_read(v, qt_reg_read(v, v->r_sp), &a);
         if (entry)
-            relocate_prog(entry - pending_prog->st.entry);
+            publish_prog_at(entry - pending_prog->st.entry);
         else
             fprintf(stderr, "qtrace: warning: cannot find where %s was loaded (no AT_ENTRY)\n", qt.opts.program);
+        module_free(pending_prog);
+        pending_prog = NULL;
         __atomic_store_n(&bias_pending, 0, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&mod_lock);
+}
+
+void qt_modules_exec(struct qt_vcpu *v, uint64_t sp)
+{
+    if (!__atomic_load_n(&pending_prog, __ATOMIC_ACQUIRE))
+        return;
+    struct auxv a;
+    uint64_t entry = auxv_read(v, sp, &a);
+    pthread_mutex_lock(&mod_lock);
+    const struct qt_module *p = pending_prog;
+    uint64_t bias = p ? entry - p->st.entry : 0;
+    /* this process runs the program, not another file (the code at the entry is checked at
+     * translation, instruction by instruction, as for every module in system mode) */
+    if (entry && p && auxv_is(&a, &p->st, bias)) {
+        bool known = false;
+        for (int i = 0; i < nmodules && !known; i++)
+            known = modules[i]->is_prog && modules[i]->st.bias == bias;
+        if (!known)
+            publish_prog_at(bias);
     }
     pthread_mutex_unlock(&mod_lock);
 }

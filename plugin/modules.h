@@ -49,6 +49,9 @@ const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t p
 const struct qt_tfunc *qt_tfunc_at(uint64_t addr);
 /* Every translation block, first: a user-mode PIE program learns its load address. */
 void qt_modules_before_tb(struct qemu_plugin_tb *tb);
+/* System mode: the kernel starts a new program with initial stack pointer sp; if it is the
+ * traced PIE program, its functions are traced at the address it was loaded at. */
+void qt_modules_exec(struct qt_vcpu *v, uint64_t sp);
 /* A file was mapped at addr (user mode): load it as a library if it is an ELF not yet known. */
 void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
 

@@ -8,7 +8,8 @@
 #   modules/NAME.ko   kernel modules of that same package (MODULES below), for the module-load
 #                     tests: taken from the package together with vmlinuz, so they always match it
 #   progs/NAME        guest/progs/NAME.c, static, unstripped (the tracer reads symbols and DWARF);
-#                     guest/progs32/NAME.c likewise with -m32 (i386 programs in the 64-bit guest)
+#                     guest/progs32/NAME.c likewise with -m32 (i386 programs in the 64-bit guest),
+#                     guest/progs/NAME_pie.c as a static PIE
 #   initrd.gz         busybox-static + guest/init + progs/ + modules/ (as /lib/modules/), cpio newc, gzip -9
 #
 # Usage: scripts/build-guest.sh
@@ -24,6 +25,9 @@ CFLAGS_PROGS=(-static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls
 # -m32 without gcc-multilib's /usr/include/asm link (it conflicts with the aarch64 cross
 # compiler): the x86 asm headers serve both word sizes (as tests/compat/build-guest32.sh does)
 CFLAGS_PROGS32=(-m32 "${CFLAGS_PROGS[@]}" -idirafter /usr/include/x86_64-linux-gnu)
+# guest/progs/NAME_pie.c: a static PIE (the kernel loads it at a random address); it may include
+# guest/progs/NAME.c
+CFLAGS_PROGS_PIE=(-static-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 # modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
 # small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7
 MODULES="lib/crc7.ko"
@@ -135,8 +139,12 @@ for src in "$TOP"/guest/progs/*.c "$TOP"/guest/progs32/*.c; do
     progs+=("$name")
     out=$G/progs/$name
     flags=("${CFLAGS_PROGS[@]}") m=
-    case "$src" in */progs32/*) flags=("${CFLAGS_PROGS32[@]}") m=" -m32" ;; esac
-    if newer_than "$out" "$src" "$SELF"; then
+    deps=("$src")
+    case "$src" in
+    */progs32/*) flags=("${CFLAGS_PROGS32[@]}") m=" -m32" ;;
+    *_pie.c) flags=("${CFLAGS_PROGS_PIE[@]}") m=" -static-pie" deps+=("${src%_pie.c}.c") ;;
+    esac
+    if newer_than "$out" "${deps[@]}" "$SELF"; then
         say "cc$m progs/$name"
         gcc "${flags[@]}" -o "$out.tmp" "$src" || { rm -f "$out.tmp"; die "gcc$m failed for $src"; }
         mv "$out.tmp" "$out"
