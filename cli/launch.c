@@ -31,6 +31,7 @@ void qtc_launch_free(struct qtc_launch *l)
     free(l->qemu);
     free(l->plugin);
     free(l->legacy);
+    free(l->sysroot);
     free(l->program);
     free(l->target);
     free(l->argv0);
@@ -102,10 +103,24 @@ int qtc_elf_probe(const char *path, struct qtc_elf_info *info)
     }
     for (unsigned i = 0; i < phnum && i < 256 && phentsize >= 8; i++) {
         uint32_t type;
-        if (pread(fd, &type, sizeof(type), (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof(type))
+        off_t ph = (off_t)(phoff + (uint64_t)i * phentsize);
+        if (pread(fd, &type, sizeof(type), ph) != (ssize_t)sizeof(type))
             break;
-        if (type == PT_INTERP)
-            info->dynamic = true;
+        if (type != PT_INTERP)
+            continue;
+        info->dynamic = true;
+        uint64_t off = 0, size = 0;
+        if (info->elf_class == 64) {
+            Elf64_Phdr p;
+            if (pread(fd, &p, sizeof(p), ph) == (ssize_t)sizeof(p))
+                off = p.p_offset, size = p.p_filesz;
+        } else {
+            Elf32_Phdr p;
+            if (pread(fd, &p, sizeof(p), ph) == (ssize_t)sizeof(p))
+                off = p.p_offset, size = p.p_filesz;
+        }
+        if (size > 0 && size < sizeof(info->interp) && pread(fd, info->interp, size, (off_t)off) == (ssize_t)size)
+            info->interp[size - 1] = '\0';
     }
     close(fd);
     return 0;
@@ -317,6 +332,43 @@ static char *join(const char *dir, const char *file)
     return p;
 }
 
+/*
+ * User mode: the root of a dynamically linked program's libraries (QEMU's -L). --sysroot DIR, or,
+ * when the program's dynamic loader is not on this machine (a program of another architecture),
+ * Debian's cross libraries for its architecture (arch->cross_root) if they have that loader.
+ */
+static int find_sysroot(const struct qtc_cfg *cfg, const struct qt_arch_desc *arch, const struct qtc_elf_info *info,
+                        struct qtc_launch *l, char *err, size_t errlen)
+{
+    const char *given = qtc_args_get(&cfg->args, "sysroot");
+    struct stat sb;
+    if (given) {
+        if (stat(given, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+            snprintf(err, errlen, "--sysroot %s: %s", given, stat(given, &sb) < 0 ? strerror(errno) : "not a directory");
+            return -1;
+        }
+        l->sysroot = qtc_xstrdup(given);
+        return 0;
+    }
+    if (!info->dynamic || !info->interp[0] || access(info->interp, R_OK) == 0)
+        return 0;
+    if (arch->cross_root) {
+        char *p = join(arch->cross_root, info->interp);
+        bool found = access(p, R_OK) == 0;
+        free(p);
+        if (found) {
+            l->sysroot = qtc_xstrdup(arch->cross_root);
+            return 0;
+        }
+    }
+    char hint[160] = "";
+    if (arch->cross_root)
+        snprintf(hint, sizeof(hint), " (Debian's cross libraries for %s are under %s)", arch->name, arch->cross_root);
+    snprintf(err, errlen, "%s needs its dynamic loader %s, which is not on this machine: give the root of the "
+             "guest's libraries with --sysroot DIR%s", l->target, info->interp, hint);
+    return -1;
+}
+
 int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t errlen)
 {
     memset(l, 0, sizeof(*l));
@@ -332,6 +384,10 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             arch = ka;
         if (cfg->initrd && check_readable("initrd", cfg->initrd, err, errlen) < 0)
             goto fail;
+        if (qtc_args_has(&cfg->args, "sysroot")) {
+            snprintf(err, errlen, "--sysroot is for qtrace run: qtrace system does not read the guest's libraries yet");
+            goto fail;
+        }
     } else {
         const char *prog = cfg->operands[0];
         if (strchr(prog, '/')) {
@@ -358,6 +414,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
                      l->target, info.machine, names);
             goto fail;
         }
+        if (find_sysroot(cfg, arch, &info, l, err, errlen) < 0)
+            goto fail;
     }
     if (cfg->program || !cfg->system) {
         const char *p = cfg->program ? cfg->program : l->target;
@@ -487,6 +545,10 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         for (int i = 0; i < cfg->noperands; i++)
             vpush(&v, qtc_xstrdup(cfg->operands[i]));
     } else {
+        if (l->sysroot) {
+            vpush(&v, qtc_xstrdup("-L"));
+            vpush(&v, qtc_xstrdup(l->sysroot));
+        }
         vpush(&v, qtc_xstrdup("-plugin"));
         vpush(&v, plugin_arg);
         if (l->legacy) {
@@ -517,6 +579,8 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
     fprintf(f, "out=%s\n", l->trace);
     if (l->program && !qtc_args_has(&cfg->args, "program"))
         fprintf(f, "program=%s\n", l->program);
+    if (l->sysroot && !qtc_args_has(&cfg->args, "sysroot"))
+        fprintf(f, "sysroot=%s\n", l->sysroot);
     /* Counting instructions costs an inline add in every block of the program: worth it when
      * every function is traced, not when a few are picked out of a busy program. */
     if (!qtc_args_has(&cfg->args, "icount") && !qtc_args_has(&cfg->args, "no-icount") &&

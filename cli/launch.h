@@ -46,6 +46,7 @@ struct qtc_launch {
     char *conf;                     /* DIR/qtrace.conf */
     char *trace;                    /* DIR/trace.qtr */
     char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
+    char *sysroot;                  /* run: the guest's library root (QEMU's -L), or NULL */
 };
 
 /* Option tables of the commands: [0] the command's own, [1] the trace options
@@ -96,6 +97,7 @@ struct qtc_elf_info {
     int elf_class;                  /* 32 or 64 */
     int machine;                    /* e_machine */
     bool dynamic;                   /* has PT_INTERP: loads shared libraries */
+    char interp[256];               /* PT_INTERP: its dynamic loader */
 };
 /* 0 (info->elf false if not an ELF), or -errno if the file cannot be read. */
 int qtc_elf_probe(const char *path, struct qtc_elf_info *info);

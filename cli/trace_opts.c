@@ -55,6 +55,10 @@ const struct qtc_opt qtc_trace_opts[] = {
       "unrecorded. Default: unlimited.", NULL },
     { "addr", 0, "addr", QTC_HEX, "HEX",
       "trace the function that starts at run-time address HEX (0x optional); repeatable.", NULL },
+    { "sysroot", 0, "sysroot", QTC_PATH, "DIR",
+      "run: the root of the program's libraries, when it is a dynamically linked program of another "
+      "architecture (QEMU's -L). Default: Debian's cross libraries (/usr/aarch64-linux-gnu for aarch64) when "
+      "the program's dynamic loader is not on this machine.", NULL },
     { "bias", 0, "bias", QTC_HEX, "HEX",
       "load bias of --program: what the guest adds to its file addresses (a PIE in system mode). Default 0; "
       "in user mode a PIE is relocated automatically.", NULL },

@@ -74,6 +74,8 @@ struct qt_arch_desc {
     uint16_t elf_machine;            /* e_machine of its ELF files */
     const char *qemu_user;           /* QEMU's user-mode emulator: "qemu-x86_64" */
     const char *qemu_system;         /* QEMU's system emulator: "qemu-system-x86_64" */
+    const char *cross_root;          /* Debian's library root for this architecture on another host
+                                      * (libc6-ARCH-cross): "/usr/aarch64-linux-gnu" */
     /* the guest kernel */
     enum qt_kintro_level kintro;     /* what qtrace reads of it */
     uint64_t kernel_base;            /* lowest kernel address (before an image says better) */

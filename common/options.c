@@ -51,6 +51,7 @@ struct key {
 static const struct key keys[] = {
     { "out", K_STR, F(out), 0, 0, "a path" },
     { "program", K_STR, F(program), 0, 0, "a path" },
+    { "sysroot", K_STR, F(sysroot), 0, 0, "a directory" },
     { "bias", K_HEX, F(bias), 0, 0, "a hex number" },
     { "func", K_LIST, F(func), F(nfunc), QT_MAX_PATTERNS, "a pattern" },
     { "filter", K_LIST, F(filter), F(nfilter), QT_MAX_PATTERNS, "a pattern" },

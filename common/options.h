@@ -6,6 +6,8 @@
  *
  *   out=PATH        binary trace file (default: qtrace.qtr)
  *   program=PATH    ELF whose functions are traced (the binary that runs in the guest)
+ *   sysroot=DIR     the guest's file system on the host: libraries the guest maps are read
+ *                   from DIR + their path (user mode: QEMU's -L)
  *   bias=HEX        load bias of program (PIE in system mode; default 0)
  *   func=GLOB       trace only functions matching GLOB (repeatable)           [-P]
  *   filter=GLOB     record only inside functions matching GLOB: them and the
@@ -63,6 +65,7 @@ struct qt_addr_range {
 struct qt_opts {
     char *out;
     char *program;
+    char *sysroot;          /* sysroot=DIR: the guest's files (user mode: its libraries) are under DIR */
     uint64_t bias;
     char *func[QT_MAX_PATTERNS];
     int nfunc;

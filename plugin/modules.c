@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "modules.h"
 #include "record.h"
@@ -574,6 +575,12 @@ void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset)
 {
     if (offset != 0 || !path || !path[0])
         return;
+    /* the guest's file under sysroot=, where QEMU's -L found it too */
+    char rooted[QT_STR_MAX + 512];
+    if (qt.opts.sysroot && path[0] == '/' &&
+        (size_t)snprintf(rooted, sizeof(rooted), "%s%s", qt.opts.sysroot, path) < sizeof(rooted) &&
+        access(rooted, R_OK) == 0)
+        path = rooted;
     pthread_mutex_lock(&mod_lock);
     for (int i = 0; i < nmodules; i++) {
         if (strcmp(modules[i]->st.path, path) == 0) {

@@ -288,8 +288,8 @@ static void test_checks(void)
         eh[20] = 1;
         write_file(arm, eh, sizeof(eh), 0755);
     }
-    snprintf(want, sizeof(want), "--program %s is an ELF file for machine 183; the qemu-system-x86_64 guest runs x86 "
-             "programs", arm);
+    snprintf(want, sizeof(want), "--program %s is an ELF file for machine 183; the guests qtrace system boots run "
+             "x86_64 and i386 programs", arm);
     CHECK_FAILS(SYS_PARSE, want, "system", "--kernel", kernel, "-p", arm);
     free(arm);
     snprintf(want, sizeof(want), "%s has no function symbols (was it stripped? trace by --addr instead)", nosym);

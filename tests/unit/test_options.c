@@ -192,7 +192,7 @@ static void test_errors(void)
     set_err(&o, "foo", "plugin args: expected key=value, got 'foo'");
     set_err(&o, "=x", "plugin args: expected key=value, got '=x'");
     set_err(&o, "", "plugin args: expected key=value, got ''");
-    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program bias func filter notrace addr range arg ret "
+    set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program sysroot bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
                                     "kernel_async kernel_all comm pid follow program_as conf)");
@@ -240,7 +240,7 @@ static void test_conf(void)
     p = write_conf("qtrace.conf", "# 1\nout=a\n\n# 4\nfunc=x\ndepth=2\nfnuc=main\nfunc=y\n");
     r = qt_opts_load_file(&o, p, err, sizeof(err));
     char want[1024];
-    snprintf(want, sizeof(want), "%s:7: unknown option 'fnuc' (known: out program bias func ", p);
+    snprintf(want, sizeof(want), "%s:7: unknown option 'fnuc' (known: out program sysroot bias func ", p);
     ok(r == -EINVAL && strncmp(err, want, strlen(want)) == 0, "conf: unknown option names file and line 7");
     if (r != -EINVAL || strncmp(err, want, strlen(want)) != 0)
         printf("#   got %d \"%s\"\n", r, err);
