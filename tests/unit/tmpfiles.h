@@ -43,10 +43,14 @@ static inline char *tpath(const char *name)
     return p[k];
 }
 
+/* Write len bytes of data as path with permissions mode; the test program stops if it cannot. */
 static inline void write_file(const char *path, const void *data, size_t len, int mode)
 {
     FILE *f = fopen(path, "wb");
-    fwrite(data, 1, len, f);
+    if (!f || (len && fwrite(data, 1, len, f) != len)) {
+        perror(path);
+        exit(1);
+    }
     fclose(f);
     chmod(path, (mode_t)mode);
 }
