@@ -140,6 +140,16 @@ fx_ktest() {
     wait
 }
 
+# ktest_fixture: the ktest fixture (FX), the root and the user run's traces (T, U), and ktest's pid
+# in the root run (pid)
+ktest_fixture() {
+    need_guest ktest
+    fixture ktest
+    T=$FX/a/trace.txt
+    U=$FX/b/trace.txt
+    pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+}
+
 # ---- reading traces and consoles ---------------------------------------------------------------
 # Strip the duration and [cpu as tid] columns: the call tree as indented text.
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
