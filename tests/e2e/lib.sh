@@ -260,6 +260,17 @@ run_compat() {
     rm -f "$D/console.raw"
     return $rc
 }
+# all_func_log NAME LOG: what an all_func_without_param log shows: every function of calls.c
+# called, no argument or return values, leap's longjmp as an unwind
+all_func_log() {
+    local fn
+    for fn in main add fact greet probe leap depth worker printf; do
+        check "$1: $fn is in the log" grep -qE "^call 0x[0-9a-f]+ $fn\\(\\) " "$2"
+    done
+    check "$1: no argument values, no return values" \
+        bash -c "! grep -qE '^call [^ ]+ [^ ]+\\([^)]' '$2' && ! grep -qE '^ret .* = ' '$2'"
+    check "$1: longjmp out of leap shows as unwind" grep -qE '^unwind 0x[0-9a-f]+ leap depth=' "$2"
+}
 # what the calls program's listed functions must give: spec_want ADD GREET PROBE
 spec_want() {
     local a=$1 g=$2 p=$3
