@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "kimage.h"
 #include "tap.h"
 
 /* $QTRACE_CACHE/dir/vmlinuz (.cache/dir/vmlinuz when QTRACE_CACHE is unset) into path; true if
@@ -21,6 +22,18 @@ static inline bool guest_kernel(char *path, size_t len, const char *dir, const c
         return true;
     ok(1, "# SKIP %s not found (%s)", path, how);
     return false;
+}
+
+/* Load the kernel at path into k, a test named name; false, with the loader's message, if it
+ * does not load. */
+static inline bool guest_kernel_load(struct qt_kimage *k, const char *path, const char *name)
+{
+    char msg[1024];
+    if (!ok(qt_kimage_load(k, path, msg, sizeof(msg)) == 0, "%s", name)) {
+        printf("#   %s\n", msg);
+        return false;
+    }
+    return true;
 }
 
 #endif
