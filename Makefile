@@ -109,7 +109,7 @@ $(BUILD)/qtrace: $(BUILD)/obj/cli/main.o $(CLI_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) -o $@ $^ $(ELF_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ) $(COMMON_OBJ) tests/unit/tap.h
+$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
@@ -119,7 +119,7 @@ $(BUILD)/san/%.o: %.c
 	$(call say,CC,$@)
 	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -MMD -MP -c $< -o $@
 
-$(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) tests/unit/tap.h
+$(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm

@@ -141,19 +141,29 @@ long qtc_count_functions(const char *path, char *err, size_t errlen)
 
 /* ---- checks ------------------------------------------------------------------------------- */
 
-static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+/* path exists and is not a directory; kind: what it should be ("file", "program"), what: ""
+ * or a prefix ending in a space, for messages. */
+static int check_not_dir(const char *what, const char *path, const char *kind, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(path, &st) < 0) {
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        snprintf(err, errlen, "%s%s: %s", what, path, strerror(errno));
         return -1;
     }
     if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s %s is a directory, not a file", what, path);
+        snprintf(err, errlen, "%s%s is a directory, not a %s", what, path, kind);
         return -1;
     }
+    return 0;
+}
+
+/* A readable file. what: a prefix ending in a space, for messages. */
+static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+    if (check_not_dir(what, path, "file", err, errlen) < 0)
+        return -1;
     if (access(path, R_OK) < 0) {
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        snprintf(err, errlen, "%s%s: %s", what, path, strerror(errno));
         return -1;
     }
     return 0;
@@ -162,15 +172,8 @@ static int check_readable(const char *what, const char *path, char *err, size_t 
 /* An existing ELF file. what: "" or "--program " for messages. */
 static int check_elf(const char *what, const char *path, struct qtc_elf_info *info, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        snprintf(err, errlen, "%s%s: %s", what, path, strerror(errno));
+    if (check_not_dir(what, path, "program", err, errlen) < 0)
         return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s%s is a directory, not a program", what, path);
-        return -1;
-    }
     int r = qtc_elf_probe(path, info);
     if (r < 0) {
         snprintf(err, errlen, "%s%s: %s", what, path, strerror(-r));
@@ -377,12 +380,12 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
      * program's */
     const struct qt_arch_desc *arch = qt_arch_by_id(QT_ARCH_X86_64);
     if (cfg->system) {
-        if (check_readable("kernel", cfg->kernel, err, errlen) < 0)
+        if (check_readable("kernel ", cfg->kernel, err, errlen) < 0)
             goto fail;
         const struct qt_arch_desc *ka = qtc_kernel_arch(cfg->kernel);
         if (ka)
             arch = ka;
-        if (cfg->initrd && check_readable("initrd", cfg->initrd, err, errlen) < 0)
+        if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
         if (qtc_args_has(&cfg->args, "sysroot")) {
             snprintf(err, errlen, "--sysroot is for qtrace run: qtrace system does not read the guest's libraries yet");

@@ -62,6 +62,20 @@ static bool kbegin(const struct qt_mem *m, struct qt_arg *a, size_t cap, size_t 
     return true;
 }
 
+/* Common end of the decoders that fill a struct: d (size bytes) at the start of data, then the
+ * extra bytes already written after it; unreadable when nothing of it was read. Returns
+ * whether it stored d. */
+static bool kend(struct qt_arg *a, uint8_t *data, const void *d, size_t size, size_t extra, bool readable)
+{
+    if (!readable) {
+        a->flags = QT_ARG_UNREADABLE;
+        return false;
+    }
+    memcpy(data, d, size);
+    a->len = (uint16_t)(size + extra);
+    return true;
+}
+
 static void decode_task(const struct qt_mem *m, struct qt_arg *a, uint8_t *data, size_t cap)
 {
     struct qt_kd_task d;
@@ -86,12 +100,7 @@ static void decode_task(const struct qt_mem *m, struct qt_arg *a, uint8_t *data,
         d.have |= QT_KD_UID;
         d.uid = (uint32_t)v;
     }
-    if (!(d.have & (QT_KD_IDS | QT_KD_COMM))) {
-        a->flags = QT_ARG_UNREADABLE;
-        return;
-    }
-    memcpy(data, &d, sizeof(d));
-    a->len = sizeof(d);
+    kend(a, data, &d, sizeof(d), 0, (d.have & (QT_KD_IDS | QT_KD_COMM)) != 0);
 }
 
 static void decode_cred(const struct qt_mem *m, struct qt_arg *a, uint8_t *data, size_t cap)
@@ -113,12 +122,7 @@ static void decode_cred(const struct qt_mem *m, struct qt_arg *a, uint8_t *data,
         d.have |= QT_KD_CRED_CAPS;
         d.cap_effective = cap_eff;
     }
-    if (!d.have) {
-        a->flags = QT_ARG_UNREADABLE;
-        return;
-    }
-    memcpy(data, &d, sizeof(d));
-    a->len = sizeof(d);
+    kend(a, data, &d, sizeof(d), 0, d.have != 0);
 }
 
 static void decode_inode(const struct qt_mem *m, struct qt_arg *a, uint8_t *data, size_t cap)
@@ -144,12 +148,7 @@ static void decode_inode(const struct qt_mem *m, struct qt_arg *a, uint8_t *data
         d.have |= QT_KD_IUID;
         d.uid = (uint32_t)v;
     }
-    if (!d.have) {
-        a->flags = QT_ARG_UNREADABLE;
-        return;
-    }
-    memcpy(data, &d, sizeof(d));
-    a->len = sizeof(d);
+    kend(a, data, &d, sizeof(d), 0, d.have != 0);
 }
 
 /*
@@ -304,13 +303,7 @@ static void decode_file(const struct qt_mem *m, struct qt_arg *a, uint8_t *data,
             len = (size_t)n;
         }
     }
-    if (!d.have) {
-        a->flags = QT_ARG_UNREADABLE;
-        return;
-    }
-    memcpy(data, &d, sizeof(d));
-    a->len = (uint16_t)(sizeof(d) + len);
-    if (trunc)
+    if (kend(a, data, &d, sizeof(d), len, d.have != 0) && trunc)
         a->flags |= QT_ARG_TRUNCATED;
 }
 
@@ -375,12 +368,7 @@ static void decode_sock_at(const struct qt_mem *m, struct qt_arg *a, uint64_t sk
         d.have |= QT_KD_REMOTE;
         d.rport = (uint16_t)(((w & 0xff) << 8) | ((w >> 8) & 0xff)); /* skc_dport: network order */
     }
-    if (!d.have) {
-        a->flags = QT_ARG_UNREADABLE;
-        return;
-    }
-    memcpy(data, &d, sizeof(d));
-    a->len = sizeof(d);
+    kend(a, data, &d, sizeof(d), 0, d.have != 0);
 }
 
 static void decode_sock(const struct qt_mem *m, struct qt_arg *a, uint8_t *data, size_t cap)
@@ -420,12 +408,7 @@ static void decode_module(const struct qt_mem *m, struct qt_arg *a, uint8_t *dat
         d.have |= QT_KD_MSIZE;
         d.size = (uint32_t)v;
     }
-    if (!d.have) {
-        a->flags = QT_ARG_UNREADABLE;
-        return;
-    }
-    memcpy(data, &d, sizeof(d));
-    a->len = sizeof(d);
+    kend(a, data, &d, sizeof(d), 0, d.have != 0);
 }
 
 /* The start of a kernel object's format: its decoded layout into d and "{" to out; or, when the

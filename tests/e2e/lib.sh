@@ -140,6 +140,16 @@ fx_ktest() {
     wait
 }
 
+# ktest_fixture: the ktest fixture (FX), the root and the user run's traces (T, U), and ktest's pid
+# in the root run (pid)
+ktest_fixture() {
+    need_guest ktest
+    fixture ktest
+    T=$FX/a/trace.txt
+    U=$FX/b/trace.txt
+    pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+}
+
 # ---- reading traces and consoles ---------------------------------------------------------------
 # Strip the duration and [cpu as tid] columns: the call tree as indented text.
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
@@ -249,6 +259,17 @@ run_compat() {
     tr -d '\r' <"$D/console.raw" >"$D/console"
     rm -f "$D/console.raw"
     return $rc
+}
+# all_func_log NAME LOG: what an all_func_without_param log shows: every function of calls.c
+# called, no argument or return values, leap's longjmp as an unwind
+all_func_log() {
+    local fn
+    for fn in main add fact greet probe leap depth worker printf; do
+        check "$1: $fn is in the log" grep -qE "^call 0x[0-9a-f]+ $fn\\(\\) " "$2"
+    done
+    check "$1: no argument values, no return values" \
+        bash -c "! grep -qE '^call [^ ]+ [^ ]+\\([^)]' '$2' && ! grep -qE '^ret .* = ' '$2'"
+    check "$1: longjmp out of leap shows as unwind" grep -qE '^unwind 0x[0-9a-f]+ leap depth=' "$2"
 }
 # what the calls program's listed functions must give: spec_want ADD GREET PROBE
 spec_want() {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "argfmt.h"
 #include "argtype.h"
 #include "tap.h"
 
@@ -41,29 +42,7 @@ static const char *fmt(const char *type, uint64_t value)
 /* Decode then format a string argument at addr in memory m. */
 static const char *str_at(const struct qt_mem *m, uint64_t addr, uint8_t *flags, uint16_t *len)
 {
-    const struct qt_argtype *t = qt_argtype_by_name("s");
-    struct {
-        struct qt_arg a;
-        uint8_t data[QT_STR_MAX + 8];
-    } rec;
-    memset(&rec, 0xa5, sizeof(rec));
-    rec.a.pos = 1;
-    rec.a.type = t->id;
-    rec.a.bits = t->bits;
-    rec.a.value = addr;
-    rec.a.flags = 0;
-    rec.a.len = 0;
-    qt_arg_decode(m, &rec.a, rec.data, QT_STR_MAX);
-    if (flags)
-        *flags = rec.a.flags;
-    if (len)
-        *len = rec.a.len;
-    struct qt_sb sb;
-    qt_sb_init(&sb);
-    qt_arg_format(&rec.a, rec.data, &sb);
-    snprintf(out_buf, sizeof(out_buf), "%s", sb.buf ? sb.buf : "");
-    qt_sb_free(&sb);
-    return out_buf;
+    return decode_format(m, "s", addr, QT_STR_MAX, flags, len);
 }
 
 int main(void)

@@ -10,45 +10,11 @@
 #include "cli.h"
 #include "launch.h"
 #include "tap.h"
+#include "tracebuild.h"
 #include "trace_opts.h"
 #include "util.h"
 
-static char tmpdir[256];
 static char err[1024];
-
-static char *tpath(const char *name)
-{
-    static char p[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof(p[k]), "%s/%s", tmpdir, name);
-    return p[k];
-}
-
-static void write_file(const char *path, const void *data, size_t len, int mode)
-{
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, len, f);
-    fclose(f);
-    chmod(path, (mode_t)mode);
-}
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        fwrite(tmp, 1, n, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
@@ -330,7 +296,7 @@ static void test_checks(void)
        "qemu-user command line: QEMU -plugin PLUGIN,conf=DIR/qtrace.conf PROGRAM ARGS");
     qtc_argv_free(av);
     is_int(qtc_write_conf(&c, &l, err, sizeof(err)), 0, "conf written");
-    char *conf = read_all(l.conf);
+    char *conf = read_all(l.conf, NULL);
     char wconf[2048];
     snprintf(wconf, sizeof(wconf),
              "# qtrace 0.1.0: options of the qtrace plugin (common/options.h), for qtrace run\n"
@@ -376,7 +342,7 @@ static void test_checks(void)
     qt_sb_free(&sb);
     qtc_argv_free(av);
     is_int(qtc_write_conf(&c, &l, err, sizeof(err)), 0, "conf written");
-    conf = read_all(l.conf);
+    conf = read_all(l.conf, NULL);
     snprintf(wconf, sizeof(wconf),
              "# qtrace 0.1.0: options of the qtrace plugin (common/options.h), for qtrace system\n"
              "out=%s/trace.qtr\nicount=off\nkernel=%s\nprogram=/proc/self/exe\nfunc=main\n",
@@ -428,60 +394,19 @@ static const char fake_qemu[] =
 /* a trace: main() { add() } with symbols and an END record */
 static void write_small_trace(const char *path)
 {
-    uint8_t buf[1024];
-    size_t n = 0;
-    struct qt_file_hdr h;
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, QT_FILE_MAGIC, 8);
-    h.version = QT_FILE_VERSION;
-    h.hdr_size = sizeof(h);
-    h.arch = QT_ARCH_X86_64;
-    h.mode = QT_MODE_USER;
-    memcpy(buf, &h, sizeof(h));
-    n += sizeof(h);
-    size_t chunk = n;
-    n += sizeof(struct qt_chunk_hdr);
-    const char *names[] = { "main", "add" };
-    for (int i = 0; i < 2; i++) {
-        struct qt_rec_sym s;
-        memset(&s, 0, sizeof(s));
-        s.h.type = QT_REC_SYM;
-        s.h.size = sizeof(s) + 8;
-        s.flags = QT_SYM_FUNC;
-        s.name_len = (uint32_t)strlen(names[i]);
-        s.addr = 0x1000 + (uint64_t)i * 0x100;
-        s.size = 0x100;
-        memcpy(buf + n, &s, sizeof(s));
-        memset(buf + n + sizeof(s), 0, 8);
-        memcpy(buf + n + sizeof(s), names[i], strlen(names[i]));
-        n += sizeof(s) + 8;
-    }
-    struct { uint16_t type, depth; uint64_t ts, ic, func, aux; } ev[] = {
-        { QT_REC_ENTRY, 0, 10, 100, 0x1000, 0 },
-        { QT_REC_ENTRY, 1, 20, 110, 0x1100, 0 },
-        { QT_REC_EXIT, 1, 30, 117, 0x1100, 110 },
-        { QT_REC_EXIT, 0, 40, 150, 0x1000, 100 },
-    };
-    for (size_t i = 0; i < 4; i++) {
-        struct qt_rec_call c;
-        memset(&c, 0, sizeof(c));
-        c.h.type = ev[i].type;
-        c.h.size = sizeof(c);
-        c.depth = ev[i].depth;
-        c.tid = 42;
-        c.ts_ns = ev[i].ts;
-        c.icount = ev[i].ic;
-        c.func = ev[i].func;
-        c.aux = ev[i].aux;
-        memcpy(buf + n, &c, sizeof(c));
-        n += sizeof(c);
-    }
-    struct qt_rec_end e = { { QT_REC_END, sizeof(e), 0 }, 50, 4, 0 };
-    memcpy(buf + n, &e, sizeof(e));
-    n += sizeof(e);
-    struct qt_chunk_hdr ch = { QT_CHUNK_MAGIC, 0, (uint32_t)(n - chunk - sizeof(ch)), 7 };
-    memcpy(buf + chunk, &ch, sizeof(ch));
-    write_file(path, buf, n, 0644);
+    struct qb b;
+    qb_init(&b, QT_MODE_USER, 0);
+    qb_chunk(&b, 0);
+    qb_sym(&b, 0x1000, 0x100, "main", NULL);
+    qb_sym(&b, 0x1100, 0x100, "add", NULL);
+    qb_call(&b, QT_REC_ENTRY, 0, 42, 0, 0, 0, 10, 100, 0x1000, 0, 0, NULL);
+    qb_call(&b, QT_REC_ENTRY, 0, 42, 0, 1, 0, 20, 110, 0x1100, 0, 0, NULL);
+    qb_call(&b, QT_REC_EXIT, 0, 42, 0, 1, 0, 30, 117, 0x1100, 110, 0, NULL);
+    qb_call(&b, QT_REC_EXIT, 0, 42, 0, 0, 0, 40, 150, 0x1000, 100, 0, NULL);
+    qb_end(&b, 50, 4, 0);
+    qb_close_chunk(&b);
+    write_file(path, b.buf, b.len, 0644);
+    free(b.buf);
 }
 
 static int run_main(int argc, char **argv)
@@ -505,18 +430,18 @@ static void test_fake_run(void)
     char *av[] = { "qtrace", "run", "--qemu", qemu, "-o", out, "-q", "--format", "text,folded,json", "--",
                    "/proc/self/exe", "x y", NULL };
     is_int(run_main(12, av), 3, "qtrace run exits with the program's status");
-    char *t = read_all(tpath("run-out/trace.txt"));
+    char *t = read_all(tpath("run-out/trace.txt"), NULL);
     ok(t && strstr(t, "[cpu0 as:0 tid:42] main() {\n         7 insn [cpu0 as:0 tid:42]   add();\n        50 insn "
                       "[cpu0 as:0 tid:42] } /* main */\n"),
        "trace.txt written");
     free(t);
-    char *f = read_all(tpath("run-out/trace.folded"));
+    char *f = read_all(tpath("run-out/trace.folded"), NULL);
     is_str(f, "main 43\nmain;add 7\n", "trace.folded written");
     free(f);
-    char *j = read_all(tpath("run-out/trace.json"));
+    char *j = read_all(tpath("run-out/trace.json"), NULL);
     ok(j && strstr(j, "\"traceEvents\""), "trace.json written");
     free(j);
-    char *a = read_all(args);
+    char *a = read_all(args, NULL);
     ok(a && strstr(a, "-plugin\n") && strstr(a, "/proc/self/exe\nx y\n"), "QEMU got the program and its arguments");
     free(a);
     struct stat st;
@@ -638,19 +563,13 @@ static void test_help(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-test-cli.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (tmpdir_make("cli") < 0)
         return 1;
-    }
     test_run_parse();
     test_system_parse();
     test_checks();
     test_fake_run();
     test_help();
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
-        printf("# could not remove %s\n", tmpdir);
+    tmpdir_remove();
     return done_testing();
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "argfmt.h"
 #include "argspec.h"
 #include "argtype.h"
 #include "kargtype.h"
@@ -151,38 +152,12 @@ static void dentry(uint64_t addr, const char *name, uint64_t parent)
 
 /* ---- decode + format ------------------------------------------------------------------------ */
 
-static char out_buf[2048];
 static uint8_t last_flags;
 static uint16_t last_len;
 
 static const char *show_cap(const char *type, uint64_t value, size_t cap)
 {
-    const struct qt_argtype *t = qt_argtype_by_name(type);
-    if (!t)
-        return "(no such type)";
-    struct {
-        struct qt_arg a;
-        uint8_t data[QT_STR_MAX + 64];
-    } rec;
-    memset(&rec, 0xa5, sizeof(rec));
-    rec.a.pos = 1;
-    rec.a.type = t->id;
-    rec.a.bits = t->bits;
-    rec.a.value = value;
-    qt_arg_decode(&mem, &rec.a, rec.data, cap);
-    last_flags = rec.a.flags;
-    last_len = rec.a.len;
-    bool canary = true;
-    for (size_t i = cap; i < sizeof(rec.data); i++)
-        canary &= rec.data[i] == 0xa5;
-    if (!canary || rec.a.len > cap)
-        return "(wrote past cap)";
-    struct qt_sb sb;
-    qt_sb_init(&sb);
-    qt_arg_format(&rec.a, rec.data, &sb);
-    snprintf(out_buf, sizeof(out_buf), "%s", sb.buf ? sb.buf : "");
-    qt_sb_free(&sb);
-    return out_buf;
+    return decode_format(&mem, type, value, cap, &last_flags, &last_len);
 }
 
 static const char *show(const char *type, uint64_t value)

@@ -12,7 +12,9 @@
 #include "kimage.h"
 #include "kintro.h"
 #include "klayout.h"
+#include "kguest.h"
 #include "tap.h"
+#include "tmpfiles.h"
 
 #include <ctype.h>
 #include <elf.h>
@@ -24,17 +26,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-static char tmpdir[64];
 static char err[1024];
-
-static void tpath(char *buf, size_t len, const char *name) { snprintf(buf, len, "%s/%s", tmpdir, name); }
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || (len && fwrite(data, 1, len, f) != len)) { perror(path); exit(1); }
-    fclose(f);
-}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
@@ -181,8 +173,8 @@ static void test_synthetic(void)
     size_t elen = build_test_elf(elf, sizeof(elf));
 
     /* a vmlinux ELF */
-    tpath(p, sizeof(p), "vmlinux");
-    write_file(p, elf, elen);
+    snprintf(p, sizeof(p), "%s", tpath("vmlinux"));
+    write_file(p, elf, elen, 0644);
     int rc = qt_kimage_load(&k, p, err, sizeof(err));
     is_int(rc, 0, "synthetic vmlinux ELF loads");
     ok(!k.bzimage && k.comp == QT_KCOMP_NONE, "  not a bzImage, not compressed");
@@ -210,8 +202,8 @@ static void test_synthetic(void)
     for (size_t c = 0; c < 3; c++) {
         size_t plen = compress_to(comps[c].kind, elf, elen, pay, sizeof(pay));
         size_t blen = build_bzimage(bz, pay, plen);
-        tpath(p, sizeof(p), "bzImage");
-        write_file(p, bz, blen);
+        snprintf(p, sizeof(p), "%s", tpath("bzImage"));
+        write_file(p, bz, blen, 0644);
         rc = qt_kimage_load(&k, p, err, sizeof(err));
         if (!ok(rc == 0, "%s bzImage loads", comps[c].name)) printf("#   %s\n", err);
         ok(k.bzimage && k.comp == (enum qt_kcomp)comps[c].kind, "  compression is %s", qt_kcomp_name(k.comp));
@@ -223,7 +215,7 @@ static void test_synthetic(void)
 
         /* the stream cut short inside a file that is otherwise consistent */
         blen = build_bzimage(bz, pay, plen / 2);
-        write_file(p, bz, blen);
+        write_file(p, bz, blen, 0644);
         rc = qt_kimage_load(&k, p, err, sizeof(err));
         ok(rc == -EINVAL && strstr(err, "cannot be decompressed") && strstr(err, p), "%s payload cut short: %s", comps[c].name, err);
         qt_kimage_free(&k);
@@ -232,7 +224,7 @@ static void test_synthetic(void)
     /* lz4: recognised, refused clearly */
     size_t plen = compress_to(QT_KCOMP_LZ4, elf, elen, pay, sizeof(pay));
     size_t blen = build_bzimage(bz, pay, plen);
-    write_file(p, bz, blen);
+    write_file(p, bz, blen, 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     is_int(rc, -EOPNOTSUPP, "lz4 bzImage is refused");
     ok(strstr(err, "lz4-compressed") && strstr(err, "does not support") && strstr(err, "xz, gzip, zstd"), "  says why: %s", err);
@@ -240,24 +232,24 @@ static void test_synthetic(void)
     /* payload beyond the end of the file */
     plen = compress_to(QT_KCOMP_GZIP, elf, elen, pay, sizeof(pay));
     blen = build_bzimage(bz, pay, plen);
-    write_file(p, bz, blen - 100);
+    write_file(p, bz, blen - 100, 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "truncated bzImage"), "bzImage shorter than its payload: %s", err);
 
     /* random bytes, an empty file, a missing file */
     static uint8_t rnd_buf[1 << 16];
     for (size_t i = 0; i < sizeof(rnd_buf); i++) rnd_buf[i] = (uint8_t)rnd();
-    tpath(p, sizeof(p), "random.bin");
-    write_file(p, rnd_buf, sizeof(rnd_buf));
+    snprintf(p, sizeof(p), "%s", tpath("random.bin"));
+    write_file(p, rnd_buf, sizeof(rnd_buf), 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     is_int(rc, -ENOEXEC, "random file is refused");
     char want[256];
     snprintf(want, sizeof(want), "%s is not a Linux kernel image (no bzImage header and not an ELF)", p);
     is_str(err, want, "  message");
-    tpath(p, sizeof(p), "empty");
-    write_file(p, "", 0);
+    snprintf(p, sizeof(p), "%s", tpath("empty"));
+    write_file(p, "", 0, 0644);
     is_int(qt_kimage_load(&k, p, err, sizeof(err)), -ENOEXEC, "empty file is refused");
-    tpath(p, sizeof(p), "does-not-exist");
+    snprintf(p, sizeof(p), "%s", tpath("does-not-exist"));
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -ENOENT && strstr(err, p), "missing file: %s", err);
 
@@ -268,17 +260,17 @@ static void test_synthetic(void)
     memcpy(&eh, bad, sizeof(eh));
     eh.e_shoff = elen + 4096;
     memcpy(bad, &eh, sizeof(eh));
-    tpath(p, sizeof(p), "bad.elf");
-    write_file(p, bad, elen);
+    snprintf(p, sizeof(p), "%s", tpath("bad.elf"));
+    write_file(p, bad, elen, 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "section headers"), "section headers past the end: %s", err);
     memcpy(bad, elf, elen);
     bad[EI_CLASS] = ELFCLASS32;                /* read as ELF32 (i386 kernels are): malformed, refused */
-    write_file(p, bad, elen);
+    write_file(p, bad, elen, 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "bad ELF"), "a 64-bit ELF marked ELFCLASS32 is malformed as ELF32: %s", err);
     bad[EI_CLASS] = 7;
-    write_file(p, bad, elen);
+    write_file(p, bad, elen, 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -EOPNOTSUPP && strstr(err, "unknown ELF class 7"), "an unknown ELF class is refused: %s", err);
     memcpy(bad, elf, elen);
@@ -287,7 +279,7 @@ static void test_synthetic(void)
     memcpy(&sh, elf + eh.e_shoff + 2 * sizeof(sh), sizeof(sh));   /* .rodata */
     sh.sh_size = 1u << 30;
     memcpy(bad + eh.e_shoff + 2 * sizeof(sh), &sh, sizeof(sh));
-    write_file(p, bad, elen);
+    write_file(p, bad, elen, 0644);
     rc = qt_kimage_load(&k, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, ".rodata"), "section past the end, named: %s", err);
 
@@ -306,7 +298,7 @@ static void test_synthetic(void)
             m[at % mlen] = (uint8_t)rnd();
         }
         if (rnd() % 4 == 0) mlen = rnd() % mlen;
-        write_file(p, m, mlen);
+        write_file(p, m, mlen, 0644);
         err[0] = 0;
         if (qt_kimage_load(&k, p, err, sizeof(err)) == 0) {
             loaded++;
@@ -332,7 +324,7 @@ static void test_symbol_files(void)
 {
     char p[128];
     struct qt_ksyms ks;
-    tpath(p, sizeof(p), "System.map");
+    snprintf(p, sizeof(p), "%s", tpath("System.map"));
     const char *map =
         "0000000000000000 A __per_cpu_start\n"
         "0000000000000000 A fixed_percpu_data\n"
@@ -344,7 +336,7 @@ static void test_symbol_files(void)
         "ffffffff81364110 T do_sys_open\n"
         "ffffffff81364110 T __x64_sys_open\n"
         "ffffffff82161900 D linux_banner\n";
-    write_file(p, map, strlen(map));
+    write_file(p, map, strlen(map), 0644);
     int rc = qt_ksyms_load_file(&ks, p, err, sizeof(err));
     is_int(rc, 0, "System.map loads");
     is_int(ks.n, 10, "  10 symbols");
@@ -367,8 +359,8 @@ static void test_symbol_files(void)
         "ffffffff9a000000 T _text\n"
         "ffffffff9a363fa0 t do_sys_openat2\n"
         "ffffffffc0a01000 t e1000_probe\t[e1000]\n";
-    tpath(p, sizeof(p), "kallsyms");
-    write_file(p, kall, strlen(kall));
+    snprintf(p, sizeof(p), "%s", tpath("kallsyms"));
+    write_file(p, kall, strlen(kall), 0644);
     rc = qt_ksyms_load_file(&ks, p, err, sizeof(err));
     ok(rc == 0 && ks.n == 4 && ks.skipped_module_syms == 1, "/proc/kallsyms loads, module symbol skipped");
     is_int(qt_ksyms_unslide(&ks, 0xffffffff81000000ull), 0, "  unslide");
@@ -378,15 +370,15 @@ static void test_symbol_files(void)
     qt_ksyms_free(&ks);
 
     const char *placeholder = "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
-    write_file(p, placeholder, strlen(placeholder));
+    write_file(p, placeholder, strlen(placeholder), 0644);
     rc = qt_ksyms_load_file(&ks, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "placeholder") && strstr(err, p), "Debian's placeholder System.map: %s", err);
     const char *zeros = "0000000000000000 T _text\n0000000000000000 T start_kernel\n";
-    write_file(p, zeros, strlen(zeros));
+    write_file(p, zeros, strlen(zeros), 0644);
     rc = qt_ksyms_load_file(&ks, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "kptr_restrict"), "all-zero /proc/kallsyms: %s", err);
     const char *bad = "ffffffff81000000 T _text\nthis is not a symbol\n";
-    write_file(p, bad, strlen(bad));
+    write_file(p, bad, strlen(bad), 0644);
     rc = qt_ksyms_load_file(&ks, p, err, sizeof(err));
     char want[200];
     snprintf(want, sizeof(want), "%s:2:", p);
@@ -398,11 +390,8 @@ static void test_symbol_files(void)
 static void test_real_kernel(const char *path)
 {
     struct qt_kimage k;
-    int rc = qt_kimage_load(&k, path, err, sizeof(err));
-    if (!ok(rc == 0, "Debian kernel loads")) {
-        printf("#   %s\n", err);
+    if (!guest_kernel_load(&k, path, "Debian kernel loads"))
         return;
-    }
     ok(k.bzimage && k.comp == QT_KCOMP_XZ, "  xz bzImage");
     ok(k.banner && strncmp(k.banner, "Linux version 6.1.0", 19) == 0, "  banner: %s", k.banner ? k.banner : "(none)");
     ok(k.machine == EM_X86_64 && k.text_addr == 0xffffffff81000000ull, "  x86-64, .text at 0xffffffff81000000");
@@ -413,7 +402,7 @@ static void test_real_kernel(const char *path)
     ok(k.nreloc32 > 1000 && k.nreloc64 > 1000, "  relocation table (%zu/%zu/%zu)", k.nreloc32, k.nreloc32inv, k.nreloc64);
 
     struct qt_ksyms ks;
-    rc = qt_ksyms_from_kimage(&ks, &k, err, sizeof(err));
+    int rc = qt_ksyms_from_kimage(&ks, &k, err, sizeof(err));
     if (!ok(rc == 0, "kallsyms recovered from the image")) {
         printf("#   %s\n", err);
         qt_kimage_free(&k);
@@ -544,8 +533,8 @@ static void test_real_kernel(const char *path)
     size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
     if (f) fclose(f);
     char p[128];
-    tpath(p, sizeof(p), "vmlinuz.truncated");
-    write_file(p, head, n);
+    snprintf(p, sizeof(p), "%s", tpath("vmlinuz.truncated"));
+    write_file(p, head, n, 0644);
     struct qt_kimage t;
     rc = qt_kimage_load(&t, p, err, sizeof(err));
     ok(rc == -EINVAL && strstr(err, "truncated bzImage") && strstr(err, p), "truncated Debian bzImage: %s", err);
@@ -559,11 +548,8 @@ static void test_real_kernel(const char *path)
 static void test_real_kernel32(const char *path)
 {
     struct qt_kimage k;
-    int rc = qt_kimage_load(&k, path, err, sizeof(err));
-    if (!ok(rc == 0, "i386 Debian kernel loads (ELFCLASS32 payload)")) {
-        printf("#   %s\n", err);
+    if (!guest_kernel_load(&k, path, "i386 Debian kernel loads (ELFCLASS32 payload)"))
         return;
-    }
     ok(k.bzimage && k.comp == QT_KCOMP_XZ && k.bits == 32 && k.machine == EM_386, "  i386 xz bzImage, 32-bit ELF");
     ok(k.banner && strstr(k.banner, "-686 "), "  banner: %s", k.banner ? k.banner : "(none)");
     ok(k.text_addr == 0xc1000000ull && k.map_base == 0xc0000000ull, "  .text at 0xc1000000, PAGE_OFFSET 0xc0000000 (0x%llx)",
@@ -574,7 +560,7 @@ static void test_real_kernel32(const char *path)
        k.reloc32[k.nreloc32 - 1] <= UINT32_MAX, "  i386 relocation table: 32-bit fields only (%zu)", k.nreloc32);
 
     struct qt_ksyms ks;
-    rc = qt_ksyms_from_kallsyms(&ks, &k, err, sizeof(err));
+    int rc = qt_ksyms_from_kallsyms(&ks, &k, err, sizeof(err));
     if (!ok(rc == 0, "kallsyms recovered from the i386 image")) {
         printf("#   %s\n", err);
         qt_kimage_free(&k);
@@ -656,26 +642,17 @@ static void test_real_kernel32(const char *path)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-kimage-XXXXXX");
-    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
+    if (tmpdir_make("kimage") < 0)
+        return 1;
     test_synthetic();
     test_symbol_files();
 
-    const char *cache = getenv("QTRACE_CACHE");
     char kpath[4096];
-    snprintf(kpath, sizeof(kpath), "%s/guest/vmlinuz", cache && *cache ? cache : ".cache");
-    if (access(kpath, R_OK) == 0)
+    if (guest_kernel(kpath, sizeof(kpath), "guest", "scripts/build-guest.sh downloads the Debian kernel"))
         test_real_kernel(kpath);
-    else
-        ok(1, "# SKIP %s not found (scripts/build-guest.sh downloads the Debian kernel)", kpath);
-    snprintf(kpath, sizeof(kpath), "%s/guest32/vmlinuz", cache && *cache ? cache : ".cache");
-    if (access(kpath, R_OK) == 0)
+    if (guest_kernel(kpath, sizeof(kpath), "guest32", "tests/compat/build-guest32.sh builds the 32-bit guest"))
         test_real_kernel32(kpath);
-    else
-        ok(1, "# SKIP %s not found (tests/compat/build-guest32.sh builds the 32-bit guest)", kpath);
 
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) printf("# could not remove %s\n", tmpdir);
+    tmpdir_remove();
     return done_testing();
 }

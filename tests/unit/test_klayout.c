@@ -13,7 +13,9 @@
 #include "kallsyms.h"
 #include "kimage.h"
 #include "klayout.h"
+#include "kguest.h"
 #include "tap.h"
+#include "tmpfiles.h"
 
 #include <bpf/btf.h>
 #include <elf.h>
@@ -24,17 +26,7 @@
 
 int cmd_kernel_info(int argc, char **argv);
 
-static char tmpdir[64];
 static char err[1024];
-
-static void tpath(char *buf, size_t len, const char *name) { snprintf(buf, len, "%s/%s", tmpdir, name); }
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || (len && fwrite(data, 1, len, f) != len)) { perror(path); exit(1); }
-    fclose(f);
-}
 
 /* ---- an independent BTF reader (no libbpf): member offsets by walking the raw types ------- */
 
@@ -194,7 +186,7 @@ static void test_synthetic_btf(void)
     uint32_t hdr[6] = { 0x0001eb9f, 24, 0, 2000, 2000, 2000 };
     memcpy(junk, hdr, sizeof(hdr));
     char p[128];
-    tpath(p, sizeof(p), "stderr.txt");
+    snprintf(p, sizeof(p), "%s", tpath("stderr.txt"));
     fflush(stderr);
     int saved = dup(2), fd = open(p, O_CREAT | O_TRUNC | O_WRONLY, 0600);
     dup2(fd, 2);
@@ -218,7 +210,7 @@ static void test_layout_file(void)
     L.task_pid = (struct qt_kfield){ .off = 2416, .size = 4, .found = true, .src = QT_KL_BTF };
     L.task_tgid = (struct qt_kfield){ .off = 2420, .size = 4, .found = true, .src = QT_KL_BTF };
     char p[128];
-    tpath(p, sizeof(p), "layout.txt");
+    snprintf(p, sizeof(p), "%s", tpath("layout.txt"));
     const char *good =
         "# layout of a kernel without BTF\n"
         "\n"
@@ -226,7 +218,7 @@ static void test_layout_file(void)
         "   task_struct.comm=100 16\n"
         "cred.uid = 8\n"
         "module.mem[0].base = 40\n";
-    write_file(p, good, strlen(good));
+    write_file(p, good, strlen(good), 0644);
     int rc = qt_klayout_load_file(&L, p, err, sizeof(err));
     is_int(rc, 0, "layout file applied");
     ok(L.task_pid.found && L.task_pid.off == 0x1234 && L.task_pid.size == 4 && L.task_pid.src == QT_KL_FILE, "  overrides a BTF field");
@@ -249,14 +241,14 @@ static void test_layout_file(void)
     };
     struct qt_klayout before = L;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        write_file(p, bad[i].text, strlen(bad[i].text));
+        write_file(p, bad[i].text, strlen(bad[i].text), 0644);
         rc = qt_klayout_load_file(&L, p, err, sizeof(err));
         char want[256];
         snprintf(want, sizeof(want), "%s%s", p, bad[i].want);
         ok(rc == -EINVAL && strncmp(err, want, strlen(want)) == 0, "bad layout file %zu: %s", i + 1, err);
     }
     ok(memcmp(&before, &L, sizeof(L)) == 0, "  a bad file changes nothing");
-    tpath(p, sizeof(p), "no-such-layout");
+    snprintf(p, sizeof(p), "%s", tpath("no-such-layout"));
     rc = qt_klayout_load_file(&L, p, err, sizeof(err));
     ok(rc == -ENOENT && strstr(err, p), "missing layout file: %s", err);
 }
@@ -307,8 +299,8 @@ static char cli_out[1 << 16], cli_err[4096], cli_err_line[512];
 static int run_cli(int argc, char **argv)
 {
     char po[128], pe[128];
-    tpath(po, sizeof(po), "cli.out");
-    tpath(pe, sizeof(pe), "cli.err");
+    snprintf(po, sizeof(po), "%s", tpath("cli.out"));
+    snprintf(pe, sizeof(pe), "%s", tpath("cli.err"));
     fflush(stdout);
     fflush(stderr);
     int so = dup(1), se = dup(2);
@@ -341,26 +333,26 @@ static void test_cli_synthetic(void)
 {
     static uint8_t elf[0x4000];
     char pk[128], pl[128], pr[128], want[512];
-    tpath(pr, sizeof(pr), "random.bin");
+    snprintf(pr, sizeof(pr), "%s", tpath("random.bin"));
     uint8_t rnd[4096];
     for (size_t i = 0; i < sizeof(rnd); i++) rnd[i] = (uint8_t)(i * 97 + 13);
-    write_file(pr, rnd, sizeof(rnd));
+    write_file(pr, rnd, sizeof(rnd), 0644);
     char *a1[] = { "kernel-info", "--kernel", pr, NULL };
     int rc = run_cli(3, a1);
     snprintf(want, sizeof(want), "qtrace: error: %s is not a Linux kernel image (no bzImage header and not an ELF)\n", pr);
     ok(rc == 2 && strcmp(cli_err, want) == 0 && !cli_out[0], "kernel-info on a random file: exit 2, %s", cli_err_line);
 
-    tpath(pk, sizeof(pk), "vmlinux-nobtf");
-    write_file(pk, elf, build_elf(elf, sizeof(elf), NULL, 0));
+    snprintf(pk, sizeof(pk), "%s", tpath("vmlinux-nobtf"));
+    write_file(pk, elf, build_elf(elf, sizeof(elf), NULL, 0), 0644);
     char *a2[] = { "kernel-info", "--kernel", pk, NULL };
     rc = run_cli(3, a2);
     snprintf(want, sizeof(want), "qtrace: error: %s has no BTF (.BTF section) and no --layout file was given: "
              "supply one (see docs/kernel.md)\n", pk);
     ok(rc == 2 && strcmp(cli_err, want) == 0, "kernel-info on a kernel without BTF: exit 2, %s", cli_err_line);
 
-    tpath(pl, sizeof(pl), "layout.txt");
+    snprintf(pl, sizeof(pl), "%s", tpath("layout.txt"));
     const char *lay = "task_struct.pid = 0x1234\ntask_struct.comm = 100\n";
-    write_file(pl, lay, strlen(lay));
+    write_file(pl, lay, strlen(lay), 0644);
     char *a3[] = { "kernel-info", "--kernel", pk, "--layout", pl, "--json", NULL };
     rc = run_cli(6, a3);
     ok(rc == 0 && cli_out[0] == '{' && strstr(cli_out, "\"task_struct.pid\":{\"offset\":4660,\"size\":4,\"source\":\"file\"}") &&
@@ -370,8 +362,8 @@ static void test_cli_synthetic(void)
     struct btf *b = synthetic_btf();
     uint32_t size;
     const void *raw = btf__raw_data(b, &size);
-    tpath(pk, sizeof(pk), "vmlinux-btf");
-    write_file(pk, elf, build_elf(elf, sizeof(elf), raw, size));
+    snprintf(pk, sizeof(pk), "%s", tpath("vmlinux-btf"));
+    write_file(pk, elf, build_elf(elf, sizeof(elf), raw, size), 0644);
     btf__free(b);
     char *a4[] = { "kernel-info", "--kernel", pk, NULL };
     rc = run_cli(3, a4);
@@ -380,16 +372,16 @@ static void test_cli_synthetic(void)
 
     /* --system-map: the symbol table as System.map lines, by address; read back identically */
     char pm[128], pm2[128];
-    tpath(pm, sizeof(pm), "in.map");
+    snprintf(pm, sizeof(pm), "%s", tpath("in.map"));
     const char *map = "ffffffff81000000 T _text\n0000000000000000 A __per_cpu_start\nffffffff81000100 t do_thing\n"
                       "000000000001fb80 A current_task\n0000000000035000 A __per_cpu_end\nffffffff81000040 T start_kernel\n";
-    write_file(pm, map, strlen(map));
+    write_file(pm, map, strlen(map), 0644);
     char *a8[] = { "kernel-info", "--kernel", pk, "--kernel-symbols", pm, "--system-map", "-", NULL };
     rc = run_cli(7, a8);
     const char *sorted = "0000000000000000 A __per_cpu_start\n000000000001fb80 A current_task\n0000000000035000 A __per_cpu_end\n"
                          "ffffffff81000000 T _text\nffffffff81000040 T start_kernel\nffffffff81000100 t do_thing\n";
     ok(rc == 0 && strcmp(cli_out, sorted) == 0, "--system-map -: the table by address on standard output, nothing else");
-    tpath(pm2, sizeof(pm2), "out.map");
+    snprintf(pm2, sizeof(pm2), "%s", tpath("out.map"));
     char *a9[] = { "kernel-info", "--kernel", pk, "--kernel-symbols", pm, "--system-map", pm2, NULL };
     rc = run_cli(7, a9);
     FILE *mf = fopen(pm2, "r");
@@ -430,14 +422,11 @@ static uint64_t rd_ptr(const struct qt_kimage *k, uint64_t addr)
 static void test_real_kernel(const char *path)
 {
     struct qt_kimage k;
-    int rc = qt_kimage_load(&k, path, err, sizeof(err));
-    if (!ok(rc == 0, "Debian kernel loads")) {
-        printf("#   %s\n", err);
+    if (!guest_kernel_load(&k, path, "Debian kernel loads"))
         return;
-    }
     struct qt_klayout L;
     qt_klayout_init(&L);
-    rc = qt_klayout_from_kimage(&L, &k, err, sizeof(err));
+    int rc = qt_klayout_from_kimage(&L, &k, err, sizeof(err));
     ok(rc == 0 && L.btf && L.btf_types > 50000, "BTF parsed by libbpf: %u types", L.btf_types);
     size_t missing = 0;
     for (size_t i = 0; i < qt_kfield_count; i++)
@@ -513,22 +502,16 @@ static void test_real_kernel(const char *path)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-klayout-XXXXXX");
-    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
+    if (tmpdir_make("klayout") < 0)
+        return 1;
     test_synthetic_btf();
     test_layout_file();
     test_cli_synthetic();
 
-    const char *cache = getenv("QTRACE_CACHE");
     char kpath[4096];
-    snprintf(kpath, sizeof(kpath), "%s/guest/vmlinuz", cache && *cache ? cache : ".cache");
-    if (access(kpath, R_OK) == 0)
+    if (guest_kernel(kpath, sizeof(kpath), "guest", "scripts/build-guest.sh downloads the Debian kernel"))
         test_real_kernel(kpath);
-    else
-        ok(1, "# SKIP %s not found (scripts/build-guest.sh downloads the Debian kernel)", kpath);
 
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) printf("# could not remove %s\n", tmpdir);
+    tmpdir_remove();
     return done_testing();
 }

@@ -12,6 +12,7 @@
 #include "qtcompat.h"
 #include "reader.h"
 #include "tap.h"
+#include "tracebuild.h"
 #include "writer.h"
 
 static char err[2048];
@@ -346,71 +347,15 @@ static void test_range_option(void)
 
 /* ---- the log and stack writers, on a trace built in memory -------------------------------------- */
 
-struct qb {
-    uint8_t *buf;
-    size_t len, cap;
-};
-
-static void put(struct qb *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 256;
-        b->buf = realloc(b->buf, b->cap);
-    }
-    memcpy(b->buf + b->len, p, n);
-    b->len += n;
-}
-
-static void pad8(struct qb *b)
-{
-    static const uint8_t z[8];
-    put(b, z, QT_ALIGN8(b->len) - b->len);
-}
-
-static void qb_sym(struct qb *b, uint16_t type, uint32_t flags, uint64_t addr, const char *name)
-{
-    size_t start = b->len;
-    struct qt_rec_sym s;
-    memset(&s, 0, sizeof(s));
-    s.h.type = type;
-    s.h.vcpu = 0xffffffffu;
-    s.flags = flags;
-    s.name_len = (uint32_t)strlen(name);
-    s.addr = addr;
-    s.size = 0x10;
-    put(b, &s, sizeof(s));
-    put(b, name, strlen(name) + 1);
-    if (type == QT_REC_SYM)
-        put(b, "", 1);
-    pad8(b);
-    ((struct qt_rec_sym *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
-}
-
 static uint64_t ts;
 
-static void qb_call(struct qb *b, uint16_t type, uint32_t tid, uint16_t depth, uint16_t flags, uint64_t func, int nargs,
-                    const struct qt_arg *args, const char *const *data)
+/* a call of thread 74 (pid 70, address space 0x1000) on vCPU 0, at the next ts */
+static void qb_call70(struct qb *b, uint16_t type, uint16_t depth, uint16_t flags, uint64_t func, int nargs,
+                      const struct targ *args)
 {
     size_t start = b->len;
-    struct qt_rec_call c;
-    memset(&c, 0, sizeof(c));
-    c.h.type = type;
-    c.flags = flags;
-    c.depth = depth;
-    c.nargs = (uint16_t)nargs;
-    c.tid = tid;
-    c.pid = 70;
-    c.ts_ns = ++ts;
-    c.asid = 0x1000;
-    c.func = func;
-    put(b, &c, sizeof(c));
-    for (int i = 0; i < nargs; i++) {
-        put(b, &args[i], sizeof(args[i]));
-        if (args[i].len)
-            put(b, data[i], args[i].len);
-        pad8(b);
-    }
-    ((struct qt_rec_call *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
+    qb_call(b, type, 0, 74, 0x1000, depth, flags, ++ts, 0, func, 0, nargs, args);
+    ((struct qt_rec_call *)(b->buf + start))->pid = 70;
 }
 
 static char *write_out(const struct qtr *r, const char *fmt)
@@ -427,25 +372,16 @@ static char *write_out(const struct qtr *r, const char *fmt)
 
 static void test_writers(void)
 {
-    struct qb b = { 0 };
-    struct qt_file_hdr h;
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, QT_FILE_MAGIC, 8);
-    h.version = QT_FILE_VERSION;
-    h.hdr_size = sizeof(h);
-    h.arch = QT_ARCH_X86_64;
-    h.mode = QT_MODE_SYSTEM;
-    put(&b, &h, sizeof(h));
-    size_t chunk = b.len;
-    struct qt_chunk_hdr ch = { QT_CHUNK_MAGIC, 0, 0, 0 };
-    put(&b, &ch, sizeof(ch));
+    struct qb b;
+    qb_init(&b, QT_MODE_SYSTEM, 0);
+    qb_chunk(&b, 0);
     const uint64_t slide = 0x2000000, kw = 0xffffffff81367680ull + slide;
-    qb_sym(&b, QT_REC_MAP, QT_SYM_MODULE, 0, "/progs/calls");
-    qb_sym(&b, QT_REC_MAP, QT_SYM_MODULE | QT_SYM_KERNEL, slide, "/boot/vmlinuz");
-    qb_sym(&b, QT_REC_SYM, QT_SYM_FUNC, 0x401819, "main");
-    qb_sym(&b, QT_REC_SYM, QT_SYM_FUNC, 0x4017c9, "greet");
-    qb_sym(&b, QT_REC_SYM, QT_SYM_FUNC, 0x40179e, "fact");
-    qb_sym(&b, QT_REC_SYM, QT_SYM_FUNC | QT_SYM_KERNEL, kw, "ksys_write");
+    qb_map(&b, 0, 0x10, "/progs/calls");
+    qb_kmap(&b, slide, 0x10, "/boot/vmlinuz");
+    qb_sym(&b, 0x401819, 0x10, "main", QB_NOPARAMS);
+    qb_sym(&b, 0x4017c9, 0x10, "greet", QB_NOPARAMS);
+    qb_sym(&b, 0x40179e, 0x10, "fact", QB_NOPARAMS);
+    qb_ksym(&b, kw, 0x10, "ksys_write", QB_NOPARAMS);
     struct qt_rec_thread th;
     memset(&th, 0, sizeof(th));
     th.h.type = QT_REC_THREAD;
@@ -454,25 +390,21 @@ static void test_writers(void)
     th.pid = 70;
     th.asid = 0x1000;
     memcpy(th.comm, "calls", 6);
-    put(&b, &th, sizeof(th));
-    struct qt_arg s1 = { 1, QT_T_STR, 64, 0, 5, 0, 0x4a0000 }, r0 = { 0, QT_T_INT, 32, 0, 0, 0, 5 };
-    struct qt_arg w[3] = { { 1, QT_T_INT, 32, 0, 0, 0, 1 }, { 2, QT_T_STR, 64, 0, 6, 0, 0x7ffc0000 },
-                           { 3, QT_T_INT, 32, 0, 0, 0, 6 } };
-    const char *sd[] = { "world" }, *wd[] = { NULL, "hello\n", NULL };
-    qb_call(&b, QT_REC_ENTRY, 74, 0, 0, 0x401819, 0, NULL, NULL);                 /* main { */
-    qb_call(&b, QT_REC_ENTRY, 74, 1, 0, 0x4017c9, 1, &s1, sd);                    /*   greet("world") { */
-    qb_call(&b, QT_REC_EXIT, 74, 1, 0, 0x4017c9, 1, &r0, NULL);                   /*   } = 5 */
-    qb_call(&b, QT_REC_ENTRY, 74, 1, 0, 0x40179e, 0, NULL, NULL);                 /*   fact { */
-    qb_call(&b, QT_REC_ENTRY, 74, 0, 0, kw, 3, w, wd);                            /*     (kernel stack) ksys_write */
-    r0.value = 6;
-    qb_call(&b, QT_REC_EXIT, 74, 0, 0, kw, 1, &r0, NULL);
-    qb_call(&b, QT_REC_EXIT, 74, 1, QT_CALL_UNWOUND, 0x40179e, 0, NULL, NULL);   /*   } unwound */
-    qb_call(&b, QT_REC_EXIT, 74, 0, QT_CALL_UNFINISHED, 0x401819, 0, NULL, NULL); /* } unfinished */
-    struct qt_rec_end end = { { QT_REC_END, sizeof(end), 0 }, ++ts, 8, 0 };
-    put(&b, &end, sizeof(end));
-    struct qt_chunk_hdr *c = (struct qt_chunk_hdr *)(b.buf + chunk);
-    c->size = (uint32_t)(b.len - chunk - sizeof(*c));
-    c->nrec = 15;
+    qb_put(&b, &th, sizeof(th));
+    b.nrec++;
+    struct targ s1 = { 1, QT_T_STR, 64, 0, 0x4a0000, "world", 5 }, r0 = I32(0, 5), r6 = I32(0, 6);
+    struct targ w[3] = { I32(1, 1), { 2, QT_T_STR, 64, 0, 0x7ffc0000, "hello\n", 6 }, I32(3, 6) };
+    qb_call70(&b, QT_REC_ENTRY, 0, 0, 0x401819, 0, NULL);                 /* main { */
+    qb_call70(&b, QT_REC_ENTRY, 1, 0, 0x4017c9, 1, &s1);                  /*   greet("world") { */
+    qb_call70(&b, QT_REC_EXIT, 1, 0, 0x4017c9, 1, &r0);                   /*   } = 5 */
+    qb_call70(&b, QT_REC_ENTRY, 1, 0, 0x40179e, 0, NULL);                 /*   fact { */
+    qb_call70(&b, QT_REC_ENTRY, 0, 0, kw, 3, w);                          /*     (kernel stack) ksys_write */
+    qb_call70(&b, QT_REC_EXIT, 0, 0, kw, 1, &r6);
+    qb_call70(&b, QT_REC_EXIT, 1, QT_CALL_UNWOUND, 0x40179e, 0, NULL);   /*   } unwound */
+    qb_call70(&b, QT_REC_EXIT, 0, QT_CALL_UNFINISHED, 0x401819, 0, NULL); /* } unfinished */
+    const uint64_t end_ts = ++ts;
+    qb_end(&b, end_ts, 8, 0);
+    qb_close_chunk(&b);
     struct qtr r;
     char e[512];
     ok(qtr_open_mem(&r, b.buf, b.len, "mem.qtr", e, sizeof(e)) == 0, "the trace opens (%s)", e);
@@ -527,19 +459,15 @@ static void test_writers(void)
     free(b.buf);
 
     /* a 100-deep recursion: stack lines keep the outermost 8 and the innermost 56 frames */
-    memset(&b, 0, sizeof(b));
-    put(&b, &h, sizeof(h));
-    chunk = b.len;
-    put(&b, &ch, sizeof(ch));
-    qb_sym(&b, QT_REC_SYM, QT_SYM_FUNC, 0x40179e, "fact");
+    qb_init(&b, QT_MODE_SYSTEM, 0);
+    qb_chunk(&b, 0);
+    qb_sym(&b, 0x40179e, 0x10, "fact", QB_NOPARAMS);
     for (int d = 0; d < 100; d++)
-        qb_call(&b, QT_REC_ENTRY, 74, (uint16_t)d, 0, 0x40179e, 0, NULL, NULL);
+        qb_call70(&b, QT_REC_ENTRY, (uint16_t)d, 0, 0x40179e, 0, NULL);
     for (int d = 99; d >= 0; d--)
-        qb_call(&b, QT_REC_EXIT, 74, (uint16_t)d, 0, 0x40179e, 0, NULL, NULL);
-    put(&b, &end, sizeof(end));
-    c = (struct qt_chunk_hdr *)(b.buf + chunk);
-    c->size = (uint32_t)(b.len - chunk - sizeof(*c));
-    c->nrec = 202;
+        qb_call70(&b, QT_REC_EXIT, (uint16_t)d, 0, 0x40179e, 0, NULL);
+    qb_end(&b, end_ts, 8, 0);
+    qb_close_chunk(&b);
     ok(qtr_open_mem(&r, b.buf, b.len, "deep.qtr", e, sizeof(e)) == 0, "a deep trace opens (%s)", e);
     qtc_compat_set_output(&co2);
     stack = write_out(&r, "compat-stack");

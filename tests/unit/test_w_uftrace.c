@@ -9,185 +9,20 @@
 
 #include "reader.h"
 #include "tap.h"
+#include "tracebuild.h"
 #include "util.h"
 #include "writer.h"
 
-/* ---- building traces (as tests/unit/test_writers.c does) ------------------------------------ */
+/* ---- building traces ------------------------------------------------------------------------ */
 
-#define VCPU_NONE 0xffffffffu
 #define START_NS UINT64_C(1700000000000000000)
 
-struct qb {
-    uint8_t *buf;
-    size_t len, cap;
-    size_t chunk;
-    uint32_t nrec;
-};
-
-static void put(struct qb *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 256;
-        b->buf = realloc(b->buf, b->cap);
-    }
-    memcpy(b->buf + b->len, p, n);
-    b->len += n;
-}
-
-static void qb_init(struct qb *b, uint32_t mode)
-{
-    memset(b, 0, sizeof(*b));
-    struct qt_file_hdr h;
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, QT_FILE_MAGIC, 8);
-    h.version = QT_FILE_VERSION;
-    h.hdr_size = sizeof(h);
-    h.arch = QT_ARCH_X86_64;
-    h.mode = mode;
-    h.start_ns = START_NS;
-    put(b, &h, sizeof(h));
-}
-
-static void qb_close_chunk(struct qb *b)
-{
-    if (!b->chunk)
-        return;
-    struct qt_chunk_hdr *c = (struct qt_chunk_hdr *)(b->buf + b->chunk);
-    c->size = (uint32_t)(b->len - b->chunk - sizeof(*c));
-    c->nrec = b->nrec;
-    b->chunk = 0;
-}
-
-static void qb_chunk(struct qb *b, uint32_t vcpu)
-{
-    qb_close_chunk(b);
-    struct qt_chunk_hdr c = { QT_CHUNK_MAGIC, vcpu, 0, 0 };
-    b->chunk = b->len;
-    b->nrec = 0;
-    put(b, &c, sizeof(c));
-}
-
-static void pad8(struct qb *b)
-{
-    static const uint8_t z[8];
-    put(b, z, QT_ALIGN8(b->len) - b->len);
-}
-
-/* A function symbol (type QT_REC_SYM) or a module (QT_REC_MAP: addr = load bias). */
-static void qb_symrec(struct qb *b, uint16_t type, uint32_t flags, uint64_t addr, uint64_t size, const char *name,
-                      uint32_t id)
-{
-    size_t start = b->len;
-    struct qt_rec_sym s;
-    memset(&s, 0, sizeof(s));
-    s.h.type = type;
-    s.h.vcpu = VCPU_NONE;
-    s.flags = flags;
-    s.name_len = (uint32_t)strlen(name);
-    s.addr = addr;
-    s.size = size;
-    s.id = id;
-    put(b, &s, sizeof(s));
-    put(b, name, strlen(name) + 1);
-    if (type == QT_REC_SYM)
-        put(b, "", 1);
-    pad8(b);
-    ((struct qt_rec_sym *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
-    b->nrec++;
-}
-
-#define qb_sym(b, addr, size, name) qb_symrec(b, QT_REC_SYM, QT_SYM_FUNC, addr, size, name, 0)
-#define qb_sym_id(b, addr, size, name, id) qb_symrec(b, QT_REC_SYM, QT_SYM_FUNC, addr, size, name, id)
-#define qb_map(b, bias, size, path) qb_symrec(b, QT_REC_MAP, QT_SYM_MODULE, bias, size, path, 0)
-#define qb_ksym(b, addr, size, name) qb_symrec(b, QT_REC_SYM, QT_SYM_FUNC | QT_SYM_KERNEL, addr, size, name, 0)
-#define qb_kmap(b, bias, size, path) qb_symrec(b, QT_REC_MAP, QT_SYM_MODULE | QT_SYM_KERNEL, bias, size, path, 0)
-
-static void qb_base(struct qb *b, uint32_t vcpu, uint32_t tid, uint64_t asid, uint64_t ts, uint64_t icount)
-{
-    struct qt_rec_base r;
-    memset(&r, 0, sizeof(r));
-    r.h.type = QT_REC_BASE;
-    r.h.size = sizeof(r);
-    r.h.vcpu = vcpu;
-    r.tid = tid;
-    r.asid = asid;
-    r.ts_ns = ts;
-    r.icount = icount;
-    put(b, &r, sizeof(r));
-    b->nrec++;
-}
-
-static void qb_fast(struct qb *b, enum qt_packed_kind kind, uint32_t id, uint32_t depth, uint32_t dicount)
-{
-    if (id > QT_FAST_ID_MAX || depth > QT_FAST_DEPTH_MAX || dicount > QT_PACKED_DICOUNT_MAX)
-        abort(); /* the test itself is wrong: such an event is a full record */
-    uint64_t w = qt_packed_word(kind, id, depth) | dicount;
-    put(b, &w, sizeof(w));
-    b->nrec++;
-}
-
-struct targ {
-    uint8_t pos, type, bits, flags;
-    uint64_t value;
-    const char *data;
-    size_t len;
-};
-
-#define I32(p, v) { (p), QT_T_INT, 32, 0, (uint64_t)(v), NULL, 0 }
-#define I64(p, v) { (p), QT_T_INT, 64, 0, (uint64_t)(v), NULL, 0 }
-#define CHR(p, v) { (p), QT_T_CHAR, 8, 0, (uint64_t)(v), NULL, 0 }
-#define STR(p, s) { (p), QT_T_STR, 64, 0, 0x1000, (s), sizeof(s) - 1 }
-#define NULLSTR(p) { (p), QT_T_STR, 64, QT_ARG_NULL, 0, NULL, 0 }
-
-static void qb_call(struct qb *b, uint16_t type, uint32_t tid, uint64_t asid, uint16_t depth, uint16_t flags,
-                    uint64_t ts, uint64_t func, int nargs, const struct targ *args)
-{
-    size_t start = b->len;
-    struct qt_rec_call c;
-    memset(&c, 0, sizeof(c));
-    c.h.type = type;
-    c.h.vcpu = 0;
-    c.flags = flags;
-    c.depth = depth;
-    c.nargs = (uint16_t)nargs;
-    c.tid = tid;
-    c.ts_ns = ts;
-    c.icount = ts / 10;
-    c.asid = asid;
-    c.func = func;
-    put(b, &c, sizeof(c));
-    for (int i = 0; i < nargs; i++) {
-        struct qt_arg a;
-        memset(&a, 0, sizeof(a));
-        a.pos = args[i].pos;
-        a.type = args[i].type;
-        a.bits = args[i].bits;
-        a.flags = args[i].flags;
-        a.value = args[i].value;
-        a.len = (uint16_t)args[i].len;
-        put(b, &a, sizeof(a));
-        if (args[i].len)
-            put(b, args[i].data, args[i].len);
-        pad8(b);
-    }
-    ((struct qt_rec_call *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
-    b->nrec++;
-}
-
-static void qb_end(struct qb *b, uint64_t ts)
-{
-    struct qt_rec_end e = { { QT_REC_END, sizeof(e), 0 }, ts, 0, 0 };
-    put(b, &e, sizeof(e));
-    b->nrec++;
-}
-
-#define ENT(tid, d, ts, f, n, ...) qb_call(b, QT_REC_ENTRY, tid, 0, d, 0, ts, f, n, (const struct targ[]){ __VA_ARGS__ })
-#define EXT(tid, d, ts, f, n, ...) qb_call(b, QT_REC_EXIT, tid, 0, d, 0, ts, f, n, (const struct targ[]){ __VA_ARGS__ })
-#define NOARG { 0, 0, 0, 0, 0, NULL, 0 }
+/* a call on vCPU 0, icount ts / 10, no aux; then nargs, args */
+#define CALL(type, tid, asid, d, flags, ts, f, ...) qb_call(b, type, 0, tid, asid, d, flags, ts, (ts) / 10, f, 0, __VA_ARGS__)
+#define ENT(tid, d, ts, f, n, ...) CALL(QT_REC_ENTRY, tid, 0, d, 0, ts, f, n, (const struct targ[]){ __VA_ARGS__ })
+#define EXT(tid, d, ts, f, n, ...) CALL(QT_REC_EXIT, tid, 0, d, 0, ts, f, n, (const struct targ[]){ __VA_ARGS__ })
 
 /* ---- files ------------------------------------------------------------------------------------ */
-
-static char tmpdir[256];
 
 static char *path_of(const char *a, const char *b)
 {
@@ -201,35 +36,9 @@ static char *path_of(const char *a, const char *b)
 static char *slurp(const char *a, const char *b, size_t *len)
 {
     char *p = path_of(a, b);
-    FILE *f = fopen(p, "rb");
+    char *buf = read_all(p, len);
     free(p);
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += k;
-        if (cap - n < 2) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
     return buf;
-}
-
-static int open_built(struct qtr *r, struct qb *b, const char *name)
-{
-    qb_close_chunk(b);
-    char err[512];
-    int rc = qtr_open_mem(r, b->buf, b->len, name, err, sizeof(err));
-    if (rc < 0)
-        printf("# %s\n", err);
-    return rc;
 }
 
 /* Write r as uftrace.data into tmpdir/name. */
@@ -325,7 +134,7 @@ enum {
  * (basename clash), and a symbol below every module. */
 static void build_basic(struct qb *b)
 {
-    qb_init(b, QT_MODE_USER);
+    qb_init(b, QT_MODE_USER, START_NS);
     qb_chunk(b, VCPU_NONE);
     qb_map(b, PROG, 0x2000, "/usr/bin/prog");
     qb_map(b, LIBC, 0x100000, "/lib/libc.so.6");
@@ -350,16 +159,17 @@ static void build_basic(struct qb *b)
     EXT(100, 0, 1900, F_MAIN, 0, NOARG);
     EXT(100, 0, 1950, 0xdead, 0, NOARG);
     ENT(100, 0, 2000, F_MAIN, 0, NOARG);
-    qb_end(b, 2100);
+    qb_end(b, 2100, 0, 0);
     qb_chunk(b, VCPU_NONE);
-    qb_sym(b, F_MAIN, 0x80, "main");
-    qb_sym(b, F_ADD, 0x20, "add");
-    qb_sym(b, F_GREET, 0x40, "greet");
-    qb_sym(b, F_FACT, 0x40, "fact");
-    qb_sym(b, F_SHOW, 0x40, "show");
-    qb_sym(b, F_PUTS, 0x100, "puts");
-    qb_sym(b, F_OPT, 0x10, "optfn");
-    qb_sym(b, F_LOW, 0x10, "low");
+    qb_sym(b, F_MAIN, 0x80, "main", QB_NOPARAMS);
+    qb_sym(b, F_ADD, 0x20, "add", QB_NOPARAMS);
+    qb_sym(b, F_GREET, 0x40, "greet", QB_NOPARAMS);
+    qb_sym(b, F_FACT, 0x40, "fact", QB_NOPARAMS);
+    qb_sym(b, F_SHOW, 0x40, "show", QB_NOPARAMS);
+    qb_sym(b, F_PUTS, 0x100, "puts", QB_NOPARAMS);
+    qb_sym(b, F_OPT, 0x10, "optfn", QB_NOPARAMS);
+    qb_sym(b, F_LOW, 0x10, "low", QB_NOPARAMS);
+    qb_close_chunk(b);
 }
 
 static void test_basic(void)
@@ -512,24 +322,25 @@ static void test_threads(void)
     struct qb qb, *b = &qb;
     struct qtr r;
     char err[512];
-    qb_init(b, QT_MODE_SYSTEM);
+    qb_init(b, QT_MODE_SYSTEM, START_NS);
     qb_chunk(b, VCPU_NONE);
-    qb_sym_id(b, 0x401000, 0x10, "work", 1);
-    qb_sym_id(b, 0x402000, 0x10, "leaf", 2);
+    qb_sym_id(b, 0x401000, 0x10, "work", QB_NOPARAMS, 1);
+    qb_sym_id(b, 0x402000, 0x10, "leaf", QB_NOPARAMS, 2);
     qb_chunk(b, 0);
     qb_base(b, 0, 7, 0x1000, 500, 50);
     qb_fast(b, QT_PACKED_ENTRY, 1, 0, 0);
     qb_fast(b, QT_PACKED_ENTRY, 2, 1, 10);
     qb_fast(b, QT_PACKED_EXIT, 2, 1, 20);
     /* too deep for uftrace: left out (and for a packed word: full records, icount = ts / 10) */
-    qb_call(b, QT_REC_ENTRY, 7, 0x1000, 1024, 0, 800, 0x402000, 0, NULL);
-    qb_call(b, QT_REC_EXIT, 7, 0x1000, 1024, 0, 900, 0x402000, 0, NULL);
+    CALL(QT_REC_ENTRY, 7, 0x1000, 1024, 0, 800, 0x402000, 0, NULL);
+    CALL(QT_REC_EXIT, 7, 0x1000, 1024, 0, 900, 0x402000, 0, NULL);
     qb_fast(b, QT_PACKED_EXIT, 1, 0, 50);
     qb_base(b, 0, 7, 0x2000, 1000, 200);
     qb_fast(b, QT_PACKED_ENTRY, 2, 0, 0);
     qb_fast(b, QT_PACKED_EXIT, 2, 0, 10);
     qb_base(b, 0, 9, 0x2000, 1500, 300); /* a thread with no function: no task */
-    qb_end(b, 2000);
+    qb_end(b, 2000, 0, 0);
+    qb_close_chunk(b);
     ok(open_built(&r, b, "threads.qtr") == 0, "threads trace opens");
     ok(write_uftrace(&r, "threads.data", err, sizeof(err)) == 0, "uftrace.data written (%s)", err);
     char *task = slurp("threads.data", "task.txt", NULL);
@@ -577,22 +388,23 @@ static void test_kernel(void)
     struct qtr r;
     char err[512];
     const uint64_t K = UINT64_C(0xffffffff81001000), KB = UINT64_C(0x200000000);
-    qb_init(b, QT_MODE_SYSTEM);
+    qb_init(b, QT_MODE_SYSTEM, START_NS);
     qb_chunk(b, VCPU_NONE);
     qb_kmap(b, 0x1000000, 0x800000, "/boot/vmlinuz");
-    qb_sym(b, 0x401000, 0x100, "main");
-    qb_ksym(b, K, 0x80, "kfn");
-    qb_ksym(b, K + 0x1000, 0x40, "kfn2");
+    qb_sym(b, 0x401000, 0x100, "main", QB_NOPARAMS);
+    qb_ksym(b, K, 0x80, "kfn", QB_NOPARAMS);
+    qb_ksym(b, K + 0x1000, 0x40, "kfn2", QB_NOPARAMS);
     qb_chunk(b, 0);
-    qb_call(b, QT_REC_ENTRY, 5, 0x3000, 0, 0, 100, 0x401000, 0, NULL);
-    qb_call(b, QT_REC_ENTRY, 5, 0x3000, 0, 0, 200, K, 1, (const struct targ[]){ I32(1, 7) });
-    qb_call(b, QT_REC_ENTRY, 5, 0x3000, 1, 0, 250, K + 0x1000, 0, NULL);
-    qb_call(b, QT_REC_EXIT, 5, 0x3000, 1, 0, 260, K + 0x1000, 0, NULL);
-    qb_call(b, QT_REC_EXIT, 5, 0x3000, 0, 0, 300, K, 1, (const struct targ[]){ I32(0, 0) });
-    qb_call(b, QT_REC_ENTRY, 5, 0x3000, 0, 0, 400, K, 1, (const struct targ[]){ I32(1, 8) });
-    qb_call(b, QT_REC_EXIT, 5, 0x3000, 0, 0, 500, 0x401000, 0, NULL); /* the kernel's exit is missing */
-    qb_call(b, QT_REC_ENTRY, 5, 0x3000, 0, 0, 600, K, 1, (const struct targ[]){ I32(1, 9) });
-    qb_call(b, QT_REC_EXIT, 5, 0x3000, 0, 0, 700, K, 1, (const struct targ[]){ I32(0, 1) });
+    CALL(QT_REC_ENTRY, 5, 0x3000, 0, 0, 100, 0x401000, 0, NULL);
+    CALL(QT_REC_ENTRY, 5, 0x3000, 0, 0, 200, K, 1, (const struct targ[]){ I32(1, 7) });
+    CALL(QT_REC_ENTRY, 5, 0x3000, 1, 0, 250, K + 0x1000, 0, NULL);
+    CALL(QT_REC_EXIT, 5, 0x3000, 1, 0, 260, K + 0x1000, 0, NULL);
+    CALL(QT_REC_EXIT, 5, 0x3000, 0, 0, 300, K, 1, (const struct targ[]){ I32(0, 0) });
+    CALL(QT_REC_ENTRY, 5, 0x3000, 0, 0, 400, K, 1, (const struct targ[]){ I32(1, 8) });
+    CALL(QT_REC_EXIT, 5, 0x3000, 0, 0, 500, 0x401000, 0, NULL); /* the kernel's exit is missing */
+    CALL(QT_REC_ENTRY, 5, 0x3000, 0, 0, 600, K, 1, (const struct targ[]){ I32(1, 9) });
+    CALL(QT_REC_EXIT, 5, 0x3000, 0, 0, 700, K, 1, (const struct targ[]){ I32(0, 1) });
+    qb_close_chunk(b);
     ok(open_built(&r, b, "kernel.qtr") == 0, "kernel trace opens");
     ok(write_uftrace(&r, "kernel.data", err, sizeof(err)) == 0, "uftrace.data written (%s)", err);
     struct exp e = { 0 };
@@ -713,21 +525,13 @@ int main(void)
 {
     setenv("TZ", "UTC", 1);
     tzset();
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-test-uftrace.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (tmpdir_make("uftrace") < 0)
         return 1;
-    }
     have_uftrace = system("uftrace --version >/dev/null 2>&1") == 0;
     test_basic();
     test_threads();
     test_kernel();
     test_directory();
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    if (getenv("QTRACE_TEST_KEEP"))
-        printf("# kept in %s\n", tmpdir);
-    else if (system(cmd) != 0)
-        printf("# could not remove %s\n", tmpdir);
+    tmpdir_remove();
     return done_testing();
 }

@@ -8,187 +8,11 @@
 #include "cli.h"
 #include "reader.h"
 #include "tap.h"
+#include "tracebuild.h"
 #include "util.h"
 #include "writer.h"
 
 /* ---- building traces ------------------------------------------------------------------------ */
-
-#define VCPU_NONE 0xffffffffu /* vCPU of chunks written outside a vCPU (plugin/out.h) */
-
-struct qb {
-    uint8_t *buf;
-    size_t len, cap;
-    size_t chunk;           /* offset of the open chunk header, 0 if none */
-    uint32_t nrec;
-};
-
-static void put(struct qb *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 256;
-        b->buf = realloc(b->buf, b->cap);
-    }
-    memcpy(b->buf + b->len, p, n);
-    b->len += n;
-}
-
-static void qb_init(struct qb *b, uint32_t mode)
-{
-    memset(b, 0, sizeof(*b));
-    struct qt_file_hdr h;
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, QT_FILE_MAGIC, 8);
-    h.version = QT_FILE_VERSION;
-    h.hdr_size = sizeof(h);
-    h.arch = QT_ARCH_X86_64;
-    h.mode = mode;
-    put(b, &h, sizeof(h));
-}
-
-static void qb_close_chunk(struct qb *b)
-{
-    if (!b->chunk)
-        return;
-    struct qt_chunk_hdr *c = (struct qt_chunk_hdr *)(b->buf + b->chunk);
-    c->size = (uint32_t)(b->len - b->chunk - sizeof(*c));
-    c->nrec = b->nrec;
-    b->chunk = 0;
-}
-
-static void qb_chunk(struct qb *b, uint32_t vcpu)
-{
-    qb_close_chunk(b);
-    struct qt_chunk_hdr c = { QT_CHUNK_MAGIC, vcpu, 0, 0 };
-    b->chunk = b->len;
-    b->nrec = 0;
-    put(b, &c, sizeof(c));
-}
-
-static void pad8(struct qb *b)
-{
-    static const uint8_t z[8];
-    put(b, z, QT_ALIGN8(b->len) - b->len);
-}
-
-/* A function symbol; params is a NULL-terminated list of names, or NULL for a record
- * without the parameter list (older plugins). */
-static void qb_sym_id(struct qb *b, uint64_t addr, uint64_t size, const char *name, const char *const *params,
-                      uint32_t id)
-{
-    size_t start = b->len;
-    struct qt_rec_sym s;
-    memset(&s, 0, sizeof(s));
-    s.h.type = QT_REC_SYM;
-    s.h.vcpu = VCPU_NONE;
-    s.flags = QT_SYM_FUNC;
-    s.name_len = (uint32_t)strlen(name);
-    s.addr = addr;
-    s.size = size;
-    s.id = id;
-    put(b, &s, sizeof(s));
-    put(b, name, strlen(name) + 1);
-    if (params) {
-        for (const char *const *p = params; *p; p++)
-            put(b, *p, strlen(*p) + 1);
-        put(b, "", 1);
-    }
-    pad8(b);
-    ((struct qt_rec_sym *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
-    b->nrec++;
-}
-
-static void qb_sym(struct qb *b, uint64_t addr, uint64_t size, const char *name, const char *const *params)
-{
-    qb_sym_id(b, addr, size, name, params, 0);
-}
-
-/* compact records */
-static void qb_base(struct qb *b, uint32_t vcpu, uint32_t tid, uint64_t asid, uint64_t ts, uint64_t icount)
-{
-    struct qt_rec_base r;
-    memset(&r, 0, sizeof(r));
-    r.h.type = QT_REC_BASE;
-    r.h.size = sizeof(r);
-    r.h.vcpu = vcpu;
-    r.tid = tid;
-    r.asid = asid;
-    r.ts_ns = ts;
-    r.icount = icount;
-    put(b, &r, sizeof(r));
-    b->nrec++;
-}
-
-static void qb_fast(struct qb *b, enum qt_packed_kind kind, uint32_t id, uint32_t depth, uint32_t dicount)
-{
-    if (id > QT_FAST_ID_MAX || depth > QT_FAST_DEPTH_MAX || dicount > QT_PACKED_DICOUNT_MAX)
-        abort(); /* the test itself is wrong: such an event is a full record */
-    uint64_t w = qt_packed_word(kind, id, depth) | dicount;
-    put(b, &w, sizeof(w));
-    b->nrec++;
-}
-
-struct targ {
-    uint8_t pos, type, bits, flags;
-    uint64_t value;
-    const char *data;
-    size_t len;
-};
-
-#define I32(p, v) { (p), QT_T_INT, 32, 0, (uint64_t)(v), NULL, 0 }
-#define I64(p, v) { (p), QT_T_INT, 64, 0, (uint64_t)(v), NULL, 0 }
-#define HEX(p, v) { (p), QT_T_HEX, 64, 0, (uint64_t)(v), NULL, 0 }
-#define STR(p, s) { (p), QT_T_STR, 64, 0, 0x1000, (s), sizeof(s) - 1 }
-
-static void qb_call(struct qb *b, uint16_t type, uint32_t vcpu, uint32_t tid, uint64_t asid, uint16_t depth,
-                    uint16_t flags, uint64_t ts, uint64_t icount, uint64_t func, uint64_t aux, int nargs,
-                    const struct targ *args)
-{
-    size_t start = b->len;
-    struct qt_rec_call c;
-    memset(&c, 0, sizeof(c));
-    c.h.type = type;
-    c.h.vcpu = vcpu;
-    c.flags = flags;
-    c.depth = depth;
-    c.nargs = (uint16_t)nargs;
-    c.tid = tid;
-    c.ts_ns = ts;
-    c.icount = icount;
-    c.asid = asid;
-    c.func = func;
-    c.aux = aux;
-    put(b, &c, sizeof(c));
-    for (int i = 0; i < nargs; i++) {
-        struct qt_arg a;
-        memset(&a, 0, sizeof(a));
-        a.pos = args[i].pos;
-        a.type = args[i].type;
-        a.bits = args[i].bits;
-        a.flags = args[i].flags;
-        a.value = args[i].value;
-        a.len = (uint16_t)args[i].len;
-        put(b, &a, sizeof(a));
-        if (args[i].len)
-            put(b, args[i].data, args[i].len);
-        pad8(b);
-    }
-    ((struct qt_rec_call *)(b->buf + start))->h.size = (uint16_t)(b->len - start);
-    b->nrec++;
-}
-
-static void qb_lost(struct qb *b, uint32_t vcpu, uint64_t n)
-{
-    struct qt_rec_lost l = { { QT_REC_LOST, sizeof(l), vcpu }, n };
-    put(b, &l, sizeof(l));
-    b->nrec++;
-}
-
-static void qb_end(struct qb *b, uint64_t ts, uint64_t events, uint64_t lost)
-{
-    struct qt_rec_end e = { { QT_REC_END, sizeof(e), 0 }, ts, events, lost };
-    put(b, &e, sizeof(e));
-    b->nrec++;
-}
 
 static void qb_raw(struct qb *b, uint16_t type, uint16_t size)
 {
@@ -196,14 +20,13 @@ static void qb_raw(struct qb *b, uint16_t type, uint16_t size)
     memset(rec, 0x77, sizeof(rec));
     struct qt_rec_hdr h = { type, size, 0 };
     memcpy(rec, &h, sizeof(h));
-    put(b, rec, size);
+    qb_put(b, rec, size);
     b->nrec++;
 }
 
 /* thread of the single-thread scenario */
 #define ENT(d, ts, ic, f, n, ...) qb_call(b, QT_REC_ENTRY, 0, 100, 0, d, 0, ts, ic, f, 0x401999, n, (const struct targ[]){ __VA_ARGS__ })
 #define EXT(d, ts, ic, f, aux, n, ...) qb_call(b, QT_REC_EXIT, 0, 100, 0, d, 0, ts, ic, f, aux, n, (const struct targ[]){ __VA_ARGS__ })
-#define NOARG { 0, 0, 0, 0, 0, NULL, 0 }
 
 enum { F_MAIN = 0x401000, F_ADD = 0x401100, F_FACT = 0x401200, F_GREET = 0x401300, F_LEAP = 0x401400,
        F_INNER = 0x401500, F_SHOW = 0x401600, F_WORK = 0x401700 };
@@ -212,7 +35,7 @@ enum { F_MAIN = 0x401000, F_ADD = 0x401100, F_FACT = 0x401200, F_GREET = 0x40130
  * their own chunk, as the plugin may do. */
 static void build_basic(struct qb *b)
 {
-    qb_init(b, QT_MODE_USER);
+    qb_init(b, QT_MODE_USER, 0);
     qb_chunk(b, 0);
     ENT(0, 1000, 10, F_MAIN, 0, NOARG);
     ENT(1, 1100, 20, F_ADD, 2, I32(1, 2), I32(2, 3));
@@ -238,7 +61,7 @@ static void build_basic(struct qb *b)
  * string arguments with quotes and a newline, an unreadable pointer, NULL, a truncated string. */
 static void build_threads(struct qb *b)
 {
-    qb_init(b, QT_MODE_SYSTEM);
+    qb_init(b, QT_MODE_SYSTEM, 0);
     qb_chunk(b, VCPU_NONE);
     qb_sym(b, F_GREET, 0x10, "greet", (const char *const[]){ "who", NULL });
     qb_sym(b, F_LEAP, 0x10, "leap", (const char *const[]){ NULL });
@@ -286,21 +109,6 @@ static char *render(const struct qtr *r, const char *format)
     return buf;
 }
 
-static void write_file(const char *path, const void *data, size_t len);
-static char *tmpfile_path(const char *name);
-
-/* Open a built trace; with QTRACE_TEST_KEEP set, also leave it in the temporary directory. */
-static int open_built(struct qtr *r, struct qb *b, const char *name)
-{
-    char err[512];
-    if (getenv("QTRACE_TEST_KEEP"))
-        write_file(tmpfile_path(name), b->buf, b->len);
-    int rc = qtr_open_mem(r, b->buf, b->len, name, err, sizeof(err));
-    if (rc != 0)
-        printf("# open %s: %s\n", name, err);
-    return rc;
-}
-
 /* Compare text output line by line (skipping the header line), with a diagnostic. */
 static void is_lines(const char *got, const char *want, bool skip_header, const char *name)
 {
@@ -309,39 +117,6 @@ static void is_lines(const char *got, const char *want, bool skip_header, const 
         got = nl ? nl + 1 : got;
     }
     is_str(got, want, name);
-}
-
-static char tmpdir[256];
-
-static char *tmpfile_path(const char *name)
-{
-    static char p[512];
-    snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-    return p;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, len, f);
-    fclose(f);
-}
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        fwrite(tmp, 1, n, m);
-    fclose(f);
-    fclose(m);
-    return buf;
 }
 
 /* JSON check: parses, B/E balanced and nested per (pid, tid), every E names its B. Prints
@@ -366,14 +141,14 @@ static bool have_python;
 static char *json_check(const char *json)
 {
     static char result[256];
-    char *jp = strdup(tmpfile_path("t.json")), *pp = strdup(tmpfile_path("check.py")),
-         *op = strdup(tmpfile_path("check.out"));
-    write_file(jp, json, strlen(json));
-    write_file(pp, json_check_py, strlen(json_check_py));
+    char *jp = strdup(tpath("t.json")), *pp = strdup(tpath("check.py")),
+         *op = strdup(tpath("check.out"));
+    write_file(jp, json, strlen(json), 0644);
+    write_file(pp, json_check_py, strlen(json_check_py), 0644);
     char cmd[2048];
     snprintf(cmd, sizeof(cmd), "python3 %s %s > %s 2>&1", pp, jp, op);
     int rc = system(cmd);
-    char *out = read_all(op);
+    char *out = read_all(op, NULL);
     snprintf(result, sizeof(result), "%s", out ? out : "");
     if (rc != 0)
         printf("# python: %s", result);
@@ -445,11 +220,11 @@ static void test_basic(void)
     free(j);
 
     /* the same trace from a file, through `qtrace dump -o` */
-    char *qp = strdup(tmpfile_path("basic.qtr")), *op = strdup(tmpfile_path("basic.folded"));
-    write_file(qp, b.buf, b.len);
+    char *qp = strdup(tpath("basic.qtr")), *op = strdup(tpath("basic.folded"));
+    write_file(qp, b.buf, b.len, 0644);
     char *argv[] = { "qtrace", "dump", "-f", "folded", "-o", op, qp, NULL };
     is_int(qtc_main(7, argv), 0, "qtrace dump -f folded -o FILE succeeds");
-    char *df = read_all(op);
+    char *df = read_all(op, NULL);
     is_str(df, "main 25\nmain;add 5\nmain;fact 30\nmain;fact;fact 25\nmain;fact;fact;fact 5\n", "dump output = writer output");
     free(df);
     char *argv2[] = { "qtrace", "dump", "-f", "yaml", qp, NULL };
@@ -512,7 +287,7 @@ static void test_truncated(void)
 {
     struct qb b;
     struct qtr r;
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, VCPU_NONE);
     qb_sym(&b, F_MAIN, 0x10, "main", NULL);
     qb_sym(&b, F_WORK, 0x10, "work", NULL);
@@ -592,7 +367,7 @@ static void test_misc(void)
 {
     struct qb b;
     struct qtr r;
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, 0);
     struct targ path = { 2, QT_T_STR, 64, 0, 0x2000, "/etc/passwd", 11 };
     qb_call(&b, QT_REC_SYSCALL, 0, 5, 0, 0, 0, 100, 0, 257, 0, 4,
@@ -644,7 +419,7 @@ static void test_symbols(void)
 {
     struct qb b;
     struct qtr r;
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, VCPU_NONE);
     qb_sym(&b, 0x2000, 0x100, "two", (const char *const[]){ "x", "", "z", NULL });
     qb_sym(&b, 0x1000, 0x100, "one", NULL);
@@ -672,39 +447,39 @@ static void test_bad_files(void)
 {
     struct qtr r;
     char err[512];
-    char *p = strdup(tmpfile_path("not.qtr"));
-    write_file(p, "hello world, not a trace at all......................................................", 80);
+    char *p = strdup(tpath("not.qtr"));
+    write_file(p, "hello world, not a trace at all......................................................", 80, 0644);
     ok(qtr_open(&r, p, err, sizeof(err)) < 0 && strstr(err, "is not a qtrace trace"), "not a trace: %s", err);
     struct qt_file_hdr h;
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, QT_FILE_MAGIC, 8);
     h.version = 7;
     h.hdr_size = sizeof(h);
-    write_file(p, &h, sizeof(h));
+    write_file(p, &h, sizeof(h), 0644);
     char want_version[64];
     snprintf(want_version, sizeof(want_version), "reads version %d", QT_FILE_VERSION);
     ok(qtr_open(&r, p, err, sizeof(err)) < 0 && strstr(err, "format version 7") && strstr(err, want_version),
        "other version: %s", err);
-    write_file(p, "", 0);
+    write_file(p, "", 0, 0644);
     ok(qtr_open(&r, p, err, sizeof(err)) < 0 && strstr(err, "is empty"), "empty file: %s", err);
-    write_file(p, QT_FILE_MAGIC, 8);
+    write_file(p, QT_FILE_MAGIC, 8, 0644);
     ok(qtr_open(&r, p, err, sizeof(err)) < 0 && strstr(err, "cut short"), "cut header: %s", err);
     ok(qtr_open(&r, "/nonexistent.qtr", err, sizeof(err)) < 0 && strstr(err, "No such file"), "missing: %s", err);
     ok(qtr_open(&r, tmpdir, err, sizeof(err)) < 0 && strstr(err, "is a directory"), "directory: %s", err);
 
     /* corrupt chunk magic after a good chunk */
     struct qb b;
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, 0);
     qb_call(&b, QT_REC_ENTRY, 0, 1, 0, 0, 0, 10, 1, 0x10, 0, 0, NULL);
     qb_close_chunk(&b);
-    put(&b, "garbage!garbage!garbage!", 24);
+    qb_put(&b, "garbage!garbage!garbage!", 24);
     ok(open_built(&r, &b, "corrupt.qtr") == 0 && r.st.events == 1 && r.nnotes == 2 && strstr(r.notes[0], "corrupt data"),
        "corrupt data after a chunk: what precedes is read, noted");
     qtr_close(&r);
     /* a record claiming size 0 */
     free(b.buf);
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, 0);
     qb_raw(&b, QT_REC_ENTRY, 16);
     ((struct qt_rec_hdr *)(b.buf + b.len - 16))->size = 0;
@@ -714,7 +489,7 @@ static void test_bad_files(void)
     qtr_close(&r);
     free(b.buf);
     /* a call record too short for its type */
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, 0);
     qb_raw(&b, QT_REC_ENTRY, 16);
     qb_close_chunk(&b);
@@ -733,7 +508,7 @@ static void test_compact(void)
 {
     struct qb b;
     struct qtr r;
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, VCPU_NONE);
     qb_sym_id(&b, F_MAIN, 0x10, "main", NULL, 1);
     qb_sym_id(&b, F_ADD, 0x10, "add", (const char *const[]){ "a", "b", NULL }, 2);
@@ -824,7 +599,7 @@ static void test_progress(void)
 {
     struct qb b;
     struct qtr r;
-    qb_init(&b, QT_MODE_USER);
+    qb_init(&b, QT_MODE_USER, 0);
     qb_chunk(&b, VCPU_NONE);
     qb_sym_id(&b, F_MAIN, 0x10, "main", NULL, 1);
     qb_chunk(&b, 0);
@@ -845,7 +620,7 @@ static void test_progress(void)
         return;
     }
     char errpath[512];
-    snprintf(errpath, sizeof(errpath), "%s", tmpfile_path("progress.err"));
+    snprintf(errpath, sizeof(errpath), "%s", tpath("progress.err"));
     fflush(stderr);
     int saved = dup(STDERR_FILENO);
     FILE *ef = fopen(errpath, "w");
@@ -859,7 +634,7 @@ static void test_progress(void)
     dup2(saved, STDERR_FILENO);
     close(saved);
     fclose(ef);
-    char *err = read_all(errpath);
+    char *err = read_all(errpath, NULL);
     size_t n = err ? strlen(err) : 0;
     is_str(folded, "main 100000\n", "folded output unchanged by progress");
     ok(err && strstr(err, "\rqtrace: writing folded output:  33%") && strstr(err, "\rqtrace: writing folded output:  98%"),
@@ -873,11 +648,8 @@ static void test_progress(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-test-writers.XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (tmpdir_make("writers") < 0)
         return 1;
-    }
     have_python = system("python3 -c 'import json' >/dev/null 2>&1") == 0;
     test_basic();
     test_threads();
@@ -888,11 +660,6 @@ int main(void)
     test_compact();
     test_format_list();
     test_progress();
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    if (getenv("QTRACE_TEST_KEEP"))
-        printf("# traces kept in %s\n", tmpdir);
-    else if (system(cmd) != 0)
-        printf("# could not remove %s\n", tmpdir);
+    tmpdir_remove();
     return done_testing();
 }

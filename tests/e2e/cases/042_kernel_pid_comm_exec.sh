@@ -2,11 +2,7 @@
 # ktest's pid and comm in the kernel trace: getpid, its exec with the new comm, the JSON events
 # (oracle: the pid ktest printed).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+ktest_fixture
 ok $([ -n "$pid" ]; echo $?) "ktest printed its pid ($pid) and comm"
 check "getpid() in the trace: pid $pid, in thread $pid" grep -qxF "syscall getpid() = $pid" <(thread_tree "$T" "$pid")
 check "exec of /progs/ktest by tid $pid names its new comm" \

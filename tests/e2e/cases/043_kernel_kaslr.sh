@@ -2,11 +2,7 @@
 # Kernel functions by name with KASLR on: the slide found at run time gives do_sys_openat2 the
 # address the guest's /proc/kallsyms shows (oracle: ktest prints it), with BTF parameters; --comm --follow.
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+ktest_fixture
 # the run-time address qtrace gave do_sys_openat2 (its SYM record) = the guest's /proc/kallsyms
 kaddr=$(said "$FX/a.console" 'ktest: kallsyms do_sys_openat2 \([0-9a-f]*\)')
 qaddr=$(python3 - "$FX/a/trace.qtr" do_sys_openat2 <<'PY'

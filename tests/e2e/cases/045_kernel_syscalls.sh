@@ -2,11 +2,7 @@
 # ktest's system calls in the guest, exactly, as strace shows them: openat, write with its buffer,
 # int 0x80 from a 64-bit process, exit_group (oracle: ktest.c's source, the fd and lines it printed).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+ktest_fixture
 fd=$(said "$FX/a.console" 'ktest: open /etc/passwd fd=\([0-9]*\)')
 read -r ino size < <(sed -n 's/^ktest: stat \/etc\/passwd ino=\([0-9]*\) size=\([0-9]*\) .*/\1 \2/p' "$FX/a.console")
 # ktest's system calls, exactly: its getpid and the write of its pid; from its open of /etc/passwd

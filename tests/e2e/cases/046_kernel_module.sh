@@ -2,11 +2,7 @@
 # A kernel module load (crc7.ko, of the same Debian package) in ktest's thread: name, base and
 # size, inside finit_module (oracle: /proc/modules and /sys/module as ktest printed them).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+ktest_fixture
 mfd=$(said "$FX/a.console" 'ktest: module crc7 fd=\([0-9]*\) finit_module = 0')
 read -r mbase msize mtext < <(sed -n 's/^ktest: module crc7 base=\(0x[0-9a-f]*\) size=\([0-9]*\) \.text=\(0x[0-9a-f]*\)$/\1 \2 \3/p' "$FX/a.console")
 ok $([ -n "$mfd" ] && [ -n "$mbase" ] && [ "$mbase" = "$mtext" ] && [ "${mbase#0xffffffffc}" != "$mbase" ]; echo $?) \

@@ -2,12 +2,8 @@
 # A 32-bit program in the 64-bit guest: i386 system calls through syscall (AMD), sysenter (Intel)
 # and int 0x80, execs from 64 to 32 bits and back (oracle: what k32 printed).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
+ktest_fixture
 upid0=$(said "$FX/b.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=1000')
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
 # k32 (gcc -m32 -static) makes its libc's calls through the vDSO's __kernel_vsyscall, which the
 # kernel patched to syscall (AMD: QEMU's default CPU) or sysenter (Intel), plus one int $0x80.
 # k32CHECKS TRACE CONSOLE WHAT INSN: the calls k32 made, with the values it printed

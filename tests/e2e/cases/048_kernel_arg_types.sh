@@ -2,11 +2,7 @@
 # Kernel argument types decoded from BTF: dentry, inode, path, file, socket, sockaddr, cred
 # (oracle: stat(2), the paths, port and uids ktest used and printed).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+ktest_fixture
 # ktest's calls of the functions given argument types, from its close of /etc/passwd (after a
 # 64-byte read) to its listen: exactly, with the inode numbers stat(2) gave it
 read -r ino size < <(sed -n 's/^ktest: stat \/etc\/passwd ino=\([0-9]*\) size=\([0-9]*\) .*/\1 \2/p' "$FX/a.console")

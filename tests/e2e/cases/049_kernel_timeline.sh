@@ -2,11 +2,7 @@
 # The fork/exec/exit timeline of ktest's pipeline sh -c 'cat /etc/group | wc -l', followed with
 # --follow (oracle: the pipeline's known shape).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
+ktest_fixture
 python3 - "$T" "$pid" >"$TMP/timeline.out" 2>&1 <<'PY'
 import re, sys
 lines = [l.rstrip('\n') for l in open(sys.argv[1])]

@@ -2,12 +2,8 @@
 # Two processes of one binary (ktest and its twin): each its own pid, exec, and opens
 # (oracle: the pids and fds each printed).
 . "$(dirname "$0")/../lib.sh"
-need_guest ktest
-fixture ktest
-T=$FX/a/trace.txt
-U=$FX/b/trace.txt
+ktest_fixture
 upid=$(said "$FX/b.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=1000')
-pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
 twin=$(said "$FX/a.console" 'ktest: twin pid=\([0-9]*\)')
 ok $([ -n "$twin" ] && [ "$twin" != "$pid" ]; echo $?) "the twin (same binary) has its own pid ($twin, ktest $pid)"
 check "the twin's exec: same program, its own argv" \
