@@ -25,11 +25,13 @@ CFLAGS_PROGS=(-static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls
 # compiler): the x86 asm headers serve both word sizes (as tests/compat/build-guest32.sh does)
 CFLAGS_PROGS32=(-m32 "${CFLAGS_PROGS[@]}" -idirafter /usr/include/x86_64-linux-gnu)
 # modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
-# small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7
-MODULES="lib/crc7.ko"
+# small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7, qtrace.net=1
+# loads e1000 (QEMU's default NIC model)
+MODULES="lib/crc7.ko drivers/net/ethernet/intel/e1000/e1000.ko"
 # busybox applets linked into /bin (the init script and interactive debugging use these)
 APPLETS="sh ash mount umount poweroff reboot sync echo cat ls mkdir rm sleep su id whoami
-  ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free"
+  ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free
+  insmod ifconfig route"
 
 die() { printf 'build-guest: error: %s\n' "$*" >&2; exit 1; }
 say() { printf 'guest: %s\n' "$*"; }
