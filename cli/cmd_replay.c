@@ -148,6 +148,14 @@ int qtc_cmd_replay(int argc, char **argv)
         initrd = qtc_rec_path(dir, QTC_REC_INITRD);
         cfg.initrd = initrd;
     }
+    {
+        /* the plugin reads the kernel image, as qtrace system's --kernel tells it */
+        size_t n = strlen(kernel) + 8;
+        char *kv = qtc_xmalloc(n);
+        snprintf(kv, n, "kernel=%s", kernel);
+        qtc_args_add_kv(&cfg.args, kv);
+        free(kv);
+    }
     cfg.append = rec.append;
     cfg.mem_mb = rec.mem_mb;
     cfg.smp = 1;
