@@ -81,18 +81,22 @@ static int free_port(void)
     return port;
 }
 
+/* Is a TCP socket listening on port? Read from /proc/net/tcp: a test connection would be
+ * taken by QEMU's gdb stub as its one client. */
 static bool port_listens(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
+    FILE *f = fopen("/proc/net/tcp", "r");
+    if (!f)
+        return false;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        unsigned lport, st;
+        if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport, &st) == 2 && lport == (unsigned)port && st == 0x0A)
+            found = true;
+    }
+    fclose(f);
+    return found;
 }
 
 static volatile sig_atomic_t stop_sig;
@@ -236,13 +240,18 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
-    char *rsnap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
-    snap = qtc_rec_path(tmp, QTC_REC_SNAPSHOT);
-    int crc = qtc_copy_file(rsnap, snap, err, sizeof(err));
-    free(rsnap);
-    if (crc < 0) {
-        qtc_error("copying the snapshot image: %s", err);
-        goto out;
+    if (rec.snapshot) {
+        char *rsnap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
+        snap = qtc_rec_path(tmp, QTC_REC_SNAPSHOT);
+        int crc = qtc_copy_file(rsnap, snap, err, sizeof(err));
+        free(rsnap);
+        if (crc < 0) {
+            qtc_error("copying the snapshot image: %s", err);
+            goto out;
+        }
+    } else {
+        qtc_warn("%s has no start snapshot (recorded with --net): gdb can go forward only, reverse commands will fail",
+                 dir);
     }
     /* the gdb script */
     script = qtc_rec_path(outdir, "gdbinit");
@@ -260,7 +269,8 @@ int qtc_cmd_debug(int argc, char **argv)
             fprintf(f, "file %s\n", abs ? abs : prog);
         free(abs);
     }
-    fprintf(f, "target remote 127.0.0.1:%d\n", port);
+    /* the stub answers slowly while QEMU replays: gdb must not resend and desynchronise */
+    fprintf(f, "set remotetimeout 600\ntarget remote 127.0.0.1:%d\n", port);
     if (brk)
         fprintf(f, "# stop only where %s's own code is mapped at %s (other programs use the same addresses)\n"
                 "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n",

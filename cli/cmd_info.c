@@ -103,7 +103,10 @@ int qtc_cmd_info(int argc, char **argv)
             printf(", %.1f bytes per 1000 instructions", 1000.0 * (double)logsize / (double)r.icount);
         putchar('\n');
     }
-    size_line("snapshot", dir, QTC_REC_SNAPSHOT);
+    if (r.snapshot)
+        size_line("snapshot", dir, QTC_REC_SNAPSHOT);
+    else
+        printf("  snapshot         none (network recordings start from power-on; no reverse debugging)\n");
     size_line("console", dir, QTC_REC_CONSOLE);
     if (r.net)
         size_line("network capture", dir, QTC_REC_PCAP);

@@ -293,8 +293,9 @@ int qtc_cmd_record(int argc, char **argv)
         }
         rec.initrd_sha256 = qtc_xstrdup(hex);
     }
+    rec.snapshot = !rec.net;
     snap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
-    {
+    if (rec.snapshot) {
         char *img_argv[] = { qemu_img, "create", "-q", "-f", "qcow2", snap, "1G", NULL };
         pid_t pid = fork();
         if (pid == 0) {
@@ -313,7 +314,7 @@ int qtc_cmd_record(int argc, char **argv)
     console = qtc_rec_path(dir, QTC_REC_CONSOLE);
     pcap = rec.net ? qtc_rec_path(dir, QTC_REC_PCAP) : NULL;
     qmp = qtc_rec_path(tmp, "qmp.sock");
-    qtc_rr_qemu_args(&extra, &nextra, "record", log, snap, qmp, rec.net, pcap);
+    qtc_rr_qemu_args(&extra, &nextra, "record", log, rec.snapshot ? snap : NULL, qmp, rec.net, pcap);
     cfg.qemu_extra = extra;
     cfg.nqemu_extra = nextra;
     cfg.operands = a.rest;

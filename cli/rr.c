@@ -318,10 +318,16 @@ void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, cons
             esc[k++] = ',';
     }
     esc[k] = '\0';
-    snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s,rrsnapshot=%s", mode, esc, QTC_REC_SNAPSHOT_NAME);
-    push(v, n, buf);
-    push(v, n, "-drive");
-    pushf(v, n, "file=%s,if=none,id=rr-snapshot,format=qcow2", snapshot);
+    if (snapshot) {
+        snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s,rrsnapshot=%s", mode, esc, QTC_REC_SNAPSHOT_NAME);
+        push(v, n, buf);
+        push(v, n, "-drive");
+        pushf(v, n, "file=%s,if=none,id=rr-snapshot,format=qcow2", snapshot);
+    } else {
+        /* QEMU 10.0 hangs replaying a start snapshot taken with a network card: none */
+        snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s", mode, esc);
+        push(v, n, buf);
+    }
     if (qmp) {
         push(v, n, "-qmp");
         pushf(v, n, "unix:%s,server=on,wait=off", qmp);
@@ -419,7 +425,7 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
     free(mpath);
     r->dir = qtc_xstrdup(dir);
     char line[8192];
-    bool magic = false;
+    bool magic = false, seen_snapshot = false;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         if (strcmp(line, "# qtrace recording") == 0)
@@ -451,6 +457,10 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
             setstr(&r->append, v);
         else if (strcmp(k, "memory_mb") == 0)
             r->mem_mb = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(k, "snapshot") == 0) {
+            r->snapshot = strcmp(v, "none") != 0;
+            seen_snapshot = true;
+        }
         else if (strcmp(k, "net") == 0)
             r->net = strcmp(v, "user") == 0;
         else if (strcmp(k, "instructions") == 0) {
@@ -476,6 +486,8 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
     }
     if (!r->state)
         r->state = qtc_xstrdup("recording");
+    if (!seen_snapshot)
+        r->snapshot = true;
     if (!r->mem_mb)
         r->mem_mb = 512;
     return 0;
@@ -515,8 +527,12 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
     fprintf(f, "memory_mb=%u\n", r->mem_mb);
     fprintf(f, "smp=1\n");
     fprintf(f, "net=%s\n", r->net ? "user" : "none");
-    fprintf(f, "log=%s\nsnapshot=%s\nsnapshot_name=%s\nconsole=%s\n", QTC_REC_LOG, QTC_REC_SNAPSHOT,
-            QTC_REC_SNAPSHOT_NAME, QTC_REC_CONSOLE);
+    fprintf(f, "log=%s\n", QTC_REC_LOG);
+    if (r->snapshot)
+        fprintf(f, "snapshot=%s\nsnapshot_name=%s\n", QTC_REC_SNAPSHOT, QTC_REC_SNAPSHOT_NAME);
+    else
+        fprintf(f, "snapshot=none\n");
+    fprintf(f, "console=%s\n", QTC_REC_CONSOLE);
     if (r->net)
         fprintf(f, "pcap=%s\n", QTC_REC_PCAP);
     if (r->icount_known)
@@ -572,7 +588,7 @@ int qtc_rec_check(const struct qtc_rec *r, const char *qemu_version, char *err, 
         return -1;
     }
     static const char *const files[] = { QTC_REC_LOG, QTC_REC_SNAPSHOT };
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (size_t i = 0; i < (r->snapshot ? 2 : 1); i++) {
         char *p = qtc_rec_path(r->dir, files[i]);
         bool there = access(p, R_OK) == 0;
         free(p);

@@ -35,6 +35,7 @@ struct qtc_rec {
     char *append;                   /* kernel command-line arguments after qtrace's own */
     unsigned mem_mb;                /* guest memory */
     bool net;                       /* QEMU user networking with a NIC (--net) */
+    bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (not with --net) */
     bool icount_known;
     uint64_t icount;                /* guest instructions in the recording */
     char *created;                  /* UTC time the recording ended */
@@ -70,7 +71,7 @@ char *qtc_qemu_version(const char *qemu);
 char *qtc_find_qemu_img(const char *qemu);
 
 /* The QEMU arguments of record/replay: mode "record" or "replay", paths of the log, the
- * snapshot image, the QMP socket, and (or NULL) the pcap to write. Appended to *v (n entries,
+ * snapshot image (NULL: no start snapshot), the QMP socket, and (or NULL) the pcap to write. Appended to *v (n entries,
  * NULL-terminated, malloc'ed strings). */
 void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
                       bool net, const char *pcap);
