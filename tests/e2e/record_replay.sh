@@ -128,4 +128,58 @@ check "info says why" grep -q 'incomplete: QEMU was killed by signal 9' <("$QTRA
 rm -f "$TMP/killed/manifest"
 fails_with "incomplete recording without manifest" "incomplete recording, cannot be replayed: it has no manifest" replay "$TMP/killed" -o "$TMP/x"
 
+# ---- network: a page fetched from a server on the host's loopback ---------------------------
+# The guest's programs for this part (guest/progs/netget.c) and /init's qtrace.net=1 step, as
+# a second cpio archive appended to the bundled initrd (the kernel unpacks both), so that the
+# test does not depend on when the shared guest was last built.
+overlay_initrd() {
+    local r=$TMP/overlay p
+    mkdir -p "$r/progs" "$r/bin" "$r/lib/modules"
+    for p in netget nullptr; do
+        gcc -static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer -std=gnu11 \
+            -o "$r/progs/$p" "$TOP/guest/progs/$p.c" || return 1
+    done
+    install -m 0755 "$TOP/guest/init" "$r/init"
+    for p in insmod ifconfig route; do ln -sf busybox "$r/bin/$p"; done
+    cp "$GUEST/modules/e1000.ko" "$r/lib/modules/" || return 1
+    (cd "$r" && find . | cpio -o -H newc 2>/dev/null) | gzip >"$TMP/overlay.gz" &&
+        cat "$I" "$TMP/overlay.gz" >"$TMP/initrd-rr.gz"
+}
+overlay_initrd
+ok $? "initrd with netget, nullptr and the network step of guest/init"
+I2=$TMP/initrd-rr.gz
+mkdir -p "$TMP/www"
+printf 'qtrace record/replay test page %s\n' "$$-$RANDOM" >"$TMP/www/page.txt"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$TMP/www" && exec python3 -m http.server "$port" --bind 127.0.0.1) >"$TMP/www.log" 2>&1 &
+srv=$!
+for _ in $(seq 50); do grep -q "Serving HTTP" "$TMP/www.log" && break; sleep 0.1; done
+"$QTRACE" record --net --kernel "$K" --initrd "$I2" --append "qtrace.net=1 qtrace.run=netget qtrace.args=$port,/page.txt" \
+    --timeout 600 -o "$TMP/recnet" </dev/null >"$TMP/recnet.console" 2>"$TMP/recnet.err"
+ok $? "qtrace record --net exits 0"
+kill $srv 2>/dev/null
+wait $srv 2>/dev/null
+check "the guest printed the page the server sent" grep -qF "$(cat "$TMP/www/page.txt")" "$TMP/recnet.console"
+check "the server logged the guest's GET" grep -q '"GET /page.txt HTTP/1.0" 200' "$TMP/www.log"
+check "REC/net.pcap written" test -s "$TMP/recnet/net.pcap"
+tshark -r "$TMP/recnet/net.pcap" -Y http -T fields -e ip.src -e ip.dst -e http.request.method -e http.request.uri \
+    -e http.response.code 2>/dev/null >"$TMP/rec.http"
+printf '10.0.2.15\t10.0.2.2\tGET\t/page.txt\t\n10.0.2.2\t10.0.2.15\t\t\t200\n' >"$TMP/want.http"
+same_text "tshark: the recording's capture has the HTTP GET and its 200 reply" "$TMP/rec.http" "$TMP/want.http"
+tshark -r "$TMP/recnet/net.pcap" -Y 'http.response.code == 200' -T fields -e http.file_data 2>/dev/null >"$TMP/rec.body"
+check "tshark: the reply's body is the page" grep -qF "$(cat "$TMP/www/page.txt")" "$TMP/rec.body"
+# the server is gone: the replay's network input can only come from the log
+"$QTRACE" replay "$TMP/recnet" --comm netget --syscalls --pcap "$TMP/replay.pcap" -o "$TMP/net" \
+    </dev/null >"$TMP/net.console" 2>"$TMP/net.err"
+ok $? "replay --pcap, with the server stopped: exits 0"
+same_text "the replay's guest printed the same received bytes (its whole console)" "$TMP/net/console.txt" "$TMP/recnet/console.txt"
+check "and the page itself" grep -qF "$(cat "$TMP/www/page.txt")" "$TMP/net/console.txt"
+tshark -r "$TMP/replay.pcap" -Y http -T fields -e ip.src -e ip.dst -e http.request.method -e http.request.uri \
+    -e http.response.code 2>/dev/null >"$TMP/rep.http"
+same_text "tshark: the replay's capture has the same HTTP exchange" "$TMP/rep.http" "$TMP/want.http"
+fields='-e frame.len -e eth.src -e eth.dst -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.seq_raw -e tcp.ack_raw -e tcp.flags'
+same_text "tshark: every frame of the replay's capture equals the recording's (headers and sizes)" \
+    <(tshark -r "$TMP/replay.pcap" -T fields $fields 2>/dev/null) <(tshark -r "$TMP/recnet/net.pcap" -T fields $fields 2>/dev/null)
+check "info: a network recording" grep -q 'network user (e1000), captured' <("$QTRACE" info "$TMP/recnet")
+
 done_testing
