@@ -367,8 +367,13 @@ int qtc_cmd_debug(int argc, char **argv)
     }
     free(gargv);
     int gst = 0;
-    while (gpid > 0 && waitpid(gpid, &gst, 0) < 0 && errno == EINTR)
-        ;
+    bool passed = false;
+    while (gpid > 0 && waitpid(gpid, &gst, 0) < 0 && errno == EINTR) {
+        if (stop_sig && !passed) {
+            kill(gpid, SIGTERM); /* SIGTERM or SIGHUP to qtrace: gdb ends, then QEMU */
+            passed = true;
+        }
+    }
     rc = gpid < 0 ? QTC_EXIT_ERROR : WIFEXITED(gst) ? WEXITSTATUS(gst) : 128 + WTERMSIG(gst);
 out:
     if (qpid > 0) {
