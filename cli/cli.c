@@ -21,6 +21,12 @@ static const struct qtc_cmd cmds[] = {
       qtc_help_kernel_info },
     { "compat", "run a QEMU-TRACER configs.txt unchanged: boot the guest, write its log and stack files", qtc_cmd_compat,
       qtc_help_compat },
+    { "record", "boot a guest under QEMU's record/replay: a recording to analyse later, many times", qtc_cmd_record,
+      qtc_help_record },
+    { "replay", "replay a recording with any trace options of qtrace system", qtc_cmd_replay, qtc_help_replay },
+    { "debug", "replay a recording under gdb, with reverse execution", qtc_cmd_debug, qtc_help_debug },
+    { "info", "what a recording holds: guest, length in instructions, size, QEMU version", qtc_cmd_info,
+      qtc_help_info },
     { "help", "show the help of a command", cmd_help, help_help },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -28,6 +28,14 @@ int cmd_kernel_info(int argc, char **argv);
 void qtc_help_kernel_info(FILE *f);
 int qtc_cmd_compat(int argc, char **argv);
 void qtc_help_compat(FILE *f);
+int qtc_cmd_record(int argc, char **argv);
+void qtc_help_record(FILE *f);
+int qtc_cmd_replay(int argc, char **argv);
+void qtc_help_replay(FILE *f);
+int qtc_cmd_info(int argc, char **argv);
+void qtc_help_info(FILE *f);
+int qtc_cmd_debug(int argc, char **argv);
+void qtc_help_debug(FILE *f);
 
 /* qtrace compat (cmd_compat.c): what the log and stack writers (w_compat.c, formats
  * compat-log and compat-stack) know of the configs.txt a trace was recorded with. Without it

@@ -133,7 +133,7 @@ void qtc_help_system(FILE *f)
 
 /* The guest's kernel, checked as the plugin will read it; then the plugin loads it while the
  * guest's firmware runs. */
-static int prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen)
+int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen)
 {
     if (qtc_check_kernel(&cfg->args, cfg->kernel, cfg->outdir, err, errlen) < 0)
         return -1;
@@ -149,5 +149,5 @@ static int prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, s
 
 int qtc_cmd_system(int argc, char **argv)
 {
-    return qtc_launch_cmd(argc, argv, qtc_system_parse, qtc_help_system, prepare);
+    return qtc_launch_cmd(argc, argv, qtc_system_parse, qtc_help_system, qtc_system_prepare);
 }

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -500,9 +503,9 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
     struct vec v = { 0 };
     struct qt_sb sb;
     qt_sb_init(&sb);
-    put_commas(&sb, l->plugin);
+    put_commas(&sb, l->plugin ? l->plugin : "");
     qt_sb_puts(&sb, ",conf=");
-    put_commas(&sb, l->conf);
+    put_commas(&sb, l->conf ? l->conf : "");
     char *plugin_arg = qtc_xstrdup(sb.buf);
     qt_sb_free(&sb);
     vpush(&v, qtc_xstrdup(l->qemu));
@@ -515,8 +518,22 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
          * without them: no display, the serial port (and QEMU's monitor, Ctrl-A c) on stdio. */
         vpush(&v, qtc_xstrdup("-display"));
         vpush(&v, qtc_xstrdup("none"));
-        vpush(&v, qtc_xstrdup("-serial"));
-        vpush(&v, qtc_xstrdup("mon:stdio"));
+        if (cfg->console_log) {
+            /* what -serial mon:stdio sets up, with a copy of the console in a file */
+            qt_sb_init(&sb);
+            qt_sb_puts(&sb, "stdio,id=con,mux=on,logfile=");
+            put_commas(&sb, cfg->console_log);
+            vpush(&v, qtc_xstrdup("-chardev"));
+            vpush(&v, qtc_xstrdup(sb.buf));
+            qt_sb_free(&sb);
+            vpush(&v, qtc_xstrdup("-serial"));
+            vpush(&v, qtc_xstrdup("chardev:con"));
+            vpush(&v, qtc_xstrdup("-mon"));
+            vpush(&v, qtc_xstrdup("chardev=con"));
+        } else {
+            vpush(&v, qtc_xstrdup("-serial"));
+            vpush(&v, qtc_xstrdup("mon:stdio"));
+        }
         vpush(&v, qtc_xstrdup("-no-reboot"));
         vpush(&v, qtc_xstrdup("-m"));
         snprintf(num, sizeof(num), "%u", cfg->mem_mb);
@@ -539,12 +556,18 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         }
         vpush(&v, qtc_xstrdup(sb.buf));
         qt_sb_free(&sb);
-        vpush(&v, qtc_xstrdup("-plugin"));
-        vpush(&v, plugin_arg);
+        if (!cfg->no_plugin) {
+            vpush(&v, qtc_xstrdup("-plugin"));
+            vpush(&v, plugin_arg);
+        } else {
+            free(plugin_arg);
+        }
         if (l->legacy) {
             vpush(&v, qtc_xstrdup("-plugin"));
             vpush(&v, qtc_xstrdup(l->legacy));
         }
+        for (int i = 0; i < cfg->nqemu_extra; i++)
+            vpush(&v, qtc_xstrdup(cfg->qemu_extra[i]));
         for (int i = 0; i < cfg->noperands; i++)
             vpush(&v, qtc_xstrdup(cfg->operands[i]));
     } else {
@@ -602,6 +625,131 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
     return qtc_atomic_close(f, tmp, l->conf, true, err, errlen);
 }
 
+/* ---- QMP: stopping a recorded or replayed guest cleanly ------------------------------------ */
+
+struct qmp {
+    const char *path;               /* the socket QEMU listens on (-qmp unix:PATH,server=on,wait=off) */
+    int fd;                         /* connected socket, or -1 */
+    char buf[16384];                /* bytes read and not yet split into lines */
+    size_t len;
+    bool done;                      /* quit was sent, or QEMU closed the connection */
+};
+
+/* The next line from QEMU into out (NUL-terminated, without the newline), waiting at most ms:
+ * 1, 0 on timeout, -1 if the connection closed. */
+static int qmp_line(struct qmp *q, char *out, size_t outlen, int ms)
+{
+    for (;;) {
+        char *nl = memchr(q->buf, '\n', q->len);
+        if (!nl && q->len == sizeof(q->buf))
+            nl = q->buf + q->len - 1; /* an overlong line: cut */
+        if (nl) {
+            size_t n = (size_t)(nl - q->buf);
+            size_t c = n < outlen - 1 ? n : outlen - 1;
+            memcpy(out, q->buf, c);
+            out[c] = '\0';
+            q->len -= n + 1;
+            memmove(q->buf, nl + 1, q->len);
+            return 1;
+        }
+        struct pollfd p = { q->fd, POLLIN, 0 };
+        int r = poll(&p, 1, ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? -1 : 0;
+        ssize_t got = read(q->fd, q->buf + q->len, sizeof(q->buf) - q->len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        q->len += (size_t)got;
+    }
+}
+
+/* Run a QMP command; its reply line in reply. 0, or -1 (no reply within 10 s, or an error). */
+static int qmp_exec(struct qmp *q, const char *cmd, char *reply, size_t replylen)
+{
+    char req[128];
+    int n = snprintf(req, sizeof(req), "{\"execute\": \"%s\"}\n", cmd);
+    if (write(q->fd, req, (size_t)n) != n)
+        return -1;
+    for (;;) {
+        int r = qmp_line(q, reply, replylen, 10000);
+        if (r <= 0)
+            return -1;
+        if (strstr(reply, "\"return\""))
+            return 0;
+        if (strstr(reply, "\"error\""))
+            return -1;
+    }
+}
+
+static void qmp_close(struct qmp *q)
+{
+    if (q->fd >= 0)
+        close(q->fd);
+    q->fd = -1;
+}
+
+/* Connect if QEMU listens already, and leave the capabilities negotiation done. */
+static void qmp_try_connect(struct qmp *q)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof(a));
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", q->path);
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        close(fd);
+        return;
+    }
+    q->fd = fd;
+    q->len = 0;
+    char line[4096];
+    if (qmp_line(q, line, sizeof(line), 10000) <= 0 || !strstr(line, "\"QMP\"") ||
+        qmp_exec(q, "qmp_capabilities", line, sizeof(line)) < 0) {
+        qmp_close(q);
+        q->done = true;
+    }
+}
+
+/* Stop the guest (unless it stopped itself), read its instruction count, tell QEMU to quit. */
+static void qmp_finish(struct qmp *q, bool stop, struct qtc_launch *l)
+{
+    char reply[4096];
+    if (stop)
+        qmp_exec(q, "stop", reply, sizeof(reply));
+    if (qmp_exec(q, "query-replay", reply, sizeof(reply)) == 0) {
+        const char *p = strstr(reply, "\"icount\":");
+        if (p) {
+            l->icount = strtoull(p + 9, NULL, 10);
+            l->icount_known = true;
+        }
+    }
+    qmp_exec(q, "quit", reply, sizeof(reply));
+    q->done = true;
+}
+
+/* Lines QEMU sent unasked: a SHUTDOWN event means the guest stopped (paused: -action shutdown=pause). */
+static void qmp_events(struct qmp *q, struct qtc_launch *l)
+{
+    char line[4096];
+    int r;
+    while ((r = qmp_line(q, line, sizeof(line), 0)) > 0) {
+        if (!q->done && strstr(line, "\"event\": \"SHUTDOWN\"")) {
+            l->guest_shutdown = !strstr(line, "\"guest\": false");
+            qmp_finish(q, false, l);
+        }
+    }
+    if (r < 0) {
+        qmp_close(q);
+        q->done = true;
+    }
+}
+
 /* ---- running QEMU --------------------------------------------------------------------------- */
 
 static volatile sig_atomic_t got_signal, got_alarm;
@@ -637,7 +785,8 @@ static bool in_foreground(void)
  * Signals that stop qtrace (SIGINT, SIGTERM, SIGHUP, SIGQUIT) are passed on to QEMU, which
  * then exits cleanly and writes the end of its trace. Returns the wait status, or -1 with
  * err set if QEMU could not be started. */
-static int spawn_wait(char **argv, double timeout, bool *timed_out, char *err, size_t errlen)
+static int spawn_wait(char **argv, double timeout, struct qmp *q, struct qtc_launch *l, bool *timed_out, char *err,
+                      size_t errlen)
 {
     sigset_t block, old;
     sigemptyset(&block);
@@ -703,8 +852,10 @@ static int spawn_wait(char **argv, double timeout, bool *timed_out, char *err, s
             sigset_t wait_mask = old;
             for (size_t i = 0; i < NCAUGHT; i++)
                 sigdelset(&wait_mask, caught[i]);
-            bool term_sent = false;
+            int stage = 0; /* 0 running; 1 QMP quit sent; 2 SIGTERM sent */
             for (;;) {
+                if (q && q->fd < 0 && !q->done)
+                    qmp_try_connect(q);
                 int st;
                 pid_t w = waitpid(pid, &st, WNOHANG | WUNTRACED);
                 if (w == pid && WIFSTOPPED(st)) {
@@ -727,24 +878,49 @@ static int spawn_wait(char **argv, double timeout, bool *timed_out, char *err, s
                     break;
                 }
                 if (got_signal) {
-                    kill(-pid, got_signal);
+                    if (q && q->fd >= 0 && !q->done) {
+                        qmp_finish(q, true, l);
+                        set_timer(10);
+                        stage = 1;
+                    } else {
+                        kill(-pid, got_signal);
+                    }
                     got_signal = 0;
                 }
                 if (got_alarm) {
                     got_alarm = 0;
-                    if (!term_sent) {
+                    if (stage == 0) {
                         qtc_warn("--timeout: QEMU still running after %g s: stopping it (the trace so far is kept)",
                                  timeout);
-                        kill(-pid, SIGTERM);
-                        term_sent = true;
+                        if (q && q->fd >= 0 && !q->done) {
+                            qmp_finish(q, true, l);
+                            stage = 1;
+                        } else {
+                            kill(-pid, SIGTERM);
+                            stage = 2;
+                        }
                         *timed_out = true;
+                        set_timer(10);
+                    } else if (stage == 1) {
+                        /* QEMU finalizes its files on SIGTERM too; SIGKILL would not let it */
+                        qtc_warn("QEMU did not quit within 10 s: sending SIGTERM");
+                        kill(-pid, SIGTERM);
+                        stage = 2;
                         set_timer(10);
                     } else {
                         qtc_warn("QEMU did not stop within 10 s of SIGTERM: killing it");
                         kill(-pid, SIGKILL);
                     }
                 }
-                sigsuspend(&wait_mask);
+                if (q && !q->done) {
+                    struct pollfd p = { q->fd, POLLIN, 0 };
+                    struct timespec ts = { 0, 50 * 1000 * 1000 };
+                    int r = ppoll(&p, q->fd >= 0 ? 1 : 0, q->fd >= 0 ? NULL : &ts, &wait_mask);
+                    if (r > 0 && q->fd >= 0)
+                        qmp_events(q, l);
+                } else {
+                    sigsuspend(&wait_mask);
+                }
             }
             set_timer(0);
         }
@@ -803,6 +979,27 @@ int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *
     return rc;
 }
 
+int qtc_run_qemu(const struct qtc_cfg *cfg, struct qtc_launch *l, bool *timed_out, char *err, size_t errlen)
+{
+    struct qmp q = { cfg->qmp, -1, { 0 }, 0, false };
+    if (cfg->qmp)
+        unlink(cfg->qmp);
+    char **argv = qtc_qemu_argv(cfg, l);
+    int st = spawn_wait(argv, cfg->timeout, cfg->qmp ? &q : NULL, l, timed_out, err, errlen);
+    qtc_argv_free(argv);
+    qmp_close(&q);
+    if (cfg->qmp)
+        unlink(cfg->qmp);
+    return st;
+}
+
+int qtc_exit_code(int st, bool timed_out)
+{
+    if (timed_out)
+        return QTC_TIMEOUT_STATUS;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : QTC_EXIT_ERROR;
+}
+
 int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
 {
     char err[1024];
@@ -811,17 +1008,13 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
         return QTC_EXIT_ERROR;
     }
     unlink(l->trace); /* a trace left by an earlier run must not pass for this one's */
-    char **argv = qtc_qemu_argv(cfg, l);
     bool timed_out = false;
-    int st = spawn_wait(argv, cfg->timeout, &timed_out, err, sizeof(err));
-    qtc_argv_free(argv);
+    int st = qtc_run_qemu(cfg, l, &timed_out, err, sizeof(err));
     if (st == -1) {
         qtc_error("%s", err);
         return QTC_EXIT_ERROR;
     }
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : QTC_EXIT_ERROR;
-    if (timed_out)
-        code = QTC_TIMEOUT_STATUS;
+    int code = qtc_exit_code(st, timed_out);
     if (access(l->trace, F_OK) < 0) {
         qtc_error("QEMU exited (%s %d) without writing %s: the plugin did not start (see QEMU's messages above)",
                   WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : code, l->trace);

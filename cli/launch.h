@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "reader.h"
 #include "trace_opts.h"
@@ -34,6 +35,12 @@ struct qtc_cfg {
     /* run: PROGRAM ARGS...; system: extra QEMU arguments (after --) */
     char **operands;
     int noperands;
+    /* record and replay (cmd_record.c, cmd_replay.c) */
+    const char *console_log;        /* the serial console is also written to this file, or NULL */
+    bool no_plugin;                 /* QEMU runs without the plugin (qtrace record) */
+    const char *qmp;                /* QMP socket QEMU listens on: the guest is stopped through it, or NULL */
+    char **qemu_extra;              /* QEMU arguments before the operands (record/replay options) */
+    int nqemu_extra;
 };
 
 /* What the checks found, for starting QEMU. */
@@ -47,6 +54,10 @@ struct qtc_launch {
     char *trace;                    /* DIR/trace.qtr */
     char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
     char *sysroot;                  /* run: the guest's library root (QEMU's -L), or NULL */
+    /* filled by qtc_launch_run when cfg->qmp is set */
+    bool icount_known;              /* icount was read from QEMU (query-replay) */
+    uint64_t icount;                /* guest instructions executed when the guest stopped */
+    bool guest_shutdown;            /* the guest shut itself down (else QEMU was told to quit) */
 };
 
 /* Option tables of the commands: [0] the command's own, [1] the trace options
@@ -62,6 +73,8 @@ int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen);
 int qtc_run_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t errlen);
 int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t errlen);
 void qtc_cfg_free(struct qtc_cfg *cfg);
+/* qtrace system's own step once qtc_check passed: the kernel checks, its plugin options. */
+int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen);
 
 /* Check the inputs before QEMU starts: files, ELF, function symbols, QEMU, plugin, output
  * directory (created). Fills l. 0, or -1 with a message in err. */
@@ -77,6 +90,15 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
 
 /* Everything: conf, QEMU, conversion, summary. Returns the exit status for qtrace. */
 int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
+
+/* Run QEMU (cfg and l as for qtc_launch_run; no conf, no conversion) and wait for it. With
+ * cfg->qmp, QEMU is expected to pause at a guest shutdown (-action shutdown=pause): qtrace then
+ * reads the instruction count and sends quit; --timeout and signals stop the guest the same way
+ * (never SIGKILL while QMP answers). Returns the wait status, or -1 with err. */
+int qtc_run_qemu(const struct qtc_cfg *cfg, struct qtc_launch *l, bool *timed_out, char *err, size_t errlen);
+
+/* qtrace's exit code for QEMU's wait status. */
+int qtc_exit_code(int status, bool timed_out);
 
 /* `run` and `system`: parse, --help, qtc_check, the command's own step (prepare: its checks and
  * options once qtc_check passed; NULL: none), then qtc_launch_run. Returns the exit status. */

@@ -29,11 +29,13 @@ CFLAGS_PROGS32=(-m32 "${CFLAGS_PROGS[@]}" -idirafter /usr/include/x86_64-linux-g
 # guest/progs/NAME.c
 CFLAGS_PROGS_PIE=(-static-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 # modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
-# small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7
-MODULES="lib/crc7.ko"
+# small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7, qtrace.net=1
+# loads e1000 (QEMU's default NIC model)
+MODULES="lib/crc7.ko drivers/net/ethernet/intel/e1000/e1000.ko"
 # busybox applets linked into /bin (the init script and interactive debugging use these)
 APPLETS="sh ash mount umount poweroff reboot sync echo cat ls mkdir rm sleep su id whoami
-  ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free"
+  ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free
+  insmod ifconfig route"
 
 die() { printf 'build-guest: error: %s\n' "$*" >&2; exit 1; }
 say() { printf 'guest: %s\n' "$*"; }

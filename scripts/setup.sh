@@ -19,8 +19,8 @@ SUDO=
 BASE_PKGS="build-essential pkg-config libglib2.0-dev libelf-dev libdw-dev zlib1g-dev
   ninja-build python3 python3-venv flex bison make xz-utils cpio gzip dpkg-dev
   busybox-static uftrace strace file binutils libc6-dev liblzma-dev libzstd-dev libbpf-dev libcapstone-dev
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib"
-BPO_PKGS="qemu-system-x86 meson python3-pycotap"
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib tshark"
+BPO_PKGS="qemu-system-x86 qemu-utils meson python3-pycotap"
 
 missing_pkgs() {
     local p out=
@@ -49,6 +49,8 @@ add_backports() {
 }
 
 apt_install() {
+    # tshark asks whether non-root users may capture: no (the tests only read pcap files)
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >"$CACHE/apt.log" 2>&1
 }
 

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qtrace replay: a recording (qtrace record) replayed with the plugin and any trace options of
+ * qtrace system. Nothing in the recording is written: the snapshot image is replayed from a
+ * private copy. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "launch.h"
+#include "rr.h"
+#include "util.h"
+
+/* Between the guest's shutdown request and the pause, the vCPU runs on for a number of
+ * instructions that depends on the host's timing: the recording's count and a complete
+ * replay's may differ by that much (tens of instructions, in the guest's power-off code). */
+#define QTC_RR_END_SLACK 100000
+
+static const struct qtc_opt replay_opts[] = {
+    { "output", 'o', NULL, QTC_PATH, "DIR",
+      "directory for the trace, its conversions, qtrace.conf and the replay's console output (console.txt); "
+      "created if needed. Default: qtrace-out.", NULL },
+    { "pcap", 0, NULL, QTC_PATH, "FILE",
+      "also write the guest's network traffic, as replayed, to FILE (pcap; a recording made with --net).", NULL },
+    { "qemu", 0, NULL, QTC_PATH, "PATH",
+      "the QEMU system emulator: the version that recorded (qtrace info REC shows it). Default: "
+      "$QTRACE_QEMU_SYSTEM, else qemu-system-x86_64 from PATH.", NULL },
+    { "timeout", 0, NULL, QTC_SECONDS, "SEC", "stop the replay after SEC seconds; the trace so far is kept; exit "
+      "status 124.", NULL },
+    { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary lines at the end.", NULL },
+};
+
+static const struct qtc_opt_table *replay_tables(void)
+{
+    static struct qtc_opt_table t[2];
+    t[0] = (struct qtc_opt_table){ "Options", replay_opts, sizeof(replay_opts) / sizeof(replay_opts[0]) };
+    t[1] = (struct qtc_opt_table){ "Trace options (as qtrace system's)", qtc_trace_opts, qtc_ntrace_opts };
+    return t;
+}
+
+void qtc_help_replay(FILE *f)
+{
+    fputs("Usage: qtrace replay REC [TRACE OPTIONS] [-o DIR] [--pcap FILE]\n\n", f);
+    qtc_print_wrapped(f,
+                      "Replay the recording REC (made by qtrace record) with the qtrace plugin and the trace options "
+                      "given, as qtrace system would trace a live run: functions, arguments, --syscalls, --comm, "
+                      "--exec-log, kernel functions. The replay executes exactly the recorded instructions: two "
+                      "replays with the same options give the same events and instruction counts, and the guest "
+                      "prints what it printed while recording (DIR/console.txt; qtrace warns if it differs).\n\n"
+                      "Nothing in REC is written (the snapshot image is replayed from a private copy), so any "
+                      "number of replays of one recording can run at the same time, each with its own -o DIR. "
+                      "Before QEMU starts, qtrace checks that REC is a complete recording, that its kernel and "
+                      "initrd still have the recorded SHA-256, and that QEMU is the version that recorded.",
+                      0, 0, 100);
+    fputc('\n', f);
+    const struct qtc_opt_table *t = replay_tables();
+    qtc_print_table(f, &t[0]);
+    fputc('\n', f);
+    qtc_print_table(f, &t[1]);
+    qtc_help_argtypes(f);
+    fputs("\nExit status:\n"
+          "  0 when the replay ran to the recording's end; 124 if --timeout stopped it;\n"
+          "  2 on bad input (REC not a complete recording, changed files, another QEMU) or if the replay diverged.\n"
+          "\nExamples:\n"
+          "  qtrace replay rec -p guest/progs/demo -o t1\n"
+          "  qtrace replay rec --comm demo --syscalls -o t2 & qtrace replay rec -P 'kernel:vfs_*' -o t3 & wait\n"
+          "      two analyses of one recording at the same time\n", f);
+}
+
+static int same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = getc(fa), cb = getc(fb);
+        if (ca != cb)
+            same = 0;
+        if (ca == EOF || cb == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+int qtc_cmd_replay(int argc, char **argv)
+{
+    char err[2048];
+    struct qtc_cfg cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.system = true;
+    if (qtc_parse_args("replay", replay_tables(), 2, argc, argv, false, &cfg.args, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        return QTC_EXIT_ERROR;
+    }
+    if (cfg.args.help) {
+        qtc_help_replay(stdout);
+        qtc_cfg_free(&cfg);
+        return 0;
+    }
+    int rc = QTC_EXIT_ERROR;
+    struct qtc_rec rec;
+    memset(&rec, 0, sizeof(rec));
+    struct qtc_launch l;
+    memset(&l, 0, sizeof(l));
+    char *qemu = NULL, *version = NULL, *tmp = NULL, *snap = NULL, *log = NULL, *console = NULL, *qmp = NULL;
+    char *kernel = NULL, *initrd = NULL;
+    char **extra = NULL;
+    int nextra = 0;
+    bool checked = false;
+    if (qtc_cfg_common(&cfg, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    if (cfg.args.nrest != 1) {
+        qtc_error(cfg.args.nrest ? "replay: one recording at a time, got '%s' and '%s'"
+                                 : "replay: which recording? (qtrace replay REC [TRACE OPTIONS])",
+                  cfg.args.nrest ? cfg.args.rest[0] : "", cfg.args.nrest > 1 ? cfg.args.rest[1] : "");
+        goto out;
+    }
+    const char *dir = cfg.args.rest[0];
+    if (qtc_rec_read(&rec, dir, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    const char *q = cfg.qemu && *cfg.qemu ? cfg.qemu : getenv("QTRACE_QEMU_SYSTEM");
+    qemu = qtc_which(q && *q ? q : "qemu-system-x86_64");
+    if (!qemu) {
+        qtc_error("%s not found (give the QEMU that recorded with --qemu PATH)", q && *q ? q : "qemu-system-x86_64");
+        goto out;
+    }
+    version = qtc_qemu_version(qemu);
+    if (qtc_rec_check(&rec, version, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    const char *pcap = qtc_args_get(&cfg.args, "pcap");
+    if (pcap && !rec.net) {
+        qtc_error("--pcap: %s was recorded without a network (record with --net to capture traffic)", dir);
+        goto out;
+    }
+    kernel = qtc_rec_path(dir, QTC_REC_KERNEL);
+    cfg.kernel = kernel;
+    if (rec.initrd_sha256) {
+        initrd = qtc_rec_path(dir, QTC_REC_INITRD);
+        cfg.initrd = initrd;
+    }
+    {
+        /* the plugin reads the kernel image, as qtrace system's --kernel tells it */
+        size_t n = strlen(kernel) + 8;
+        char *kv = qtc_xmalloc(n);
+        snprintf(kv, n, "kernel=%s", kernel);
+        qtc_args_add_kv(&cfg.args, kv);
+        free(kv);
+    }
+    cfg.append = rec.append;
+    cfg.mem_mb = rec.mem_mb;
+    cfg.smp = 1;
+    if (!cfg.qemu)
+        cfg.qemu = qemu;
+    if (qtc_check(&cfg, &l, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    checked = true;
+    if (qtc_system_prepare(&cfg, &l, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    tmp = qtc_rr_tmpdir(err, sizeof(err));
+    if (!tmp) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    /* loading the snapshot opens its image for writing: replay a private copy */
+    if (rec.snapshot) {
+        char *rsnap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
+        snap = qtc_rec_path(tmp, QTC_REC_SNAPSHOT);
+        int crc = qtc_copy_file(rsnap, snap, err, sizeof(err));
+        free(rsnap);
+        if (crc < 0) {
+            qtc_error("copying the snapshot image: %s", err);
+            goto out;
+        }
+    }
+    log = qtc_rec_path(dir, QTC_REC_LOG);
+    console = qtc_rec_path(cfg.outdir, QTC_REC_CONSOLE);
+    qmp = qtc_rec_path(tmp, "qmp.sock");
+    qtc_rr_qemu_args(&extra, &nextra, "replay", log, snap, qmp, rec.net, pcap);
+    cfg.qemu_extra = extra;
+    cfg.nqemu_extra = nextra;
+    cfg.operands = rec.extra;
+    cfg.noperands = rec.nextra;
+    cfg.console_log = console;
+    cfg.qmp = qmp;
+    rc = qtc_launch_run(&cfg, &l);
+    if (rc == QTC_TIMEOUT_STATUS)
+        goto out;
+    if (rec.icount_known && l.icount_known && l.icount + QTC_RR_END_SLACK < rec.icount) {
+        qtc_error("the replay stopped short: it ended after %" PRIu64 " instructions, the recording has %" PRIu64
+                  " (see QEMU's messages above)", l.icount, rec.icount);
+        rc = QTC_EXIT_ERROR;
+    } else if (rec.icount_known && !l.icount_known && rc == 0) {
+        qtc_warn("the replay's instruction count could not be read: not checked against the recording's");
+    }
+    char *rcons = qtc_rec_path(dir, QTC_REC_CONSOLE);
+    if (access(rcons, R_OK) == 0 && !same_file(rcons, console))
+        qtc_warn("the replay's console output %s differs from the recording's %s", console, rcons);
+    free(rcons);
+    if (!cfg.quiet && l.icount_known)
+        fprintf(stderr, "qtrace: replayed %s to its end (%" PRIu64 " instructions)\n", dir, l.icount);
+out:
+    if (checked)
+        qtc_launch_free(&l);
+    qtc_argv_free(extra);
+    qtc_rr_rmtmp(tmp);
+    free(qemu);
+    free(version);
+    free(snap);
+    free(log);
+    free(console);
+    free(qmp);
+    free(kernel);
+    free(initrd);
+    qtc_rec_free(&rec);
+    qtc_cfg_free(&cfg);
+    return rc;
+}

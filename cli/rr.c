@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "rr.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+char *qtc_rec_path(const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = qtc_xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+long long qtc_file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* ---- SHA-256 (FIPS 180-4) ---------------------------------------------------------------------- */
+
+struct sha256 {
+    uint32_t h[8];
+    uint8_t block[64];
+    size_t fill;                    /* bytes in block */
+    uint64_t total;                 /* bytes hashed */
+};
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+    0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+    0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+    0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(struct sha256 *s, const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a;
+    s->h[1] += b;
+    s->h[2] += c;
+    s->h[3] += d;
+    s->h[4] += e;
+    s->h[5] += f;
+    s->h[6] += g;
+    s->h[7] += h;
+}
+
+static void sha_init(struct sha256 *s)
+{
+    static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+    memcpy(s->h, h0, sizeof(h0));
+    s->fill = 0;
+    s->total = 0;
+}
+
+static void sha_update(struct sha256 *s, const uint8_t *p, size_t n)
+{
+    s->total += n;
+    while (n > 0) {
+        size_t c = 64 - s->fill < n ? 64 - s->fill : n;
+        memcpy(s->block + s->fill, p, c);
+        s->fill += c;
+        p += c;
+        n -= c;
+        if (s->fill == 64) {
+            sha_block(s, s->block);
+            s->fill = 0;
+        }
+    }
+}
+
+static void sha_final(struct sha256 *s, char hex[65])
+{
+    uint64_t bits = s->total * 8;
+    uint8_t pad = 0x80, zero = 0, len[8];
+    sha_update(s, &pad, 1);
+    while (s->fill != 56)
+        sha_update(s, &zero, 1);
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha_update(s, len, 8);
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
+}
+
+int qtc_sha256_file(const char *path, const char *dst, char hex[65], char *err, size_t errlen)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    FILE *out = NULL;
+    if (dst && !(out = fopen(dst, "wb"))) {
+        snprintf(err, errlen, "%s: %s", dst, strerror(errno));
+        fclose(in);
+        return -1;
+    }
+    struct sha256 s;
+    sha_init(&s);
+    static uint8_t buf[1 << 16];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+        sha_update(&s, buf, n);
+        if (out && fwrite(buf, 1, n, out) != n) {
+            snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(in)) {
+        snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(in);
+    if (out && fclose(out) != 0 && rc == 0) {
+        snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0)
+        sha_final(&s, hex);
+    return rc;
+}
+
+int qtc_copy_file(const char *src, const char *dst, char *err, size_t errlen)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        snprintf(err, errlen, "%s: %s", src, strerror(errno));
+        return -1;
+    }
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        snprintf(err, errlen, "%s: %s", dst, strerror(errno));
+        close(in);
+        return -1;
+    }
+    static char buf[1 << 16];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+        /* keep the image sparse: skip blocks of zeros */
+        bool zero = true;
+        for (ssize_t i = 0; i < n && zero; i++)
+            zero = buf[i] == 0;
+        if (zero && n == (ssize_t)sizeof(buf)) {
+            if (lseek(out, n, SEEK_CUR) < 0)
+                rc = -1;
+        } else if (write(out, buf, (size_t)n) != n) {
+            rc = -1;
+        }
+        if (rc < 0) {
+            snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
+            break;
+        }
+    }
+    if (n < 0 && rc == 0) {
+        snprintf(err, errlen, "reading %s: %s", src, strerror(errno));
+        rc = -1;
+    }
+    off_t end = lseek(out, 0, SEEK_CUR);
+    if (rc == 0 && ftruncate(out, end) < 0) {
+        snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
+        rc = -1;
+    }
+    close(in);
+    if (close(out) < 0 && rc == 0) {
+        snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
+        rc = -1;
+    }
+    if (rc < 0)
+        unlink(dst);
+    return rc;
+}
+
+/* ---- QEMU --------------------------------------------------------------------------------- */
+
+char *qtc_qemu_version(const char *qemu)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], STDOUT_FILENO);
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, STDIN_FILENO);
+            dup2(nul, STDERR_FILENO);
+        }
+        execl(qemu, qemu, "--version", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return NULL;
+    }
+    char buf[512];
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0 && len < sizeof(buf) - 1)
+        len += (size_t)n;
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    buf[len] = '\0';
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = '\0';
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !*buf)
+        return NULL;
+    return qtc_xstrdup(buf);
+}
+
+char *qtc_find_qemu_img(const char *qemu)
+{
+    const char *slash = strrchr(qemu, '/');
+    if (slash) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%.*s/qemu-img", (int)(slash - qemu), qemu);
+        if (access(path, X_OK) == 0)
+            return qtc_xstrdup(path);
+    }
+    return qtc_which("qemu-img");
+}
+
+static void push(char ***v, int *n, const char *s)
+{
+    *v = qtc_xrealloc(*v, (size_t)(*n + 2) * sizeof(char *));
+    (*v)[(*n)++] = qtc_xstrdup(s);
+    (*v)[*n] = NULL;
+}
+
+static void pushf(char ***v, int *n, const char *fmt, const char *a)
+{
+    char buf[8192];
+    /* QEMU option values: a ',' is written ",," */
+    char esc[4096];
+    size_t k = 0;
+    for (const char *p = a; *p && k + 2 < sizeof(esc); p++) {
+        esc[k++] = *p;
+        if (*p == ',')
+            esc[k++] = ',';
+    }
+    esc[k] = '\0';
+    snprintf(buf, sizeof(buf), fmt, esc);
+    push(v, n, buf);
+}
+
+void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
+                      bool net, const char *pcap)
+{
+    char buf[8192];
+    if (net) {
+        /* user networking; the NIC's input is taken from the log on replay (filter-replay) */
+        push(v, n, "-netdev");
+        push(v, n, "user,id=net0");
+        push(v, n, "-device");
+        push(v, n, "e1000,netdev=net0");
+        push(v, n, "-object");
+        push(v, n, "filter-replay,id=rr-net0,netdev=net0");
+        if (pcap) {
+            push(v, n, "-object");
+            pushf(v, n, "filter-dump,id=rr-dump0,netdev=net0,file=%s", pcap);
+        }
+    } else {
+        push(v, n, "-net");
+        push(v, n, "none");
+    }
+    push(v, n, "-icount");
+    char esc[4096];
+    size_t k = 0;
+    for (const char *p = log; *p && k + 2 < sizeof(esc); p++) {
+        esc[k++] = *p;
+        if (*p == ',')
+            esc[k++] = ',';
+    }
+    esc[k] = '\0';
+    if (snapshot) {
+        snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s,rrsnapshot=%s", mode, esc, QTC_REC_SNAPSHOT_NAME);
+        push(v, n, buf);
+        push(v, n, "-drive");
+        pushf(v, n, "file=%s,if=none,id=rr-snapshot,format=qcow2", snapshot);
+    } else {
+        /* QEMU 10.0 hangs replaying a start snapshot taken with a network card: none */
+        snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s", mode, esc);
+        push(v, n, buf);
+    }
+    if (qmp) {
+        push(v, n, "-qmp");
+        pushf(v, n, "unix:%s,server=on,wait=off", qmp);
+    }
+    /* a guest shutdown pauses: qtrace reads the instruction count, then quits QEMU */
+    push(v, n, "-action");
+    push(v, n, "shutdown=pause");
+}
+
+char *qtc_rr_tmpdir(char *err, size_t errlen)
+{
+    const char *t = getenv("TMPDIR");
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s/qtrace-rr.XXXXXX", t && *t && strlen(t) < 60 ? t : "/tmp");
+    if (!mkdtemp(buf)) {
+        snprintf(err, errlen, "cannot create a temporary directory %s: %s", buf, strerror(errno));
+        return NULL;
+    }
+    return qtc_xstrdup(buf);
+}
+
+void qtc_rr_rmtmp(char *dir)
+{
+    if (!dir)
+        return;
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *p = qtc_rec_path(dir, e->d_name);
+            unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+/* ---- the manifest -------------------------------------------------------------------------- */
+
+void qtc_rec_free(struct qtc_rec *r)
+{
+    free(r->dir);
+    free(r->state);
+    free(r->reason);
+    free(r->qemu_version);
+    free(r->kernel_source);
+    free(r->initrd_source);
+    free(r->kernel_sha256);
+    free(r->initrd_sha256);
+    free(r->append);
+    free(r->created);
+    for (int i = 0; i < r->nextra; i++)
+        free(r->extra[i]);
+    memset(r, 0, sizeof(*r));
+}
+
+static void setstr(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = qtc_xstrdup(v);
+}
+
+int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof(*r));
+    struct stat st;
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "%s: %s (give the directory qtrace record -o wrote)", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is not a qtrace recording (a recording is the directory qtrace record -o DIR "
+                 "writes, not a file)", dir);
+        return -1;
+    }
+    char *mpath = qtc_rec_path(dir, QTC_REC_MANIFEST);
+    FILE *f = fopen(mpath, "r");
+    if (!f) {
+        char *log = qtc_rec_path(dir, QTC_REC_LOG);
+        bool has_log = access(log, F_OK) == 0;
+        free(log);
+        if (has_log)
+            snprintf(err, errlen, "%s: incomplete recording, cannot be replayed: it has no %s (the recorder was "
+                     "killed before it wrote it); record again", dir, QTC_REC_MANIFEST);
+        else
+            snprintf(err, errlen, "%s is not a qtrace recording (no %s; make one with qtrace record -o DIR)", dir,
+                     QTC_REC_MANIFEST);
+        free(mpath);
+        return -1;
+    }
+    free(mpath);
+    r->dir = qtc_xstrdup(dir);
+    char line[8192];
+    bool magic = false, seen_snapshot = false;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line, "# qtrace recording") == 0)
+            magic = true;
+        if (line[0] == '#' || !line[0])
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        const char *k = line, *v = eq + 1;
+        if (strcmp(k, "format") == 0)
+            r->format = atoi(v);
+        else if (strcmp(k, "state") == 0)
+            setstr(&r->state, v);
+        else if (strcmp(k, "reason") == 0)
+            setstr(&r->reason, v);
+        else if (strcmp(k, "qemu_version") == 0)
+            setstr(&r->qemu_version, v);
+        else if (strcmp(k, "kernel_source") == 0)
+            setstr(&r->kernel_source, v);
+        else if (strcmp(k, "initrd_source") == 0)
+            setstr(&r->initrd_source, v);
+        else if (strcmp(k, "kernel_sha256") == 0)
+            setstr(&r->kernel_sha256, v);
+        else if (strcmp(k, "initrd_sha256") == 0)
+            setstr(&r->initrd_sha256, v);
+        else if (strcmp(k, "append") == 0)
+            setstr(&r->append, v);
+        else if (strcmp(k, "memory_mb") == 0)
+            r->mem_mb = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(k, "snapshot") == 0) {
+            r->snapshot = strcmp(v, "none") != 0;
+            seen_snapshot = true;
+        }
+        else if (strcmp(k, "net") == 0)
+            r->net = strcmp(v, "user") == 0;
+        else if (strcmp(k, "instructions") == 0) {
+            r->icount_known = true;
+            r->icount = strtoull(v, NULL, 10);
+        } else if (strcmp(k, "created") == 0)
+            setstr(&r->created, v);
+        else if (strcmp(k, "qemu_arg") == 0 && r->nextra < QTC_REC_MAX_EXTRA)
+            r->extra[r->nextra++] = qtc_xstrdup(v);
+    }
+    fclose(f);
+    if (!magic || r->format <= 0) {
+        snprintf(err, errlen, "%s is not a qtrace recording (its %s is not one qtrace record wrote)", dir,
+                 QTC_REC_MANIFEST);
+        qtc_rec_free(r);
+        return -1;
+    }
+    if (r->format > QTC_REC_FORMAT) {
+        snprintf(err, errlen, "%s: recording format %d is newer than this qtrace reads (%d): use a newer qtrace", dir,
+                 r->format, QTC_REC_FORMAT);
+        qtc_rec_free(r);
+        return -1;
+    }
+    if (!r->state)
+        r->state = qtc_xstrdup("recording");
+    if (!seen_snapshot)
+        r->snapshot = true;
+    if (!r->mem_mb)
+        r->mem_mb = 512;
+    return 0;
+}
+
+int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
+{
+    char *path = qtc_rec_path(r->dir, QTC_REC_MANIFEST);
+    char tmp[4096];
+    FILE *f = qtc_atomic_open(path, tmp, sizeof(tmp), err, errlen);
+    if (!f) {
+        free(path);
+        return -1;
+    }
+    fprintf(f, "# qtrace recording\n# written by qtrace %s record; see docs/record-replay.md\n", QTRACE_VERSION);
+    fprintf(f, "format=%d\n", QTC_REC_FORMAT);
+    fprintf(f, "state=%s\n", r->state);
+    if (r->reason)
+        fprintf(f, "reason=%s\n", r->reason);
+    if (r->created)
+        fprintf(f, "created=%s\n", r->created);
+    if (r->qemu_version)
+        fprintf(f, "qemu_version=%s\n", r->qemu_version);
+    fprintf(f, "kernel=%s\n", QTC_REC_KERNEL);
+    if (r->kernel_source)
+        fprintf(f, "kernel_source=%s\n", r->kernel_source);
+    if (r->kernel_sha256)
+        fprintf(f, "kernel_sha256=%s\n", r->kernel_sha256);
+    if (r->initrd_sha256) {
+        fprintf(f, "initrd=%s\n", QTC_REC_INITRD);
+        if (r->initrd_source)
+            fprintf(f, "initrd_source=%s\n", r->initrd_source);
+        fprintf(f, "initrd_sha256=%s\n", r->initrd_sha256);
+    }
+    if (r->append)
+        fprintf(f, "append=%s\n", r->append);
+    fprintf(f, "memory_mb=%u\n", r->mem_mb);
+    fprintf(f, "smp=1\n");
+    fprintf(f, "net=%s\n", r->net ? "user" : "none");
+    fprintf(f, "log=%s\n", QTC_REC_LOG);
+    if (r->snapshot)
+        fprintf(f, "snapshot=%s\nsnapshot_name=%s\n", QTC_REC_SNAPSHOT, QTC_REC_SNAPSHOT_NAME);
+    else
+        fprintf(f, "snapshot=none\n");
+    fprintf(f, "console=%s\n", QTC_REC_CONSOLE);
+    if (r->net)
+        fprintf(f, "pcap=%s\n", QTC_REC_PCAP);
+    if (r->icount_known)
+        fprintf(f, "instructions=%llu\n", (unsigned long long)r->icount);
+    for (int i = 0; i < r->nextra; i++)
+        fprintf(f, "qemu_arg=%s\n", r->extra[i]);
+    int rc = qtc_atomic_close(f, tmp, path, true, err, errlen);
+    free(path);
+    return rc;
+}
+
+int qtc_rec_log_final(const char *log)
+{
+    FILE *f = fopen(log, "rb");
+    if (!f)
+        return -1;
+    /* QEMU writes the version (big-endian) over the first bytes when it exits cleanly; until
+     * then they are zero */
+    unsigned char h[4] = { 0 };
+    size_t n = fread(h, 1, 4, f);
+    fclose(f);
+    return n == 4 && (h[0] | h[1] | h[2] | h[3]) != 0;
+}
+
+static int check_copy(const char *dir, const char *file, const char *want, const char *source, const char *what,
+                      char *err, size_t errlen)
+{
+    char *path = qtc_rec_path(dir, file);
+    char hex[65], e[1024];
+    int rc = qtc_sha256_file(path, NULL, hex, e, sizeof(e));
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: the recording's %s copy is missing or unreadable (%s): the recording cannot be "
+                 "replayed", dir, what, e);
+    } else if (strcmp(hex, want) != 0) {
+        snprintf(err, errlen, "%s: the %s %s changed since the recording (sha256 %.12s..., recorded %.12s... from %s): "
+                 "a replay needs the exact %s it was recorded with", dir, what, path, hex, want,
+                 source ? source : "?", what);
+        rc = -1;
+    }
+    free(path);
+    return rc;
+}
+
+int qtc_rec_check(const struct qtc_rec *r, const char *qemu_version, char *err, size_t errlen)
+{
+    if (strcmp(r->state, "complete") != 0) {
+        if (strcmp(r->state, "recording") == 0)
+            snprintf(err, errlen, "%s: incomplete recording, cannot be replayed: the recorder was stopped before it "
+                     "finished (QEMU never finalized the log); record again", r->dir);
+        else
+            snprintf(err, errlen, "%s: incomplete recording, cannot be replayed: %s; record again", r->dir,
+                     r->reason ? r->reason : r->state);
+        return -1;
+    }
+    static const char *const files[] = { QTC_REC_LOG, QTC_REC_SNAPSHOT };
+    for (size_t i = 0; i < (r->snapshot ? 2 : 1); i++) {
+        char *p = qtc_rec_path(r->dir, files[i]);
+        bool there = access(p, R_OK) == 0;
+        free(p);
+        if (!there) {
+            snprintf(err, errlen, "%s: incomplete recording, cannot be replayed: %s is missing", r->dir, files[i]);
+            return -1;
+        }
+    }
+    char *log = qtc_rec_path(r->dir, QTC_REC_LOG);
+    int fin = qtc_rec_log_final(log);
+    free(log);
+    if (fin != 1) {
+        snprintf(err, errlen, "%s: incomplete recording, cannot be replayed: QEMU did not finalize %s (it was "
+                 "killed); record again", r->dir, QTC_REC_LOG);
+        return -1;
+    }
+    if (!qemu_version || !r->qemu_version || strcmp(qemu_version, r->qemu_version) != 0) {
+        snprintf(err, errlen, "%s was recorded with %s, this QEMU is %s: a log replays only under the QEMU that "
+                 "recorded it (give that one with --qemu PATH)", r->dir, r->qemu_version ? r->qemu_version : "?",
+                 qemu_version ? qemu_version : "unknown (qemu --version failed)");
+        return -1;
+    }
+    if (!r->kernel_sha256) {
+        snprintf(err, errlen, "%s: the manifest has no kernel_sha256: not a complete recording", r->dir);
+        return -1;
+    }
+    if (check_copy(r->dir, QTC_REC_KERNEL, r->kernel_sha256, r->kernel_source, "kernel", err, errlen) < 0)
+        return -1;
+    if (r->initrd_sha256 &&
+        check_copy(r->dir, QTC_REC_INITRD, r->initrd_sha256, r->initrd_source, "initrd", err, errlen) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A recording directory (qtrace record, replay, debug, info): its manifest, the files it holds,
+ * the checks done before a replay, and the QEMU arguments record and replay share.
+ * Layout: docs/record-replay.md.
+ */
+#ifndef QTRACE_CLI_RR_H
+#define QTRACE_CLI_RR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QTC_REC_FORMAT 1                    /* manifest format version */
+#define QTC_REC_MANIFEST "manifest"         /* key=value lines */
+#define QTC_REC_KERNEL "vmlinuz"            /* copy of the kernel */
+#define QTC_REC_INITRD "initrd"             /* copy of the initrd */
+#define QTC_REC_LOG "replay.bin"            /* QEMU's execution log (rrfile=) */
+#define QTC_REC_SNAPSHOT "snapshot.qcow2"   /* the qcow2 image holding the start snapshot (rrsnapshot=) */
+#define QTC_REC_SNAPSHOT_NAME "init"        /* the snapshot's name */
+#define QTC_REC_CONSOLE "console.txt"       /* the guest's serial console output */
+#define QTC_REC_CMDLINE "qemu-cmdline"      /* the exact QEMU command line, shell-quoted */
+#define QTC_REC_PCAP "net.pcap"             /* network capture (recordings with --net) */
+#define QTC_REC_MAX_EXTRA 64                /* extra QEMU arguments kept */
+
+/* What a manifest says. */
+struct qtc_rec {
+    char *dir;                      /* the recording directory, as given */
+    int format;                     /* manifest format version */
+    char *state;                    /* "complete", "recording" (recorder stopped before the end), "incomplete" */
+    char *reason;                   /* why it is not complete, or NULL */
+    char *qemu_version;             /* first line of `qemu-system-x86_64 --version` at record time */
+    char *kernel_source, *initrd_source;    /* paths the copies were made from */
+    char *kernel_sha256, *initrd_sha256;    /* of the copies; initrd: NULL if none */
+    char *append;                   /* kernel command-line arguments after qtrace's own */
+    unsigned mem_mb;                /* guest memory */
+    bool net;                       /* QEMU user networking with a NIC (--net) */
+    bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (not with --net) */
+    bool icount_known;
+    uint64_t icount;                /* guest instructions in the recording */
+    char *created;                  /* UTC time the recording ended */
+    char *extra[QTC_REC_MAX_EXTRA]; /* extra QEMU arguments given after -- */
+    int nextra;
+};
+
+/* Path of a file in the recording (malloc'ed). */
+char *qtc_rec_path(const char *dir, const char *file);
+
+/* Read DIR/manifest. 0, or -1 with err ("DIR is not a qtrace recording (...)"). */
+int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen);
+/* Write DIR/manifest atomically from r. 0, or -1 with err. */
+int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen);
+void qtc_rec_free(struct qtc_rec *r);
+
+/* Everything a replay needs: complete, every file there, the copies' hashes as recorded, the
+ * log finalized by QEMU, and qemu_version equal to the recording's. 0, or -1 with one line in
+ * err saying what is wrong and what to do. */
+int qtc_rec_check(const struct qtc_rec *r, const char *qemu_version, char *err, size_t errlen);
+
+/* Did QEMU finalize the log (header written at a clean exit)? 1 yes, 0 no, -1 unreadable. */
+int qtc_rec_log_final(const char *log);
+
+/* SHA-256 of a file as 64 hex digits; copy it to dst at the same time when dst is not NULL.
+ * 0, or -1 with err. */
+int qtc_sha256_file(const char *path, const char *dst, char hex[65], char *err, size_t errlen);
+
+/* First line of `QEMU --version`, malloc'ed, or NULL. */
+char *qtc_qemu_version(const char *qemu);
+
+/* qemu-img: next to qemu, else in PATH; malloc'ed, or NULL. */
+char *qtc_find_qemu_img(const char *qemu);
+
+/* The QEMU arguments of record/replay: mode "record" or "replay", paths of the log, the
+ * snapshot image (NULL: no start snapshot), the QMP socket, and (or NULL) the pcap to write. Appended to *v (n entries,
+ * NULL-terminated, malloc'ed strings). */
+void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
+                      bool net, const char *pcap);
+
+/* A private temporary directory for the QMP socket (short path); malloc'ed, or NULL with err. */
+char *qtc_rr_tmpdir(char *err, size_t errlen);
+/* Remove it and what it holds (one level). */
+void qtc_rr_rmtmp(char *dir);
+
+/* Copy a file (the snapshot image, for a replay that must not write the recording). */
+int qtc_copy_file(const char *src, const char *dst, char *err, size_t errlen);
+
+/* Size of a file, or -1. */
+long long qtc_file_size(const char *path);
+
+#endif
