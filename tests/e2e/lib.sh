@@ -497,3 +497,26 @@ need_legacy() {
     P=$L/prog
 }
 need_qemu_user() { [ -x "$CACHE/bin/qemu-x86_64" ] || skip_all "no plugin-enabled qemu-x86_64 (make setup-qemu-user)"; QEMU_USER=$CACHE/bin/qemu-x86_64; }
+
+# ---- record/replay (qtrace record, replay, info, debug) ---------------------------------------
+# fails_with NAME EXPECTED-TEXT qtrace-args...: one line on stderr, status 2, QEMU never started
+fails_with() {
+    local name=$1 want=$2; shift 2
+    "$QTRACE" "$@" </dev/null >"$TMP/err.out" 2>"$TMP/err"
+    local rc=$?
+    ok $([ $rc -eq 2 ]; echo $?) "$name: exit status 2 (got $rc)"
+    ok $([ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "^qtrace: error: .*$want" "$TMP/err"; echo $?) \
+        "$name: one line saying '$want'"
+    [ "$(wc -l <"$TMP/err")" -eq 1 ] || sed 's/^/#   /' "$TMP/err" | head -5
+}
+# the bundled guest's demo, recorded (REC: the recording)
+fx_rr_demo() {
+    "$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --append qtrace.run=demo --timeout 600 -o "$1/rec" \
+        </dev/null >"$1/rec.console" 2>"$1/rec.err"
+    echo $? >"$1/rec.rc"
+}
+need_rr_demo() {
+    need_guest demo
+    fixture rr_demo
+    REC=$FX/rec
+}

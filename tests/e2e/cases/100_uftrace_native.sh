@@ -15,7 +15,8 @@ same_text "the program's output is the same under qtrace" "$FX/q.out" "$TMP/nati
 D=$FX/q/uftrace.data
 check "DIR/uftrace.data has info, task.txt, a sid map, prog.sym and a .dat per thread" \
     bash -c "[ -f $D/info ] && [ -f $D/task.txt ] && ls $D/sid-*.map && [ -f $D/prog.sym ] && ls $D/[0-9]*.dat"
-uftrace replay -d "$TMP/native" -f none >"$TMP/native.replay" 2>"$TMP/native.replay.err"
+# (a native run pre-empted by the host shows uftrace's own schedule events: not calls, left out)
+uftrace replay -d "$TMP/native" -f none 2>"$TMP/native.replay.err" | grep -v 'linux:schedule' >"$TMP/native.replay"
 uftrace replay -d "$D" -f none >"$TMP/q.replay" 2>"$TMP/q.replay.err"
 ok $? "uftrace replay reads qtrace's uftrace.data"
 same_text "uftrace replay writes nothing on stderr for it" "$TMP/q.replay.err" /dev/null
