@@ -235,21 +235,11 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_error("cannot create %s: %s", outdir, strerror(errno));
         goto out;
     }
-    tmp = qtc_rr_tmpdir(err, sizeof(err));
-    if (!tmp) {
+    if (qtc_rr_private_snapshot(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }
-    if (rec.snapshot) {
-        char *rsnap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
-        snap = qtc_rec_path(tmp, QTC_REC_SNAPSHOT);
-        int crc = qtc_copy_file(rsnap, snap, err, sizeof(err));
-        free(rsnap);
-        if (crc < 0) {
-            qtc_error("copying the snapshot image: %s", err);
-            goto out;
-        }
-    } else {
+    if (!rec.snapshot) {
         qtc_warn("%s has no start snapshot (recorded with --net): gdb can go forward only, reverse commands will fail",
                  dir);
     }

@@ -170,21 +170,9 @@ int qtc_cmd_replay(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
-    tmp = qtc_rr_tmpdir(err, sizeof(err));
-    if (!tmp) {
+    if (qtc_rr_private_snapshot(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
-    }
-    /* loading the snapshot opens its image for writing: replay a private copy */
-    if (rec.snapshot) {
-        char *rsnap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
-        snap = qtc_rec_path(tmp, QTC_REC_SNAPSHOT);
-        int crc = qtc_copy_file(rsnap, snap, err, sizeof(err));
-        free(rsnap);
-        if (crc < 0) {
-            qtc_error("copying the snapshot image: %s", err);
-            goto out;
-        }
     }
     log = qtc_rec_path(dir, QTC_REC_LOG);
     console = qtc_rec_path(cfg.outdir, QTC_REC_CONSOLE);

@@ -622,3 +622,24 @@ int qtc_rec_check(const struct qtc_rec *r, const char *qemu_version, char *err, 
         return -1;
     return 0;
 }
+
+int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
+                            size_t errlen)
+{
+    *snap = NULL;
+    *tmp = qtc_rr_tmpdir(err, errlen);
+    if (!*tmp)
+        return -1;
+    if (!rec->snapshot)
+        return 0;
+    char *rsnap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
+    *snap = qtc_rec_path(*tmp, QTC_REC_SNAPSHOT);
+    char e[1024];
+    int rc = qtc_copy_file(rsnap, *snap, e, sizeof(e));
+    free(rsnap);
+    if (rc < 0) {
+        snprintf(err, errlen, "copying the snapshot image: %s", e);
+        return -1;
+    }
+    return 0;
+}

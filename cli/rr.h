@@ -78,6 +78,11 @@ void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, cons
 
 /* A private temporary directory for the QMP socket (short path); malloc'ed, or NULL with err. */
 char *qtc_rr_tmpdir(char *err, size_t errlen);
+/* A new temporary folder (*tmp) with a private copy of the recording's snapshot image (*snap,
+ * NULL when it has none): loading a snapshot opens its image for writing, and a replay writes
+ * nothing in the recording. 0, or -1 with err. */
+int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
+                            size_t errlen);
 /* Remove it and what it holds (one level). */
 void qtc_rr_rmtmp(char *dir);
 
