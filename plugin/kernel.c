@@ -29,29 +29,31 @@ struct hook {
     qemu_plugin_vcpu_udata_cb_t fn;
     enum hook_need need;
     const char *missing;    /* what is lost when the kernel has no such function (NULL: say nothing) */
+    const char *after;      /* hooked only if this earlier row's function was (NULL: always) */
 };
 
 static const struct hook hooks[] = {
-    { "__switch_to", NULL, qt_ktask_on_switch, NEED_TASKS, "the current task is read from memory at every event" },
-    { "wake_up_new_task", NULL, qt_ktl_on_new_task, NEED_TASKS, NULL },
-    { "setup_new_exec", NULL, qt_ktl_on_exec, NEED_TASKS, NULL },
-    { "__set_task_comm", NULL, qt_ktask_on_comm, NEED_TASKS, NULL },
-    { "do_exit", NULL, qt_ktl_on_exit, NEED_TASKS, NULL },
-    { "do_init_module", NULL, qt_ktl_on_module, NEED_TASKS, NULL },
-    { "do_syscall_64", NULL, qt_ksys_on_sys64, NEED_SYSCALLS, "no system calls recorded" },
-    { "do_int80_syscall_32", "do_int80_emulation", qt_ksys_on_sys80, NEED_SYSCALLS, NULL },
-    { "do_fast_syscall_32", NULL, qt_ksys_on_sysfast, NEED_SYSCALLS, NULL },
-    { "syscall_exit_to_user_mode", NULL, qt_ksys_on_exit, NEED_USER_RETURN, "no system calls recorded" },
-    { "irqentry_exit_to_user_mode", NULL, qt_ksys_on_irq_exit, NEED_KFUNCS, NULL },
+    { "__switch_to", NULL, qt_ktask_on_switch, NEED_TASKS, "the current task is read from memory at every event",
+      NULL },
+    { "wake_up_new_task", NULL, qt_ktl_on_new_task, NEED_TASKS, NULL, NULL },
+    { "setup_new_exec", NULL, qt_ktl_on_exec, NEED_TASKS, NULL, NULL },
+    { "__set_task_comm", NULL, qt_ktask_on_comm, NEED_TASKS, NULL, NULL },
+    { "do_exit", NULL, qt_ktl_on_exit, NEED_TASKS, NULL, NULL },
+    { "do_init_module", NULL, qt_ktl_on_module, NEED_TASKS, NULL, NULL },
+    { "do_syscall_64", NULL, qt_ksys_on_sys64, NEED_SYSCALLS, "no system calls recorded", NULL },
+    { "do_int80_syscall_32", "do_int80_emulation", qt_ksys_on_sys80, NEED_SYSCALLS, NULL, NULL },
+    { "do_fast_syscall_32", NULL, qt_ksys_on_sysfast, NEED_SYSCALLS, NULL, NULL },
+    { "syscall_exit_to_user_mode", NULL, qt_ksys_on_exit, NEED_USER_RETURN, "no system calls recorded", NULL },
+    { "irqentry_exit_to_user_mode", NULL, qt_ksys_on_irq_exit, NEED_KFUNCS, NULL, NULL },
     { "start_thread", NULL, qt_ktl_on_start_thread, NEED_PROGRAM_BIAS,
-      "the load address of a PIE program is not known (give --bias)" },
+      "the load address of a PIE program is not known (give --bias)", NULL },
     { "pgd_free", NULL, qt_progas_on_pgd_free, NEED_PROGAS,
       "program_as=on does not see address spaces go (a freed page table reused by another process would count as "
-      "the program's)" },
+      "the program's)", NULL },
     { "__switch_to", NULL, qt_progas_on_switch, NEED_PROGAS,
-      "program_as=on counts kernel threads running on the program's address space as the program" },
-    /* after __switch_to: a freed task matters only where tasks are known */
-    { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL },
+      "program_as=on counts kernel threads running on the program's address space as the program", NULL },
+    /* a freed task matters only where tasks are known */
+    { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL, "__switch_to" },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
@@ -75,20 +77,24 @@ static bool hook_wanted(const struct hook *h)
     return false;
 }
 
+/* Is the function of an earlier wanted row named sym hooked? */
+static bool hooked_before(size_t row, const char *sym)
+{
+    for (size_t i = 0; i < row; i++)
+        if (hook_addr[i] && strcmp(hooks[i].sym, sym) == 0)
+            return true;
+    return false;
+}
+
 static void setup_hooks(void)
 {
-    uint64_t progas_switch = 0;
     for (size_t i = 0; i < NHOOKS; i++) {
         const struct hook *h = &hooks[i];
-        if (!hook_wanted(h))
+        if (!hook_wanted(h) || (h->after && !hooked_before(i, h->after)))
             continue;
         hook_addr[i] = qt_kernel_sym(h->sym);
         if (!hook_addr[i] && h->alt)
             hook_addr[i] = qt_kernel_sym(h->alt);
-        if (h->fn == qt_progas_on_switch)
-            progas_switch = hook_addr[i];
-        if (h->fn == qt_progas_on_free_task && !progas_switch)
-            hook_addr[i] = 0;
         if (!hook_addr[i] && h->missing)
             fprintf(stderr, "qtrace: warning: kernel function %s not found: %s\n", h->sym, h->missing);
     }
