@@ -601,8 +601,10 @@ static int scan(struct qtr *r, char *err, size_t errlen)
     free(s.ids);
     scan_runs(r);
     if (!r->has_end)
-        note(r, "%s: no end record: QEMU did not exit normally (killed or crashed?%s); calls still open are shown as "
-             "unfinished", name, r->hdr.mode == QT_MODE_USER ? " or the program exec'd another, outside QEMU" : "");
+        note(r, "%s: trace ends without its end record: QEMU stopped at %" PRIu64 ".%03u s (killed?%s), %" PRIu64
+             " records read; calls still open are shown as unfinished", name, r->st.last_ts / 1000000000u,
+             (unsigned)(r->st.last_ts / 1000000u % 1000u),
+             r->hdr.mode == QT_MODE_USER ? " or the program exec'd another, outside QEMU" : "", r->st.records);
     if (r->st.malformed)
         note(r, "%s: %" PRIu64 " malformed records skipped", name, r->st.malformed);
     return 0;

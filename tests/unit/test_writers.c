@@ -305,7 +305,7 @@ static void test_truncated(void)
     ok(r.truncated && !r.has_end, "truncation and the missing END are noted");
     is_int(r.nnotes, 2, "two notes");
     ok(r.nnotes > 0 && strstr(r.notes[0], "cut short"), "note: %s", r.nnotes ? r.notes[0] : "");
-    ok(r.nnotes > 1 && strstr(r.notes[1], "no end record"), "note: %s", r.nnotes > 1 ? r.notes[1] : "");
+    ok(r.nnotes > 1 && strstr(r.notes[1], "without its end record"), "note: %s", r.nnotes > 1 ? r.notes[1] : "");
     is_int(r.st.events, 4, "the 4 complete events are read");
     char *t = render(&r, "text");
     is_lines(t,
@@ -315,9 +315,8 @@ static void test_truncated(void)
              "                [cpu0 as:0 tid:7]   } /* work: unfinished */\n"
              "                [cpu0 as:0 tid:7] } /* main: unfinished */\n"
              "# note: cut.qtr: the last chunk is cut short (QEMU was killed while writing?): read 64 of its 128 bytes\n"
-             "# note: cut.qtr: no end record: QEMU did not exit normally (killed or crashed? or the program exec'd another, outside QEMU); "
-             "calls still open are "
-             "shown as unfinished\n",
+             "# note: cut.qtr: trace ends without its end record: QEMU stopped at 0.000 s (killed? or the program exec'd "
+             "another, outside QEMU), 6 records read; calls still open are shown as unfinished\n",
              true, "text: open calls closed as unfinished, notes at the end");
     free(t);
     char *j = render(&r, "json");
@@ -393,9 +392,8 @@ static void test_misc(void)
              "# lost 7 events\n"
              "       0.500 us [cpu0 as:0 tid:5] syscall open(\"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"
              "                [cpu0 as:0 tid:5] syscall exit_group(0) = ?\n"
-             "# note: misc.qtr: no end record: QEMU did not exit normally (killed or crashed? or the program exec'd another, outside QEMU); "
-             "calls still open are "
-             "shown as unfinished\n",
+             "# note: misc.qtr: trace ends without its end record: QEMU stopped at 0.000 s (killed? or the program exec'd "
+             "another, outside QEMU), 8 records read; calls still open are shown as unfinished\n",
              true, "text: syscalls decoded like strace, lost events, a syscall that never returns");
     free(t);
     char *j = render(&r, "json");
