@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "ending.h"
 #include "legacy.h"
 #include "reader.h"
 #include "symtab.h"
@@ -40,6 +41,7 @@ void qtc_launch_free(struct qtc_launch *l)
     free(l->argv0);
     free(l->conf);
     free(l->trace);
+    free(l->reset_log);
     memset(l, 0, sizeof(*l));
 }
 
@@ -465,6 +467,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         goto fail;
     l->conf = join(cfg->outdir, "qtrace.conf");
     l->trace = join(cfg->outdir, "trace.qtr");
+    if (cfg->system && !cfg->no_plugin && !cfg->qmp && qtc_end_reset_log_ok(cfg->operands, cfg->noperands))
+        l->reset_log = join(cfg->outdir, "qemu-resets.log");
     return 0;
 fail:
     qtc_launch_free(l);
@@ -565,6 +569,12 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         if (l->legacy) {
             vpush(&v, qtc_xstrdup("-plugin"));
             vpush(&v, qtc_xstrdup(l->legacy));
+        }
+        if (l->reset_log) {
+            vpush(&v, qtc_xstrdup("-d"));
+            vpush(&v, qtc_xstrdup("cpu_reset"));
+            vpush(&v, qtc_xstrdup("-D"));
+            vpush(&v, qtc_xstrdup(l->reset_log));
         }
         for (int i = 0; i < cfg->nqemu_extra; i++)
             vpush(&v, qtc_xstrdup(cfg->qemu_extra[i]));
@@ -946,7 +956,7 @@ void qtc_print_summary(const struct qtr *r, const char *dest)
 }
 
 int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
-                bool quiet)
+                bool quiet, struct qtc_end *end)
 {
     char err[1024];
     struct qtr r;
@@ -956,7 +966,12 @@ int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *
     }
     qtc_writer_progress = !quiet && isatty(STDERR_FILENO);
     for (size_t i = 0; i < r.nnotes; i++)
-        qtc_warn("%s", r.notes[i]);
+        if (!end || !r.has_stop || i + 1 != r.stop_note) /* that one: said by qtc_end_judge */
+            qtc_warn("%s", r.notes[i]);
+    if (end)
+        qtc_end_judge(&r, trace, end);
+    if (end && !end->convert)
+        nformats = 0;
     struct qt_sb done;
     qt_sb_init(&done);
     int rc = 0;
@@ -1015,13 +1030,15 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
         return QTC_EXIT_ERROR;
     }
     int code = qtc_exit_code(st, timed_out);
+    struct qtc_end end = { st, timed_out, l->reset_log, code, true };
     if (access(l->trace, F_OK) < 0) {
         qtc_error("QEMU exited (%s %d) without writing %s: the plugin did not start (see QEMU's messages above)",
                   WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : code, l->trace);
         return QTC_EXIT_ERROR;
     }
-    if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet) < 0 && code == 0)
-        code = QTC_EXIT_ERROR;
+    if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet, &end) < 0 && end.code == 0)
+        end.code = QTC_EXIT_ERROR;
+    code = end.code;
     return code;
 }
 

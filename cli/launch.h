@@ -54,6 +54,7 @@ struct qtc_launch {
     char *trace;                    /* DIR/trace.qtr */
     char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
     char *sysroot;                  /* run: the guest's library root (QEMU's -L), or NULL */
+    char *reset_log;                /* system: QEMU's CPU reset log, DIR/qemu-resets.log (ending.h), or NULL */
     /* filled by qtc_launch_run when cfg->qmp is set */
     bool icount_known;              /* icount was read from QEMU (query-replay) */
     uint64_t icount;                /* guest instructions executed when the guest stopped */
@@ -105,10 +106,12 @@ int qtc_exit_code(int status, bool timed_out);
 int qtc_launch_cmd(int argc, char **argv, int (*parse)(int, char **, struct qtc_cfg *, char *, size_t),
                    void (*help)(FILE *), int (*prepare)(struct qtc_cfg *, const struct qtc_launch *, char *, size_t));
 
-/* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet).
+/* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet). With
+ * end (ending.h), first judge how the run ended (end->code), and convert only if end->convert.
  * Returns 0, or -1 after printing an error. */
+struct qtc_end;
 int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
-                bool quiet);
+                bool quiet, struct qtc_end *end);
 
 /* "qtrace: 1234 events, 12 functions, 3 threads, 0 lost -> DEST" on stderr. */
 void qtc_print_summary(const struct qtr *r, const char *dest);

@@ -91,6 +91,7 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
+    case QT_REC_STOP: return h->size >= sizeof(struct qt_rec_stop);
     case QT_REC_BASE: return h->size >= sizeof(struct qt_rec_base);
     default: return true;
     }
@@ -415,6 +416,9 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
                         }
                         s->ids[s->nids++] = (struct id_pair){ y->id, y->addr };
                     }
+                } else if (h->type == QT_REC_STOP) {
+                    r->has_stop = true;
+                    memcpy(&r->stop, h, sizeof(r->stop));
                 } else if (h->type == QT_REC_END) {
                     r->has_end = true;
                     memset(&r->end, 0, sizeof(r->end));
@@ -502,7 +506,7 @@ static void scan_runs(struct qtr *r)
             }
             if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
                 r->st.execlog++;
-            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_PROC))
+            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_STOP))
                 r->st.unknown++;
             if (is_fast(h->type) && !d.have_base)
                 fast_orphans++;
@@ -521,6 +525,8 @@ static void scan_runs(struct qtr *r)
                     qtc_map_slot(&threads, d.base.asid, d.base.tid, true);
                 continue;
             }
+            if (ev->type == QT_REC_PROC && ev->call->func == QT_PROC_PANIC && !r->panic)
+                r->panic = (const struct qt_rec_call *)h;
             if (ev->call && ev->type != QT_REC_PROC) { /* process events of the kernel are context */
                 const struct qt_rec_call *c = ev->call;
                 r->st.events++;
@@ -605,6 +611,12 @@ static int scan(struct qtr *r, char *err, size_t errlen)
              " records read; calls still open are shown as unfinished", name, r->st.last_ts / 1000000000u,
              (unsigned)(r->st.last_ts / 1000000u % 1000u),
              r->hdr.mode == QT_MODE_USER ? " or the program exec'd another, outside QEMU" : "", r->st.records);
+    if (r->has_stop) {
+        r->stop_note = r->nnotes + 1;
+        note(r, "%s: recording stopped %" PRIu64 ".%03u s into the run: the plugin could not write the trace (%s); "
+             "it ends there, at %" PRIu64 " bytes, and later events are lost", name, r->stop.ts_ns / 1000000000u,
+             (unsigned)(r->stop.ts_ns / 1000000u % 1000u), strerror(r->stop.err), r->stop.bytes);
+    }
     if (r->st.malformed)
         note(r, "%s: %" PRIu64 " malformed records skipped", name, r->st.malformed);
     return 0;

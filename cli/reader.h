@@ -65,6 +65,10 @@ struct qtr {
     bool truncated;         /* the file ends inside a chunk */
     bool has_end;           /* a QT_REC_END record was found: the trace was closed cleanly */
     struct qt_rec_end end;
+    bool has_stop;          /* a QT_REC_STOP record: the plugin stopped recording (disk full) */
+    struct qt_rec_stop stop;
+    size_t stop_note;       /* notes[stop_note - 1] says so (0: none) */
+    const struct qt_rec_call *panic; /* the first guest kernel panic (QT_PROC_PANIC), or NULL */
     struct qtr_stats st;
     char **notes;           /* things the user should know (truncation, corruption) */
     size_t nnotes;
