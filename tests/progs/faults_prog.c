@@ -1,6 +1,7 @@
 /* The program of the fault and output-safety cases (tests/e2e/cases/16x_*.sh):
  *   faults_prog loop N     calls step(i) for i < N, then prints "loop: N calls, sum S"
- *   faults_prog spin       calls step(i) for ever; prints "spinning" once 100000 calls are made
+ *   faults_prog spin       calls step(i) for ever: 100000 calls, then prints "spinning" and goes on
+ *                          with a call every 10 ms
  *   faults_prog strings    passes hostile strings (ANSI escapes, control bytes, invalid UTF-8,
  *                          quotes, backslashes, a 4000-byte string) to show(s), which returns s,
  *                          and opens each as a path; prints each as "string K HEX" (the oracle)
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
                 printf("spinning\n");
                 fflush(stdout);
             }
+            if (i >= 100000)
+                usleep(10000);
         }
     }
     if (strcmp(mode, "strings") == 0) {
