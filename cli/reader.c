@@ -350,6 +350,20 @@ static int cmp_tagged(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* A mapped trace's bytes [off, end), read: their pages leave this process's memory (touched again,
+ * they come back from the file), so that memory stays bounded whatever the size of the trace. */
+static void release(const struct qtr *r, size_t off, size_t end)
+{
+    static size_t pg;
+    if (!r->mapped)
+        return;
+    if (!pg)
+        pg = (size_t)sysconf(_SC_PAGESIZE);
+    size_t a = (off + pg - 1) / pg * pg, b = end / pg * pg;
+    if (b > a)
+        madvise((void *)(uintptr_t)(r->data + a), b - a, MADV_DONTNEED);
+}
+
 /* ---- scan ---------------------------------------------------------------------------------- */
 
 struct id_pair {
@@ -434,6 +448,7 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
             }
             r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0, 0, false };
         }
+        release(r, off, body + pos);
         if (cut) {
             r->truncated = true;
             note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): read %zu of its %u bytes", name,
@@ -543,6 +558,7 @@ static void scan_runs(struct qtr *r)
                 lost += ev->lost;
             }
         }
+        release(r, run->off, run->off + run->len);
         /* Untimed records at the start of a chunk take the time of the vCPU's previous chunk:
          * a chunk of untimed records (execution log) stays after the chunks of the same vCPU
          * written before it. */
@@ -875,12 +891,15 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
                 rc = hd->event(ev, hd->ctx);
         }
         c->pos += h->size;
-        if (c->pos < c->end)
+        if (c->pos < c->end) {
             cur_key(r, c);
-        else if (r->runs[c->run].next)
-            *c = run_cursor(r, r->runs[c->run].next - 1);
-        else
-            heap[0] = heap[--n];
+        } else {
+            release(r, r->runs[c->run].off, c->end);
+            if (r->runs[c->run].next)
+                *c = run_cursor(r, r->runs[c->run].next - 1);
+            else
+                heap[0] = heap[--n];
+        }
         heap_down(heap, n, 0);
     }
     for (size_t i = 0; i < entries.cap; i++) {

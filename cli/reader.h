@@ -7,7 +7,8 @@
  * in another vCPU's chunk), the modules (QT_REC_MAP) and statistics. A last chunk cut short
  * (QEMU killed while writing) is not an error: its complete records are used and a note says
  * so. qtr_replay() then delivers the records in global time order: every chunk is an ordered
- * run (records of one vCPU), and the runs are merged by ts_ns.
+ * run (records of one vCPU), and the runs are merged by ts_ns. Both stream: the pages of a
+ * mapped trace leave memory once read, so that a trace of any size converts in a few MiB.
  *
  * Compact records (QT_REC_BASE + packed event words) are decoded into the same
  * events as full ENTRY/EXIT records: writers never see the difference. Their time is
