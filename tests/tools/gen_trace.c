@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * gen_trace OUT.qtr EVENTS [THREADS]: writes a synthetic user-mode trace of EVENTS function
- * events (entries and exits) as the plugin writes it, with tests/unit/tracebuild.h's record
- * encoders, chunk by chunk (memory stays small whatever EVENTS is): THREADS threads (default
- * 4), one per vCPU, each running call trees 8 deep over 64 functions. Most events are packed
- * words after a base record; every 64th call is a full record with an integer and a string
- * argument and a return value. Ends with the END record. For the huge-trace benchmark
- * (bench/huge.sh) and its small check (tests/e2e/cases/163_huge_trace_streams.sh).
- * Prints "gen_trace: N events, B bytes".
+ * gen_trace [--execlog] OUT.qtr EVENTS [THREADS]: writes a synthetic user-mode trace of EVENTS
+ * function events (entries and exits) as the plugin writes it, with tests/unit/tracebuild.h's
+ * record encoders, chunk by chunk (memory stays small whatever EVENTS is): THREADS threads
+ * (default 4), one per vCPU, each running call trees 8 deep over 64 functions. Most events are
+ * packed words after a base record; every 64th call is a full record with an integer and a
+ * string argument and a return value. Ends with the END record. With --execlog, the events are
+ * instead EVENTS executed instructions of an execution log (a block of a nop and a store, its
+ * memory access recorded), as the plugin's execlog_format=bin writes them.
+ * For the huge-trace benchmark (bench/huge.sh) and its small check
+ * (tests/e2e/cases/163_huge_trace_streams.sh). Prints "gen_trace: N events, C calls, B bytes" (C:
+ * the function entries among the events).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "execlog_format.h"
+#include "execlog_text.h"
 #include "tracebuild.h"
 
 #define NFUNC 64
@@ -81,6 +86,55 @@ static void put_events(struct qb *b, unsigned vcpu, struct thr *t, uint64_t n)
     }
 }
 
+/* n instructions of the execution log on vcpu: blocks of a nop and a store to 0x2000 (block 1) */
+static void put_execlog(struct qb *b, unsigned vcpu, uint64_t n, bool first)
+{
+    if (first) {
+        struct qt_rec_el_vcpu v;
+        memset(&v, 0, sizeof(v));
+        v.h = (struct qt_rec_hdr){ QT_REC_EL_VCPU, sizeof(v), vcpu };
+        qb_put(b, &v, sizeof(v));
+        b->nrec++;
+    }
+    for (uint64_t i = 0; i < n; i += 2) {
+        struct qt_rec_el_exec e = { { QT_REC_EL_EXEC, sizeof(e), vcpu }, 1, QT_EL_FULL };
+        qb_put(b, &e, sizeof(e));
+        struct qt_rec_el_mem m;
+        memset(&m, 0, sizeof(m));
+        m.h = (struct qt_rec_hdr){ QT_REC_EL_MEM, sizeof(m), vcpu };
+        m.insn = 1;
+        m.info = 2 | QT_EL_M_STORE;
+        m.vaddr = 0x2000 + (i & 0xff8);
+        qb_put(b, &m, sizeof(m));
+        b->nrec += 2;
+    }
+}
+
+/* the CONFIG record and block 1's TBDEF, written before any vCPU's records */
+static void put_execlog_defs(struct qb *b)
+{
+    struct qt_rec_el_config c;
+    memset(&c, 0, sizeof(c));
+    c.h = (struct qt_rec_hdr){ QT_REC_EL_CONFIG, sizeof(c), VCPU_NONE };
+    qb_put(b, &c, sizeof(c));
+    b->nrec++;
+    static const uint8_t nop[] = { 0x90 }, store[] = { 0x89, 0x07 };
+    const struct qt_el_isrc src[2] = {
+        { .vaddr = 0x401000, .kind = QT_EL_K_LOG, .len = 1, .bytes = nop, .disas = "nop", .dlen = 3 },
+        { .vaddr = 0x401001, .kind = QT_EL_K_LOG, .len = 2, .bytes = store, .disas = "movl %eax, (%rdi)", .dlen = 17 },
+    };
+    struct qt_el_tb *tb = qt_el_tb_new(1, 0, src, 2);
+    uint8_t rec[512];
+    size_t n = tb ? qt_el_tbdef_encode(tb, 0, rec, sizeof(rec)) : 0;
+    if (!n) {
+        fprintf(stderr, "gen_trace: cannot encode the execution log's block\n");
+        exit(1);
+    }
+    qb_put(b, rec, n);
+    b->nrec++;
+    free(tb);
+}
+
 /* Append b's bytes after its first keep bytes to f, and cut b back to them. */
 static void emit(struct qb *b, size_t keep, FILE *f, uint64_t *bytes)
 {
@@ -95,8 +149,13 @@ static void emit(struct qb *b, size_t keep, FILE *f, uint64_t *bytes)
 
 int main(int argc, char **argv)
 {
+    bool execlog = argc > 1 && strcmp(argv[1], "--execlog") == 0;
+    if (execlog) {
+        argv++;
+        argc--;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: gen_trace OUT.qtr EVENTS [THREADS]\n");
+        fprintf(stderr, "usage: gen_trace [--execlog] OUT.qtr EVENTS [THREADS]\n");
         return 2;
     }
     uint64_t events = strtoull(argv[2], NULL, 0);
@@ -124,6 +183,8 @@ int main(int argc, char **argv)
         snprintf(name, sizeof(name), "func_%02u", i);
         qb_sym_id(&b, FUNC_BASE + i * 0x40u, 0x40, name, (const char *const[]){ "n", "s", NULL }, i + 1);
     }
+    if (execlog)
+        put_execlog_defs(&b);
     emit(&b, keep, f, &bytes);
     struct thr *t = calloc(nthr, sizeof(*t));
     for (unsigned i = 0; i < nthr; i++)
@@ -133,7 +194,10 @@ int main(int argc, char **argv)
         for (unsigned i = 0; i < nthr && done < events; i++) {
             uint64_t n = events - done < CHUNK_EVENTS ? events - done : CHUNK_EVENTS;
             qb_chunk(&b, i);
-            put_events(&b, i, &t[i], n);
+            if (execlog)
+                put_execlog(&b, i, n, done < nthr * (uint64_t)CHUNK_EVENTS);
+            else
+                put_events(&b, i, &t[i], n);
             emit(&b, keep, f, &bytes);
             done += n;
         }
@@ -141,12 +205,16 @@ int main(int argc, char **argv)
     qb_chunk(&b, 0);
     qb_end(&b, t[0].ts + 10, events, 0);
     emit(&b, keep, f, &bytes);
+    uint64_t calls = 0;
+    for (unsigned i = 0; i < nthr; i++)
+        calls += t[i].calls;
     free(t);
     free(b.buf);
     if (fclose(f) != 0) {
         perror("gen_trace: close");
         return 1;
     }
-    printf("gen_trace: %llu events, %llu bytes\n", (unsigned long long)events, (unsigned long long)bytes);
+    printf("gen_trace: %llu events, %llu calls, %llu bytes\n", (unsigned long long)events,
+           (unsigned long long)(execlog ? 0 : calls), (unsigned long long)bytes);
     return 0;
 }
