@@ -34,10 +34,28 @@ struct thr {
     uint64_t calls;
 };
 
+/* Where packed words of the current chunk stand: a new base is due every QT_FAST_PER_BASE of them
+ * and after a full record. */
+struct packing {
+    uint32_t since_base;
+    uint64_t base_ic;
+};
+
+static void put_packed(struct qb *b, unsigned vcpu, const struct thr *t, struct packing *p, enum qt_packed_kind kind,
+                       uint32_t id)
+{
+    if (p->since_base >= QT_FAST_PER_BASE) {
+        qb_base(b, vcpu, t->tid, 0, t->ts, t->icount);
+        p->base_ic = t->icount;
+        p->since_base = 0;
+    }
+    qb_fast(b, kind, id, t->depth, (uint32_t)(t->icount - p->base_ic));
+    p->since_base++;
+}
+
 static void put_events(struct qb *b, unsigned vcpu, struct thr *t, uint64_t n)
 {
-    uint32_t since_base = QT_FAST_PER_BASE;
-    uint64_t base_ic = 0;
+    struct packing p = { QT_FAST_PER_BASE, 0 };
     for (uint64_t i = 0; i < n; i++) {
         t->icount += 7;
         t->ts += 3;
@@ -54,15 +72,9 @@ static void put_events(struct qb *b, unsigned vcpu, struct thr *t, uint64_t n)
                 const struct targ a[2] = { { 1, QT_T_INT, 64, 0, t->calls, NULL, 0 }, STR(2, s) };
                 qb_call(b, QT_REC_ENTRY, vcpu, t->tid, 0, (uint16_t)t->depth, 0, t->ts, t->icount,
                         FUNC_BASE + (id - 1) * 0x40u, 0x400123, 2, a);
-                since_base = QT_FAST_PER_BASE; /* a full record: packed words need a new base */
+                p.since_base = QT_FAST_PER_BASE;
             } else {
-                if (since_base >= QT_FAST_PER_BASE) {
-                    qb_base(b, vcpu, t->tid, 0, t->ts, t->icount);
-                    base_ic = t->icount;
-                    since_base = 0;
-                }
-                qb_fast(b, QT_PACKED_ENTRY, id, t->depth, (uint32_t)(t->icount - base_ic));
-                since_base++;
+                put_packed(b, vcpu, t, &p, QT_PACKED_ENTRY, id);
             }
             t->depth++;
         } else {
@@ -72,15 +84,9 @@ static void put_events(struct qb *b, unsigned vcpu, struct thr *t, uint64_t n)
                 const struct targ r = { 0, QT_T_INT, 64, 0, t->icount & 0xffff, NULL, 0 };
                 qb_call(b, QT_REC_EXIT, vcpu, t->tid, 0, (uint16_t)t->depth, 0, t->ts, t->icount,
                         FUNC_BASE + (id - 1) * 0x40u, t->entry_ic[t->depth], 1, &r);
-                since_base = QT_FAST_PER_BASE;
+                p.since_base = QT_FAST_PER_BASE;
             } else {
-                if (since_base >= QT_FAST_PER_BASE) {
-                    qb_base(b, vcpu, t->tid, 0, t->ts, t->icount);
-                    base_ic = t->icount;
-                    since_base = 0;
-                }
-                qb_fast(b, QT_PACKED_EXIT, id, t->depth, (uint32_t)(t->icount - base_ic));
-                since_base++;
+                put_packed(b, vcpu, t, &p, QT_PACKED_EXIT, id);
             }
         }
     }

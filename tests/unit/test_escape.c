@@ -135,26 +135,12 @@ static bool have_python;
  * formats render it (JSON arguments carry that rendering). */
 static const char *json_check(const char *path, bool lines)
 {
-    static char res[256];
-    char *py = strdup(tpath("j.py")), *want = strdup(tpath("want.bin")), *out = strdup(tpath("j.out"));
-    write_file(py, json_py, strlen(json_py), 0644);
     static const char h[] = "\"" HOSTILE_C "\"";
+    const char *want = tpath("want.bin");
     write_file(want, h, sizeof(h) - 1, 0644);
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "python3 %s %s %s %d > %s 2>&1", py, path, want, lines, out);
-    int rc = system(cmd);
-    char *o = read_all(out, NULL);
-    snprintf(res, sizeof(res), "%s", o ? o : "");
-    if (rc != 0)
-        printf("# python: %s", res);
-    char *nl = strchr(res, '\n');
-    if (nl)
-        *nl = '\0';
-    free(o);
-    free(py);
-    free(want);
-    free(out);
-    return res;
+    char args[1200];
+    snprintf(args, sizeof(args), "%s %s %d", path, want, lines);
+    return run_python(json_py, args);
 }
 
 /* Render r with writer w into tmpdir/name; returns the file's contents (directory formats:

@@ -138,28 +138,11 @@ static const char *json_check_py =
 
 static bool have_python;
 
-static char *json_check(const char *json)
+static const char *json_check(const char *json)
 {
-    static char result[256];
-    char *jp = strdup(tpath("t.json")), *pp = strdup(tpath("check.py")),
-         *op = strdup(tpath("check.out"));
+    const char *jp = tpath("t.json");
     write_file(jp, json, strlen(json), 0644);
-    write_file(pp, json_check_py, strlen(json_check_py), 0644);
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "python3 %s %s > %s 2>&1", pp, jp, op);
-    int rc = system(cmd);
-    char *out = read_all(op, NULL);
-    snprintf(result, sizeof(result), "%s", out ? out : "");
-    if (rc != 0)
-        printf("# python: %s", result);
-    char *nl = strchr(result, '\n');
-    if (nl)
-        *nl = '\0';
-    free(out);
-    free(jp);
-    free(pp);
-    free(op);
-    return result;
+    return run_python(json_check_py, jp);
 }
 
 /* ---- tests ----------------------------------------------------------------------------------- */
