@@ -46,7 +46,7 @@ read -r _ _ cat_el < <(measure cat "$W/el.qtr")
     echo "# reading the trace alone (cat): $cat_calls s for the calls, $cat_el s for the execution log"
     echo
     echo "| format        |      time  |   events/s   |  peak RSS     |   output    |"
-    echo "|---------------|------------|--------------|---------------|----------------|"
+    echo "|---------------|------------|--------------|---------------|-------------|"
 } >"$TABLE"
 for f in $("$QTRACE" dump -f nosuch 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p' | tr -d ,); do
     trace=$W/calls.qtr

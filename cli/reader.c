@@ -350,18 +350,23 @@ static int cmp_tagged(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* A mapped trace's bytes [off, end), read: their pages leave this process's memory (touched again,
- * they come back from the file), so that memory stays bounded whatever the size of the trace. */
-static void release(const struct qtr *r, size_t off, size_t end)
+/* Reading a mapped trace, everything before pos is done with: its pages leave this process's
+ * memory, so that memory stays bounded whatever the size of the trace (the mapping is read-only:
+ * a page touched again would come back from the file). The kernel maps pages around each one
+ * read (fault-around, 64 KiB): those up to RELEASE_BACK behind *upto, released already, are
+ * released again. */
+#define RELEASE_BACK (128 * 1024)
+static void release_below(const struct qtr *r, size_t *upto, size_t pos)
 {
     static size_t pg;
-    if (!r->mapped)
+    if (!r->mapped || pos <= *upto)
         return;
     if (!pg)
         pg = (size_t)sysconf(_SC_PAGESIZE);
-    size_t a = (off + pg - 1) / pg * pg, b = end / pg * pg;
+    size_t a = (*upto > RELEASE_BACK ? *upto - RELEASE_BACK : 0) / pg * pg, b = pos / pg * pg;
     if (b > a)
         madvise((void *)(uintptr_t)(r->data + a), b - a, MADV_DONTNEED);
+    *upto = pos;
 }
 
 /* ---- scan ---------------------------------------------------------------------------------- */
@@ -372,6 +377,7 @@ struct id_pair {
 };
 
 struct scan_state {
+    size_t released;        /* release_below's mark */
     size_t sym_cap, map_cap, run_cap;
     struct id_pair *ids;
     size_t nids, ids_cap;
@@ -448,7 +454,7 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
             }
             r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0, 0, false };
         }
-        release(r, off, body + pos);
+        release_below(r, &s->released, body + pos);
         if (cut) {
             r->truncated = true;
             note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): read %zu of its %u bytes", name,
@@ -506,6 +512,7 @@ static void scan_runs(struct qtr *r)
     memset(&vcpu_ts, 0, sizeof(vcpu_ts));
     struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
     uint64_t lost = 0, fast_orphans = 0;
+    size_t released = 0;
     for (size_t i = 0; i < r->nruns; i++) {
         struct qtr_run *run = &r->runs[i];
         struct dstate d = { 0 };
@@ -558,7 +565,7 @@ static void scan_runs(struct qtr *r)
                 lost += ev->lost;
             }
         }
-        release(r, run->off, run->off + run->len);
+        release_below(r, &released, run->off + run->len);
         /* Untimed records at the start of a chunk take the time of the vCPU's previous chunk:
          * a chunk of untimed records (execution log) stays after the chunks of the same vCPU
          * written before it. */
@@ -874,6 +881,7 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
     unsigned next_as = 0;
     struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
     int rc = 0;
+    size_t released = 0;
     while (n > 0 && rc == 0) {
         struct cursor *c = &heap[0];
         const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + c->pos);
@@ -894,11 +902,15 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
         if (c->pos < c->end) {
             cur_key(r, c);
         } else {
-            release(r, r->runs[c->run].off, c->end);
             if (r->runs[c->run].next)
                 *c = run_cursor(r, r->runs[c->run].next - 1);
             else
                 heap[0] = heap[--n];
+            size_t low = n ? heap[0].pos : r->size; /* the lowest offset still to be read */
+            for (size_t i = 1; i < n; i++)
+                if (heap[i].pos < low)
+                    low = heap[i].pos;
+            release_below(r, &released, low);
         }
         heap_down(heap, n, 0);
     }
