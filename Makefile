@@ -25,6 +25,8 @@ CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 ELF_LIBS := -ldw -lelf -lz -llzma -lzstd -lbpf
+# --sysroot as an ext2/3/4 image (common/rootfs.c)
+ELF_LIBS += -lext2fs -lcom_err
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))
