@@ -520,3 +520,37 @@ need_rr_demo() {
     fixture rr_demo
     REC=$FX/rec
 }
+
+# ---- the Debian guest (scripts/build-guest-debian.sh): bookworm on an ext4 disk, sshd ------------
+GD=$CACHE/guest-debian
+# built once per test run (a no-op when up to date); FX/rc: "STATUS SECONDS"
+fx_guest_debian() {
+    local t0=$SECONDS
+    "$TOP/scripts/build-guest-debian.sh" >"$1/build.log" 2>&1
+    echo "$? $((SECONDS - t0))" >"$1/rc"
+}
+need_debian() {
+    [ "$(id -u)" = 0 ] || skip_all "the Debian guest: building it needs root (debootstrap, the image's file owners)"
+    fixture guest_debian
+    local rc secs
+    read -r rc secs <"$FX/rc"
+    [ "$rc" = 0 ] || { tail -5 "$FX/build.log" | diag; bail "the Debian guest builds (scripts/build-guest-debian.sh)"; }
+    DKEY=$GD/ssh/id_ed25519
+}
+# a TCP port on 127.0.0.1 nothing listens on
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# debian_boot DIR NAME QTRACE-SYSTEM-ARGS...: qtrace system --guest debian into DIR/NAME, console in
+# DIR/NAME.console (carriage returns removed), stderr in DIR/NAME.err, status in DIR/NAME.rc, and
+# "SECONDS" of the whole run in DIR/NAME.secs
+debian_boot() {
+    local d=$1 n=$2 t0=$SECONDS; shift 2
+    "$QTRACE" system --guest debian -o "$d/$n" "$@" </dev/null 2>"$d/$n.err" | tr -d '\r' >"$d/$n.console"
+    echo "${PIPESTATUS[0]}" >"$d/$n.rc"
+    echo $((SECONDS - t0)) >"$d/$n.secs"
+}
+# dssh PORT COMMAND...: ssh to the Debian guest as root with the test key (no host key kept)
+dssh() {
+    local port=$1; shift
+    ssh -i "$DKEY" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+        -o ConnectTimeout=60 -o LogLevel=ERROR root@127.0.0.1 "$@"
+}
