@@ -540,17 +540,29 @@ need_debian() {
 # a TCP port on 127.0.0.1 nothing listens on
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # debian_boot DIR NAME QTRACE-SYSTEM-ARGS...: qtrace system --guest debian into DIR/NAME, console in
-# DIR/NAME.console (carriage returns removed), stderr in DIR/NAME.err, status in DIR/NAME.rc, and
-# "SECONDS" of the whole run in DIR/NAME.secs
+# DIR/NAME.raw as it comes, then in DIR/NAME.console (carriage returns removed), stderr in
+# DIR/NAME.err, status in DIR/NAME.rc, and the seconds of the whole run in DIR/NAME.secs
 debian_boot() {
     local d=$1 n=$2 t0=$SECONDS; shift 2
-    "$QTRACE" system --guest debian -o "$d/$n" "$@" </dev/null 2>"$d/$n.err" | tr -d '\r' >"$d/$n.console"
-    echo "${PIPESTATUS[0]}" >"$d/$n.rc"
+    "$QTRACE" system --guest debian -o "$d/$n" "$@" </dev/null >"$d/$n.raw" 2>"$d/$n.err"
+    echo $? >"$d/$n.rc"
+    tr -d '\r' <"$d/$n.raw" >"$d/$n.console"
     echo $((SECONDS - t0)) >"$d/$n.secs"
+}
+# debian_wait_sshd DIR NAME PID: until the console of debian_boot DIR NAME (running as PID) says
+# sshd is ready (at most 240 s); 0 if it did
+debian_wait_sshd() {
+    local i
+    for i in $(seq 240); do
+        grep -q '^QTRACE-GUEST: sshd ready' "$1/$2.raw" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 1
+    done
+    return 1
 }
 # dssh PORT COMMAND...: ssh to the Debian guest as root with the test key (no host key kept)
 dssh() {
     local port=$1; shift
     ssh -i "$DKEY" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
-        -o ConnectTimeout=60 -o LogLevel=ERROR root@127.0.0.1 "$@"
+        -o ConnectTimeout=60 root@127.0.0.1 "$@"
 }
