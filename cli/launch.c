@@ -356,7 +356,10 @@ static int find_sysroot(const struct qtc_cfg *cfg, const struct qt_arch_desc *ar
     struct stat sb;
     if (given) {
         if (stat(given, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen, "--sysroot %s: %s", given, stat(given, &sb) < 0 ? strerror(errno) : "not a directory");
+            snprintf(err, errlen, "--sysroot %s: %s", given,
+                     stat(given, &sb) < 0 ? strerror(errno)
+                                          : "not a directory (qtrace run hands it to QEMU's -L, which reads a directory; "
+                                            "qtrace system also reads an ext4 disk image)");
             return -1;
         }
         l->sysroot = qtc_xstrdup(given);
