@@ -23,7 +23,7 @@ int qtc_sysroot_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err
     char why[1024];
     struct qt_rootfs *fs = qt_rootfs_open(root, why, sizeof(why));
     if (!fs) {
-        snprintf(err, errlen, "--sysroot %s (expected the guest's root directory or an ext4 disk image)", why);
+        snprintf(err, errlen, "--sysroot %s", why);
         return -1;
     }
     int rc = 0;

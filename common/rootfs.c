@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <et/com_err.h>
+#include <ext2fs/ext2_err.h>
 #include <ext2fs/ext2fs.h>
 
 #include "qtutil.h"
@@ -28,6 +30,8 @@ struct qt_rootfs {
 
 const char *qt_rootfs_root(const struct qt_rootfs *fs) { return fs->root; }
 bool qt_rootfs_is_image(const struct qt_rootfs *fs) { return fs->img != NULL; }
+
+static void init_messages(void) { initialize_ext2_error_table(); }
 
 struct qt_rootfs *qt_rootfs_open(const char *root, char *err, size_t errlen)
 {
@@ -51,6 +55,9 @@ struct qt_rootfs *qt_rootfs_open(const char *root, char *err, size_t errlen)
     } else if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
         qt_fail(err, errlen, 0, "%s: neither a directory nor a disk image file", root);
     } else {
+        /* libext2fs's error texts (error_message), registered once per process */
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, init_messages);
         errcode_t rc = ext2fs_open(root, EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs->img);
         if (rc == 0)
             return fs;
