@@ -70,7 +70,7 @@ int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size
     if (qtc_guest_apply(cfg, err, errlen) < 0)
         goto fail;
     if (!cfg->kernel) {
-        snprintf(err, errlen, "system: --kernel FILE is required (the guest kernel, e.g. bzImage), or --guest NAME");
+        snprintf(err, errlen, "system: --kernel FILE is required (the guest kernel, e.g. bzImage)");
         goto fail;
     }
     if (!cfg->initrd)
