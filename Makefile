@@ -11,6 +11,7 @@
 #   make bench      make setup, build, then the benchmarks (bench/run.sh; docs/performance.md)
 #   make unit, make unit-san   build the unit tests (plain, ASan/UBSan) into build/tests*/
 #   make setup-qemu-user, make guest   one part of make setup
+#   make guest-debian   the Debian guest (debootstrap, an ext4 disk image; not part of make setup)
 #   make clean      remove build/;  make distclean  also remove .cache/
 #
 # demo, check and bench need nothing installed by hand: they run the set-up steps they need.
@@ -133,6 +134,11 @@ unit-san: $(UNIT_SAN)
 
 guest:
 	@scripts/build-guest.sh
+
+# the Debian guest of qtrace system --guest debian (docs/real-guests.md): built on demand, as root
+.PHONY: guest-debian
+guest-debian:
+	@scripts/build-guest-debian.sh
 
 # the demo runs only qemu-system-x86_64 (a Debian package): it skips the qemu-user build
 demo:
