@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "launch.h"
+#include "files_view.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -390,6 +391,13 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             arch = ka;
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
+        if (cfg->disk && check_readable("--disk ", cfg->disk, err, errlen) < 0)
+            goto fail;
+        if (cfg->disk && access(cfg->disk, W_OK) < 0) {
+            snprintf(err, errlen, "--disk %s: %s (the guest writes to its disk: give a writable image)", cfg->disk,
+                     strerror(errno));
+            goto fail;
+        }
         if (qtc_args_has(&cfg->args, "sysroot")) {
             snprintf(err, errlen, "--sysroot is for qtrace run: qtrace system does not read the guest's libraries yet");
             goto fail;
@@ -546,6 +554,14 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         if (cfg->initrd) {
             vpush(&v, qtc_xstrdup("-initrd"));
             vpush(&v, qtc_xstrdup(cfg->initrd));
+        }
+        if (cfg->disk) {
+            qt_sb_init(&sb);
+            qt_sb_puts(&sb, "format=raw,if=virtio,file=");
+            put_commas(&sb, cfg->disk);
+            vpush(&v, qtc_xstrdup("-drive"));
+            vpush(&v, qtc_xstrdup(sb.buf));
+            qt_sb_free(&sb);
         }
         vpush(&v, qtc_xstrdup("-append"));
         qt_sb_init(&sb);
@@ -1021,6 +1037,9 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
         return QTC_EXIT_ERROR;
     }
     if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet) < 0 && code == 0)
+        code = QTC_EXIT_ERROR;
+    const char *fw = qtc_args_get(&cfg->args, "files-written");
+    if (fw && qtc_files_after_run(l->trace, fw, cfg->quiet) < 0 && code == 0)
         code = QTC_EXIT_ERROR;
     return code;
 }
