@@ -19,7 +19,8 @@ SUDO=
 BASE_PKGS="build-essential pkg-config libglib2.0-dev libelf-dev libdw-dev zlib1g-dev
   ninja-build python3 python3-venv flex bison make xz-utils cpio gzip dpkg-dev
   busybox-static uftrace strace file binutils libc6-dev liblzma-dev libzstd-dev libbpf-dev libcapstone-dev
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib tshark"
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib tshark
+  e2fsprogs"
 BPO_PKGS="qemu-system-x86 qemu-utils meson python3-pycotap"
 
 missing_pkgs() {

@@ -5,6 +5,7 @@
  *                         DIR/mapped.bin written through a shared mapping; syncs
  *   diskio sync FILE N    writes N bytes to FILE and fsyncs it
  *   diskio bench DIR N    writes N files of 256 KiB in 4 KiB writes, fsyncs each, removes them
+ *   diskio all DIR N      files DIR, then sync DIR/big.bin N
  * Each says what it did on a line starting with "diskio:". */
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ static int files(const char *dir)
     snprintf(a, sizeof(a), "%s/gone.txt", dir);
     if (unlink(a) < 0)
         fail("unlink");
-    printf("diskio: unlinked %s\n", a);
+    printf("diskio: unlinked %s (it held \"deleted file\\n\")\n", a);
 
     fd = create(dir, "mapped.bin");
     if (ftruncate(fd, 4096) < 0)
@@ -146,6 +147,11 @@ int main(int argc, char **argv)
         return sync_file(argv[2], atol(argv[3]));
     if (argc == 4 && strcmp(argv[1], "bench") == 0)
         return bench(argv[2], atol(argv[3]));
-    fprintf(stderr, "usage: diskio files DIR | diskio sync FILE BYTES | diskio bench DIR NFILES\n");
+    if (argc == 4 && strcmp(argv[1], "all") == 0) {
+        char big[512];
+        snprintf(big, sizeof(big), "%s/big.bin", argv[2]);
+        return files(argv[2]) || sync_file(big, atol(argv[3]));
+    }
+    fprintf(stderr, "usage: diskio files DIR | diskio sync FILE BYTES | diskio bench DIR NFILES | diskio all DIR BYTES\n");
     return 2;
 }
