@@ -273,18 +273,18 @@ static void disk_event(struct jstate *s, const struct qtr_event *ev)
     size_t d = 0;
     while (d < s->ndevs && strcmp(s->devs[d], q->dev) != 0)
         d++;
+    char name[64], ob[16];
     if (d == s->ndevs) {
         s->devs = qtc_xrealloc(s->devs, (s->ndevs + 1) * sizeof(*s->devs));
         snprintf(s->devs[s->ndevs++], sizeof(*s->devs), "%s", q->dev);
+        snprintf(name, sizeof(name), "disk %s", q->dev);
+        meta(s, "process_name", DISK_PID_BASE + d, NULL, name);
     }
-    char name[64], ob[16];
     const char *op = qtc_disk_op_name(q->flags, ob);
     struct jthr t = { DISK_PID_BASE + d, q->flags & 0xff, NULL, 0, 0, 0 };
     void **named = qtc_map_slot(&s->dev_tracks, d, t.tid, true);
     if (!*named) {
         *named = (void *)1;
-        snprintf(name, sizeof(name), "disk %s", q->dev);
-        meta(s, "process_name", t.pid, NULL, name);
         snprintf(name, sizeof(name), "%s %s", q->dev, op);
         meta(s, "thread_name", t.pid, &t.tid, name);
     }
