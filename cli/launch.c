@@ -403,6 +403,12 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
         }
     } else {
+        const char *view = qtc_args_has(&cfg->args, "disk-trace") ? "--disk-trace"
+                           : qtc_args_has(&cfg->args, "files-written") ? "--files-written" : NULL;
+        if (view) {
+            snprintf(err, errlen, "%s needs qtrace system: it reads a guest kernel's block requests and files", view);
+            goto fail;
+        }
         const char *prog = cfg->operands[0];
         if (strchr(prog, '/')) {
             l->target = qtc_xstrdup(prog);
