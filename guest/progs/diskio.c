@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 static void fail(const char *what)
@@ -121,6 +122,8 @@ static int sync_file(const char *path, long n)
 static int bench(const char *dir, long nfiles)
 {
     static char buf[4096];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (long f = 0; f < nfiles; f++) {
         char path[512];
         snprintf(path, sizeof(path), "%s/bench%ld.bin", dir, f);
@@ -135,7 +138,9 @@ static int bench(const char *dir, long nfiles)
         close(fd);
         unlink(path);
     }
-    printf("diskio: bench %ld files of 256 KiB\n", nfiles);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("diskio: bench %ld files of 256 KiB in %.3f s\n", nfiles,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 0;
 }
 
