@@ -72,12 +72,6 @@ int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size
     cfg->initrd = qtc_args_get(a, "initrd");
     cfg->append = qtc_args_get(a, "append");
     cfg->disk = qtc_args_get(a, "disk");
-    /* --disk-trace: its summary is one of the outputs */
-    bool has_disk = false;
-    for (int i = 0; i < cfg->nformats; i++)
-        has_disk |= cfg->formats[i] == &qtc_writer_disk;
-    if (qtc_args_has(a, "disk-trace") && !has_disk && cfg->nformats < QTC_MAX_FORMATS)
-        cfg->formats[cfg->nformats++] = &qtc_writer_disk;
     const char *v = qtc_args_get(a, "smp");
     cfg->smp = v ? (unsigned)strtoul(v, NULL, 10) : DEFAULT_SMP;
     if (cfg->smp > 255) {
@@ -153,6 +147,12 @@ int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *er
     const char *fw = qtc_args_get(&cfg->args, "files-written");
     if (fw && qtc_files_check_dir(fw, err, errlen) < 0)
         return -1;
+    /* --disk-trace: its summary is one of the outputs */
+    bool has_disk = false;
+    for (int i = 0; i < cfg->nformats; i++)
+        has_disk |= cfg->formats[i] == &qtc_writer_disk;
+    if (qtc_args_has(&cfg->args, "disk-trace") && !has_disk && cfg->nformats < QTC_MAX_FORMATS)
+        cfg->formats[cfg->nformats++] = &qtc_writer_disk;
     bool introspection = !qtc_args_has(&cfg->args, "no-kernel-introspection");
     if (introspection)
         qtc_args_add_kv(&cfg->args, "kernel_async=on");

@@ -67,4 +67,7 @@ diag <"$TMP/order" | tail -1
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(e.get('cat')=='file' and e['name'].startswith('rename') for e in d['traceEvents']) else 1)" \
     "$FX/run/trace.json"
 ok $? "the JSON trace has the rename as a file event"
+"$QTRACE" dump --files-written "$TMP/again" "$FX/run/trace.qtr" >/dev/null 2>&1 && diff -r "$F" "$TMP/again" >"$TMP/diff" 2>&1
+ok $? "qtrace dump --files-written rebuilds the same files and list from the trace"
+diag <"$TMP/diff" | head -5
 done_testing
