@@ -273,8 +273,6 @@ static int on_write(struct fstate *s, const struct qtr_event *ev)
     free(path);
     seen(f, ev);
     uint64_t n = data->a->value, o = off->a->value;
-    if (o + n > f->size)
-        f->size = o + n;
     f->written += n;
     if ((data->a->flags & QT_ARG_UNREADABLE) || data->a->len < n) {
         f->unreadable += n - ((data->a->flags & QT_ARG_UNREADABLE) ? 0 : data->a->len);
@@ -282,6 +280,8 @@ static int on_write(struct fstate *s, const struct qtr_event *ev)
     }
     if (n == 0)
         return open_target(s, f);
+    if (o + n > f->size) /* the end of the bytes captured: the rebuilt file's size */
+        f->size = o + n;
     if (open_target(s, f) < 0)
         return -1;
     if (pwrite(f->fd, data->data, n, (off_t)o) != (ssize_t)n)
@@ -426,8 +426,7 @@ static int write_list(struct fstate *s, size_t *nfiles)
             sep = "; ";
         }
         if (f->unreadable) {
-            qt_sb_printf(&sb, "%s%" PRIu64 " bytes not readable in guest memory, not captured (zeros here)", sep,
-                         f->unreadable);
+            qt_sb_printf(&sb, "%s%" PRIu64 " bytes not readable in guest memory, not captured", sep, f->unreadable);
             sep = "; ";
         }
         qt_sb_putc(&sb, '\n');

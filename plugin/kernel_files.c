@@ -57,7 +57,9 @@ static bool regular_file(struct qt_vcpu *v, uint64_t file, uint64_t pos, int64_t
 }
 
 /* Records of count bytes at buf (the process's memory) written at file offset off; farg is the
- * file argument (flen bytes) every record repeats. Returns the offset after them. */
+ * file argument (flen bytes) every record repeats. Returns the offset after them. From the first
+ * page that cannot be read on, one record says the rest is unreadable: the kernel's own copy
+ * stops there too (EFAULT, a short write), and a bogus count costs one record. */
 static int64_t put_bytes(struct qt_vcpu *v, struct qt_ktask *k, const uint8_t *farg, size_t flen, uint64_t buf,
                          uint64_t count, int64_t off)
 {
@@ -78,10 +80,9 @@ static int64_t put_bytes(struct qt_vcpu *v, struct qt_ktask *k, const uint8_t *f
             uint64_t a = buf + done + got, left = QT_GUEST_PAGE - (a & (QT_GUEST_PAGE - 1));
             uint64_t n = want - got < left ? want - got : left;
             if (!v->mem.read(v->mem.ctx, a, d + got, n)) {
-                if (got == 0)
-                    got = n; /* this page's part, said unreadable */
-                else
-                    break;
+                if (got)
+                    break; /* the readable part first; the rest in the next record */
+                got = count - done;
                 qt_arg_raw(p + size, 3, QT_T_STR, 64, got, QT_ARG_UNREADABLE, 0, &used);
                 goto end;
             }
