@@ -31,12 +31,17 @@ rm -f "$OUT/template.img"
 truncate -s 64M "$OUT/template.img" && mke2fs -q -t ext4 -d "$OUT/root" "$OUT/template.img" || exit 1
 
 # run NAME COMMAND...: on a fresh copy of the image; the workload's seconds (as diskio says) are
-# appended to W_NAME, the whole run's wall and CPU seconds to A_NAME and C_NAME
+# appended to W_NAME, the whole run's wall and CPU seconds to A_NAME and C_NAME. A guest whose
+# kernel panics in its IO-APIC timer check (TCG's ticks too slow on an overloaded host, before
+# anything ran) is booted again, at most twice.
 run() {
-    local name=$1 w e u s; shift
-    cp "$OUT/template.img" "$OUT/disk.img"
-    /usr/bin/time -f '%e %U %S' -o "$OUT/$name.time" timeout 900 "$@" </dev/null >"$OUT/$name.raw" 2>&1
-    tr -d '\r' <"$OUT/$name.raw" >"$OUT/$name.log"
+    local name=$1 w e u s try; shift
+    for try in 1 2 3; do
+        cp "$OUT/template.img" "$OUT/disk.img"
+        /usr/bin/time -f '%e %U %S' -o "$OUT/$name.time" timeout 900 "$@" </dev/null >"$OUT/$name.raw" 2>&1
+        tr -d '\r' <"$OUT/$name.raw" >"$OUT/$name.log"
+        grep -q "IO-APIC + timer doesn't work" "$OUT/$name.log" || break
+    done
     w=$(sed -n 's/^diskio: bench [0-9]* files of 256 KiB in \([0-9.]*\) s$/\1/p' "$OUT/$name.log")
     [ -n "$w" ] || { echo "disk bench: $name: diskio did not finish (see $OUT/$name.log)" >&2; exit 1; }
     read -r e u s <"$OUT/$name.time"
