@@ -522,7 +522,7 @@ need_rr_demo() {
 }
 
 # ---- disk views (--disk, --disk-trace, --files-written) -----------------------------------------
-# diskio in the guest on a fresh 64 MiB ext4 image (--disk, mounted on /mnt): its files (pieces,
+# diskio in the guest (two vCPUs) on a fresh 64 MiB ext4 image (--disk, mounted on /mnt): its files (pieces,
 # a rename, an unlink, a shared mapping) and a 1 MiB file written and fsynced; every block request
 # (--disk-trace) and diskio's files rebuilt (--files-written DIR/files, --comm diskio). The image
 # stays in DIR/disk.img for debugfs, the oracle.
@@ -532,7 +532,7 @@ fx_disk() {
     mkdir -p "$d/root"
     truncate -s 64M "$d/disk.img" && mke2fs -q -t ext4 -d "$d/root" "$d/disk.img" || return
     trace_boot "$d" run --disk "$d/disk.img" --append "qtrace.disk=1 qtrace.run=diskio qtrace.args=all,/mnt,$DISKIO_BIG" \
-        --timeout 300 --disk-trace --files-written "$d/files" --comm diskio
+        --smp 2 --timeout 300 --disk-trace --files-written "$d/files" --comm diskio
 }
 disk_fixture() {
     need_guest diskio
