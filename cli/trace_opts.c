@@ -87,7 +87,8 @@ const struct qtc_opt qtc_trace_opts[] = {
     { "disk-trace", 0, "disk_trace", QTC_FLAG, NULL,
       "system mode: every block request the guest's disks get: device, read/write/flush/discard, sector, "
       "length, the process running when the driver started it, start and end; a summary per process and per "
-      "file in OUTDIR/trace.disk.txt (the disk format). Every process, whatever --comm/--pid say. See docs/views.md.", "on" },
+      "file in OUTDIR/trace.disk.txt (the disk format). Every process, whatever --comm/--pid say. See "
+      "docs/views.md.", "on" },
     { "files-written", 0, "files_written", QTC_PATH, "DIR",
       "system mode: rebuild under DIR every regular file the selected processes (--comm/--pid; all without "
       "them) write, with the bytes at the offsets they wrote them, and list them in DIR/files-written.txt "
