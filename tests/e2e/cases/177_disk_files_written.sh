@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # --files-written: diskio writes a file in pieces (a seek past the end, an overwrite with pwrite,
 # a writev), renames one, unlinks one, writes one through a shared mapping and fsyncs 1 MiB; the
 # rebuilt files equal the files read back from the disk image with debugfs (the oracle), and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # --disk-trace while diskio writes and fsyncs a file of known size on the guest's disk: the write
 # requests that the kernel says serve that file add up to at least its size, attributed to diskio
 # or a writeback/journal thread, every request is inside the image, and every disk block the
