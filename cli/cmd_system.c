@@ -5,8 +5,10 @@
 
 #include "cli.h"
 #include "guest.h"
+#include "files_view.h"
 #include "launch.h"
 #include "util.h"
+#include "writer.h"
 
 #define DEFAULT_MEM_MB 512
 #define DEFAULT_SMP 1
@@ -16,6 +18,10 @@ static const struct qtc_opt system_opts[] = {
       "the guest kernel (bzImage); required. qtrace reads its symbols, KASLR slide and structure layouts (BTF) "
       "from it to follow the guest's processes (see --no-kernel-introspection).", NULL },
     { "initrd", 0, NULL, QTC_PATH, "FILE", "the initial RAM disk: its /init runs the traced program.", NULL },
+    { "disk", 0, NULL, QTC_PATH, "IMG",
+      "a raw disk image the guest sees as a virtio-blk disk (/dev/vda), read and written in place (QEMU's "
+      "-drive file=IMG,format=raw,if=virtio). The bundled guest mounts it (ext4) on /mnt with --append "
+      "qtrace.disk=1.", NULL },
     { "append", 0, NULL, QTC_STR, "STR",
       "more kernel command-line arguments, after \"console=ttyS0 quiet panic=-1\".", NULL },
     { "smp", 0, NULL, QTC_COUNT, "N", "number of virtual CPUs. Default: 1.", NULL },
@@ -76,6 +82,7 @@ int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size
     if (!cfg->initrd)
         cfg->initrd = qtc_args_get(a, "initrd");
     cfg->append = qtc_args_get(a, "append");
+    cfg->disk = qtc_args_get(a, "disk");
     const char *v = qtc_args_get(a, "smp");
     cfg->smp = v ? (unsigned)strtoul(v, NULL, 10) : DEFAULT_SMP;
     if (cfg->smp > 255) {
@@ -157,6 +164,15 @@ int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *er
     }
     if (qtc_check_kernel(&cfg->args, cfg->kernel, cfg->outdir, err, errlen) < 0)
         return -1;
+    const char *fw = qtc_args_get(&cfg->args, "files-written");
+    if (fw && qtc_files_check_dir(fw, err, errlen) < 0)
+        return -1;
+    /* --disk-trace: its summary is one of the outputs */
+    bool has_disk = false;
+    for (int i = 0; i < cfg->nformats; i++)
+        has_disk |= cfg->formats[i] == &qtc_writer_disk;
+    if (qtc_args_has(&cfg->args, "disk-trace") && !has_disk && cfg->nformats < QTC_MAX_FORMATS)
+        cfg->formats[cfg->nformats++] = &qtc_writer_disk;
     bool introspection = !qtc_args_has(&cfg->args, "no-kernel-introspection");
     if (introspection)
         qtc_args_add_kv(&cfg->args, "kernel_async=on");

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "launch.h"
 #include "reader.h"
+#include "files_view.h"
 #include "trace_opts.h"
 #include "util.h"
 #include "writer.h"
@@ -15,6 +16,9 @@
 #define DEFAULT_TRACE QTC_DEFAULT_OUTDIR "/trace.qtr"
 
 static const struct qtc_opt dump_opts[] = {
+    { "files-written", 0, NULL, QTC_PATH, "DIR",
+      "rebuild under DIR the files the trace's --files-written records describe, and list them in "
+      "DIR/files-written.txt (see docs/views.md), instead of converting the trace.", NULL },
     { "format", 'f', NULL, QTC_STR, "FORMAT", "output format, one of the formats listed below. Default: text.",
       NULL },
     { "output", 'o', NULL, QTC_PATH, "FILE",
@@ -81,6 +85,15 @@ int qtc_cmd_dump(int argc, char **argv)
     }
     for (size_t i = 0; i < r.nnotes; i++)
         qtc_warn("%s", r.notes[i]);
+    const char *fw = qtc_args_get(&a, "files-written");
+    if (fw) {
+        if (qtc_files_check_dir(fw, err, sizeof(err)) < 0)
+            qtc_error("%s", err);
+        else if (qtc_files_after_run(path, fw, false) == 0)
+            rc = 0;
+        qtr_close(&r);
+        goto out;
+    }
     const char *outp = qtc_args_get(&a, "output");
     /* progress only where it cannot mix with the output itself */
     qtc_writer_progress = isatty(STDERR_FILENO) && (outp || !isatty(STDOUT_FILENO));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "launch.h"
+#include "files_view.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -401,9 +402,22 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             arch = ka;
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
+        if (cfg->disk && check_readable("--disk ", cfg->disk, err, errlen) < 0)
+            goto fail;
+        if (cfg->disk && access(cfg->disk, W_OK) < 0) {
+            snprintf(err, errlen, "--disk %s: %s (the guest writes to its disk: give a writable image)", cfg->disk,
+                     strerror(errno));
+            goto fail;
+        }
         if (qtc_sysroot_check(cfg, l, err, errlen) < 0)
             goto fail;
     } else {
+        const char *view = qtc_args_has(&cfg->args, "disk-trace") ? "--disk-trace"
+                           : qtc_args_has(&cfg->args, "files-written") ? "--files-written" : NULL;
+        if (view) {
+            snprintf(err, errlen, "%s needs qtrace system: it reads a guest kernel's block requests and files", view);
+            goto fail;
+        }
         const char *prog = cfg->operands[0];
         if (strchr(prog, '/')) {
             l->target = qtc_xstrdup(prog);
@@ -560,6 +574,14 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         }
         for (int i = 0; i < cfg->nguest_args; i++)
             vpush(&v, qtc_xstrdup(cfg->guest_args[i]));
+        if (cfg->disk) {
+            qt_sb_init(&sb);
+            qt_sb_puts(&sb, "format=raw,if=virtio,file=");
+            put_commas(&sb, cfg->disk);
+            vpush(&v, qtc_xstrdup("-drive"));
+            vpush(&v, qtc_xstrdup(sb.buf));
+            qt_sb_free(&sb);
+        }
         vpush(&v, qtc_xstrdup("-append"));
         qt_sb_init(&sb);
         qt_sb_puts(&sb, "console=ttyS0 quiet panic=-1");
@@ -1048,6 +1070,9 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
     if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet, &end) < 0 && end.code == 0)
         end.code = QTC_EXIT_ERROR;
     code = end.code;
+    const char *fw = qtc_args_get(&cfg->args, "files-written");
+    if (fw && qtc_files_after_run(l->trace, fw, cfg->quiet) < 0 && code == 0)
+        code = QTC_EXIT_ERROR;
     return code;
 }
 

@@ -31,6 +31,7 @@ struct qtc_cfg {
     const char *program;            /* --program, or NULL (run: PROGRAM is used) */
     /* system */
     const char *kernel, *initrd, *append;
+    const char *disk;               /* --disk IMG: a raw virtio-blk drive, or NULL */
     unsigned smp, mem_mb;
     /* run: PROGRAM ARGS...; system: extra QEMU arguments (after --) */
     char **operands;

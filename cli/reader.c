@@ -59,7 +59,8 @@ static void note(struct qtr *r, const char *fmt, ...)
 static bool is_call(unsigned type)
 {
     return type == QT_REC_ENTRY || type == QT_REC_EXIT || type == QT_REC_SYSCALL || type == QT_REC_SYSRET ||
-           type == QT_REC_PROC;
+           type == QT_REC_PROC ||
+           type == QT_REC_DISK || type == QT_REC_FILEW;
 }
 
 /* A packed event word (format.h): its type has QT_REC_PACKED set, and it is 8 bytes. */
@@ -87,7 +88,9 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_EXIT:
     case QT_REC_SYSCALL:
     case QT_REC_SYSRET:
-    case QT_REC_PROC: return h->size >= sizeof(struct qt_rec_call);
+    case QT_REC_PROC:
+    case QT_REC_DISK:
+    case QT_REC_FILEW: return h->size >= sizeof(struct qt_rec_call);
     case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
@@ -528,7 +531,8 @@ static void scan_runs(struct qtr *r)
             }
             if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
                 r->st.execlog++;
-            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_STOP))
+            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_STOP) &&
+                     !(h->type == QT_REC_DISK || h->type == QT_REC_FILEW))
                 r->st.unknown++;
             if (is_fast(h->type) && !d.have_base)
                 fast_orphans++;

@@ -85,6 +85,16 @@ const struct qtc_opt qtc_trace_opts[] = {
       "system mode: record only while an address space the --program's own code runs in is current (its user "
       "code and the kernel code run there). For guests whose task structures qtrace does not read (i386 kernels), "
       "instead of --comm.", "on" },
+    { "disk-trace", 0, "disk_trace", QTC_FLAG, NULL,
+      "system mode: every block request the guest's disks get: device, read/write/flush/discard, sector, "
+      "length, the process running when the driver started it, start and end; a summary per process and per "
+      "file in OUTDIR/trace.disk.txt (the disk format). Every process, whatever --comm/--pid say. See "
+      "docs/views.md.", "on" },
+    { "files-written", 0, "files_written", QTC_PATH, "DIR",
+      "system mode: rebuild under DIR every regular file the selected processes (--comm/--pid; all without "
+      "them) write, with the bytes at the offsets they wrote them, and list them in DIR/files-written.txt "
+      "(with renames, unlinks and files written through mmap, whose bytes are not seen). See docs/views.md.",
+      NULL },
     { "kernel-symbols", 0, "kernel_symbols", QTC_PATH, "FILE",
       "system mode: the kernel's symbols from a System.map or a copy of the guest's /proc/kallsyms, instead of the "
       "kallsyms tables qtrace recovers from the --kernel image.", NULL },

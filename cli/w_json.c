@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_view.h"
+#include "files_view.h"
 #include "util.h"
 #include "writer.h"
 
@@ -46,7 +48,14 @@ struct jstate {
     size_t nthr, cap;
     uint64_t last_ts;
     struct qt_sb sb, tmp;
+    struct qtc_disk_pairs disk;  /* block requests issued, not done yet */
+    char (*devs)[33];           /* disks seen: track DISK_PID_BASE + index */
+    size_t ndevs;
+    struct qtc_map dev_tracks;  /* (device index, op) -> named */
 };
+
+/* Block requests go on a process per disk ("disk vda"), a thread per operation */
+#define DISK_PID_BASE 0x7f000000u
 
 static void put_ts(struct qt_sb *sb, uint64_t ns)
 {
@@ -254,6 +263,59 @@ static void proc_event(struct jstate *s, const struct jthr *t, const struct qtr_
     }
 }
 
+/* A block request, as a complete event on its disk's track when it ends:
+ * {"name":"write 4096","cat":"disk","ph":"X","ts":..,"dur":..,"pid":DISK,"tid":OP,"args":{...}} */
+static void disk_event(struct jstate *s, const struct qtr_event *ev)
+{
+    struct qtc_disk_req *q = qtc_disk_track(&s->disk, ev);
+    if (!q)
+        return;
+    size_t d = 0;
+    while (d < s->ndevs && strcmp(s->devs[d], q->dev) != 0)
+        d++;
+    char name[64], ob[16];
+    if (d == s->ndevs) {
+        s->devs = qtc_xrealloc(s->devs, (s->ndevs + 1) * sizeof(*s->devs));
+        snprintf(s->devs[s->ndevs++], sizeof(*s->devs), "%s", q->dev);
+        snprintf(name, sizeof(name), "disk %s", q->dev);
+        meta(s, "process_name", DISK_PID_BASE + d, NULL, name);
+    }
+    const char *op = qtc_disk_op_name(q->flags, ob);
+    struct jthr t = { DISK_PID_BASE + d, q->flags & 0xff, NULL, 0, 0, 0 };
+    void **named = qtc_map_slot(&s->dev_tracks, d, t.tid, true);
+    if (!*named) {
+        *named = (void *)1;
+        snprintf(name, sizeof(name), "%s %s", q->dev, op);
+        meta(s, "thread_name", t.pid, &t.tid, name);
+    }
+    snprintf(name, sizeof(name), "%s %u", op, q->bytes);
+    begin_event(s, name, "disk", 'X', q->issue_ns, &t);
+    qt_sb_puts(&s->sb, ",\"dur\":");
+    put_ts(&s->sb, ev->call->ts_ns - q->issue_ns);
+    qt_sb_printf(&s->sb, ",\"args\":{\"sector\":%" PRIu64 ",\"bytes\":%u,\"flags\":\"0x%x\",\"pid\":%u,\"comm\":",
+                 q->sector, q->bytes, q->flags, q->pid);
+    put_jstr(&s->sb, q->comm, strlen(q->comm));
+    qt_sb_reset(&s->tmp);
+    qtc_disk_file(q, &s->tmp);
+    qt_sb_puts(&s->sb, ",\"file\":");
+    put_jstr(&s->sb, s->tmp.buf, s->tmp.len);
+    qt_sb_printf(&s->sb, ",\"status\":%d}}", qtc_disk_status(ev));
+    flush_event(s);
+    free(q);
+}
+
+/* A file event of --files-written: an instant event on its thread, its text as the name */
+static void filew_event(struct jstate *s, const struct jthr *t, const struct qtr_event *ev)
+{
+    qt_sb_reset(&s->tmp);
+    qtc_filew_text(ev, &s->tmp);
+    char *text = qtc_xstrdup(s->tmp.buf ? s->tmp.buf : "");
+    begin_event(s, text, "file", 'i', ev->call->ts_ns, t);
+    qt_sb_puts(&s->sb, ",\"s\":\"t\"}");
+    flush_event(s);
+    free(text);
+}
+
 static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct jstate *s = w->state;
@@ -343,6 +405,12 @@ static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
     case QT_REC_PROC:
         proc_event(s, t, ev);
         break;
+    case QT_REC_DISK:
+        disk_event(s, ev);
+        break;
+    case QT_REC_FILEW:
+        filew_event(s, t, ev);
+        break;
     }
     return ferror(s->out) ? -1 : 0;
 }
@@ -387,6 +455,9 @@ static int json_end(struct qtc_wctx *w)
     free(s->thr);
     qtc_map_free(&s->threads);
     qtc_map_free(&s->procs);
+    qtc_disk_pairs_free(&s->disk);
+    qtc_map_free(&s->dev_tracks);
+    free(s->devs);
     qt_sb_free(&s->sb);
     qt_sb_free(&s->tmp);
     free(s);

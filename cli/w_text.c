@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_view.h"
+#include "files_view.h"
 #include "util.h"
 #include "writer.h"
 
@@ -45,6 +47,7 @@ struct tstate {
     size_t nthr, cap;
     uint64_t lost_printed;
     struct qt_sb line;
+    struct qtc_disk_pairs disk;  /* block requests issued, not done yet */
 };
 
 static struct tthr *thread_of(struct tstate *s, const struct qtr_event *ev)
@@ -321,6 +324,18 @@ static int text_event(struct qtc_wctx *w, const struct qtr_event *ev)
         flush_pending(s, t, false);
         put_proc(s, t, ev);
         break;
+    case QT_REC_DISK:
+    case QT_REC_FILEW:
+        flush_pending(s, t, false);
+        put_blank(s);
+        put_thread(s, ev->vcpu, t->as, t->tid, 0);
+        qt_sb_puts(&s->line, "== ");
+        if (ev->type == QT_REC_DISK)
+            qtc_disk_text(&s->disk, ev, &s->line);
+        else
+            qtc_filew_text(ev, &s->line);
+        emit(s);
+        break;
     }
     return ferror(s->out) ? -1 : 0;
 }
@@ -371,6 +386,7 @@ static int text_end(struct qtc_wctx *w)
     }
     free(s->thr);
     qtc_map_free(&s->map);
+    qtc_disk_pairs_free(&s->disk);
     qt_sb_free(&s->line);
     free(s);
     w->state = NULL;

@@ -26,6 +26,7 @@ static const struct qtc_writer *const writers[] = {
     &qtc_writer_execlog_json,
     &qtc_writer_compat_log,
     &qtc_writer_compat_stack,
+    &qtc_writer_disk,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))

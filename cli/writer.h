@@ -97,5 +97,6 @@ extern const struct qtc_writer qtc_writer_execlog;      /* w_execlog.c */
 extern const struct qtc_writer qtc_writer_execlog_json;
 extern const struct qtc_writer qtc_writer_compat_log;   /* w_compat.c (qtrace compat) */
 extern const struct qtc_writer qtc_writer_compat_stack;
+extern const struct qtc_writer qtc_writer_disk;         /* w_disk.c (--disk-trace) */
 
 #endif

@@ -58,6 +58,10 @@ enum qt_rec_type {
     QT_REC_PROC = 14,       /* struct qt_rec_call: a process or module event of the guest kernel
                              * (func = enum qt_proc_kind, tid/pid = the task doing it), args follow */
     QT_REC_STOP = 15,       /* struct qt_rec_stop: recording stopped early (the trace could not be written) */
+    QT_REC_DISK = 19,       /* struct qt_rec_call: a block request (--disk-trace): func = enum qt_disk_kind,
+                             * tid/pid = the task running when it happened, args follow (below) */
+    QT_REC_FILEW = 20,      /* struct qt_rec_call: a file event (--files-written): func = enum qt_filew_kind,
+                             * tid/pid = the task doing it, args follow (below) */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
     QT_REC_EXECLOG_FIRST = 32,
     QT_REC_EXECLOG_LAST = 47,
@@ -113,6 +117,31 @@ struct qt_rec_call {
  *   PANIC         arg1 = the message panic() was called with (its format string, QT_T_STR) */
 enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
                     QT_PROC_PANIC = 6 /* arg1 = panic()'s format string (QT_T_STR), whatever task runs */ };
+
+/* QT_REC_DISK: a block request the driver started (ISSUE) or ended (DONE), in the kernel's words:
+ *   ISSUE  arg1 = the request (QT_T_HEX: its address pairs it with its DONE), arg2 = cmd_flags
+ *          (QT_T_HEX: the operation in the low 8 bits, enum qt_disk_op), arg3 = first sector (512
+ *          bytes), arg4 = bytes, arg5 = the disk's name (QT_T_STR, "vda"), arg6 = the inode whose
+ *          page the request's first segment holds (QT_T_UINT: its number, 0 if none) and arg7 its
+ *          mode (QT_T_UINT), arg8 = that inode's path in its file system (QT_T_DENTRY, regular
+ *          files only), arg9 = the running task's comm (QT_T_STR)
+ *   DONE   arg1 = the request, arg2 = the status (QT_T_INT: 0, or the blk_status_t error) */
+enum qt_disk_kind { QT_DISK_ISSUE = 1, QT_DISK_DONE = 2 };
+enum qt_disk_op { QT_DISK_READ = 0, QT_DISK_WRITE = 1, QT_DISK_FLUSH = 2, QT_DISK_DISCARD = 3 };
+
+/* QT_REC_FILEW, events of the files the selected processes write:
+ *   WRITE   bytes written to a regular file by write, pwrite, writev, pwritev (at the call), a
+ *           record per piece of at most QT_FILEW_CHUNK bytes: arg1 = the file (QT_T_FILE), arg2 = the
+ *           file offset of the piece (QT_T_INT), arg3 = the bytes (QT_T_STR, value = their number;
+ *           QT_ARG_UNREADABLE and no data when guest memory could not be read)
+ *   RENAME  arg1 = old name, arg2 = new name (QT_T_STR, as the process gave them), arg3 = its
+ *           working directory (QT_T_PATH) when a name is relative
+ *   UNLINK  arg1 = the name (QT_T_STR), arg2 = the working directory when it is relative
+ *   MMAP    a shared writable mapping of a regular file, whose writes are not seen: arg1 = the
+ *           file (QT_T_FILE), arg2 = file offset, arg3 = length (QT_T_UINT)
+ * and each arg9 = the comm of the task (QT_T_STR). */
+enum qt_filew_kind { QT_FILEW_WRITE = 1, QT_FILEW_RENAME = 2, QT_FILEW_UNLINK = 3, QT_FILEW_MMAP = 4 };
+#define QT_FILEW_CHUNK 16384
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */

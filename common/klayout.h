@@ -88,7 +88,25 @@ struct qt_kfield {
     X(binprm_filename,    "linux_binprm.filename",                NULL, 8) \
     X(binprm_p,           "linux_binprm.p",                       NULL, 8) \
     X(binprm_argc,        "linux_binprm.argc",                    NULL, 4) \
-    X(binprm_file,        "linux_binprm.file",                    NULL, 8)
+    X(binprm_file,        "linux_binprm.file",                    NULL, 8) \
+    X(rq_q,               "request.q",                            NULL, 8) \
+    X(rq_cmd_flags,       "request.cmd_flags",                    NULL, 4) \
+    X(rq_sector,          "request.__sector",                     NULL, 8) \
+    X(rq_data_len,        "request.__data_len",                   NULL, 4) \
+    X(rq_bio,             "request.bio",                          NULL, 8) \
+    X(rq_part,            "request.part",                         NULL, 8) \
+    X(bdev_disk,          "block_device.bd_disk",                 NULL, 8) \
+    X(queue_disk,         "request_queue.disk",                   NULL, 8) \
+    X(disk_name,          "gendisk.disk_name",                    NULL, 32) \
+    X(bio_io_vec,         "bio.bi_io_vec",                        NULL, 8) \
+    X(bvec_page,          "bio_vec.bv_page",                      NULL, 8) \
+    X(page_mapping,       "page.mapping",                         NULL, 8) \
+    X(mapping_host,       "address_space.host",                   NULL, 8) \
+    X(inode_i_dentry,     "inode.i_dentry",                       NULL, 8) \
+    X(dentry_d_alias,     "dentry.d_u.d_alias",                   NULL, 16) \
+    X(task_fs,            "task_struct.fs",                       NULL, 8) \
+    X(fs_pwd,             "fs_struct.pwd",                        NULL, 16) \
+    X(filename_name,      "filename.name",                        NULL, 8)
 
 /* X(member, "struct", "field"): fields read from BTF only, never from a layout file (struct
  * mount is private to fs/; the mount fields serve the kernel argument types' paths). */

@@ -85,6 +85,8 @@ static const struct key keys[] = {
     { "pid", K_PID, F(pid), 0, 0, "a process id (1..4194304)" },
     { "follow", K_BOOL, F(follow), 0, 0, NULL },
     { "program_as", K_BOOL, F(program_as), 0, 0, NULL },
+    { "disk_trace", K_BOOL, F(disk_trace), 0, 0, NULL },
+    { "files_written", K_STR, F(files_written), 0, 0, "a directory" },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F
@@ -554,6 +556,12 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     char b1[64], b2[64], b3[64], list[128];
     bool chooses = o->comm || o->pid; /* the processes to record */
     enum spelled chooser = o->comm ? S_COMM : S_PID;
+    const char *view = o->disk_trace ? (env->cli ? "--disk-trace" : "disk_trace=on")
+                       : o->files_written ? (env->cli ? "--files-written" : "files_written=") : NULL;
+    if (view && (!env->system || !o->kernel || !o->kernel_introspection || (env->arch && env->arch->kintro != QT_KINTRO_TASKS)))
+        return refuse(err, errlen, "%s needs qtrace system with the guest's kernel read (%s, without %s) and an "
+                      "x86_64 guest: it reads the kernel's block requests and files", view,
+                      spell(env, S_KERNEL, true, b1), spell(env, S_NO_INTROSPECTION, false, b2));
     if (!env->system) {
         int k = o->kernel ? S_KERNEL : o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : -1;
         if (k >= 0)

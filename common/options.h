@@ -37,6 +37,9 @@
  *   follow=on       with comm=/pid=: also their children, grandchildren...
  *   program_as=on   record only while an address space the traced program's own code ran in is
  *                   current (its cr3), user and kernel code; needs no task layouts (i386 guests)
+ *   disk_trace=on   system mode: every block request of the guest (QT_REC_DISK records)
+ *   files_written=DIR  system mode: what the selected processes write to regular files (QT_REC_FILEW
+ *                   records); the CLI rebuilds the files under DIR
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
  *                   execlog_start=FUNC|0xADDR, execlog_stop=N
@@ -109,6 +112,8 @@ struct qt_opts {
     uint32_t pid;           /* pid=N: record only while process N runs (0: no filter) */
     bool follow;            /* follow=on: also the children of the selected processes */
     bool program_as;        /* program_as=on: record only in the address spaces the program's code ran in */
+    bool disk_trace;        /* disk_trace=on: block requests (plugin/kernel_disk.c) */
+    char *files_written;    /* files_written=DIR: file writes, renames, unlinks (plugin/kernel_files.c) */
 };
 
 void qt_opts_init(struct qt_opts *o);

@@ -5,6 +5,8 @@
 
 #include "calls.h"
 #include "kernel.h"
+#include "kernel_disk.h"
+#include "kernel_files.h"
 #include "kernel_funcs.h"
 #include "kernel_image.h"
 #include "kernel_kaslr.h"
@@ -21,6 +23,8 @@ enum hook_need {
     NEED_KFUNCS,            /* kernel functions traced */
     NEED_PROGAS,            /* program_as=on in a kernel read for its symbols only */
     NEED_PROGRAM_BIAS,      /* program= without bias=: a PIE's load address is learned at its exec */
+    NEED_DISK,              /* disk_trace=on */
+    NEED_FILES,             /* files_written=DIR */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -55,6 +59,14 @@ static const struct hook hooks[] = {
       "program_as=on counts kernel threads running on the program's address space as the program", NULL },
     /* a freed task matters only where tasks are known */
     { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL, "__switch_to" },
+    { "blk_mq_start_request", NULL, qt_kdisk_on_start, NEED_DISK, "--disk-trace records no block request", NULL },
+    { "blk_mq_end_request", NULL, qt_kdisk_on_end, NEED_DISK, "--disk-trace records no request's completion", NULL },
+    { "vfs_write", NULL, qt_kfiles_on_write, NEED_FILES, "--files-written sees no write or pwrite", NULL },
+    { "vfs_writev", NULL, qt_kfiles_on_writev, NEED_FILES, "--files-written sees no writev or pwritev", NULL },
+    { "do_renameat2", NULL, qt_kfiles_on_rename, NEED_FILES, "--files-written sees no rename", NULL },
+    { "do_unlinkat", NULL, qt_kfiles_on_unlink, NEED_FILES, "--files-written sees no unlink", NULL },
+    { "mmap_region", NULL, qt_kfiles_on_mmap, NEED_FILES, "--files-written does not see files written through mmap",
+      NULL },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
@@ -74,6 +86,8 @@ static bool hook_wanted(const struct hook *h)
     case NEED_KFUNCS: return tasks && qt_kfuncs_count();
     case NEED_PROGAS: return !tasks && as_filter;
     case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
+    case NEED_DISK: return tasks && qt.opts.disk_trace;
+    case NEED_FILES: return tasks && qt.opts.files_written;
     }
     return false;
 }

@@ -29,6 +29,13 @@ void qt_ktask_who(const struct qt_ktask *k, struct qt_who *w)
     w->asid = 0;
 }
 
+size_t qt_ktask_comm_arg(const struct qt_ktask *k, uint8_t *p, int pos)
+{
+    size_t n = k->ids ? strnlen(k->comm, sizeof(k->comm) - 1) : 0, used;
+    memcpy(qt_arg_raw(p, pos, QT_T_STR, 64, 0, 0, n, &used), k->comm, n);
+    return used;
+}
+
 bool qt_ktask_selected_now(struct qt_vcpu *v)
 {
     if (!qt_kernel_loaded())

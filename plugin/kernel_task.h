@@ -45,6 +45,8 @@ bool qt_ktask_read_ids(struct qt_vcpu *v, uint64_t task, uint32_t *pid, uint32_t
 void qt_ktask_renamed(struct qt_vcpu *v, struct qt_ktask *k);
 /* Who a record of the task running on v is about. */
 void qt_ktask_who(const struct qt_ktask *k, struct qt_who *w);
+/* The task's comm as argument pos (QT_T_STR, empty if not known) at p; returns the bytes used. */
+size_t qt_ktask_comm_arg(const struct qt_ktask *k, uint8_t *p, int pos);
 
 /* The task ops of the layers below (threads.h) */
 uint64_t qt_ktask_current_key(struct qt_vcpu *v);

@@ -32,6 +32,11 @@ CFLAGS_PROGS_PIE=(-static-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 # small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7, qtrace.net=1
 # loads e1000 (QEMU's default NIC model)
 MODULES="lib/crc7.ko drivers/net/ethernet/intel/e1000/e1000.ko"
+# qtrace.disk=1: a virtio disk with ext4 (qtrace system --disk IMG), loaded in this order (each
+# after what modinfo -F depends names; ext4 and jbd2 ask for crc32c at mount time)
+MODULES="$MODULES drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_pci_modern_dev.ko
+  drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko
+  crypto/crc32c_generic.ko lib/crc16.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
 # busybox applets linked into /bin (the init script and interactive debugging use these)
 APPLETS="sh ash mount umount poweroff reboot sync echo cat ls mkdir rm sleep su id whoami
   ps dmesg grep sed tr cut head tail wc env test [ true false printf uname kill free

@@ -577,3 +577,25 @@ dssh() {
     ssh -i "$DKEY" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
         -o ConnectTimeout=60 root@127.0.0.1 "$@"
 }
+# ---- disk views (--disk, --disk-trace, --files-written) -----------------------------------------
+# diskio in the guest (two vCPUs) on a fresh 64 MiB ext4 image (--disk, mounted on /mnt): its files (pieces,
+# a rename, an unlink, a shared mapping) and a 1 MiB file written and fsynced; every block request
+# (--disk-trace) and diskio's files rebuilt (--files-written DIR/files, --comm diskio). The image
+# stays in DIR/disk.img for debugfs, the oracle.
+DISKIO_BIG=1048576
+fx_disk() {
+    local d=$1
+    mkdir -p "$d/root"
+    truncate -s 64M "$d/disk.img" && mke2fs -q -t ext4 -d "$d/root" "$d/disk.img" || return
+    trace_boot "$d" run --disk "$d/disk.img" --append "qtrace.disk=1 qtrace.run=diskio qtrace.args=all,/mnt,$DISKIO_BIG" \
+        --smp 2 --timeout 300 --disk-trace --files-written "$d/files" --comm diskio
+}
+disk_fixture() {
+    need_guest diskio
+    command -v debugfs >/dev/null || bail "debugfs (package e2fsprogs; run scripts/setup.sh deps)"
+    fixture disk
+    [ "$(rc_of "$FX/run.rc")" = 0 ] || { diag <"$FX/run.err"; tail -5 "$FX/run.console" | diag; bail "qtrace system --disk ... exits 0"; }
+    grep -q '^QTRACE-GUEST: exit diskio status 0$' "$FX/run.console" || bail "diskio ran on the disk and exited 0"
+}
+# image_cat PATH: a file of the fixture's disk image, read by debugfs (no mount)
+image_cat() { debugfs -R "cat $1" "$FX/disk.img" 2>/dev/null; }

@@ -195,7 +195,7 @@ static void test_errors(void)
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program sysroot bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_async kernel_all comm pid follow program_as conf)");
+                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
@@ -570,6 +570,18 @@ static void test_check(void)
     user.cli = true;
     is_str(check_with(&user, KV("comm=sh")),
            "--comm is for system mode (qtrace system): a user-mode run traces one process already", "user, CLI: --comm");
+
+    /* the disk views: system mode, the kernel read, task structures */
+    const char *views = " needs qtrace system with the guest's kernel read (kernel=PATH, without "
+                        "kernel_introspection=off) and an x86_64 guest: it reads the kernel's block requests and files";
+    char want[512];
+    snprintf(want, sizeof(want), "disk_trace=on%s", views);
+    is_str(check_with(&(struct qt_opts_env){ .system = false, .arch = x64 }, KV("disk_trace=on")), want,
+           "user: disk_trace=on");
+    is_str(check_with(&sys, KV("disk_trace=on")), want, "disk_trace=on without kernel=");
+    snprintf(want, sizeof(want), "files_written=%s", views);
+    is_str(check_with(&sys32, KV("kernel=/k", "files_written=/d")), want, "files_written= on i386");
+    is_str(check_with(&sys, KV("kernel=/k", "files_written=/d", "disk_trace=on")), "", "both views on x86_64: accepted");
 
     /* program_as */
     is_str(check_with(&sys, KV("kernel=/k", "program=/p", "program_as=on", "comm=sh")),
