@@ -60,6 +60,8 @@ int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
     cfg->nformats = qtc_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
     if (cfg->nformats < 0)
         return -1;
+    if (qtc_args_has(a, "processes")) /* the process tree is written beside the trace */
+        cfg->nformats = qtc_writer_add(cfg->formats, cfg->nformats, QTC_MAX_FORMATS, &qtc_writer_ps, &qtc_writer_ps_json);
     const char *t = qtc_args_get(a, "timeout");
     cfg->timeout = t ? strtod(t, NULL) : 0;
     cfg->quiet = qtc_args_has(a, "quiet");

@@ -84,6 +84,10 @@ const struct qtc_opt qtc_trace_opts[] = {
       "system mode: record only while an address space the --program's own code runs in is current (its user "
       "code and the kernel code run there). For guests whose task structures qtrace does not read (i386 kernels), "
       "instead of --comm.", "on" },
+    { "processes", 0, "processes", QTC_FLAG, NULL,
+      "system mode: the guest's process tree for qtrace ps, written as DIR/trace.ps and DIR/trace.ps.json: pid, "
+      "parent, uid (its changes too), argv, start, end, exit status, and the guest instructions each process ran "
+      "(an inline counter in every block: see docs/views.md).", "on" },
     { "kernel-symbols", 0, "kernel_symbols", QTC_PATH, "FILE",
       "system mode: the kernel's symbols from a System.map or a copy of the guest's /proc/kallsyms, instead of the "
       "kallsyms tables qtrace recovers from the --kernel image.", NULL },

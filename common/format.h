@@ -108,8 +108,15 @@ struct qt_rec_call {
  *   FORK, THREAD  arg1 = the new task (QT_T_TASK), recorded by its parent
  *   EXEC          arg1 = the file executed (QT_T_STR), arg2 = argv (QT_T_STRV), arg3 = the new comm
  *   EXIT          arg1 = the code passed to do_exit (QT_T_EXITCODE)
- *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size */
-enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5 };
+ *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size
+ * and with processes=on (qtrace ps):
+ *   CRED          arg1 = the credentials the task takes (QT_T_CRED): setuid, su, exec of a setuid file
+ *   RUN           the task leaves its vCPU: arg1, arg2 = the user and kernel instructions it ran there
+ *                 since the vCPU's previous RUN record (QT_T_UINT), arg3 = its comm (QT_T_STR)
+ *   VCPU          at the end: arg1, arg2 = the user and kernel instructions this vCPU ran in all,
+ *                 which its RUN records add up to (tid/pid: the task running then) */
+enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
+                    QT_PROC_CRED = 6, QT_PROC_RUN = 7, QT_PROC_VCPU = 8 };
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */

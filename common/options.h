@@ -37,6 +37,8 @@
  *   follow=on       with comm=/pid=: also their children, grandchildren...
  *   program_as=on   record only while an address space the traced program's own code ran in is
  *                   current (its cr3), user and kernel code; needs no task layouts (i386 guests)
+ *   processes=on    system mode: what qtrace ps needs beyond the process timeline: the guest
+ *                   instructions each task ran, and uid changes (plugin/kernel_procs.c)
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
  *                   execlog_start=FUNC|0xADDR, execlog_stop=N
@@ -109,6 +111,7 @@ struct qt_opts {
     uint32_t pid;           /* pid=N: record only while process N runs (0: no filter) */
     bool follow;            /* follow=on: also the children of the selected processes */
     bool program_as;        /* program_as=on: record only in the address spaces the program's code ran in */
+    bool processes;         /* processes=on: instructions per task and uid changes, for qtrace ps */
 };
 
 void qt_opts_init(struct qt_opts *o);
