@@ -14,6 +14,10 @@ void qtc_procs_init(struct qtc_procs *t, const struct qtr *r)
 {
     memset(t, 0, sizeof(*t));
     t->system = r->hdr.mode == QT_MODE_SYSTEM;
+    if (!t->system && r->nmaps) { /* user mode: the program's name, for processes that exec nothing */
+        const char *slash = strrchr(r->maps[0].name, '/');
+        t->prog = slash ? slash + 1 : r->maps[0].name;
+    }
 }
 
 static void free_argv(struct qtc_proc *p)
@@ -43,6 +47,8 @@ unsigned qtc_proc_shell_status(uint64_t code)
     return (code & 0x7f) ? 128u + (unsigned)(code & 0x7f) : (unsigned)((code >> 8) & 0xff);
 }
 
+static void set_comm(struct qtc_proc *p, const void *s, size_t n);
+
 /* A new process pid, first seen at ts. */
 static size_t add(struct qtc_procs *t, uint32_t pid, uint64_t ts)
 {
@@ -55,6 +61,9 @@ static size_t add(struct qtc_procs *t, uint32_t pid, uint64_t ts)
     p->pid = pid;
     p->start_ns = p->end_ns = ts;
     p->parent = p->first_child = p->next_sibling = NONE;
+    p->has_start = !t->system;
+    if (t->prog)
+        set_comm(p, t->prog, strlen(t->prog));
     *qtc_map_slot(&t->by_pid, pid, 0, true) = (void *)(uintptr_t)(t->n + 1);
     return t->n++;
 }
@@ -149,7 +158,7 @@ static void on_proc(struct qtc_procs *t, const struct qtr_event *ev)
         pp->end_ns = ts;
         size_t i = add(t, d.tgid, ts);
         p = &t->p[i];
-        p->forked = true;
+        p->has_start = true;
         p->ppid = (d.have & QT_KD_PPID) ? d.ppid : parent;
         p->has_ppid = true;
         if (d.have & QT_KD_UID) {
@@ -265,13 +274,17 @@ static void on_user_syscall(struct qtc_procs *t, const struct qtr *r, const stru
             return;
         }
         size_t parent = (size_t)(p - t->p);
-        size_t i = add(t, (uint32_t)child, ev->ts_ns);
+        /* the child's own events may come before its parent's return from fork: it is that process */
+        uintptr_t seen = (uintptr_t)qtc_map_get(&t->tids, 0, (uint32_t)child);
+        size_t i = seen && !t->p[seen - 1].has_ppid ? seen - 1 : add(t, (uint32_t)child, ev->ts_ns);
         p = &t->p[i];
-        p->forked = true;
+        p->has_start = true;
         p->ppid = t->p[parent].pid;
         p->has_ppid = true;
-        *qtc_map_slot(&t->tids, 0, (uint32_t)child, true) = (void *)(uintptr_t)(i + 1);
-        p->threads++;
+        if (!seen || seen - 1 != i) {
+            *qtc_map_slot(&t->tids, 0, (uint32_t)child, true) = (void *)(uintptr_t)(i + 1);
+            p->threads++;
+        }
     }
 }
 

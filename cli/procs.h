@@ -32,7 +32,7 @@ struct qtc_proc {
     char **argv;                /* its argv (escaped), argc strings */
     int argc;
     bool argv_truncated;
-    bool forked;                /* its fork was seen: start_ns is its birth */
+    bool has_start;             /* start_ns is its birth: its fork, or in user mode its first event */
     uint64_t start_ns, end_ns;  /* first and last event of it (fork, exit) */
     bool exited;                /* exit_code is the code the last of its threads passed to do_exit */
     uint64_t exit_code;         /* a wait status: status << 8, or the signal (| 0x80: core dumped) */
@@ -49,6 +49,7 @@ struct qtc_procs {
     struct qtc_map by_pid;      /* pid -> index + 1 of its current process */
     struct qtc_map tids;        /* (pid, tid) seen: counts threads */
     bool system;                /* a system-mode trace */
+    const char *prog;           /* user mode: the program's file name (the trace's first module), or NULL */
     bool have_insns;            /* run records were found (processes=on) */
     bool have_totals;           /* vcpu records were found */
     bool have_cred;             /* cred records were found */

@@ -143,7 +143,7 @@ static void text_row(struct qt_sb *sb, const struct qtr *r, const struct qtc_pro
         qt_sb_printf(sb, " %5" PRIu32, p->uid);
     else
         qt_sb_printf(sb, " %5s", "-");
-    if (p->forked)
+    if (p->has_start)
         qt_sb_printf(sb, " %10.6f", p->start_ns / 1e9);
     else
         qt_sb_printf(sb, " %10s", "-");
@@ -239,7 +239,7 @@ static void json_proc(struct qt_sb *sb, const struct qtr *r, const struct qtc_pr
     } else {
         qt_sb_puts(sb, "null");
     }
-    if (p->forked)
+    if (p->has_start)
         qt_sb_printf(sb, ",\"start_ns\":%" PRIu64, p->start_ns);
     else
         qt_sb_puts(sb, ",\"start_ns\":null");
