@@ -398,6 +398,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         }
     } else {
         const char *prog = cfg->operands[0];
+        if (qtc_check_user_opts(&cfg->args, err, errlen) < 0)
+            goto fail;
         if (strchr(prog, '/')) {
             l->target = qtc_xstrdup(prog);
         } else {
