@@ -157,7 +157,7 @@ static void text_row(struct qt_sb *sb, const struct qtr *r, const struct qtc_pro
         put_exit(&ex, r, p->exit_code);
     else
         qt_sb_putc(&ex, '-');
-    qt_sb_printf(sb, "  %-8s", ex.buf);
+    qt_sb_printf(sb, "  %-12s", ex.buf);
     qt_sb_free(&ex);
     if (t->have_insns)
         qt_sb_printf(sb, " %13" PRIu64 " %13" PRIu64, p->user_insns + p->kernel_insns, p->user_insns);
@@ -175,7 +175,7 @@ static void text_row(struct qt_sb *sb, const struct qtr *r, const struct qtc_pro
 static int ps_end_text(struct qtc_wctx *w, struct ps_state *s)
 {
     struct qtc_procs *t = &s->t;
-    fprintf(w->out, "%7s %6s %5s %10s %10s  %-8s %13s %13s  %s\n", "PID", "PPID", "UID", "START", "END", "EXIT",
+    fprintf(w->out, "%7s %6s %5s %10s %10s  %-12s %13s %13s  %s\n", "PID", "PPID", "UID", "START", "END", "EXIT",
             "INSNS", "USER-INSNS", "COMMAND");
     struct qt_sb sb;
     qt_sb_init(&sb);
