@@ -522,9 +522,9 @@ need_rr_demo() {
 }
 
 # ---- qtrace ps (--processes) -------------------------------------------------------------------
-# procs (guest/progs/procs.c) in the guest with --processes: its shell pipeline, exit codes, a
-# signal, su to uid 1000, a loop of known length
-fx_procs() { trace_boot "$1" live --append qtrace.run=procs --processes --timeout 300; }
+# procs (guest/progs/procs.c) in the guest with --processes, on two vCPUs: its shell pipeline, exit
+# codes, a signal, su to uid 1000, a loop of known length
+fx_procs() { trace_boot "$1" live --append qtrace.run=procs --processes --smp 2 --timeout 300; }
 # ps_against_console CONSOLE PS.JSON PROCS-ELF: qtrace ps's processes against what procs and its
 # shell printed (pids, parents, uids, argv, $? of each command), the loop's instructions against
 # its length and the objdump of its loop, and per-process instructions against the vCPUs' total;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# qtrace ps of a live run with --processes: procs' shell pipeline, exit codes, a signal, su to
-# uid 1000 and a loop of known length, against what the guest printed (oracle: procs and its shell
-# print their pids, parents, uids, argv and each $?; objdump gives the loop's length).
+# qtrace ps of a live run with --processes, on two vCPUs: procs' shell pipeline, exit codes, a
+# signal, su to uid 1000 and a loop of known length, against what the guest printed (oracle: procs
+# and its shell print their pids, parents, uids, argv and each $?; objdump gives the loop's length).
 . "$(dirname "$0")/../lib.sh"
 need_guest procs
 fixture procs
@@ -26,7 +26,7 @@ check "text: the driver's row, \\_ under init" grep -qE "^ +$drv +1 +0 .* +0 +[0
 check "text: sh -c one level deeper, exit 3" grep -qE "^ +$sh +$drv +0 .* 3 +[0-9]+ +[0-9]+       +\\\\_ sh -c \"echo " "$D/trace.ps"
 check "text: the killed command shows SIGTERM" grep -qE " SIGTERM .*\\\\_ /progs/procs kill 15\$" "$D/trace.ps"
 check "text: the su'ed command shows uid 1000" grep -qE "^ +$su +[0-9]+ +1000 .*\\\\_ /progs/procs id as-user\$" "$D/trace.ps"
-check "text: the instruction totals line, adding up" grep -qE '^# instructions: ([0-9]+) on 1 vCPU \(.*\); the processes ran [0-9]+$' "$D/trace.ps"
+check "text: the instruction totals of both vCPUs" grep -qE '^# instructions: ([0-9]+) on 2 vCPUs \(.*\); the processes ran [0-9]+$' "$D/trace.ps"
 check "trace.txt shows the uid change as a cred event, and no accounting records" \
     bash -c "grep -qE '== cred \\{uid=1000, gid=1000, euid=1000' '$D/trace.txt' && ! grep -qE '== (run|vcpu) ' '$D/trace.txt'"
 done_testing
