@@ -713,10 +713,13 @@ static void qmp_try_connect(struct qmp *q)
     q->fd = fd;
     q->len = 0;
     char line[4096];
-    if (qmp_line(q, line, sizeof(line), 10000) <= 0 || !strstr(line, "\"QMP\"") ||
-        qmp_exec(q, "qmp_capabilities", line, sizeof(line)) < 0) {
+    /* a QEMU busy loading a snapshot on a loaded host may greet late: try again later, unless what
+     * answers is not QMP */
+    int r = qmp_line(q, line, sizeof(line), 10000);
+    bool qmp = r > 0 && strstr(line, "\"QMP\"");
+    if (!qmp || qmp_exec(q, "qmp_capabilities", line, sizeof(line)) < 0) {
         qmp_close(q);
-        q->done = true;
+        q->done = r > 0 && !qmp;
     }
 }
 

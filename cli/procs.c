@@ -251,6 +251,7 @@ static void on_user_syscall(struct qtc_procs *t, const struct qtr *r, const stru
     const struct qt_rec_call *c = ev->call;
     struct qtc_proc *p = user_proc(t, c->tid, ev->ts_ns);
     p->end_ns = ev->ts_ns;
+    t->have_syscalls = true;
     const char *name = qtw_syscall_name(r, c->func);
     if (!name)
         return;

@@ -53,6 +53,7 @@ struct qtc_procs {
     bool have_insns;            /* run records were found (processes=on) */
     bool have_totals;           /* vcpu records were found */
     bool have_cred;             /* cred records were found */
+    bool have_syscalls;         /* user mode: system call records were found (--syscalls) */
     uint64_t total_user, total_kernel; /* the vCPUs' totals (vcpu records) */
     uint32_t nvcpus;            /* vCPUs with totals */
     size_t *order;              /* the tree, depth first: indices, n of them (after qtc_procs_finish) */

@@ -107,6 +107,8 @@ static void notes(const struct qtc_wctx *w, const struct qtc_procs *t, void (*pu
     if (!t->system)
         put(ctx, "user mode: parents, exec and exit codes come from system calls (--syscalls); no uid and no "
                  "instruction counts (--processes is for system mode)");
+    if (!t->system && !t->have_syscalls)
+        put(ctx, "no system calls in the trace (recorded without --syscalls): each thread is shown as a process");
     else if (!t->have_insns)
         put(ctx, "no instruction counts: the trace was recorded without --processes");
     if (t->system && !t->have_cred)

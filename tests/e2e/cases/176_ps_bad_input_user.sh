@@ -38,4 +38,8 @@ check "QEMU was never started" test ! -e "$TMP/qemu-started"
 "$QTRACE" ps "$TMP/u" >"$TMP/u.txt" 2>&1
 check "user mode, text: says where its facts come from and that it has no instruction counts" \
     grep -qx '# user mode: parents, exec and exit codes come from system calls (--syscalls); no uid and no instruction counts (--processes is for system mode)' "$TMP/u.txt"
+"$QTRACE" run -q -P add -o "$TMP/n" -- "$TMP/forker" >/dev/null 2>&1
+"$QTRACE" ps "$TMP/n" >"$TMP/n.txt" 2>&1
+check "user mode without --syscalls: says that each thread is shown as a process" \
+    grep -qx '# no system calls in the trace (recorded without --syscalls): each thread is shown as a process' "$TMP/n.txt"
 done_testing
