@@ -19,6 +19,7 @@
 
 #include "arch.h"
 #include "legacy.h"
+#include "sysroot.h"
 #include "reader.h"
 #include "symtab.h"
 #include "util.h"
@@ -26,6 +27,10 @@
 void qtc_cfg_free(struct qtc_cfg *cfg)
 {
     qtc_args_free(&cfg->args);
+    for (int i = 0; i < 4; i++)
+        free(cfg->guest_files[i]);
+    qtc_argv_free(cfg->guest_args);
+    free(cfg->guest_banner);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -35,6 +40,7 @@ void qtc_launch_free(struct qtc_launch *l)
     free(l->plugin);
     free(l->legacy);
     free(l->sysroot);
+    free(l->sysroot_program);
     free(l->program);
     free(l->target);
     free(l->argv0);
@@ -352,7 +358,10 @@ static int find_sysroot(const struct qtc_cfg *cfg, const struct qt_arch_desc *ar
     struct stat sb;
     if (given) {
         if (stat(given, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen, "--sysroot %s: %s", given, stat(given, &sb) < 0 ? strerror(errno) : "not a directory");
+            snprintf(err, errlen, "--sysroot %s: %s", given,
+                     stat(given, &sb) < 0 ? strerror(errno)
+                                          : "not a directory (qtrace run hands it to QEMU's -L, which reads a directory; "
+                                            "qtrace system also reads an ext4 disk image)");
             return -1;
         }
         l->sysroot = qtc_xstrdup(given);
@@ -392,10 +401,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             arch = ka;
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
-        if (qtc_args_has(&cfg->args, "sysroot")) {
-            snprintf(err, errlen, "--sysroot is for qtrace run: qtrace system does not read the guest's libraries yet");
+        if (qtc_sysroot_check(cfg, l, err, errlen) < 0)
             goto fail;
-        }
     } else {
         const char *prog = cfg->operands[0];
         if (qtc_check_user_opts(&cfg->args, err, errlen) < 0)
@@ -428,7 +435,7 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
     }
     if (cfg->program || !cfg->system) {
-        const char *p = cfg->program ? cfg->program : l->target;
+        const char *p = l->sysroot_program ? l->sysroot_program : cfg->program ? cfg->program : l->target;
         if (cfg->program && check_elf("--program ", p, &info, err, errlen) < 0)
             goto fail;
         const struct qt_arch_desc *pa = qt_arch_by_elf_machine((unsigned)info.machine);
@@ -551,6 +558,8 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
             vpush(&v, qtc_xstrdup("-initrd"));
             vpush(&v, qtc_xstrdup(cfg->initrd));
         }
+        for (int i = 0; i < cfg->nguest_args; i++)
+            vpush(&v, qtc_xstrdup(cfg->guest_args[i]));
         vpush(&v, qtc_xstrdup("-append"));
         qt_sb_init(&sb);
         qt_sb_puts(&sb, "console=ttyS0 quiet panic=-1");

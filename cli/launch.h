@@ -41,6 +41,12 @@ struct qtc_cfg {
     const char *qmp;                /* QMP socket QEMU listens on: the guest is stopped through it, or NULL */
     char **qemu_extra;              /* QEMU arguments before the operands (record/replay options) */
     int nqemu_extra;
+    /* system --guest NAME (guest.c) */
+    const char *guest_root;         /* the guest's root for --sysroot (its disk image), or NULL */
+    char *guest_files[4];           /* the paths kernel, initrd and guest_root point to (owned) */
+    char **guest_args;              /* QEMU arguments of its devices (disk, network), NULL-terminated */
+    int nguest_args;
+    char *guest_banner;             /* how to reach it (ssh), or NULL */
 };
 
 /* What the checks found, for starting QEMU. */
@@ -54,6 +60,7 @@ struct qtc_launch {
     char *trace;                    /* DIR/trace.qtr */
     char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
     char *sysroot;                  /* run: the guest's library root (QEMU's -L), or NULL */
+    char *sysroot_program;          /* system: --program found in --sysroot, as a host path, or NULL */
     /* filled by qtc_launch_run when cfg->qmp is set */
     bool icount_known;              /* icount was read from QEMU (query-replay) */
     uint64_t icount;                /* guest instructions executed when the guest stopped */
