@@ -27,6 +27,8 @@ static const struct qtc_cmd cmds[] = {
     { "debug", "replay a recording under gdb, with reverse execution", qtc_cmd_debug, qtc_help_debug },
     { "info", "what a recording holds: guest, length in instructions, size, QEMU version", qtc_cmd_info,
       qtc_help_info },
+    { "ps", "the guest's process tree of a trace: pid, parent, uid, argv, start, end, exit, instructions", qtc_cmd_ps,
+      qtc_help_ps },
     { "help", "show the help of a command", cmd_help, help_help },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -36,6 +36,8 @@ int qtc_cmd_info(int argc, char **argv);
 void qtc_help_info(FILE *f);
 int qtc_cmd_debug(int argc, char **argv);
 void qtc_help_debug(FILE *f);
+int qtc_cmd_ps(int argc, char **argv);
+void qtc_help_ps(FILE *f);
 
 /* qtrace compat (cmd_compat.c): what the log and stack writers (w_compat.c, formats
  * compat-log and compat-stack) know of the configs.txt a trace was recorded with. Without it

@@ -69,6 +69,8 @@ int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
     cfg->nformats = qtc_writer_parse_list(fl, cfg->formats, QTC_MAX_FORMATS, err, errlen);
     if (cfg->nformats < 0)
         return -1;
+    if (qtc_args_has(a, "processes")) /* the process tree is written beside the trace */
+        cfg->nformats = qtc_writer_add(cfg->formats, cfg->nformats, QTC_MAX_FORMATS, &qtc_writer_ps, &qtc_writer_ps_json);
     const char *t = qtc_args_get(a, "timeout");
     cfg->timeout = t ? strtod(t, NULL) : 0;
     cfg->quiet = qtc_args_has(a, "quiet");
@@ -419,6 +421,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
         }
         const char *prog = cfg->operands[0];
+        if (qtc_check_user_opts(&cfg->args, err, errlen) < 0)
+            goto fail;
         if (strchr(prog, '/')) {
             l->target = qtc_xstrdup(prog);
         } else {
@@ -750,10 +754,13 @@ static void qmp_try_connect(struct qmp *q)
     q->fd = fd;
     q->len = 0;
     char line[4096];
-    if (qmp_line(q, line, sizeof(line), 10000) <= 0 || !strstr(line, "\"QMP\"") ||
-        qmp_exec(q, "qmp_capabilities", line, sizeof(line)) < 0) {
+    /* a QEMU busy loading a snapshot on a loaded host may greet late: try again later, unless what
+     * answers is not QMP */
+    int r = qmp_line(q, line, sizeof(line), 10000);
+    bool qmp = r > 0 && strstr(line, "\"QMP\"");
+    if (!qmp || qmp_exec(q, "qmp_capabilities", line, sizeof(line)) < 0) {
         qmp_close(q);
-        q->done = true;
+        q->done = r > 0 && !qmp;
     }
 }
 

@@ -95,6 +95,10 @@ const struct qtc_opt qtc_trace_opts[] = {
       "them) write, with the bytes at the offsets they wrote them, and list them in DIR/files-written.txt "
       "(with renames, unlinks and files written through mmap, whose bytes are not seen). See docs/views.md.",
       NULL },
+    { "processes", 0, "processes", QTC_FLAG, NULL,
+      "system mode: the guest's process tree for qtrace ps, written as DIR/trace.ps and DIR/trace.ps.json: pid, "
+      "parent, uid (its changes too), argv, start, end, exit status, and the guest instructions each process ran "
+      "(an inline counter in every block: see docs/views.md).", "on" },
     { "kernel-symbols", 0, "kernel_symbols", QTC_PATH, "FILE",
       "system mode: the kernel's symbols from a System.map or a copy of the guest's /proc/kallsyms, instead of the "
       "kallsyms tables qtrace recovers from the --kernel image.", NULL },
@@ -485,6 +489,17 @@ static int plugin_opts(const struct qtc_args *a, struct qt_opts *o, char *err, s
         }
     }
     return 0;
+}
+
+int qtc_check_user_opts(const struct qtc_args *a, char *err, size_t errlen)
+{
+    struct qt_opts o;
+    if (plugin_opts(a, &o, err, errlen) < 0)
+        return -1;
+    struct qt_opts_env env = { .system = false, .arch = NULL, .cli = true };
+    int r = qt_opts_check(&o, &env, err, errlen);
+    qt_opts_free(&o);
+    return r < 0 ? -1 : 0;
 }
 
 /* ---- system mode: the guest kernel ---------------------------------------------------------- */

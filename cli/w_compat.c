@@ -351,7 +351,8 @@ static int compat_event(struct qtc_wctx *w, const struct qtr_event *ev)
         }
         break;
     case QT_REC_PROC:
-        on_proc(s, ev);
+        if (!qtw_proc_accounting(ev->call->func))
+            on_proc(s, ev);
         break;
     }
     return ferror(s->out) ? -1 : 0;

@@ -333,7 +333,7 @@ static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
         thread_of(s, ev, ev->thread->asid, ev->thread->tid, ev->thread->pid);
         return 0;
     }
-    if (!ev->call)
+    if (!ev->call || (ev->type == QT_REC_PROC && qtw_proc_accounting(ev->call->func)))
         return 0;
     const struct qt_rec_call *c = ev->call;
     struct jthr *t = thread_of(s, ev, c->asid, c->tid, c->pid);

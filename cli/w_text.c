@@ -299,7 +299,7 @@ static int text_event(struct qtc_wctx *w, const struct qtr_event *ev)
         s->lost_printed += ev->lost;
         return 0;
     }
-    if (!ev->call)
+    if (!ev->call || (ev->type == QT_REC_PROC && qtw_proc_accounting(ev->call->func)))
         return 0;
     struct tthr *t = thread_of(s, ev);
     switch (ev->type) {

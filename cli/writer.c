@@ -27,6 +27,8 @@ static const struct qtc_writer *const writers[] = {
     &qtc_writer_compat_log,
     &qtc_writer_compat_stack,
     &qtc_writer_disk,
+    &qtc_writer_ps,
+    &qtc_writer_ps_json,
 };
 
 #define NWRITERS (sizeof(writers) / sizeof(writers[0]))
@@ -53,6 +55,20 @@ void qtc_writer_print_list(FILE *f, int indent, bool files)
         free(file);
         qtc_print_wrapped(f, text, indent + width + 2, indent + width, 100);
     }
+}
+
+int qtc_writer_add(const struct qtc_writer **list, int n, int max, const struct qtc_writer *a,
+                   const struct qtc_writer *b)
+{
+    const struct qtc_writer *add[] = { a, b };
+    for (size_t k = 0; k < 2; k++) {
+        bool has = false;
+        for (int i = 0; i < n; i++)
+            has |= list[i] == add[k];
+        if (!has && n < max)
+            list[n++] = add[k];
+    }
+    return n;
 }
 
 const struct qtc_writer *qtc_writer_find(const char *name)
@@ -317,8 +333,13 @@ void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func
 
 const char *qtw_proc_kind(uint64_t kind)
 {
-    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "panic" };
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "cred", "run", "vcpu", "panic" };
     return kinds[kind < sizeof(kinds) / sizeof(kinds[0]) ? kind : 0];
+}
+
+bool qtw_proc_accounting(uint64_t kind)
+{
+    return kind == QT_PROC_RUN || kind == QT_PROC_VCPU;
 }
 
 const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos)

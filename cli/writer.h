@@ -49,6 +49,9 @@ int qtc_writer_parse_list(const char *list, const struct qtc_writer **out, int m
 /* The table for --help: a line per writer at indent, its name and help (files: and the output
  * run and system write, "(trace.txt)"). */
 void qtc_writer_print_list(FILE *f, int indent, bool files);
+/* list (n writers, room for max) with a and b appended where absent; returns the new count. */
+int qtc_writer_add(const struct qtc_writer **list, int n, int max, const struct qtc_writer *a,
+                   const struct qtc_writer *b);
 /* Names of every writer, "text, json, folded", for messages. */
 const char *qtc_writer_names(void);
 
@@ -75,6 +78,8 @@ void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func
 const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos);
 /* "fork", "exec", "exit", "module", "thread", "panic" for a QT_REC_PROC record's kind ("event" if unknown) */
 const char *qtw_proc_kind(uint64_t kind);
+/* Is a QT_REC_PROC record of this kind instruction accounting (run, vcpu), for the ps formats only? */
+bool qtw_proc_accounting(uint64_t kind);
 /* Rendering of one argument (escaped, as argtype formats it). */
 void qtw_arg_value(const struct qtr_arg *a, struct qt_sb *out);
 /* The return value (pos 0) of an exit/sysret event, or NULL. */
@@ -98,5 +103,7 @@ extern const struct qtc_writer qtc_writer_execlog_json;
 extern const struct qtc_writer qtc_writer_compat_log;   /* w_compat.c (qtrace compat) */
 extern const struct qtc_writer qtc_writer_compat_stack;
 extern const struct qtc_writer qtc_writer_disk;         /* w_disk.c (--disk-trace) */
+extern const struct qtc_writer qtc_writer_ps;           /* w_ps.c (qtrace ps) */
+extern const struct qtc_writer qtc_writer_ps_json;
 
 #endif

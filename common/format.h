@@ -114,9 +114,16 @@ struct qt_rec_call {
  *   EXEC          arg1 = the file executed (QT_T_STR), arg2 = argv (QT_T_STRV), arg3 = the new comm
  *   EXIT          arg1 = the code passed to do_exit (QT_T_EXITCODE)
  *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size
- *   PANIC         arg1 = the message panic() was called with (its format string, QT_T_STR) */
+ *   PANIC         arg1 = the message panic() was called with (its format string, QT_T_STR), whatever
+ *                 task runs
+ * and with processes=on (qtrace ps):
+ *   CRED          arg1 = the credentials the task takes (QT_T_CRED): setuid, su, exec of a setuid file
+ *   RUN           the task leaves its vCPU: arg1, arg2 = the user and kernel instructions it ran there
+ *                 since the vCPU's previous RUN record (QT_T_UINT), arg3 = its comm (QT_T_STR)
+ *   VCPU          at the end: arg1, arg2 = the user and kernel instructions this vCPU ran in all,
+ *                 which its RUN records add up to (tid/pid: the task running then) */
 enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
-                    QT_PROC_PANIC = 6 /* arg1 = panic()'s format string (QT_T_STR), whatever task runs */ };
+                    QT_PROC_CRED = 6, QT_PROC_RUN = 7, QT_PROC_VCPU = 8, QT_PROC_PANIC = 9 };
 
 /* QT_REC_DISK: a block request the driver started (ISSUE) or ended (DONE), in the kernel's words:
  *   ISSUE  arg1 = the request (QT_T_HEX: its address pairs it with its DONE), arg2 = cmd_flags

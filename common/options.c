@@ -87,6 +87,7 @@ static const struct key keys[] = {
     { "program_as", K_BOOL, F(program_as), 0, 0, NULL },
     { "disk_trace", K_BOOL, F(disk_trace), 0, 0, NULL },
     { "files_written", K_STR, F(files_written), 0, 0, "a directory" },
+    { "processes", K_BOOL, F(processes), 0, 0, NULL },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F
@@ -500,7 +501,7 @@ bool qt_opts_wants(const struct qt_opts *o, const char *name)
 
 /* The options the rules name, as each side spells them. */
 enum spelled { S_KERNEL, S_COMM, S_PID, S_FOLLOW, S_PROGRAM_AS, S_PROGRAM, S_KERNEL_SYMBOLS, S_LAYOUT, S_SYSCALLS,
-               S_NO_INTROSPECTION };
+               S_NO_INTROSPECTION, S_PROCESSES };
 static const struct {
     const char *key;    /* plugin key */
     const char *flag;   /* CLI flag */
@@ -516,6 +517,7 @@ static const struct {
     [S_LAYOUT] = { "layout=", "--layout", "PATH" },
     [S_SYSCALLS] = { "syscalls=on", "--syscalls", NULL },
     [S_NO_INTROSPECTION] = { "kernel_introspection=off", "--no-kernel-introspection", NULL },
+    [S_PROCESSES] = { "processes=on", "--processes", NULL },
 };
 
 /* The option's name ("comm=" / "--comm"); with_value: and its value ("comm=NAME" / "--comm NAME"). */
@@ -567,6 +569,9 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
         if (k >= 0)
             return refuse(err, errlen, "%s is for system mode (qtrace system): a user-mode run traces one process "
                           "already", spell(env, (enum spelled)k, false, b1));
+        if (o->processes)
+            return refuse(err, errlen, "%s is for system mode (qtrace system, replay); in user mode qtrace ps shows "
+                          "the processes of a trace made with --syscalls", spell(env, S_PROCESSES, false, b1));
         return 0;
     }
     const struct qt_arch_desc *arch = env->arch;
@@ -580,7 +585,7 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     }
     if (!o->kernel || !o->kernel_introspection) {
         int k = o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : o->kernel_symbols ? S_KERNEL_SYMBOLS
-                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : -1;
+                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : o->processes ? S_PROCESSES : -1;
         if (k >= 0 && !o->kernel)
             return refuse(err, errlen, "%s needs the guest's kernel (%s%s)", spell(env, (enum spelled)k, false, b1),
                           spell(env, S_KERNEL, true, b2), env->cli ? "" : ", given by qtrace system");
@@ -609,6 +614,9 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
                           "%s is an %s kernel; %s (with %s) records the program's address spaces instead",
                           spell(env, chooser, false, b1), list, o->kernel, arch->name,
                           spell(env, S_PROGRAM_AS, false, b2), spell(env, S_PROGRAM, false, b3));
+        if (o->processes)
+            return refuse(err, errlen, "%s needs the kernel's task structures, which qtrace reads in %s kernels only "
+                          "(%s is an %s kernel)", spell(env, S_PROCESSES, false, b1), list, o->kernel, arch->name);
         if (o->syscalls)
             warn(env, "%s records nothing in an %s guest (system calls are decoded from the kernel's task "
                  "structures, read in %s kernels only)", spell(env, S_SYSCALLS, false, b1), arch->name, list);

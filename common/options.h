@@ -40,6 +40,8 @@
  *   disk_trace=on   system mode: every block request of the guest (QT_REC_DISK records)
  *   files_written=DIR  system mode: what the selected processes write to regular files (QT_REC_FILEW
  *                   records); the CLI rebuilds the files under DIR
+ *   processes=on    system mode: what qtrace ps needs beyond the process timeline: the guest
+ *                   instructions each task ran, and uid changes (plugin/kernel_procs.c)
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
  *                   execlog_start=FUNC|0xADDR, execlog_stop=N
@@ -114,6 +116,7 @@ struct qt_opts {
     bool program_as;        /* program_as=on: record only in the address spaces the program's code ran in */
     bool disk_trace;        /* disk_trace=on: block requests (plugin/kernel_disk.c) */
     char *files_written;    /* files_written=DIR: file writes, renames, unlinks (plugin/kernel_files.c) */
+    bool processes;         /* processes=on: instructions per task and uid changes, for qtrace ps */
 };
 
 void qt_opts_init(struct qt_opts *o);

@@ -10,6 +10,7 @@
 #include "kernel_funcs.h"
 #include "kernel_image.h"
 #include "kernel_kaslr.h"
+#include "kernel_procs.h"
 #include "kernel_progas.h"
 #include "kernel_syscalls.h"
 #include "kernel_task.h"
@@ -25,6 +26,7 @@ enum hook_need {
     NEED_PROGRAM_BIAS,      /* program= without bias=: a PIE's load address is learned at its exec */
     NEED_DISK,              /* disk_trace=on */
     NEED_FILES,             /* files_written=DIR */
+    NEED_PROCESSES,         /* processes=on */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -67,12 +69,17 @@ static const struct hook hooks[] = {
     { "do_unlinkat", NULL, qt_kfiles_on_unlink, NEED_FILES, "--files-written sees no unlink", NULL },
     { "mmap_region", NULL, qt_kfiles_on_mmap, NEED_FILES, "--files-written does not see files written through mmap",
       NULL },
+    /* after kernel_task.c's row: it reads the next task's ids first */
+    { "__switch_to", NULL, qt_kprocs_on_switch, NEED_PROCESSES, NULL, "__switch_to" },
+    { "commit_creds", NULL, qt_kprocs_on_creds, NEED_PROCESSES, "uid changes (setuid, su) are not seen by --processes",
+      NULL },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
 
 static bool k_filter;               /* comm= or pid= given */
 static bool as_filter;              /* program_as=on */
+static bool procs;                  /* processes=on, with the kernel read */
 
 static struct qt_task_ops task_ops;
 
@@ -88,6 +95,7 @@ static bool hook_wanted(const struct hook *h)
     case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
     case NEED_DISK: return tasks && qt.opts.disk_trace;
     case NEED_FILES: return tasks && qt.opts.files_written;
+    case NEED_PROCESSES: return tasks && qt.opts.processes;
     }
     return false;
 }
@@ -172,6 +180,9 @@ int qt_kernel_init(char *err, size_t errlen)
     }
     k_filter = o->comm || o->pid;
     qt_ktask_init(k_filter);
+    procs = o->processes;
+    if (procs)
+        qt_kprocs_init();
     set_task_ops(qt.arch->kintro == QT_KINTRO_TASKS);
     if (!o->kernel_async || !qt_kernel_load_async(load_in_background))
         return load_kernel(err, errlen);
@@ -197,8 +208,16 @@ static void relocate(uint64_t slide)
     qt_kfuncs_relocate(slide);
 }
 
+void qt_kernel_finish(void)
+{
+    if (procs)
+        qt_kprocs_finish();
+}
+
 bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb)
 {
+    if (procs)
+        qt_kprocs_tb(tb);
     if (qemu_plugin_tb_vaddr(tb) < qt_kernel_space)
         return false;
     if (qt_kernel_pending())

@@ -22,6 +22,8 @@ int qt_kernel_init(char *err, size_t errlen);
 /* A translation block at a kernel address: find the KASLR slide, instrument hooks and kernel
  * functions. True if the block was the kernel's (nothing else to do with it). */
 bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb);
+/* At the end, every vCPU stopped: the last records of the kernel layer (processes=on). */
+void qt_kernel_finish(void);
 /* Kernel functions the patterns selected (SIZE_MAX while loading in the background). */
 size_t qt_kernel_ntraced(void);
 

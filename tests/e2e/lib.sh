@@ -599,3 +599,85 @@ disk_fixture() {
 }
 # image_cat PATH: a file of the fixture's disk image, read by debugfs (no mount)
 image_cat() { debugfs -R "cat $1" "$FX/disk.img" 2>/dev/null; }
+
+# ---- qtrace ps (--processes) -------------------------------------------------------------------
+# procs (guest/progs/procs.c) in the guest with --processes, on two vCPUs: its shell pipeline, exit
+# codes, a signal, su to uid 1000, a loop of known length
+fx_procs() { trace_boot "$1" live --append qtrace.run=procs --processes --smp 2 --timeout 300; }
+# ps_against_console CONSOLE PS.JSON PROCS-ELF: qtrace ps's processes against what procs and its
+# shell printed (pids, parents, uids, argv, $? of each command), the loop's instructions against
+# its length and the objdump of its loop, and per-process instructions against the vCPUs' total;
+# one "ok: ..." or "FAIL: ..." line per check
+ps_against_console() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import json, re, subprocess, sys
+con = open(sys.argv[1], errors='replace').read().splitlines()
+ps = json.load(open(sys.argv[2]))
+procs = {}
+for p in ps['processes']:
+    procs.setdefault(p['pid'], p)   # a pid reused would come later; the first is the one printed here
+fails = 0
+def check(cond, what):
+    global fails
+    print(('ok: ' if cond else 'FAIL: ') + what)
+    fails += not cond
+said = lambda pat: [m.groups() for m in (re.match(pat, l) for l in con) if m]
+who = said(r'^procs: pid=(\d+) ppid=(\d+) uid=(\d+) argv=\[(.*)\]$')
+check(len(who) == 7, '7 procs processes printed who they are (got %d)' % len(who))
+for pid, ppid, uid, argv in who:
+    p = procs.get(int(pid))
+    if not p:
+        check(False, 'pid %s is in qtrace ps' % pid)
+        continue
+    got = (p['ppid'], p['uid'], p['argv'])
+    want = (int(ppid), int(uid), argv.split('|'))
+    check(got == want, 'pid %s: ppid, uid, argv %s == %s (printed by itself)' % (pid, got, want))
+    check(p['instructions'] and p['instructions']['total'] > 0, 'pid %s ran instructions (%s)' % (pid, p['instructions']))
+by_arg = {tuple(a.split('|')[1:]): int(pid) for pid, _, _, a in who}
+sh = int(said(r'^sh: pid=(\d+)$')[0][0])
+driver = by_arg[()]
+status = dict(said(r'^sh: (\w+) status=(\d+)$'))
+rows = {
+    'exit': by_arg[('exit', '7')], 'kill': by_arg[('kill', '15')], 'su': by_arg[('id', 'as-user')],
+    'spin': by_arg[('spin', '3000000')],
+}
+for what, pid in rows.items():
+    check(procs[pid]['shell_status'] == int(status[what]),
+          '%s (pid %d): exit as the shell saw it: %s == $? %s' % (what, pid, procs[pid]['shell_status'], status[what]))
+check(procs[rows['kill']]['exit'] == {'signal': 15, 'name': 'SIGTERM', 'core_dumped': False},
+      'kill 15: killed by SIGTERM (%s)' % procs[rows['kill']]['exit'])
+s = procs[sh]
+shst = said(r'^procs: sh pid=(\d+) status=(\d+)$')[0]
+check(int(shst[0]) == sh and s['shell_status'] == int(shst[1]) == 3, 'sh -c (pid %d) exit 3 as its parent saw it (%s)' % (sh, s['shell_status']))
+check(s['ppid'] == driver and s['argv'][:2] == ['sh', '-c'] and s['argv'][2].startswith('echo "sh: pid=$$"; /progs/procs id a |'),
+      'sh: child of the driver %d, argv sh -c SCRIPT (%s)' % (driver, s['argv'][:2]))
+wc = [p for p in ps['processes'] if p['ppid'] == sh and p['argv'] == ['wc', '-l']]
+check(len(wc) == 1 and wc[0]['shell_status'] == int(status['pipeline']) == 0, 'wc -l: a child of sh, exit 0 as $? of the pipeline')
+kids = sorted(p['pid'] for p in ps['processes'] if p['ppid'] == sh)
+want_kids = sorted([by_arg[('id', 'a')], by_arg[('cat',)], wc[0]['pid'] if wc else -1] + list(rows.values()))
+check(kids == want_kids, "sh's children are the commands it ran: %s == %s" % (kids, want_kids))
+d = procs[driver]
+check(d['ppid'] == 1 and d['shell_status'] == 0 and sh in d['children'], 'the driver: child of init, exit 0, parent of sh')
+for p in ps['processes']:
+    if p['ppid'] == sh:
+        ok = s['start_ns'] <= p['start_ns'] <= p['end_ns'] <= s['end_ns']
+        check(ok, 'pid %d starts and ends within sh\'s lifetime' % p['pid'])
+# the loop: N iterations of the instructions between spin's jnz target and the jnz (objdump)
+dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', sys.argv[3]], capture_output=True, text=True).stdout
+body = re.search(r'<spin>:\n((?:.*\n)*?)\n', dis).group(1).splitlines()
+insns = [l.split('\t') for l in body if re.match(r'^\s+[0-9a-f]+:\t', l)]
+jnz = next(i for i, l in enumerate(insns) if l[1].startswith(('jne', 'jnz')))
+target = insns[jnz][1].split()[1]
+start = next(i for i, l in enumerate(insns) if l[0].strip().rstrip(':') == target)
+per_iter = jnz - start + 1
+n = 3000000
+u = procs[rows['spin']]['instructions']['user']
+check(n * per_iter <= u <= n * per_iter + 500000,
+      'spin: %d user instructions for %d iterations of %d instructions (+ at most 500000 for the rest of the program)' % (u, n, per_iter))
+tot = ps['instructions']
+summed = sum(p['instructions']['total'] for p in ps['processes'])
+check(tot['total'] == tot['user'] + tot['kernel'] == summed == tot['processes'] > 0,
+      'the processes\' instructions add up to the vCPUs\' total: %d == %d' % (summed, tot['total']))
+sys.exit(1 if fails else 0)
+PY
+}

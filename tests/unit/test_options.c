@@ -195,7 +195,7 @@ static void test_errors(void)
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program sysroot bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written conf)");
+                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
@@ -570,6 +570,15 @@ static void test_check(void)
     user.cli = true;
     is_str(check_with(&user, KV("comm=sh")),
            "--comm is for system mode (qtrace system): a user-mode run traces one process already", "user, CLI: --comm");
+    is_str(check_with(&user, KV("processes=on")),
+           "--processes is for system mode (qtrace system, replay); in user mode qtrace ps shows the processes of a "
+           "trace made with --syscalls", "user, CLI: --processes");
+    is_str(check_with(&cli, KV("processes=on")), "--processes needs the guest's kernel (--kernel PATH)",
+           "CLI: --processes without --kernel");
+    is_str(check_with(&cli32, KV("kernel=/k", "processes=on")),
+           "--processes needs the kernel's task structures, which qtrace reads in x86-64 kernels only (/k is an i386 "
+           "kernel)", "CLI: --processes on an i386 kernel");
+    is_str(check_with(&cli, KV("kernel=/k", "processes=on")), "", "CLI: --processes with the kernel");
 
     /* the disk views: system mode, the kernel read, task structures */
     const char *views = " needs qtrace system with the guest's kernel read (kernel=PATH, without "
