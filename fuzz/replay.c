@@ -12,7 +12,7 @@
 #include "fuzz.h"
 
 #ifndef FUZZ_NAME
-#error FUZZ_NAME (the harness's name) must be defined
+#error "FUZZ_NAME (the name of the harness) must be defined"
 #endif
 
 static int count;
