@@ -165,6 +165,7 @@ FUZZ_OBJ   := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(COMMON_SRC) $(CLI_SRC))
 FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_REPLAY := $(patsubst fuzz/fuzz_%.c,$(BUILD)/tests-san/test_fuzz_%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 .PHONY: fuzz fuzz-build
 
 $(BUILD)/fuzzobj/%.o: %.c
@@ -196,6 +197,6 @@ fuzz-build: $(FUZZ_BIN) $(BUILD)/fuzz/mkseeds
 fuzz:
 	@scripts/setup.sh fuzz
 	@$(MAKE) --no-print-directory fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
