@@ -24,8 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i++)
         if (!ws[i]->is_dir && (!ws[i]->execlog || r.st.execlog))
             qtc_write_trace(&r, ws[i], null, err, sizeof(err));
-    qtc_write_trace(&r, &qtc_writer_compat_log, null, err, sizeof(err));
-    qtc_write_trace(&r, &qtc_writer_compat_stack, null, err, sizeof(err));
     qtr_close(&r);
     return 0;
 }
