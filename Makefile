@@ -161,4 +161,50 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
+# ---- fuzzing (fuzz/, docs/reliability.md#fuzzing) -----------------------------------------
+# make fuzz [FUZZ=NAME] [FUZZ_SECONDS=600] [FUZZ_JOBS=1]: each harness fuzz/fuzz_NAME.c built with
+# clang-14 and libFuzzer (scripts/setup.sh fuzz installs them) runs FUZZ_SECONDS, under nice.
+# make unit-san also builds each harness with gcc and fuzz/replay.c into
+# $(BUILD)/tests-san/test_fuzz_NAME: make check replays tests/fuzz/NAME/ and fuzz/seeds/NAME/.
+FUZZ_SRC   := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_CC    ?= clang-14
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_OBJ   := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(COMMON_SRC) $(CLI_SRC))
+FUZZ_BIN   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_REPLAY := $(patsubst fuzz/fuzz_%.c,$(BUILD)/tests-san/test_fuzz_%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
+.PHONY: fuzz fuzz-build
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -Icommon -Icli -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -Icommon -Icli -Ifuzz -o $@ $< $(FUZZ_OBJ) $(ELF_LIBS) -lm
+
+$(BUILD)/tests-san/test_fuzz_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(CLI_SAN) $(COMMON_SAN)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -DFUZZ_NAME='"$*"' -Icommon -Icli -Ifuzz -o $@ $< fuzz/replay.c $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm
+
+unit-san: $(FUZZ_REPLAY)
+.SECONDARY: $(FUZZ_OBJ)
+
+# the binary seeds (fuzz/seeds.sh): traces built with the unit tests' helpers, BTF, kernel cuts
+$(BUILD)/fuzz/mkseeds: fuzz/mkseeds.c $(CLI_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
+
+fuzz-build: $(FUZZ_BIN) $(BUILD)/fuzz/mkseeds
+
+fuzz:
+	@scripts/setup.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -60,9 +60,16 @@ struct obuf {
     size_t len, cap;
 };
 
-static int obuf_grow(struct obuf *o)
+/* Kernel payloads shrink 3 to 8 times (xz, gzip, zstd at the levels the kernel build uses). The
+ * decompressed size appended to the payload is trusted up to this ratio, and the buffer starts
+ * at most this much larger than the payload: a small file cannot make qtrace reserve a large
+ * buffer before its data proves it decompresses that far (the buffer still doubles as needed,
+ * up to QT_KIMAGE_MAX_PAYLOAD). */
+#define KIMAGE_MAX_RATIO 64u
+
+static int obuf_grow(struct obuf *o, size_t first)
 {
-    size_t ncap = o->cap ? o->cap * 2 : (size_t)16 << 20;
+    size_t ncap = o->cap ? o->cap * 2 : first;
     if (o->cap >= QT_KIMAGE_MAX_PAYLOAD) return -EFBIG;
     if (ncap > QT_KIMAGE_MAX_PAYLOAD) ncap = QT_KIMAGE_MAX_PAYLOAD;
     uint8_t *np = realloc(o->p, ncap);
@@ -72,19 +79,22 @@ static int obuf_grow(struct obuf *o)
     return 0;
 }
 
-static int obuf_init(struct obuf *o, uint64_t hint)
+static int obuf_init(struct obuf *o, uint64_t hint, size_t inlen)
 {
     o->p = NULL;
     o->len = o->cap = 0;
+    uint64_t plausible = (uint64_t)inlen * KIMAGE_MAX_RATIO;
     /* the size the kernel build appends to the payload: a hint only, +1 so that the end of
      * the stream is seen without growing */
-    if (hint >= 4096 && hint < QT_KIMAGE_MAX_PAYLOAD) {
+    if (hint >= 4096 && hint < QT_KIMAGE_MAX_PAYLOAD && hint <= plausible) {
         o->p = malloc(hint + 1);
         if (!o->p) return -ENOMEM;
         o->cap = hint + 1;
         return 0;
     }
-    return obuf_grow(o);
+    size_t first = (size_t)16 << 20;
+    if (plausible < first) first = plausible < 4096 ? 4096 : (size_t)plausible;
+    return obuf_grow(o, first);
 }
 
 static int decomp_xz(const uint8_t *in, size_t inlen, struct obuf *o, const char **why)
@@ -95,7 +105,7 @@ static int decomp_xz(const uint8_t *in, size_t inlen, struct obuf *o, const char
     s.avail_in = inlen;
     int rc = 0;
     for (;;) {
-        if (o->len == o->cap && (rc = obuf_grow(o)) < 0) break;
+        if (o->len == o->cap && (rc = obuf_grow(o, 0)) < 0) break;
         s.next_out = o->p + o->len;
         s.avail_out = o->cap - o->len;
         lzma_ret r = lzma_code(&s, LZMA_FINISH);
@@ -123,7 +133,7 @@ static int decomp_gzip(const uint8_t *in, size_t inlen, struct obuf *o, const ch
     z.avail_in = (uInt)inlen;
     int rc = 0;
     for (;;) {
-        if (o->len == o->cap && (rc = obuf_grow(o)) < 0) break;
+        if (o->len == o->cap && (rc = obuf_grow(o, 0)) < 0) break;
         z.next_out = o->p + o->len;
         z.avail_out = (uInt)(o->cap - o->len);
         int r = inflate(&z, Z_NO_FLUSH);
@@ -148,7 +158,7 @@ static int decomp_zstd(const uint8_t *in, size_t inlen, struct obuf *o, const ch
     ZSTD_inBuffer ib = { in, inlen, 0 };
     int rc = 0;
     for (;;) {
-        if (o->len == o->cap && (rc = obuf_grow(o)) < 0) break;
+        if (o->len == o->cap && (rc = obuf_grow(o, 0)) < 0) break;
         ZSTD_outBuffer ob = { o->p, o->cap, o->len };
         size_t r = ZSTD_decompressStream(d, &ob, &ib);
         o->len = ob.pos;
@@ -492,7 +502,7 @@ static int load_bzimage(struct qt_kimage *k, const uint8_t *f, size_t fsize, cha
     case QT_KCOMP_XZ:
     case QT_KCOMP_GZIP:
     case QT_KCOMP_ZSTD:
-        if ((rc = obuf_init(&o, hint)) < 0) return rc;
+        if ((rc = obuf_init(&o, hint, plen)) < 0) return rc;
         rc = k->comp == QT_KCOMP_XZ ? decomp_xz(p, plen, &o, &why)
            : k->comp == QT_KCOMP_GZIP ? decomp_gzip(p, plen, &o, &why) : decomp_zstd(p, plen, &o, &why);
         if (rc < 0) {

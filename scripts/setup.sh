@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qtrace setup: installs and caches everything the build, the demo and the tests need.
 # Idempotent: every step leaves a stamp in $CACHE and is skipped when its stamp exists.
-# Usage: scripts/setup.sh [deps|header|qemu-user|all]   (default: all)
+# Usage: scripts/setup.sh [deps|header|qemu-user|all|fuzz]   (default: all; fuzz: only for make fuzz)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -158,10 +158,22 @@ step_qemu_user() {
     echo "$QEMU_BUILD_REV" >"$CACHE/qemu-user.stamp"
 }
 
+# make fuzz: clang 14 and its libFuzzer and sanitizer runtimes, from bookworm (not part of all)
+FUZZ_PKGS="clang-14 libclang-rt-14-dev"
+step_fuzz() {
+    step_deps
+    local m
+    m=$(missing_pkgs $FUZZ_PKGS)
+    [ -z "$m" ] && return 0
+    log "installing for make fuzz:$m"
+    apt_install $m || die "apt-get install$m failed (see $CACHE/apt.log)"
+}
+
 case "${1:-all}" in
     deps) step_deps ;;
     header) step_header ;;
     qemu-user) step_qemu_user ;;
     all) step_deps; step_header; step_qemu_user ;;
-    *) die "unknown step '$1' (expected deps, header, qemu-user or all)" ;;
+    fuzz) step_fuzz ;;
+    *) die "unknown step '$1' (expected deps, header, qemu-user, all or fuzz)" ;;
 esac
