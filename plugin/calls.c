@@ -284,8 +284,12 @@ static __attribute__((noinline)) void on_ret_slow(unsigned int vi, const struct 
         have_sp = true;
         t = qt_thread_current(v, s, sp);
     }
-    if (!t || t->stack.depth == 0 || !qt_thread_lock(t))
+    if (!t || t->stack.depth == 0)
         return;
+    if (!qt_thread_lock(t)) {
+        v->lost++; /* another vCPU holds this thread's stack: the exit is counted as lost */
+        return;
+    }
     /* + 1: the ret itself belongs to the function */
     struct pop_ctx pc = { v, t, 0, qt.opts.icount ? icount_at(s, site) + 1 : 0, false, 0 };
     const struct qt_frame *top = qt_stack_top(&t->stack);
