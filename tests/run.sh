@@ -42,7 +42,7 @@ run_one() { # name, command...
     rc=$?
     local p f
     p=$(grep -c '^ok ' "$log")
-    f=$(grep -c '^not ok ' "$log")
+    f=$(grep '^not ok ' "$log" | grep -vc ' # TODO ')
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1; echo "not ok - $name exited with status $rc" >>"$log"
     fi
