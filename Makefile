@@ -133,7 +133,13 @@ $(BUILD)/tests-tsan/%: tests/unit/%.c plugin/out.c plugin/out.h $(CLI_OBJ) $(COM
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) -O1 -g $(WARN) -fsanitize=thread -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
-unit-tsan: $(TSAN_BIN)
+# the plugin itself built with ThreadSanitizer, for QEMU with libtsan preloaded (tests/e2e/cases/154_tsan_plugin.sh)
+$(BUILD)/tsan/libqtrace.so: $(PLUGIN_SRC) $(COMMON_SRC) $(wildcard plugin/*.h common/*.h) $(HEADER)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) -O1 -g $(WARN) -fsanitize=thread -fPIC -shared -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) \
+		-o $@ $(PLUGIN_SRC) $(COMMON_SRC) $(ELF_LIBS) -lpthread
+unit-tsan: $(TSAN_BIN) $(BUILD)/tsan/libqtrace.so
 # objects reached only through the test pattern rules are not intermediate files to delete
 .SECONDARY: $(CLI_OBJ) $(COMMON_OBJ) $(CLI_SAN) $(COMMON_SAN)
 

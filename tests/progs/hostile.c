@@ -11,6 +11,7 @@
  *   hostile: give cross ADDR N          give_str(2) returned the crossing string
  *   hostile: race N calls               take_str(buf) and take_argv(v) N times each while another
  *                                       thread rewrites buf ('x'<->'y') and v[1] ("two", NULL, RACE_BAD)
+ * "hostile race" runs the race alone (tests/e2e/cases/154_tsan_plugin.sh).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -80,6 +81,29 @@ static void *rewriter(void *arg)
     return NULL;
 }
 
+/* take_str(race_buf) and take_argv(race_v) while rewriter() changes what they point at */
+static int race(void)
+{
+    static char one[] = "one";
+    race_v[0] = one;
+    race_v[1] = NULL;
+    race_v[2] = NULL;
+    memset(race_buf, 'x', 63);
+    pthread_t t;
+    if (pthread_create(&t, NULL, rewriter, NULL))
+        return 1;
+    while (!atomic_load(&race_started))
+        ;
+    for (int i = 0; i < RACE_CALLS; i++) {
+        take_str(race_buf);
+        take_argv(race_v);
+    }
+    atomic_store(&race_stop, 1);
+    pthread_join(t, NULL);
+    printf("hostile: race %d calls\n", RACE_CALLS);
+    return 0;
+}
+
 /* addr's page is mapped in no way (msync fails with ENOMEM): say so, else stop */
 static void unmapped_now(const char *what, void *addr)
 {
@@ -89,9 +113,11 @@ static void unmapped_now(const char *what, void *addr)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 2 && strcmp(argv[1], "race") == 0)
+        return race(); /* the race alone */
 
     /* a hole between two mapped pages: a later mapping does not simply grow into it */
     char *three = map(3 * PAGE);
@@ -133,22 +159,5 @@ int main(void)
     printf("hostile: give unmapped %p\n", (void *)give_str(1));
     printf("hostile: give cross %p 100\n", (void *)give_str(2));
 
-    static char one[] = "one";
-    race_v[0] = one;
-    race_v[1] = NULL;
-    race_v[2] = NULL;
-    memset(race_buf, 'x', 63);
-    pthread_t t;
-    if (pthread_create(&t, NULL, rewriter, NULL))
-        return 1;
-    while (!atomic_load(&race_started))
-        ;
-    for (int i = 0; i < RACE_CALLS; i++) {
-        take_str(race_buf);
-        take_argv(race_v);
-    }
-    atomic_store(&race_stop, 1);
-    pthread_join(t, NULL);
-    printf("hostile: race %d calls\n", RACE_CALLS);
-    return 0;
+    return race();
 }
