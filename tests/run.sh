@@ -10,6 +10,7 @@
 # Usage: tests/run.sh [--e2e] [SELECTOR...]
 #   SELECTOR: part of a test's name (unit/tests/test_cli, e2e/042_name), or an e2e case's number;
 #   several select their union; --e2e runs end-to-end cases only (tests/e2e/run.sh).
+# Env: QTRACE_JOBS, how many end-to-end cases run at once (default: the number of cores).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export QTRACE_TOP=$TOP QTRACE_BUILD=${QTRACE_BUILD:-$TOP/build} QTRACE_CACHE=${QTRACE_CACHE:-$TOP/.cache}
@@ -34,13 +35,9 @@ selected() { # NAME [CASE-NUMBER]
     return 1
 }
 
-run_one() { # name, command...
-    local name=$1; shift
-    local log="$logdir/$(echo "$name" | tr '/' '_').log" rc
-    local t0=$SECONDS
-    "$@" >"$log" 2>&1
-    rc=$?
-    local p f
+# report NAME LOG RC SECONDS: count a finished test's TAP lines and print its line
+report() {
+    local name=$1 log=$2 rc=$3 secs=$4 p f
     p=$(grep -c '^ok ' "$log")
     f=$(grep '^not ok ' "$log" | grep -vc ' # TODO ')
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -52,13 +49,44 @@ run_one() { # name, command...
     pass=$((pass + p)); fail=$((fail + f))
     if [ "$f" -gt 0 ]; then
         failed_tests+=("$name")
-        printf '%-44s %3d passed, %d FAILED (%ds)  log: %s\n' "$name" "$p" "$f" $((SECONDS - t0)) "$log"
+        printf '%-44s %3d passed, %d FAILED (%ds)  log: %s\n' "$name" "$p" "$f" "$secs" "$log"
         grep -A4 '^not ok' "$log" | head -40 | sed 's/^/    /'
     else
-        printf '%-44s %3d passed (%ds)\n' "$name" "$p" $((SECONDS - t0))
+        printf '%-44s %3d passed (%ds)\n' "$name" "$p" "$secs"
     fi
 }
+log_of() { echo "$logdir/$(echo "$1" | tr '/' '_').log"; }
+run_one() { # name, command...
+    local name=$1; shift
+    local log t0=$SECONDS
+    log=$(log_of "$name")
+    "$@" >"$log" 2>&1
+    report "$name" "$log" $? $((SECONDS - t0))
+}
 
+# End-to-end cases run QTRACE_JOBS at a time (default: one per core): each is mostly one QEMU on
+# one core. A case whose header says "# e2e: long" starts first, so that the short ones fill the
+# other cores around it. A finished case writes LOG.done (status, seconds); the loop reports
+# cases in the order they finish.
+started=()
+start_case() { # name, case file
+    local log
+    log=$(log_of "$1")
+    rm -f "$log.done"
+    ( t0=$SECONDS; bash "$2" >"$log" 2>&1; echo "$? $((SECONDS - t0))" >"$log.tmp"; mv "$log.tmp" "$log.done" ) &
+    started+=("$1")
+}
+reap() { # report every started case that has finished
+    local i log rc secs
+    for i in "${!started[@]}"; do
+        log=$(log_of "${started[$i]}")
+        [ -f "$log.done" ] || continue
+        read -r rc secs <"$log.done"
+        rm -f "$log.done"
+        report "${started[$i]}" "$log" "$rc" "$secs"
+        unset "started[$i]"
+    done
+}
 if [ -n "$units" ]; then
     for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_* "$QTRACE_BUILD"/tests-tsan/test_*; do
         [ -x "$t" ] || continue
@@ -67,13 +95,20 @@ if [ -n "$units" ]; then
         run_one "$name" "$t"
     done
 fi
-for t in "$TOP"/tests/e2e/cases/[0-9]*.sh; do
+jobs_max=${QTRACE_JOBS:-$(nproc)}
+cases=()
+for t in $(grep -l '^# e2e: long' "$TOP"/tests/e2e/cases/[0-9]*.sh) "$TOP"/tests/e2e/cases/[0-9]*.sh; do
     [ -f "$t" ] || continue
     base=$(basename "$t" .sh)
-    name="e2e/$base"
-    selected "$name" "${base%%_*}" || continue
-    run_one "$name" bash "$t"
+    selected "e2e/$base" "${base%%_*}" || continue
+    [[ " ${cases[*]} " == *" $t "* ]] || cases+=("$t")
 done
+for t in "${cases[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; reap; done
+    start_case "e2e/$(basename "$t" .sh)" "$t"
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; reap; done
+reap
 
 [ ${#failed_tests[@]} -gt 0 ] && echo "failed: ${failed_tests[*]}"
 echo "$pass passed, $fail failed"

@@ -46,14 +46,20 @@ skip_all() { echo "ok 1 - # SKIP $1"; echo "1..1"; exit 0; }
 # that directory. Cases that read the same boot share it; a case run alone makes what it needs.
 # fx_NAME writes its commands' exit statuses into files of FX for the cases to assert.
 FIXTURES=$BUILD/e2e-fixtures
+# Cases run in parallel (tests/run.sh): the first to need a fixture makes it under a lock, the
+# others wait for it.
 fixture() {
     local dir=$FIXTURES/$1
+    mkdir -p "$FIXTURES"
+    exec {lock}>"$FIXTURES/.$1.lock"
+    flock "$lock"
     if [ "$(cat "$dir/.run" 2>/dev/null)" != "$QTRACE_E2E_RUN" ]; then
         rm -rf "$dir"
         mkdir -p "$dir"
         "fx_$1" "$dir" >"$dir/.log" 2>&1 </dev/null
         echo "$QTRACE_E2E_RUN" >"$dir/.run"
     fi
+    exec {lock}>&-
     FX=$dir
 }
 rc_of() { cat "$1" 2>/dev/null || echo 255; } # FILE: an exit status a fixture wrote

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # Replays of one recording: the same options twice, a copied recording, in parallel; identical
 # traces; the console equals the recording's; --syscalls shows the guest's writes; the calls equal
 # a live run's; nothing in the recording is written (oracles: the guest's console, sha256sum, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # A recording with QEMU's user network: the guest fetches a page from a server on the host's
 # loopback; the capture shows the exchange, and the replay, with the server gone, receives the same
 # bytes (oracles: tshark, the server's log and page).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # qtrace debug on a recording of the seed's example (guest/progs/nullptr.c: a pointer set to NULL,
 # dereferenced later), gdb scripted: watch p, the NULL seen, reverse-stepi back into main, stepi
 # forward again (oracle: gdb's frames and the program's source lines).
