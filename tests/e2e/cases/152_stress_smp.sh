@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # Stress: guest/progs/stress on 4 vCPUs, 64 threads calling tick(id, k) (which calls tock(k))
 # 2000 times each, at the same time. Oracle: each thread's own count and id, printed by the
 # program. Every thread's calls are in the trace, with its own id, or the missing ones are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # A traced function given a pointer into a device's registers (guest/progs/mmio: QEMU's standard
 # VGA, BAR 2 mapped through sysfs, whose first bytes are the EDID header). qtrace's read goes to
 # the device as the guest's own does: the string decoded is the bytes the program read itself.
