@@ -81,6 +81,16 @@ static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *sit
         v->lost++;
         return;
     }
+    /* A one-block function already open at this very stack pointer is this same call: its first
+     * instruction's callback ran again (an instruction callback runs before its instruction,
+     * which QEMU may start over after an interrupt; seen with threads switched under --smp).
+     * Nothing but a ret leaves such a function, so a new call at the same place would need the
+     * old one left by a signal handler's longjmp: that one is then not shown. */
+    const struct qt_frame *top = qt_stack_top(&t->stack);
+    if (tf->one_block && top && top->fn == tf && top->sp == sp) {
+        qt_thread_unlock(t);
+        return;
+    }
     uint64_t ic = icount_at(s, site);
     struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);

@@ -26,12 +26,6 @@ ok() { # STATUS NAME: ok when STATUS is 0
 }
 check() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; } # NAME WHY
-# todo STATUS NAME WHY: an assertion a known, documented bug still fails: TAP's "# TODO" (shown,
-# not counted as a failure); once it passes it says so, to be made an ok again
-todo() {
-    T_N=$((T_N + 1))
-    if [ "$1" -eq 0 ]; then echo "ok $T_N - $2 # TODO passes now: make it an ok ($3)"; else echo "not ok $T_N - $2 # TODO $3"; fi
-}
 diag() { sed 's/^/#   /'; }
 # same_text NAME GOT_FILE WANT_FILE: exact comparison, diff shown on failure
 same_text() {
