@@ -12,6 +12,7 @@
 #   make unit, make unit-san   build the unit tests (plain, ASan/UBSan) into build/tests*/
 #   make unit-tsan  build the multi-threaded plugin harness under ThreadSanitizer (build/tests-tsan/)
 #   make setup-qemu-user, make guest   one part of make setup
+#   make guest-debian   the Debian guest (debootstrap, an ext4 disk image; not part of make setup)
 #   make clean      remove build/;  make distclean  also remove .cache/
 #
 # demo, check and bench need nothing installed by hand: they run the set-up steps they need.
@@ -26,6 +27,8 @@ CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 ELF_LIBS := -ldw -lelf -lz -llzma -lzstd -lbpf
+# --sysroot as an ext2/3/4 image (common/rootfs.c)
+ELF_LIBS += -lext2fs -lcom_err
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 PLUGIN_SRC := $(sort $(wildcard plugin/*.c))
@@ -145,6 +148,11 @@ unit-tsan: $(TSAN_BIN) $(BUILD)/tsan/libqtrace.so
 
 guest:
 	@scripts/build-guest.sh
+
+# the Debian guest of qtrace system --guest debian (docs/real-guests.md): built on demand, as root
+.PHONY: guest-debian
+guest-debian:
+	@scripts/build-guest-debian.sh
 
 # the demo runs only qemu-system-x86_64 (a Debian package): it skips the qemu-user build
 demo:

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "guest.h"
 #include "launch.h"
 #include "util.h"
 
@@ -30,6 +31,13 @@ static const struct qtc_opt system_opts[] = {
       "stop QEMU (SIGTERM to its process group, SIGKILL 10 s later) if it still runs after SEC seconds; the "
       "trace recorded so far is kept and converted; qtrace then exits with status 124.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
+    { "guest", 0, NULL, QTC_STR, "NAME",
+      "boot a bundled guest instead of --kernel/--initrd: 'debian' is Debian bookworm on an ext4 disk image (built "
+      "by make guest-debian), with its disk, its image as --sysroot (-p /usr/local/bin/calls is read from it), "
+      "QEMU's user network and its sshd on a host port (the ssh command is printed); see docs/real-guests.md.",
+      NULL },
+    { "ssh-port", 0, NULL, QTC_COUNT, "PORT",
+      "with --guest: the port on 127.0.0.1 forwarded to the guest's sshd. Default: a free port.", NULL },
 };
 
 const struct qtc_opt_table *qtc_system_tables(void)
@@ -59,11 +67,14 @@ int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size
     cfg->operands = cfg->args.rest;
     cfg->noperands = cfg->args.nrest;
     cfg->kernel = qtc_args_get(a, "kernel");
+    if (qtc_guest_apply(cfg, err, errlen) < 0)
+        goto fail;
     if (!cfg->kernel) {
         snprintf(err, errlen, "system: --kernel FILE is required (the guest kernel, e.g. bzImage)");
         goto fail;
     }
-    cfg->initrd = qtc_args_get(a, "initrd");
+    if (!cfg->initrd)
+        cfg->initrd = qtc_args_get(a, "initrd");
     cfg->append = qtc_args_get(a, "append");
     const char *v = qtc_args_get(a, "smp");
     cfg->smp = v ? (unsigned)strtoul(v, NULL, 10) : DEFAULT_SMP;
@@ -120,7 +131,9 @@ void qtc_help_system(FILE *f)
           "  DIR/qtrace.conf     the plugin options qtrace wrote, one key=value per line\n"
           "\nExit status:\n"
           "  QEMU's exit status (128+N if it was killed by signal N); 124 if --timeout stopped it;\n"
-          "  2 if qtrace could not start it (bad option, missing file, no plugin) or convert the trace.\n"
+          "  2 if qtrace could not start it (bad option, missing file, no plugin) or convert the trace;\n"
+          "  3 if the trace's disk filled up (recording stopped, the trace kept is readable, not converted);\n"
+          "  4 if the guest kernel panicked; 5 if a guest CPU triple-faulted.\n"
           "\nExamples:\n"
           "  qtrace system --kernel bzImage --initrd initrd.gz -p rootfs/usr/bin/prog\n"
           "      every function of prog, as /init runs it\n"
@@ -135,6 +148,13 @@ void qtc_help_system(FILE *f)
  * guest's firmware runs. */
 int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen)
 {
+    /* --program as found in --sysroot, for the plugin (a later key replaces an earlier one) */
+    if (l->sysroot_program) {
+        char *kv = qtc_xmalloc(strlen(l->sysroot_program) + 16);
+        sprintf(kv, "program=%s", l->sysroot_program);
+        qtc_args_add_kv(&cfg->args, kv);
+        free(kv);
+    }
     if (qtc_check_kernel(&cfg->args, cfg->kernel, cfg->outdir, err, errlen) < 0)
         return -1;
     bool introspection = !qtc_args_has(&cfg->args, "no-kernel-introspection");
@@ -144,6 +164,8 @@ int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *er
                                         qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "syscalls"));
     if (!l->program && !kernel_too && !qtc_args_has(&cfg->args, "plugin-opt"))
         qtc_warn("no --program given: no function will be traced");
+    if (qtc_guest_banner(cfg) && !cfg->quiet)
+        fprintf(stderr, "qtrace: %s\n", qtc_guest_banner(cfg));
     return 0;
 }
 

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "ending.h"
 #include "legacy.h"
+#include "sysroot.h"
 #include "reader.h"
 #include "symtab.h"
 #include "util.h"
@@ -26,6 +28,10 @@
 void qtc_cfg_free(struct qtc_cfg *cfg)
 {
     qtc_args_free(&cfg->args);
+    for (int i = 0; i < 4; i++)
+        free(cfg->guest_files[i]);
+    qtc_argv_free(cfg->guest_args);
+    free(cfg->guest_banner);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -35,11 +41,13 @@ void qtc_launch_free(struct qtc_launch *l)
     free(l->plugin);
     free(l->legacy);
     free(l->sysroot);
+    free(l->sysroot_program);
     free(l->program);
     free(l->target);
     free(l->argv0);
     free(l->conf);
     free(l->trace);
+    free(l->reset_log);
     memset(l, 0, sizeof(*l));
 }
 
@@ -350,7 +358,10 @@ static int find_sysroot(const struct qtc_cfg *cfg, const struct qt_arch_desc *ar
     struct stat sb;
     if (given) {
         if (stat(given, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen, "--sysroot %s: %s", given, stat(given, &sb) < 0 ? strerror(errno) : "not a directory");
+            snprintf(err, errlen, "--sysroot %s: %s", given,
+                     stat(given, &sb) < 0 ? strerror(errno)
+                                          : "not a directory (qtrace run hands it to QEMU's -L, which reads a directory; "
+                                            "qtrace system also reads an ext4 disk image)");
             return -1;
         }
         l->sysroot = qtc_xstrdup(given);
@@ -390,10 +401,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             arch = ka;
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
-        if (qtc_args_has(&cfg->args, "sysroot")) {
-            snprintf(err, errlen, "--sysroot is for qtrace run: qtrace system does not read the guest's libraries yet");
+        if (qtc_sysroot_check(cfg, l, err, errlen) < 0)
             goto fail;
-        }
     } else {
         const char *prog = cfg->operands[0];
         if (strchr(prog, '/')) {
@@ -424,7 +433,7 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             goto fail;
     }
     if (cfg->program || !cfg->system) {
-        const char *p = cfg->program ? cfg->program : l->target;
+        const char *p = l->sysroot_program ? l->sysroot_program : cfg->program ? cfg->program : l->target;
         if (cfg->program && check_elf("--program ", p, &info, err, errlen) < 0)
             goto fail;
         const struct qt_arch_desc *pa = qt_arch_by_elf_machine((unsigned)info.machine);
@@ -465,6 +474,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         goto fail;
     l->conf = join(cfg->outdir, "qtrace.conf");
     l->trace = join(cfg->outdir, "trace.qtr");
+    if (cfg->system && !cfg->no_plugin && !cfg->qmp && qtc_end_reset_log_ok(cfg->operands, cfg->noperands))
+        l->reset_log = join(cfg->outdir, "qemu-resets.log");
     return 0;
 fail:
     qtc_launch_free(l);
@@ -547,6 +558,8 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
             vpush(&v, qtc_xstrdup("-initrd"));
             vpush(&v, qtc_xstrdup(cfg->initrd));
         }
+        for (int i = 0; i < cfg->nguest_args; i++)
+            vpush(&v, qtc_xstrdup(cfg->guest_args[i]));
         vpush(&v, qtc_xstrdup("-append"));
         qt_sb_init(&sb);
         qt_sb_puts(&sb, "console=ttyS0 quiet panic=-1");
@@ -565,6 +578,12 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
         if (l->legacy) {
             vpush(&v, qtc_xstrdup("-plugin"));
             vpush(&v, qtc_xstrdup(l->legacy));
+        }
+        if (l->reset_log) {
+            vpush(&v, qtc_xstrdup("-d"));
+            vpush(&v, qtc_xstrdup("cpu_reset"));
+            vpush(&v, qtc_xstrdup("-D"));
+            vpush(&v, qtc_xstrdup(l->reset_log));
         }
         for (int i = 0; i < cfg->nqemu_extra; i++)
             vpush(&v, qtc_xstrdup(cfg->qemu_extra[i]));
@@ -946,7 +965,7 @@ void qtc_print_summary(const struct qtr *r, const char *dest)
 }
 
 int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
-                bool quiet)
+                bool quiet, struct qtc_end *end)
 {
     char err[1024];
     struct qtr r;
@@ -956,7 +975,12 @@ int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *
     }
     qtc_writer_progress = !quiet && isatty(STDERR_FILENO);
     for (size_t i = 0; i < r.nnotes; i++)
-        qtc_warn("%s", r.notes[i]);
+        if (!end || !r.has_stop || i + 1 != r.stop_note) /* that one: said by qtc_end_judge */
+            qtc_warn("%s", r.notes[i]);
+    if (end)
+        qtc_end_judge(&r, trace, end);
+    if (end && !end->convert)
+        nformats = 0;
     struct qt_sb done;
     qt_sb_init(&done);
     int rc = 0;
@@ -1015,13 +1039,15 @@ int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l)
         return QTC_EXIT_ERROR;
     }
     int code = qtc_exit_code(st, timed_out);
+    struct qtc_end end = { st, timed_out, l->reset_log, code, true };
     if (access(l->trace, F_OK) < 0) {
         qtc_error("QEMU exited (%s %d) without writing %s: the plugin did not start (see QEMU's messages above)",
                   WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : code, l->trace);
         return QTC_EXIT_ERROR;
     }
-    if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet) < 0 && code == 0)
-        code = QTC_EXIT_ERROR;
+    if (qtc_convert(l->trace, cfg->outdir, cfg->formats, cfg->nformats, cfg->quiet, &end) < 0 && end.code == 0)
+        end.code = QTC_EXIT_ERROR;
+    code = end.code;
     return code;
 }
 

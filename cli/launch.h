@@ -41,6 +41,12 @@ struct qtc_cfg {
     const char *qmp;                /* QMP socket QEMU listens on: the guest is stopped through it, or NULL */
     char **qemu_extra;              /* QEMU arguments before the operands (record/replay options) */
     int nqemu_extra;
+    /* system --guest NAME (guest.c) */
+    const char *guest_root;         /* the guest's root for --sysroot (its disk image), or NULL */
+    char *guest_files[4];           /* the paths kernel, initrd and guest_root point to (owned) */
+    char **guest_args;              /* QEMU arguments of its devices (disk, network), NULL-terminated */
+    int nguest_args;
+    char *guest_banner;             /* how to reach it (ssh), or NULL */
 };
 
 /* What the checks found, for starting QEMU. */
@@ -54,6 +60,8 @@ struct qtc_launch {
     char *trace;                    /* DIR/trace.qtr */
     char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
     char *sysroot;                  /* run: the guest's library root (QEMU's -L), or NULL */
+    char *sysroot_program;          /* system: --program found in --sysroot, as a host path, or NULL */
+    char *reset_log;                /* system: QEMU's CPU reset log, DIR/qemu-resets.log (ending.h), or NULL */
     /* filled by qtc_launch_run when cfg->qmp is set */
     bool icount_known;              /* icount was read from QEMU (query-replay) */
     uint64_t icount;                /* guest instructions executed when the guest stopped */
@@ -105,10 +113,12 @@ int qtc_exit_code(int status, bool timed_out);
 int qtc_launch_cmd(int argc, char **argv, int (*parse)(int, char **, struct qtc_cfg *, char *, size_t),
                    void (*help)(FILE *), int (*prepare)(struct qtc_cfg *, const struct qtc_launch *, char *, size_t));
 
-/* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet).
+/* Convert trace into DIR/trace.EXT for each format and print the summary (unless quiet). With
+ * end (ending.h), first judge how the run ended (end->code), and convert only if end->convert.
  * Returns 0, or -1 after printing an error. */
+struct qtc_end;
 int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *const *formats, int nformats,
-                bool quiet);
+                bool quiet, struct qtc_end *end);
 
 /* "qtrace: 1234 events, 12 functions, 3 threads, 0 lost -> DEST" on stderr. */
 void qtc_print_summary(const struct qtr *r, const char *dest);

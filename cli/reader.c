@@ -91,6 +91,7 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
+    case QT_REC_STOP: return h->size >= sizeof(struct qt_rec_stop);
     case QT_REC_BASE: return h->size >= sizeof(struct qt_rec_base);
     default: return true;
     }
@@ -349,6 +350,25 @@ static int cmp_tagged(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Reading a mapped trace, everything before pos is done with: its pages leave this process's
+ * memory, so that memory stays bounded whatever the size of the trace (the mapping is read-only:
+ * a page touched again would come back from the file). The kernel maps pages around each one
+ * read (fault-around, 64 KiB): those up to RELEASE_BACK behind *upto, released already, are
+ * released again. */
+#define RELEASE_BACK (128 * 1024)
+static void release_below(const struct qtr *r, size_t *upto, size_t pos)
+{
+    static size_t pg;
+    if (!r->mapped || pos <= *upto)
+        return;
+    if (!pg)
+        pg = (size_t)sysconf(_SC_PAGESIZE);
+    size_t a = (*upto > RELEASE_BACK ? *upto - RELEASE_BACK : 0) / pg * pg, b = pos / pg * pg;
+    if (b > a)
+        madvise((void *)(uintptr_t)(r->data + a), b - a, MADV_DONTNEED);
+    *upto = pos;
+}
+
 /* ---- scan ---------------------------------------------------------------------------------- */
 
 struct id_pair {
@@ -357,6 +377,7 @@ struct id_pair {
 };
 
 struct scan_state {
+    size_t released;        /* release_below's mark */
     size_t sym_cap, map_cap, run_cap;
     struct id_pair *ids;
     size_t nids, ids_cap;
@@ -415,6 +436,9 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
                         }
                         s->ids[s->nids++] = (struct id_pair){ y->id, y->addr };
                     }
+                } else if (h->type == QT_REC_STOP) {
+                    r->has_stop = true;
+                    memcpy(&r->stop, h, sizeof(r->stop));
                 } else if (h->type == QT_REC_END) {
                     r->has_end = true;
                     memset(&r->end, 0, sizeof(r->end));
@@ -430,6 +454,7 @@ static void scan_chunks(struct qtr *r, struct scan_state *s)
             }
             r->runs[r->nruns++] = (struct qtr_run){ body, pos, ch.vcpu, 0, 0, false };
         }
+        release_below(r, &s->released, body + pos);
         if (cut) {
             r->truncated = true;
             note(r, "%s: the last chunk is cut short (QEMU was killed while writing?): read %zu of its %u bytes", name,
@@ -487,6 +512,7 @@ static void scan_runs(struct qtr *r)
     memset(&vcpu_ts, 0, sizeof(vcpu_ts));
     struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
     uint64_t lost = 0, fast_orphans = 0;
+    size_t released = 0;
     for (size_t i = 0; i < r->nruns; i++) {
         struct qtr_run *run = &r->runs[i];
         struct dstate d = { 0 };
@@ -502,7 +528,7 @@ static void scan_runs(struct qtr *r)
             }
             if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
                 r->st.execlog++;
-            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_PROC))
+            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_STOP))
                 r->st.unknown++;
             if (is_fast(h->type) && !d.have_base)
                 fast_orphans++;
@@ -521,6 +547,8 @@ static void scan_runs(struct qtr *r)
                     qtc_map_slot(&threads, d.base.asid, d.base.tid, true);
                 continue;
             }
+            if (ev->type == QT_REC_PROC && ev->call->func == QT_PROC_PANIC && !r->panic)
+                r->panic = (const struct qt_rec_call *)h;
             if (ev->call && ev->type != QT_REC_PROC) { /* process events of the kernel are context */
                 const struct qt_rec_call *c = ev->call;
                 r->st.events++;
@@ -537,6 +565,7 @@ static void scan_runs(struct qtr *r)
                 lost += ev->lost;
             }
         }
+        release_below(r, &released, run->off + run->len);
         /* Untimed records at the start of a chunk take the time of the vCPU's previous chunk:
          * a chunk of untimed records (execution log) stays after the chunks of the same vCPU
          * written before it. */
@@ -601,8 +630,16 @@ static int scan(struct qtr *r, char *err, size_t errlen)
     free(s.ids);
     scan_runs(r);
     if (!r->has_end)
-        note(r, "%s: no end record: QEMU did not exit normally (killed or crashed?%s); calls still open are shown as "
-             "unfinished", name, r->hdr.mode == QT_MODE_USER ? " or the program exec'd another, outside QEMU" : "");
+        note(r, "%s: trace ends without its end record: QEMU stopped at %" PRIu64 ".%03u s (killed?%s), %" PRIu64
+             " records read; calls still open are shown as unfinished", name, r->st.last_ts / 1000000000u,
+             (unsigned)(r->st.last_ts / 1000000u % 1000u),
+             r->hdr.mode == QT_MODE_USER ? " or the program exec'd another, outside QEMU" : "", r->st.records);
+    if (r->has_stop) {
+        r->stop_note = r->nnotes + 1;
+        note(r, "%s: recording stopped %" PRIu64 ".%03u s into the run: the plugin could not write the trace (%s); "
+             "it ends there, at %" PRIu64 " bytes, and later events are lost", name, r->stop.ts_ns / 1000000000u,
+             (unsigned)(r->stop.ts_ns / 1000000u % 1000u), strerror(r->stop.err), r->stop.bytes);
+    }
     if (r->st.malformed)
         note(r, "%s: %" PRIu64 " malformed records skipped", name, r->st.malformed);
     return 0;
@@ -844,6 +881,7 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
     unsigned next_as = 0;
     struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
     int rc = 0;
+    size_t released = 0;
     while (n > 0 && rc == 0) {
         struct cursor *c = &heap[0];
         const struct qt_rec_hdr *h = (const struct qt_rec_hdr *)(r->data + c->pos);
@@ -861,12 +899,19 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
                 rc = hd->event(ev, hd->ctx);
         }
         c->pos += h->size;
-        if (c->pos < c->end)
+        if (c->pos < c->end) {
             cur_key(r, c);
-        else if (r->runs[c->run].next)
-            *c = run_cursor(r, r->runs[c->run].next - 1);
-        else
-            heap[0] = heap[--n];
+        } else {
+            if (r->runs[c->run].next)
+                *c = run_cursor(r, r->runs[c->run].next - 1);
+            else
+                heap[0] = heap[--n];
+            size_t low = n ? heap[0].pos : r->size; /* the lowest offset still to be read */
+            for (size_t i = 1; i < n; i++)
+                if (heap[i].pos < low)
+                    low = heap[i].pos;
+            release_below(r, &released, low);
+        }
         heap_down(heap, n, 0);
     }
     for (size_t i = 0; i < entries.cap; i++) {

@@ -7,7 +7,8 @@
  * in another vCPU's chunk), the modules (QT_REC_MAP) and statistics. A last chunk cut short
  * (QEMU killed while writing) is not an error: its complete records are used and a note says
  * so. qtr_replay() then delivers the records in global time order: every chunk is an ordered
- * run (records of one vCPU), and the runs are merged by ts_ns.
+ * run (records of one vCPU), and the runs are merged by ts_ns. Both stream: the pages of a
+ * mapped trace leave memory once read, so that a trace of any size converts in a few MiB.
  *
  * Compact records (QT_REC_BASE + packed event words) are decoded into the same
  * events as full ENTRY/EXIT records: writers never see the difference. Their time is
@@ -65,6 +66,10 @@ struct qtr {
     bool truncated;         /* the file ends inside a chunk */
     bool has_end;           /* a QT_REC_END record was found: the trace was closed cleanly */
     struct qt_rec_end end;
+    bool has_stop;          /* a QT_REC_STOP record: the plugin stopped recording (disk full) */
+    struct qt_rec_stop stop;
+    size_t stop_note;       /* notes[stop_note - 1] says so (0: none) */
+    const struct qt_rec_call *panic; /* the first guest kernel panic (QT_PROC_PANIC), or NULL */
     struct qtr_stats st;
     char **notes;           /* things the user should know (truncation, corruption) */
     size_t nnotes;

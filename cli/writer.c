@@ -180,7 +180,7 @@ static int drive(const struct qtr *r, const struct qtc_writer *w, struct qtc_wct
     int rc2 = w->end(ctx);
     if (rc == 0)
         rc = rc2;
-    if (rc == 0 && ctx->out && (fflush(ctx->out) != 0 || ferror(ctx->out))) {
+    if (ctx->out && (fflush(ctx->out) != 0 || ferror(ctx->out))) { /* a full disk, whatever rc says */
         snprintf(err, errlen, "writing %s output: %s", w->name, strerror(errno ? errno : EIO));
         return -1;
     }
@@ -316,7 +316,7 @@ void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func
 
 const char *qtw_proc_kind(uint64_t kind)
 {
-    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread" };
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "panic" };
     return kinds[kind < sizeof(kinds) / sizeof(kinds[0]) ? kind : 0];
 }
 

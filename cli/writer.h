@@ -73,7 +73,7 @@ int qtc_write_trace_file(const struct qtr *r, const struct qtc_writer *w, const 
 void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func, struct qt_sb *out);
 /* Name of argument pos (1-based) from the symbol's parameters, or NULL. */
 const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos);
-/* "fork", "exec", "exit", "module", "thread" for a QT_REC_PROC record's kind ("event" if unknown) */
+/* "fork", "exec", "exit", "module", "thread", "panic" for a QT_REC_PROC record's kind ("event" if unknown) */
 const char *qtw_proc_kind(uint64_t kind);
 /* Rendering of one argument (escaped, as argtype formats it). */
 void qtw_arg_value(const struct qtr_arg *a, struct qt_sb *out);

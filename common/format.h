@@ -57,6 +57,7 @@ enum qt_rec_type {
     /* 11..13: not used (a reader skips a type it does not know by its size) */
     QT_REC_PROC = 14,       /* struct qt_rec_call: a process or module event of the guest kernel
                              * (func = enum qt_proc_kind, tid/pid = the task doing it), args follow */
+    QT_REC_STOP = 15,       /* struct qt_rec_stop: recording stopped early (the trace could not be written) */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
     QT_REC_EXECLOG_FIRST = 32,
     QT_REC_EXECLOG_LAST = 47,
@@ -108,8 +109,10 @@ struct qt_rec_call {
  *   FORK, THREAD  arg1 = the new task (QT_T_TASK), recorded by its parent
  *   EXEC          arg1 = the file executed (QT_T_STR), arg2 = argv (QT_T_STRV), arg3 = the new comm
  *   EXIT          arg1 = the code passed to do_exit (QT_T_EXITCODE)
- *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size */
-enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5 };
+ *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size
+ *   PANIC         arg1 = the message panic() was called with (its format string, QT_T_STR) */
+enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
+                    QT_PROC_PANIC = 6 /* arg1 = panic()'s format string (QT_T_STR), whatever task runs */ };
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */
@@ -168,6 +171,16 @@ struct qt_rec_thread {
     uint64_t asid;
     uint64_t key;           /* what identifies the thread (fs_base in system mode) */
     char comm[16];
+};
+
+/* Written once, just before the END record, when a write failed (disk full): the records
+ * of the failed chunk and every later one are not in the file. */
+struct qt_rec_stop {
+    struct qt_rec_hdr h;
+    int32_t err;            /* the host errno of the failed write (ENOSPC) */
+    uint32_t reserved;
+    uint64_t ts_ns;         /* when recording stopped */
+    uint64_t bytes;         /* size of the trace file kept up to there */
 };
 
 struct qt_rec_end {

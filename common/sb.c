@@ -84,7 +84,8 @@ void qt_sb_put_jsonescaped(struct qt_sb *sb, const char *s, size_t n)
         if (c == '"' || c == '\\') {
             qt_sb_putc(sb, '\\');
             qt_sb_putc(sb, (char)c);
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else if (c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&') {
+            /* < > & too: the JSON can be embedded in an HTML page as it is (no "</script>") */
             /* bytes >= 0x7f never reach here from guest data (C-escaped first); be safe anyway */
             qt_sb_printf(sb, "\\u%04x", c);
         } else {

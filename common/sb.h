@@ -22,7 +22,8 @@ void qt_sb_printf(struct qt_sb *sb, const char *fmt, ...) __attribute__((format(
 void qt_sb_put_cescaped(struct qt_sb *sb, const char *s, size_t n);
 /* The same between double quotes. */
 void qt_sb_put_cquoted(struct qt_sb *sb, const char *s, size_t n);
-/* Append text as a JSON string body (escapes " \ and control characters, \u00NN). */
+/* Append text as a JSON string body (escapes " \ and control characters, \u00NN; also < > &, so
+ * that the JSON can sit inside an HTML page). */
 void qt_sb_put_jsonescaped(struct qt_sb *sb, const char *s, size_t n);
 
 #endif

@@ -40,6 +40,7 @@ static const struct hook hooks[] = {
     { "__set_task_comm", NULL, qt_ktask_on_comm, NEED_TASKS, NULL, NULL },
     { "do_exit", NULL, qt_ktl_on_exit, NEED_TASKS, NULL, NULL },
     { "do_init_module", NULL, qt_ktl_on_module, NEED_TASKS, NULL, NULL },
+    { "panic", "vpanic", qt_ktl_on_panic, NEED_TASKS, NULL, NULL },
     { "do_syscall_64", NULL, qt_ksys_on_sys64, NEED_SYSCALLS, "no system calls recorded", NULL },
     { "do_int80_syscall_32", "do_int80_emulation", qt_ksys_on_sys80, NEED_SYSCALLS, NULL, NULL },
     { "do_fast_syscall_32", NULL, qt_ksys_on_sysfast, NEED_SYSCALLS, NULL, NULL },

@@ -152,3 +152,21 @@ void qt_ktl_on_start_thread(unsigned vi, void *u)
     if (v)
         qt_modules_exec(v, qt_vcpu_karg(v, 3));
 }
+
+/* A kernel panic, whoever runs: how the guest ended (qtrace's exit status says so). */
+void qt_ktl_on_panic(unsigned vi, void *u)
+{
+    (void)u;
+    struct qt_vcpu *v = qt_vcpu(vi);
+    if (!v)
+        return;
+    struct qt_ktask *k = qt_ktask(v);
+    qt_ktask_current(v, k);
+    uint64_t now;
+    struct qt_rec_call *r = proc_begin(v, k, QT_PROC_PANIC, sizeof(struct qt_rec_call) + QT_ARG_MAX_BYTES, &now);
+    struct qt_argslot msg = { 1, QT_T_STR, 64 };
+    size_t size = sizeof(*r);
+    size += qt_arg_put(v, (uint8_t *)r + size, &msg, qt_vcpu_karg(v, 1));
+    r->nargs = 1;
+    qt_rec_end(v, r, size, now);
+}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,16 @@
  */
 #define QUEUE_MAX 8
 
+/*
+ * A full disk must not leave a chunk cut in the middle, nor a trace without its end: before a
+ * chunk is written, the file's blocks for it plus RESERVE more bytes are allocated (fallocate,
+ * keeping the file's size). When that fails, the chunk is not written and recording stops: the
+ * reserve, allocated with the previous chunk, still holds the STOP and END records written at
+ * close. A write that fails anyway (a file system without fallocate) is cut back to the last
+ * whole chunk.
+ */
+#define RESERVE 4096
+
 struct job {
     uint8_t *data;                  /* a pool buffer (pooled) or a copy of a direct record */
     uint32_t len, nrec, vcpu;
@@ -34,6 +45,9 @@ struct job {
 struct qt_out {
     int fd;
     int err;                        /* first write error, -errno */
+    uint64_t err_ts;                /* when it happened (ns since the start) */
+    off_t err_off;                  /* bytes of the file kept when it happened */
+    bool no_falloc;                 /* the file system has no fallocate: writes are not reserved */
     char *path;
     uint64_t t0;
     pthread_mutex_t lock;           /* the queue, the pool, and synchronous writes */
@@ -151,12 +165,38 @@ static struct vbuf *vbuf_get(struct qt_out *o, unsigned vcpu)
     return b;
 }
 
-/* Returns 0 or -errno (the caller records it in o->err, under o->lock). */
-static int write_chunk(const struct qt_out *o, uint32_t vcpu, const void *data, uint32_t len, uint32_t nrec)
+/* Returns 0 or -errno (the caller records it with write_failed, under o->lock). Only the writer
+ * thread, or a caller holding o->lock while none runs, writes. */
+static int write_chunk(struct qt_out *o, uint32_t vcpu, const void *data, uint32_t len, uint32_t nrec)
 {
     struct qt_chunk_hdr ch = { QT_CHUNK_MAGIC, vcpu, len, nrec };
     struct iovec iov[2] = { { &ch, sizeof(ch) }, { (void *)data, len } };
-    return write_all(o->fd, iov, 2);
+    off_t at = lseek(o->fd, 0, SEEK_CUR);
+    if (at >= 0 && !o->no_falloc &&
+        fallocate(o->fd, FALLOC_FL_KEEP_SIZE, at, (off_t)(sizeof(ch) + len + RESERVE)) < 0) {
+        if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+            return -errno;
+        o->no_falloc = true; /* EOPNOTSUPP and the like: write unreserved */
+    }
+    int r = write_all(o->fd, iov, 2);
+    if (r < 0 && at >= 0 && ftruncate(o->fd, at) == 0)
+        lseek(o->fd, at, SEEK_SET); /* no half chunk: the file ends after the last whole one */
+    return r;
+}
+
+/* Under o->lock: the first failed write stops recording, said once. */
+static void write_failed(struct qt_out *o, int r)
+{
+    if (o->err != 0)
+        return;
+    o->err = r;
+    o->err_ts = qt_out_now(o);
+    o->err_off = lseek(o->fd, 0, SEEK_CUR);
+    fprintf(stderr,
+            "qtrace: error: cannot write %s: %s: recording stopped %" PRIu64 ".%03u s into the run; the trace up to "
+            "there (%lld bytes) stays readable, later events are lost\n",
+            o->path, strerror(-r), o->err_ts / 1000000000u, (unsigned)(o->err_ts / 1000000u % 1000u),
+            (long long)o->err_off);
 }
 
 /* Under o->lock: wait until every queued job is written. */
@@ -174,7 +214,7 @@ static void write_now(struct qt_out *o, uint32_t vcpu, const void *data, uint32_
     if (o->err == 0) {
         int r = write_chunk(o, vcpu, data, len, nrec);
         if (r < 0)
-            o->err = r;
+            write_failed(o, r);
     }
 }
 
@@ -195,8 +235,8 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&o->lock);
         int r = ok ? write_chunk(o, j.vcpu, j.data, j.len, j.nrec) : 0;
         pthread_mutex_lock(&o->lock);
-        if (r < 0 && o->err == 0)
-            o->err = r;
+        if (r < 0)
+            write_failed(o, r);
         o->writing = false;
         if (j.pooled && o->npool < QUEUE_MAX + 1)
             o->pool[o->npool++] = j.data;
@@ -347,6 +387,20 @@ int qt_out_close(struct qt_out *o, uint64_t events, uint64_t lost)
     pthread_mutex_unlock(&o->lock);
     if (joined)
         pthread_join(o->writer, NULL);
+    int stopped = o->err;
+    if (stopped) {
+        /* the last chunk, into the reserve: why recording stopped, then the END record */
+        o->err = 0;
+        o->no_falloc = true;
+        struct qt_rec_stop *st = qt_out_reserve(o, 0, sizeof(*st));
+        memset(st, 0, sizeof(*st));
+        st->h.type = QT_REC_STOP;
+        st->h.size = sizeof(*st);
+        st->err = -stopped;
+        st->ts_ns = o->err_ts;
+        st->bytes = (uint64_t)o->err_off;
+        qt_out_commit(o, 0, sizeof(*st));
+    }
     struct qt_rec_end *e = qt_out_reserve(o, 0, sizeof(*e));
     memset(e, 0, sizeof(*e));
     e->h.type = QT_REC_END;
@@ -356,7 +410,7 @@ int qt_out_close(struct qt_out *o, uint64_t events, uint64_t lost)
     e->lost = lost;
     qt_out_commit(o, 0, sizeof(*e));
     flush_buf(o, 0, o->bufs[0]);
-    int err = o->err;
+    int err = stopped ? 0 : o->err; /* a stop was said when it happened */
     if (close(o->fd) < 0 && err == 0)
         err = -errno;
     for (unsigned i = 0; i < QT_OUT_MAX_VCPUS; i++) {

@@ -63,7 +63,8 @@ void qt_out_write_direct(struct qt_out *o, const void *rec, size_t size);
 void qt_out_flush(struct qt_out *o, unsigned vcpu);
 /* In a forked child (user mode), right after the fork: vcpu is the thread that forked. */
 void qt_out_forked(struct qt_out *o, unsigned vcpu);
-/* Flush everything, append an END record, close. Returns the first write error (-errno) or 0. */
+/* Flush everything, append an END record (after a STOP record if a write failed: that failure was
+ * reported on stderr when it happened), close. Returns a write error not yet reported (-errno) or 0. */
 int qt_out_close(struct qt_out *o, uint64_t events, uint64_t lost);
 /* Host monotonic time in ns since the trace was opened. */
 uint64_t qt_out_now(const struct qt_out *o);

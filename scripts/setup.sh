@@ -20,6 +20,9 @@ BASE_PKGS="build-essential pkg-config libglib2.0-dev libelf-dev libdw-dev zlib1g
   ninja-build python3 python3-venv flex bison make xz-utils cpio gzip dpkg-dev
   busybox-static uftrace strace file binutils libc6-dev liblzma-dev libzstd-dev libbpf-dev libcapstone-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib tshark"
+# the Debian guest (scripts/build-guest-debian.sh) and --sysroot as an ext4 image (libext2fs);
+# ssh logs in to the guest in the tests
+BASE_PKGS="$BASE_PKGS libext2fs-dev e2fsprogs debootstrap kmod openssh-client"
 BPO_PKGS="qemu-system-x86 qemu-utils meson python3-pycotap"
 
 missing_pkgs() {

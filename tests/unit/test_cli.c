@@ -336,8 +336,9 @@ static void test_checks(void)
     char wsys[2048];
     snprintf(wsys, sizeof(wsys),
              "/bin/true | -accel | tcg | -display | none | -serial | mon:stdio | -no-reboot | -m | 1024 | -smp | 2 | -kernel | %s | -append | "
-             "console=ttyS0 quiet panic=-1 init=/bin/x | -plugin | %s,conf=%s/qtrace.conf | -s",
-             ckernel, plugin, out);
+             "console=ttyS0 quiet panic=-1 init=/bin/x | -plugin | %s,conf=%s/qtrace.conf | -d | cpu_reset | -D | "
+             "%s/qemu-resets.log | -s",
+             ckernel, plugin, out, out);
     is_str(sb.buf, wsys, "qemu-system command line");
     qt_sb_free(&sb);
     qtc_argv_free(av);

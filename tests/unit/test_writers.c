@@ -138,28 +138,11 @@ static const char *json_check_py =
 
 static bool have_python;
 
-static char *json_check(const char *json)
+static const char *json_check(const char *json)
 {
-    static char result[256];
-    char *jp = strdup(tpath("t.json")), *pp = strdup(tpath("check.py")),
-         *op = strdup(tpath("check.out"));
+    const char *jp = tpath("t.json");
     write_file(jp, json, strlen(json), 0644);
-    write_file(pp, json_check_py, strlen(json_check_py), 0644);
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "python3 %s %s > %s 2>&1", pp, jp, op);
-    int rc = system(cmd);
-    char *out = read_all(op, NULL);
-    snprintf(result, sizeof(result), "%s", out ? out : "");
-    if (rc != 0)
-        printf("# python: %s", result);
-    char *nl = strchr(result, '\n');
-    if (nl)
-        *nl = '\0';
-    free(out);
-    free(jp);
-    free(pp);
-    free(op);
-    return result;
+    return run_python(json_check_py, jp);
 }
 
 /* ---- tests ----------------------------------------------------------------------------------- */
@@ -272,7 +255,7 @@ static void test_threads(void)
     if (!ok(j && strstr(j, "\"args\":{\"who\":\"\\\"say \\\\\\\"hi\\\\\\\"\\\\n\\\"\"}"),
             "json: string argument C-escaped then JSON-escaped"))
         printf("# %s\n", j ? j : "(null)");
-    ok(j && strstr(j, "\"args\":{\"arg1\":\"<unreadable 0xdead0000>\",\"arg2\":\"NULL\",\"arg3\":\"\\\"ab\\\\xff\\\"...\"}"),
+    ok(j && strstr(j, "\"args\":{\"arg1\":\"\\u003cunreadable 0xdead0000\\u003e\",\"arg2\":\"NULL\",\"arg3\":\"\\\"ab\\\\xff\\\"...\"}"),
        "json: unreadable, NULL, truncated arguments");
     ok(j && strstr(j, "\"insn\":\"5\",\"exit\":\"unwound\"}"), "json: unwound exit marked");
     ok(j && strstr(j, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":2,\"args\":{\"name\":\"as:2\"}}"),
@@ -305,7 +288,7 @@ static void test_truncated(void)
     ok(r.truncated && !r.has_end, "truncation and the missing END are noted");
     is_int(r.nnotes, 2, "two notes");
     ok(r.nnotes > 0 && strstr(r.notes[0], "cut short"), "note: %s", r.nnotes ? r.notes[0] : "");
-    ok(r.nnotes > 1 && strstr(r.notes[1], "no end record"), "note: %s", r.nnotes > 1 ? r.notes[1] : "");
+    ok(r.nnotes > 1 && strstr(r.notes[1], "without its end record"), "note: %s", r.nnotes > 1 ? r.notes[1] : "");
     is_int(r.st.events, 4, "the 4 complete events are read");
     char *t = render(&r, "text");
     is_lines(t,
@@ -315,9 +298,8 @@ static void test_truncated(void)
              "                [cpu0 as:0 tid:7]   } /* work: unfinished */\n"
              "                [cpu0 as:0 tid:7] } /* main: unfinished */\n"
              "# note: cut.qtr: the last chunk is cut short (QEMU was killed while writing?): read 64 of its 128 bytes\n"
-             "# note: cut.qtr: no end record: QEMU did not exit normally (killed or crashed? or the program exec'd another, outside QEMU); "
-             "calls still open are "
-             "shown as unfinished\n",
+             "# note: cut.qtr: trace ends without its end record: QEMU stopped at 0.000 s (killed? or the program exec'd "
+             "another, outside QEMU), 6 records read; calls still open are shown as unfinished\n",
              true, "text: open calls closed as unfinished, notes at the end");
     free(t);
     char *j = render(&r, "json");
@@ -393,9 +375,8 @@ static void test_misc(void)
              "# lost 7 events\n"
              "       0.500 us [cpu0 as:0 tid:5] syscall open(\"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"
              "                [cpu0 as:0 tid:5] syscall exit_group(0) = ?\n"
-             "# note: misc.qtr: no end record: QEMU did not exit normally (killed or crashed? or the program exec'd another, outside QEMU); "
-             "calls still open are "
-             "shown as unfinished\n",
+             "# note: misc.qtr: trace ends without its end record: QEMU stopped at 0.000 s (killed? or the program exec'd "
+             "another, outside QEMU), 8 records read; calls still open are shown as unfinished\n",
              true, "text: syscalls decoded like strace, lost events, a syscall that never returns");
     free(t);
     char *j = render(&r, "json");

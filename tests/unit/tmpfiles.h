@@ -75,4 +75,28 @@ static inline char *read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* Run the python3 script (written into tmpdir) with args appended to its command line; returns
+ * the first line it printed (a static buffer), its whole output shown as a diagnostic if it
+ * failed. */
+static inline const char *run_python(const char *script, const char *args)
+{
+    static char res[256];
+    char *py = strdup(tpath("check.py")), *out = strdup(tpath("check.out"));
+    write_file(py, script, strlen(script), 0644);
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "python3 %s %s > %s 2>&1", py, args, out);
+    int rc = system(cmd);
+    char *o = read_all(out, NULL);
+    snprintf(res, sizeof(res), "%s", o ? o : "");
+    if (rc != 0)
+        printf("# python: %s", res);
+    char *nl = strchr(res, '\n');
+    if (nl)
+        *nl = '\0';
+    free(o);
+    free(py);
+    free(out);
+    return res;
+}
+
 #endif

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmark: the Debian guest (qtrace system --guest debian): its boot from the ext4 disk to our
+# init, sshd started, the PIE test program calls run, power off; the whole run measured (wall,
+# and CPU time of all its processes).
+#   plain    qemu-system-x86_64 with the same kernel, initrd, disk and devices, no plugin
+#   sshd     qtrace system --guest debian --comm sshd --syscalls (sshd's start-up system calls)
+#   calls    qtrace system --guest debian -p /usr/local/bin/calls (every function of the PIE,
+#            read from the image)
+# Paired rounds (BENCH_REPS, default 3): each round runs the three one after the other, and the
+# ratio is the median over the rounds of each round's own ratio (bench/lib.sh).
+set -u
+TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${QTRACE_BUILD:-$TOP/build}
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+. "$TOP/bench/lib.sh"
+GD=$CACHE/guest-debian
+REPS=${BENCH_REPS:-3}
+OUT=$BUILD/bench/debian_boot
+mkdir -p "$OUT"
+if [ ! -s "$GD/disk.img" ]; then
+    echo "debian_boot: skipped: the Debian guest is not built (make guest-debian, as root)"
+    exit 0
+fi
+QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
+PLAIN=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
+       -append "console=ttyS0 quiet panic=-1 qtrace.run=calls"
+       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
+       -device virtio-rng-pci)
+
+# run NAME REP COMMAND...: appends its wall and CPU seconds to W_NAME and C_NAME
+run() {
+    local name=$1 r=$2 s u y; shift 2
+    local log=$OUT/$name.$r.log tf=$OUT/$name.$r.time
+    /usr/bin/time -f '%e %U %S' -o "$tf" timeout 600 "$@" >"$log" 2>&1 </dev/null
+    if ! tr -d '\r' <"$log" | grep -q '^QTRACE-GUEST: exit calls status 0'; then
+        echo "  $name: the guest did not run calls to the end (see $log)" >&2
+        return 1
+    fi
+    read -r s u y <"$tf"
+    eval "W_$name=\"\${W_$name:-} $s\"; C_$name=\"\${C_$name:-} $(awk "BEGIN{printf \"%.2f\", $u + $y}")\""
+}
+for r in $(seq "$REPS"); do
+    run plain "$r" "$QEMU" "${PLAIN[@]}" || exit 1
+    run sshd "$r" "$BUILD/qtrace" system --guest debian --append qtrace.run=calls --comm sshd --syscalls \
+        --format text -o "$OUT/sshd" || exit 1
+    run calls "$r" "$BUILD/qtrace" system --guest debian --append qtrace.run=calls -p /usr/local/bin/calls \
+        --format text -o "$OUT/calls" || exit 1
+done
+{
+    echo "# Debian guest: boot from disk, sshd, calls, power off; $REPS paired rounds (median of per-round ratios)"
+    printf '%-6s %-28s %6s %-28s %6s\n' config "wall_s" ratio "cpu_s" ratio
+    for n in plain sshd calls; do
+        eval "w=\$W_$n c=\$C_$n"
+        printf '%-6s %-28s %6s %-28s %6s\n' "$n" "${w# }" "$(median_ratio "$w" "$W_plain")" "${c# }" "$(median_ratio "$c" "$C_plain")"
+    done
+} | tee "$BUILD/bench/debian_boot.txt"
