@@ -10,6 +10,7 @@
 #   make check      make setup, build, then every test: unit (plain + ASan/UBSan) and end to end
 #   make bench      make setup, build, then the benchmarks (bench/run.sh; docs/performance.md)
 #   make unit, make unit-san   build the unit tests (plain, ASan/UBSan) into build/tests*/
+#   make unit-tsan  build the multi-threaded plugin harness under ThreadSanitizer (build/tests-tsan/)
 #   make setup-qemu-user, make guest   one part of make setup
 #   make guest-debian   the Debian guest (debootstrap, an ext4 disk image; not part of make setup)
 #   make clean      remove build/;  make distclean  also remove .cache/
@@ -58,7 +59,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all setup setup-qemu-user guest demo check unit unit-san bench clean distclean
+.PHONY: all setup setup-qemu-user guest demo check unit unit-san unit-tsan bench clean distclean
 all: $(BUILD)/libqtrace.so $(BUILD)/qtrace $(BUILD)/libqtrace-legacy.so $(patsubst include/%,$(BUILD)/include/%,$(LEGACY_HDR))
 
 # the plugin's objects need QEMU's header; `make` does not install it ($(error) stops make with
@@ -129,6 +130,19 @@ $(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) $(wildcard tests/u
 
 unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN)
+# the tests that drive plugin code from several threads, under ThreadSanitizer (tests/unit/test_out.c)
+TSAN_BIN := $(BUILD)/tests-tsan/test_out
+$(BUILD)/tests-tsan/%: tests/unit/%.c plugin/out.c plugin/out.h $(CLI_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) -O1 -g $(WARN) -fsanitize=thread -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
+# the plugin itself built with ThreadSanitizer, for QEMU with libtsan preloaded (tests/e2e/cases/154_tsan_plugin.sh)
+$(BUILD)/tsan/libqtrace.so: $(PLUGIN_SRC) $(COMMON_SRC) $(wildcard plugin/*.h common/*.h) $(HEADER)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) -O1 -g $(WARN) -fsanitize=thread -fPIC -shared -fvisibility=hidden -I$(CACHE)/include -Icommon $(GLIB_CFLAGS) \
+		-o $@ $(PLUGIN_SRC) $(COMMON_SRC) $(ELF_LIBS) -lpthread
+unit-tsan: $(TSAN_BIN) $(BUILD)/tsan/libqtrace.so
 # objects reached only through the test pattern rules are not intermediate files to delete
 .SECONDARY: $(CLI_OBJ) $(COMMON_OBJ) $(CLI_SAN) $(COMMON_SAN)
 
@@ -148,7 +162,7 @@ demo:
 	@scripts/demo.sh
 
 check: setup
-	@$(MAKE) --no-print-directory all unit unit-san
+	@$(MAKE) --no-print-directory all unit unit-san unit-tsan
 	@tests/run.sh
 
 bench: setup

@@ -10,6 +10,10 @@
  * to its exit minus those of its traced callees (host nanoseconds when the trace has no
  * instruction counts). Stacks of every thread are added together. Stacks are interned in a
  * call tree as the trace is read, so the cost per event does not depend on the depth.
+ * A stack of MAX_FRAMES frames or more keeps its outermost MAX_FRAMES - 1 frames, then one frame
+ * "[deeper]", then its innermost function (main;f;...;f;[deeper];f): the frames between are
+ * added together, so a deep recursion gives at most MAX_FRAMES lines of MAX_FRAMES + 1 names,
+ * not a line per depth each as long as its depth.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,6 +21,9 @@
 
 #include "util.h"
 #include "writer.h"
+
+#define MAX_FRAMES 256
+#define DEEPER UINT64_MAX /* the func of the "[deeper]" frame */
 
 struct node {
     size_t parent;              /* index + 1; 0 = root */
@@ -112,6 +119,8 @@ static int folded_event(struct qtc_wctx *w, const struct qtr_event *ev)
             t->st = qtc_xrealloc(t->st, t->cap * sizeof(*t->st));
         }
         size_t parent = t->depth ? t->st[t->depth - 1].node : 0;
+        if (t->depth >= MAX_FRAMES - 1)
+            parent = node_of(s, t->st[MAX_FRAMES - 2].node, DEEPER);
         t->st[t->depth++] = (struct fframe){ node_of(s, parent, c->func), c->func, c->icount, c->ts_ns, 0 };
     } else {
         if (t->depth < (size_t)c->depth + 1 || t->st[c->depth].func != c->func)
@@ -142,6 +151,10 @@ static int cmp_str(const void *a, const void *b)
 
 static void put_frame_name(const struct fstate *s, uint64_t func, struct qt_sb *sb)
 {
+    if (func == DEEPER) {
+        qt_sb_puts(sb, "[deeper]");
+        return;
+    }
     struct qt_sb n;
     qt_sb_init(&n);
     qtw_func_name(s->r, qtr_sym_at(s->r, func), func, &n);

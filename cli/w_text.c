@@ -11,7 +11,9 @@
  * per-thread lookahead of one event); otherwise "name(args) {" ... "} = ret;" and the name in
  * a C comment. Durations are guest instructions (exit icount - entry icount), or host time when
  * the trace has no instruction counts (--no-icount). System calls print like strace, with their
- * time. docs/trace-format.md describes every kind of line.
+ * time. Indentation stops growing at INDENT_MAX levels: a deeper line starts with its depth,
+ * "[depth N] ", so that a deep recursion costs a bounded width per line, not its depth.
+ * docs/trace-format.md describes every kind of line.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "writer.h"
 
 #define DUR_WIDTH 15
+#define INDENT_MAX 256 /* levels of indentation at most */
 
 struct frame {
     uint64_t func, ts;
@@ -91,8 +94,10 @@ static void put_blank(struct tstate *s)
 static void put_thread(struct tstate *s, uint32_t vcpu, unsigned as, uint32_t tid, unsigned depth)
 {
     qt_sb_printf(&s->line, " [cpu%u as:%u tid:%u] ", vcpu, as, tid);
-    for (unsigned i = 0; i < depth; i++)
+    for (unsigned i = 0; i < depth && i < INDENT_MAX; i++)
         qt_sb_puts(&s->line, "  ");
+    if (depth > INDENT_MAX)
+        qt_sb_printf(&s->line, "[depth %u] ", depth);
 }
 
 static void emit(struct tstate *s)

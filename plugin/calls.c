@@ -81,6 +81,16 @@ static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *sit
         v->lost++;
         return;
     }
+    /* A one-block function already open at this very stack pointer is this same call: its first
+     * instruction's callback ran again (an instruction callback runs before its instruction,
+     * which QEMU may start over after an interrupt; seen with threads switched under --smp).
+     * Nothing but a ret leaves such a function, so a new call at the same place would need the
+     * old one left by a signal handler's longjmp: that one is then not shown. */
+    const struct qt_frame *top = qt_stack_top(&t->stack);
+    if (tf->one_block && top && top->fn == tf && top->sp == sp) {
+        qt_thread_unlock(t);
+        return;
+    }
     uint64_t ic = icount_at(s, site);
     struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
@@ -143,7 +153,8 @@ static inline __attribute__((always_inline)) bool fast_enter(struct qt_vcpu *v, 
     return true;
 }
 
-static inline bool fast_ret(struct qt_vcpu *v, const struct qt_vsb *s, const struct qt_site *site)
+/* sp: the stack pointer at the ret when a memory callback told it, else 0 (not known) */
+static inline bool fast_ret(struct qt_vcpu *v, const struct qt_vsb *s, const struct qt_site *site, uint64_t sp)
 {
     struct qt_thread *t = v->cur;
     uint64_t ic = s->icount - site->adj + 1; /* + 1: the ret itself belongs to the function */
@@ -154,7 +165,8 @@ static inline bool fast_ret(struct qt_vcpu *v, const struct qt_vsb *s, const str
     if (d == 0 || st->overflow != 0)
         return false;
     const struct qt_frame *f = &st->f[d - 1];
-    if (f->fn != site->tf || f->hidden || f->vdepth > QT_FAST_DEPTH_MAX || !qt_thread_lock(t))
+    if (f->fn != site->tf || (sp != 0 && f->sp != sp) || f->hidden || f->vdepth > QT_FAST_DEPTH_MAX ||
+        !qt_thread_lock(t))
         return false;
     st->depth = d - 1;
     t->calls.vis--;
@@ -262,28 +274,36 @@ void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr,
 /*
  * A ret inside a traced function. The common case reads no register: a ret in the function on
  * top of the shadow stack returns that frame. Only when they differ (longjmp, a frame we never
- * saw enter) is the stack pointer read and frames matched by it.
+ * saw enter) is the stack pointer read and frames matched by it. Where the return address is
+ * on the stack (x86) the ret's load of it tells the stack pointer for free (qt_on_ret_mem), and
+ * the top frame must also have been entered at that stack pointer: the same function may be
+ * open on another stack (coroutines switching stacks with swapcontext), whose ret must not
+ * return this frame.
  */
-static __attribute__((noinline)) void on_ret_slow(unsigned int vi, const struct qt_site *site)
+static __attribute__((noinline)) void on_ret_slow(unsigned int vi, const struct qt_site *site, uint64_t sp)
 {
     struct qt_vcpu *v = qt_vcpu(vi);
     if (!v || (qt.system && !qt_task_selected(v)))
         return;
     struct qt_vsb *s = qt_vsb(vi);
-    uint64_t sp = 0;
-    bool have_sp = false;
+    bool have_sp = sp != 0;
     struct qt_thread *t = qt_thread_same(v, s);
     if (!t) {
-        sp = qt_reg_read(v, v->r_sp);
+        if (!have_sp)
+            sp = qt_reg_read(v, v->r_sp);
         have_sp = true;
         t = qt_thread_current(v, s, sp);
     }
-    if (!t || t->stack.depth == 0 || !qt_thread_lock(t))
+    if (!t || t->stack.depth == 0)
         return;
+    if (!qt_thread_lock(t)) {
+        v->lost++; /* another vCPU holds this thread's stack: the exit is counted as lost */
+        return;
+    }
     /* + 1: the ret itself belongs to the function */
     struct pop_ctx pc = { v, t, 0, qt.opts.icount ? icount_at(s, site) + 1 : 0, false, 0 };
     const struct qt_frame *top = qt_stack_top(&t->stack);
-    if (top && top->fn == site->tf && !site->tf->loose) {
+    if (top && top->fn == site->tf && !site->tf->loose && (!have_sp || top->sp == sp)) {
         qt_stack_pop_top(&t->stack, on_pop, &pc);
     } else {
         if (!have_sp)
@@ -298,9 +318,20 @@ void qt_on_ret(unsigned int vi, void *udata)
     const struct qt_site *site = udata;
     struct qt_vcpu *v;
     const struct qt_vsb *s;
-    if (site->fast && fast_ctx(vi, &v, &s) && fast_ret(v, s, site))
+    if (site->fast && fast_ctx(vi, &v, &s) && fast_ret(v, s, site, 0))
         return;
-    on_ret_slow(vi, site);
+    on_ret_slow(vi, site, 0);
+}
+
+void qt_on_ret_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)info;
+    const struct qt_site *site = udata;
+    struct qt_vcpu *v;
+    const struct qt_vsb *s;
+    if (site->fast && fast_ctx(vi, &v, &s) && fast_ret(v, s, site, vaddr))
+        return;
+    on_ret_slow(vi, site, vaddr);
 }
 
 static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const struct qt_site *site, bool marked)
@@ -314,14 +345,14 @@ static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const st
         struct qt_site entry = { .tf = site->tf, .adj = site->entry_adj };
         enter(v, qt_vsb(vi), &entry, qt_reg_read(v, v->r_sp));
     }
-    on_ret_slow(vi, site);
+    on_ret_slow(vi, site, 0);
 }
 
 /* An unmarked ret of a one-block function: an ordinary one (kept out of the marked path's way). */
 static __attribute__((noinline)) void leaf_ret_unmarked(unsigned int vi, struct qt_vcpu *v, const struct qt_vsb *s,
                                                          const struct qt_site *site)
 {
-    if (!(site->fast && fast_ret(v, s, site)))
+    if (!(site->fast && fast_ret(v, s, site, 0)))
         on_leaf_ret_slow(vi, site, false);
 }
 

@@ -57,6 +57,9 @@ bool qt_calls_leaf(const struct qt_tfunc *tf);
 void qt_on_entry(unsigned int vcpu_index, void *site);
 void qt_on_call_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *site);
 void qt_on_ret(unsigned int vcpu_index, void *site);
+/* The same as a memory callback on the ret's load of its return address (x86): vaddr is the
+ * stack pointer, so a ret returns only a frame entered at that stack pointer. */
+void qt_on_ret_mem(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *site);
 void qt_on_leaf_ret(unsigned int vcpu_index, void *site);
 
 /* System mode, kernel code: the frames of the current thread on the stack sp is on that were

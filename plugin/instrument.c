@@ -90,8 +90,12 @@ bool qt_instrument_tb(struct qemu_plugin_tb *tb)
              * end of the whole call (the entry is the block's first instruction) or in a block
              * resumed in the middle (after a guest page fault, say: the block's start then) */
             st->entry_adj = (uint32_t)n;
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_calls_leaf(tf) ? qt_on_leaf_ret : qt_on_ret,
-                                                   QEMU_PLUGIN_CB_R_REGS, st);
+            if (qt_calls_leaf(tf))
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_leaf_ret, QEMU_PLUGIN_CB_R_REGS, st);
+            else if (qt.call_sites) /* the return address is on the stack: its load tells sp */
+                qemu_plugin_register_vcpu_mem_cb(insn, qt_on_ret_mem, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_MEM_R, st);
+            else
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_ret, QEMU_PLUGIN_CB_R_REGS, st);
         } else if (ii.cls == QT_INSN_CALL && ii.has_target && !entry) {
             /* a direct call to a traced function: its entry, from the return address's store (or
              * a one-block function's mark, on any architecture) */

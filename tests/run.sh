@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test and prints one summary line: "N passed, N failed".
-#  - unit tests: build/tests/test_* and build/tests-san/test_* (ASan+UBSan), TAP on stdout
+#  - unit tests: build/tests/test_* and build/tests-san/test_* (ASan+UBSan), TAP on stdout;
+#    build/tests-tsan/test_* (ThreadSanitizer: the plugin's multi-threaded output path)
 #  - end-to-end cases: tests/e2e/cases/NNN_name.sh, one file per case, TAP on stdout. Each sources
 #    tests/e2e/lib.sh (the only helpers) and checks qtrace's output against an oracle that is not
 #    qtrace (the program's own output, strace, uftrace, objdump, QEMU's execlog...). Guest boots
@@ -87,7 +88,7 @@ reap() { # report every started case that has finished
     done
 }
 if [ -n "$units" ]; then
-    for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_*; do
+    for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_* "$QTRACE_BUILD"/tests-tsan/test_*; do
         [ -x "$t" ] || continue
         name="unit/$(basename "$(dirname "$t")")/$(basename "$t")"
         selected "$name" || continue
