@@ -59,7 +59,7 @@ static void note(struct qtr *r, const char *fmt, ...)
 static bool is_call(unsigned type)
 {
     return type == QT_REC_ENTRY || type == QT_REC_EXIT || type == QT_REC_SYSCALL || type == QT_REC_SYSRET ||
-           type == QT_REC_PROC;
+           type == QT_REC_PROC || type == QT_REC_VMA || type == QT_REC_PAGE;
 }
 
 /* A packed event word (format.h): its type has QT_REC_PACKED set, and it is 8 bytes. */
@@ -87,7 +87,9 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_EXIT:
     case QT_REC_SYSCALL:
     case QT_REC_SYSRET:
-    case QT_REC_PROC: return h->size >= sizeof(struct qt_rec_call);
+    case QT_REC_PROC:
+    case QT_REC_VMA:
+    case QT_REC_PAGE: return h->size >= sizeof(struct qt_rec_call);
     case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
@@ -502,7 +504,7 @@ static void scan_runs(struct qtr *r)
             }
             if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
                 r->st.execlog++;
-            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_PROC))
+            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_PROC) && !is_call(h->type))
                 r->st.unknown++;
             if (is_fast(h->type) && !d.have_base)
                 fast_orphans++;
@@ -521,7 +523,10 @@ static void scan_runs(struct qtr *r)
                     qtc_map_slot(&threads, d.base.asid, d.base.tid, true);
                 continue;
             }
-            if (ev->call && ev->type != QT_REC_PROC) { /* process events of the kernel are context */
+            if (ev->type == QT_REC_VMA)
+                r->st.has_vmmap = true;
+            if (ev->call && ev->type != QT_REC_PROC && ev->type != QT_REC_VMA && ev->type != QT_REC_PAGE) {
+                /* process events, maps and pages of the kernel are context */
                 const struct qt_rec_call *c = ev->call;
                 r->st.events++;
                 if (c->icount)

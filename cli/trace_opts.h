@@ -26,6 +26,8 @@ enum qtc_kind {
     QTC_RETSPEC,    /* -R spec: PATTERN[@retval[/TYPE]] (NAME alone = NAME@retval) */
     QTC_KV,         /* KEY=VALUE, passed to the plugin as is */
     QTC_FORMATS,    /* output formats: text,json,folded */
+    QTC_OPTWORD,    /* an optional value, the word metavar names (--vmmap, --vmmap=pages); without it the
+                     * plugin key gets flag_value */
 };
 
 struct qtc_opt {

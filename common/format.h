@@ -57,6 +57,8 @@ enum qt_rec_type {
     /* 11..13: not used (a reader skips a type it does not know by its size) */
     QT_REC_PROC = 14,       /* struct qt_rec_call: a process or module event of the guest kernel
                              * (func = enum qt_proc_kind, tid/pid = the task doing it), args follow */
+    QT_REC_VMA = 16,        /* struct qt_rec_call + struct qt_vma[aux]: a process's memory map after a change */
+    QT_REC_PAGE = 17,       /* struct qt_rec_call: a virtual page first seen on a physical frame */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
     QT_REC_EXECLOG_FIRST = 32,
     QT_REC_EXECLOG_LAST = 47,
@@ -110,6 +112,35 @@ struct qt_rec_call {
  *   EXIT          arg1 = the code passed to do_exit (QT_T_EXITCODE)
  *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size */
 enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5 };
+
+/* QT_REC_VMA (vmmap=on): the whole map of the process whose system call (or exec) changed it,
+ * as /proc/PID/maps shows it, read from the kernel's VMA tree when the call returns. The record
+ * is a struct qt_rec_call with nargs = 0 and
+ *   func  = the system call's number (| QT_SYSCALL_I386), or QT_VMA_CAUSE_START
+ *   aux   = the mm_struct: processes (threads) with the same one share the map
+ *   depth = enum qt_vma_rec_flags
+ * followed by struct qt_vma entries in address order, each followed by its name. */
+#define QT_VMA_CAUSE_START UINT64_MAX /* the first return to user mode of a process the kernel started */
+enum qt_vma_rec_flags { QT_VMA_INCOMPLETE = 1 /* the tree could not be read whole: areas are missing */ };
+enum qt_vma_flags {
+    QT_VMA_READ = 1, QT_VMA_WRITE = 2, QT_VMA_EXEC = 4,
+    QT_VMA_SHARED = 8,      /* VM_MAYSHARE: 's' in /proc/PID/maps, else 'p' */
+    QT_VMA_FILE = 16,       /* file-backed: name is the file's path */
+    QT_VMA_NAME_TRUNC = 32, /* name cut short (starts with "...") */
+    QT_VMA_NAME_UNREADABLE = 64, /* a file whose path could not be read */
+};
+struct qt_vma {
+    uint64_t start, end;    /* [start, end) */
+    uint64_t off;           /* file offset in bytes (0 for anonymous memory, as /proc shows) */
+    uint64_t ino;           /* the file's inode number (0: anonymous) */
+    uint32_t dev;           /* its file system's device, the kernel's encoding: major << 20 | minor */
+    uint16_t flags;         /* enum qt_vma_flags */
+    uint16_t name_len;      /* bytes of name after this struct (no NUL), padded to 8 */
+};
+/* QT_REC_PAGE (vmmap=pages): a struct qt_rec_call, nargs = 0, func = the virtual page's address,
+ * aux = the physical frame's address (both page-aligned), depth = 1 when a store saw it first.
+ * Written when a selected process's user code first touches the page, or finds it on another
+ * frame than the last time (copy on write, reclaim). */
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */

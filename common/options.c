@@ -36,6 +36,7 @@ enum kind {
     K_CONF,     /* conf=FILE */
     K_PID,      /* uint32_t, a process id 1..4194304 */
     K_RANGE,    /* struct qt_addr_range[max] + int count: LO-END (hex) */
+    K_VMMAP,    /* uint8_t enum qt_vmmap: on, off or pages */
 };
 
 struct key {
@@ -85,6 +86,7 @@ static const struct key keys[] = {
     { "pid", K_PID, F(pid), 0, 0, "a process id (1..4194304)" },
     { "follow", K_BOOL, F(follow), 0, 0, NULL },
     { "program_as", K_BOOL, F(program_as), 0, 0, NULL },
+    { "vmmap", K_VMMAP, F(vmmap), 0, 0, "on, off or pages" },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F
@@ -284,6 +286,16 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
             return qt_fail(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
         free_str((char **)field);
         *(char **)field = dup;
+        return 0;
+    }
+    case K_VMMAP: {
+        bool on;
+        if (strcmp(v, "pages") == 0)
+            *(uint8_t *)field = QT_VMMAP_PAGES;
+        else if (parse_bool(v, &on))
+            *(uint8_t *)field = on ? QT_VMMAP_MAPS : QT_VMMAP_OFF;
+        else
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         return 0;
     }
     case K_BOOL:
@@ -498,7 +510,7 @@ bool qt_opts_wants(const struct qt_opts *o, const char *name)
 
 /* The options the rules name, as each side spells them. */
 enum spelled { S_KERNEL, S_COMM, S_PID, S_FOLLOW, S_PROGRAM_AS, S_PROGRAM, S_KERNEL_SYMBOLS, S_LAYOUT, S_SYSCALLS,
-               S_NO_INTROSPECTION };
+               S_NO_INTROSPECTION, S_VMMAP };
 static const struct {
     const char *key;    /* plugin key */
     const char *flag;   /* CLI flag */
@@ -514,6 +526,7 @@ static const struct {
     [S_LAYOUT] = { "layout=", "--layout", "PATH" },
     [S_SYSCALLS] = { "syscalls=on", "--syscalls", NULL },
     [S_NO_INTROSPECTION] = { "kernel_introspection=off", "--no-kernel-introspection", NULL },
+    [S_VMMAP] = { "vmmap=", "--vmmap", NULL },
 };
 
 /* The option's name ("comm=" / "--comm"); with_value: and its value ("comm=NAME" / "--comm NAME"). */
@@ -554,6 +567,10 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     char b1[64], b2[64], b3[64], list[128];
     bool chooses = o->comm || o->pid; /* the processes to record */
     enum spelled chooser = o->comm ? S_COMM : S_PID;
+    if (o->vmmap && !env->system)
+        return refuse(err, errlen, "%s is for system mode (qtrace system, qtrace replay): it reads the maps from the "
+                      "guest kernel's memory; a user-mode program can print its own /proc/self/maps",
+                      spell(env, S_VMMAP, false, b1));
     if (!env->system) {
         int k = o->kernel ? S_KERNEL : o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : -1;
         if (k >= 0)
@@ -572,7 +589,7 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     }
     if (!o->kernel || !o->kernel_introspection) {
         int k = o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : o->kernel_symbols ? S_KERNEL_SYMBOLS
-                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : -1;
+                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : o->vmmap ? S_VMMAP : -1;
         if (k >= 0 && !o->kernel)
             return refuse(err, errlen, "%s needs the guest's kernel (%s%s)", spell(env, (enum spelled)k, false, b1),
                           spell(env, S_KERNEL, true, b2), env->cli ? "" : ", given by qtrace system");
@@ -601,6 +618,10 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
                           "%s is an %s kernel; %s (with %s) records the program's address spaces instead",
                           spell(env, chooser, false, b1), list, o->kernel, arch->name,
                           spell(env, S_PROGRAM_AS, false, b2), spell(env, S_PROGRAM, false, b3));
+        if (o->vmmap)
+            return refuse(err, errlen, "%s needs the kernel's task and memory structures, which qtrace reads in %s "
+                          "kernels only (%s is an %s kernel)", spell(env, S_VMMAP, false, b1), list, o->kernel,
+                          arch->name);
         if (o->syscalls)
             warn(env, "%s records nothing in an %s guest (system calls are decoded from the kernel's task "
                  "structures, read in %s kernels only)", spell(env, S_SYSCALLS, false, b1), arch->name, list);

@@ -37,6 +37,8 @@
  *   follow=on       with comm=/pid=: also their children, grandchildren...
  *   program_as=on   record only while an address space the traced program's own code ran in is
  *                   current (its cr3), user and kernel code; needs no task layouts (i386 guests)
+ *   vmmap=on|pages  system mode: the selected processes' memory maps as they change (QT_REC_VMA);
+ *                   pages: also virtual page -> physical frame pairs (QT_REC_PAGE)
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
  *                   execlog_start=FUNC|0xADDR, execlog_stop=N
@@ -61,6 +63,8 @@ struct qt_arch_desc;
 struct qt_addr_range {
     uint64_t lo, end;       /* [lo, end) */
 };
+
+enum qt_vmmap { QT_VMMAP_OFF = 0, QT_VMMAP_MAPS = 1, QT_VMMAP_PAGES = 2 };
 
 struct qt_opts {
     char *out;
@@ -109,6 +113,7 @@ struct qt_opts {
     uint32_t pid;           /* pid=N: record only while process N runs (0: no filter) */
     bool follow;            /* follow=on: also the children of the selected processes */
     bool program_as;        /* program_as=on: record only in the address spaces the program's code ran in */
+    uint8_t vmmap;          /* vmmap=: enum qt_vmmap */
 };
 
 void qt_opts_init(struct qt_opts *o);

@@ -12,6 +12,7 @@
 #include "kernel_syscalls.h"
 #include "kernel_task.h"
 #include "kernel_timeline.h"
+#include "kernel_vmmap.h"
 
 /* When a hook is wanted */
 enum hook_need {
@@ -21,6 +22,7 @@ enum hook_need {
     NEED_KFUNCS,            /* kernel functions traced */
     NEED_PROGAS,            /* program_as=on in a kernel read for its symbols only */
     NEED_PROGRAM_BIAS,      /* program= without bias=: a PIE's load address is learned at its exec */
+    NEED_VMMAP,             /* vmmap=on|pages */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -54,6 +56,7 @@ static const struct hook hooks[] = {
       "program_as=on counts kernel threads running on the program's address space as the program", NULL },
     /* a freed task matters only where tasks are known */
     { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL, "__switch_to" },
+    { "syscall_exit_to_user_mode", NULL, qt_kvm_on_sys_exit, NEED_VMMAP, "no memory maps recorded (--vmmap)", NULL },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
@@ -73,6 +76,7 @@ static bool hook_wanted(const struct hook *h)
     case NEED_KFUNCS: return tasks && qt_kfuncs_count();
     case NEED_PROGAS: return !tasks && as_filter;
     case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
+    case NEED_VMMAP: return tasks && qt.opts.vmmap;
     }
     return false;
 }
@@ -180,6 +184,8 @@ static void relocate(uint64_t slide)
     uint64_t stext = qt_kernel_sym("_stext"), etext = qt_kernel_sym("_etext");
     qt_rec_map(qt_kernel.img.path, slide, etext > stext ? etext - stext : 0, QT_SYM_KERNEL);
     qt_kfuncs_relocate(slide);
+    if (qt.opts.vmmap)
+        qt_kvm_relocate(slide);
 }
 
 bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb)
