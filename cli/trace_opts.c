@@ -489,6 +489,17 @@ static int plugin_opts(const struct qtc_args *a, struct qt_opts *o, char *err, s
     return 0;
 }
 
+int qtc_check_user_opts(const struct qtc_args *a, char *err, size_t errlen)
+{
+    struct qt_opts o;
+    if (plugin_opts(a, &o, err, errlen) < 0)
+        return -1;
+    struct qt_opts_env env = { .system = false, .arch = NULL, .cli = true };
+    int r = qt_opts_check(&o, &env, err, errlen);
+    qt_opts_free(&o);
+    return r < 0 ? -1 : 0;
+}
+
 /* ---- system mode: the guest kernel ---------------------------------------------------------- */
 
 /* What the kernel check depends on: the files (by name, size, time, inode) and the options. */

@@ -81,6 +81,8 @@ size_t qtc_args_count(const struct qtc_args *a, const char *name);
 /* Write the plugin options of a (rows with a key, and --plugin-opt) as key=value lines. */
 int qtc_args_write_conf(const struct qtc_args *a, FILE *f);
 
+/* The plugin's rules on the options of a user-mode run (qt_opts_check), spelled as flags. */
+int qtc_check_user_opts(const struct qtc_args *a, char *err, size_t errlen);
 /* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts, as
  * the plugin will: the option combinations (qt_opts_check), the image, its symbols and
  * structure layouts, the kernel functions the patterns select. 0, or -1 with a message in err

@@ -520,3 +520,26 @@ need_rr_demo() {
     fixture rr_demo
     REC=$FX/rec
 }
+
+# ---- memory maps (--vmmap) ---------------------------------------------------------------------
+# vmmap in the guest, its maps and pages recorded with its system calls (VM: the trace's folder,
+# VMC: the console)
+fx_vmmap() {
+    trace_boot "$1" vm --append qtrace.run=vmmap --comm vmmap --vmmap=pages --syscalls --timeout 300 \
+        --format text,json
+}
+need_vmmap() {
+    need_guest vmmap
+    fixture vmmap
+    VM=$FX/vm
+    VMC=$FX/vm.console
+    [ "$(rc_of "$FX/vm.rc")" -eq 0 ] && grep -q '^VMMAP-END 2$' "$VMC" || bail "the guest ran vmmap under --vmmap=pages"
+    VMPID=$(sed -n 's/.*tid:\([0-9]*\)\] == exec "\/progs\/vmmap".*/\1/p' "$VM/trace.txt" | head -1)
+}
+# maps_printed CONSOLE N: the /proc/self/maps vmmap printed at its Nth point
+maps_printed() { sed -n "/^VMMAP-BEGIN $2\$/,/^VMMAP-END $2\$/p" "$1" | sed '1d;$d'; }
+# maps_open_ts TRACE.json N: when (us, the JSON's ts) vmmap opened /proc/self/maps the Nth time
+maps_open_ts() {
+    grep '"name":"syscall openat","cat":"syscall","ph":"B".*\\"/proc/self/maps\\"' "$1" | sed -n "$2p" |
+        sed 's/.*"ts":\([0-9.]*\),.*/\1/'
+}
