@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark: --vmmap and --vmmap=pages on a shell-command workload in the bundled guest.
+# guest/progs/shload runs BENCH_SHLOAD (default 40) rounds of short busybox pipelines under
+# /bin/sh (three pipelines, five processes per round: fork, exec, mmap, brk...) and prints how
+# long they took by the guest's clock, so the boot is left out of the measure. Every process is
+# followed (no --comm): the most work the views can have.
+#   plain    qemu-system-x86_64, no plugin
+#   vmmap    the same with libqtrace.so: kernel=, vmmap=on          (target <= 1.10 x plain)
+#   pages    the same with libqtrace.so: kernel=, vmmap=pages       (target <= 2 x plain)
+# The three run one after the other in each of BENCH_ROUNDS rounds (default 5), in a rotating
+# order; each ratio is the median over the rounds of the ratio to plain in the same round.
+set -u
+TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${QTRACE_BUILD:-$TOP/build}
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+. "$TOP/bench/lib.sh"
+G=$CACHE/guest
+ROUNDS=${BENCH_ROUNDS:-5}
+N=${BENCH_SHLOAD:-40}
+OUT=$BUILD/bench/vmmap
+mkdir -p "$OUT"
+QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
+[ -s "$G/progs/shload" ] || { echo "bench vmmap: no guest/progs/shload in $G (run scripts/build-guest.sh)" >&2; exit 1; }
+BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/initrd.gz"
+      -append "console=ttyS0 quiet panic=-1 qtrace.run=shload qtrace.args=$N")
+PLUGIN="$BUILD/libqtrace.so,kernel=$G/vmlinuz,kernel_async=on"
+
+# one run: the workload's time (ms, by the guest's clock) appended to MS_name
+run_once() { # name, round, qemu args...
+    local name=$1 r=$2 log ms; shift 2
+    log=$OUT/$name.$r.log
+    timeout 900 "$QEMU" "${BOOT[@]}" "$@" </dev/null >"$log" 2>&1
+    ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p')
+    if [ -z "$ms" ]; then echo "  $name: shload did not finish (see $log)" >&2; return 1; fi
+    eval "MS_$name=\"\${MS_$name:-} $ms\""
+}
+configs=(plain vmmap pages)
+for r in $(seq "$ROUNDS"); do
+    for k in 0 1 2; do
+        c=${configs[$(((k + r) % 3))]}
+        case $c in
+        plain) run_once plain "$r" || exit 1 ;;
+        vmmap) run_once vmmap "$r" -plugin "$PLUGIN,vmmap=on,out=$OUT/vmmap.qtr" || exit 1 ;;
+        pages) run_once pages "$r" -plugin "$PLUGIN,vmmap=pages,out=$OUT/pages.qtr" || exit 1 ;;
+        esac
+    done
+done
+best() { tr ' ' '\n' <<<"$1" | grep . | sort -n | head -1; }
+maps=$("$BUILD/qtrace" dump -f text "$OUT/vmmap.qtr" 2>/dev/null | grep -c '== vmmap after')
+pages=$("$BUILD/qtrace" dump -f text "$OUT/pages.qtr" 2>/dev/null | grep -c '== page ')
+{
+    echo "# system mode, shload $N (busybox pipelines, every process followed): $maps maps, $pages pages recorded;"
+    echo "# workload time by the guest's clock, $ROUNDS paired rounds"
+    printf '%-6s %9s %12s  %s\n' config best_ms paired_ratio target
+    printf '%-6s %9s %12s  %s\n' plain "$(best "$MS_plain")" 1.00 ""
+    printf '%-6s %9s %12s  %s\n' vmmap "$(best "$MS_vmmap")" "$(median_ratio "$MS_vmmap" "$MS_plain")" "<= 1.10"
+    printf '%-6s %9s %12s  %s\n' pages "$(best "$MS_pages")" "$(median_ratio "$MS_pages" "$MS_plain")" "<= 2"
+    echo "# rounds (ms): plain$MS_plain | vmmap$MS_vmmap | pages$MS_pages"
+} | tee "$BUILD/bench/vmmap.txt"
