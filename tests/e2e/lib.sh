@@ -543,3 +543,12 @@ maps_open_ts() {
     grep '"name":"syscall openat","cat":"syscall","ph":"B".*\\"/proc/self/maps\\"' "$1" | sed -n "$2p" |
         sed 's/.*"ts":\([0-9.]*\),.*/\1/'
 }
+# vmmap recorded (rec), then replayed with --vmmap=pages (vm: the replay's trace folder)
+fx_rr_vmmap() {
+    "$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --append qtrace.run=vmmap --timeout 600 -o "$1/rec" \
+        </dev/null >"$1/rec.raw" 2>"$1/rec.err"
+    echo $? >"$1/rec.rc"
+    tr -d '\r' <"$1/rec.raw" >"$1/rec.console"
+    "$QTRACE" replay "$1/rec" --comm vmmap --vmmap=pages --syscalls -o "$1/vm" </dev/null >/dev/null 2>"$1/vm.err"
+    echo $? >"$1/vm.rc"
+}
