@@ -2,8 +2,10 @@
 # Benchmark: --vmmap and --vmmap=pages on a shell-command workload in the bundled guest.
 # guest/progs/shload runs BENCH_SHLOAD (default 40) rounds of short busybox pipelines under
 # /bin/sh (three pipelines, five processes per round: fork, exec, mmap, brk...) and prints how
-# long they took by the guest's clock, so the boot is left out of the measure. Every process is
-# followed (no --comm): the most work the views can have.
+# long they took by the guest's clock, so the boot is left out of that measure; QEMU's CPU time
+# (user + system) of the whole run is measured too: on a busy host the guest's clock also counts
+# the time QEMU waited for a CPU, its CPU time does not. Every process is followed (no --comm):
+# the most work the views can have.
 #   plain    qemu-system-x86_64, no plugin
 #   vmmap    the same with libqtrace.so: kernel=, vmmap=on          (target <= 1.10 x plain)
 #   pages    the same with libqtrace.so: kernel=, vmmap=pages       (target <= 2 x plain)
@@ -14,29 +16,29 @@ TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 . "$TOP/bench/lib.sh"
-G=$CACHE/guest
-ROUNDS=${BENCH_ROUNDS:-5}
-N=${BENCH_SHLOAD:-40}
-OUT=$BUILD/bench/vmmap
+ROUNDS=${BENCH_ROUNDS:-5} N=${BENCH_SHLOAD:-40}
+G=$CACHE/guest OUT=$BUILD/bench/vmmap QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
 mkdir -p "$OUT"
-QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
 [ -s "$G/progs/shload" ] || { echo "bench vmmap: no guest/progs/shload in $G (run scripts/build-guest.sh)" >&2; exit 1; }
 BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/initrd.gz"
       -append "console=ttyS0 quiet panic=-1 qtrace.run=shload qtrace.args=$N")
 PLUGIN="$BUILD/libqtrace.so,kernel=$G/vmlinuz,kernel_async=on"
 
-# one run: the workload's time (ms, by the guest's clock) appended to MS_name. A guest that panics
+# one run: the workload's time (ms, by the guest's clock) appended to MS_name, QEMU's CPU time
+# (s) to CPU_name. A guest that panics
 # in the kernel's IO-APIC timer check (TCG's timer too slow on an overloaded host) boots again.
 run_once() { # name, round, qemu args...
-    local name=$1 r=$2 log ms try; shift 2
+    local name=$1 r=$2 log ms try u y; shift 2
     log=$OUT/$name.$r.log
     for try in 1 2 3; do
-        timeout 900 "$QEMU" "${BOOT[@]}" "$@" </dev/null >"$log" 2>&1
+        /usr/bin/time -f '%U %S' -o "$OUT/$name.$r.time" timeout 900 "$QEMU" "${BOOT[@]}" "$@" </dev/null >"$log" 2>&1
         grep -q "IO-APIC + timer doesn't work" "$log" || break
     done
     ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p')
     if [ -z "$ms" ]; then echo "  $name: shload did not finish (see $log)" >&2; return 1; fi
     eval "MS_$name=\"\${MS_$name:-} $ms\""
+    read -r u y <"$OUT/$name.$r.time"
+    eval "CPU_$name=\"\${CPU_$name:-} $(awk "BEGIN{printf \"%.2f\", $u + $y}")\""
 }
 configs=(plain vmmap pages)
 for r in $(seq "$ROUNDS"); do
@@ -54,10 +56,13 @@ maps=$("$BUILD/qtrace" dump -f text "$OUT/vmmap.qtr" 2>/dev/null | grep -c '== v
 pages=$("$BUILD/qtrace" dump -f text "$OUT/pages.qtr" 2>/dev/null | grep -c '== page ')
 {
     echo "# system mode, shload $N (busybox pipelines, every process followed): $maps maps, $pages pages recorded;"
-    echo "# workload time by the guest's clock, $ROUNDS paired rounds"
-    printf '%-6s %9s %12s  %s\n' config best_ms paired_ratio target
-    printf '%-6s %9s %12s  %s\n' plain "$(best "$MS_plain")" 1.00 ""
-    printf '%-6s %9s %12s  %s\n' vmmap "$(best "$MS_vmmap")" "$(median_ratio "$MS_vmmap" "$MS_plain")" "<= 1.10"
-    printf '%-6s %9s %12s  %s\n' pages "$(best "$MS_pages")" "$(median_ratio "$MS_pages" "$MS_plain")" "<= 2"
-    echo "# rounds (ms): plain$MS_plain | vmmap$MS_vmmap | pages$MS_pages"
+    echo "# workload time by the guest's clock (ms) and QEMU's CPU time for the whole run (s), $ROUNDS paired rounds"
+    printf '%-6s %9s %8s %9s %8s  %s\n' config best_ms ratio best_cpu ratio target
+    printf '%-6s %9s %8s %9s %8s  %s\n' plain "$(best "$MS_plain")" 1.00 "$(best "$CPU_plain")" 1.00 ""
+    printf '%-6s %9s %8s %9s %8s  %s\n' vmmap "$(best "$MS_vmmap")" "$(median_ratio "$MS_vmmap" "$MS_plain")" \
+        "$(best "$CPU_vmmap")" "$(median_ratio "$CPU_vmmap" "$CPU_plain")" "<= 1.10"
+    printf '%-6s %9s %8s %9s %8s  %s\n' pages "$(best "$MS_pages")" "$(median_ratio "$MS_pages" "$MS_plain")" \
+        "$(best "$CPU_pages")" "$(median_ratio "$CPU_pages" "$CPU_plain")" "<= 2"
+    echo "# rounds, ms: plain$MS_plain | vmmap$MS_vmmap | pages$MS_pages"
+    echo "# rounds, cpu s: plain$CPU_plain | vmmap$CPU_vmmap | pages$CPU_pages"
 } | tee "$BUILD/bench/vmmap.txt"

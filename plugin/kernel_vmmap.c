@@ -292,8 +292,14 @@ void qt_kvm_on_sys_exit(unsigned vi, void *u)
     if (!qt_ktask_selected(v, k))
         return;
     uint64_t regs = qt_vcpu_karg(v, 1), orig, ax, cs;
-    if (regs < qt_kernel_space || !qt_mem_read_uint(&v->mem, regs + 8 * P->orig_ax, 8, &orig) ||
-        !qt_mem_read_uint(&v->mem, regs + 8 * P->ax, 8, &ax) || !qt_mem_read_uint(&v->mem, regs + 8 * P->cs, 8, &cs))
+    if (regs < qt_kernel_space || !qt_mem_read_uint(&v->mem, regs + 8 * P->orig_ax, 8, &orig))
+        return;
+    /* most calls change no map: one read tells them apart in either ABI */
+    int64_t n64 = (int64_t)orig, n32 = (int32_t)orig;
+    if (n64 >= 0 && n64 <= 4096 && !in(change_nr[0], NCHANGE, n64) && !in(fork_nr[0], NFORK, n64) &&
+        !in(change_nr[1], NCHANGE, n32) && !in(fork_nr[1], NFORK, n32))
+        return;
+    if (!qt_mem_read_uint(&v->mem, regs + 8 * P->ax, 8, &ax) || !qt_mem_read_uint(&v->mem, regs + 8 * P->cs, 8, &cs))
         return;
     int compat = (cs & 0xffff) == P->compat_cs;
     int64_t nr = compat ? (int32_t)orig : (int64_t)orig, ret = compat ? (int32_t)ax : (int64_t)ax;
