@@ -572,6 +572,8 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
         size_t *sel = NULL, n = 0;
         const struct qt_argspec **specs = NULL;
         r = qt_kintro_select(&ki, &o, have ? &prog : NULL, &sel, &specs, &n, err, errlen);
+        if (r == 0 && o.vmmap && !ki.symbols_only)
+            r = qt_kintro_check_vmmap(&ki, err, errlen);
         free(sel);
         free(specs);
         if (have)

@@ -122,6 +122,8 @@ static int load_kernel(char *err, size_t errlen)
         qt_ksys_init();
     if ((r = qt_kfuncs_select(err, errlen)) < 0)
         return r;
+    if (qt.opts.vmmap && !qt_kernel.symbols_only && (r = qt_kintro_check_vmmap(&qt_kernel, err, errlen)) < 0)
+        return r;
     setup_hooks();
     if (!qt_kernel.symbols_only)
         qt_argtype_set_koffsets(&qt_kernel.ko);

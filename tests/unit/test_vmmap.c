@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Memory maps in a trace (cli/vmmap.c): /proc/PID/maps lines, the areas of a record (bounded),
  * the changes between two maps, --maps-at's times and the map at a point. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kintro.h"
 #include "tap.h"
 #include "tracebuild.h"
 #include "vmmap.h"
@@ -103,6 +105,23 @@ int main(void)
     qtv_area_line(&a, &sb);
     ok(strstr(sb.buf, " <unreadable path>") != NULL, "a file whose path could not be read says so: %s", sb.buf);
     qt_sb_free(&sb);
+
+    /* ---- a kernel without the maple tree's layouts: said, naming the field ---- */
+    static struct qt_kintro ki;
+    char err[512] = "";
+    qt_klayout_init(&ki.L);
+    ki.img.path = "old-vmlinuz";
+    is_int(qt_kintro_check_vmmap(&ki, err, sizeof(err)), -ENOENT, "no layouts: refused");
+    is_str(err, "--vmmap: old-vmlinuz has no task_struct.mm in its structure layouts: qtrace reads memory maps from "
+                "the maple tree of Linux 6.1 and later (mm_struct.mm_mt), with the kernel's BTF", "the message names the field");
+    for (size_t i = 0; i < qt_kfield_count; i++)
+        ((struct qt_kfield *)qt_klayout_at(&ki.L, i))->found = true;
+    ki.L.mm_mt_root.found = false;
+    qt_kintro_check_vmmap(&ki, err, sizeof(err));
+    ok(strstr(err, "has no mm_struct.mm_mt.ma_root ") != NULL, "a 5.x kernel (no mm_mt): %s", err);
+    for (size_t i = 0; i < qt_kfield_count; i++)
+        ((struct qt_kfield *)qt_klayout_at(&ki.L, i))->found = true;
+    is_int(qt_kintro_check_vmmap(&ki, err, sizeof(err)), 0, "every field: accepted");
 
     /* ---- --maps-at times ---- */
     uint64_t t;
