@@ -549,6 +549,7 @@ fx_rr_vmmap() {
         </dev/null >"$1/rec.raw" 2>"$1/rec.err"
     echo $? >"$1/rec.rc"
     tr -d '\r' <"$1/rec.raw" >"$1/rec.console"
-    "$QTRACE" replay "$1/rec" --comm vmmap --vmmap=pages --syscalls -o "$1/vm" </dev/null >/dev/null 2>"$1/vm.err"
+    "$QTRACE" replay "$1/rec" --comm vmmap --vmmap=pages --syscalls --timeout 600 -o "$1/vm" </dev/null >/dev/null \
+        2>"$1/vm.err"
     echo $? >"$1/vm.rc"
 }
