@@ -36,7 +36,7 @@ int qtc_run_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size_t 
         return -1;
     if (cfg->args.help)
         return 0;
-    if (qtc_cfg_common(cfg, err, errlen) < 0)
+    if (qtc_cfg_common(cfg, err, errlen) < 0 || qtc_check_user_opts(&cfg->args, err, errlen) < 0)
         goto fail;
     cfg->operands = cfg->args.rest;
     cfg->noperands = cfg->args.nrest;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qtrace dump: convert a recorded trace to one output format. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "files_view.h"
 #include "trace_opts.h"
 #include "util.h"
+#include "vmmap.h"
 #include "writer.h"
 
 #define DEFAULT_TRACE QTC_DEFAULT_OUTDIR "/trace.qtr"
@@ -25,6 +27,11 @@ static const struct qtc_opt dump_opts[] = {
       "write to FILE (through a temporary file, renamed when complete) instead of standard output.", NULL },
     { "summary", 's', NULL, QTC_FLAG, NULL,
       "also print the summary line on standard error: events, functions, threads, lost events.", NULL },
+    { "maps-at", 0, NULL, QTC_STR, "WHEN",
+      "instead of a format: the memory map of each process (recorded with --vmmap) as it was at WHEN, in "
+      "/proc/PID/maps's format after a '# pid N (comm)' line: WHEN is 'end' (each process's last map) or a time "
+      "since the trace began (2.5, 2.5s, 2500ms, 2500000us, 2500000000ns: the JSON's ts is in us).", NULL },
+    { "pid", 0, NULL, QTC_COUNT, "N", "with --maps-at: only process N (the guest's pid).", NULL },
 };
 
 static const struct qtc_opt_table dump_table = { "Options", dump_opts, sizeof(dump_opts) / sizeof(dump_opts[0]) };
@@ -47,7 +54,44 @@ void qtc_help_dump(FILE *f)
           "\nExamples:\n"
           "  qtrace dump qtrace-out/trace.qtr | less\n"
           "  qtrace dump -f json -o trace.json qtrace-out/trace.qtr     # then open it in ui.perfetto.dev\n"
-          "  qtrace dump -f folded qtrace-out/trace.qtr | flamegraph.pl > flame.svg\n", f);
+          "  qtrace dump -f folded qtrace-out/trace.qtr | flamegraph.pl > flame.svg\n"
+          "  qtrace dump --maps-at end --pid 84 qtrace-out/trace.qtr       # a process's last memory map\n", f);
+}
+
+/* --maps-at: the maps at a point, to standard output or path (through a temporary file). */
+static int dump_maps(const struct qtr *r, const char *when, uint64_t at_ns, uint32_t pid, const char *path)
+{
+    char *tmp = NULL;
+    FILE *f = stdout;
+    if (path) {
+        tmp = qtc_xmalloc(strlen(path) + 8);
+        sprintf(tmp, "%s.part", path);
+        if (!(f = fopen(tmp, "w"))) {
+            qtc_error("cannot write %s: %s", tmp, strerror(errno));
+            free(tmp);
+            return QTC_EXIT_ERROR;
+        }
+    }
+    long n = qtv_maps_at(r, at_ns, pid, f);
+    int rc = QTC_EXIT_ERROR;
+    if (n < 0 || (path && fclose(f) != 0))
+        qtc_error("cannot write %s", path ? path : "standard output");
+    else if (n == 0 && !r->st.has_vmmap)
+        qtc_error("%s has no memory maps: record them with --vmmap (qtrace system or qtrace replay)", r->path);
+    else if (n == 0)
+        qtc_error("no memory map of %s%.0u at %s in %s (a process's first map is recorded at its first "
+                  "mapping change or exec after the trace began)", pid ? "process " : "any process", pid, when,
+                  r->path);
+    else
+        rc = 0;
+    if (path && rc == 0 && rename(tmp, path) != 0) {
+        qtc_error("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        rc = QTC_EXIT_ERROR;
+    }
+    if (path && rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
 }
 
 int qtc_cmd_dump(int argc, char **argv)
@@ -62,6 +106,17 @@ int qtc_cmd_dump(int argc, char **argv)
     if (a.help) {
         qtc_help_dump(stdout);
         rc = 0;
+        goto out;
+    }
+    const char *when = qtc_args_get(&a, "maps-at");
+    uint64_t at_ns = 0;
+    if (when && !qtv_parse_when(when, &at_ns)) {
+        qtc_error("--maps-at: expected 'end' or a time since the trace began (2.5, 2.5s, 2500ms, 2500000us, "
+                  "2500000000ns), got '%.100s'", when);
+        goto out;
+    }
+    if (qtc_args_has(&a, "pid") && !when) {
+        qtc_error("--pid chooses the process whose map --maps-at prints: give --maps-at WHEN");
         goto out;
     }
     const char *fmt = qtc_args_get(&a, "format") ? qtc_args_get(&a, "format") : "text";
@@ -95,6 +150,11 @@ int qtc_cmd_dump(int argc, char **argv)
         goto out;
     }
     const char *outp = qtc_args_get(&a, "output");
+    if (when) {
+        rc = dump_maps(&r, when, at_ns, qtc_args_get(&a, "pid") ? (uint32_t)atoi(qtc_args_get(&a, "pid")) : 0, outp);
+        qtr_close(&r);
+        goto out;
+    }
     /* progress only where it cannot mix with the output itself */
     qtc_writer_progress = isatty(STDERR_FILENO) && (outp || !isatty(STDOUT_FILENO));
     int wr = outp ? qtc_write_trace_file(&r, w, outp, err, sizeof(err)) : qtc_write_trace(&r, w, stdout, err, sizeof(err));

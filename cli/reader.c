@@ -59,8 +59,8 @@ static void note(struct qtr *r, const char *fmt, ...)
 static bool is_call(unsigned type)
 {
     return type == QT_REC_ENTRY || type == QT_REC_EXIT || type == QT_REC_SYSCALL || type == QT_REC_SYSRET ||
-           type == QT_REC_PROC ||
-           type == QT_REC_DISK || type == QT_REC_FILEW;
+           type == QT_REC_PROC || type == QT_REC_DISK || type == QT_REC_FILEW || type == QT_REC_VMA ||
+           type == QT_REC_PAGE;
 }
 
 /* A packed event word (format.h): its type has QT_REC_PACKED set, and it is 8 bytes. */
@@ -91,6 +91,8 @@ static bool well_formed(const struct qt_rec_hdr *h)
     case QT_REC_PROC:
     case QT_REC_DISK:
     case QT_REC_FILEW: return h->size >= sizeof(struct qt_rec_call);
+    case QT_REC_VMA:
+    case QT_REC_PAGE: return h->size >= sizeof(struct qt_rec_call);
     case QT_REC_LOST: return h->size >= sizeof(struct qt_rec_lost);
     case QT_REC_THREAD: return h->size >= sizeof(struct qt_rec_thread);
     case QT_REC_END: return h->size >= sizeof(struct qt_rec_end);
@@ -531,8 +533,7 @@ static void scan_runs(struct qtr *r)
             }
             if (h->type >= QT_REC_EXECLOG_FIRST && h->type <= QT_REC_EXECLOG_LAST)
                 r->st.execlog++;
-            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_STOP) &&
-                     !(h->type == QT_REC_DISK || h->type == QT_REC_FILEW))
+            else if (!is_fast(h->type) && (h->type < QT_REC_SYM || h->type > QT_REC_STOP) && !is_call(h->type))
                 r->st.unknown++;
             if (is_fast(h->type) && !d.have_base)
                 fast_orphans++;
@@ -553,7 +554,10 @@ static void scan_runs(struct qtr *r)
             }
             if (ev->type == QT_REC_PROC && ev->call->func == QT_PROC_PANIC && !r->panic)
                 r->panic = (const struct qt_rec_call *)h;
-            if (ev->call && ev->type != QT_REC_PROC) { /* process events of the kernel are context */
+            if (ev->type == QT_REC_VMA)
+                r->st.has_vmmap = true;
+            if (ev->call && ev->type != QT_REC_PROC && ev->type != QT_REC_VMA && ev->type != QT_REC_PAGE) {
+                /* process events, maps and pages of the kernel are context */
                 const struct qt_rec_call *c = ev->call;
                 r->st.events++;
                 if (c->icount)

@@ -45,6 +45,7 @@ struct qtr_stats {
     uint64_t malformed;     /* records too short for their type (skipped) */
     uint64_t last_ts;       /* largest ts_ns seen */
     bool has_icount;        /* some record has a non-zero instruction count */
+    bool has_vmmap;         /* some record is a memory map (QT_REC_VMA) */
 };
 
 struct qtr_run;

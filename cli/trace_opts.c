@@ -143,6 +143,12 @@ const struct qtc_opt qtc_trace_opts[] = {
       "instruction at ADDR (0x...) first runs, then log every vCPU.", NULL },
     { "exec-log-stop", 0, "execlog_stop", QTC_COUNT, "N",
       "execution log: each vCPU logs at most N instructions.", NULL },
+    { "vmmap", 0, "vmmap", QTC_OPTWORD, "pages",
+      "system mode: the memory map of the processes selected by --comm/--pid (every process without them) as it "
+      "changes: after each mmap, munmap, mprotect, brk, mremap, shmat/shmdt and exec, the whole map as "
+      "/proc/PID/maps shows it, read from the kernel's VMA tree ('qtrace dump --maps-at' prints it at a point). "
+      "--vmmap=pages also records virtual page -> physical frame pairs as their user code first touches a page or "
+      "finds it on another frame. See docs/views.md.", "on" },
     { "format", 0, NULL, QTC_FORMATS, "LIST",
       "formats written next to the trace, comma-separated, from those below. Default: text,json.", NULL },
     { "plugin-opt", 0, NULL, QTC_KV, "KEY=VALUE",
@@ -214,6 +220,12 @@ static char *check_value(const struct qtc_opt *o, const char *v, char *err, size
     switch (o->kind) {
     case QTC_FLAG:
         return NULL;
+    case QTC_OPTWORD:
+        if (strcmp(v, o->metavar) != 0) {
+            snprintf(err, errlen, "%s: expected no value or =%s, got '%.100s'", on, o->metavar, v);
+            return NULL;
+        }
+        return qtc_xstrdup(v);
     case QTC_STR:
     case QTC_PATH:
         if (!*v) {
@@ -324,7 +336,8 @@ int qtc_parse_args(const char *cmd, const struct qtc_opt_table *tables, size_t n
         for (size_t i = 0; i < tables[t].n && nrows < MAX_ROWS; i++) {
             const struct qtc_opt *o = &tables[t].rows[i];
             rows[nrows] = o;
-            longopts[nrows] = (struct option){ o->name, o->kind == QTC_FLAG ? no_argument : required_argument, NULL,
+            longopts[nrows] = (struct option){ o->name, o->kind == QTC_FLAG ? no_argument
+                                                        : o->kind == QTC_OPTWORD ? optional_argument : required_argument, NULL,
                                                ROW_VAL + (int)nrows };
             if (o->shortopt) {
                 shorts[ns++] = (char)o->shortopt;
@@ -396,7 +409,7 @@ int qtc_parse_args(const char *cmd, const struct qtc_opt_table *tables, size_t n
         if (!o)
             continue;
         char *val = NULL;
-        if (o->kind != QTC_FLAG) {
+        if (o->kind != QTC_FLAG && !(o->kind == QTC_OPTWORD && !optarg)) {
             val = check_value(o, optarg, err, errlen);
             if (!val) {
                 rc = -1;
@@ -457,7 +470,7 @@ static char *plugin_kv(const struct qtc_val *v)
         return qtc_xstrdup(v->value);
     if (!o->key)
         return NULL;
-    const char *val = o->kind == QTC_FLAG ? (o->flag_value ? o->flag_value : "on") : v->value;
+    const char *val = o->kind == QTC_FLAG || (o->kind == QTC_OPTWORD && !v->value) ? (o->flag_value ? o->flag_value : "on") : v->value;
     size_t n = strlen(o->key) + strlen(val) + 2;
     char *kv = qtc_xmalloc(n);
     snprintf(kv, n, "%s=%s", o->key, val);
@@ -574,6 +587,8 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
         size_t *sel = NULL, n = 0;
         const struct qt_argspec **specs = NULL;
         r = qt_kintro_select(&ki, &o, have ? &prog : NULL, &sel, &specs, &n, err, errlen);
+        if (r == 0 && o.vmmap && !ki.symbols_only)
+            r = qt_kintro_check_vmmap(&ki, err, errlen);
         free(sel);
         free(specs);
         if (have)
@@ -654,6 +669,8 @@ void qtc_print_table(FILE *f, const struct qtc_opt_table *t)
         if (o->shortopt)
             n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", o->shortopt, o->name, o->metavar ? " " : "",
                          o->metavar ? o->metavar : "");
+        else if (o->kind == QTC_OPTWORD)
+            n = snprintf(head, sizeof(head), "      --%s[=%s]", o->name, o->metavar);
         else
             n = snprintf(head, sizeof(head), "      --%s%s%s", o->name, o->metavar ? " " : "",
                          o->metavar ? o->metavar : "");

@@ -26,6 +26,8 @@ enum qtc_kind {
     QTC_RETSPEC,    /* -R spec: PATTERN[@retval[/TYPE]] (NAME alone = NAME@retval) */
     QTC_KV,         /* KEY=VALUE, passed to the plugin as is */
     QTC_FORMATS,    /* output formats: text,json,folded */
+    QTC_OPTWORD,    /* an optional value, the word metavar names (--vmmap, --vmmap=pages); without it the
+                     * plugin key gets flag_value */
 };
 
 struct qtc_opt {
@@ -79,9 +81,8 @@ size_t qtc_args_count(const struct qtc_args *a, const char *name);
 /* Write the plugin options of a (rows with a key, and --plugin-opt) as key=value lines. */
 int qtc_args_write_conf(const struct qtc_args *a, FILE *f);
 
-/* The rules on combining options (common/options.h) for a user-mode run. 0, or -1 with err. */
+/* The plugin's rules on the options of a user-mode run (qt_opts_check), spelled as flags. */
 int qtc_check_user_opts(const struct qtc_args *a, char *err, size_t errlen);
-
 /* qtrace system: check what the plugin will need of the guest's kernel before QEMU starts, as
  * the plugin will: the option combinations (qt_opts_check), the image, its symbols and
  * structure layouts, the kernel functions the patterns select. 0, or -1 with a message in err

@@ -22,6 +22,7 @@
 #include "disk_view.h"
 #include "files_view.h"
 #include "util.h"
+#include "vmmap.h"
 #include "writer.h"
 
 struct jframe {
@@ -316,6 +317,42 @@ static void filew_event(struct jstate *s, const struct jthr *t, const struct qtr
     free(text);
 }
 
+/* A memory map (QT_REC_VMA): an instant event on its thread with the whole map,
+ * {"name":"vmmap","cat":"memory",...,"args":{"cause":"mmap","areas":14,"map":["00400000-... /progs/x",...]}};
+ * a page (QT_REC_PAGE): {"name":"page",...,"args":{"vaddr":"0x7ffd1000","frame":"0x3a2f000","access":"store"}} */
+static void vm_event(struct jstate *s, const struct jthr *t, const struct qtr_event *ev)
+{
+    const struct qt_rec_call *c = ev->call;
+    if (ev->type == QT_REC_PAGE) {
+        begin_event(s, "page", "memory", 'i', c->ts_ns, t);
+        qt_sb_printf(&s->sb, ",\"s\":\"t\",\"args\":{\"vaddr\":\"0x%" PRIx64 "\",\"frame\":\"0x%" PRIx64
+                     "\",\"access\":\"%s\"}}", c->func, c->aux, c->depth ? "store" : "load");
+        flush_event(s);
+        return;
+    }
+    begin_event(s, "vmmap", "memory", 'i', c->ts_ns, t);
+    qt_sb_reset(&s->tmp);
+    qtv_cause(s->r, c->func, &s->tmp);
+    qt_sb_puts(&s->sb, ",\"s\":\"t\",\"args\":{\"cause\":");
+    put_jstr(&s->sb, s->tmp.buf, s->tmp.len);
+    size_t n = 0;
+    struct qtv_iter it;
+    struct qtv_area a;
+    for (qtv_iter_init(&it, c); qtv_next(&it, &a);)
+        n++;
+    qt_sb_printf(&s->sb, ",\"areas\":%zu%s,\"map\":[", n, c->depth & QT_VMA_INCOMPLETE ? ",\"incomplete\":true" : "");
+    n = 0;
+    for (qtv_iter_init(&it, c); qtv_next(&it, &a); n++) {
+        qt_sb_reset(&s->tmp);
+        qtv_area_line(&a, &s->tmp);
+        if (n)
+            qt_sb_putc(&s->sb, ',');
+        put_jstr(&s->sb, s->tmp.buf, s->tmp.len);
+    }
+    qt_sb_puts(&s->sb, "]}}");
+    flush_event(s);
+}
+
 static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct jstate *s = w->state;
@@ -410,6 +447,10 @@ static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
         break;
     case QT_REC_FILEW:
         filew_event(s, t, ev);
+        break;
+    case QT_REC_VMA:
+    case QT_REC_PAGE:
+        vm_event(s, t, ev);
         break;
     }
     return ferror(s->out) ? -1 : 0;

@@ -22,6 +22,7 @@
 #include "disk_view.h"
 #include "files_view.h"
 #include "util.h"
+#include "vmmap.h"
 #include "writer.h"
 
 #define DUR_WIDTH 15
@@ -51,6 +52,8 @@ struct tstate {
     uint64_t lost_printed;
     struct qt_sb line;
     struct qtc_disk_pairs disk;  /* block requests issued, not done yet */
+    struct qtc_map vm_prev;     /* pid -> its last memory map (const struct qt_rec_call *) */
+    struct tthr *vm_thr;        /* the thread of the map being shown */
 };
 
 static struct tthr *thread_of(struct tstate *s, const struct qtr_event *ev)
@@ -295,6 +298,48 @@ static void put_proc(struct tstate *s, struct tthr *t, const struct qtr_event *e
     emit(s);
 }
 
+/* A change of a memory map, under its "== vmmap" line: "+ " or "- " and the /proc/PID/maps line. */
+static void put_vm_change(void *ctx, char sign, const struct qtv_area *a)
+{
+    struct tstate *s = ctx;
+    put_blank(s);
+    put_thread(s, s->vm_thr->vcpu, s->vm_thr->as, s->vm_thr->tid, 1);
+    qt_sb_printf(&s->line, "%c ", sign);
+    qtv_area_line(a, &s->line);
+    emit(s);
+}
+
+/* A memory map (QT_REC_VMA), as what changed since the process's previous one:
+ *   == vmmap after mprotect at 2.345678901s: 14 areas, 3 changes
+ *        + 7f0000001000-7f0000002000 r--p 00000000 00:00 0
+ * or a page (QT_REC_PAGE): == page 0x7ffd1000 -> frame 0x3a2f000 (store) */
+static void put_vm(struct tstate *s, struct tthr *t, const struct qtr_event *ev)
+{
+    const struct qt_rec_call *c = ev->call;
+    put_blank(s);
+    put_thread(s, ev->vcpu, t->as, t->tid, 0);
+    if (ev->type == QT_REC_PAGE) {
+        qt_sb_printf(&s->line, "== page 0x%" PRIx64 " -> frame 0x%" PRIx64 " (%s)", c->func, c->aux,
+                     c->depth ? "store" : "load");
+        emit(s);
+        return;
+    }
+    void **prev = qtc_map_slot(&s->vm_prev, c->pid, 0, true);
+    struct qtv_iter it;
+    struct qtv_area a;
+    size_t n = 0;
+    for (qtv_iter_init(&it, c); qtv_next(&it, &a);)
+        n++;
+    qt_sb_puts(&s->line, "== vmmap after ");
+    qtv_cause(s->r, c->func, &s->line);
+    qt_sb_printf(&s->line, " at %" PRIu64 ".%09" PRIu64 "s: %zu areas%s", c->ts_ns / 1000000000u,
+                 c->ts_ns % 1000000000u, n, c->depth & QT_VMA_INCOMPLETE ? " (incomplete)" : "");
+    emit(s);
+    s->vm_thr = t;
+    qtv_diff(*prev, c, put_vm_change, s);
+    *prev = (void *)(uintptr_t)c;
+}
+
 static int text_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
     struct tstate *s = w->state;
@@ -340,6 +385,11 @@ static int text_event(struct qtc_wctx *w, const struct qtr_event *ev)
         else
             qtc_filew_text(ev, &s->line);
         emit(s);
+        break;
+    case QT_REC_VMA:
+    case QT_REC_PAGE:
+        flush_pending(s, t, false);
+        put_vm(s, t, ev);
         break;
     }
     return ferror(s->out) ? -1 : 0;
@@ -392,6 +442,7 @@ static int text_end(struct qtc_wctx *w)
     free(s->thr);
     qtc_map_free(&s->map);
     qtc_disk_pairs_free(&s->disk);
+    qtc_map_free(&s->vm_prev);
     qt_sb_free(&s->line);
     free(s);
     w->state = NULL;

@@ -62,6 +62,8 @@ enum qt_rec_type {
                              * tid/pid = the task running when it happened, args follow (below) */
     QT_REC_FILEW = 20,      /* struct qt_rec_call: a file event (--files-written): func = enum qt_filew_kind,
                              * tid/pid = the task doing it, args follow (below) */
+    QT_REC_VMA = 16,        /* struct qt_rec_call + struct qt_vma[aux]: a process's memory map after a change */
+    QT_REC_PAGE = 17,       /* struct qt_rec_call: a virtual page first seen on a physical frame */
     /* 32..47 are reserved for the execution log (plugin/execlog.c) */
     QT_REC_EXECLOG_FIRST = 32,
     QT_REC_EXECLOG_LAST = 47,
@@ -149,6 +151,35 @@ enum qt_disk_op { QT_DISK_READ = 0, QT_DISK_WRITE = 1, QT_DISK_FLUSH = 2, QT_DIS
  * and each arg9 = the comm of the task (QT_T_STR). */
 enum qt_filew_kind { QT_FILEW_WRITE = 1, QT_FILEW_RENAME = 2, QT_FILEW_UNLINK = 3, QT_FILEW_MMAP = 4 };
 #define QT_FILEW_CHUNK 16384
+
+/* QT_REC_VMA (vmmap=on): the whole map of the process whose system call (or exec) changed it,
+ * as /proc/PID/maps shows it, read from the kernel's VMA tree when the call returns. The record
+ * is a struct qt_rec_call with nargs = 0 and
+ *   func  = the system call's number (| QT_SYSCALL_I386), or QT_VMA_CAUSE_START
+ *   aux   = the mm_struct: processes (threads) with the same one share the map
+ *   depth = enum qt_vma_rec_flags
+ * followed by struct qt_vma entries in address order, each followed by its name. */
+#define QT_VMA_CAUSE_START UINT64_MAX /* the first return to user mode of a process the kernel started */
+enum qt_vma_rec_flags { QT_VMA_INCOMPLETE = 1 /* the tree could not be read whole: areas are missing */ };
+enum qt_vma_flags {
+    QT_VMA_READ = 1, QT_VMA_WRITE = 2, QT_VMA_EXEC = 4,
+    QT_VMA_SHARED = 8,      /* VM_MAYSHARE: 's' in /proc/PID/maps, else 'p' */
+    QT_VMA_FILE = 16,       /* file-backed: name is the file's path */
+    QT_VMA_NAME_TRUNC = 32, /* name cut short (starts with "...") */
+    QT_VMA_NAME_UNREADABLE = 64, /* a file whose path could not be read */
+};
+struct qt_vma {
+    uint64_t start, end;    /* [start, end) */
+    uint64_t off;           /* file offset in bytes (0 for anonymous memory, as /proc shows) */
+    uint64_t ino;           /* the file's inode number (0: anonymous) */
+    uint32_t dev;           /* its file system's device, the kernel's encoding: major << 20 | minor */
+    uint16_t flags;         /* enum qt_vma_flags */
+    uint16_t name_len;      /* bytes of name after this struct (no NUL), padded to 8 */
+};
+/* QT_REC_PAGE (vmmap=pages): a struct qt_rec_call, nargs = 0, func = the virtual page's address,
+ * aux = the physical frame's address (both page-aligned), depth = 1 when a store saw it first.
+ * Written when a selected process's user code first touches the page, or finds it on another
+ * frame than the last time (copy on write, reclaim). */
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */

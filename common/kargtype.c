@@ -234,6 +234,17 @@ static int kpath(const struct qt_mem *m, uint64_t dentry, uint64_t mnt, char *bu
     return (int)len;
 }
 
+int qt_kfile_path(const struct qt_mem *m, uint64_t file, char *buf, size_t cap, bool *trunc)
+{
+    uint64_t dentry, mnt;
+    *trunc = false;
+    if (!kread(m, file, koff.file_f_path_dentry, 8, &dentry) || dentry == 0)
+        return -1;
+    if (!kread(m, file, koff.file_f_path_mnt, 8, &mnt))
+        mnt = 0;
+    return kpath(m, dentry, mnt, buf, cap, trunc);
+}
+
 static void decode_dentry(const struct qt_mem *m, struct qt_arg *a, uint8_t *data, size_t cap)
 {
     if (!kbegin(m, a, cap, 8))

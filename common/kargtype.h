@@ -92,6 +92,11 @@ struct qt_kd_module {       /* QT_T_MODULE */
 
 #define QT_KPATH_DEPTH 64   /* path components followed at most (dentry, path, file) */
 #define QT_STRV_MAX 32      /* strings of a char ** read at most (argv) */
+/* The path of the file at struct file *file (across mount points) into buf[0..cap), without
+ * a NUL: its length, or -1 if not even its dentry is readable; *trunc as the path types set
+ * QT_ARG_TRUNCATED (then it starts with "..."). */
+int qt_kfile_path(const struct qt_mem *m, uint64_t file, char *buf, size_t cap, bool *trunc);
+
 /* The table rows of these types (argtype.c's lookups find them). */
 extern const struct qt_argtype qt_kargtypes[];
 extern const size_t qt_nkargtypes;

@@ -368,3 +368,25 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
     *n = cnt;
     return 0;
 }
+
+int qt_kintro_check_vmmap(const struct qt_kintro *ki, char *err, size_t errlen)
+{
+    const struct qt_klayout *L = &ki->L;
+    const struct qt_kfield *need[] = { &L->task_mm, &L->mm_mt_root, &L->mm_start_brk, &L->mm_brk, &L->mm_start_stack,
+                                       &L->vma_vm_start, &L->vma_vm_end, &L->vma_vm_flags, &L->vma_vm_pgoff,
+                                       &L->vma_vm_file, &L->mnode_r64_pivot, &L->mnode_r64_slot, &L->mnode_r64_end,
+                                       &L->mnode_a64_pivot, &L->mnode_a64_slot, &L->mnode_a64_end };
+    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+        if (need[i]->found)
+            continue;
+        const char *name = "?";
+        for (size_t k = 0; k < qt_kfield_count; k++)
+            if (qt_klayout_at(L, k) == need[i])
+                name = qt_kfield_descs[k].name;
+        snprintf(err, errlen, "--vmmap: %s has no %s in its structure layouts: qtrace reads memory maps from the "
+                 "maple tree of Linux 6.1 and later (mm_struct.mm_mt), with the kernel's BTF",
+                 ki->img.path ? ki->img.path : "the kernel", name);
+        return -ENOENT;
+    }
+    return 0;
+}

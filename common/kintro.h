@@ -43,6 +43,9 @@ int qt_kintro_load(struct qt_kintro *ki, const char *kernel, const char *symbols
                    size_t errlen);
 void qt_kintro_free(struct qt_kintro *ki);
 
+/* Can vmmap=on read this kernel's memory maps (the VMA maple tree's layouts)? 0, or -ENOENT
+ * with one line in err naming the first field missing. */
+int qt_kintro_check_vmmap(const struct qt_kintro *ki, char *err, size_t errlen);
 /* Parameter names of kernel function func from BTF (FUNC -> FUNC_PROTO): up to max pointers
  * into the BTF (valid until qt_kintro_free), "" for an unnamed one. Returns how many
  * parameters the function has (0 if unknown). */

@@ -48,6 +48,25 @@ struct qt_kfield {
     X(mm_pgd,             "mm_struct.pgd",                        NULL, 8) \
     X(mm_arg_start,       "mm_struct.arg_start",                  NULL, 8) \
     X(mm_arg_end,         "mm_struct.arg_end",                    NULL, 8) \
+    X(mm_mt_root,         "mm_struct.mm_mt.ma_root",              NULL, 8) \
+    X(mm_start_brk,       "mm_struct.start_brk",                  NULL, 8) \
+    X(mm_brk,             "mm_struct.brk",                        NULL, 8) \
+    X(mm_start_stack,     "mm_struct.start_stack",                NULL, 8) \
+    X(vma_vm_start,       "vm_area_struct.vm_start",              NULL, 8) \
+    X(vma_vm_end,         "vm_area_struct.vm_end",                NULL, 8) \
+    X(vma_vm_flags,       "vm_area_struct.vm_flags",              NULL, 8) \
+    X(vma_vm_pgoff,       "vm_area_struct.vm_pgoff",              NULL, 8) \
+    X(vma_vm_file,        "vm_area_struct.vm_file",               NULL, 8) \
+    X(vma_vm_ops,         "vm_area_struct.vm_ops",                NULL, 8) \
+    X(vma_vm_private,     "vm_area_struct.vm_private_data",       NULL, 8) \
+    X(special_name,       "vm_special_mapping.name",              NULL, 8) \
+    X(sb_s_dev,           "super_block.s_dev",                    NULL, 4) \
+    X(mnode_r64_pivot,    "maple_range_64.pivot",                 NULL, 120) \
+    X(mnode_r64_slot,     "maple_range_64.slot",                  NULL, 128) \
+    X(mnode_a64_pivot,    "maple_arange_64.pivot",                NULL, 72) \
+    X(mnode_a64_slot,     "maple_arange_64.slot",                 NULL, 80) \
+    X(mnode_r64_end,      "maple_range_64.meta.end",              NULL, 1) \
+    X(mnode_a64_end,      "maple_arange_64.meta.end",             NULL, 1) \
     X(cred_uid,           "cred.uid",                             NULL, 4) \
     X(cred_gid,           "cred.gid",                             NULL, 4) \
     X(cred_euid,          "cred.euid",                            NULL, 4) \

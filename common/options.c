@@ -36,6 +36,7 @@ enum kind {
     K_CONF,     /* conf=FILE */
     K_PID,      /* uint32_t, a process id 1..4194304 */
     K_RANGE,    /* struct qt_addr_range[max] + int count: LO-END (hex) */
+    K_VMMAP,    /* uint8_t enum qt_vmmap: on, off or pages */
 };
 
 struct key {
@@ -88,6 +89,7 @@ static const struct key keys[] = {
     { "disk_trace", K_BOOL, F(disk_trace), 0, 0, NULL },
     { "files_written", K_STR, F(files_written), 0, 0, "a directory" },
     { "processes", K_BOOL, F(processes), 0, 0, NULL },
+    { "vmmap", K_VMMAP, F(vmmap), 0, 0, "on, off or pages" },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F
@@ -287,6 +289,16 @@ static int set_kv(struct qt_opts *o, const char *kv, const char *where, int nest
             return qt_fail(err, errlen, -ENOMEM, "%s: %s: out of memory", where, ky->name);
         free_str((char **)field);
         *(char **)field = dup;
+        return 0;
+    }
+    case K_VMMAP: {
+        bool on;
+        if (strcmp(v, "pages") == 0)
+            *(uint8_t *)field = QT_VMMAP_PAGES;
+        else if (parse_bool(v, &on))
+            *(uint8_t *)field = on ? QT_VMMAP_MAPS : QT_VMMAP_OFF;
+        else
+            return qt_fail(err, errlen, -EINVAL, "%s: %s: expected %s, got '%.100s'", where, ky->name, ky->what, v);
         return 0;
     }
     case K_BOOL:
@@ -501,7 +513,7 @@ bool qt_opts_wants(const struct qt_opts *o, const char *name)
 
 /* The options the rules name, as each side spells them. */
 enum spelled { S_KERNEL, S_COMM, S_PID, S_FOLLOW, S_PROGRAM_AS, S_PROGRAM, S_KERNEL_SYMBOLS, S_LAYOUT, S_SYSCALLS,
-               S_NO_INTROSPECTION, S_PROCESSES };
+               S_NO_INTROSPECTION, S_PROCESSES, S_VMMAP };
 static const struct {
     const char *key;    /* plugin key */
     const char *flag;   /* CLI flag */
@@ -518,6 +530,7 @@ static const struct {
     [S_SYSCALLS] = { "syscalls=on", "--syscalls", NULL },
     [S_NO_INTROSPECTION] = { "kernel_introspection=off", "--no-kernel-introspection", NULL },
     [S_PROCESSES] = { "processes=on", "--processes", NULL },
+    [S_VMMAP] = { "vmmap=", "--vmmap", NULL },
 };
 
 /* The option's name ("comm=" / "--comm"); with_value: and its value ("comm=NAME" / "--comm NAME"). */
@@ -560,10 +573,16 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     enum spelled chooser = o->comm ? S_COMM : S_PID;
     const char *view = o->disk_trace ? (env->cli ? "--disk-trace" : "disk_trace=on")
                        : o->files_written ? (env->cli ? "--files-written" : "files_written=") : NULL;
-    if (view && (!env->system || !o->kernel || !o->kernel_introspection || (env->arch && env->arch->kintro != QT_KINTRO_TASKS)))
+    if (view && !env->system)
+        return refuse(err, errlen, "%s needs qtrace system: it reads a guest kernel's block requests and files", view);
+    if (view && (!o->kernel || !o->kernel_introspection || (env->arch && env->arch->kintro != QT_KINTRO_TASKS)))
         return refuse(err, errlen, "%s needs qtrace system with the guest's kernel read (%s, without %s) and an "
                       "x86_64 guest: it reads the kernel's block requests and files", view,
                       spell(env, S_KERNEL, true, b1), spell(env, S_NO_INTROSPECTION, false, b2));
+    if (o->vmmap && !env->system)
+        return refuse(err, errlen, "%s is for system mode (qtrace system, qtrace replay): it reads the maps from the "
+                      "guest kernel's memory; a user-mode program can print its own /proc/self/maps",
+                      spell(env, S_VMMAP, false, b1));
     if (!env->system) {
         int k = o->kernel ? S_KERNEL : o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : -1;
         if (k >= 0)
@@ -585,7 +604,8 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     }
     if (!o->kernel || !o->kernel_introspection) {
         int k = o->comm ? S_COMM : o->pid ? S_PID : o->follow ? S_FOLLOW : o->kernel_symbols ? S_KERNEL_SYMBOLS
-                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : o->processes ? S_PROCESSES : -1;
+                : o->layout ? S_LAYOUT : env->cli && o->syscalls ? S_SYSCALLS : o->processes ? S_PROCESSES
+                : o->vmmap ? S_VMMAP : -1;
         if (k >= 0 && !o->kernel)
             return refuse(err, errlen, "%s needs the guest's kernel (%s%s)", spell(env, (enum spelled)k, false, b1),
                           spell(env, S_KERNEL, true, b2), env->cli ? "" : ", given by qtrace system");
@@ -617,6 +637,10 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
         if (o->processes)
             return refuse(err, errlen, "%s needs the kernel's task structures, which qtrace reads in %s kernels only "
                           "(%s is an %s kernel)", spell(env, S_PROCESSES, false, b1), list, o->kernel, arch->name);
+        if (o->vmmap)
+            return refuse(err, errlen, "%s needs the kernel's task and memory structures, which qtrace reads in %s "
+                          "kernels only (%s is an %s kernel)", spell(env, S_VMMAP, false, b1), list, o->kernel,
+                          arch->name);
         if (o->syscalls)
             warn(env, "%s records nothing in an %s guest (system calls are decoded from the kernel's task "
                  "structures, read in %s kernels only)", spell(env, S_SYSCALLS, false, b1), arch->name, list);

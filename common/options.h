@@ -42,6 +42,8 @@
  *                   records); the CLI rebuilds the files under DIR
  *   processes=on    system mode: what qtrace ps needs beyond the process timeline: the guest
  *                   instructions each task ran, and uid changes (plugin/kernel_procs.c)
+ *   vmmap=on|pages  system mode: the selected processes' memory maps as they change (QT_REC_VMA);
+ *                   pages: also virtual page -> physical frame pairs (QT_REC_PAGE)
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
  *                   execlog_start=FUNC|0xADDR, execlog_stop=N
@@ -66,6 +68,8 @@ struct qt_arch_desc;
 struct qt_addr_range {
     uint64_t lo, end;       /* [lo, end) */
 };
+
+enum qt_vmmap { QT_VMMAP_OFF = 0, QT_VMMAP_MAPS = 1, QT_VMMAP_PAGES = 2 };
 
 struct qt_opts {
     char *out;
@@ -117,6 +121,7 @@ struct qt_opts {
     bool disk_trace;        /* disk_trace=on: block requests (plugin/kernel_disk.c) */
     char *files_written;    /* files_written=DIR: file writes, renames, unlinks (plugin/kernel_files.c) */
     bool processes;         /* processes=on: instructions per task and uid changes, for qtrace ps */
+    uint8_t vmmap;          /* vmmap=: enum qt_vmmap */
 };
 
 void qt_opts_init(struct qt_opts *o);

@@ -15,6 +15,7 @@
 #include "kernel_syscalls.h"
 #include "kernel_task.h"
 #include "kernel_timeline.h"
+#include "kernel_vmmap.h"
 
 /* When a hook is wanted */
 enum hook_need {
@@ -27,6 +28,7 @@ enum hook_need {
     NEED_DISK,              /* disk_trace=on */
     NEED_FILES,             /* files_written=DIR */
     NEED_PROCESSES,         /* processes=on */
+    NEED_VMMAP,             /* vmmap=on|pages */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -73,6 +75,7 @@ static const struct hook hooks[] = {
     { "__switch_to", NULL, qt_kprocs_on_switch, NEED_PROCESSES, NULL, "__switch_to" },
     { "commit_creds", NULL, qt_kprocs_on_creds, NEED_PROCESSES, "uid changes (setuid, su) are not seen by --processes",
       NULL },
+    { "syscall_exit_to_user_mode", NULL, qt_kvm_on_sys_exit, NEED_VMMAP, "no memory maps recorded (--vmmap)", NULL },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */
@@ -96,6 +99,7 @@ static bool hook_wanted(const struct hook *h)
     case NEED_DISK: return tasks && qt.opts.disk_trace;
     case NEED_FILES: return tasks && qt.opts.files_written;
     case NEED_PROCESSES: return tasks && qt.opts.processes;
+    case NEED_VMMAP: return tasks && qt.opts.vmmap;
     }
     return false;
 }
@@ -140,6 +144,8 @@ static int load_kernel(char *err, size_t errlen)
     else
         qt_ksys_init();
     if ((r = qt_kfuncs_select(err, errlen)) < 0)
+        return r;
+    if (qt.opts.vmmap && !qt_kernel.symbols_only && (r = qt_kintro_check_vmmap(&qt_kernel, err, errlen)) < 0)
         return r;
     setup_hooks();
     if (!qt_kernel.symbols_only)
@@ -206,6 +212,8 @@ static void relocate(uint64_t slide)
     uint64_t stext = qt_kernel_sym("_stext"), etext = qt_kernel_sym("_etext");
     qt_rec_map(qt_kernel.img.path, slide, etext > stext ? etext - stext : 0, QT_SYM_KERNEL);
     qt_kfuncs_relocate(slide);
+    if (qt.opts.vmmap)
+        qt_kvm_relocate(slide);
 }
 
 void qt_kernel_finish(void)

@@ -12,6 +12,7 @@
 #include "execlog.h"
 #include "instrument.h"
 #include "kernel.h"
+#include "kernel_vmmap.h"
 #include "user_syscalls.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
@@ -38,6 +39,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     bool kernel = qt.system && qt_kernel_tb_trans(tb);
     if (qt.opts.execlog)
         qt_execlog_tb_trans(tb);
+    if (qt.system && qt.opts.vmmap == QT_VMMAP_PAGES && !kernel)
+        qt_kvm_tb_trans(tb);
     if (kernel || !qt_instrument_tb(tb))
         mark_switch(tb);
 }

@@ -680,4 +680,35 @@ check(tot['total'] == tot['user'] + tot['kernel'] == summed == tot['processes'] 
       'the processes\' instructions add up to the vCPUs\' total: %d == %d' % (summed, tot['total']))
 sys.exit(1 if fails else 0)
 PY
+# ---- memory maps (--vmmap) ---------------------------------------------------------------------
+# vmmap in the guest, its maps and pages recorded with its system calls (VM: the trace's folder,
+# VMC: the console)
+fx_vmmap() {
+    trace_boot "$1" vm --append qtrace.run=vmmap --comm vmmap --vmmap=pages --syscalls --timeout 300 \
+        --format text,json
+}
+need_vmmap() {
+    need_guest vmmap
+    fixture vmmap
+    VM=$FX/vm
+    VMC=$FX/vm.console
+    [ "$(rc_of "$FX/vm.rc")" -eq 0 ] && grep -q '^VMMAP-END 2$' "$VMC" || bail "the guest ran vmmap under --vmmap=pages"
+    VMPID=$(sed -n 's/.*tid:\([0-9]*\)\] == exec "\/progs\/vmmap".*/\1/p' "$VM/trace.txt" | head -1)
+}
+# maps_printed CONSOLE N: the /proc/self/maps vmmap printed at its Nth point
+maps_printed() { sed -n "/^VMMAP-BEGIN $2\$/,/^VMMAP-END $2\$/p" "$1" | sed '1d;$d'; }
+# maps_open_ts TRACE.json N: when (us, the JSON's ts) vmmap opened /proc/self/maps the Nth time
+maps_open_ts() {
+    grep '"name":"syscall openat","cat":"syscall","ph":"B".*\\"/proc/self/maps\\"' "$1" | sed -n "$2p" |
+        sed 's/.*"ts":\([0-9.]*\),.*/\1/'
+}
+# vmmap recorded (rec), then replayed with --vmmap=pages (vm: the replay's trace folder)
+fx_rr_vmmap() {
+    "$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --append qtrace.run=vmmap --timeout 600 -o "$1/rec" \
+        </dev/null >"$1/rec.raw" 2>"$1/rec.err"
+    echo $? >"$1/rec.rc"
+    tr -d '\r' <"$1/rec.raw" >"$1/rec.console"
+    "$QTRACE" replay "$1/rec" --comm vmmap --vmmap=pages --syscalls --timeout 600 -o "$1/vm" </dev/null >/dev/null \
+        2>"$1/vm.err"
+    echo $? >"$1/vm.rc"
 }

@@ -195,7 +195,7 @@ static void test_errors(void)
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program sysroot bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes conf)");
+                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes vmmap conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
@@ -585,8 +585,8 @@ static void test_check(void)
                         "kernel_introspection=off) and an x86_64 guest: it reads the kernel's block requests and files";
     char want[512];
     snprintf(want, sizeof(want), "disk_trace=on%s", views);
-    is_str(check_with(&(struct qt_opts_env){ .system = false, .arch = x64 }, KV("disk_trace=on")), want,
-           "user: disk_trace=on");
+    is_str(check_with(&(struct qt_opts_env){ .system = false, .arch = x64 }, KV("disk_trace=on")),
+           "disk_trace=on needs qtrace system: it reads a guest kernel's block requests and files", "user: disk_trace=on");
     is_str(check_with(&sys, KV("disk_trace=on")), want, "disk_trace=on without kernel=");
     snprintf(want, sizeof(want), "files_written=%s", views);
     is_str(check_with(&sys32, KV("kernel=/k", "files_written=/d")), want, "files_written= on i386");
@@ -662,6 +662,34 @@ static void test_check(void)
     is_str(check_with(&quiet, KV("kernel=/k", "syscalls=on")), "", "no warn function: warnings dropped");
 }
 
+/* vmmap=: on, off, pages; system mode with task structures only */
+static void test_vmmap(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    is_int(o.vmmap, QT_VMMAP_OFF, "vmmap: off by default");
+    set(&o, "vmmap=pages");
+    is_int(o.vmmap, QT_VMMAP_PAGES, "vmmap=pages");
+    set(&o, "vmmap=on");
+    is_int(o.vmmap, QT_VMMAP_MAPS, "vmmap=on");
+    set(&o, "vmmap=off");
+    is_int(o.vmmap, QT_VMMAP_OFF, "vmmap=off");
+    set_err(&o, "vmmap=frames", "plugin args: vmmap: expected on, off or pages, got 'frames'");
+    qt_opts_free(&o);
+    struct qt_opts_env user = { .system = false, .arch = qt_arch_by_id(QT_ARCH_X86_64), .cli = true, .warn = on_warn };
+    struct qt_opts_env sys32 = { .system = true, .arch = qt_arch_by_id(QT_ARCH_I386), .warn = on_warn };
+    struct qt_opts_env sys = { .system = true, .arch = qt_arch_by_id(QT_ARCH_X86_64), .warn = on_warn };
+    is_str(check_with(&user, KV("vmmap=on")),
+           "--vmmap is for system mode (qtrace system, qtrace replay): it reads the maps from the guest kernel's memory; "
+           "a user-mode program can print its own /proc/self/maps", "user, CLI: --vmmap");
+    is_str(check_with(&sys, KV("vmmap=pages")), "vmmap= needs the guest's kernel (kernel=PATH, given by qtrace system)",
+           "system: vmmap= without kernel=");
+    is_str(check_with(&sys32, KV("kernel=/k", "vmmap=on")),
+           "vmmap= needs the kernel's task and memory structures, which qtrace reads in x86-64 kernels only "
+           "(/k is an i386 kernel)", "i386: vmmap=");
+    is_str(check_with(&sys, KV("kernel=/k", "vmmap=pages", "comm=vmmap")), "", "x86-64: vmmap=pages with comm=");
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/qtrace-opts-XXXXXX");
@@ -677,6 +705,7 @@ int main(void)
     test_limits();
     test_kernel_keys();
     test_check();
+    test_vmmap();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
