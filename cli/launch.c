@@ -390,8 +390,11 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
             arch = ka;
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
-        if (qtc_args_has(&cfg->args, "sysroot")) {
-            snprintf(err, errlen, "--sysroot is for qtrace run: qtrace system does not read the guest's libraries yet");
+        const char *root = qtc_args_get(&cfg->args, "sysroot");
+        struct stat rs;
+        if (root && (stat(root, &rs) < 0 || !S_ISDIR(rs.st_mode))) {
+            snprintf(err, errlen, "--sysroot %s: %s (the guest's file system on this machine: a directory)", root,
+                     stat(root, &rs) < 0 ? strerror(errno) : "not a directory");
             goto fail;
         }
     } else {
@@ -446,7 +449,7 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
                             : qtc_args_has(&cfg->args, "addr")     ? "--addr"
                                                                    : NULL;
         if (cfg->system && !qtc_args_has(&cfg->args, "addr") && !qtc_args_has(&cfg->args, "no-kernel-introspection"))
-            needs = NULL; /* system mode: the patterns may name kernel functions */
+            needs = NULL; /* system mode: the patterns may name kernel functions, or libraries under --sysroot */
         if (needs) {
             snprintf(err, errlen, "%s needs --program PATH: the ELF file (as run in the guest) whose functions to "
                      "trace", needs);

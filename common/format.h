@@ -108,8 +108,11 @@ struct qt_rec_call {
  *   FORK, THREAD  arg1 = the new task (QT_T_TASK), recorded by its parent
  *   EXEC          arg1 = the file executed (QT_T_STR), arg2 = argv (QT_T_STRV), arg3 = the new comm
  *   EXIT          arg1 = the code passed to do_exit (QT_T_EXITCODE)
- *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size */
-enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5 };
+ *   MODULE        arg1 = the module being initialised (QT_T_MODULE): name, base, size
+ *   MAP           arg1 = an ELF file the process mapped (QT_T_STR, the guest's path), arg2 = its
+ *                 load bias (QT_T_HEX) */
+enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
+                    QT_PROC_MAP = 6 };
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */

@@ -355,7 +355,7 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
             r = qt_fail(err, errlen, -ENOENT, "kernel:%s: no kernel function matches (their names are those of the "
                       "kernel's symbols: see qtrace kernel-info)", pats[p].glob);
     }
-    if (r == 0 && cnt == 0 && !prog)
+    if (r == 0 && cnt == 0 && !prog && !(o->sysroot && o->libs)) /* libraries under sysroot= may have them */
         r = qt_fail(err, errlen, -ENOENT, "no kernel function matches the filters (%s): kernel functions are named as in "
                   "the kernel's symbols (qtrace kernel-info --kernel %s shows some)", pats[0].glob, ki->img.path);
     if (r < 0) {

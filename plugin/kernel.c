@@ -8,6 +8,7 @@
 #include "kernel_funcs.h"
 #include "kernel_image.h"
 #include "kernel_kaslr.h"
+#include "kernel_maps.h"
 #include "kernel_progas.h"
 #include "kernel_syscalls.h"
 #include "kernel_task.h"
@@ -21,6 +22,7 @@ enum hook_need {
     NEED_KFUNCS,            /* kernel functions traced */
     NEED_PROGAS,            /* program_as=on in a kernel read for its symbols only */
     NEED_PROGRAM_BIAS,      /* program= without bias=: a PIE's load address is learned at its exec */
+    NEED_MAPS,              /* sysroot=: the processes' file mappings (libraries) are followed */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -52,6 +54,7 @@ static const struct hook hooks[] = {
       "the program's)", NULL },
     { "__switch_to", NULL, qt_progas_on_switch, NEED_PROGAS,
       "program_as=on counts kernel threads running on the program's address space as the program", NULL },
+    { "mmap_region", NULL, qt_kmaps_on_mmap_region, NEED_MAPS, "shared libraries are not followed", NULL },
     /* a freed task matters only where tasks are known */
     { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL, "__switch_to" },
 };
@@ -73,6 +76,7 @@ static bool hook_wanted(const struct hook *h)
     case NEED_KFUNCS: return tasks && qt_kfuncs_count();
     case NEED_PROGAS: return !tasks && as_filter;
     case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
+    case NEED_MAPS: return tasks && qt.opts.sysroot;
     }
     return false;
 }

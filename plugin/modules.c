@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "modules.h"
 #include "record.h"
 
-#define MAX_MODULES 256
+#define MAX_MODULES 2048    /* system mode: one per library and load address in every process */
+#define MAX_SAID 64         /* files said once (not under sysroot=, another build) */
 
 static struct qt_module *modules[MAX_MODULES];
 static int nmodules;
@@ -29,6 +31,9 @@ static bool unknowable_bias;        /* system mode: a PIE program, no bias= and 
 /* which patterns selected something in a module loaded so far (func=, arg=/ret= specs) */
 static bool func_hit[QT_MAX_PATTERNS];
 static bool spec_hit[QT_MAX_SPECS];
+static char *said[MAX_SAID];        /* under mod_lock */
+static int nsaid;
+static bool full_said;
 
 const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc)
 {
@@ -52,6 +57,19 @@ const struct qt_module *qt_module_containing(uint64_t pc)
         const struct qt_module *m = modules[i];
         if (pc >= m->st.text_lo && pc < m->st.text_hi)
             return m;
+    }
+    return NULL;
+}
+
+const struct qt_module *qt_module_next(uint64_t pc, int *it)
+{
+    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
+    for (; *it < n; (*it)++) {
+        const struct qt_module *m = modules[*it];
+        if (pc >= m->st.text_lo && pc < m->st.text_hi) {
+            (*it)++;
+            return m;
+        }
     }
     return NULL;
 }
@@ -364,6 +382,7 @@ static struct qt_module *module_load(const char *path, uint64_t bias, bool is_pr
         return NULL;
     }
     m->is_prog = is_prog;
+    m->verified = 1;
     if (qt_symtab_load(&m->st, path, bias, err, errlen) < 0) {
         module_free(m);
         return NULL;
@@ -381,6 +400,10 @@ static struct qt_module *module_load(const char *path, uint64_t bias, bool is_pr
 static void module_publish(struct qt_module *m)
 {
     if (nmodules >= MAX_MODULES) {
+        if (!full_said)
+            fprintf(stderr, "qtrace: warning: %d modules loaded: %s and later ones are not traced\n", MAX_MODULES,
+                    m->st.path);
+        full_said = true;
         module_free(m);
         return;
     }
@@ -395,7 +418,8 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
 {
     struct qt_opts *o = &qt.opts;
     if (!o->program) {
-        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || nkernel == 0)) {
+        bool libs = qt.system && o->sysroot && o->libs; /* the guest's libraries, under sysroot= */
+        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || (nkernel == 0 && !libs))) {
             snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
             return -EINVAL;
         }
@@ -571,45 +595,117 @@ void qt_modules_before_tb(struct qemu_plugin_tb *tb)
                                                QEMU_PLUGIN_CB_R_REGS, NULL);
 }
 
-void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset)
+/* Is path said for the first time? Caller holds mod_lock. */
+static bool say_once(const char *path)
 {
-    if (offset != 0 || !path || !path[0])
-        return;
-    /* the guest's file under sysroot=, where QEMU's -L found it too */
-    char rooted[QT_STR_MAX + 512];
-    if (qt.opts.sysroot && path[0] == '/' &&
-        (size_t)snprintf(rooted, sizeof(rooted), "%s%s", qt.opts.sysroot, path) < sizeof(rooted) &&
-        access(rooted, R_OK) == 0)
-        path = rooted;
-    pthread_mutex_lock(&mod_lock);
-    for (int i = 0; i < nmodules; i++) {
-        if (strcmp(modules[i]->st.path, path) == 0) {
-            pthread_mutex_unlock(&mod_lock);
-            return;
-        }
-    }
-    /* cheap check first: most files mapped at offset 0 are not ELF (locales, caches) */
-    unsigned char magic[4] = { 0 };
-    FILE *f = fopen(path, "rb");
-    size_t got = f ? fread(magic, 1, 4, f) : 0;
+    for (int i = 0; i < nsaid; i++)
+        if (strcmp(said[i], path) == 0)
+            return false;
+    if (nsaid < MAX_SAID)
+        said[nsaid++] = strdup(path);
+    return true;
+}
+
+/* The host file of the guest's path: under sysroot= (user mode: else the path itself, as QEMU's
+ * -L finds it); NULL if there is none. */
+static const char *host_file(const char *path, char *buf, size_t cap)
+{
+    if (qt.opts.sysroot && path[0] == '/' && (size_t)snprintf(buf, cap, "%s%s", qt.opts.sysroot, path) < cap &&
+        access(buf, R_OK) == 0)
+        return buf;
+    return qt.system ? NULL : path;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return a && b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* The ELF facts of a file from its first bytes (program headers are there); false if not ELF. */
+static bool probe_elf(const char *file, struct qt_elfid *id)
+{
+    static __thread uint8_t head[16384];
+    FILE *f = fopen(file, "rb");
+    size_t got = f ? fread(head, 1, sizeof(head), f) : 0;
     if (f)
         fclose(f);
-    if (got != 4 || memcmp(magic, "\177ELF", 4) != 0) {
+    return got >= 4 && memcmp(head, "\177ELF", 4) == 0 && qt_elfid_read(head, got, id);
+}
+
+bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias)
+{
+    if (offset != 0 || !path || !path[0])
+        return false;
+    char rooted[QT_STR_MAX + 512];
+    const char *file = host_file(path, rooted, sizeof(rooted));
+    if (!file) {
+        /* a library the guest has and sysroot= has not: said once (other files are data) */
+        pthread_mutex_lock(&mod_lock);
+        if (qt.opts.sysroot && strstr(path, ".so") && say_once(path))
+            fprintf(stderr, "qtrace: warning: the guest maps %s, which is not under %s: its functions are not traced\n",
+                    path, qt.opts.sysroot);
         pthread_mutex_unlock(&mod_lock);
-        return;
+        return false;
     }
-    char err[512];
-    struct qt_symtab probe;
-    /* a library's first mapping covers its first PT_LOAD at file offset 0 */
-    if (qt_symtab_load(&probe, path, 0, err, sizeof(err)) == 0) {
-        bool dyn = probe.pie && probe.nseg > 0;
-        uint64_t first = dyn ? probe.seg[0].vaddr & ~(uint64_t)(QT_GUEST_PAGE - 1) : 0;
-        qt_symtab_free(&probe);
-        if (dyn) {
-            struct qt_module *m = module_load(path, addr - first, false, err, sizeof(err));
-            if (m)
-                module_publish(m);
+    struct qt_elfid id;
+    if (!probe_elf(file, &id))
+        return false; /* most files mapped at offset 0 are not ELF (locales, caches) */
+    uint64_t b = id.dyn ? addr - (id.load_vaddr & ~(uint64_t)(QT_GUEST_PAGE - 1)) : 0;
+    if (bias)
+        *bias = b;
+    /* system mode: programs are not libraries (the traced one is followed at its exec); libc.so.6
+     * names an interpreter too (it runs), so a file named *.so* is a library */
+    const char *slash = strrchr(path, '/');
+    bool program = id.program && !strstr(slash ? slash : path, ".so");
+    if (!id.dyn || (qt.system && (program || same_file(file, qt.opts.program))))
+        return true;
+    pthread_mutex_lock(&mod_lock);
+    for (int i = 0; i < nmodules; i++) {
+        if (strcmp(modules[i]->st.path, file) == 0 && (!qt.system || modules[i]->st.bias == b)) {
+            pthread_mutex_unlock(&mod_lock);
+            return true;
         }
     }
+    char err[512];
+    struct qt_module *m = module_load(file, b, false, err, sizeof(err));
+    if (m) {
+        m->verified = 1;
+        if (qt.system && qt_elfid_read(m->st.image, m->st.image_size, &m->id) && m->id.build_id_len)
+            m->verified = 0;
+        module_publish(m);
+    } else if (say_once(file)) {
+        fprintf(stderr, "qtrace: warning: cannot read the library %s: %s\n", file, err);
+    }
     pthread_mutex_unlock(&mod_lock);
+    return true;
+}
+
+bool qt_module_usable(const struct qt_module *m)
+{
+    struct qt_module *w = (struct qt_module *)m; /* only its verdict changes, once */
+    int v = __atomic_load_n(&w->verified, __ATOMIC_ACQUIRE);
+    if (v)
+        return v > 0;
+    static __thread GByteArray *buf;
+    if (!buf)
+        buf = g_byte_array_new();
+    size_t n = m->id.build_id_len;
+    /* the note's page has been touched by the dynamic loader before the library's code runs */
+    if (!qemu_plugin_read_memory_vaddr(m->st.bias + m->id.build_id_vaddr, buf, n) || buf->len < n)
+        return false;
+    bool same = memcmp(buf->data, m->id.build_id, n) == 0;
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&w->verified, &expected, same ? 1 : -1, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE) && !same) {
+        char want[2 * QT_BUILD_ID_MAX + 1], got[2 * QT_BUILD_ID_MAX + 1];
+        qt_elfid_hex(m->id.build_id, n, want, sizeof(want));
+        qt_elfid_hex(buf->data, n, got, sizeof(got));
+        pthread_mutex_lock(&mod_lock);
+        if (say_once(m->st.path))
+            fprintf(stderr, "qtrace: warning: the guest's copy of %s (build-id %s) is not that file (build-id %s): "
+                    "its functions are not traced\n", m->st.path, got, want);
+        pthread_mutex_unlock(&mod_lock);
+    }
+    return same;
 }
