@@ -43,10 +43,12 @@ bool qt_instrument_tb(struct qemu_plugin_tb *tb)
     uint64_t tva = qemu_plugin_tb_vaddr(tb);
     size_t n = qemu_plugin_tb_n_insns(tb);
     const struct qt_module *m = NULL;
+    /* a library's guest copy is checked (build-id) by the first of its blocks translated, whatever
+     * its bytes: a different build has other bytes at most addresses */
     for (int it = 0; n && (m = qt_module_next(tva, &it)) != NULL;)
-        if (insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), tva))
+        if (qt_module_usable(m) && insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), tva))
             break;
-    if (!m || !qt_module_usable(m))
+    if (!m)
         return false; /* another binary, the kernel, or a library whose guest copy is another build */
     /* durations: instructions executed in the program and its libraries, counted per block
      * (the sites below know their place in the block, so counts are exact per instruction) */

@@ -8,6 +8,7 @@
 #include "kernel_funcs.h"
 #include "kernel_image.h"
 #include "kernel_kaslr.h"
+#include "modules.h"
 #include "kernel_maps.h"
 #include "kernel_progas.h"
 #include "kernel_syscalls.h"
@@ -123,6 +124,7 @@ static int load_kernel(char *err, size_t errlen)
     if ((r = qt_kfuncs_select(err, errlen)) < 0)
         return r;
     setup_hooks();
+    qt_modules_check_patterns(qt_kfuncs_selects);
     if (!qt_kernel.symbols_only)
         qt_argtype_set_koffsets(&qt_kernel.ko);
     qt_kernel_publish();
@@ -171,6 +173,11 @@ size_t qt_kernel_ntraced(void)
 {
     /* loaded in the background: qtrace system checked that the patterns select something */
     return qt_kernel_pending() ? SIZE_MAX : qt_kfuncs_count();
+}
+
+bool qt_kernel_selects(const char *glob)
+{
+    return qt_kernel_loaded() && qt_kfuncs_selects(glob);
 }
 
 /* ---- translation ----------------------------------------------------------------------------- */

@@ -105,6 +105,14 @@ size_t qt_kfuncs_count(void)
     return nktf;
 }
 
+bool qt_kfuncs_selects(const char *glob)
+{
+    for (size_t i = 0; i < nktf; i++)
+        if (qt_glob_match(glob, ktf[i].sym->name))
+            return true;
+    return false;
+}
+
 void qt_kfuncs_relocate(uint64_t slide)
 {
     for (size_t i = 0; i < nktf; i++) {

@@ -15,6 +15,8 @@
 int qt_kfuncs_select(char *err, size_t errlen);
 /* How many were chosen. */
 size_t qt_kfuncs_count(void);
+/* Does glob name one of the kernel functions traced? */
+bool qt_kfuncs_selects(const char *glob);
 /* The KASLR slide is known: move them to their run-time addresses and announce them. */
 void qt_kfuncs_relocate(uint64_t slide);
 /* Instrument one kernel instruction at va (adj: instructions its block counted ahead of it). */

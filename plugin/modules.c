@@ -15,6 +15,7 @@
 
 #include "modules.h"
 #include "record.h"
+#include "sysroot.h"
 
 #define MAX_MODULES 2048    /* system mode: one per library and load address in every process */
 #define MAX_SAID 64         /* files said once (not under sysroot=, another build) */
@@ -114,7 +115,35 @@ static void mark_hits(const char *name)
             spec_hit[k] = true;
 }
 
-void qt_modules_report_unmatched(size_t nkernel)
+/* "PROG or its libraries (a, b)": where patterns were looked for, each library named once. */
+static void where_looked(char *where, size_t cap)
+{
+    const struct qt_opts *o = &qt.opts;
+    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
+    size_t len = (size_t)snprintf(where, cap, "%s", qt.system ? "the kernel" : "");
+    if (o->program)
+        len += (size_t)snprintf(where + len, cap - len, "%s%s", qt.system ? ", " : "", o->program);
+    size_t head = len;
+    for (int i = 0; i < n && len < cap; i++) {
+        bool dup = modules[i]->is_prog;
+        for (int k = 0; k < i && !dup; k++)
+            dup = !modules[k]->is_prog && strcmp(modules[k]->base, modules[i]->base) == 0;
+        if (!dup)
+            len += (size_t)snprintf(where + len, cap - len, "%s%s", len > head ? ", " :
+                                    o->program ? " or its libraries (" : " or the libraries the guest mapped (",
+                                    modules[i]->base);
+    }
+    if (len > head && len < cap)
+        snprintf(where + len, cap - len, ")");
+}
+
+/* Was pattern p (func= or a spec's) seen to match: in a module, or among the kernel's functions? */
+static bool pattern_matched(const char *p, bool hit, bool (*in_kernel)(const char *glob))
+{
+    return hit || strncmp(p, "kernel:", 7) == 0 || (in_kernel && strncmp(p, "lib:", 4) != 0 && in_kernel(p));
+}
+
+void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *glob))
 {
     const struct qt_opts *o = &qt.opts;
     bool ran = !pending_prog || !qt.system || unknowable_bias; /* (that was said at the start) */
@@ -123,31 +152,65 @@ void qt_modules_report_unmatched(size_t nkernel)
     if (!ran)
         fprintf(stderr, "qtrace: warning: no exec of %s was seen in the guest: none of its functions was traced\n",
                 o->program);
-    if (!o->program || nkernel)
+    bool libs = qt.system && o->sysroot && o->libs;
+    if ((!o->program && !libs) || (nkernel && !in_kernel))
         return; /* kernel patterns: checked when the kernel is loaded */
-    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
     char where[512];
-    size_t len = (size_t)snprintf(where, sizeof(where), "%s", o->program);
-    for (int i = 0; i < n && len < sizeof(where); i++)
-        if (!modules[i]->is_prog)
-            len += (size_t)snprintf(where + len, sizeof(where) - len, "%s%s", len > strlen(o->program) ? ", " : " or its libraries (",
-                                    modules[i]->base);
-    if (n > 1 && len < sizeof(where))
-        snprintf(where + len, sizeof(where) - len, ")");
+    where_looked(where, sizeof(where));
+    const char *who = o->program ? o->program : "the guest's processes";
     for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++) {
-        if (func_hit[k])
+        if (pattern_matched(o->func[k], func_hit[k], in_kernel))
             continue;
         if (strncmp(o->func[k], "lib:", 4) == 0)
             fprintf(stderr, "qtrace: warning: no library that %s loaded is named '%s': nothing was traced for it\n",
-                    o->program, o->func[k] + 4);
+                    who, o->func[k] + 4);
         else
             fprintf(stderr, "qtrace: warning: no function of %s matches '%s': nothing was traced for it\n", where,
                     o->func[k]);
     }
     for (int k = 0; k < o->nspecs && k < QT_MAX_SPECS; k++)
-        if (!spec_hit[k])
+        if (!pattern_matched(o->specs[k].pattern, spec_hit[k], in_kernel))
             fprintf(stderr, "qtrace: warning: no function of %s matches '%s' (-A/-R): nothing was traced for it\n",
                     where, o->specs[k].pattern);
+}
+
+void qt_modules_check_patterns(bool (*in_kernel)(const char *glob))
+{
+    const struct qt_opts *o = &qt.opts;
+    const char *pats[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    bool found[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    int n = 0;
+    for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++)
+        pats[n++] = o->func[k];
+    for (int k = 0; k < o->nspecs && k < QT_MAX_SPECS; k++)
+        pats[n++] = o->specs[k].pattern;
+    struct qt_symtab prog;
+    char err[512];
+    bool have = o->program && qt_symtab_load(&prog, o->program, 0, err, sizeof(err)) == 0;
+    bool left = false;
+    for (int i = 0; i < n; i++) {
+        found[i] = pattern_matched(pats[i], false, in_kernel);
+        for (size_t k = 0; have && !found[i] && strncmp(pats[i], "lib:", 4) != 0 && k < prog.n; k++)
+            found[i] = qt_glob_match(pats[i], prog.syms[k].name);
+        left |= !found[i];
+    }
+    if (have)
+        qt_symtab_free(&prog);
+    if (left && o->sysroot && o->libs)
+        qt_sysroot_scan(o->sysroot, pats, n, found);
+    char where[512];
+    snprintf(where, sizeof(where), "the kernel%s%s%s%s", o->program ? ", " : "", o->program ? o->program : "",
+             o->sysroot && o->libs ? " or the libraries under " : "", o->sysroot && o->libs ? o->sysroot : "");
+    for (int i = 0; i < n; i++) {
+        if (found[i])
+            continue;
+        if (strncmp(pats[i], "lib:", 4) == 0)
+            fprintf(stderr, "qtrace: warning: no library under %s is named '%s': nothing will be traced for it\n",
+                    o->sysroot ? o->sysroot : "--sysroot (none given: the guest's libraries are not read)", pats[i] + 4);
+        else
+            fprintf(stderr, "qtrace: warning: no function of %s matches '%s': nothing will be traced for it\n", where,
+                    pats[i]);
+    }
 }
 
 /* Is every function of this library traced? (func=lib:GLOB, filter=lib:GLOB) */
@@ -698,13 +761,13 @@ bool qt_module_usable(const struct qt_module *m)
     int expected = 0;
     if (__atomic_compare_exchange_n(&w->verified, &expected, same ? 1 : -1, false, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE) && !same) {
-        char want[2 * QT_BUILD_ID_MAX + 1], got[2 * QT_BUILD_ID_MAX + 1];
+        char want[2 * QT_BUILD_ID_MAX + 1];
         qt_elfid_hex(m->id.build_id, n, want, sizeof(want));
-        qt_elfid_hex(buf->data, n, got, sizeof(got));
         pthread_mutex_lock(&mod_lock);
         if (say_once(m->st.path))
-            fprintf(stderr, "qtrace: warning: the guest's copy of %s (build-id %s) is not that file (build-id %s): "
-                    "its functions are not traced\n", m->st.path, got, want);
+            fprintf(stderr, "qtrace: warning: the library the guest mapped at 0x%" PRIx64 " is not %s (its build-id %s is "
+                    "not in the guest's copy): another build, its functions are not traced\n", m->st.bias, m->st.path,
+                    want);
         pthread_mutex_unlock(&mod_lock);
     }
     return same;

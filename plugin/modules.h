@@ -70,8 +70,12 @@ void qt_modules_exec(struct qt_vcpu *v, uint64_t sp);
  * mapped at its start; *bias (if not NULL) is then its load bias. */
 bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias);
 
+/* System mode, once the kernel's functions are selected: say which patterns match nothing in
+ * the kernel (in_kernel), the program, or (sysroot=) any library under the guest's root. */
+void qt_modules_check_patterns(bool (*in_kernel)(const char *glob));
+
 /* At exit: say which patterns selected no function (nkernel: kernel functions were selected,
  * whose patterns the kernel's loading checked). */
-void qt_modules_report_unmatched(size_t nkernel);
+void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *glob));
 
 #endif
