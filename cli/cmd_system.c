@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "launch.h"
+#include "writer.h"
 #include "util.h"
 
 #define DEFAULT_MEM_MB 512
@@ -30,6 +31,9 @@ static const struct qtc_opt system_opts[] = {
       "stop QEMU (SIGTERM to its process group, SIGKILL 10 s later) if it still runs after SEC seconds; the "
       "trace recorded so far is kept and converted; qtrace then exits with status 124.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
+    { "linkmap", 0, NULL, QTC_FLAG, NULL,
+      "also write DIR/trace.linkmap: every module traced with its load base, and each process's link map (the "
+      "ELF files it mapped, with their bases; needs --sysroot). Same as adding linkmap to --format.", NULL },
 };
 
 const struct qtc_opt_table *qtc_system_tables(void)
@@ -51,6 +55,12 @@ int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size
     const struct qtc_args *a = &cfg->args;
     if (qtc_cfg_common(cfg, err, errlen) < 0)
         goto fail;
+    const struct qtc_writer *lm = qtc_writer_find("linkmap");
+    bool have_lm = false;
+    for (int i = 0; i < cfg->nformats; i++)
+        have_lm |= cfg->formats[i] == lm;
+    if (qtc_args_has(a, "linkmap") && !have_lm && lm && cfg->nformats < QTC_MAX_FORMATS)
+        cfg->formats[cfg->nformats++] = lm;
     if (cfg->args.nrest > 0 && !cfg->args.dashdash) {
         snprintf(err, errlen, "system: unexpected argument '%.200s' (extra QEMU arguments go after --: qtrace system "
                  "[OPTIONS] -- QEMU-ARGS...)", cfg->args.rest[0]);

@@ -58,7 +58,9 @@ const struct qtc_opt qtc_trace_opts[] = {
     { "sysroot", 0, "sysroot", QTC_PATH, "DIR",
       "run: the root of the program's libraries, when it is a dynamically linked program of another "
       "architecture (QEMU's -L). Default: Debian's cross libraries (/usr/aarch64-linux-gnu for aarch64) when "
-      "the program's dynamic loader is not on this machine.", NULL },
+      "the program's dynamic loader is not on this machine. system: the guest's file system on this machine; "
+      "the shared libraries the guest's processes map are read from there and traced (-P malloc, "
+      "-P 'lib:libc.so.6').", NULL },
     { "bias", 0, "bias", QTC_HEX, "HEX",
       "load bias of --program: what the guest adds to its file addresses (a PIE in system mode). Default 0; "
       "in user mode a PIE is relocated automatically.", NULL },
