@@ -24,6 +24,7 @@ enum hook_need {
     NEED_PROGAS,            /* program_as=on in a kernel read for its symbols only */
     NEED_PROGRAM_BIAS,      /* program= without bias=: a PIE's load address is learned at its exec */
     NEED_MAPS,              /* sysroot=: the processes' file mappings (libraries) are followed */
+    NEED_KMODFUNCS,         /* patterns name functions of loadable modules */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -56,6 +57,8 @@ static const struct hook hooks[] = {
     { "__switch_to", NULL, qt_progas_on_switch, NEED_PROGAS,
       "program_as=on counts kernel threads running on the program's address space as the program", NULL },
     { "mmap_region", NULL, qt_kmaps_on_mmap_region, NEED_MAPS, "shared libraries are not followed", NULL },
+    { "do_init_module", NULL, qt_kfuncs_on_module, NEED_KMODFUNCS, "functions of loadable modules are not traced",
+      NULL },
     /* a freed task matters only where tasks are known */
     { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL, "__switch_to" },
 };
@@ -73,11 +76,12 @@ static bool hook_wanted(const struct hook *h)
     switch (h->need) {
     case NEED_TASKS: return tasks;
     case NEED_SYSCALLS: return tasks && qt.opts.syscalls;
-    case NEED_USER_RETURN: return tasks && (qt.opts.syscalls || qt_kfuncs_count());
-    case NEED_KFUNCS: return tasks && qt_kfuncs_count();
+    case NEED_USER_RETURN: return tasks && (qt.opts.syscalls || qt_kfuncs_count() || qt_kfuncs_modules_wanted());
+    case NEED_KFUNCS: return tasks && (qt_kfuncs_count() || qt_kfuncs_modules_wanted());
     case NEED_PROGAS: return !tasks && as_filter;
     case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
     case NEED_MAPS: return tasks && qt.opts.sysroot;
+    case NEED_KMODFUNCS: return tasks && qt_kfuncs_modules_wanted();
     }
     return false;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "modules.h"
+#include "kmodule.h"
 #include "record.h"
 #include "sysroot.h"
 
@@ -137,6 +138,14 @@ static void where_looked(char *where, size_t cap)
         snprintf(where + len, cap - len, ")");
 }
 
+/* Does p name functions of loadable kernel modules (MODULE:GLOB)? */
+static bool kmod_pattern(const char *p)
+{
+    char mod[64];
+    const char *fn;
+    return qt_kmodule_pattern(p, mod, sizeof(mod), &fn);
+}
+
 /* Was pattern p (func= or a spec's) seen to match: in a module, or among the kernel's functions? */
 static bool pattern_matched(const char *p, bool hit, bool (*in_kernel)(const char *glob))
 {
@@ -153,6 +162,8 @@ void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *g
         fprintf(stderr, "qtrace: warning: no exec of %s was seen in the guest: none of its functions was traced\n",
                 o->program);
     bool libs = qt.system && o->sysroot && o->libs;
+    for (int k = 0; qt.system && k < o->nfunc; k++)
+        libs |= kmod_pattern(o->func[k]);
     if ((!o->program && !libs) || (nkernel && !in_kernel))
         return; /* kernel patterns: checked when the kernel is loaded */
     char where[512];
@@ -161,7 +172,10 @@ void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *g
     for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++) {
         if (pattern_matched(o->func[k], func_hit[k], in_kernel))
             continue;
-        if (strncmp(o->func[k], "lib:", 4) == 0)
+        if (kmod_pattern(o->func[k]))
+            fprintf(stderr, "qtrace: warning: no kernel module the guest loaded has a function matching '%s': nothing "
+                    "was traced for it\n", o->func[k]);
+        else if (strncmp(o->func[k], "lib:", 4) == 0)
             fprintf(stderr, "qtrace: warning: no library that %s loaded is named '%s': nothing was traced for it\n",
                     who, o->func[k] + 4);
         else
@@ -189,7 +203,8 @@ void qt_modules_check_patterns(bool (*in_kernel)(const char *glob))
     bool have = o->program && qt_symtab_load(&prog, o->program, 0, err, sizeof(err)) == 0;
     bool left = false;
     for (int i = 0; i < n; i++) {
-        found[i] = pattern_matched(pats[i], false, in_kernel);
+        /* module functions are known once their module loads: said at the end if none matched */
+        found[i] = pattern_matched(pats[i], false, in_kernel) || kmod_pattern(pats[i]);
         for (size_t k = 0; have && !found[i] && strncmp(pats[i], "lib:", 4) != 0 && k < prog.n; k++)
             found[i] = qt_glob_match(pats[i], prog.syms[k].name);
         left |= !found[i];
@@ -482,6 +497,8 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
     struct qt_opts *o = &qt.opts;
     if (!o->program) {
         bool libs = qt.system && o->sysroot && o->libs; /* the guest's libraries, under sysroot= */
+        for (int k = 0; qt.system && k < o->nfunc; k++)
+            libs |= kmod_pattern(o->func[k]); /* or kernel modules' functions */
         if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || (nkernel == 0 && !libs))) {
             snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
             return -EINVAL;

@@ -189,6 +189,24 @@ for f in "${dyn_files[@]}"; do
         did=1
     fi
 done
+# the kernel's modules, where a Debian root has them, with their modules.dep lines
+kver=$(cat "$G/kernel-version")
+dep=
+for m in $MODULES; do
+    f=/lib/modules/$kver/kernel/$m
+    dyn_files+=("$f")
+    dep+="kernel/$m:"$'\n'
+    if ! cmp -s "$G/modules/$(basename "$m")" "$sr$f"; then
+        mkdir -p "$(dirname "$sr$f")"
+        cp "$G/modules/$(basename "$m")" "$sr$f"
+        did=1
+    fi
+done
+dyn_files+=("/lib/modules/$kver/modules.dep")
+if [ "$(cat "$sr/lib/modules/$kver/modules.dep" 2>/dev/null)" != "${dep%$'\n'}" ]; then
+    printf '%s' "$dep" >"$sr/lib/modules/$kver/modules.dep"
+    did=1
+fi
 # files of programs that are gone
 if [ -d "$sr" ]; then
     while IFS= read -r f; do
@@ -237,7 +255,7 @@ if newer_than "$G/initrd.gz" "${inputs[@]}" || [ "$(cat "$G/initrd.list" 2>/dev/
     ln -s ../bin/busybox "$r/sbin/reboot"
     install -m 0755 "$TOP/guest/init" "$r/init"
     for n in "${progs[@]}"; do install -m 0755 "$G/progs/$n" "$r/progs/$n"; done
-    for f in "${dyn_files[@]}"; do install -D -m 0755 "$sr$f" "$r$f"; done
+    for f in "${dyn_files[@]}"; do case $f in /lib/modules/*) ;; *) install -D -m 0755 "$sr$f" "$r$f" ;; esac; done
     mkdir -p "$r/lib/modules"
     for n in "${mods[@]}"; do install -m 0644 "$G/modules/$n" "$r/lib/modules/$n"; done
     cat >"$r/etc/passwd" <<'EOF'
