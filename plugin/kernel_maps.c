@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <string.h>
 
 #include "kargtype.h"
@@ -43,11 +44,28 @@ static void record_map(struct qt_vcpu *v, struct qt_ktask *k, const char *path, 
     qt_rec_end(v, r, size, now);
 }
 
+/* Can paths be read? (said once if not: a layout file without struct file and dentry) */
+static bool paths_known(void)
+{
+    static int known; /* 0 not asked yet, 1 yes, -1 no */
+    int k = __atomic_load_n(&known, __ATOMIC_ACQUIRE);
+    if (k)
+        return k > 0;
+    const struct qt_klayout *L = &qt_kernel.L;
+    bool yes = L->file_f_path_dentry.found && L->dentry_d_parent.found && L->dentry_d_name_name.found &&
+               L->dentry_d_name_len.found;
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&known, &expected, yes ? 1 : -1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) && !yes)
+        fprintf(stderr, "qtrace: warning: the kernel's layouts lack struct file or dentry (no BTF): the files the "
+                "guest maps cannot be named, shared libraries are not followed\n");
+    return yes;
+}
+
 void qt_kmaps_on_mmap_region(unsigned vi, void *u)
 {
     (void)u;
     struct qt_vcpu *v = qt_vcpu(vi);
-    if (!v)
+    if (!v || !paths_known())
         return;
     uint64_t file = qt_vcpu_karg(v, 1), addr = qt_vcpu_karg(v, 2), pgoff = qt_vcpu_karg(v, 5);
     if (file < qt_kernel_space || pgoff != 0)

@@ -32,7 +32,8 @@ CFLAGS_PROGS32=(-m32 "${CFLAGS_PROGS[@]}" -idirafter /usr/include/x86_64-linux-g
 # guest/progs/NAME_pie.c: a static PIE (the kernel loads it at a random address); it may include
 # guest/progs/NAME.c
 CFLAGS_PROGS_PIE=(-static-pie -fPIE "${CFLAGS_PROGS[@]:2}")
-# guest/progs/NAME_dyn.c: a dynamically linked PIE, run with the host's libc and loader
+# guest/progs/NAME_dyn.c: a dynamically linked PIE, run with the host's libc and loader; it may
+# include guest/progs/NAME.c
 CFLAGS_PROGS_DYN=(-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 # modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
 # small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7, qtrace.net=1
@@ -151,7 +152,7 @@ for src in "$TOP"/guest/progs/*.c "$TOP"/guest/progs32/*.c; do
     case "$src" in
     */progs32/*) flags=("${CFLAGS_PROGS32[@]}") m=" -m32" ;;
     *_pie.c) flags=("${CFLAGS_PROGS_PIE[@]}") m=" -static-pie" deps+=("${src%_pie.c}.c") ;;
-    *_dyn.c) flags=("${CFLAGS_PROGS_DYN[@]}") m=" -pie" ;;
+    *_dyn.c) flags=("${CFLAGS_PROGS_DYN[@]}") m=" -pie" deps+=("${src%_dyn.c}.c") ;;
     esac
     if newer_than "$out" "${deps[@]}" "$SELF"; then
         say "cc$m progs/$name"
