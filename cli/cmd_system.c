@@ -150,7 +150,8 @@ int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *er
     bool introspection = !qtc_args_has(&cfg->args, "no-kernel-introspection");
     if (introspection)
         qtc_args_add_kv(&cfg->args, "kernel_async=on");
-    bool kernel_too = introspection && (qtc_args_has(&cfg->args, "filter") || qtc_args_has(&cfg->args, "argument") ||
+    bool kernel_too = introspection && (qtc_args_has(&cfg->args, "patch") || qtc_args_has(&cfg->args, "filter") ||
+                                        qtc_args_has(&cfg->args, "argument") ||
                                         qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "syscalls"));
     if (!l->program && !kernel_too && !qtc_args_has(&cfg->args, "plugin-opt"))
         qtc_warn("no --program given: no function will be traced");

@@ -13,6 +13,9 @@ check "nothing written for it" test ! -e "$TMP/o1/trace.qtr"
 fails_with "--sysroot that is a file" "--sysroot $DP: not a directory" \
     system --kernel "$KERNEL" --initrd "$INITRD" --sysroot "$DP" -o "$TMP/o2"
 
+fails_with "'lib:' without --sysroot" "'lib:libc.so.6' names the guest's shared libraries: they are read from the guest's file system on this machine, give it with --sysroot DIR" \
+    system --kernel "$KERNEL" --initrd "$INITRD" -P 'lib:libc.so.6' -o "$TMP/o3"
+
 # ROOT: the program, another library (libm) in libc.so.6's place, no dynamic loader
 R=$TMP/root
 mkdir -p "$R/progs" "$R/lib/x86_64-linux-gnu"
