@@ -112,7 +112,7 @@ struct qt_rec_call {
  *   MAP           arg1 = an ELF file the process mapped (QT_T_STR, the guest's path), arg2 = its
  *                 load bias (QT_T_HEX) */
 enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
-                    QT_PROC_MAP = 6 };
+                    QT_PROC_MAP = 10 /* 6..9: kinds of other branches (cred, run, vcpu, panic) */ };
 
 /* QT_REC_SYSCALL/SYSRET func of a 32-bit system call (int 0x80, sysenter) in an x86-64 guest:
  * the i386 number | QT_SYSCALL_I386 (the i386 table names it). */
