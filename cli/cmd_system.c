@@ -7,6 +7,7 @@
 #include "guest.h"
 #include "files_view.h"
 #include "launch.h"
+#include "writer.h"
 #include "util.h"
 #include "writer.h"
 
@@ -44,6 +45,9 @@ static const struct qtc_opt system_opts[] = {
       NULL },
     { "ssh-port", 0, NULL, QTC_COUNT, "PORT",
       "with --guest: the port on 127.0.0.1 forwarded to the guest's sshd. Default: a free port.", NULL },
+    { "linkmap", 0, NULL, QTC_FLAG, NULL,
+      "also write DIR/trace.linkmap: every module traced with its load base, and each process's link map (the "
+      "ELF files it mapped, with their bases; needs --sysroot). Same as adding linkmap to --format.", NULL },
 };
 
 const struct qtc_opt_table *qtc_system_tables(void)
@@ -65,6 +69,12 @@ int qtc_system_parse(int argc, char **argv, struct qtc_cfg *cfg, char *err, size
     const struct qtc_args *a = &cfg->args;
     if (qtc_cfg_common(cfg, err, errlen) < 0)
         goto fail;
+    const struct qtc_writer *lm = qtc_writer_find("linkmap");
+    bool have_lm = false;
+    for (int i = 0; i < cfg->nformats; i++)
+        have_lm |= cfg->formats[i] == lm;
+    if (qtc_args_has(a, "linkmap") && !have_lm && lm && cfg->nformats < QTC_MAX_FORMATS)
+        cfg->formats[cfg->nformats++] = lm;
     if (cfg->args.nrest > 0 && !cfg->args.dashdash) {
         snprintf(err, errlen, "system: unexpected argument '%.200s' (extra QEMU arguments go after --: qtrace system "
                  "[OPTIONS] -- QEMU-ARGS...)", cfg->args.rest[0]);
@@ -176,7 +186,8 @@ int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *er
     bool introspection = !qtc_args_has(&cfg->args, "no-kernel-introspection");
     if (introspection)
         qtc_args_add_kv(&cfg->args, "kernel_async=on");
-    bool kernel_too = introspection && (qtc_args_has(&cfg->args, "filter") || qtc_args_has(&cfg->args, "argument") ||
+    bool kernel_too = introspection && (qtc_args_has(&cfg->args, "patch") || qtc_args_has(&cfg->args, "filter") ||
+                                        qtc_args_has(&cfg->args, "argument") ||
                                         qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "syscalls"));
     if (!l->program && !kernel_too && !qtc_args_has(&cfg->args, "plugin-opt"))
         qtc_warn("no --program given: no function will be traced");

@@ -465,7 +465,7 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
                             : qtc_args_has(&cfg->args, "addr")     ? "--addr"
                                                                    : NULL;
         if (cfg->system && !qtc_args_has(&cfg->args, "addr") && !qtc_args_has(&cfg->args, "no-kernel-introspection"))
-            needs = NULL; /* system mode: the patterns may name kernel functions */
+            needs = NULL; /* system mode: the patterns may name kernel functions, or libraries under --sysroot */
         if (needs) {
             snprintf(err, errlen, "%s needs --program PATH: the ELF file (as run in the guest) whose functions to "
                      "trace", needs);

@@ -287,7 +287,7 @@ static void on_exit_ev(struct cstate *s, const struct qtr_event *ev)
  * comm), exit, module (QEMU-TRACER printed module loads in the stack file too). */
 static void on_proc(struct cstate *s, const struct qtr_event *ev)
 {
-    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread" };
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "cred", "run", "vcpu", "panic", "map" };
     const struct qt_rec_call *c = ev->call;
     uint64_t k = c->func;
     /* the line is written with the comm the task had when it did this */

@@ -10,10 +10,54 @@
  *
  * It comes from the trace's module records (QT_REC_MAP), in load order. Module paths come
  * from the guest (the path it opened) and are escaped like every guest string.
+ *
+ * A system-mode trace also has each process's own link map (its QT_PROC_MAP records, in the
+ * order it mapped the files, with the guest's paths), after the modules:
+ *
+ *   # PID    COMM             BASE                FILE
+ *   85       libs_dyn         0x0000561875dc8000  /progs/libs_dyn
+ *   85       libs_dyn         0x00007ff02a64b000  /lib/x86_64-linux-gnu/libc.so.6
  */
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "util.h"
 #include "writer.h"
+
+#define LM_THREADS 1024     /* threads whose name is remembered (the latest ones) */
+
+struct lm_state {
+    struct qt_sb procs;     /* the process lines */
+    size_t nprocs;
+    struct {
+        uint32_t tid;
+        char comm[16];
+    } names[LM_THREADS];
+    size_t nnames;
+};
+
+/* Thread tid is called comm (len bytes, NUL-terminated or not) from now on. */
+static void name(struct lm_state *s, uint32_t tid, const char *comm, size_t len)
+{
+    if (s->nnames == LM_THREADS) {
+        memmove(s->names, s->names + 1, sizeof(s->names) - sizeof(s->names[0]));
+        s->nnames--;
+    }
+    size_t i = s->nnames++;
+    s->names[i].tid = tid;
+    len = strnlen(comm, len < 15 ? len : 15);
+    memcpy(s->names[i].comm, comm, len);
+    s->names[i].comm[len] = '\0';
+}
+
+static const char *comm_of(const struct lm_state *s, uint32_t tid)
+{
+    for (size_t i = s->nnames; i-- > 0;)
+        if (s->names[i].tid == tid)
+            return s->names[i].comm;
+    return "?";
+}
 
 static int lm_begin(struct qtc_wctx *w)
 {
@@ -25,19 +69,44 @@ static int lm_begin(struct qtc_wctx *w)
     }
     if (r->nmaps == 0)
         fprintf(w->out, "# no modules: the trace has no program (--program) or library records\n");
+    struct lm_state *s = qtc_xcalloc(1, sizeof(*s));
+    qt_sb_init(&s->procs);
+    w->state = s;
     return 0;
 }
 
 static int lm_event(struct qtc_wctx *w, const struct qtr_event *ev)
 {
-    (void)w;
-    (void)ev;
+    struct lm_state *s = w->state;
+    if (ev->type == QT_REC_THREAD && ev->thread) {
+        name(s, ev->thread->tid, ev->thread->comm, sizeof(ev->thread->comm));
+        return 0;
+    }
+    if (ev->type != QT_REC_PROC || !ev->call)
+        return 0;
+    if (ev->call->func == QT_PROC_EXEC && ev->nargs >= 3) /* the new name: arg3 */
+        name(s, ev->call->tid, (const char *)ev->args[2].data, ev->args[2].a->len);
+    if (ev->call->func != QT_PROC_MAP || ev->nargs < 2)
+        return 0;
+    qt_sb_printf(&s->procs, "%-8" PRIu32 " %-16s 0x%016" PRIx64 "  ", ev->call->pid ? ev->call->pid : ev->call->tid,
+                 comm_of(s, ev->call->tid), ev->args[1].a->value);
+    qt_sb_put_cescaped(&s->procs, (const char *)ev->args[0].data, ev->args[0].a->len);
+    qt_sb_putc(&s->procs, '\n');
+    s->nprocs++;
     return 0;
 }
 
 static int lm_end(struct qtc_wctx *w)
 {
-    (void)w;
+    struct lm_state *s = w->state;
+    if (!s)
+        return 0;
+    if (s->nprocs)
+        fprintf(w->out, "\n# the processes' link maps (system mode, in the order each mapped its files)\n"
+                        "# %-6s %-16s %-18s  %s\n%s", "PID", "COMM", "BASE", "FILE", s->procs.buf);
+    qt_sb_free(&s->procs);
+    free(s);
+    w->state = NULL;
     return 0;
 }
 

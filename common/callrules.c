@@ -8,7 +8,10 @@ void qt_call_rules_init(struct qt_call_rules *r, const struct qt_opts *o, bool s
     r->filters = o->nfilter > 0;
     r->depth = o->depth;
     r->icount = o->icount;
-    r->plain = o->icount && o->nfilter == 0 && o->nnotrace == 0 && o->depth < 0 && !selecting;
+    /* under a process selection too: the fast path runs only while the thread of the vCPU's last
+     * event (a recorded one) still runs, which system mode's switched word tells */
+    (void)selecting;
+    r->plain = o->icount && o->nfilter == 0 && o->nnotrace == 0 && o->depth < 0;
 }
 
 void qt_call_rules_enter(const struct qt_call_rules *r, struct qt_call_state *s, struct qt_frame *f, bool filter,

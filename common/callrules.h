@@ -31,7 +31,8 @@ struct qt_call_state {
 /* qt_frame.marks */
 enum { QT_MARK_FILTER = 1, QT_MARK_NOTRACE = 2 };
 
-/* selecting: some processes are not recorded (system mode with comm=, pid= or program_as=). */
+/* selecting: some processes are not recorded (system mode with comm=, pid= or program_as=); the
+ * fast path applies all the same (calls.c checks that the recorded thread still runs). */
 void qt_call_rules_init(struct qt_call_rules *r, const struct qt_opts *o, bool selecting);
 
 /* Frame f of a function (a filter= / notrace= one or not) was just pushed: set its marks,

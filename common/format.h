@@ -123,9 +123,12 @@ struct qt_rec_call {
  *   RUN           the task leaves its vCPU: arg1, arg2 = the user and kernel instructions it ran there
  *                 since the vCPU's previous RUN record (QT_T_UINT), arg3 = its comm (QT_T_STR)
  *   VCPU          at the end: arg1, arg2 = the user and kernel instructions this vCPU ran in all,
- *                 which its RUN records add up to (tid/pid: the task running then) */
+ *                 which its RUN records add up to (tid/pid: the task running then)
+ * and with sysroot= (the processes' shared libraries):
+ *   MAP           arg1 = an ELF file the process mapped (QT_T_STR, the guest's path), arg2 = its
+ *                 load bias (QT_T_HEX) */
 enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
-                    QT_PROC_CRED = 6, QT_PROC_RUN = 7, QT_PROC_VCPU = 8, QT_PROC_PANIC = 9 };
+                    QT_PROC_CRED = 6, QT_PROC_RUN = 7, QT_PROC_VCPU = 8, QT_PROC_PANIC = 9, QT_PROC_MAP = 10 };
 
 /* QT_REC_DISK: a block request the driver started (ISSUE) or ended (DONE), in the kernel's words:
  *   ISSUE  arg1 = the request (QT_T_HEX: its address pairs it with its DONE), arg2 = cmd_flags

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Loading what qtrace needs to follow a Linux guest. See kintro.h. */
 #include "kintro.h"
+#include "kmodule.h"
 #include "arch.h"
 #include "qtutil.h"
 
@@ -216,9 +217,14 @@ void qt_kintro_free(struct qt_kintro *ki)
 
 int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **names, int max)
 {
-    if (!ki || !ki->btf || !func)
+    return ki ? qt_btf_params(ki->btf, func, names, max) : 0;
+}
+
+int qt_btf_params(const void *btf, const char *func, const char **names, int max)
+{
+    if (!btf || !func)
         return 0;
-    const struct btf *b = ki->btf;
+    const struct btf *b = btf;
     int id = btf__find_by_name_kind(b, func, BTF_KIND_FUNC);
     if (id < 0)
         return 0;
@@ -271,8 +277,10 @@ static int kpat_collect(const struct qt_opts *o, struct kpat *out, int max, cons
         int count = pass == 0 ? o->nfunc : pass == 1 ? o->nspecs : o->nfilter;
         for (int i = 0; i < count && n < max; i++) {
             const char *p = pass == 0 ? o->func[i] : pass == 1 ? o->specs[i].pattern : o->filter[i];
-            if (strncmp(p, "lib:", 4) == 0)
-                continue;
+            char mod[64];
+            const char *fn;
+            if (strncmp(p, "lib:", 4) == 0 || qt_kmodule_pattern(p, mod, sizeof(mod), &fn))
+                continue; /* libraries, and loadable modules (chosen when they load) */
             bool ex = strncmp(p, "kernel:", 7) == 0;
             const char *g = ex ? p + 7 : p;
             if (!ex && prog && prog_has(prog, g))
@@ -355,7 +363,7 @@ int qt_kintro_select(const struct qt_kintro *ki, const struct qt_opts *o, const 
             r = qt_fail(err, errlen, -ENOENT, "kernel:%s: no kernel function matches (their names are those of the "
                       "kernel's symbols: see qtrace kernel-info)", pats[p].glob);
     }
-    if (r == 0 && cnt == 0 && !prog)
+    if (r == 0 && cnt == 0 && !prog && !(o->sysroot && o->libs)) /* libraries under sysroot= may have them */
         r = qt_fail(err, errlen, -ENOENT, "no kernel function matches the filters (%s): kernel functions are named as in "
                   "the kernel's symbols (qtrace kernel-info --kernel %s shows some)", pats[0].glob, ki->img.path);
     if (r < 0) {

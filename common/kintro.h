@@ -50,6 +50,8 @@ int qt_kintro_check_vmmap(const struct qt_kintro *ki, char *err, size_t errlen);
  * into the BTF (valid until qt_kintro_free), "" for an unnamed one. Returns how many
  * parameters the function has (0 if unknown). */
 int qt_kintro_params(const struct qt_kintro *ki, const char *func, const char **names, int max);
+/* The same in any BTF (a struct btf *: a module's, split over the kernel's); 0 if btf is NULL. */
+int qt_btf_params(const void *btf, const char *func, const char **names, int max);
 
 /* More kernel functions than this for one pattern need kernel_all=on (--kernel-all). */
 #define QT_KINTRO_MAX_FUNCS 2000

@@ -104,6 +104,10 @@ struct qt_kfield {
     X(module_state,       "module.state",                         NULL, 4) \
     X(module_base,        "module.core_layout.base",              "module.mem[0].base", 8) \
     X(module_size,        "module.core_layout.size",              "module.mem[0].size", 4) \
+    X(module_kallsyms,    "module.kallsyms",                      NULL, 8) \
+    X(modsyms_symtab,     "mod_kallsyms.symtab",                  NULL, 8) \
+    X(modsyms_num,        "mod_kallsyms.num_symtab",              NULL, 4) \
+    X(modsyms_strtab,     "mod_kallsyms.strtab",                  NULL, 8) \
     X(binprm_filename,    "linux_binprm.filename",                NULL, 8) \
     X(binprm_p,           "linux_binprm.p",                       NULL, 8) \
     X(binprm_argc,        "linux_binprm.argc",                    NULL, 4) \

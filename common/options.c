@@ -594,6 +594,10 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
         return 0;
     }
     const struct qt_arch_desc *arch = env->arch;
+    for (int k = 0; !o->sysroot && k < o->nfunc; k++)
+        if (strncmp(o->func[k], "lib:", 4) == 0)
+            return refuse(err, errlen, "'%s' names the guest's shared libraries: they are read from the guest's file "
+                          "system on this machine, give it with %s", o->func[k], env->cli ? "--sysroot DIR" : "sysroot=DIR");
     if (o->program_as && chooses)
         return refuse(err, errlen, "%s and %s both choose the processes to record: give one",
                       spell(env, S_PROGRAM_AS, false, b1), spell(env, chooser, false, b2));

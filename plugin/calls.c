@@ -122,7 +122,8 @@ static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *sit
  * current base. No call, no register read, no stack walk; anything else (a first event, a new
  * base, an unwind, a full buffer, arguments, and in system mode anything but the program
  * having run since the vCPU's last event: s->switched) returns false and takes the general
- * path, which does the same and more.
+ * path, which does the same and more. Under comm=/pid= too: events are recorded only for
+ * selected threads, and a thread's selection changes only in kernel code, which sets switched.
  */
 static inline __attribute__((always_inline)) bool fast_enter(struct qt_vcpu *v, const struct qt_vsb *s,
                                                             const struct qt_site *site, uint64_t sp)
@@ -340,8 +341,8 @@ static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const st
         /* the entry first, as an entry callback would have: at a ret the stack pointer is the
          * one the function started with (it points at the return address) */
         struct qt_vcpu *v = qt_vcpu(vi);
-        if (!v)
-            return;
+        if (!v || (qt.system && !qt_task_selected(v)))
+            return; /* comm=/pid=: another process runs */
         struct qt_site entry = { .tf = site->tf, .adj = site->entry_adj };
         enter(v, qt_vsb(vi), &entry, qt_reg_read(v, v->r_sp));
     }

@@ -40,10 +40,16 @@ static const struct qt_tfunc *one_block_call(const struct qt_module *m, struct q
 
 bool qt_instrument_tb(struct qemu_plugin_tb *tb)
 {
-    const struct qt_module *m = qt_module_containing(qemu_plugin_tb_vaddr(tb));
+    uint64_t tva = qemu_plugin_tb_vaddr(tb);
     size_t n = qemu_plugin_tb_n_insns(tb);
-    if (!m || n == 0 || !insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), qemu_plugin_tb_vaddr(tb)))
-        return false; /* another binary, or the kernel */
+    const struct qt_module *m = NULL;
+    /* a library's guest copy is checked (build-id) by the first of its blocks translated, whatever
+     * its bytes: a different build has other bytes at most addresses */
+    for (int it = 0; n && (m = qt_module_next(tva, &it)) != NULL;)
+        if (qt_module_usable(m) && insn_is_mod(m, qemu_plugin_tb_get_insn(tb, 0), tva))
+            break;
+    if (!m)
+        return false; /* another binary, the kernel, or a library whose guest copy is another build */
     /* durations: instructions executed in the program and its libraries, counted per block
      * (the sites below know their place in the block, so counts are exact per instruction) */
     if (qt.opts.icount)

@@ -11,6 +11,8 @@
 #include "kernel_image.h"
 #include "kernel_kaslr.h"
 #include "kernel_procs.h"
+#include "modules.h"
+#include "kernel_maps.h"
 #include "kernel_progas.h"
 #include "kernel_syscalls.h"
 #include "kernel_task.h"
@@ -29,6 +31,8 @@ enum hook_need {
     NEED_FILES,             /* files_written=DIR */
     NEED_PROCESSES,         /* processes=on */
     NEED_VMMAP,             /* vmmap=on|pages */
+    NEED_MAPS,              /* sysroot=: the processes' file mappings (libraries) are followed */
+    NEED_KMODFUNCS,         /* patterns name functions of loadable modules */
 };
 
 /* The kernel functions hooked: at their first instruction, fn runs. */
@@ -61,6 +65,9 @@ static const struct hook hooks[] = {
       "the program's)", NULL },
     { "__switch_to", NULL, qt_progas_on_switch, NEED_PROGAS,
       "program_as=on counts kernel threads running on the program's address space as the program", NULL },
+    { "mmap_region", NULL, qt_kmaps_on_mmap_region, NEED_MAPS, "shared libraries are not followed", NULL },
+    { "do_init_module", NULL, qt_kfuncs_on_module, NEED_KMODFUNCS, "functions of loadable modules are not traced",
+      NULL },
     /* a freed task matters only where tasks are known */
     { "free_task", NULL, qt_progas_on_free_task, NEED_PROGAS, NULL, "__switch_to" },
     { "blk_mq_start_request", NULL, qt_kdisk_on_start, NEED_DISK, "--disk-trace records no block request", NULL },
@@ -92,14 +99,16 @@ static bool hook_wanted(const struct hook *h)
     switch (h->need) {
     case NEED_TASKS: return tasks;
     case NEED_SYSCALLS: return tasks && qt.opts.syscalls;
-    case NEED_USER_RETURN: return tasks && (qt.opts.syscalls || qt_kfuncs_count());
-    case NEED_KFUNCS: return tasks && qt_kfuncs_count();
+    case NEED_USER_RETURN: return tasks && (qt.opts.syscalls || qt_kfuncs_count() || qt_kfuncs_modules_wanted());
+    case NEED_KFUNCS: return tasks && (qt_kfuncs_count() || qt_kfuncs_modules_wanted());
     case NEED_PROGAS: return !tasks && as_filter;
     case NEED_PROGRAM_BIAS: return qt.opts.program && qt.opts.bias == 0;
     case NEED_DISK: return tasks && qt.opts.disk_trace;
     case NEED_FILES: return tasks && qt.opts.files_written;
     case NEED_PROCESSES: return tasks && qt.opts.processes;
     case NEED_VMMAP: return tasks && qt.opts.vmmap;
+    case NEED_MAPS: return tasks && qt.opts.sysroot;
+    case NEED_KMODFUNCS: return tasks && qt_kfuncs_modules_wanted();
     }
     return false;
 }
@@ -148,6 +157,7 @@ static int load_kernel(char *err, size_t errlen)
     if (qt.opts.vmmap && !qt_kernel.symbols_only && (r = qt_kintro_check_vmmap(&qt_kernel, err, errlen)) < 0)
         return r;
     setup_hooks();
+    qt_modules_check_patterns(qt_kfuncs_selects);
     if (!qt_kernel.symbols_only)
         qt_argtype_set_koffsets(&qt_kernel.ko);
     qt_kernel_publish();
@@ -199,6 +209,11 @@ size_t qt_kernel_ntraced(void)
 {
     /* loaded in the background: qtrace system checked that the patterns select something */
     return qt_kernel_pending() ? SIZE_MAX : qt_kfuncs_count();
+}
+
+bool qt_kernel_selects(const char *glob)
+{
+    return qt_kernel_loaded() && qt_kfuncs_selects(glob);
 }
 
 /* ---- translation ----------------------------------------------------------------------------- */

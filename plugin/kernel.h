@@ -26,5 +26,7 @@ bool qt_kernel_tb_trans(struct qemu_plugin_tb *tb);
 void qt_kernel_finish(void);
 /* Kernel functions the patterns selected (SIZE_MAX while loading in the background). */
 size_t qt_kernel_ntraced(void);
+/* Does glob name a kernel function traced? (false while the kernel is not loaded) */
+bool qt_kernel_selects(const char *glob);
 
 #endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "kernel_funcs.h"
 #include "kernel_image.h"
 #include "kernel_task.h"
+#include "kmodule.h"
 
 #define MAX_THUNKS 8
 
@@ -20,6 +23,24 @@ struct krange {
 };
 static struct krange thunks[MAX_THUNKS];
 static int nthunks;
+
+/*
+ * Functions of loadable modules (MODULE:GLOB, module:NAME), added when a module loads: read
+ * from the module's own symbol table in guest memory (its run-time addresses), their
+ * parameters named by the module's BTF when its .ko is under sysroot=. Appended to a fixed
+ * table under mtf_lock and published by a release store of the count (translation reads it
+ * without a lock).
+ */
+#define MAX_MODFUNCS 4096
+#define MAX_MODSYMS 200000  /* symbols of one module read at most */
+static struct qt_tfunc mtf[MAX_MODFUNCS];
+static struct qt_sym msym[MAX_MODFUNCS];
+static char mname[MAX_MODFUNCS][64];
+static size_t nmtf;
+static uint64_t mtf_lo = UINT64_MAX, mtf_hi; /* the range they cover */
+static pthread_mutex_t mtf_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool mod_hit[QT_MAX_PATTERNS];   /* func= module patterns that selected a function */
+static bool full_said;
 
 /* Return thunks (retbleed/SRSO/ITS mitigations): their ret returns for the function that
  * jumped to them. */
@@ -102,7 +123,145 @@ int qt_kfuncs_select(char *err, size_t errlen)
 
 size_t qt_kfuncs_count(void)
 {
-    return nktf;
+    return nktf + __atomic_load_n(&nmtf, __ATOMIC_ACQUIRE);
+}
+
+bool qt_kfuncs_modules_wanted(void)
+{
+    char mod[64];
+    const char *fn;
+    for (int k = 0; k < qt.opts.nfunc; k++)
+        if (qt_kmodule_pattern(qt.opts.func[k], mod, sizeof(mod), &fn))
+            return true;
+    return false;
+}
+
+bool qt_kfuncs_selects(const char *glob)
+{
+    for (int k = 0; k < qt.opts.nfunc && k < QT_MAX_PATTERNS; k++)
+        if (strcmp(qt.opts.func[k], glob) == 0 && __atomic_load_n(&mod_hit[k], __ATOMIC_ACQUIRE))
+            return true;
+    for (size_t i = 0; i < nktf; i++)
+        if (qt_glob_match(glob, ktf[i].sym->name))
+            return true;
+    return false;
+}
+
+/* Does func= select function fn of module mod? (mark the patterns that do) */
+static bool mod_wants(const char *mod, const char *fn)
+{
+    bool want = false;
+    char m[64];
+    const char *g;
+    for (int k = 0; k < qt.opts.nfunc && k < QT_MAX_PATTERNS; k++) {
+        if (qt_kmodule_pattern(qt.opts.func[k], m, sizeof(m), &g) && qt_glob_match(m, mod) && qt_glob_match(g, fn)) {
+            want = true;
+            __atomic_store_n(&mod_hit[k], true, __ATOMIC_RELEASE);
+        }
+    }
+    return want;
+}
+
+/* One traced module function (caller holds mtf_lock). */
+static void mod_add(const char *mod, const char *name, uint64_t addr, uint64_t size, const void *btf)
+{
+    size_t n = nmtf;
+    if (n >= MAX_MODFUNCS) {
+        if (!full_said)
+            fprintf(stderr, "qtrace: warning: %d functions of kernel modules traced: %s:%s and later ones are not\n",
+                    MAX_MODFUNCS, mod, name);
+        full_said = true;
+        return;
+    }
+    struct qt_sym *y = &msym[n];
+    snprintf(mname[n], sizeof(mname[n]), "%s", name);
+    y->addr = addr;
+    y->size = size;
+    y->name = mname[n];
+    const char *pn[QT_MAX_ARGS];
+    int npar = qt_btf_params(btf, name, pn, QT_MAX_ARGS);
+    struct qt_param *par = npar > 0 ? calloc((size_t)npar, sizeof(*par)) : NULL;
+    for (int k = 0; par && k < npar && k < QT_MAX_ARGS; k++)
+        par[k].name = pn[k];
+    if (par) {
+        y->params = par;
+        y->nparams = (uint16_t)(npar < QT_MAX_ARGS ? npar : QT_MAX_ARGS);
+    }
+    struct qt_tfunc *tf = &mtf[n];
+    memset(tf, 0, sizeof(*tf));
+    tf->addr = addr;
+    tf->end = addr + size;
+    tf->sym = y;
+    qt_tfunc_marks(tf, name, false);
+    char full[160];
+    snprintf(full, sizeof(full), "%s:%s", mod, name);
+    const struct qt_argspec *sp = qt_opts_spec_for(&qt.opts, full);
+    if (!sp)
+        sp = qt_opts_spec_for(&qt.opts, name);
+    for (int k = 0; sp && k < sp->nslots; k++) {
+        if (sp->slots[k].pos == 0) {
+            tf->has_ret = true;
+            tf->ret = sp->slots[k];
+        } else if (tf->nargs < QT_MAX_ARGS) {
+            tf->args[tf->nargs++] = sp->slots[k];
+        }
+    }
+    qt_tfunc_announce(tf, QT_SYM_KERNEL);
+    if (addr < mtf_lo)
+        mtf_lo = addr;
+    if (tf->end > mtf_hi)
+        mtf_hi = tf->end;
+    __atomic_store_n(&nmtf, n + 1, __ATOMIC_RELEASE);
+}
+
+/* do_init_module(mod), at its entry: the module's symbols are in place (mod->kallsyms), its
+ * init function has not run yet. */
+void qt_kfuncs_on_module(unsigned vi, void *u)
+{
+    (void)u;
+    struct qt_vcpu *v = qt_vcpu(vi);
+    const struct qt_klayout *L = &qt_kernel.L;
+    uint64_t mod = v ? qt_vcpu_karg(v, 1) : 0, ks = 0, symtab = 0, num = 0, strtab = 0;
+    char name[64] = "";
+    if (!v || mod < qt_kernel_space || !L->module_name.found || !L->module_kallsyms.found ||
+        !v->mem.read(v->mem.ctx, mod + L->module_name.off, name, 56))
+        return;
+    name[56] = '\0';
+    bool any = false;
+    char m[64];
+    const char *g;
+    for (int k = 0; k < qt.opts.nfunc && !any; k++)
+        any = qt_kmodule_pattern(qt.opts.func[k], m, sizeof(m), &g) && qt_glob_match(m, name);
+    if (!any || !qt_mem_read_uint(&v->mem, mod + L->module_kallsyms.off, 8, &ks) || ks < qt_kernel_space ||
+        !qt_mem_read_uint(&v->mem, ks + L->modsyms_symtab.off, 8, &symtab) ||
+        !qt_mem_read_uint(&v->mem, ks + L->modsyms_num.off, 4, &num) ||
+        !qt_mem_read_uint(&v->mem, ks + L->modsyms_strtab.off, 8, &strtab)) {
+        if (any)
+            fprintf(stderr, "qtrace: warning: the symbol table of kernel module %s cannot be read: its functions are not "
+                    "traced\n", name);
+        return;
+    }
+    /* parameter names: the module's BTF, from its .ko under sysroot= (kept: names point into it) */
+    char ver[128];
+    char *ko = qt.opts.sysroot && qt_kmodule_version(qt_kernel.img.banner, ver, sizeof(ver))
+                   ? qt_kmodule_find(qt.opts.sysroot, ver, name) : NULL;
+    void *btf = ko ? qt_kmodule_btf(ko, qt_kernel.btf) : NULL;
+    free(ko);
+    pthread_mutex_lock(&mtf_lock);
+    for (uint64_t i = 0; i < num && i < MAX_MODSYMS; i++) {
+        Elf64_Sym s;
+        char fn[64];
+        bool trunc;
+        if (!v->mem.read(v->mem.ctx, symtab + i * sizeof(s), &s, sizeof(s)))
+            break;
+        if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_value < qt_kernel_space || s.st_size == 0 ||
+            qt_mem_read_str(&v->mem, strtab + s.st_name, fn, sizeof(fn) - 1, &trunc) <= 0 || trunc)
+            continue;
+        fn[sizeof(fn) - 1] = '\0';
+        if (mod_wants(name, fn))
+            mod_add(name, fn, s.st_value, s.st_size, btf);
+    }
+    pthread_mutex_unlock(&mtf_lock);
 }
 
 void qt_kfuncs_relocate(uint64_t slide)
@@ -122,6 +281,10 @@ void qt_kfuncs_relocate(uint64_t slide)
 
 static const struct qt_tfunc *ktf_containing(uint64_t pc)
 {
+    size_t nm = __atomic_load_n(&nmtf, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; nm && pc >= mtf_lo && pc < mtf_hi && i < nm; i++)
+        if (pc >= mtf[i].addr && pc < mtf[i].end)
+            return &mtf[i];
     size_t lo = 0, hi = nktf;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

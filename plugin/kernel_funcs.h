@@ -15,6 +15,12 @@
 int qt_kfuncs_select(char *err, size_t errlen);
 /* How many were chosen. */
 size_t qt_kfuncs_count(void);
+/* Does glob name one of the kernel functions traced? (a module pattern: did it select one?) */
+bool qt_kfuncs_selects(const char *glob);
+/* Do patterns name functions of loadable modules (MODULE:GLOB, module:NAME)? */
+bool qt_kfuncs_modules_wanted(void);
+/* Hook: do_init_module(mod): the functions of a module that patterns name are traced from now. */
+void qt_kfuncs_on_module(unsigned vcpu_index, void *udata);
 /* The KASLR slide is known: move them to their run-time addresses and announce them. */
 void qt_kfuncs_relocate(uint64_t slide);
 /* Instrument one kernel instruction at va (adj: instructions its block counted ahead of it). */

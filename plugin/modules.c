@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "modules.h"
+#include "kmodule.h"
 #include "record.h"
+#include "sysroot.h"
 
-#define MAX_MODULES 256
+#define MAX_MODULES 2048    /* system mode: one per library and load address in every process */
+#define MAX_SAID 64         /* files said once (not under sysroot=, another build) */
 
 static struct qt_module *modules[MAX_MODULES];
 static int nmodules;
@@ -29,6 +33,9 @@ static bool unknowable_bias;        /* system mode: a PIE program, no bias= and 
 /* which patterns selected something in a module loaded so far (func=, arg=/ret= specs) */
 static bool func_hit[QT_MAX_PATTERNS];
 static bool spec_hit[QT_MAX_SPECS];
+static char *said[MAX_SAID];        /* under mod_lock */
+static int nsaid;
+static bool full_said;
 
 const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc)
 {
@@ -52,6 +59,19 @@ const struct qt_module *qt_module_containing(uint64_t pc)
         const struct qt_module *m = modules[i];
         if (pc >= m->st.text_lo && pc < m->st.text_hi)
             return m;
+    }
+    return NULL;
+}
+
+const struct qt_module *qt_module_next(uint64_t pc, int *it)
+{
+    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
+    for (; *it < n; (*it)++) {
+        const struct qt_module *m = modules[*it];
+        if (pc >= m->st.text_lo && pc < m->st.text_hi) {
+            (*it)++;
+            return m;
+        }
     }
     return NULL;
 }
@@ -96,7 +116,43 @@ static void mark_hits(const char *name)
             spec_hit[k] = true;
 }
 
-void qt_modules_report_unmatched(size_t nkernel)
+/* "PROG or its libraries (a, b)": where patterns were looked for, each library named once. */
+static void where_looked(char *where, size_t cap)
+{
+    const struct qt_opts *o = &qt.opts;
+    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
+    size_t len = (size_t)snprintf(where, cap, "%s", qt.system ? "the kernel" : "");
+    if (o->program)
+        len += (size_t)snprintf(where + len, cap - len, "%s%s", qt.system ? ", " : "", o->program);
+    size_t head = len;
+    for (int i = 0; i < n && len < cap; i++) {
+        bool dup = modules[i]->is_prog;
+        for (int k = 0; k < i && !dup; k++)
+            dup = !modules[k]->is_prog && strcmp(modules[k]->base, modules[i]->base) == 0;
+        if (!dup)
+            len += (size_t)snprintf(where + len, cap - len, "%s%s", len > head ? ", " :
+                                    o->program ? " or its libraries (" : " or the libraries the guest mapped (",
+                                    modules[i]->base);
+    }
+    if (len > head && len < cap)
+        snprintf(where + len, cap - len, ")");
+}
+
+/* Does p name functions of loadable kernel modules (MODULE:GLOB)? */
+static bool kmod_pattern(const char *p)
+{
+    char mod[64];
+    const char *fn;
+    return qt_kmodule_pattern(p, mod, sizeof(mod), &fn);
+}
+
+/* Was pattern p (func= or a spec's) seen to match: in a module, or among the kernel's functions? */
+static bool pattern_matched(const char *p, bool hit, bool (*in_kernel)(const char *glob))
+{
+    return hit || strncmp(p, "kernel:", 7) == 0 || (in_kernel && strncmp(p, "lib:", 4) != 0 && in_kernel(p));
+}
+
+void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *glob))
 {
     const struct qt_opts *o = &qt.opts;
     bool ran = !pending_prog || !qt.system || unknowable_bias; /* (that was said at the start) */
@@ -105,31 +161,71 @@ void qt_modules_report_unmatched(size_t nkernel)
     if (!ran)
         fprintf(stderr, "qtrace: warning: no exec of %s was seen in the guest: none of its functions was traced\n",
                 o->program);
-    if (!o->program || nkernel)
+    bool libs = qt.system && o->sysroot && o->libs;
+    for (int k = 0; qt.system && k < o->nfunc; k++)
+        libs |= kmod_pattern(o->func[k]);
+    if ((!o->program && !libs) || (nkernel && !in_kernel))
         return; /* kernel patterns: checked when the kernel is loaded */
-    int n = __atomic_load_n(&nmodules, __ATOMIC_ACQUIRE);
     char where[512];
-    size_t len = (size_t)snprintf(where, sizeof(where), "%s", o->program);
-    for (int i = 0; i < n && len < sizeof(where); i++)
-        if (!modules[i]->is_prog)
-            len += (size_t)snprintf(where + len, sizeof(where) - len, "%s%s", len > strlen(o->program) ? ", " : " or its libraries (",
-                                    modules[i]->base);
-    if (n > 1 && len < sizeof(where))
-        snprintf(where + len, sizeof(where) - len, ")");
+    where_looked(where, sizeof(where));
+    const char *who = o->program ? o->program : "the guest's processes";
     for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++) {
-        if (func_hit[k])
+        if (pattern_matched(o->func[k], func_hit[k], in_kernel))
             continue;
-        if (strncmp(o->func[k], "lib:", 4) == 0)
+        if (kmod_pattern(o->func[k]))
+            fprintf(stderr, "qtrace: warning: no kernel module the guest loaded has a function matching '%s': nothing "
+                    "was traced for it\n", o->func[k]);
+        else if (strncmp(o->func[k], "lib:", 4) == 0)
             fprintf(stderr, "qtrace: warning: no library that %s loaded is named '%s': nothing was traced for it\n",
-                    o->program, o->func[k] + 4);
+                    who, o->func[k] + 4);
         else
             fprintf(stderr, "qtrace: warning: no function of %s matches '%s': nothing was traced for it\n", where,
                     o->func[k]);
     }
     for (int k = 0; k < o->nspecs && k < QT_MAX_SPECS; k++)
-        if (!spec_hit[k])
+        if (!pattern_matched(o->specs[k].pattern, spec_hit[k], in_kernel))
             fprintf(stderr, "qtrace: warning: no function of %s matches '%s' (-A/-R): nothing was traced for it\n",
                     where, o->specs[k].pattern);
+}
+
+void qt_modules_check_patterns(bool (*in_kernel)(const char *glob))
+{
+    const struct qt_opts *o = &qt.opts;
+    const char *pats[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    bool found[QT_MAX_PATTERNS + QT_MAX_SPECS];
+    int n = 0;
+    for (int k = 0; k < o->nfunc && k < QT_MAX_PATTERNS; k++)
+        pats[n++] = o->func[k];
+    for (int k = 0; k < o->nspecs && k < QT_MAX_SPECS; k++)
+        pats[n++] = o->specs[k].pattern;
+    struct qt_symtab prog;
+    char err[512];
+    bool have = o->program && qt_symtab_load(&prog, o->program, 0, err, sizeof(err)) == 0;
+    bool left = false;
+    for (int i = 0; i < n; i++) {
+        /* module functions are known once their module loads: said at the end if none matched */
+        found[i] = pattern_matched(pats[i], false, in_kernel) || kmod_pattern(pats[i]);
+        for (size_t k = 0; have && !found[i] && strncmp(pats[i], "lib:", 4) != 0 && k < prog.n; k++)
+            found[i] = qt_glob_match(pats[i], prog.syms[k].name);
+        left |= !found[i];
+    }
+    if (have)
+        qt_symtab_free(&prog);
+    if (left && o->sysroot && o->libs)
+        qt_sysroot_scan(o->sysroot, pats, n, found);
+    char where[512];
+    snprintf(where, sizeof(where), "the kernel%s%s%s%s", o->program ? ", " : "", o->program ? o->program : "",
+             o->sysroot && o->libs ? " or the libraries under " : "", o->sysroot && o->libs ? o->sysroot : "");
+    for (int i = 0; i < n; i++) {
+        if (found[i])
+            continue;
+        if (strncmp(pats[i], "lib:", 4) == 0)
+            fprintf(stderr, "qtrace: warning: no library under %s is named '%s': nothing will be traced for it\n",
+                    o->sysroot ? o->sysroot : "--sysroot (none given: the guest's libraries are not read)", pats[i] + 4);
+        else
+            fprintf(stderr, "qtrace: warning: no function of %s matches '%s': nothing will be traced for it\n", where,
+                    pats[i]);
+    }
 }
 
 /* Is every function of this library traced? (func=lib:GLOB, filter=lib:GLOB) */
@@ -364,6 +460,7 @@ static struct qt_module *module_load(const char *path, uint64_t bias, bool is_pr
         return NULL;
     }
     m->is_prog = is_prog;
+    m->verified = 1;
     if (qt_symtab_load(&m->st, path, bias, err, errlen) < 0) {
         module_free(m);
         return NULL;
@@ -381,6 +478,10 @@ static struct qt_module *module_load(const char *path, uint64_t bias, bool is_pr
 static void module_publish(struct qt_module *m)
 {
     if (nmodules >= MAX_MODULES) {
+        if (!full_said)
+            fprintf(stderr, "qtrace: warning: %d modules loaded: %s and later ones are not traced\n", MAX_MODULES,
+                    m->st.path);
+        full_said = true;
         module_free(m);
         return;
     }
@@ -395,7 +496,10 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
 {
     struct qt_opts *o = &qt.opts;
     if (!o->program) {
-        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || nkernel == 0)) {
+        bool libs = qt.system && o->sysroot && o->libs; /* the guest's libraries, under sysroot= */
+        for (int k = 0; qt.system && k < o->nfunc; k++)
+            libs |= kmod_pattern(o->func[k]); /* or kernel modules' functions */
+        if ((o->nfunc || o->nspecs || o->naddr || o->nrange) && (o->naddr || o->nrange || (nkernel == 0 && !libs))) {
             snprintf(err, errlen, "function filters need program=PATH (the ELF whose functions to trace)");
             return -EINVAL;
         }
@@ -571,45 +675,117 @@ void qt_modules_before_tb(struct qemu_plugin_tb *tb)
                                                QEMU_PLUGIN_CB_R_REGS, NULL);
 }
 
-void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset)
+/* Is path said for the first time? Caller holds mod_lock. */
+static bool say_once(const char *path)
 {
-    if (offset != 0 || !path || !path[0])
-        return;
-    /* the guest's file under sysroot=, where QEMU's -L found it too */
-    char rooted[QT_STR_MAX + 512];
-    if (qt.opts.sysroot && path[0] == '/' &&
-        (size_t)snprintf(rooted, sizeof(rooted), "%s%s", qt.opts.sysroot, path) < sizeof(rooted) &&
-        access(rooted, R_OK) == 0)
-        path = rooted;
-    pthread_mutex_lock(&mod_lock);
-    for (int i = 0; i < nmodules; i++) {
-        if (strcmp(modules[i]->st.path, path) == 0) {
-            pthread_mutex_unlock(&mod_lock);
-            return;
-        }
-    }
-    /* cheap check first: most files mapped at offset 0 are not ELF (locales, caches) */
-    unsigned char magic[4] = { 0 };
-    FILE *f = fopen(path, "rb");
-    size_t got = f ? fread(magic, 1, 4, f) : 0;
+    for (int i = 0; i < nsaid; i++)
+        if (strcmp(said[i], path) == 0)
+            return false;
+    if (nsaid < MAX_SAID)
+        said[nsaid++] = strdup(path);
+    return true;
+}
+
+/* The host file of the guest's path: under sysroot= (user mode: else the path itself, as QEMU's
+ * -L finds it); NULL if there is none. */
+static const char *host_file(const char *path, char *buf, size_t cap)
+{
+    if (qt.opts.sysroot && path[0] == '/' && (size_t)snprintf(buf, cap, "%s%s", qt.opts.sysroot, path) < cap &&
+        access(buf, R_OK) == 0)
+        return buf;
+    return qt.system ? NULL : path;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return a && b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* The ELF facts of a file from its first bytes (program headers are there); false if not ELF. */
+static bool probe_elf(const char *file, struct qt_elfid *id)
+{
+    static __thread uint8_t head[16384];
+    FILE *f = fopen(file, "rb");
+    size_t got = f ? fread(head, 1, sizeof(head), f) : 0;
     if (f)
         fclose(f);
-    if (got != 4 || memcmp(magic, "\177ELF", 4) != 0) {
+    return got >= 4 && memcmp(head, "\177ELF", 4) == 0 && qt_elfid_read(head, got, id);
+}
+
+bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias)
+{
+    if (offset != 0 || !path || !path[0])
+        return false;
+    char rooted[QT_STR_MAX + 512];
+    const char *file = host_file(path, rooted, sizeof(rooted));
+    if (!file) {
+        /* a library the guest has and sysroot= has not: said once (other files are data) */
+        pthread_mutex_lock(&mod_lock);
+        if (qt.opts.sysroot && strstr(path, ".so") && say_once(path))
+            fprintf(stderr, "qtrace: warning: the guest maps %s, which is not under %s: its functions are not traced\n",
+                    path, qt.opts.sysroot);
         pthread_mutex_unlock(&mod_lock);
-        return;
+        return false;
     }
-    char err[512];
-    struct qt_symtab probe;
-    /* a library's first mapping covers its first PT_LOAD at file offset 0 */
-    if (qt_symtab_load(&probe, path, 0, err, sizeof(err)) == 0) {
-        bool dyn = probe.pie && probe.nseg > 0;
-        uint64_t first = dyn ? probe.seg[0].vaddr & ~(uint64_t)(QT_GUEST_PAGE - 1) : 0;
-        qt_symtab_free(&probe);
-        if (dyn) {
-            struct qt_module *m = module_load(path, addr - first, false, err, sizeof(err));
-            if (m)
-                module_publish(m);
+    struct qt_elfid id;
+    if (!probe_elf(file, &id))
+        return false; /* most files mapped at offset 0 are not ELF (locales, caches) */
+    uint64_t b = id.dyn ? addr - (id.load_vaddr & ~(uint64_t)(QT_GUEST_PAGE - 1)) : 0;
+    if (bias)
+        *bias = b;
+    /* system mode: programs are not libraries (the traced one is followed at its exec); libc.so.6
+     * names an interpreter too (it runs), so a file named *.so* is a library */
+    const char *slash = strrchr(path, '/');
+    bool program = id.program && !strstr(slash ? slash : path, ".so");
+    if (!id.dyn || (qt.system && (program || same_file(file, qt.opts.program))))
+        return true;
+    pthread_mutex_lock(&mod_lock);
+    for (int i = 0; i < nmodules; i++) {
+        if (strcmp(modules[i]->st.path, file) == 0 && (!qt.system || modules[i]->st.bias == b)) {
+            pthread_mutex_unlock(&mod_lock);
+            return true;
         }
     }
+    char err[512];
+    struct qt_module *m = module_load(file, b, false, err, sizeof(err));
+    if (m) {
+        m->verified = 1;
+        if (qt.system && qt_elfid_read(m->st.image, m->st.image_size, &m->id) && m->id.build_id_len)
+            m->verified = 0;
+        module_publish(m);
+    } else if (say_once(file)) {
+        fprintf(stderr, "qtrace: warning: cannot read the library %s: %s\n", file, err);
+    }
     pthread_mutex_unlock(&mod_lock);
+    return true;
+}
+
+bool qt_module_usable(const struct qt_module *m)
+{
+    struct qt_module *w = (struct qt_module *)m; /* only its verdict changes, once */
+    int v = __atomic_load_n(&w->verified, __ATOMIC_ACQUIRE);
+    if (v)
+        return v > 0;
+    static __thread GByteArray *buf;
+    if (!buf)
+        buf = g_byte_array_new();
+    size_t n = m->id.build_id_len;
+    /* the note's page has been touched by the dynamic loader before the library's code runs */
+    if (!qemu_plugin_read_memory_vaddr(m->st.bias + m->id.build_id_vaddr, buf, n) || buf->len < n)
+        return false;
+    bool same = memcmp(buf->data, m->id.build_id, n) == 0;
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&w->verified, &expected, same ? 1 : -1, false, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE) && !same) {
+        char want[2 * QT_BUILD_ID_MAX + 1];
+        qt_elfid_hex(m->id.build_id, n, want, sizeof(want));
+        pthread_mutex_lock(&mod_lock);
+        if (say_once(m->st.path))
+            fprintf(stderr, "qtrace: warning: the library the guest mapped at 0x%" PRIx64 " is not %s (its build-id %s is "
+                    "not in the guest's copy): another build, its functions are not traced\n", m->st.bias, m->st.path,
+                    want);
+        pthread_mutex_unlock(&mod_lock);
+    }
+    return same;
 }

@@ -7,6 +7,7 @@
 #ifndef QTRACE_MODULES_H
 #define QTRACE_MODULES_H
 
+#include "elfid.h"
 #include "symtab.h"
 #include "vcpu.h"
 
@@ -34,6 +35,10 @@ struct qt_module {
     struct qt_sym *extra;       /* functions known only by address (addr=), named "0x..." */
     char (*extra_names)[24];
     int nextra;
+    /* system mode, a library the guest mapped: its guest copy is compared with the file's
+     * build-id before its code is instrumented */
+    struct qt_elfid id;
+    int verified;               /* 0 not yet, 1 the same file (or nothing to compare), -1 another file */
 };
 
 /* Load the program (opts.program). nkernel: kernel functions the patterns selected (patterns
@@ -44,6 +49,13 @@ void qt_tfunc_marks(struct qt_tfunc *tf, const char *name, bool lib_filter);
 /* Symbol record of a traced function (flags: QT_SYM_KERNEL or 0). */
 void qt_tfunc_announce(const struct qt_tfunc *tf, uint32_t flags);
 const struct qt_module *qt_module_containing(uint64_t pc); /* lock-free */
+/* The modules containing pc one after the other (several processes may map different files
+ * there): *it starts at 0; NULL after the last. Lock-free. */
+const struct qt_module *qt_module_next(uint64_t pc, int *it);
+/* At translation: may m's code be instrumented in the guest now? In system mode a library's
+ * build-id is read from guest memory the first time (a different file is said once and never
+ * instrumented; not yet readable: not now). */
+bool qt_module_usable(const struct qt_module *m);
 const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc);
 /* The function starting at addr in any module, or NULL. */
 const struct qt_tfunc *qt_tfunc_at(uint64_t addr);
@@ -52,11 +64,18 @@ void qt_modules_before_tb(struct qemu_plugin_tb *tb);
 /* System mode: the kernel starts a new program with initial stack pointer sp; if it is the
  * traced PIE program, its functions are traced at the address it was loaded at. */
 void qt_modules_exec(struct qt_vcpu *v, uint64_t sp);
-/* A file was mapped at addr (user mode): load it as a library if it is an ELF not yet known. */
-void qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset);
+/* The guest mapped the file path (as the guest names it) at addr from file offset offset: an ELF
+ * library not yet known at that address is loaded and its functions selected (system mode: only
+ * the file under sysroot=, and not a program). True if path is an ELF file (program or library)
+ * mapped at its start; *bias (if not NULL) is then its load bias. */
+bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias);
+
+/* System mode, once the kernel's functions are selected: say which patterns match nothing in
+ * the kernel (in_kernel), the program, or (sysroot=) any library under the guest's root. */
+void qt_modules_check_patterns(bool (*in_kernel)(const char *glob));
 
 /* At exit: say which patterns selected no function (nkernel: kernel functions were selected,
  * whose patterns the kernel's loading checked). */
-void qt_modules_report_unmatched(size_t nkernel);
+void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *glob));
 
 #endif

@@ -74,7 +74,7 @@ static void at_exit(qemu_plugin_id_t id, void *p)
     uint64_t events, lost;
     qt_kernel_finish();
     qt_calls_finish(&events, &lost);
-    qt_modules_report_unmatched(qt.system ? qt_kernel_ntraced() : 0);
+    qt_modules_report_unmatched(qt.system ? qt_kernel_ntraced() : 0, qt.system ? qt_kernel_selects : NULL);
     if (qt.opts.execlog)
         qt_execlog_exit();
     if (qt.out) {

@@ -141,7 +141,7 @@ static void on_sysret(qemu_plugin_id_t id, unsigned int vi, int64_t num, int64_t
             snprintf(path, sizeof(path), "%s", fd_path[ss->args[4]]);
         pthread_mutex_unlock(&fd_lock);
         if (path[0])
-            qt_modules_mapped(path, (uint64_t)ret, ss->args[5]);
+            qt_modules_mapped(path, (uint64_t)ret, ss->args[5], NULL);
     }
     if (ret == 0 && is_fork(num, ss->args[0])) {
         /* we are the child */

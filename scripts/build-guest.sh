@@ -9,7 +9,11 @@
 #                     tests: taken from the package together with vmlinuz, so they always match it
 #   progs/NAME        guest/progs/NAME.c, static, unstripped (the tracer reads symbols and DWARF);
 #                     guest/progs32/NAME.c likewise with -m32 (i386 programs in the 64-bit guest),
-#                     guest/progs/NAME_pie.c as a static PIE
+#                     guest/progs/NAME_pie.c as a static PIE, guest/progs/NAME_dyn.c as a dynamically
+#                     linked PIE
+#   sysroot/          the guest's files the dynamic programs use, at their guest paths: progs/NAME_dyn
+#                     and the host's libraries they load (ldd), copied; the initramfs has the same
+#                     files, so this is the --sysroot of the shared-library tests
 #   initrd.gz         busybox-static + guest/init + progs/ + modules/ (as /lib/modules/), cpio newc, gzip -9
 #
 # Usage: scripts/build-guest.sh
@@ -28,6 +32,9 @@ CFLAGS_PROGS32=(-m32 "${CFLAGS_PROGS[@]}" -idirafter /usr/include/x86_64-linux-g
 # guest/progs/NAME_pie.c: a static PIE (the kernel loads it at a random address); it may include
 # guest/progs/NAME.c
 CFLAGS_PROGS_PIE=(-static-pie -fPIE "${CFLAGS_PROGS[@]:2}")
+# guest/progs/NAME_dyn.c: a dynamically linked PIE, run with the host's libc and loader; it may
+# include guest/progs/NAME.c
+CFLAGS_PROGS_DYN=(-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 # modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
 # small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7, qtrace.net=1
 # loads e1000 (QEMU's default NIC model)
@@ -150,6 +157,7 @@ for src in "$TOP"/guest/progs/*.c "$TOP"/guest/progs32/*.c; do
     case "$src" in
     */progs32/*) flags=("${CFLAGS_PROGS32[@]}") m=" -m32" ;;
     *_pie.c) flags=("${CFLAGS_PROGS_PIE[@]}") m=" -static-pie" deps+=("${src%_pie.c}.c") ;;
+    *_dyn.c) flags=("${CFLAGS_PROGS_DYN[@]}") m=" -pie" deps+=("${src%_dyn.c}.c") ;;
     esac
     if newer_than "$out" "${deps[@]}" "$SELF"; then
         say "cc$m progs/$name"
@@ -165,6 +173,52 @@ for f in "$G"/progs/*; do
     n=$(basename "$f")
     case " ${progs[*]} " in *" $n "*) ;; *) rm -f "$f"; say "removed stale progs/$n"; did=1 ;; esac
 done
+
+# ---- sysroot: the dynamic programs and the libraries they load, at their guest paths ----------
+sr=$G/sysroot
+dyn_files=()
+for n in "${progs[@]}"; do
+    case $n in *_dyn) ;; *) continue ;; esac
+    dyn_files+=("/progs/$n")
+    # "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and the loader's own line
+    for l in $(ldd "$G/progs/$n" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+        case " ${dyn_files[*]} " in *" $l "*) ;; *) dyn_files+=("$l") ;; esac
+    done
+done
+for f in "${dyn_files[@]}"; do
+    case $f in /progs/*) src=$G$f ;; *) src=$(readlink -f "$f") ;; esac
+    [ -f "$src" ] || die "$f (a library of the dynamic programs) not found on this machine"
+    if ! cmp -s "$src" "$sr$f"; then
+        mkdir -p "$(dirname "$sr$f")"
+        cp "$src" "$sr$f.tmp" && mv "$sr$f.tmp" "$sr$f"
+        say "sysroot$f"
+        did=1
+    fi
+done
+# the kernel's modules, where a Debian root has them, with their modules.dep lines
+kver=$(cat "$G/kernel-version")
+dep=
+for m in $MODULES; do
+    f=/lib/modules/$kver/kernel/$m
+    dyn_files+=("$f")
+    dep+="kernel/$m:"$'\n'
+    if ! cmp -s "$G/modules/$(basename "$m")" "$sr$f"; then
+        mkdir -p "$(dirname "$sr$f")"
+        cp "$G/modules/$(basename "$m")" "$sr$f"
+        did=1
+    fi
+done
+dyn_files+=("/lib/modules/$kver/modules.dep")
+if [ "$(cat "$sr/lib/modules/$kver/modules.dep" 2>/dev/null)" != "${dep%$'\n'}" ]; then
+    printf '%s' "$dep" >"$sr/lib/modules/$kver/modules.dep"
+    did=1
+fi
+# files of programs that are gone
+if [ -d "$sr" ]; then
+    while IFS= read -r f; do
+        case " ${dyn_files[*]} " in *" ${f#"$sr"} "*) ;; *) rm -f "$f"; say "removed stale sysroot${f#"$sr"}"; did=1 ;; esac
+    done < <(find "$sr" -type f)
+fi
 
 # ---- initramfs -----------------------------------------------------------------------------
 # newc archive entry for a directory or a character device, written by hand so that
@@ -190,10 +244,11 @@ dev_cpio() {
 
 inputs=("$TOP/guest/init" "$BUSYBOX" "$SELF")
 for n in "${progs[@]}"; do inputs+=("$G/progs/$n"); done
+for f in "${dyn_files[@]}"; do inputs+=("$sr$f"); done
 mods=()
 for m in $MODULES; do mods+=("$(basename "$m")"); inputs+=("$G/modules/$(basename "$m")"); done
 [ -f "$TOP/guest/init" ] || die "guest/init is missing"
-manifest="${progs[*]}; modules: ${mods[*]}"
+manifest="${progs[*]}; modules: ${mods[*]}${dyn_files[*]:+; sysroot: ${dyn_files[*]}}"
 if newer_than "$G/initrd.gz" "${inputs[@]}" || [ "$(cat "$G/initrd.list" 2>/dev/null)" != "$manifest" ]; then
     say "initrd.gz (busybox, init, progs: $manifest)"
     r=$G/root
@@ -206,6 +261,7 @@ if newer_than "$G/initrd.gz" "${inputs[@]}" || [ "$(cat "$G/initrd.list" 2>/dev/
     ln -s ../bin/busybox "$r/sbin/reboot"
     install -m 0755 "$TOP/guest/init" "$r/init"
     for n in "${progs[@]}"; do install -m 0755 "$G/progs/$n" "$r/progs/$n"; done
+    for f in "${dyn_files[@]}"; do case $f in /lib/modules/*) ;; *) install -D -m 0755 "$sr$f" "$r$f" ;; esac; done
     mkdir -p "$r/lib/modules"
     for n in "${mods[@]}"; do install -m 0644 "$G/modules/$n" "$r/lib/modules/$n"; done
     cat >"$r/etc/passwd" <<'EOF'

@@ -156,6 +156,27 @@ ktest_fixture() {
     pid=$(said "$FX/a.console" 'ktest: pid=\([0-9]*\) comm=ktest uid=0')
 }
 
+# libs_dyn (a dynamically linked PIE) in the guest with its libc, --sysroot the guest's own files
+# (.cache/guest/sysroot), two boots side by side. a: --comm, the program's functions with DWARF
+# arguments, qsort calling the program's cmp back; b: the program run twice (a second process at
+# other addresses), every libc function in both, the link maps
+fx_libs() {
+    local d=$1 sr=$GUEST/sysroot
+    trace_boot "$d" a --append "qtrace.run=libs_dyn" --timeout 180 --sysroot "$sr" -p "$sr/progs/libs_dyn" \
+        --comm libs_dyn -P main -A scale -P qsort -P cmp &
+    trace_boot "$d" b --append "qtrace.run=libs_dyn qtrace.args=twice" --timeout 180 --sysroot "$sr" \
+        -p "$sr/progs/libs_dyn" -P scale -P 'lib:libc.so.6' --linkmap &
+    wait
+}
+# libs_fixture: the libs fixture (FX), the guest's sysroot (SR) and the program's path there (DP)
+libs_fixture() {
+    need_guest libs_dyn
+    [ -s "$GUEST/sysroot/progs/libs_dyn" ] || bail "the guest's sysroot with progs/libs_dyn (run scripts/build-guest.sh)"
+    fixture libs
+    SR=$GUEST/sysroot
+    DP=$SR/progs/libs_dyn
+}
+
 # ---- reading traces and consoles ---------------------------------------------------------------
 # Strip the duration and [cpu as tid] columns: the call tree as indented text.
 tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmark: shared libraries and PIE programs in a whole Linux guest (--sysroot).
+# The guest program bench_dyn (bench.c as a dynamically linked PIE, with its libc) makes millions
+# of calls and prints how long its loop took on the guest clock, so the boot is not in the ratio.
+# Configurations, interleaved, each once per round, REPS rounds (BENCH_REPS, default 5); reported:
+# the best time of each and the median of its per-round ratios to plain QEMU:
+#   plain     qemu-system-x86_64, no plugin
+#   maps      qtrace --sysroot, no program and no pattern: the processes' mappings are followed
+#             (and the kernel read), nothing traced                               target <= 1.05
+#   comm_all  qtrace --sysroot -p bench_dyn --comm bench_dyn: every function of the PIE program
+#             and the library functions it imports, in that one process             target <= 2.50
+#   all       the same without --comm (every process; for comparison)
+set -u
+TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${QTRACE_BUILD:-$TOP/build}
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+G=$CACHE/guest
+SR=$G/sysroot
+N=${BENCH_CALLS:-3000000}
+REPS=${BENCH_REPS:-5}
+OUT=$BUILD/bench/libs
+mkdir -p "$OUT"
+QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
+BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/initrd.gz")
+APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench_dyn qtrace.args=$N,time"
+[ -s "$SR/progs/bench_dyn" ] || { echo "no $SR/progs/bench_dyn (run scripts/build-guest.sh)" >&2; exit 1; }
+
+loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+
+declare -A BEST ALL   # ALL[cfg]: loop_ms of every round, in round order
+run_cfg() { # name, command...: one run, the best time kept
+    local name=$1; shift
+    local log=$OUT/$name.log ms
+    timeout 600 "$@" >"$log" 2>&1 </dev/null
+    ms=$(loop_ms "$log")
+    rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.folded  # disk: keep only the logs
+    [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
+    if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
+    ALL[$name]="${ALL[$name]:-} $ms"
+}
+. "$TOP/bench/lib.sh"
+paired() { median_ratio "${ALL[$1]:-}" "${ALL[plain]:-}"; } # cfg: vs plain, round by round
+
+QT=("$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench_dyn qtrace.args=$N,time"
+    --sysroot "$SR" -q)
+for r in $(seq "$REPS"); do  # interleaved, so that machine noise hits every configuration alike
+    run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
+    run_cfg maps "${QT[@]}" --format text -o "$OUT/maps-trace" || exit 1
+    run_cfg comm_all "${QT[@]}" -p "$SR/progs/bench_dyn" --comm bench_dyn --format folded -o "$OUT/comm_all-trace" || exit 1
+    run_cfg all "${QT[@]}" -p "$SR/progs/bench_dyn" --format folded -o "$OUT/all-trace" || exit 1
+done
+
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+{
+    echo "# system mode, guest program bench_dyn (dynamic PIE, --sysroot): $N iterations, 3 calls each; $REPS rounds"
+    echo "# best: best loop_ms and its ratio to plain's best; paired: median of the per-round ratios"
+    printf '%-9s %12s %8s %8s  %s\n' config best_ms best× paired× target
+    printf '%-9s %12s %8s %8s  %s\n' plain "${BEST[plain]}" 1.00 1.00 ""
+    printf '%-9s %12s %8s %8s  %s\n' maps "${BEST[maps]}" "$(ratio "${BEST[maps]}" "${BEST[plain]}")" "$(paired maps)" "<= 1.05"
+    printf '%-9s %12s %8s %8s  %s\n' comm_all "${BEST[comm_all]}" "$(ratio "${BEST[comm_all]}" "${BEST[plain]}")" \
+        "$(paired comm_all)" "<= 2.50"
+    printf '%-9s %12s %8s %8s  %s\n' all "${BEST[all]}" "$(ratio "${BEST[all]}" "${BEST[plain]}")" "$(paired all)" ""
+} | tee "$BUILD/bench/libs.txt"
