@@ -179,9 +179,15 @@ libs_fixture() {
 
 # ---- reading traces and consoles ---------------------------------------------------------------
 # Strip the duration and [cpu as tid] columns: the call tree as indented text.
-tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1"; }
+# undeep: the text format indents at most 256 levels and starts a deeper line with "[depth N] ";
+# this gives such a line its whole indentation back (2 spaces a level), as the trees expect
+undeep() {
+    awk '{ if (match($0, /^ *\[depth [0-9]+\] /)) { n = substr($0, 1, RLENGTH); gsub(/[^0-9]/, "", n)
+           printf "%*s%s\n", 2 * n, "", substr($0, RLENGTH + 1) } else print }'
+}
+tree_of() { sed -n 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //p' "$1" | undeep; }
 # Lines of one thread only (by tid), tree form.
-thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //'; }
+thread_tree() { grep -E "\[cpu[0-9]+ as:[0-9]+ tid:$2\] " "$1" | sed 's/^[^[]*\[cpu[0-9]* as:[0-9]* tid:[0-9]*\] //' | undeep; }
 # thread_tree without the kernel's process events (fork, exec, exit: '== ...' lines)
 call_tree() { thread_tree "$1" "$2" | grep -v '^== '; }
 # syscall_lines TRACE TID: one thread's system calls and process events ("== ..."); a call split
@@ -410,20 +416,24 @@ uft_tree() { sed -n 's/^[^|]*| //p' "$1"; }
 bare() { sed -E 's/\(.*\)( = [^;]*)?;$/();/; s/\(.*\) \{$/() {/; s/^( *)\} = [^;]*;/\1}/; s/: (unwound|unfinished) \*\// *\//'; }
 
 # ---- the execution log against QEMU's contrib/plugins/libexeclog.so ------------------------------
-# execlog_setup: tests/execlog/common.sh's paths (W: $BUILD/test-execlog), the test program P
+# execlog_setup: tests/execlog/common.sh's paths (W: the case's scratch folder), the test program P
 # (tests/progs/execlog_prog.c) and its symbols, the plugin (PLUGIN, PLUGIN2)
 execlog_setup() {
     . "$TOP/tests/execlog/common.sh"
-    W=$BUILD/test-execlog
-    mkdir -p "$W"
     [ -x "$QEMU" ] && [ -f "$REF" ] || skip_all "no plugin-enabled qemu-x86_64 or libexeclog.so in $CACHE (make setup-qemu-user)"
-    P=$W/prog
-    el_build_prog "$TOP/tests/progs/execlog_prog.c" "$P" || bail "build tests/progs/execlog_prog.c"
-    nm "$P" >"$W/prog.nm"
-    nm -S "$P" >"$W/prog.nmS"
+    fixture execlog_prog
+    P=$FX/prog
+    [ -x "$P" ] || bail "build tests/progs/execlog_prog.c"
+    W=$TMP/execlog
+    mkdir -p "$W"
+    cp "$FX/prog.nm" "$FX/prog.nmS" "$W/"
     el_pick_plugin "$P" || bail "$PLUGIN_WHY"
     store=$(el_sym el_store_marker)
     fault=$(el_sym el_fault)
+}
+# the test program, built once per run (cases running side by side share it)
+fx_execlog_prog() {
+    el_build_prog "$TOP/tests/progs/execlog_prog.c" "$1/prog" && nm "$1/prog" >"$1/prog.nm" && nm -S "$1/prog" >"$1/prog.nmS"
 }
 el_sym() { awk -v s="$1" '$3 == s { print $1 }' "$W/prog.nm" | sed 's/^0*//'; }
 # run_pair NAME OPTS [PROG [ARGS]]: reference and qtrace text in one QEMU run.
@@ -701,6 +711,7 @@ check(tot['total'] == tot['user'] + tot['kernel'] == summed == tot['processes'] 
       'the processes\' instructions add up to the vCPUs\' total: %d == %d' % (summed, tot['total']))
 sys.exit(1 if fails else 0)
 PY
+}
 # ---- memory maps (--vmmap) ---------------------------------------------------------------------
 # vmmap in the guest, its maps and pages recorded with its system calls (VM: the trace's folder,
 # VMC: the console)
