@@ -44,6 +44,20 @@ static bool full_said;
 
 /* Return thunks (retbleed/SRSO/ITS mitigations): their ret returns for the function that
  * jumped to them. */
+/* Give y the parameter names pn[0..npar) (the kernel's BTF names them; npar <= 0: none). */
+static void name_params(struct qt_sym *y, const char *const *pn, int npar)
+{
+    if (npar > QT_MAX_ARGS)
+        npar = QT_MAX_ARGS;
+    struct qt_param *par = npar > 0 ? calloc((size_t)npar, sizeof(*par)) : NULL;
+    if (!par)
+        return;
+    for (int k = 0; k < npar; k++)
+        par[k].name = pn[k];
+    y->params = par;
+    y->nparams = (uint16_t)npar;
+}
+
 static void find_thunks(void)
 {
     static const char *const tn[] = { "__x86_return_thunk", "retbleed_return_thunk", "srso_return_thunk",
@@ -89,14 +103,7 @@ int qt_kfuncs_select(char *err, size_t errlen)
         y->size = s->size ? s->size : 1;
         y->name = s->name;
         const char *pn[QT_MAX_ARGS];
-        int npar = qt_kintro_params(&qt_kernel, s->name, pn, QT_MAX_ARGS);
-        struct qt_param *par = npar > 0 ? calloc((size_t)npar, sizeof(*par)) : NULL;
-        for (int k = 0; par && k < npar && k < QT_MAX_ARGS; k++)
-            par[k].name = pn[k];
-        if (par) {
-            y->params = par;
-            y->nparams = (uint16_t)(npar < QT_MAX_ARGS ? npar : QT_MAX_ARGS);
-        }
+        name_params(y, pn, qt_kintro_params(&qt_kernel, s->name, pn, QT_MAX_ARGS));
         struct qt_tfunc *tf = &ktf[i];
         tf->addr = y->addr;
         tf->end = y->addr + y->size;
@@ -179,14 +186,7 @@ static void mod_add(const char *mod, const char *name, uint64_t addr, uint64_t s
     y->size = size;
     y->name = mname[n];
     const char *pn[QT_MAX_ARGS];
-    int npar = qt_btf_params(btf, name, pn, QT_MAX_ARGS);
-    struct qt_param *par = npar > 0 ? calloc((size_t)npar, sizeof(*par)) : NULL;
-    for (int k = 0; par && k < npar && k < QT_MAX_ARGS; k++)
-        par[k].name = pn[k];
-    if (par) {
-        y->params = par;
-        y->nparams = (uint16_t)(npar < QT_MAX_ARGS ? npar : QT_MAX_ARGS);
-    }
+    name_params(y, pn, qt_btf_params(btf, name, pn, QT_MAX_ARGS));
     struct qt_tfunc *tf = &mtf[n];
     memset(tf, 0, sizeof(*tf));
     tf->addr = addr;
