@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # --vmmap=pages on qtrace replay of a recording of vmmap: the maps at its two marked points and
 # the frames of its pages equal what the program printed when it was recorded (oracle: the
 # recording's console, the guest's own /proc/self/maps and /proc/self/pagemap).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # qtrace ps on replays of a recording (qtrace replay --processes): the same process tree as the
 # guest printed while it was recorded, and the same instructions per process in every replay
 # (oracle: procs' console output in the recording; the replay's determinism). What runs after the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long
 # The bundled Debian guest: built on demand (scripts/build-guest-debian.sh), its disk image holds
 # the root file system it was made from (oracle: debugfs reads the image), the test programs are
 # dynamically linked PIEs with DWARF (readelf), and it boots from that disk under plain QEMU to
