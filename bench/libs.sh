@@ -25,29 +25,15 @@ BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/i
 APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench_dyn qtrace.args=$N,time"
 [ -s "$SR/progs/bench_dyn" ] || { echo "no $SR/progs/bench_dyn (run scripts/build-guest.sh)" >&2; exit 1; }
 
-loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
-
-declare -A BEST ALL   # ALL[cfg]: loop_ms of every round, in round order
-run_cfg() { # name, command...: one run, the best time kept
-    local name=$1; shift
-    local log=$OUT/$name.log ms
-    timeout 600 "$@" >"$log" 2>&1 </dev/null
-    ms=$(loop_ms "$log")
-    rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.folded  # disk: keep only the logs
-    [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
-    if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
-    ALL[$name]="${ALL[$name]:-} $ms"
-}
 . "$TOP/bench/lib.sh"
-paired() { median_ratio "${ALL[$1]:-}" "${ALL[plain]:-}"; } # cfg: vs plain, round by round
 
 QT=("$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench_dyn qtrace.args=$N,time"
     --sysroot "$SR" -q)
 for r in $(seq "$REPS"); do  # interleaved, so that machine noise hits every configuration alike
-    run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
-    run_cfg maps "${QT[@]}" --format text -o "$OUT/maps-trace" || exit 1
-    run_cfg comm_all "${QT[@]}" -p "$SR/progs/bench_dyn" --comm bench_dyn --format folded -o "$OUT/comm_all-trace" || exit 1
-    run_cfg all "${QT[@]}" -p "$SR/progs/bench_dyn" --format folded -o "$OUT/all-trace" || exit 1
+    guest_run plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
+    guest_run maps "${QT[@]}" --format text -o "$OUT/maps-trace" || exit 1
+    guest_run comm_all "${QT[@]}" -p "$SR/progs/bench_dyn" --comm bench_dyn --format folded -o "$OUT/comm_all-trace" || exit 1
+    guest_run all "${QT[@]}" -p "$SR/progs/bench_dyn" --format folded -o "$OUT/all-trace" || exit 1
 done
 
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
@@ -56,8 +42,8 @@ ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
     echo "# best: best loop_ms and its ratio to plain's best; paired: median of the per-round ratios"
     printf '%-9s %12s %8s %8s  %s\n' config best_ms best× paired× target
     printf '%-9s %12s %8s %8s  %s\n' plain "${BEST[plain]}" 1.00 1.00 ""
-    printf '%-9s %12s %8s %8s  %s\n' maps "${BEST[maps]}" "$(ratio "${BEST[maps]}" "${BEST[plain]}")" "$(paired maps)" "<= 1.05"
+    printf '%-9s %12s %8s %8s  %s\n' maps "${BEST[maps]}" "$(ratio "${BEST[maps]}" "${BEST[plain]}")" "$(guest_paired maps)" "<= 1.05"
     printf '%-9s %12s %8s %8s  %s\n' comm_all "${BEST[comm_all]}" "$(ratio "${BEST[comm_all]}" "${BEST[plain]}")" \
-        "$(paired comm_all)" "<= 2.50"
-    printf '%-9s %12s %8s %8s  %s\n' all "${BEST[all]}" "$(ratio "${BEST[all]}" "${BEST[plain]}")" "$(paired all)" ""
+        "$(guest_paired comm_all)" "<= 2.50"
+    printf '%-9s %12s %8s %8s  %s\n' all "${BEST[all]}" "$(ratio "${BEST[all]}" "${BEST[plain]}")" "$(guest_paired all)" ""
 } | tee "$BUILD/bench/libs.txt"

@@ -21,31 +21,17 @@ QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
 BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/initrd.gz")
 APPEND="console=ttyS0 quiet panic=-1 qtrace.run=bench qtrace.args=$N,time"
 
-loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
-
-declare -A BEST ALL   # ALL[cfg]: loop_ms of every round, in round order
-run_cfg() { # name, command...: one run, the best time kept
-    local name=$1; shift
-    local log=$OUT/$name.log ms
-    timeout 600 "$@" >"$log" 2>&1 </dev/null
-    ms=$(loop_ms "$log")
-    rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.json  # disk: keep only the logs
-    [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
-    if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
-    ALL[$name]="${ALL[$name]:-} $ms"
-}
 . "$TOP/bench/lib.sh"
-paired() { median_ratio "${ALL[$1]:-}" "${ALL[plain]:-}"; } # cfg: vs plain, round by round
 
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
 QT=("$BUILD/qtrace" system --kernel "$G/vmlinuz" --initrd "$G/initrd.gz" --append "qtrace.run=bench qtrace.args=$N,time"
     -p "$G/progs/bench")
 for r in $(seq "$REPS"); do  # interleaved, so that machine noise hits every configuration alike
-    run_cfg plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
-    run_cfg named "${QT[@]}" -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' \
+    guest_run plain "$QEMU" "${BOOT[@]}" -append "$APPEND" || exit 1
+    guest_run named "${QT[@]}" -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' \
         -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' --format text -o "$OUT/named-trace" || exit 1
-    run_cfg all "${QT[@]}" --format folded -o "$OUT/all-trace" || exit 1
-    [ -f "$CFLOW" ] && run_cfg cflow "$QEMU" "${BOOT[@]}" -append "$APPEND" -plugin "$CFLOW"
+    guest_run all "${QT[@]}" --format folded -o "$OUT/all-trace" || exit 1
+    [ -f "$CFLOW" ] && guest_run cflow "$QEMU" "${BOOT[@]}" -append "$APPEND" -plugin "$CFLOW"
 done
 T_plain=${BEST[plain]} T_named=${BEST[named]} T_all=${BEST[all]} T_cflow=${BEST[cflow]:-}
 have_cflow=0
@@ -57,7 +43,7 @@ ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
     echo "# best: best loop_ms and its ratio to plain's best; paired: median of the per-round ratios"
     printf '%-8s %12s %8s %8s  %s\n' config best_ms best× paired× target
     printf '%-8s %12s %8s %8s  %s\n' plain "$T_plain" 1.00 1.00 ""
-    printf '%-8s %12s %8s %8s  %s\n' named "$T_named" "$(ratio "$T_named" "$T_plain")" "$(paired named)" "<= 1.10"
-    printf '%-8s %12s %8s %8s  %s\n' all "$T_all" "$(ratio "$T_all" "$T_plain")" "$(paired all)" "<= 3"
-    [ $have_cflow = 1 ] && printf '%-8s %12s %8s %8s  %s\n' cflow "$T_cflow" "$(ratio "$T_cflow" "$T_plain")" "$(paired cflow)" "(QEMU contrib, for scale)"
+    printf '%-8s %12s %8s %8s  %s\n' named "$T_named" "$(ratio "$T_named" "$T_plain")" "$(guest_paired named)" "<= 1.10"
+    printf '%-8s %12s %8s %8s  %s\n' all "$T_all" "$(ratio "$T_all" "$T_plain")" "$(guest_paired all)" "<= 3"
+    [ $have_cflow = 1 ] && printf '%-8s %12s %8s %8s  %s\n' cflow "$T_cflow" "$(ratio "$T_cflow" "$T_plain")" "$(guest_paired cflow)" "(QEMU contrib, for scale)"
 } | tee "$BUILD/bench/system_calls.txt"
