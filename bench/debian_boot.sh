@@ -27,23 +27,11 @@ PLAIN=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD
        -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
        -device virtio-rng-pci)
 
-# run NAME REP COMMAND...: appends its wall and CPU seconds to W_NAME and C_NAME
-run() {
-    local name=$1 r=$2 s u y; shift 2
-    local log=$OUT/$name.$r.log tf=$OUT/$name.$r.time
-    /usr/bin/time -f '%e %U %S' -o "$tf" timeout 600 "$@" >"$log" 2>&1 </dev/null
-    if ! tr -d '\r' <"$log" | grep -q '^QTRACE-GUEST: exit calls status 0'; then
-        echo "  $name: the guest did not run calls to the end (see $log)" >&2
-        return 1
-    fi
-    read -r s u y <"$tf"
-    eval "W_$name=\"\${W_$name:-} $s\"; C_$name=\"\${C_$name:-} $(awk "BEGIN{printf \"%.2f\", $u + $y}")\""
-}
 for r in $(seq "$REPS"); do
-    run plain "$r" "$QEMU" "${PLAIN[@]}" || exit 1
-    run sshd "$r" "$BUILD/qtrace" system --guest debian --append qtrace.run=calls --comm sshd --syscalls \
+    timed_run plain "$r" calls "$QEMU" "${PLAIN[@]}" || exit 1
+    timed_run sshd "$r" calls "$BUILD/qtrace" system --guest debian --append qtrace.run=calls --comm sshd --syscalls \
         --format text -o "$OUT/sshd" || exit 1
-    run calls "$r" "$BUILD/qtrace" system --guest debian --append qtrace.run=calls -p /usr/local/bin/calls \
+    timed_run calls "$r" calls "$BUILD/qtrace" system --guest debian --append qtrace.run=calls -p /usr/local/bin/calls \
         --format text -o "$OUT/calls" || exit 1
 done
 {

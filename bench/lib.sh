@@ -28,3 +28,19 @@ guest_run() {
 }
 # guest_paired CFG: CFG against plain, the median of the rounds' ratios
 guest_paired() { median_ratio "${ALL[$1]:-}" "${ALL[plain]:-}"; }
+
+# ---- whole guest runs, timed -----------------------------------------------------------------
+# timed_run NAME REP PROG COMMAND...: one run into $OUT/NAME.REP.log, which must show the guest's
+# PROG exiting with status 0; appends its wall seconds to W_NAME and its CPU seconds (user +
+# system) to C_NAME
+timed_run() {
+    local name=$1 r=$2 prog=$3 s u y; shift 3
+    local log=$OUT/$name.$r.log tf=$OUT/$name.$r.time
+    /usr/bin/time -f '%e %U %S' -o "$tf" timeout 600 "$@" >"$log" 2>&1 </dev/null
+    if ! tr -d '\r' <"$log" | grep -q "^QTRACE-GUEST: exit $prog status 0"; then
+        echo "  $name: the guest did not run $prog to the end (see $log)" >&2
+        return 1
+    fi
+    read -r s u y <"$tf"
+    eval "W_$name=\"\${W_$name:-} $s\"; C_$name=\"\${C_$name:-} $(awk "BEGIN{printf \"%.2f\", $u + $y}")\""
+}

@@ -28,22 +28,10 @@ BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/i
 PLUGIN=$BUILD/libqtrace.so,kernel=$G/vmlinuz,kernel_async=on
 [ -s "$G/progs/procs" ] || { echo "bench procs: no progs/procs in the guest (scripts/build-guest.sh)" >&2; exit 1; }
 
-# one run: appends its wall and CPU seconds to W_name and C_name
-run_once() { # name, rep, command...
-    local name=$1 r=$2; shift 2
-    local log=$OUT/$name.$r.log tf=$OUT/$name.$r.time s u y
-    /usr/bin/time -f '%e %U %S' -o "$tf" timeout 600 "$@" >"$log" 2>&1 </dev/null
-    if ! tr -d '\r' <"$log" | grep -q '^QTRACE-GUEST: exit procs status 0'; then
-        echo "  $name: procs did not finish (see $log)" >&2
-        return 1
-    fi
-    read -r s u y <"$tf"
-    eval "W_$name=\"\${W_$name:-} $s\"; C_$name=\"\${C_$name:-} $(awk "BEGIN{printf \"%.2f\", $u + $y}")\""
-}
 for r in $(seq "$REPS"); do
-    run_once plain "$r" "$QEMU" "${BOOT[@]}" || exit 1
-    run_once timeline "$r" "$QEMU" "${BOOT[@]}" -plugin "$PLUGIN,out=$OUT/timeline.qtr" || exit 1
-    run_once processes "$r" "$QEMU" "${BOOT[@]}" -plugin "$PLUGIN,processes=on,out=$OUT/processes.qtr" || exit 1
+    timed_run plain "$r" procs "$QEMU" "${BOOT[@]}" || exit 1
+    timed_run timeline "$r" procs "$QEMU" "${BOOT[@]}" -plugin "$PLUGIN,out=$OUT/timeline.qtr" || exit 1
+    timed_run processes "$r" procs "$QEMU" "${BOOT[@]}" -plugin "$PLUGIN,processes=on,out=$OUT/processes.qtr" || exit 1
 done
 "$BUILD/qtrace" ps "$OUT/processes.qtr" >"$OUT/ps.txt" 2>&1 || { echo "bench procs: qtrace ps failed" >&2; exit 1; }
 best() { tr ' ' '\n' <<<"$1" | grep . | sort -g | head -1; }
