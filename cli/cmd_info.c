@@ -16,7 +16,7 @@ void qtc_help_info(FILE *f)
     fputs("Usage: qtrace info REC\n\n", f);
     qtc_print_wrapped(f,
                       "Show what the recording REC (made by qtrace record) holds: its state (complete or not, and "
-                      "why), the guest (kernel, initrd, command line, memory, network), its length in guest "
+                      "why), the guest (kernel, initrd, command line, memory, network, disk), its length in guest "
                       "instructions, the size of the log and of the whole directory, the log's bytes per 1000 "
                       "instructions, and the QEMU version that recorded it (a replay needs the same).",
                       0, 0, 100);
@@ -90,7 +90,15 @@ int qtc_cmd_info(int argc, char **argv)
         printf("  initrd           %s, sha256 %s (from %s)\n", QTC_REC_INITRD, r.initrd_sha256,
                r.initrd_source ? r.initrd_source : "?");
     printf("  append           console=ttyS0 quiet panic=-1%s%s\n", r.append ? " " : "", r.append ? r.append : "");
+    if (r.guest)
+        printf("  bundled guest    %s\n", r.guest);
     printf("  guest            1 vCPU, %u MB, network %s\n", r.mem_mb, r.net ? "user (e1000), captured" : "none");
+    if (r.disk_source) {
+        printf("  disk             %s, %s, %lld bytes, sha256 %s (never written; a replay needs it unchanged)\n",
+               r.disk_source, r.disk_format ? r.disk_format : "raw", r.disk_size,
+               r.disk_sha256 ? r.disk_sha256 : "?");
+        size_line("disk overlay", dir, QTC_REC_DISK);
+    }
     for (int i = 0; i < r.nextra; i++)
         printf("  qemu argument    %s\n", r.extra[i]);
     if (r.icount_known)

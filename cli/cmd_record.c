@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "guest.h"
 #include "launch.h"
 #include "rr.h"
+#include "rr_disk.h"
 #include "util.h"
 
 static const struct qtc_opt record_opts[] = {
@@ -23,6 +25,17 @@ static const struct qtc_opt record_opts[] = {
     { "smp", 0, NULL, QTC_COUNT, "N", "virtual CPUs: record/replay runs exactly one (the default); more is refused.",
       NULL },
     { "memory", 'm', NULL, QTC_SIZE_MB, "MB", "guest memory in megabytes (or with a suffix: 1G). Default: 512.",
+      NULL },
+    { "disk", 0, NULL, QTC_PATH, "IMG",
+      "a raw disk image the guest sees as a virtio-blk disk (/dev/vda). It is never written: the guest's writes go "
+      "to a qcow2 overlay in the recording (REC/disk.qcow2), whose backing file is IMG; the manifest keeps IMG's "
+      "path, SHA-256 and identity, and a replay needs IMG unchanged.", NULL },
+    { "guest", 0, NULL, QTC_STR, "NAME",
+      "record a bundled guest instead of --kernel/--initrd/--disk: 'debian' (make guest-debian) with its kernel, "
+      "initrd, disk (as --disk), network (as --net, its sshd forwarded to a host port while recording) and "
+      "entropy device; a replay uses its disk image as --sysroot.", NULL },
+    { "ssh-port", 0, NULL, QTC_COUNT, "PORT",
+      "with --guest: the port on 127.0.0.1 forwarded to the guest's sshd while recording. Default: a free port.",
       NULL },
     { "net", 0, NULL, QTC_FLAG, NULL,
       "give the guest a network card (e1000) on QEMU's user network (the host is 10.0.2.2); its traffic is "
@@ -39,7 +52,8 @@ static const struct qtc_opt record_opts[] = {
 
 void qtc_help_record(FILE *f)
 {
-    fputs("Usage: qtrace record --kernel FILE [--initrd FILE] [OPTIONS] -o REC [-- QEMU-ARGS...]\n\n", f);
+    fputs("Usage: qtrace record --kernel FILE [--initrd FILE] [--disk IMG] [OPTIONS] -o REC [-- QEMU-ARGS...]\n"
+          "       qtrace record --guest debian [OPTIONS] -o REC [-- QEMU-ARGS...]\n\n", f);
     qtc_print_wrapped(f,
                       "Boot a Linux guest as qtrace system does, under QEMU's deterministic record/replay, and "
                       "leave a self-contained recording in the directory REC: the execution log, the qcow2 image "
@@ -60,13 +74,16 @@ void qtc_help_record(FILE *f)
           "  replay.bin       QEMU's execution log        snapshot.qcow2  the start snapshot\n"
           "  vmlinuz, initrd  copies of the guest         console.txt     the guest's console output\n"
           "  qemu-cmdline     the exact QEMU command line net.pcap        the network capture (--net)\n"
+          "  disk.qcow2       the disk's overlay (--disk, --guest): the guest's writes while recording\n"
           "\nExit status:\n"
           "  0 when the recording is complete; 124 if --timeout ended it (still complete);\n"
           "  2 on bad input (nothing is started) or if QEMU did not finalize the log (REC is marked incomplete).\n"
           "\nExamples:\n"
           "  qtrace record --kernel bzImage --initrd initrd.gz --append qtrace.run=demo -o rec\n"
           "  qtrace replay rec -p guest/progs/demo -o trace-a      # any trace options, as often as needed\n"
-          "  qtrace info rec\n", f);
+          "  qtrace info rec\n"
+          "  qtrace record --guest debian --append qtrace.run=diskio,sync,/root/f,65536 -o rec-debian\n"
+          "  qtrace replay rec-debian --disk-trace --files-written files -o t-disk\n", f);
 }
 
 static char *now_utc(void)
@@ -130,38 +147,77 @@ static void write_cmdline(const char *dir, char **argv)
     fclose(f);
 }
 
+/* --guest NAME: its kernel, initrd and disk (guest.c), and its devices as record/replay needs
+ * them: the disk and the network card come from rr.c (blkreplay, filter-replay), the sshd port
+ * forwarding is kept for the recording only, other devices are kept as QEMU arguments. */
+static int record_guest(struct qtc_cfg *cfg, struct qtc_rec *rec, char *err, size_t errlen)
+{
+    const char *name = qtc_args_get(&cfg->args, "guest");
+    if (name && qtc_args_has(&cfg->args, "disk")) {
+        snprintf(err, errlen, "--guest %s brings its own disk: give either --guest or --disk", name);
+        return -1;
+    }
+    if (qtc_guest_apply(cfg, err, errlen) < 0 || !name)
+        return name ? -1 : 0;
+    rec->guest = qtc_xstrdup(name);
+    rec->net = true;
+    for (int i = 0; i + 1 < cfg->nguest_args; i += 2) {
+        const char *opt = cfg->guest_args[i], *val = cfg->guest_args[i + 1];
+        const char *fwd = strstr(val, "hostfwd=");
+        if (strcmp(opt, "-netdev") == 0 && fwd) {
+            rec->ssh_forward = qtc_xstrdup(fwd);
+            rec->ssh_forward[strcspn(rec->ssh_forward, ",")] = '\0';
+        } else if (strcmp(opt, "-drive") != 0 && strcmp(opt, "-netdev") != 0 && !strstr(val, "netdev=") &&
+                   rec->nextra + 2 <= QTC_REC_MAX_EXTRA) {
+            rec->extra[rec->nextra++] = qtc_xstrdup(opt);
+            rec->extra[rec->nextra++] = qtc_xstrdup(val);
+        }
+    }
+    qtc_argv_free(cfg->guest_args);
+    cfg->guest_args = NULL;
+    cfg->nguest_args = 0;
+    return 0;
+}
+
 int qtc_cmd_record(int argc, char **argv)
 {
     char err[2048];
-    struct qtc_args a;
+    struct qtc_cfg cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    struct qtc_args *a = &cfg.args;
     struct qtc_opt_table t = { "Options", record_opts, NRECORD_OPTS };
-    if (qtc_parse_args("record", &t, 1, argc, argv, true, &a, err, sizeof(err)) < 0) {
+    if (qtc_parse_args("record", &t, 1, argc, argv, true, a, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         return QTC_EXIT_ERROR;
     }
-    if (a.help) {
+    if (a->help) {
         qtc_help_record(stdout);
-        qtc_args_free(&a);
+        qtc_cfg_free(&cfg);
         return 0;
     }
     int rc = QTC_EXIT_ERROR;
     struct qtc_rec rec;
     memset(&rec, 0, sizeof(rec));
-    struct qtc_cfg cfg;
-    memset(&cfg, 0, sizeof(cfg));
     struct qtc_launch l;
     memset(&l, 0, sizeof(l));
     char *tmp = NULL, *qemu_img = NULL;
     char *kcopy = NULL, *icopy = NULL, *snap = NULL, *log = NULL, *console = NULL, *pcap = NULL, *qmp = NULL;
+    char *dovl = NULL;
     char **extra = NULL;
     int nextra = 0;
-    const char *dir = qtc_args_get(&a, "output");
-    const char *kernel = qtc_args_get(&a, "kernel"), *initrd = qtc_args_get(&a, "initrd");
-    const char *smp = qtc_args_get(&a, "smp");
+    const char *dir = qtc_args_get(a, "output");
+    const char *smp = qtc_args_get(a, "smp");
+    if (record_guest(&cfg, &rec, err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    const char *kernel = cfg.kernel ? cfg.kernel : qtc_args_get(a, "kernel");
+    const char *initrd = cfg.initrd ? cfg.initrd : qtc_args_get(a, "initrd");
+    const char *disk = cfg.guest_root ? cfg.guest_root : qtc_args_get(a, "disk");
     /* ---- checks, before anything is created ---- */
-    if (a.nrest > 0 && !a.dashdash) {
+    if (a->nrest > 0 && !a->dashdash) {
         qtc_error("record: unexpected argument '%.200s' (extra QEMU arguments go after --: qtrace record [OPTIONS] "
-                  "-o REC -- QEMU-ARGS...)", a.rest[0]);
+                  "-o REC -- QEMU-ARGS...)", a->rest[0]);
         goto out;
     }
     if (!kernel) {
@@ -177,12 +233,12 @@ int qtc_cmd_record(int argc, char **argv)
                   "TCG); drop --smp", smp);
         goto out;
     }
-    if (a.nrest > QTC_REC_MAX_EXTRA) {
+    if (a->nrest + rec.nextra > QTC_REC_MAX_EXTRA) {
         qtc_error("record: at most %d extra QEMU arguments", QTC_REC_MAX_EXTRA);
         goto out;
     }
-    for (int i = 0; i < a.nrest; i++) {
-        const char *x = a.rest[i];
+    for (int i = 0; i < a->nrest; i++) {
+        const char *x = a->rest[i];
         if (strchr(x, '\n') || strcmp(x, "-smp") == 0 || strcmp(x, "-snapshot") == 0 || strcmp(x, "-icount") == 0 ||
             strncmp(x, "-accel", 6) == 0) {
             qtc_error("record: QEMU argument '%.100s' cannot be recorded (record/replay needs one vCPU, no -snapshot, "
@@ -193,19 +249,19 @@ int qtc_cmd_record(int argc, char **argv)
     cfg.system = true;
     cfg.kernel = kernel;
     cfg.initrd = initrd;
-    cfg.qemu = qtc_args_get(&a, "qemu");
-    const char *v = qtc_args_get(&a, "timeout");
+    cfg.qemu = qtc_args_get(a, "qemu");
+    const char *v = qtc_args_get(a, "timeout");
     cfg.timeout = v ? strtod(v, NULL) : 0;
-    cfg.quiet = qtc_args_has(&a, "quiet");
+    cfg.quiet = qtc_args_has(a, "quiet");
     cfg.outdir = dir;
     cfg.smp = 1;
-    v = qtc_args_get(&a, "memory");
+    v = qtc_args_get(a, "memory");
     cfg.mem_mb = v ? (unsigned)strtoul(v, NULL, 10) : 512;
     if (cfg.mem_mb < 16) {
         qtc_error("-m/--memory: a Linux guest needs at least 16 MB, got %u", cfg.mem_mb);
         goto out;
     }
-    cfg.append = qtc_args_get(&a, "append");
+    cfg.append = qtc_args_get(a, "append");
     if (cfg.append && strchr(cfg.append, '\n')) {
         qtc_error("--append: one line, please");
         goto out;
@@ -214,9 +270,9 @@ int qtc_cmd_record(int argc, char **argv)
     cfg.no_plugin = true;
     {
         /* qtc_check wants a plugin and an output directory: checked by hand instead */
-        const char *files[2] = { kernel, initrd };
-        const char *names[2] = { "kernel", "initrd" };
-        for (int i = 0; i < 2; i++) {
+        const char *files[3] = { kernel, initrd, disk };
+        const char *names[3] = { "kernel", "initrd", "--disk" };
+        for (int i = 0; i < 3; i++) {
             if (!files[i])
                 continue;
             struct stat st;
@@ -261,7 +317,7 @@ int qtc_cmd_record(int argc, char **argv)
     rec.dir = qtc_xstrdup(dir);
     rec.state = qtc_xstrdup("recording");
     rec.mem_mb = cfg.mem_mb;
-    rec.net = qtc_args_has(&a, "net");
+    rec.net |= qtc_args_has(a, "net");
     rec.append = cfg.append ? qtc_xstrdup(cfg.append) : NULL;
     char *abs = realpath(kernel, NULL);
     rec.kernel_source = abs ? abs : qtc_xstrdup(kernel);
@@ -269,8 +325,8 @@ int qtc_cmd_record(int argc, char **argv)
         abs = realpath(initrd, NULL);
         rec.initrd_source = abs ? abs : qtc_xstrdup(initrd);
     }
-    for (int i = 0; i < a.nrest; i++)
-        rec.extra[rec.nextra++] = qtc_xstrdup(a.rest[i]);
+    for (int i = 0; i < a->nrest; i++)
+        rec.extra[rec.nextra++] = qtc_xstrdup(a->rest[i]);
     if (qtc_rec_write(&rec, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
@@ -296,29 +352,28 @@ int qtc_cmd_record(int argc, char **argv)
     rec.snapshot = !rec.net;
     snap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
     if (rec.snapshot) {
-        char *img_argv[] = { qemu_img, "create", "-q", "-f", "qcow2", snap, "1G", NULL };
-        pid_t pid = fork();
-        if (pid == 0) {
-            execv(qemu_img, img_argv);
-            _exit(127);
-        }
-        int st = -1;
-        if (pid > 0)
-            waitpid(pid, &st, 0);
-        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-            qtc_error("%s create -f qcow2 %s 1G failed", qemu_img, snap);
+        const char *img_args[] = { "create", "-q", "-f", "qcow2", snap, "1G", NULL };
+        if (qtc_qemu_img(qemu_img, img_args, err, sizeof(err)) < 0) {
+            qtc_error("%s", err);
             goto fail;
         }
+    }
+    if (disk) {
+        if (qtc_rr_disk_record(&rec, disk, qemu_img, err, sizeof(err)) < 0) {
+            qtc_error("%s", err);
+            goto fail;
+        }
+        dovl = qtc_rec_path(dir, QTC_REC_DISK);
     }
     log = qtc_rec_path(dir, QTC_REC_LOG);
     console = qtc_rec_path(dir, QTC_REC_CONSOLE);
     pcap = rec.net ? qtc_rec_path(dir, QTC_REC_PCAP) : NULL;
     qmp = qtc_rec_path(tmp, "qmp.sock");
-    qtc_rr_qemu_args(&extra, &nextra, "record", log, rec.snapshot ? snap : NULL, qmp, rec.net, pcap);
+    qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "record", log, rec.snapshot ? snap : NULL, qmp, pcap, dovl);
     cfg.qemu_extra = extra;
     cfg.nqemu_extra = nextra;
-    cfg.operands = a.rest;
-    cfg.noperands = a.nrest;
+    cfg.operands = rec.extra;
+    cfg.noperands = rec.nextra;
     cfg.console_log = console;
     cfg.qmp = qmp;
     {
@@ -326,6 +381,8 @@ int qtc_cmd_record(int argc, char **argv)
         write_cmdline(dir, qargv);
         qtc_argv_free(qargv);
     }
+    if (qtc_guest_banner(&cfg) && !cfg.quiet)
+        fprintf(stderr, "qtrace: %s\n", qtc_guest_banner(&cfg));
     /* ---- record ---- */
     bool timed_out = false;
     int st = qtc_run_qemu(&cfg, &l, &timed_out, err, sizeof(err));
@@ -383,6 +440,7 @@ out:
     free(pcap);
     free(qmp);
     free(snap);
+    free(dovl);
     free(kcopy);
     free(icopy);
     qtc_argv_free(extra);
@@ -390,6 +448,6 @@ out:
     free(qemu_img);
     free(l.qemu);
     qtc_rec_free(&rec);
-    qtc_args_free(&a);
+    qtc_cfg_free(&cfg);
     return rc;
 }

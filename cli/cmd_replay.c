@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qtrace replay: a recording (qtrace record) replayed with the plugin and any trace options of
  * qtrace system. Nothing in the recording is written: the snapshot image is replayed from a
- * private copy. */
+ * private copy, the disk from a private overlay (rr_disk.h). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "launch.h"
 #include "rr.h"
+#include "rr_disk.h"
 #include "util.h"
 
 /* Between the guest's shutdown request and the pause, the vCPU runs on for a number of
@@ -107,7 +108,7 @@ int qtc_cmd_replay(int argc, char **argv)
     struct qtc_launch l;
     memset(&l, 0, sizeof(l));
     char *qemu = NULL, *version = NULL, *tmp = NULL, *snap = NULL, *log = NULL, *console = NULL, *qmp = NULL;
-    char *kernel = NULL, *initrd = NULL;
+    char *kernel = NULL, *initrd = NULL, *qemu_img = NULL, *disk = NULL;
     char **extra = NULL;
     int nextra = 0;
     bool checked = false;
@@ -133,7 +134,7 @@ int qtc_cmd_replay(int argc, char **argv)
         goto out;
     }
     version = qtc_qemu_version(qemu);
-    if (qtc_rec_check(&rec, version, err, sizeof(err)) < 0) {
+    if (qtc_rec_check(&rec, version, err, sizeof(err)) < 0 || qtc_rr_disk_check(&rec, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }
@@ -156,6 +157,14 @@ int qtc_cmd_replay(int argc, char **argv)
         qtc_args_add_kv(&cfg.args, kv);
         free(kv);
     }
+    if (rec.disk_source && !rec.snapshot && !(qemu_img = qtc_find_qemu_img(qemu))) {
+        qtc_error("qemu-img not found (it makes the replay's disk overlay; install qemu-utils from "
+                  "bookworm-backports: apt-get install -t bookworm-backports qemu-utils)");
+        goto out;
+    }
+    /* a bundled guest's disk image is its --sysroot, as with qtrace system --guest */
+    if (rec.guest)
+        cfg.guest_root = rec.disk_source;
     cfg.append = rec.append;
     cfg.mem_mb = rec.mem_mb;
     cfg.smp = 1;
@@ -170,14 +179,15 @@ int qtc_cmd_replay(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
-    if (qtc_rr_private_snapshot(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0) {
+    if (qtc_rr_private_dir(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0 ||
+        (rec.disk_source && qtc_rr_disk_private(&rec, tmp, qemu_img, &disk, err, sizeof(err)) < 0)) {
         qtc_error("%s", err);
         goto out;
     }
     log = qtc_rec_path(dir, QTC_REC_LOG);
     console = qtc_rec_path(cfg.outdir, QTC_REC_CONSOLE);
     qmp = qtc_rec_path(tmp, "qmp.sock");
-    qtc_rr_qemu_args(&extra, &nextra, "replay", log, snap, qmp, rec.net, pcap);
+    qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "replay", log, snap, qmp, pcap, disk);
     cfg.qemu_extra = extra;
     cfg.nqemu_extra = nextra;
     cfg.operands = rec.extra;
@@ -213,6 +223,8 @@ out:
     free(qmp);
     free(kernel);
     free(initrd);
+    free(qemu_img);
+    free(disk);
     qtc_rec_free(&rec);
     qtc_cfg_free(&cfg);
     return rc;

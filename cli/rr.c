@@ -273,30 +273,40 @@ static void push(char ***v, int *n, const char *s)
     (*v)[*n] = NULL;
 }
 
-static void pushf(char ***v, int *n, const char *fmt, const char *a)
+/* QEMU option values: a ',' is written ",," */
+static void put_value(char *esc, size_t size, const char *a)
 {
-    char buf[8192];
-    /* QEMU option values: a ',' is written ",," */
-    char esc[4096];
     size_t k = 0;
-    for (const char *p = a; *p && k + 2 < sizeof(esc); p++) {
+    for (const char *p = a; *p && k + 2 < size; p++) {
         esc[k++] = *p;
         if (*p == ',')
             esc[k++] = ',';
     }
     esc[k] = '\0';
+}
+
+static void pushf(char ***v, int *n, const char *fmt, const char *a)
+{
+    char buf[8192], esc[4096];
+    put_value(esc, sizeof(esc), a);
     snprintf(buf, sizeof(buf), fmt, esc);
     push(v, n, buf);
 }
 
-void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
-                      bool net, const char *pcap)
+static void qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
+                      bool net, const char *pcap, const char *ssh_forward, const char *disk)
 {
     char buf[8192];
     if (net) {
-        /* user networking; the NIC's input is taken from the log on replay (filter-replay) */
+        /* user networking; the NIC's input is taken from the log on replay (filter-replay), so a
+         * replay forwards no host port */
         push(v, n, "-netdev");
-        push(v, n, "user,id=net0");
+        if (ssh_forward && strcmp(mode, "record") == 0) {
+            snprintf(buf, sizeof(buf), "user,id=net0,%s", ssh_forward);
+            push(v, n, buf);
+        } else {
+            push(v, n, "user,id=net0");
+        }
         push(v, n, "-device");
         push(v, n, "e1000,netdev=net0");
         push(v, n, "-object");
@@ -309,15 +319,18 @@ void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, cons
         push(v, n, "-net");
         push(v, n, "none");
     }
+    if (disk) {
+        /* the disk's requests go through blkreplay: recorded, then replayed from the log */
+        push(v, n, "-drive");
+        pushf(v, n, "file=%s,if=none,id=rr-disk0,format=qcow2", disk);
+        push(v, n, "-drive");
+        push(v, n, "driver=blkreplay,if=none,image=rr-disk0,id=rr-disk0-rr");
+        push(v, n, "-device");
+        push(v, n, "virtio-blk-pci,drive=rr-disk0-rr");
+    }
     push(v, n, "-icount");
     char esc[4096];
-    size_t k = 0;
-    for (const char *p = log; *p && k + 2 < sizeof(esc); p++) {
-        esc[k++] = *p;
-        if (*p == ',')
-            esc[k++] = ',';
-    }
-    esc[k] = '\0';
+    put_value(esc, sizeof(esc), log);
     if (snapshot) {
         snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s,rrsnapshot=%s", mode, esc, QTC_REC_SNAPSHOT_NAME);
         push(v, n, buf);
@@ -335,6 +348,50 @@ void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, cons
     /* a guest shutdown pauses: qtrace reads the instruction count, then quits QEMU */
     push(v, n, "-action");
     push(v, n, "shutdown=pause");
+}
+
+void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
+                      bool net, const char *pcap)
+{
+    qemu_args(v, n, mode, log, snapshot, qmp, net, pcap, NULL, NULL);
+}
+
+void qtc_rr_qemu_args_rec(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
+                          const char *snapshot, const char *qmp, const char *pcap, const char *disk)
+{
+    qemu_args(v, n, mode, log, snapshot, qmp, rec->net, pcap, rec->ssh_forward, disk);
+}
+
+int qtc_qemu_img(const char *qemu_img, const char *const *args, char *err, size_t errlen)
+{
+    int na = 0;
+    while (args[na])
+        na++;
+    char **argv = qtc_xmalloc((size_t)(na + 2) * sizeof(char *));
+    argv[0] = (char *)qemu_img;
+    for (int i = 0; i < na; i++)
+        argv[i + 1] = (char *)args[i];
+    argv[na + 1] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(qemu_img, argv);
+        _exit(127);
+    }
+    int st = -1;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    int rc = 0;
+    if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        size_t k = (size_t)snprintf(err, errlen, "%s", qemu_img);
+        for (int i = 0; i < na && k < errlen; i++)
+            k += (size_t)snprintf(err + k, errlen - k, " %s", args[i]);
+        if (k < errlen)
+            snprintf(err + k, errlen - k, " failed");
+        rc = -1;
+    }
+    free(argv);
+    return rc;
 }
 
 char *qtc_rr_tmpdir(char *err, size_t errlen)
@@ -383,6 +440,11 @@ void qtc_rec_free(struct qtc_rec *r)
     free(r->initrd_sha256);
     free(r->append);
     free(r->created);
+    free(r->guest);
+    free(r->ssh_forward);
+    free(r->disk_source);
+    free(r->disk_format);
+    free(r->disk_sha256);
     for (int i = 0; i < r->nextra; i++)
         free(r->extra[i]);
     memset(r, 0, sizeof(*r));
@@ -470,6 +532,20 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
             setstr(&r->created, v);
         else if (strcmp(k, "qemu_arg") == 0 && r->nextra < QTC_REC_MAX_EXTRA)
             r->extra[r->nextra++] = qtc_xstrdup(v);
+        else if (strcmp(k, "guest") == 0)
+            setstr(&r->guest, v);
+        else if (strcmp(k, "disk_source") == 0)
+            setstr(&r->disk_source, v);
+        else if (strcmp(k, "disk_format") == 0)
+            setstr(&r->disk_format, v);
+        else if (strcmp(k, "disk_sha256") == 0)
+            setstr(&r->disk_sha256, v);
+        else if (strcmp(k, "disk_size") == 0)
+            r->disk_size = strtoll(v, NULL, 10);
+        else if (strcmp(k, "disk_mtime_ns") == 0)
+            r->disk_mtime_ns = strtoll(v, NULL, 10);
+        else if (strcmp(k, "disk_inode") == 0)
+            r->disk_ino = strtoull(v, NULL, 10);
     }
     fclose(f);
     if (!magic || r->format <= 0) {
@@ -539,6 +615,16 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
         fprintf(f, "instructions=%llu\n", (unsigned long long)r->icount);
     for (int i = 0; i < r->nextra; i++)
         fprintf(f, "qemu_arg=%s\n", r->extra[i]);
+    if (r->guest)
+        fprintf(f, "guest=%s\n", r->guest);
+    if (r->disk_source) {
+        fprintf(f, "disk=%s\ndisk_source=%s\ndisk_format=%s\n", QTC_REC_DISK, r->disk_source,
+                r->disk_format ? r->disk_format : "raw");
+        if (r->disk_sha256)
+            fprintf(f, "disk_sha256=%s\n", r->disk_sha256);
+        fprintf(f, "disk_size=%lld\ndisk_mtime_ns=%lld\ndisk_inode=%llu\n", r->disk_size, r->disk_mtime_ns,
+                r->disk_ino);
+    }
     int rc = qtc_atomic_close(f, tmp, path, true, err, errlen);
     free(path);
     return rc;
@@ -623,8 +709,7 @@ int qtc_rec_check(const struct qtc_rec *r, const char *qemu_version, char *err, 
     return 0;
 }
 
-int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
-                            size_t errlen)
+int qtc_rr_private_dir(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err, size_t errlen)
 {
     *snap = NULL;
     *tmp = qtc_rr_tmpdir(err, errlen);
@@ -642,4 +727,16 @@ int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **t
         return -1;
     }
     return 0;
+}
+
+int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
+                            size_t errlen)
+{
+    *tmp = *snap = NULL;
+    if (rec->disk_source) {
+        snprintf(err, errlen, "%s was recorded with a disk (%s): replaying it under gdb is not supported yet "
+                 "(qtrace replay replays it)", dir, rec->disk_source);
+        return -1;
+    }
+    return qtc_rr_private_dir(dir, rec, tmp, snap, err, errlen);
 }

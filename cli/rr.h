@@ -22,6 +22,7 @@
 #define QTC_REC_CMDLINE "qemu-cmdline"      /* the exact QEMU command line, shell-quoted */
 #define QTC_REC_PCAP "net.pcap"             /* network capture (recordings with --net) */
 #define QTC_REC_MAX_EXTRA 64                /* extra QEMU arguments kept */
+#define QTC_REC_DISK "disk.qcow2"           /* qcow2 overlay over the guest's disk image (rr_disk.h) */
 
 /* What a manifest says. */
 struct qtc_rec {
@@ -39,8 +40,17 @@ struct qtc_rec {
     bool icount_known;
     uint64_t icount;                /* guest instructions in the recording */
     char *created;                  /* UTC time the recording ended */
-    char *extra[QTC_REC_MAX_EXTRA]; /* extra QEMU arguments given after -- */
+    char *extra[QTC_REC_MAX_EXTRA]; /* extra QEMU arguments given after -- (and a bundled guest's devices) */
     int nextra;
+    char *guest;                    /* the bundled guest recorded (--guest NAME), or NULL */
+    char *ssh_forward;              /* record only: QEMU's hostfwd= rule for the guest's sshd, or NULL */
+    /* the disk (rr_disk.h); disk_source NULL: none (recordings made before disks have none) */
+    char *disk_source;              /* the image, an absolute path: the overlay's backing file */
+    char *disk_format;              /* its format ("raw") */
+    char *disk_sha256;              /* its SHA-256, computed once, at record time */
+    long long disk_size;            /* its identity at record time: size, modification time (ns), inode */
+    long long disk_mtime_ns;
+    unsigned long long disk_ino;
 };
 
 /* Path of a file in the recording (malloc'ed). */
@@ -76,13 +86,27 @@ char *qtc_find_qemu_img(const char *qemu);
 void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
                       bool net, const char *pcap);
 
+/* The QEMU arguments of record/replay for the recording rec: those of qtc_rr_qemu_args, the
+ * disk (its overlay: the path given, or NULL for none) and, when recording, the forwarded
+ * sshd port of rec->ssh_forward. */
+void qtc_rr_qemu_args_rec(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
+                          const char *snapshot, const char *qmp, const char *pcap, const char *disk);
+
+/* Run qemu-img with the arguments (NULL-terminated, after the program's name), its messages
+ * on standard error. 0, or -1 with err naming the command. */
+int qtc_qemu_img(const char *qemu_img, const char *const *args, char *err, size_t errlen);
+
 /* A private temporary directory for the QMP socket (short path); malloc'ed, or NULL with err. */
 char *qtc_rr_tmpdir(char *err, size_t errlen);
 /* A new temporary folder (*tmp) with a private copy of the recording's snapshot image (*snap,
  * NULL when it has none): loading a snapshot opens its image for writing, and a replay writes
- * nothing in the recording. 0, or -1 with err. */
+ * nothing in the recording. A recording with a disk is refused here (this call gives no disk
+ * overlay). 0, or -1 with err. */
 int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
                             size_t errlen);
+/* The same for any recording: a recording with a disk then also needs its private overlay
+ * (qtc_rr_disk_private, rr_disk.h) in *tmp. */
+int qtc_rr_private_dir(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err, size_t errlen);
 /* Remove it and what it holds (one level). */
 void qtc_rr_rmtmp(char *dir);
 
