@@ -108,7 +108,7 @@ int qtc_cmd_replay(int argc, char **argv)
     struct qtc_launch l;
     memset(&l, 0, sizeof(l));
     char *qemu = NULL, *version = NULL, *tmp = NULL, *snap = NULL, *log = NULL, *console = NULL, *qmp = NULL;
-    char *kernel = NULL, *initrd = NULL, *qemu_img = NULL, *disk = NULL;
+    char *kernel = NULL, *initrd = NULL, *qemu_img = NULL, *disk = NULL, *tmp_pcap = NULL;
     char **extra = NULL;
     int nextra = 0;
     bool checked = false;
@@ -187,6 +187,10 @@ int qtc_cmd_replay(int argc, char **argv)
     log = qtc_rec_path(dir, QTC_REC_LOG);
     console = qtc_rec_path(cfg.outdir, QTC_REC_CONSOLE);
     qmp = qtc_rec_path(tmp, "qmp.sock");
+    /* a replay's network filters must be the recording's, which had a capture (filter-dump): without
+     * it QEMU 10.0's replay stalls near its start. Without --pcap it goes to the private folder. */
+    if (rec.net && !pcap)
+        pcap = tmp_pcap = qtc_rec_path(tmp, QTC_REC_PCAP);
     qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "replay", log, snap, qmp, pcap, disk);
     cfg.qemu_extra = extra;
     cfg.nqemu_extra = nextra;
@@ -225,6 +229,7 @@ out:
     free(initrd);
     free(qemu_img);
     free(disk);
+    free(tmp_pcap);
     qtc_rec_free(&rec);
     qtc_cfg_free(&cfg);
     return rc;
