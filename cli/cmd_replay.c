@@ -49,10 +49,13 @@ void qtc_help_replay(FILE *f)
                       "--exec-log, kernel functions. The replay executes exactly the recorded instructions: two "
                       "replays with the same options give the same events and instruction counts, and the guest "
                       "prints what it printed while recording (DIR/console.txt; qtrace warns if it differs).\n\n"
-                      "Nothing in REC is written (the snapshot image is replayed from a private copy), so any "
-                      "number of replays of one recording can run at the same time, each with its own -o DIR. "
-                      "Before QEMU starts, qtrace checks that REC is a complete recording, that its kernel and "
-                      "initrd still have the recorded SHA-256, and that QEMU is the version that recorded.",
+                      "Nothing in REC is written (the snapshot image is replayed from a private copy, a disk from "
+                      "a private overlay over its image), so any number of replays of one recording can run at the "
+                      "same time, each with its own -o DIR. Before QEMU starts, qtrace checks that REC is a "
+                      "complete recording, that its kernel and initrd still have the recorded SHA-256, that its "
+                      "disk image is unchanged (hashed again only if its size, time or inode changed), and that "
+                      "QEMU is the version that recorded. A recording of a bundled guest (--guest) has its disk "
+                      "image as --sysroot.",
                       0, 0, 100);
     fputc('\n', f);
     const struct qtc_opt_table *t = replay_tables();
@@ -66,7 +69,9 @@ void qtc_help_replay(FILE *f)
           "\nExamples:\n"
           "  qtrace replay rec -p guest/progs/demo -o t1\n"
           "  qtrace replay rec --comm demo --syscalls -o t2 & qtrace replay rec -P 'kernel:vfs_*' -o t3 & wait\n"
-          "      two analyses of one recording at the same time\n", f);
+          "      two analyses of one recording at the same time\n"
+          "  qtrace replay rec-debian --disk-trace --files-written files --processes -p /usr/local/bin/diskio -o t4\n"
+          "      the disk views, processes and a PIE read from the disk image, on a recording of --guest debian\n", f);
 }
 
 static int same_file(const char *a, const char *b)

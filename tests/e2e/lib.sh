@@ -744,3 +744,34 @@ fx_rr_vmmap() {
         2>"$1/vm.err"
     echo $? >"$1/vm.rc"
 }
+# ---- record/replay of the Debian guest with its disk (qtrace record --guest debian) ------------
+# The guest runs diskio (files in pieces, a rename, an unlink, a mapping, 1 MiB synced) in /root on
+# its disk, prints diskio's status and its own sha256sum of the files; recorded once (rec), then
+# replayed twice, side by side, with the same views (a, b): --disk-trace, --files-written
+# (DIR/fa, DIR/fb), --processes, --vmmap, and diskio's functions (-p read from the disk image,
+# the replay's default --sysroot).
+RRD_RUN='sh,-c,diskio${IFS}all${IFS}/root${IFS}1048576;echo${IFS}diskio-status=$?;sync;sha256sum${IFS}/root/pieces.bin${IFS}/root/new.txt${IFS}/root/big.bin'
+fx_rr_debian() {
+    local d=$1 n pids=()
+    "$QTRACE" record --guest debian --append "qtrace.run=$RRD_RUN" --timeout 900 -o "$d/rec" </dev/null \
+        >"$d/rec.raw" 2>"$d/rec.err"
+    echo $? >"$d/rec.rc"
+    tr -d '\r' <"$d/rec.raw" >"$d/rec.console"
+    for n in a b; do
+        "$QTRACE" replay "$d/rec" --disk-trace --files-written "$d/f$n" --processes --vmmap -p /usr/local/bin/diskio \
+            --icount -A 'files@arg1/s' -A 'sync_file@arg1/s,arg2/i' -R sync_file --timeout 900 -o "$d/$n" </dev/null \
+            >/dev/null 2>"$d/$n.err" &
+        pids+=($!)
+    done
+    wait "${pids[0]}"; echo $? >"$d/a.rc"
+    wait "${pids[1]}"; echo $? >"$d/b.rc"
+}
+need_rr_debian() {
+    need_debian
+    fixture rr_debian
+    [ "$(rc_of "$FX/rec.rc")" = 0 ] || { diag <"$FX/rec.err"; bail "qtrace record --guest debian exits 0"; }
+    grep -q '^diskio-status=0$' "$FX/rec.console" || { tail -5 "$FX/rec.console" | diag; bail "diskio ran in the recorded guest"; }
+    REC=$FX/rec
+}
+# host_times FILE: a trace's text with the host times of its disk requests and file writes left out
+host_times() { sed -E 's/ done in [0-9.]+ ms$/ done/' "$1"; }
