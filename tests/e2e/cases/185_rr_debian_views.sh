@@ -40,7 +40,7 @@ ok $? "-p /usr/local/bin/diskio: files(dir=\"/root\")"
 
 # ---- --vmmap: diskio's program mapped where the ELF says ------------------------------------------
 debugfs -R 'cat /usr/local/bin/diskio' "$(readlink -f "$GD/disk.img")" >"$TMP/diskio" 2>/dev/null
-off=$(readelf -lW "$TMP/diskio" | awk '$1 == "LOAD" && $7 ~ /E/ { print $2; exit }')
+off=$(readelf -lW "$TMP/diskio" | awk '$1 == "LOAD" && / R E / { print $2; exit }')
 pid=$(sed -n 's/.*tid:\([0-9]*\)\] == exec "\/usr\/local\/bin\/diskio".*/\1/p' "$A/trace.txt" | head -1)
 [ -n "$off" ] && [ -n "$pid" ] &&
     grep -E "tid:$pid\] .* r-xp 0*$(printf '%x' $((off & ~4095))) .* /usr/local/bin/diskio$" "$A/trace.txt" >/dev/null
