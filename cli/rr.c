@@ -579,7 +579,8 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
         return -1;
     }
     fprintf(f, "# qtrace recording\n# written by qtrace %s record; see docs/record-replay.md\n", QTRACE_VERSION);
-    fprintf(f, "format=%d\n", QTC_REC_FORMAT);
+    /* a recording with a disk is format 2: a qtrace of format 1 would replay it without its disk */
+    fprintf(f, "format=%d\n", r->disk_source ? 2 : 1);
     fprintf(f, "state=%s\n", r->state);
     if (r->reason)
         fprintf(f, "reason=%s\n", r->reason);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QTC_REC_FORMAT 1                    /* manifest format version */
+#define QTC_REC_FORMAT 2                    /* manifest format version read (written: 1, or 2 with a disk) */
 #define QTC_REC_MANIFEST "manifest"         /* key=value lines */
 #define QTC_REC_KERNEL "vmlinuz"            /* copy of the kernel */
 #define QTC_REC_INITRD "initrd"             /* copy of the initrd */
