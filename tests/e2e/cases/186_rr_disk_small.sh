@@ -18,6 +18,7 @@ REC=$TMP/rec
 ok $? "qtrace record --disk IMG exits 0"
 grep -q '^diskio: wrote and synced /mnt/big.bin 262144 bytes' "$REC/console.txt" || bail "diskio ran on the recorded disk"
 ok $([ "$(sha256sum <"$TMP/disk.img")" = "$sha" ]; echo $?) "the image is unchanged by the recording (sha256sum)"
+check "the manifest of a recording with a disk is format 2 (an older qtrace refuses it)" grep -qx 'format=2' "$REC/manifest"
 qemu-img convert -O raw "$REC/disk.qcow2" "$TMP/end.img" && debugfs -R 'cat /big.bin' "$TMP/end.img" >"$TMP/big.end" 2>/dev/null
 ok $([ "$(stat -c %s "$TMP/big.end")" = 262144 ]; echo $?) "REC/disk.qcow2 holds the disk as the recording left it: /big.bin, 262144 bytes (debugfs)"
 
