@@ -3,6 +3,7 @@
  * what qtrace knows of the program; reverse execution works (QEMU's replay-based reverse
  * debugging). No plugin is loaded. */
 #include <arpa/inet.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "debug_ksyms.h"
+#include "kallsyms.h"
+#include "kimage.h"
 #include "launch.h"
 #include "rr.h"
 #include "symtab.h"
@@ -99,6 +103,28 @@ static bool port_listens(int port)
     return found;
 }
 
+/* The kernel's symbols as an ELF file for gdb (link-time addresses; the gdb script finds the
+ * slide). true when written and *img is loaded; otherwise one line says why gdb has none. */
+static bool kernel_symbols(const char *kernel, const char *elf, struct qt_kimage *img)
+{
+    char err[1024];
+    struct qt_ksyms ks;
+    memset(&ks, 0, sizeof(ks));
+    bool ok = false;
+    if (qt_kimage_load(img, kernel, err, sizeof(err)) < 0)
+        qtc_warn("gdb gets no kernel symbols: %s", err);
+    else if (img->machine != EM_X86_64)
+        qtc_warn("gdb gets no kernel symbols: %s is not an x86-64 kernel", kernel);
+    else if (qt_ksyms_from_kimage(&ks, img, err, sizeof(err)) < 0)
+        qtc_warn("gdb gets no kernel symbols: %s", err);
+    else if (qtc_ksyms_elf_write(&ks, elf, err, sizeof(err)) < 0)
+        qtc_warn("gdb gets no kernel symbols: %s: %s", elf, err);
+    else
+        ok = true;
+    qt_ksyms_free(&ks);
+    return ok;
+}
+
 static volatile sig_atomic_t stop_sig;
 static void on_stop(int sig)
 {
@@ -149,7 +175,10 @@ int qtc_cmd_debug(int argc, char **argv)
     struct qt_symtab st;
     bool have_st = false;
     char *version = NULL, *tmp = NULL, *snap = NULL, *log = NULL, *console = NULL, *qmp = NULL, *script = NULL;
-    char *kernel = NULL, *initrd = NULL, *gdb = NULL, *qlog = NULL;
+    char *kernel = NULL, *initrd = NULL, *gdb = NULL, *qlog = NULL, *ksym = NULL;
+    struct qt_kimage img;
+    memset(&img, 0, sizeof(img));
+    bool have_ksym = false;
     char **extra = NULL, **qargv = NULL;
     int nextra = 0;
     pid_t qpid = -1;
@@ -243,6 +272,16 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_warn("%s has no start snapshot (recorded with --net): gdb can go forward only, reverse commands will fail",
                  dir);
     }
+    bool vapic_off = false;
+    for (int i = 0; i + 1 < rec.nextra; i++)
+        vapic_off |= strcmp(rec.extra[i], "-global") == 0 && strcmp(rec.extra[i + 1], QTC_REC_NO_VAPIC) == 0;
+    if (!vapic_off)
+        qtc_warn("%s was recorded with QEMU's kvmvapic device: reverse-continue, reverse-next and reverse-finish "
+                 "deadlock QEMU 10.0 on it (reverse-stepi works); record it again with this qtrace "
+                 "(docs/record-replay.md, reverse debugging)", dir);
+    kernel = qtc_rec_path(dir, QTC_REC_KERNEL);
+    ksym = qtc_rec_path(outdir, "kernel.sym");
+    have_ksym = kernel_symbols(kernel, ksym, &img);
     /* the gdb script */
     script = qtc_rec_path(outdir, "gdbinit");
     FILE *f = fopen(script, "w");
@@ -263,14 +302,26 @@ int qtc_cmd_debug(int argc, char **argv)
     fprintf(f, "set remotetimeout 600\ntarget remote 127.0.0.1:%d\n", port);
     if (brk)
         fprintf(f, "# stop only where %s's own code is mapped at %s (other programs use the same addresses)\n"
-                "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n",
+                "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n"
+                "# a snapshot at each stop there: backward commands replay from the nearest one before their target\n"
+                "set $qtrace_snapshots = 0\n"
+                "commands\n"
+                "  set $qtrace_snapshots = $qtrace_snapshots + 1\n"
+                "  eval \"monitor savevm qtrace-break-%%d\", $qtrace_snapshots\n"
+                "end\n",
                 prog, brk, brk, brk_addr, brk_bytes);
+    if (have_ksym) {
+        char *abs = realpath(ksym, NULL);
+        if (!qtc_ksyms_gdb_script(f, &img, abs ? abs : ksym))
+            qtc_warn("%s has no \"Linux version\" banner to find its KASLR slide by: gdb gets no kernel symbols",
+                     kernel);
+        free(abs);
+    }
     if (fclose(f) != 0) {
         qtc_error("writing %s: %s", script, strerror(errno));
         goto out;
     }
     /* QEMU: the replay, paused, with the gdb stub and no plugin */
-    kernel = qtc_rec_path(dir, QTC_REC_KERNEL);
     if (rec.initrd_sha256)
         initrd = qtc_rec_path(dir, QTC_REC_INITRD);
     log = qtc_rec_path(dir, QTC_REC_LOG);
@@ -381,6 +432,8 @@ out:
     }
     if (have_st)
         qt_symtab_free(&st);
+    qt_kimage_free(&img);
+    free(ksym);
     qtc_argv_free(qargv);
     qtc_argv_free(extra);
     qtc_rr_rmtmp(tmp);
