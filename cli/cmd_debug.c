@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "debug_ksyms.h"
+#include "debug_gdb.h"
 #include "kallsyms.h"
 #include "kimage.h"
 #include "launch.h"
@@ -102,6 +102,9 @@ static bool port_listens(int port)
     fclose(f);
     return found;
 }
+
+/* Guest instructions between two snapshots taken at stops (about a second of replay). */
+#define SNAPSHOT_GAP 100000000ull
 
 /* The kernel's symbols as an ELF file for gdb (link-time addresses; the gdb script finds the
  * slide). true when written and *img is loaded; otherwise one line says why gdb has none. */
@@ -302,14 +305,10 @@ int qtc_cmd_debug(int argc, char **argv)
     fprintf(f, "set remotetimeout 600\ntarget remote 127.0.0.1:%d\n", port);
     if (brk)
         fprintf(f, "# stop only where %s's own code is mapped at %s (other programs use the same addresses)\n"
-                "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n"
-                "# a snapshot at each stop there: backward commands replay from the nearest one before their target\n"
-                "set $qtrace_snapshots = 0\n"
-                "commands\n"
-                "  set $qtrace_snapshots = $qtrace_snapshots + 1\n"
-                "  eval \"monitor savevm qtrace-break-%%d\", $qtrace_snapshots\n"
-                "end\n",
+                "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n",
                 prog, brk, brk, brk_addr, brk_bytes);
+    if (rec.snapshot)
+        qtc_gdb_snapshot_script(f, SNAPSHOT_GAP);
     if (have_ksym) {
         char *abs = realpath(ksym, NULL);
         if (!qtc_ksyms_gdb_script(f, &img, abs ? abs : ksym))

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The guest kernel's symbols for gdb (qtrace debug): an ELF file that holds only a symbol table
- * at the kernel's link-time addresses, and the gdb script that finds the KASLR slide in the
- * stopped guest and loads the file there (add-symbol-file -o SLIDE). See docs/record-replay.md.
+ * What qtrace debug adds to gdb: the guest kernel's symbols (an ELF file that holds only a
+ * symbol table at the kernel's link-time addresses, and the gdb Python that finds the KASLR slide
+ * in the stopped guest and loads the file there), and snapshots taken where the user stops, which
+ * QEMU's backward commands replay from. See docs/record-replay.md.
  */
-#ifndef QTRACE_CLI_DEBUG_KSYMS_H
-#define QTRACE_CLI_DEBUG_KSYMS_H
+#ifndef QTRACE_CLI_DEBUG_GDB_H
+#define QTRACE_CLI_DEBUG_GDB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,5 +24,9 @@ long qtc_ksyms_elf_write(const struct qt_ksyms *ks, const char *path, char *err,
  * there; and the command qtrace-kernel-symbols that does it on demand. false (nothing written)
  * when the image has no banner to look for. */
 bool qtc_ksyms_gdb_script(FILE *f, const struct qt_kimage *img, const char *elf);
+
+/* Append to a gdb script the Python that, at each stop, saves a QEMU snapshot (monitor savevm
+ * qtrace-N) unless one was taken less than gap instructions before. */
+void qtc_gdb_snapshot_script(FILE *f, unsigned long long gap);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "debug_ksyms.h"
+#include "debug_gdb.h"
 #include "kallsyms.h"
 #include "kimage.h"
 #include "util.h"
@@ -172,4 +172,33 @@ bool qtc_ksyms_gdb_script(FILE *f, const struct qt_kimage *img, const char *elf)
             "end\n",
             img->kaslr_align, img->kaslr_range);
     return true;
+}
+
+void qtc_gdb_snapshot_script(FILE *f, unsigned long long gap)
+{
+    fprintf(f, "python\n"
+            "import re\n"
+            "class QtraceSnapshots:\n"
+            "    \"\"\"A QEMU snapshot where the user stops: a backward command reloads the nearest snapshot\n"
+            "    before its target and replays from there.\"\"\"\n"
+            "    gap = %llu\n"
+            "    taken = 0\n"
+            "    def stop(self, ev):\n"
+            "        try:\n"
+            "            now = int(re.search(r'instruction count = (\\d+)',\n"
+            "                                gdb.execute('monitor info replay', to_string=True)).group(1))\n"
+            "            have = [int(l.split()[-1]) for l in gdb.execute('monitor info snapshots', to_string=True).splitlines()\n"
+            "                    if l.split() and l.split()[-1].isdigit()]\n"
+            "        except (gdb.error, AttributeError):\n"
+            "            return\n"
+            "        if any(now - self.gap < i <= now for i in have):\n"
+            "            return\n"
+            "        self.taken += 1\n"
+            "        out = gdb.execute('monitor savevm qtrace-%%d' %% self.taken, to_string=True).strip()\n"
+            "        if out:\n"
+            "            print('qtrace: no snapshot at instruction %%d: %%s' %% (now, out))\n"
+            "qtrace_snapshots = QtraceSnapshots()\n"
+            "gdb.events.stop.connect(qtrace_snapshots.stop)\n"
+            "end\n",
+            gap);
 }
