@@ -50,13 +50,14 @@ void qtc_help_debug(FILE *f)
     fputs("Usage: qtrace debug REC [-p PROGRAM [--break FUNC]] [--print] [-o DIR] [-- GDB-ARGS...]\n\n", f);
     qtc_print_wrapped(f,
                       "Replay the recording REC paused under QEMU's gdb stub (no plugin loaded) and start gdb on "
-                      "it: the script DIR/gdbinit loads --program's symbols and DWARF, connects, and sets the "
-                      "--break breakpoint. gdb's reverse execution works: reverse-stepi, reverse-step, "
-                      "reverse-next, reverse-finish, reverse-continue, and watchpoints in both directions. Every "
-                      "backward command reloads the recording's start snapshot and replays forward to the point "
-                      "before, so it takes about as long as replaying the recording up to there (see "
-                      "docs/record-replay.md). GDB-ARGS go to gdb (e.g. -batch -x commands.gdb). When gdb exits, "
-                      "QEMU is stopped; nothing in REC is written.",
+                      "it: the script DIR/gdbinit loads --program's symbols and DWARF, connects, sets the --break "
+                      "breakpoint, loads the kernel's symbols (DIR/kernel.sym) at their KASLR addresses at the first "
+                      "stop where the kernel runs, and takes a QEMU snapshot at stops. gdb's reverse execution works: "
+                      "reverse-stepi, reverse-step, reverse-next, reverse-finish, reverse-continue, and watchpoints "
+                      "in both directions. Every backward command reloads the nearest snapshot before its target "
+                      "and replays forward from there: seconds near a stop, up to two replays of the recording "
+                      "without one (see docs/record-replay.md). GDB-ARGS go to gdb (e.g. -batch -x commands.gdb). "
+                      "When gdb exits, QEMU is stopped; nothing in REC is written.",
                       0, 0, 100);
     fputc('\n', f);
     struct qtc_opt_table t = { "Options", debug_opts, NDEBUG_OPTS };
@@ -65,8 +66,9 @@ void qtc_help_debug(FILE *f)
           "\nExample (the pointer that became NULL):\n"
           "  qtrace debug rec -p guest/progs/nullptr --break use_item\n"
           "  (gdb) continue            # stops in use_item, where p is dereferenced\n"
+          "  (gdb) continue            # the second call: p is NULL\n"
           "  (gdb) watch p\n"
-          "  (gdb) reverse-continue    # stops where p was set to NULL\n", f);
+          "  (gdb) reverse-continue    # stops just after p was set to NULL (reverse-stepi: the store)\n", f);
 }
 
 static int free_port(void)
