@@ -139,6 +139,11 @@ printed=$(grep -m1 'nullptr: value -1' "$TMP/recdbg.console" | tr -d '\r')
 check "its count is the length of the line the guest printed next ('$printed' and a newline)" \
     grep -qE "^\\\$[0-9]+ = $((${#printed} + 1))\$" "$TMP/s.KW"
 check "its buffer holds that line" grep -qF "\"$printed\\n" "$TMP/s.KW"
+# a recording made before qtrace turned the kvmvapic device off: one line says what will hang
+mkdir "$TMP/oldrec" && cp "$TMP"/recdbg/* "$TMP/oldrec/" && sed -i '/^qemu_arg=/d' "$TMP/oldrec/manifest"
+timeout 20 "$QTRACE" debug "$TMP/oldrec" --print -o "$TMP/olddbg" </dev/null >/dev/null 2>"$TMP/olddbg.err"
+check "a recording with QEMU's kvmvapic device: debug says reverse-continue would deadlock" \
+    grep -qE "^qtrace: warning: .*/oldrec was recorded with QEMU's kvmvapic device: reverse-continue.*deadlock" "$TMP/olddbg.err"
 # ([/]: the pattern must not match this check's own command line)
-check "no QEMU left running for the recording" bash -c "! pgrep -f 'rrfile=[/]${TMP#/}/recdbg/' >/dev/null"
+sleep 1; check "no QEMU left running for either recording" bash -c "! pgrep -f 'rrfile=[/]${TMP#/}/' >/dev/null"
 done_testing
