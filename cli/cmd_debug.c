@@ -280,7 +280,7 @@ int qtc_cmd_debug(int argc, char **argv)
     bool vapic_off = false;
     for (int i = 0; i + 1 < rec.nextra; i++)
         vapic_off |= strcmp(rec.extra[i], "-global") == 0 && strcmp(rec.extra[i + 1], QTC_REC_NO_VAPIC) == 0;
-    if (!vapic_off)
+    if (rec.snapshot && !vapic_off)
         qtc_warn("%s was recorded with QEMU's kvmvapic device: reverse-continue, reverse-next and reverse-finish "
                  "deadlock QEMU 10.0 on it (reverse-stepi works); record it again with this qtrace "
                  "(docs/record-replay.md, reverse debugging)", dir);

@@ -22,7 +22,7 @@
 #define QTC_REC_CMDLINE "qemu-cmdline"      /* the exact QEMU command line, shell-quoted */
 #define QTC_REC_PCAP "net.pcap"             /* network capture (recordings with --net) */
 #define QTC_REC_MAX_EXTRA 64                /* extra QEMU arguments kept */
-#define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global of every recording since reverse-continue works */
+#define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global every recording gives QEMU: its kvmvapic device deadlocks reverse-continue */
 
 /* What a manifest says. */
 struct qtc_rec {
