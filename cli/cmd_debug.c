@@ -3,6 +3,7 @@
  * what qtrace knows of the program; reverse execution works (QEMU's replay-based reverse
  * debugging). No plugin is loaded. */
 #include <arpa/inet.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,8 +18,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "debug_gdb.h"
+#include "kallsyms.h"
+#include "kimage.h"
 #include "launch.h"
 #include "rr.h"
+#include "rr_disk.h"
 #include "symtab.h"
 #include "trace_opts.h"
 #include "util.h"
@@ -46,13 +51,14 @@ void qtc_help_debug(FILE *f)
     fputs("Usage: qtrace debug REC [-p PROGRAM [--break FUNC]] [--print] [-o DIR] [-- GDB-ARGS...]\n\n", f);
     qtc_print_wrapped(f,
                       "Replay the recording REC paused under QEMU's gdb stub (no plugin loaded) and start gdb on "
-                      "it: the script DIR/gdbinit loads --program's symbols and DWARF, connects, and sets the "
-                      "--break breakpoint. gdb's reverse execution works: reverse-stepi, reverse-step, "
-                      "reverse-next, reverse-finish, reverse-continue, and watchpoints in both directions. Every "
-                      "backward command reloads the recording's start snapshot and replays forward to the point "
-                      "before, so it takes about as long as replaying the recording up to there (see "
-                      "docs/record-replay.md). GDB-ARGS go to gdb (e.g. -batch -x commands.gdb). When gdb exits, "
-                      "QEMU is stopped; nothing in REC is written.",
+                      "it: the script DIR/gdbinit loads --program's symbols and DWARF, connects, sets the --break "
+                      "breakpoint, loads the kernel's symbols (DIR/kernel.sym) at their KASLR addresses at the first "
+                      "stop where the kernel runs, and takes a QEMU snapshot at stops. gdb's reverse execution works: "
+                      "reverse-stepi, reverse-step, reverse-next, reverse-finish, reverse-continue, and watchpoints "
+                      "in both directions. Every backward command reloads the nearest snapshot before its target "
+                      "and replays forward from there: seconds near a stop, up to two replays of the recording "
+                      "without one (see docs/record-replay.md). GDB-ARGS go to gdb (e.g. -batch -x commands.gdb). "
+                      "When gdb exits, QEMU is stopped; nothing in REC is written.",
                       0, 0, 100);
     fputc('\n', f);
     struct qtc_opt_table t = { "Options", debug_opts, NDEBUG_OPTS };
@@ -61,8 +67,9 @@ void qtc_help_debug(FILE *f)
           "\nExample (the pointer that became NULL):\n"
           "  qtrace debug rec -p guest/progs/nullptr --break use_item\n"
           "  (gdb) continue            # stops in use_item, where p is dereferenced\n"
+          "  (gdb) continue            # the second call: p is NULL\n"
           "  (gdb) watch p\n"
-          "  (gdb) reverse-continue    # stops where p was set to NULL\n", f);
+          "  (gdb) reverse-continue    # stops just after p was set to NULL (reverse-stepi: the store)\n", f);
 }
 
 static int free_port(void)
@@ -97,6 +104,31 @@ static bool port_listens(int port)
     }
     fclose(f);
     return found;
+}
+
+/* Guest instructions between two snapshots taken at stops (about a second of replay). */
+#define SNAPSHOT_GAP 100000000ull
+
+/* The kernel's symbols as an ELF file for gdb (link-time addresses; the gdb script finds the
+ * slide). true when written and *img is loaded; otherwise one line says why gdb has none. */
+static bool kernel_symbols(const char *kernel, const char *elf, struct qt_kimage *img)
+{
+    char err[1024];
+    struct qt_ksyms ks;
+    memset(&ks, 0, sizeof(ks));
+    bool ok = false;
+    if (qt_kimage_load(img, kernel, err, sizeof(err)) < 0)
+        qtc_warn("gdb gets no kernel symbols: %s", err);
+    else if (img->machine != EM_X86_64)
+        qtc_warn("gdb gets no kernel symbols: %s is not an x86-64 kernel", kernel);
+    else if (qt_ksyms_from_kimage(&ks, img, err, sizeof(err)) < 0)
+        qtc_warn("gdb gets no kernel symbols: %s", err);
+    else if (qtc_ksyms_elf_write(&ks, elf, err, sizeof(err)) < 0)
+        qtc_warn("gdb gets no kernel symbols: %s: %s", elf, err);
+    else
+        ok = true;
+    qt_ksyms_free(&ks);
+    return ok;
 }
 
 static volatile sig_atomic_t stop_sig;
@@ -148,8 +180,12 @@ int qtc_cmd_debug(int argc, char **argv)
     memset(&l, 0, sizeof(l));
     struct qt_symtab st;
     bool have_st = false;
+    char *qemu_img = NULL, *disk = NULL, *pcap = NULL;
     char *version = NULL, *tmp = NULL, *snap = NULL, *log = NULL, *console = NULL, *qmp = NULL, *script = NULL;
-    char *kernel = NULL, *initrd = NULL, *gdb = NULL, *qlog = NULL;
+    char *kernel = NULL, *initrd = NULL, *gdb = NULL, *qlog = NULL, *ksym = NULL;
+    struct qt_kimage img;
+    memset(&img, 0, sizeof(img));
+    bool have_ksym = false;
     char **extra = NULL, **qargv = NULL;
     int nextra = 0;
     pid_t qpid = -1;
@@ -191,7 +227,7 @@ int qtc_cmd_debug(int argc, char **argv)
         goto out;
     }
     version = qtc_qemu_version(l.qemu);
-    if (qtc_rec_check(&rec, version, err, sizeof(err)) < 0) {
+    if (qtc_rec_check(&rec, version, err, sizeof(err)) < 0 || qtc_rr_disk_check(&rec, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }
@@ -235,7 +271,13 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_error("cannot create %s: %s", outdir, strerror(errno));
         goto out;
     }
-    if (qtc_rr_private_snapshot(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0) {
+    if (rec.disk_source && !rec.snapshot && !(qemu_img = qtc_find_qemu_img(l.qemu))) {
+        qtc_error("qemu-img not found (it makes the debug session's disk overlay; install qemu-utils from "
+                  "bookworm-backports, or run scripts/setup.sh)");
+        goto out;
+    }
+    if (qtc_rr_private_dir(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0 ||
+        (rec.disk_source && qtc_rr_disk_private(&rec, tmp, qemu_img, &disk, err, sizeof(err)) < 0)) {
         qtc_error("%s", err);
         goto out;
     }
@@ -243,6 +285,16 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_warn("%s has no start snapshot (recorded with --net): gdb can go forward only, reverse commands will fail",
                  dir);
     }
+    bool vapic_off = false;
+    for (int i = 0; i + 1 < rec.nextra; i++)
+        vapic_off |= strcmp(rec.extra[i], "-global") == 0 && strcmp(rec.extra[i + 1], QTC_REC_NO_VAPIC) == 0;
+    if (rec.snapshot && !vapic_off)
+        qtc_warn("%s was recorded with QEMU's kvmvapic device: reverse-continue, reverse-next and reverse-finish "
+                 "deadlock QEMU 10.0 on it (reverse-stepi works); record it again with this qtrace "
+                 "(docs/record-replay.md, reverse debugging)", dir);
+    kernel = qtc_rec_path(dir, QTC_REC_KERNEL);
+    ksym = qtc_rec_path(outdir, "kernel.sym");
+    have_ksym = kernel_symbols(kernel, ksym, &img);
     /* the gdb script */
     script = qtc_rec_path(outdir, "gdbinit");
     FILE *f = fopen(script, "w");
@@ -265,12 +317,20 @@ int qtc_cmd_debug(int argc, char **argv)
         fprintf(f, "# stop only where %s's own code is mapped at %s (other programs use the same addresses)\n"
                 "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n",
                 prog, brk, brk, brk_addr, brk_bytes);
+    if (rec.snapshot)
+        qtc_gdb_snapshot_script(f, SNAPSHOT_GAP);
+    if (have_ksym) {
+        char *abs = realpath(ksym, NULL);
+        if (!qtc_ksyms_gdb_script(f, &img, abs ? abs : ksym))
+            qtc_warn("%s has no \"Linux version\" banner to find its KASLR slide by: gdb gets no kernel symbols",
+                     kernel);
+        free(abs);
+    }
     if (fclose(f) != 0) {
         qtc_error("writing %s: %s", script, strerror(errno));
         goto out;
     }
     /* QEMU: the replay, paused, with the gdb stub and no plugin */
-    kernel = qtc_rec_path(dir, QTC_REC_KERNEL);
     if (rec.initrd_sha256)
         initrd = qtc_rec_path(dir, QTC_REC_INITRD);
     log = qtc_rec_path(dir, QTC_REC_LOG);
@@ -284,7 +344,10 @@ int qtc_cmd_debug(int argc, char **argv)
     cfg.mem_mb = rec.mem_mb;
     cfg.smp = 1;
     cfg.console_log = console;
-    qtc_rr_qemu_args(&extra, &nextra, "replay", log, snap, NULL, rec.net, NULL);
+    /* the replay's network filters must be the recording's, capture included (see cmd_replay.c) */
+    if (rec.net)
+        pcap = qtc_rec_path(tmp, QTC_REC_PCAP);
+    qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "replay", log, snap, NULL, pcap, disk);
     char gdbdev[64];
     snprintf(gdbdev, sizeof(gdbdev), "tcp:127.0.0.1:%d", port);
     const char *more[] = { "-S", "-gdb", gdbdev };
@@ -381,12 +444,17 @@ out:
     }
     if (have_st)
         qt_symtab_free(&st);
+    qt_kimage_free(&img);
+    free(ksym);
     qtc_argv_free(qargv);
     qtc_argv_free(extra);
     qtc_rr_rmtmp(tmp);
     free(l.qemu);
     free(version);
     free(snap);
+    free(qemu_img);
+    free(disk);
+    free(pcap);
     free(log);
     free(console);
     free(qmp);

@@ -730,14 +730,3 @@ int qtc_rr_private_dir(const char *dir, const struct qtc_rec *rec, char **tmp, c
     return 0;
 }
 
-int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
-                            size_t errlen)
-{
-    *tmp = *snap = NULL;
-    if (rec->disk_source) {
-        snprintf(err, errlen, "%s was recorded with a disk (%s): replaying it under gdb is not supported yet "
-                 "(qtrace replay replays it)", dir, rec->disk_source);
-        return -1;
-    }
-    return qtc_rr_private_dir(dir, rec, tmp, snap, err, errlen);
-}

@@ -23,6 +23,7 @@
 #define QTC_REC_PCAP "net.pcap"             /* network capture (recordings with --net) */
 #define QTC_REC_MAX_EXTRA 64                /* extra QEMU arguments kept */
 #define QTC_REC_DISK "disk.qcow2"           /* qcow2 overlay over the guest's disk image (rr_disk.h) */
+#define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global every recording gives QEMU: its kvmvapic device deadlocks reverse-continue */
 
 /* What a manifest says. */
 struct qtc_rec {
@@ -100,12 +101,8 @@ int qtc_qemu_img(const char *qemu_img, const char *const *args, char *err, size_
 char *qtc_rr_tmpdir(char *err, size_t errlen);
 /* A new temporary folder (*tmp) with a private copy of the recording's snapshot image (*snap,
  * NULL when it has none): loading a snapshot opens its image for writing, and a replay writes
- * nothing in the recording. A recording with a disk is refused here (this call gives no disk
- * overlay). 0, or -1 with err. */
-int qtc_rr_private_snapshot(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err,
-                            size_t errlen);
-/* The same for any recording: a recording with a disk then also needs its private overlay
- * (qtc_rr_disk_private, rr_disk.h) in *tmp. */
+ * nothing in the recording. A recording with a disk also needs its private overlay
+ * (qtc_rr_disk_private, rr_disk.h) in *tmp. 0, or -1 with err. */
 int qtc_rr_private_dir(const char *dir, const struct qtc_rec *rec, char **tmp, char **snap, char *err, size_t errlen);
 /* Remove it and what it holds (one level). */
 void qtc_rr_rmtmp(char *dir);

@@ -4,8 +4,9 @@
 # copy of the recording's, taken back to the start by QEMU): the image is never written, the
 # replay's console equals the recording's and its files rebuilt equal the disk as the recording
 # left it (oracle: debugfs on REC/disk.qcow2 converted by qemu-img). An image touched but
-# unchanged still replays; a changed or missing image, a disk with --guest, and qtrace debug of a
-# disk recording are refused in one line.
+# unchanged still replays; qtrace debug replays it under gdb (the arguments gdb reads are the ones
+# diskio printed, reverse-stepi goes back to the call); a changed or missing image and a disk with
+# --guest are refused in one line.
 . "$(dirname "$0")/../lib.sh"
 need_guest diskio
 command -v debugfs >/dev/null || bail "debugfs (package e2fsprogs; run scripts/setup.sh deps)"
@@ -21,6 +22,35 @@ ok $([ "$(sha256sum <"$TMP/disk.img")" = "$sha" ]; echo $?) "the image is unchan
 check "the manifest of a recording with a disk is format 2 (an older qtrace refuses it)" grep -qx 'format=2' "$REC/manifest"
 qemu-img convert -O raw "$REC/disk.qcow2" "$TMP/end.img" && debugfs -R 'cat /big.bin' "$TMP/end.img" >"$TMP/big.end" 2>/dev/null
 ok $([ "$(stat -c %s "$TMP/big.end")" = 262144 ]; echo $?) "REC/disk.qcow2 holds the disk as the recording left it: /big.bin, 262144 bytes (debugfs)"
+
+# ---- qtrace debug on the disk recording: gdb at sync_file, backward one instruction, forward again --
+if command -v gdb >/dev/null; then
+    cat >"$TMP/dbg.gdb" <<'G'
+continue
+echo ==AT\n
+frame
+print n
+print (char *)path
+reverse-stepi
+echo ==RSI\n
+frame
+stepi
+echo ==SI\n
+frame
+kill
+quit
+G
+    "$QTRACE" debug "$REC" -p "$GUEST/progs/diskio" --break sync_file -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
+        </dev/null >"$TMP/dbg.out" 2>&1
+    ok $? "qtrace debug of the disk recording with gdb -batch: exits 0"
+    section() { sed -n "/^==$1\$/,/^==/p" "$TMP/dbg.out"; }
+    check "gdb stops at sync_file with the arguments diskio printed (n = 262144, path /mnt/big.bin)" \
+        bash -c "grep -qE '^#0  sync_file \(path=.*, n=262144\) at .*diskio.c:[0-9]+' <(sed -n '/^==AT$/,/^==/p' '$TMP/dbg.out') &&
+                 grep -qF '\"/mnt/big.bin\"' '$TMP/dbg.out'"
+    check "reverse-stepi: back in main, at the call of sync_file" grep -qE '^#0  0x[0-9a-f]+ in main \(' <(section RSI)
+    check "stepi: forward again in sync_file" grep -qE '^#0  sync_file \(' <(section SI)
+    ok $([ "$(sha256sum <"$TMP/disk.img")" = "$sha" ]; echo $?) "the image is unchanged by the debug session (sha256sum)"
+fi
 
 touch "$TMP/disk.img"
 "$QTRACE" replay "$REC" --disk-trace --files-written "$TMP/files" --timeout 600 -o "$TMP/t" </dev/null >/dev/null \
@@ -42,5 +72,4 @@ fails_with "a missing image" "the disk image it was recorded with is gone" repla
 fails_with "--guest with --disk" "--guest debian brings its own disk" record --guest debian --disk "$TMP/end.img" -o "$TMP/x3"
 fails_with "--disk that does not exist" "--disk $TMP/nope.img: No such file" record --kernel "$KERNEL" --disk "$TMP/nope.img" -o "$TMP/x4"
 check "nothing was created for a refused recording" test ! -e "$TMP/x4"
-fails_with "qtrace debug of a disk recording" "recorded with a disk .*not supported yet" debug "$REC" --print
 done_testing

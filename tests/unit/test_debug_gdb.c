@@ -1,0 +1,59 @@
+/* The kernel symbol file qtrace debug gives gdb (cli/debug_gdb.c), read back by readelf. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "debug_gdb.h"
+#include "kallsyms.h"
+#include "tap.h"
+
+/* out: readelf -sW's symbol lines reduced to "VALUE SIZE TYPE BIND NAME". */
+static bool has_sym(const char *out, const char *want)
+{
+    return strstr(out, want) != NULL;
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/qtrace-test-dbg.XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char path[256], err[1024];
+    snprintf(path, sizeof(path), "%s/kernel.sym", dir);
+    struct qt_ksym syms[] = {
+        { 0x1a000, 0, "fixed_percpu_data", 'A', true },        /* per-cpu offset: left out */
+        { 0xffffffff81000000ull, 0x40, "startup_64", 'T', false },
+        { 0xffffffff81000040ull, 0x20, "local_helper", 't', false },
+        { 0xffffffff81000060ull, 0x10, "weak_fn", 'W', false },
+        { 0xffffffff82000000ull, 0x8, "jiffies_64", 'D', false },
+        { 0xffffffff82000100ull, 0x4, "local_obj", 'b', false },
+    };
+    struct qt_ksyms ks;
+    memset(&ks, 0, sizeof(ks));
+    ks.syms = syms;
+    ks.n = sizeof(syms) / sizeof(syms[0]);
+    is_int((int)qtc_ksyms_elf_write(&ks, path, err, sizeof(err)), 5, "five symbols written (the per-cpu one is not)");
+    char cmd[512], out[8192] = "";
+    snprintf(cmd, sizeof(cmd), "readelf -sW %s 2>&1 | awk 'NR > 3 { print $2, $3, $4, $5, $8 }'", path);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+    out[n] = '\0';
+    if (p)
+        pclose(p);
+    ok(has_sym(out, "ffffffff81000000 64 FUNC GLOBAL startup_64\n"), "a global function, its address and size");
+    ok(has_sym(out, "ffffffff81000040 32 FUNC LOCAL local_helper\n"), "a local function");
+    ok(has_sym(out, "ffffffff81000060 16 FUNC WEAK weak_fn\n"), "a weak function");
+    ok(has_sym(out, "ffffffff82000000 8 OBJECT GLOBAL jiffies_64\n"), "a data object");
+    ok(has_sym(out, "ffffffff82000100 4 OBJECT LOCAL local_obj\n"), "a local object");
+    ok(!has_sym(out, "fixed_percpu_data"), "no per-cpu offset");
+    ok(strstr(out, "local_helper") < strstr(out, "startup_64"), "locals before globals (ELF's rule)");
+    snprintf(cmd, sizeof(cmd), "readelf -SW %s 2>&1 | grep -E ' \\.text +NOBITS +ffffffff81000000 ' >/dev/null", path);
+    ok(system(cmd) == 0, "a .text section from the lowest symbol (gdb places symbols by it)");
+    ks.n = 1;
+    is_int((int)qtc_ksyms_elf_write(&ks, path, err, sizeof(err)), -1, "nothing to write: an error");
+    ok(strstr(err, "no function or object") != NULL, "which says so");
+    unlink(path);
+    rmdir(dir);
+    return done_testing();
+}
