@@ -34,6 +34,9 @@ static bool unknowable_bias;        /* system mode: a PIE program, no bias= and 
 static bool func_hit[QT_MAX_PATTERNS];
 static bool spec_hit[QT_MAX_SPECS];
 static char *said[MAX_SAID];        /* under mod_lock */
+#define MAX_UNTRACED 256
+static char *untraced[MAX_UNTRACED]; /* libraries without a traced function, seen in processes not recorded (under mod_lock) */
+static int nuntraced;
 static int nsaid;
 static bool full_said;
 
@@ -713,7 +716,17 @@ static bool probe_elf(const char *file, struct qt_elfid *id)
     return got >= 4 && memcmp(head, "\177ELF", 4) == 0 && qt_elfid_read(head, got, id);
 }
 
-bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias)
+/* Was file loaded before in a process not recorded and found to have no traced function?
+ * Caller holds mod_lock. */
+static bool untraced_has(const char *file)
+{
+    for (int i = 0; i < nuntraced; i++)
+        if (strcmp(untraced[i], file) == 0)
+            return true;
+    return false;
+}
+
+static bool mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias, bool recorded)
 {
     if (offset != 0 || !path || !path[0])
         return false;
@@ -747,9 +760,18 @@ bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_
             return true;
         }
     }
+    if (!recorded && untraced_has(file)) {
+        pthread_mutex_unlock(&mod_lock);
+        return true;
+    }
     char err[512];
     struct qt_module *m = module_load(file, b, false, err, sizeof(err));
-    if (m) {
+    if (m && !recorded && m->ntf == 0) {
+        /* nothing of it to instrument: remembered, not loaded again for other processes */
+        if (nuntraced < MAX_UNTRACED)
+            untraced[nuntraced++] = strdup(file);
+        module_free(m);
+    } else if (m) {
         m->verified = 1;
         if (qt.system && qt_elfid_read(m->st.image, m->st.image_size, &m->id) && m->id.build_id_len)
             m->verified = 0;
@@ -759,6 +781,16 @@ bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_
     }
     pthread_mutex_unlock(&mod_lock);
     return true;
+}
+
+bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias)
+{
+    return mapped(path, addr, offset, bias, true);
+}
+
+void qt_modules_mapped_unrecorded(const char *path, uint64_t addr)
+{
+    mapped(path, addr, 0, NULL, false);
 }
 
 bool qt_module_usable(const struct qt_module *m)
