@@ -164,6 +164,19 @@ void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *g
     if (!ran)
         fprintf(stderr, "qtrace: warning: no exec of %s was seen in the guest: none of its functions was traced\n",
                 o->program);
+    /* the program's code run, but never instrumented: a silent 0 otherwise */
+    int nprog = 0, translated = 0;
+    for (int i = 0; i < nmodules; i++)
+        if (modules[i]->is_prog && modules[i]->ntf) {
+            nprog++;
+            translated |= __atomic_load_n(&modules[i]->translated, __ATOMIC_RELAXED);
+        }
+    if (qt.system && nprog && !translated && !pending_prog)
+        fprintf(stderr, "qtrace: warning: no code of %s ran in the guest: none of its functions was traced (is it the "
+                "file the guest runs? the bytes at its addresses must be the file's)\n", o->program);
+    else if (qt.system && nprog && !translated)
+        fprintf(stderr, "qtrace: warning: %s was started in the guest (%d load address%s) but none of its code ran "
+                "there afterwards: none of its functions was traced\n", o->program, nprog, nprog > 1 ? "es" : "");
     bool libs = qt.system && o->sysroot && o->libs;
     for (int k = 0; qt.system && k < o->nfunc; k++)
         libs |= kmod_pattern(o->func[k]);

@@ -39,6 +39,7 @@ struct qt_module {
      * build-id before its code is instrumented */
     struct qt_elfid id;
     int verified;               /* 0 not yet, 1 the same file (or nothing to compare), -1 another file */
+    int translated;             /* a block of its code was instrumented (set at translation) */
 };
 
 /* Load the program (opts.program). nkernel: kernel functions the patterns selected (patterns
