@@ -151,6 +151,13 @@ bool qt_kfuncs_selects(const char *glob)
     for (size_t i = 0; i < nktf; i++)
         if (qt_glob_match(glob, ktf[i].sym->name))
             return true;
+    /* MODULE:GLOB of an -A/-R spec: a function of a loaded module it names is traced */
+    char m[64];
+    const char *fn;
+    size_t n = __atomic_load_n(&nmtf, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < n && qt_kmodule_pattern(glob, m, sizeof(m), &fn); i++)
+        if (qt_glob_match(fn, msym[i].name))
+            return true;
     return false;
 }
 
