@@ -20,12 +20,14 @@
 #define MAX_PROGRAM (512u << 20)    /* bytes of a program extracted from an image */
 #define MAX_LIB (512u << 20)        /* bytes of a library or kernel module extracted from an image */
 #define MAX_DEP (16u << 20)         /* bytes of a modules.dep */
+#define LIB_DEPTH 4                 /* folders below a library folder looked into (security/, gconv/) */
 
 /* What is extracted from an image ROOT, into cache (DIR/sysroot). */
 struct extract {
     struct qt_rootfs *fs;
     const char *cache;
     const char *dir;                /* the guest folder being listed */
+    int depth;                      /* of dir below a library folder */
     char *err;
     size_t errlen;
     int rc;                         /* the first failure (-errno), else 0 */
@@ -75,9 +77,21 @@ static void extract_file(struct extract *x, const char *guest, bool is_link)
 static int on_lib(void *ctx, const char *name, enum qt_rootfs_type type)
 {
     struct extract *x = ctx;
+    char guest[PATH_MAX];
+    if (type == QT_RFS_DIR && x->depth < LIB_DEPTH && strcmp(name, "modules") != 0 && strcmp(name, "debug") != 0 &&
+        (size_t)snprintf(guest, sizeof(guest), "%s/%s", x->dir, name) < sizeof(guest)) {
+        /* the libraries programs dlopen from subfolders (PAM's security/, iconv's gconv/) */
+        const char *up = x->dir;
+        char why[256];
+        x->dir = guest;
+        x->depth++;
+        qt_rootfs_list(x->fs, guest, on_lib, x, why, sizeof(why));
+        x->depth--;
+        x->dir = up;
+        return x->rc != 0;
+    }
     if ((type != QT_RFS_FILE && type != QT_RFS_SYMLINK) || !strstr(name, ".so"))
         return 0;
-    char guest[PATH_MAX];
     struct qt_rootfs_stat st;
     char why[256];
     if ((size_t)snprintf(guest, sizeof(guest), "%s/%s", x->dir, name) >= sizeof(guest) ||
@@ -154,7 +168,7 @@ static void module_globs(const struct qtc_cfg *cfg, struct extract *x)
 }
 
 /* An image ROOT's files the plugin reads as a directory ROOT, extracted to cache: the libraries
- * of the library folders (*.so*), the top folders' links (lib -> usr/lib), the dynamic loader's
+ * of the library folders and their subfolders (*.so*), the top folders' links (lib -> usr/lib), the dynamic loader's
  * cache, and the kernel modules the patterns name with their modules.dep. */
 static int extract_libs(const struct qtc_cfg *cfg, struct qt_rootfs *fs, const char *cache, char *err, size_t errlen)
 {

@@ -28,11 +28,11 @@ check "nothing said but the ssh line (libc found in the image, every pattern mat
 T=$TMP/ssh/trace.txt
 is_sshd() { grep -qx "$1" "$TMP/sshd.pids"; }
 # pid of the first line of the trace matching a call (ERE), or empty
-pid_of() { sed -n "s/^.*\[cpu[0-9]* as:[0-9]* tid:\([0-9]*\)\] $1$/\1/p" "$T" | head -1; }
+pid_of() { sed -nE "s/^.*\[cpu[0-9]+ as:[0-9]+ tid:([0-9]+)\] ($1)$/\1/p" "$T" | head -1; }
 P=$(pid_of 'accept\(\) = [0-9]+;')
 check "libc's accept returns the connection in sshd (pid ${P:-none})" test -n "$P"
 check "the accepting pid ${P:-none} is an sshd (the guest's pgrep)" is_sshd "${P:-x}"
-G=$(pid_of "getpwnam\(\"$user\"\) \{|getpwnam\(\"$user\"\);")
+G=$(pid_of "getpwnam\(\"$user\"\);")
 check "getpwnam(\"$user\") is called for the login (pid ${G:-none})" test -n "$G"
 check "in an sshd pid (${G:-none})" is_sshd "${G:-x}"
 H=$(pid_of "chdir\(\"${home//\//\\/}\"\) = 0;")
