@@ -639,6 +639,15 @@ static void publish_prog_at(uint64_t bias)
         fprintf(stderr, "qtrace: warning: cannot relocate %s: %s\n", qt.opts.program, err);
 }
 
+/* The program loaded at bias, unless it is known there already; caller holds mod_lock. */
+static void publish_prog_once(uint64_t bias)
+{
+    for (int i = 0; i < nmodules; i++)
+        if (modules[i]->is_prog && modules[i]->st.bias == bias)
+            return;
+    publish_prog_at(bias);
+}
+
 static int first_insn_armed;
 
 static void on_first_insn(unsigned int vi, void *udata)
@@ -671,13 +680,8 @@ void qt_modules_exec(struct qt_vcpu *v, uint64_t sp)
     uint64_t bias = p ? entry - p->st.entry : 0;
     /* this process runs the program, not another file (the code at the entry is checked at
      * translation, instruction by instruction, as for every module in system mode) */
-    if (entry && p && auxv_is(&a, &p->st, bias)) {
-        bool known = false;
-        for (int i = 0; i < nmodules && !known; i++)
-            known = modules[i]->is_prog && modules[i]->st.bias == bias;
-        if (!known)
-            publish_prog_at(bias);
-    }
+    if (entry && p && auxv_is(&a, &p->st, bias))
+        publish_prog_once(bias);
     pthread_mutex_unlock(&mod_lock);
 }
 
@@ -764,6 +768,16 @@ static bool mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *b
      * names an interpreter too (it runs), so a file named *.so* is a library */
     const char *slash = strrchr(path, '/');
     bool program = id.program && !strstr(slash ? slash : path, ".so");
+    if (qt.system && id.dyn && same_file(file, qt.opts.program)) {
+        /* the PIE program mapped from its start: where it is, whoever loads it (the kernel, whose
+         * start_thread says the same; or the dynamic loader run as a command, which the
+         * auxiliary vector does not tell) */
+        pthread_mutex_lock(&mod_lock);
+        if (pending_prog)
+            publish_prog_once(b);
+        pthread_mutex_unlock(&mod_lock);
+        return true;
+    }
     if (!id.dyn || (qt.system && (program || same_file(file, qt.opts.program))))
         return true;
     pthread_mutex_lock(&mod_lock);
