@@ -6,7 +6,9 @@
 #   sshd     qtrace system --guest debian --comm sshd --syscalls (sshd's start-up system calls)
 #   calls    qtrace system --guest debian -p /usr/local/bin/calls (every function of the PIE,
 #            read from the image)
-# Paired rounds (BENCH_REPS, default 3): each round runs the three one after the other, and the
+#   libc     qtrace system --guest debian --sysroot disk.img --comm calls --syscalls -P 'lib:libc.so.6'
+#            (every libc function and system call of that process, libraries read from the image)
+# Paired rounds (BENCH_REPS, default 3): each round runs them one after the other, and the
 # ratio is the median over the rounds of each round's own ratio (bench/lib.sh).
 set -u
 TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -33,11 +35,13 @@ for r in $(seq "$REPS"); do
         --format text -o "$OUT/sshd" || exit 1
     timed_run calls "$r" calls "$BUILD/qtrace" system --guest debian --append qtrace.run=calls -p /usr/local/bin/calls \
         --format text -o "$OUT/calls" || exit 1
+    timed_run libc "$r" calls "$BUILD/qtrace" system --guest debian --append qtrace.run=calls --sysroot "$GD/disk.img" \
+        --comm calls --syscalls -P 'lib:libc.so.6' --format text -o "$OUT/libc" || exit 1
 done
 {
     echo "# Debian guest: boot from disk, sshd, calls, power off; $REPS paired rounds (median of per-round ratios)"
     printf '%-6s %-28s %6s %-28s %6s\n' config "wall_s" ratio "cpu_s" ratio
-    for n in plain sshd calls; do
+    for n in plain sshd calls libc; do
         eval "w=\$W_$n c=\$C_$n"
         printf '%-6s %-28s %6s %-28s %6s\n' "$n" "${w# }" "$(median_ratio "$w" "$W_plain")" "${c# }" "$(median_ratio "$c" "$C_plain")"
     done
