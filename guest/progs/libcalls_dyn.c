@@ -15,6 +15,9 @@
  *               libz=0x... (its base once loaded)  crc32(0,"hello",5)=0x3610a686
  *   threads     two threads at once; thread I (1, 2) calls labs(-(I*1000+K)) and work(I, K) for
  *               K = 1..2*I+1 and prints  thread I: tid=T labs calls=C
+ *   write       writes 3 blocks of 4096 bytes to /root/libcalls.out (a file of the ext4 root), fsync:
+ *               write(4096)=4096 (each), then where the kernel loaded ext4: its line of
+ *               /proc/modules and /sys/module/ext4/sections/.text:  ext4: base=0x... text=0x...
  *   chain       sh -c 'libcalls_dyn child 1; exec libcalls_dyn child 2': three processes in a row,
  *               each at its own addresses; a child K calls atoi("K00") and prints it
  *
@@ -22,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +102,35 @@ static int with_dlopen(void)
     return 0;
 }
 
+static int with_write(void)
+{
+    static char block[4096];
+    memset(block, 'q', sizeof(block));
+    int fd = open("/root/libcalls.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        perror("open /root/libcalls.out");
+        return 1;
+    }
+    for (int i = 0; i < 3; i++)
+        printf("write(%zu)=%zd\n", sizeof(block), write(fd, block, sizeof(block)));
+    printf("fsync=%d\n", fsync(fd));
+    close(fd);
+    char line[256], base[64] = "?", text[64] = "?";
+    FILE *f = fopen("/proc/modules", "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "ext4 ", 5) == 0)
+            sscanf(line, "%*s %*s %*s %*s %*s %63s", base);
+    if (f)
+        fclose(f);
+    f = fopen("/sys/module/ext4/sections/.text", "r");
+    if (f && fscanf(f, "%63s", text) != 1)
+        snprintf(text, sizeof(text), "?");
+    if (f)
+        fclose(f);
+    printf("ext4: base=%s text=%s\n", base, text);
+    return 0;
+}
+
 static void *thread_main(void *arg)
 {
     long id = (long)arg, calls = 0, sum = 0;
@@ -133,6 +166,8 @@ int main(int argc, char **argv)
             with_libc();
         } else if (strcmp(argv[i], "dlopen") == 0) {
             rc |= with_dlopen();
+        } else if (strcmp(argv[i], "write") == 0) {
+            rc |= with_write();
         } else if (strcmp(argv[i], "threads") == 0) {
             rc |= with_threads();
         } else if (strcmp(argv[i], "child") == 0 && i + 1 < argc) {
@@ -147,7 +182,7 @@ int main(int argc, char **argv)
             perror("execl /bin/sh");
             return 127;
         } else {
-            fprintf(stderr, "libcalls: unknown mode %s (libc, dlopen, threads, chain, child K)\n", argv[i]);
+            fprintf(stderr, "libcalls: unknown mode %s (libc, dlopen, threads, write, chain, child K)\n", argv[i]);
             return 2;
         }
     }
