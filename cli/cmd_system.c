@@ -172,6 +172,13 @@ int qtc_system_prepare(struct qtc_cfg *cfg, const struct qtc_launch *l, char *er
         qtc_args_add_kv(&cfg->args, kv);
         free(kv);
     }
+    /* an image --sysroot: the plugin reads the libraries extracted from it */
+    if (l->sysroot_libs) {
+        char *kv = qtc_xmalloc(strlen(l->sysroot_libs) + 16);
+        sprintf(kv, "sysroot=%s", l->sysroot_libs);
+        qtc_args_add_kv(&cfg->args, kv);
+        free(kv);
+    }
     if (qtc_check_kernel(&cfg->args, cfg->kernel, cfg->outdir, err, errlen) < 0)
         return -1;
     const char *fw = qtc_args_get(&cfg->args, "files-written");

@@ -43,6 +43,7 @@ void qtc_launch_free(struct qtc_launch *l)
     free(l->legacy);
     free(l->sysroot);
     free(l->sysroot_program);
+    free(l->sysroot_libs);
     free(l->program);
     free(l->target);
     free(l->argv0);

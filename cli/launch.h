@@ -62,6 +62,7 @@ struct qtc_launch {
     char *legacy;                   /* -plugin value of libqtrace-legacy.so (--legacy-plugin), or NULL */
     char *sysroot;                  /* run: the guest's library root (QEMU's -L), or NULL */
     char *sysroot_program;          /* system: --program found in --sysroot, as a host path, or NULL */
+    char *sysroot_libs;             /* system: the folder an image --sysroot's libraries were extracted to, or NULL */
     char *reset_log;                /* system: QEMU's CPU reset log, DIR/qemu-resets.log (ending.h), or NULL */
     /* filled by qtc_launch_run when cfg->qmp is set */
     bool icount_known;              /* icount was read from QEMU (query-replay) */

@@ -59,8 +59,9 @@ const struct qtc_opt qtc_trace_opts[] = {
       "run: the root of the program's libraries, when it is a dynamically linked program of another "
       "architecture (QEMU's -L). Default: Debian's cross libraries (/usr/aarch64-linux-gnu for aarch64) when "
       "the program's dynamic loader is not on this machine. system: the guest's file system, a directory or an "
-      "ext4 disk image (read directly, no mount); an absolute --program is a path inside it, and with a directory "
-      "the shared libraries the guest's processes map are read from it and traced (-P malloc, -P 'lib:libc.so.6').",
+      "ext4 disk image (read directly, no mount); an absolute --program is a path inside it, and the shared "
+      "libraries the guest's processes map are read from it and traced (-P malloc, -P 'lib:libc.so.6'; from an "
+      "image they are extracted under DIR/sysroot first).",
       NULL },
     { "bias", 0, "bias", QTC_HEX, "HEX",
       "load bias of --program: what the guest adds to its file addresses (a PIE in system mode). Default 0; "

@@ -434,8 +434,7 @@ int qt_rootfs_list(struct qt_rootfs *fs, const char *path, int (*fn)(void *ctx, 
     return rc < 0 ? fail_path(fs, path, rc, err, errlen) : 0;
 }
 
-/* mkdir -p of the directories above file */
-static int make_parents(char *file)
+int qt_rootfs_make_parents(char *file)
 {
     for (char *s = strchr(file + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = 0;
@@ -488,7 +487,7 @@ int qt_rootfs_host_path(struct qt_rootfs *fs, const char *path, const char *cach
         return rc;
     }
     snprintf(tmp, n, "%s.tmp", out);
-    rc = make_parents(tmp);
+    rc = qt_rootfs_make_parents(tmp);
     FILE *f = rc < 0 ? NULL : fopen(tmp, "wb");
     if (rc == 0 && !f)
         rc = -errno;

@@ -55,4 +55,8 @@ int qt_rootfs_list(struct qt_rootfs *fs, const char *path, int (*fn)(void *ctx, 
 int qt_rootfs_host_path(struct qt_rootfs *fs, const char *path, const char *cachedir, size_t max, char **host,
                         char *err, size_t errlen);
 
+/* mkdir -p of the host folders above the host path file (changed and restored in place). 0, or
+ * -errno. */
+int qt_rootfs_make_parents(char *file);
+
 #endif

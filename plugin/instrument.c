@@ -56,6 +56,7 @@ bool qt_instrument_tb(struct qemu_plugin_tb *tb)
         qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
     if (m->ntf == 0)
         return true;
+    __atomic_store_n(&((struct qt_module *)m)->translated, 1, __ATOMIC_RELAXED); /* only this flag changes */
     /* a whole call of a one-block function: its entry is recorded by its ret when marked */
     const struct qt_tfunc *leaf = one_block_call(m, tb, n);
     for (size_t i = 0; i < n; i++) {

@@ -36,6 +36,7 @@ static int nthunks;
 static struct qt_tfunc mtf[MAX_MODFUNCS];
 static struct qt_sym msym[MAX_MODFUNCS];
 static char mname[MAX_MODFUNCS][64];
+static char mmod[MAX_MODFUNCS][56];     /* the module of each (module_name's size) */
 static size_t nmtf;
 static uint64_t mtf_lo = UINT64_MAX, mtf_hi; /* the range they cover */
 static pthread_mutex_t mtf_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -151,6 +152,13 @@ bool qt_kfuncs_selects(const char *glob)
     for (size_t i = 0; i < nktf; i++)
         if (qt_glob_match(glob, ktf[i].sym->name))
             return true;
+    /* MODULE:GLOB of an -A/-R spec: a function of a loaded module it names is traced */
+    char m[64];
+    const char *fn;
+    size_t n = __atomic_load_n(&nmtf, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < n && qt_kmodule_pattern(glob, m, sizeof(m), &fn); i++)
+        if (qt_glob_match(m, mmod[i]) && qt_glob_match(fn, msym[i].name))
+            return true;
     return false;
 }
 
@@ -182,6 +190,7 @@ static void mod_add(const char *mod, const char *name, uint64_t addr, uint64_t s
     }
     struct qt_sym *y = &msym[n];
     snprintf(mname[n], sizeof(mname[n]), "%s", name);
+    snprintf(mmod[n], sizeof(mmod[n]), "%s", mod);
     y->addr = addr;
     y->size = size;
     y->name = mname[n];

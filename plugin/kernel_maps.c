@@ -71,11 +71,13 @@ void qt_kmaps_on_mmap_region(unsigned vi, void *u)
     if (file < qt_kernel_space || pgoff != 0)
         return; /* anonymous memory, or not the file's start (its first mapping is) */
     struct qt_ktask *k = qt_ktask(v);
-    if (!qt_ktask_selected(v, k))
-        return; /* decided here: a process not recorded gets no module */
     char path[QT_STR_MAX + 1];
     int n = file_path(v, file, path, sizeof(path));
     uint64_t bias;
-    if (n > 0 && qt_modules_mapped(path, addr, 0, &bias))
+    if (n <= 0)
+        return;
+    if (!qt_ktask_selected(v, k))
+        qt_modules_mapped_unrecorded(path, addr); /* its code is shared with the recorded ones (modules.h) */
+    else if (qt_modules_mapped(path, addr, 0, &bias))
         record_map(v, k, path, (size_t)n, bias);
 }

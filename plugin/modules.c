@@ -34,6 +34,9 @@ static bool unknowable_bias;        /* system mode: a PIE program, no bias= and 
 static bool func_hit[QT_MAX_PATTERNS];
 static bool spec_hit[QT_MAX_SPECS];
 static char *said[MAX_SAID];        /* under mod_lock */
+#define MAX_UNTRACED 256
+static char *untraced[MAX_UNTRACED]; /* libraries without a traced function, seen in processes not recorded (under mod_lock) */
+static int nuntraced;
 static int nsaid;
 static bool full_said;
 
@@ -161,6 +164,19 @@ void qt_modules_report_unmatched(size_t nkernel, bool (*in_kernel)(const char *g
     if (!ran)
         fprintf(stderr, "qtrace: warning: no exec of %s was seen in the guest: none of its functions was traced\n",
                 o->program);
+    /* the program's code run, but never instrumented: a silent 0 otherwise */
+    int nprog = 0, translated = 0;
+    for (int i = 0; i < nmodules; i++)
+        if (modules[i]->is_prog && modules[i]->ntf) {
+            nprog++;
+            translated |= __atomic_load_n(&modules[i]->translated, __ATOMIC_RELAXED);
+        }
+    if (qt.system && nprog && !translated && !pending_prog)
+        fprintf(stderr, "qtrace: warning: no code of %s ran in the guest: none of its functions was traced (is it the "
+                "file the guest runs? the bytes at its addresses must be the file's)\n", o->program);
+    else if (qt.system && nprog && !translated)
+        fprintf(stderr, "qtrace: warning: %s was started in the guest (%d load address%s) but none of its code ran "
+                "there afterwards: none of its functions was traced\n", o->program, nprog, nprog > 1 ? "es" : "");
     bool libs = qt.system && o->sysroot && o->libs;
     for (int k = 0; qt.system && k < o->nfunc; k++)
         libs |= kmod_pattern(o->func[k]);
@@ -623,6 +639,15 @@ static void publish_prog_at(uint64_t bias)
         fprintf(stderr, "qtrace: warning: cannot relocate %s: %s\n", qt.opts.program, err);
 }
 
+/* The program loaded at bias, unless it is known there already; caller holds mod_lock. */
+static void publish_prog_once(uint64_t bias)
+{
+    for (int i = 0; i < nmodules; i++)
+        if (modules[i]->is_prog && modules[i]->st.bias == bias)
+            return;
+    publish_prog_at(bias);
+}
+
 static int first_insn_armed;
 
 static void on_first_insn(unsigned int vi, void *udata)
@@ -655,13 +680,8 @@ void qt_modules_exec(struct qt_vcpu *v, uint64_t sp)
     uint64_t bias = p ? entry - p->st.entry : 0;
     /* this process runs the program, not another file (the code at the entry is checked at
      * translation, instruction by instruction, as for every module in system mode) */
-    if (entry && p && auxv_is(&a, &p->st, bias)) {
-        bool known = false;
-        for (int i = 0; i < nmodules && !known; i++)
-            known = modules[i]->is_prog && modules[i]->st.bias == bias;
-        if (!known)
-            publish_prog_at(bias);
-    }
+    if (entry && p && auxv_is(&a, &p->st, bias))
+        publish_prog_once(bias);
     pthread_mutex_unlock(&mod_lock);
 }
 
@@ -713,7 +733,17 @@ static bool probe_elf(const char *file, struct qt_elfid *id)
     return got >= 4 && memcmp(head, "\177ELF", 4) == 0 && qt_elfid_read(head, got, id);
 }
 
-bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias)
+/* Was file loaded before in a process not recorded and found to have no traced function?
+ * Caller holds mod_lock. */
+static bool untraced_has(const char *file)
+{
+    for (int i = 0; i < nuntraced; i++)
+        if (strcmp(untraced[i], file) == 0)
+            return true;
+    return false;
+}
+
+static bool mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias, bool recorded)
 {
     if (offset != 0 || !path || !path[0])
         return false;
@@ -738,6 +768,16 @@ bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_
      * names an interpreter too (it runs), so a file named *.so* is a library */
     const char *slash = strrchr(path, '/');
     bool program = id.program && !strstr(slash ? slash : path, ".so");
+    if (qt.system && id.dyn && same_file(file, qt.opts.program)) {
+        /* the PIE program mapped from its start: where it is, whoever loads it (the kernel, whose
+         * start_thread says the same; or the dynamic loader run as a command, which the
+         * auxiliary vector does not tell) */
+        pthread_mutex_lock(&mod_lock);
+        if (pending_prog)
+            publish_prog_once(b);
+        pthread_mutex_unlock(&mod_lock);
+        return true;
+    }
     if (!id.dyn || (qt.system && (program || same_file(file, qt.opts.program))))
         return true;
     pthread_mutex_lock(&mod_lock);
@@ -747,9 +787,18 @@ bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_
             return true;
         }
     }
+    if (!recorded && untraced_has(file)) {
+        pthread_mutex_unlock(&mod_lock);
+        return true;
+    }
     char err[512];
     struct qt_module *m = module_load(file, b, false, err, sizeof(err));
-    if (m) {
+    if (m && !recorded && m->ntf == 0) {
+        /* nothing of it to instrument: remembered, not loaded again for other processes */
+        if (nuntraced < MAX_UNTRACED)
+            untraced[nuntraced++] = strdup(file);
+        module_free(m);
+    } else if (m) {
         m->verified = 1;
         if (qt.system && qt_elfid_read(m->st.image, m->st.image_size, &m->id) && m->id.build_id_len)
             m->verified = 0;
@@ -759,6 +808,16 @@ bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_
     }
     pthread_mutex_unlock(&mod_lock);
     return true;
+}
+
+bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias)
+{
+    return mapped(path, addr, offset, bias, true);
+}
+
+void qt_modules_mapped_unrecorded(const char *path, uint64_t addr)
+{
+    mapped(path, addr, 0, NULL, false);
 }
 
 bool qt_module_usable(const struct qt_module *m)

@@ -39,6 +39,7 @@ struct qt_module {
      * build-id before its code is instrumented */
     struct qt_elfid id;
     int verified;               /* 0 not yet, 1 the same file (or nothing to compare), -1 another file */
+    int translated;             /* a block of its code was instrumented (set at translation) */
 };
 
 /* Load the program (opts.program). nkernel: kernel functions the patterns selected (patterns
@@ -69,6 +70,13 @@ void qt_modules_exec(struct qt_vcpu *v, uint64_t sp);
  * the file under sysroot=, and not a program). True if path is an ELF file (program or library)
  * mapped at its start; *bias (if not NULL) is then its load bias. */
 bool qt_modules_mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *bias);
+/* System mode: a process that is not recorded mapped the file path at addr from its start. QEMU
+ * translates x86 code once per physical page and runs that translation at every address the
+ * page is mapped at, in every process (position-independent blocks), so a library whose
+ * functions are traced must be a module wherever it is mapped, or a process not recorded that
+ * runs its code first leaves it uninstrumented for all. Libraries without a traced function
+ * are not loaded for such processes (the first one is loaded once to know). */
+void qt_modules_mapped_unrecorded(const char *path, uint64_t addr);
 
 /* System mode, once the kernel's functions are selected: say which patterns match nothing in
  * the kernel (in_kernel), the program, or (sysroot=) any library under the guest's root. */

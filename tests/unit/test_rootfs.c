@@ -194,6 +194,17 @@ int main(void)
     free(h1), free(h2);
     qt_rootfs_close(img);
 
+    /* the host folders above a path, made as mkdir -p would; a file in the way: ENOTDIR */
+    char mp[600];
+    snprintf(mp, sizeof(mp), "%s/a/b/c/file", tpath("mp"));
+    is_int(qt_rootfs_make_parents(mp), 0, "make_parents: a/b/c made above file");
+    ok(access(tpath("mp/a/b/c"), F_OK) == 0 && access(tpath("mp/a/b/c/file"), F_OK) != 0 &&
+       strcmp(mp + strlen(mp) - 11, "/a/b/c/file") == 0, "make_parents: the folders only, the path left as given");
+    is_int(qt_rootfs_make_parents(mp), 0, "make_parents: folders already there");
+    write_file(tpath("mp/f"), "x", 1, 0644);
+    snprintf(mp, sizeof(mp), "%s/f/g/file", tpath("mp"));
+    is_int(qt_rootfs_make_parents(mp), -ENOTDIR, "make_parents: a file in the way: ENOTDIR");
+
     /* bad roots: one line each, naming ROOT and what it is */
     ok(!qt_rootfs_open(tpath("nonexistent"), err, sizeof(err)) && strstr(err, "No such file"),
        "missing ROOT: %s", err);
