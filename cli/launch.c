@@ -228,7 +228,7 @@ static int check_filters(const struct qtc_cfg *cfg, const char *path, const stru
             continue;
         bool any = false;
         for (size_t k = 0; k < st.n && !any; k++)
-            any = st.syms[k].name && qt_glob_match(g, st.syms[k].name);
+            any = qt_sym_match(&st.syms[k], g);
         if (!any) {
             snprintf(err, errlen, "-F %s: no function of %s has that name%s", g, path,
                      info->dynamic ? " (and --no-libs leaves out the libraries)" : "");

@@ -104,6 +104,11 @@ struct tparam {
     uint8_t type, bits;
 };
 
+struct talias {
+    size_t name;            /* pool offset */
+    size_t sym;             /* index of the kept symbol */
+};
+
 struct build {
     const char *path;
     Elf *elf;
@@ -116,6 +121,8 @@ struct build {
     size_t n, cap;
     struct tparam *p;
     size_t np, pcap;
+    struct talias *al;      /* other names of a kept symbol's address, in the order of the kept ones */
+    size_t nal;
     unsigned word_bits;
     char *err;
     size_t errlen;
@@ -845,16 +852,27 @@ static int name_cmp(const void *pa, const void *pb, void *ctx)
     return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
-static void dedupe_and_size(struct build *b, struct qt_symtab *st)
+/* Symbols at one address: the first in tsym_cmp's order is kept, the other names (glibc's write
+ * and __write, strtol and strtoll) become its aliases, so that a pattern naming any of them selects it. */
+static int dedupe_and_size(struct build *b, struct qt_symtab *st)
 {
     if (b->n == 0)
-        return;
+        return 0;
     qsort_r(b->s, b->n, sizeof(*b->s), tsym_cmp, b->pool.buf);
+    b->al = malloc(b->n * sizeof(*b->al));
+    if (!b->al)
+        return -ENOMEM;
     size_t w = 0;
     for (size_t i = 0; i < b->n; i++) {
         if (w && b->s[w - 1].addr == b->s[i].addr) {
             if (b->s[i].size > b->s[w - 1].size)
                 b->s[w - 1].size = b->s[i].size;
+            const char *name = b->pool.buf + b->s[i].name;
+            bool seen = strcmp(name, b->pool.buf + b->s[w - 1].name) == 0;
+            for (size_t k = b->nal; !seen && k-- > 0 && b->al[k].sym == w - 1;)
+                seen = strcmp(name, b->pool.buf + b->al[k].name) == 0;
+            if (!seen && !b->s[i].plt)
+                b->al[b->nal++] = (struct talias){ b->s[i].name, w - 1 };
             continue;
         }
         b->s[w++] = b->s[i];
@@ -875,6 +893,7 @@ static void dedupe_and_size(struct build *b, struct qt_symtab *st)
         if (end > s->addr)
             s->size = end - s->addr;
     }
+    return 0;
 }
 
 static int finish(struct build *b, struct qt_symtab *st)
@@ -887,9 +906,11 @@ static int finish(struct build *b, struct qt_symtab *st)
     size_t par = np * sizeof(struct qt_param);
     char *block = malloc(hdr + idx + par + b->pool.len + 1);
     struct qt_sym *syms = calloc(n ? n : 1, sizeof(*syms));
-    if (!block || !syms) {
+    const char **aliases = calloc(b->nal ? b->nal : 1, sizeof(*aliases));
+    if (!block || !syms || !aliases) {
         free(block);
         free(syms);
+        free(aliases);
         return fail(b->err, b->errlen, -ENOMEM, b->path, "out of memory");
     }
     struct symtab_priv *priv = (struct symtab_priv *)block;
@@ -915,6 +936,15 @@ static int finish(struct build *b, struct qt_symtab *st)
         syms[i].params = t->nparams ? params + t->param0 : NULL;
         by_name[i] = (uint32_t)i;
     }
+    for (size_t k = 0; k < b->nal; k++) {
+        struct qt_sym *sym = &syms[b->al[k].sym];
+        aliases[k] = strings + b->al[k].name;
+        if (!sym->naliases)
+            sym->aliases = aliases + k;
+        if (sym->naliases < UINT16_MAX)
+            sym->naliases++;
+    }
+    st->aliases = aliases;
     if (n)
         qsort_r(by_name, n, sizeof(*by_name), name_cmp, syms);
     priv->magic = QT_SYMTAB_MAGIC;
@@ -1057,7 +1087,10 @@ int qt_symtab_load(struct qt_symtab *st, const char *path, uint64_t bias, char *
     r = load_plt(&b, shstrndx);
     if (r < 0)
         goto out;
-    dedupe_and_size(&b, st);
+    if (dedupe_and_size(&b, st) < 0) {
+        r = fail(err, errlen, -ENOMEM, path, "out of memory");
+        goto out;
+    }
     if (st->has_debug) {
         r = load_dwarf(&b);
         if (r < 0)
@@ -1081,6 +1114,7 @@ out:
     free(b.pool.buf);
     free(b.s);
     free(b.p);
+    free(b.al);
     if (r < 0) {
         free(st->syms);
         free(st->strpool);
@@ -1096,6 +1130,7 @@ void qt_symtab_free(struct qt_symtab *st)
     if (!st)
         return;
     free(st->syms);
+    free(st->aliases);
     free(st->strpool);
     free(st->path);
     free(st->image);
@@ -1139,12 +1174,28 @@ const struct qt_sym *qt_symtab_find(const struct qt_symtab *st, const char *name
         }
         if (lo < st->n && strcmp(st->syms[priv->by_name[lo]].name, name) == 0)
             return &st->syms[priv->by_name[lo]];
-        return NULL;
+    } else {
+        for (size_t i = 0; i < st->n; i++) /* a table not built by qt_symtab_load */
+            if (st->syms[i].name && strcmp(st->syms[i].name, name) == 0)
+                return &st->syms[i];
     }
-    for (size_t i = 0; i < st->n; i++) /* a table not built by qt_symtab_load */
-        if (st->syms[i].name && strcmp(st->syms[i].name, name) == 0)
-            return &st->syms[i];
+    for (size_t i = 0; i < st->n; i++)
+        for (unsigned k = 0; k < st->syms[i].naliases; k++)
+            if (strcmp(st->syms[i].aliases[k], name) == 0)
+                return &st->syms[i];
     return NULL;
+}
+
+bool qt_sym_match(const struct qt_sym *s, const char *glob)
+{
+    if (!s || !glob)
+        return false;
+    if (s->name && qt_glob_match(glob, s->name))
+        return true;
+    for (unsigned k = 0; k < s->naliases; k++)
+        if (qt_glob_match(glob, s->aliases[k]))
+            return true;
+    return false;
 }
 
 bool qt_symtab_read(const struct qt_symtab *st, uint64_t addr, void *buf, size_t len)

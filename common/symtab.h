@@ -20,6 +20,8 @@ struct qt_sym {
     uint16_t nparams;       /* DWARF formal parameters (0 if none or no DWARF) */
     uint8_t ret_type, ret_bits; /* DWARF return type, 0 = void or unknown */
     const struct qt_param *params; /* owned by the table */
+    const char *const *aliases; /* the other names of this address (glibc's __write for write) */
+    uint16_t naliases;
 };
 
 struct qt_segment {         /* a PT_LOAD segment, for reading bytes at a run-time address */
@@ -32,6 +34,7 @@ struct qt_symtab {
     struct qt_sym *syms;    /* sorted by addr, FUNC symbols only (plus resolved PLT entries) */
     size_t n;
     char *strpool;
+    const char **aliases;   /* storage of every symbol's aliases */
     uint64_t bias;          /* load bias added to file addresses */
     uint64_t text_lo, text_hi; /* run-time range of executable segments */
     uint64_t entry;
@@ -52,10 +55,13 @@ void qt_symtab_free(struct qt_symtab *st);
 
 /* Symbol containing addr, or NULL. */
 const struct qt_sym *qt_symtab_lookup(const struct qt_symtab *st, uint64_t addr);
-/* Symbol whose name is exactly name, or NULL. */
+/* Symbol whose name, or one of whose aliases, is exactly name, or NULL. */
 const struct qt_sym *qt_symtab_find(const struct qt_symtab *st, const char *name);
 /* Copy len bytes of the file image at run-time address addr; false if not in a segment's file part. */
 bool qt_symtab_read(const struct qt_symtab *st, uint64_t addr, void *buf, size_t len);
+
+/* Does glob match the symbol's name or one of its aliases? */
+bool qt_sym_match(const struct qt_sym *s, const char *glob);
 
 /* Shell-style glob (* ? [..]) matching, used by -F/-N patterns. */
 bool qt_glob_match(const char *pattern, const char *name);

@@ -38,7 +38,7 @@ static void scan_file(const char *path, const char *name, const char *const *glo
         return;
     for (int i = 0; i < n; i++)
         for (size_t k = 0; !found[i] && strncmp(globs[i], "lib:", 4) != 0 && k < st.n; k++)
-            found[i] = qt_glob_match(globs[i], st.syms[k].name);
+            found[i] = qt_sym_match(&st.syms[k], globs[i]);
     qt_symtab_free(&st);
 }
 

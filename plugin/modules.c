@@ -222,7 +222,7 @@ void qt_modules_check_patterns(bool (*in_kernel)(const char *glob))
         /* module functions are known once their module loads: said at the end if none matched */
         found[i] = pattern_matched(pats[i], false, in_kernel) || kmod_pattern(pats[i]);
         for (size_t k = 0; have && !found[i] && strncmp(pats[i], "lib:", 4) != 0 && k < prog.n; k++)
-            found[i] = qt_glob_match(pats[i], prog.syms[k].name);
+            found[i] = qt_sym_match(&prog.syms[k], pats[i]);
         left |= !found[i];
     }
     if (have)
@@ -419,6 +419,17 @@ static bool runs_to_ret(const struct qt_module *m, const struct qt_tfunc *tf)
            qt.arch->run_to_ret(code, n, tf->addr) != 0;
 }
 
+/* Does a pattern name the function, by its name or an alias? */
+static bool wanted(const struct qt_sym *s)
+{
+    if (qt_opts_wants(&qt.opts, s->name))
+        return true;
+    for (unsigned k = 0; k < s->naliases; k++)
+        if (qt_opts_wants(&qt.opts, s->aliases[k]))
+            return true;
+    return false;
+}
+
 static int module_select(struct qt_module *m, char *err, size_t errlen)
 {
     m->tf = calloc(m->st.n ? m->st.n : 1, sizeof(*m->tf));
@@ -433,15 +444,18 @@ static int module_select(struct qt_module *m, char *err, size_t errlen)
         const struct qt_sym *s = &m->st.syms[i];
         if (strstr(s->name, "@plt"))
             continue; /* PLT stubs: the library function itself is traced */
-        bool want = whole_lib || (by_pattern && qt_opts_wants(&qt.opts, s->name)) ||
+        bool want = whole_lib || (by_pattern && wanted(s)) ||
                     (trace_all_of_prog() && (m->is_prog || (qt.opts.libs && imported(s->name))));
         for (int k = 0; m->is_prog && k < qt.opts.naddr; k++)
             want |= qt.opts.addr[k] == s->addr;
         want |= qt_opts_in_range(&qt.opts, s->addr);
         if (!want)
             continue;
-        if (by_pattern)
+        if (by_pattern) {
             mark_hits(s->name);
+            for (unsigned k = 0; k < s->naliases; k++)
+                mark_hits(s->aliases[k]);
+        }
         if (m->ntf && s->addr < m->tf[m->ntf - 1].end)
             continue; /* alias or overlap: keep the first */
         struct qt_tfunc *tf = &m->tf[m->ntf];

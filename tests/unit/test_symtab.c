@@ -202,7 +202,7 @@ static void test_static(void)
     if (puts_a && puts_a == io_puts) {
         const struct qt_sym *p = qt_symtab_lookup(&st, puts_a);
         ok(p && p->addr == puts_a && strcmp(p->name, "puts") == 0, "static: puts preferred over its alias _IO_puts");
-        ok(qt_symtab_find(&st, "_IO_puts") == NULL, "static: the alias is folded");
+        ok(qt_symtab_find(&st, "_IO_puts") == p, "static: the alias is folded into puts, and finds it");
     } else {
         skip("libc.a without the puts/_IO_puts alias");
         skip("libc.a without the puts/_IO_puts alias");
@@ -771,6 +771,52 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
     return remove(path);
 }
 
+/* Several names at one address (glibc's write and __write): one symbol, the others its aliases;
+ * each name finds it and a glob on any name matches it. The oracle is nm's addresses. */
+static void test_aliases(void)
+{
+    char src[PATH_MAX], lib[PATH_MAX];
+    path_in(src, sizeof(src), "alias.c");
+    path_in(lib, sizeof(lib), "alias.so");
+    FILE *f = fopen(src, "w");
+    if (!f) {
+        ok(0, "aliases: write the source");
+        return;
+    }
+    fputs("long my_strtol(const char *s) { return s[0]; }\n"
+          "long my_strtoll(const char *s) __attribute__((alias(\"my_strtol\")));\n"
+          "long __my_strtol(const char *s) __attribute__((alias(\"my_strtol\")));\n"
+          "int other(void) { return 1; }\n", f);
+    fclose(f);
+    if (!sh("gcc -O0 -shared -fPIC -o '%s' '%s'", lib, src)) {
+        ok(0, "aliases: gcc builds the library");
+        return;
+    }
+    uint64_t a = nm_addr("nm", lib, "my_strtol");
+    ok(a && a == nm_addr("nm", lib, "my_strtoll") && a == nm_addr("nm", lib, "__my_strtol"),
+       "aliases: nm puts my_strtol, my_strtoll and __my_strtol at one address");
+    struct qt_symtab st;
+    char err[256];
+    if (qt_symtab_load(&st, lib, 0, err, sizeof(err)) != 0) {
+        ok(0, "aliases: load: %s", err);
+        return;
+    }
+    const struct qt_sym *s = qt_symtab_find(&st, "my_strtol");
+    ok(s && s->addr == a, "aliases: my_strtol found at nm's address");
+    ok(qt_symtab_find(&st, "my_strtoll") == s, "aliases: my_strtoll finds the same symbol");
+    ok(qt_symtab_find(&st, "__my_strtol") == s, "aliases: __my_strtol finds the same symbol");
+    ok(s && s->naliases == 2, "aliases: the kept symbol has two aliases (%u)", s ? s->naliases : 0);
+    ok(s && qt_sym_match(s, "my_strtoll") && qt_sym_match(s, "__my_*") && !qt_sym_match(s, "other"),
+       "aliases: globs match any of the names, no other");
+    const struct qt_sym *o = qt_symtab_find(&st, "other");
+    ok(o && o->naliases == 0 && !qt_sym_match(o, "my_strtol"), "aliases: a function with one name has none");
+    size_t at = 0;
+    for (size_t i = 0; i < st.n; i++)
+        at += st.syms[i].addr == a;
+    ok(at == 1, "aliases: one symbol at the address (%zu)", at);
+    qt_symtab_free(&st);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "%s/qtrace-symtab-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -808,6 +854,7 @@ int main(void)
         test_dynamic("now", "-fPIE -pie -Wl,-z,now", true, plt_pie, false);
         test_i386();
         test_aarch64();
+        test_aliases();
     } else {
         skip("gcc, nm or objdump missing: fixture tests not run");
     }
