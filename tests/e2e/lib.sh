@@ -744,3 +744,46 @@ fx_rr_vmmap() {
         2>"$1/vm.err"
     echo $? >"$1/vm.rc"
 }
+# ---- the views on the Debian guest (cases 190-195) ----------------------------------------------
+# One boot of the Debian guest with every view (--disk-trace, --files-written DIR/files,
+# --vmmap, --processes; every process: no --comm), driven over ssh: the host sends the guest a
+# shell script (DEBIAN_VIEWS_SCRIPT) that runs diskio on ext4 (/root/views) and prints each
+# file's size and SHA-256 as it reads it back and the sectors of the synced file (filefrag; the disk
+# is snapshot=on: the guest is the oracle),
+# runs the PIE vmmap (its /proc/self/maps, libc's mappings among them) and a shell pipeline of
+# procs (pids, argv and $? as the guest printed them); then powers the guest off. DIR/run is the
+# trace, DIR/run.console the console, DIR/out what the script printed, DIR/ssh.rc its status.
+DEBIAN_VIEWS_BIG=2097152
+DEBIAN_VIEWS_SCRIPT='D=/root/views
+mkdir -p $D
+diskio all $D '"$DEBIAN_VIEWS_BIG"'
+echo "views: diskio status=$?"
+for f in pieces.bin new.txt big.bin; do
+    echo "views: file $D/$f $(stat -c %s $D/$f) $(sha256sum <$D/$f | cut -d" " -f1)"
+done
+filefrag -v -b512 $D/big.bin | sed "s/^/views: filefrag /"
+/usr/local/bin/vmmap
+echo "views: vmmap status=$?"
+sh -c '"'"'echo "sh: pid=$$"; procs id a | procs cat x | wc -l; echo "sh: pipeline status=$?"; procs exit 7; echo "sh: exit status=$?"; procs kill 15; echo "sh: kill status=$?"; exit 3'"'"'
+echo "views: sh status=$?"'
+fx_debian_views() {
+    local d=$1 port boot
+    port=$(free_port)
+    debian_boot "$d" run --ssh-port "$port" --append qtrace.run=wait --timeout 900 --disk-trace \
+        --files-written "$d/files" --vmmap --processes --format text,json &
+    boot=$!
+    if debian_wait_sshd "$d" run $boot; then
+        dssh "$port" sh -s <<<"$DEBIAN_VIEWS_SCRIPT" >"$d/out" 2>&1
+        echo $? >"$d/ssh.rc"
+        dssh "$port" poweroff >/dev/null 2>&1
+    fi
+    wait $boot
+}
+debian_views_fixture() {
+    need_debian
+    command -v ssh >/dev/null || bail "ssh on the host (package openssh-client; scripts/setup.sh deps)"
+    fixture debian_views
+    [ "$(rc_of "$FX/run.rc")" = 0 ] || { diag <"$FX/run.err"; tail -5 "$FX/run.console" | diag; bail "qtrace system --guest debian with the views exits 0"; }
+    [ "$(rc_of "$FX/ssh.rc")" = 0 ] && grep -q '^views: sh status=3$' "$FX/out" ||
+        { tail -5 "$FX/out" | diag; bail "the guest ran the views' script over ssh to its end"; }
+}
