@@ -744,15 +744,16 @@ fx_rr_vmmap() {
         2>"$1/vm.err"
     echo $? >"$1/vm.rc"
 }
-# ---- the views on the Debian guest (cases 190-195) ----------------------------------------------
+# ---- the views on the Debian guest (cases 190-193) ----------------------------------------------
 # One boot of the Debian guest with every view (--disk-trace, --files-written DIR/files,
 # --vmmap, --processes; every process: no --comm), driven over ssh: the host sends the guest a
 # shell script (DEBIAN_VIEWS_SCRIPT) that runs diskio on ext4 (/root/views) and prints each
-# file's size and SHA-256 as it reads it back and the sectors of the synced file (filefrag; the disk
-# is snapshot=on: the guest is the oracle),
-# runs the PIE vmmap (its /proc/self/maps, libc's mappings among them) and a shell pipeline of
-# procs (pids, argv and $? as the guest printed them); then powers the guest off. DIR/run is the
-# trace, DIR/run.console the console, DIR/out what the script printed, DIR/ssh.rc its status.
+# file's size and SHA-256 as it reads it back and the synced file's sectors (filefrag); runs
+# the PIE vmmap (its /proc/self/maps, libc's mappings among them), then a copy of it twice, its
+# directory renamed in between (its path changes); runs a shell pipeline of procs (pids, argv
+# and $? as the guest printed them); then powers the guest off. The disk is snapshot=on: the
+# guest is the oracle. DIR/run is the trace, DIR/run.console the console, DIR/out what the
+# script printed, DIR/ssh.rc its status.
 DEBIAN_VIEWS_BIG=2097152
 DEBIAN_VIEWS_SCRIPT='D=/root/views
 mkdir -p $D
@@ -764,6 +765,8 @@ done
 filefrag -v -b512 $D/big.bin | sed "s/^/views: filefrag /"
 /usr/local/bin/vmmap
 echo "views: vmmap status=$?"
+mkdir -p $D/d1 && cp /usr/local/bin/vmmap $D/d1/vm && $D/d1/vm >/dev/null && mv $D/d1 $D/d2 &&
+    $D/d2/vm | sed -n "/^VMMAP-BEGIN 2$/,/^VMMAP-END 2$/s/^/renamed: /p"
 sh -c '"'"'echo "sh: pid=$$"; procs id a | procs cat x | wc -l; echo "sh: pipeline status=$?"; procs exit 7; echo "sh: exit status=$?"; procs kill 15; echo "sh: kill status=$?"; exit 3'"'"'
 echo "views: sh status=$?"'
 fx_debian_views() {
