@@ -749,8 +749,9 @@ fx_rr_vmmap() {
 # --vmmap, --processes; every process: no --comm), driven over ssh: the host sends the guest a
 # shell script (DEBIAN_VIEWS_SCRIPT) that runs diskio on ext4 (/root/views) and prints each
 # file's size and SHA-256 as it reads it back and the synced file's sectors (filefrag); runs
-# the PIE vmmap (its /proc/self/maps, libc's mappings among them), then a copy of it twice, its
-# directory renamed in between (its path changes); runs a shell pipeline of procs (pids, argv
+# the PIE vmmap (its /proc/self/maps, libc's mappings among them), then a copy of dash that
+# renames its own directory, allocates 200 KB (a new mapping) and prints its own /proc/self/maps
+# (the path of its mapped program changed); runs a shell pipeline of procs (pids, argv
 # and $? as the guest printed them); then powers the guest off. The disk is snapshot=on: the
 # guest is the oracle. DIR/run is the trace, DIR/run.console the console, DIR/out what the
 # script printed, DIR/ssh.rc its status.
@@ -765,8 +766,8 @@ done
 filefrag -v -b512 $D/big.bin | sed "s/^/views: filefrag /"
 /usr/local/bin/vmmap
 echo "views: vmmap status=$?"
-mkdir -p $D/d1 && cp /usr/local/bin/vmmap $D/d1/vm && $D/d1/vm >/dev/null && mv $D/d1 $D/d2 &&
-    $D/d2/vm | sed -n "/^VMMAP-BEGIN 2$/,/^VMMAP-END 2$/s/^/renamed: /p"
+mkdir -p $D/d1 && cp /bin/dash $D/d1/sh &&
+    $D/d1/sh -c "mv $D/d1 $D/d2 && x=\$(printf %0200000d 0) && while read -r l; do echo \"renamed: \$l\"; done </proc/self/maps"
 sh -c '"'"'echo "sh: pid=$$"; procs id a | procs cat x | wc -l; echo "sh: pipeline status=$?"; procs exit 7; echo "sh: exit status=$?"; procs kill 15; echo "sh: kill status=$?"; exit 3'"'"'
 echo "views: sh status=$?"'
 fx_debian_views() {

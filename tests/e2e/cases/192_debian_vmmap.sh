@@ -4,8 +4,8 @@
 # /proc/self/maps twice (its load bias, libc's and ld.so's mappings, [heap], [stack], [vdso]);
 # the trace's map of that process at each point equals what it printed, line for line. Point 2 is
 # its last map (qtrace dump --maps-at end); point 1 is the map before its three changes between
-# the prints (munmap, mprotect, mremap). A copy of vmmap run again after its directory was renamed
-# shows its new path. Oracle: the kernel's /proc/self/maps, printed by the guest.
+# the prints (munmap, mprotect, mremap). A program whose directory is renamed while it runs shows
+# its new path. Oracle: the kernel's /proc/self/maps, printed by the guest.
 . "$(dirname "$0")/../lib.sh"
 debian_views_fixture
 maps_printed "$FX/out" 1 >"$TMP/want1"
@@ -40,17 +40,20 @@ print('ok: %d vmmap events (%s)' % (len(ev), ' '.join(causes)))
 PY
 ok $? "JSON: point 1 is the map before vmmap's munmap, mprotect and mremap, equal to its first /proc/self/maps"
 diag <"$TMP/json.out" | tail -3
-# a copy of vmmap run from /root/views/d1, then from /root/views/d2 after mv d1 d2: the same
-# dentry and inode under a new path (the file names kept per vCPU must not outlive the rename)
-sed -n 's/^renamed: //p' "$FX/out" | sed '1d;$d' >"$TMP/want3"
-check "the renamed copy printed its map, naming /root/views/d2/vm" grep -q ' /root/views/d2/vm$' "$TMP/want3"
-for d in d1 d2; do
-    pid=$(sed -n "s/.*tid:\([0-9]*\)\] == exec \"\/root\/views\/$d\/vm\".*/\1/p" "$FX/run/trace.txt" | head -1)
-    "$QTRACE" dump --maps-at end --pid "${pid:-x}" "$FX/run/trace.qtr" 2>/dev/null | sed 1d >"$TMP/$d.end"
-    check "the copy run from /root/views/$d (pid ${pid:-none}): its last map names /root/views/$d/vm only" \
-        bash -c "grep -q ' /root/views/$d/vm\$' '$TMP/$d.end' && ! grep -v ' /root/views/$d/vm\$' '$TMP/$d.end' | grep -q '/root/views/'"
-done
-same_text "after the rename: the trace's last map of the copy equals its /proc/self/maps" "$TMP/d2.end" "$TMP/want3"
+# a copy of dash run from /root/views/d1 renames d1 to d2, allocates 200 KB (a new mapping: its
+# map is read again) and prints its own /proc/self/maps: the same struct file, dentry and inode
+# under a new path (a file name kept per vCPU must not outlive the rename)
+sed -n 's/^renamed: //p' "$FX/out" >"$TMP/printed"
+check "the copy of dash printed its map, naming /root/views/d2/sh" grep -q ' /root/views/d2/sh$' "$TMP/printed"
+pid=$(sed -n 's/.*tid:\([0-9]*\)\] == exec "\/root\/views\/d1\/sh".*/\1/p' "$FX/run/trace.txt" | head -1)
+awk -v t="tid:${pid:-x}]" '/== rename "\/root\/views\/d1" -> "\/root\/views\/d2"/ { r = 1 } r && index($0, t " == vmmap after ") { n++ }
+    END { exit !n }' "$FX/run/trace.txt"
+ok $? "the copy of dash (pid ${pid:-none}): its map is read again after the rename (mv's, in the trace)"
+"$QTRACE" dump --maps-at end --pid "${pid:-x}" "$FX/run/trace.qtr" 2>/dev/null | sed 1d >"$TMP/dash.end"
+check "its last map in the trace names /root/views/d2/sh, and /root/views/d1 nowhere" \
+    bash -c "grep -q ' /root/views/d2/sh\$' '$TMP/dash.end' && ! grep -q '/root/views/d1' '$TMP/dash.end'"
+same_text "its areas of /root/views/d2/sh are the ones it printed" <(grep ' /root/views/d2/sh$' "$TMP/dash.end") \
+    <(grep ' /root/views/d2/sh$' "$TMP/printed")
 n=$(grep -cE '\] == vmmap after ' "$FX/run/trace.txt")
 m=$(grep -E '\] == vmmap after ' "$FX/run/trace.txt" | grep -oE 'tid:[0-9]+' | sort -u | wc -l)
 check "every process is followed without --comm: $n maps of $m processes" test "$m" -gt 10
