@@ -83,9 +83,6 @@ static const struct hook hooks[] = {
     { "commit_creds", NULL, qt_kprocs_on_creds, NEED_PROCESSES, "uid changes (setuid, su) are not seen by --processes",
       NULL },
     { "syscall_exit_to_user_mode", NULL, qt_kvm_on_sys_exit, NEED_VMMAP, "no memory maps recorded (--vmmap)", NULL },
-    { "__d_move", NULL, qt_kvm_on_rename, NEED_VMMAP,
-      "--vmmap reads every mapped file's path again at each map (no rename is seen that would make a kept one old)",
-      NULL },
 };
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
 static uint64_t hook_addr[NHOOKS];  /* link-time, then run-time; 0: not hooked */

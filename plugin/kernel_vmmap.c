@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ static const char *const fork_calls[] = { "fork", "vfork", "clone", "clone3" };
 
 static long change_nr[2][NCHANGE], fork_nr[2][NFORK]; /* [native, 32-bit][call]: -1 if the ABI has none */
 static uint64_t special_ops;    /* run-time &special_mapping_vmops: the areas named by their vm_special_mapping */
-static bool names_kept;         /* __d_move is hooked: file names are kept per vCPU (below) */
+static uint64_t path_seqs[2];   /* run-time &rename_lock, &mount_lock: file names are kept while they stay (below) */
 
 void qt_kvm_relocate(uint64_t slide)
 {
@@ -52,7 +53,14 @@ void qt_kvm_relocate(uint64_t slide)
         for (size_t i = 0; i < NFORK; i++)
             fork_nr[a][i] = qt_syscall_nr(abi[a], fork_calls[i]);
     }
-    names_kept = qt_kernel_sym("__d_move") != 0; /* kernel.c hooks it for vmmap */
+    const char *locks[2] = { "rename_lock", "mount_lock" };
+    for (int i = 0; i < 2; i++) {
+        uint64_t a = qt_kernel_sym(locks[i]);
+        path_seqs[i] = a ? a + slide : 0;
+        if (!a)
+            fprintf(stderr, "qtrace: warning: kernel symbol %s not found: --vmmap reads every mapped file's path "
+                    "again at each map\n", locks[i]);
+    }
     uint64_t ops = qt_kernel_sym("special_mapping_vmops");
     special_ops = ops ? ops + slide : 0;
 }
@@ -76,6 +84,8 @@ struct walk {
     bool incomplete;
     uint64_t last_end;          /* areas come in address order: one before this is not taken twice */
     uint64_t start_brk, brk, start_stack;
+    bool path_gen_ok;           /* path_gen read: kept file names may be used */
+    uint64_t path_gen;
     uint64_t hash;              /* FNV-1a of the areas written */
 };
 
@@ -131,14 +141,16 @@ static size_t anon_name(struct walk *w, uint64_t start, uint64_t end, uint64_t o
 /* The path, inode number and device of a mapped file cost a read per field and four per path
  * component; a process's map shows the same few files at every change. So each vCPU keeps the
  * names it found by struct file, direct-mapped: an area of a file seen before costs one read
- * of the struct file (its path's dentry and mount, its inode: they must be the same). A rename
- * anywhere (__d_move, which every rename of a dentry passes) makes every entry old: a file
- * renamed while mapped, or under a renamed directory, shows its new path as /proc/PID/maps
- * does. Without that hook nothing is kept. */
+ * of the struct file (its path's dentry and mount, its inode: they must be the same). Paths
+ * change only by a rename or a mount change, and the kernel counts both in the sequence of
+ * its seqlocks rename_lock and mount_lock (odd while one is under way), which its own d_path
+ * checks: they are read once per map, and a kept name holds while both are what they were
+ * when it was read. So a file renamed while mapped, or under a renamed directory, shows its
+ * new path, as /proc/PID/maps does. */
 #define NAME_SLOTS 256
 struct name_slot {
     uint64_t file, dentry, mnt, inode;  /* the struct file and what it pointed to (0: empty) */
-    uint64_t gen;                       /* renames seen when the name was read */
+    uint64_t gen;                       /* the two sequences when the name was read */
     uint64_t ino;
     uint32_t dev;
     uint16_t flags;                     /* QT_VMA_NAME_UNREADABLE, QT_VMA_NAME_TRUNC */
@@ -146,12 +158,17 @@ struct name_slot {
     char name[QT_STR_MAX];
 };
 static struct name_slot *name_tables[QT_OUT_MAX_VCPUS];
-static uint64_t renames;                /* renames seen (__d_move calls) */
 
-void qt_kvm_on_rename(unsigned vi, void *u)
+/* The two sequences as one word (the first member of a seqlock_t is its counter); false while
+ * a rename or mount change is under way, or they cannot be read. */
+static bool path_gen(struct qt_mem *m, uint64_t *gen)
 {
-    (void)vi, (void)u;
-    __atomic_fetch_add(&renames, 1, __ATOMIC_RELAXED);
+    uint64_t r, mo;
+    if (!path_seqs[0] || !path_seqs[1] || !qt_mem_read_uint(m, path_seqs[0], 4, &r) ||
+        !qt_mem_read_uint(m, path_seqs[1], 4, &mo) || (r & 1) || (mo & 1))
+        return false;
+    *gen = r | mo << 32;
+    return true;
 }
 
 /* The file's dentry, mount and inode, in one read of the struct file when the fields are close. */
@@ -184,9 +201,9 @@ static size_t file_name(struct walk *w, uint64_t file, struct qt_vma *e, char *n
 {
     const struct qt_klayout *L = w->L;
     struct qt_mem *m = &w->v->mem;
-    uint64_t id[3] = { 0, 0, 0 }, gen = __atomic_load_n(&renames, __ATOMIC_RELAXED);
+    uint64_t id[3] = { 0, 0, 0 }, gen = w->path_gen;
     struct name_slot *s = NULL;
-    if (names_kept && w->vi < QT_OUT_MAX_VCPUS && file_ids(m, L, file, id)) {
+    if (w->path_gen_ok && w->vi < QT_OUT_MAX_VCPUS && file_ids(m, L, file, id)) {
         struct name_slot *t = name_tables[w->vi];
         if (!t)
             t = name_tables[w->vi] = calloc(NAME_SLOTS, sizeof(*t));
@@ -354,6 +371,7 @@ static void record_map(struct qt_vcpu *v, unsigned vi, struct qt_ktask *k, uint6
     qt_mem_read_uint(&v->mem, mm + L->mm_start_brk.off, 8, &w.start_brk);
     qt_mem_read_uint(&v->mem, mm + L->mm_brk.off, 8, &w.brk);
     qt_mem_read_uint(&v->mem, mm + L->mm_start_stack.off, 8, &w.start_stack);
+    w.path_gen_ok = path_gen(&v->mem, &w.path_gen);
     struct qt_who who;
     qt_ktask_who(k, &who);
     uint64_t now = qt_out_now(qt.out);

@@ -7,7 +7,7 @@
  * map is read from the kernel's VMA tree (mm->mm_mt, a maple tree; node layouts from BTF) and
  * written as one QT_REC_VMA record, named as /proc/PID/maps names the areas. A map equal to
  * the one last written for the same process is not written again. A mapped file's name is kept
- * per vCPU by its struct file until the next rename, so an unchanged file costs one read.
+ * per vCPU by its struct file until a rename or mount change, so an unchanged file costs one read.
  *
  * Pages (vmmap=pages): every memory access of user code gets a callback; a selected task's
  * access looks its (task, virtual page) up in a fixed per-vCPU table and writes a QT_REC_PAGE
@@ -22,8 +22,6 @@
 void qt_kvm_relocate(uint64_t slide);
 /* Hook: syscall_exit_to_user_mode(regs) */
 void qt_kvm_on_sys_exit(unsigned vcpu_index, void *udata);
-/* Hook: __d_move(dentry, target, exchange): a rename; the file names kept are old */
-void qt_kvm_on_rename(unsigned vcpu_index, void *udata);
 /* A translation block of user code (vmmap=pages): its memory accesses get the page callback. */
 void qt_kvm_tb_trans(struct qemu_plugin_tb *tb);
 
