@@ -3,7 +3,8 @@
 # The Debian guest (make guest-debian; its disk snapshot=on) runs /usr/local/bin/shload
 # BENCH_SHLOAD rounds (default 40): short pipelines of Debian's own dynamically linked coreutils
 # under dash (cat | wc, ls, echo | grep: many processes, each mapping ld.so and libc, reading
-# from the ext4 disk). QEMU's CPU time (user + system) between shload's start and end lines is
+# from the ext4 disk; its `ls -l /progs` finds no /progs there and says so each round, an exec like
+# any other). QEMU's CPU time (user + system) between shload's start and end lines is
 # the figure (bench/lib.sh shload_run); the guest's clock is shown too.
 #   plain    qemu-system-x86_64 with the guest's kernel, initrd, disk and devices, no plugin
 #   kernel   the same with libqtrace.so reading the kernel (kernel=): what every view stands on
