@@ -44,3 +44,39 @@ timed_run() {
     read -r s u y <"$tf"
     eval "W_$name=\"\${W_$name:-} $s\"; C_$name=\"\${C_$name:-} $(awk "BEGIN{printf \"%.2f\", $u + $y}")\""
 }
+
+# ---- shload in a guest: QEMU's CPU time during the workload ------------------------------------
+# guest/progs/shload prints "shload: start", runs its rounds, prints "shload: N rounds in M ms" and
+# waits a second before exiting: QEMU's CPU time (user + system of all its threads) is read at
+# the two lines, so the boot and the plugin's loading of the kernel image are left out.
+# shload_run NAME ROUND QEMU-ARGS...: "$QEMU" "${BOOT[@]}" QEMU-ARGS... into $OUT/NAME.ROUND.log;
+# appends the guest's milliseconds to MS_NAME and QEMU's CPU seconds during the rounds to CPU_NAME.
+# A run whose times were not both read, or whose guest panics in the kernel's IO-APIC timer check
+# (TCG's timer too slow on an overloaded host), boots again (3 tries); a QEMU still running 900 s after it started is stopped.
+HZ=$(getconf CLK_TCK)
+shload_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+shload_wait_line() { # log, re, pid, started: false if QEMU ended first
+    until { tr -d '\r' <"$1" | grep -qE "$2"; } 2>/dev/null; do
+        kill -0 "$3" 2>/dev/null || return 1
+        [ $((SECONDS - $4)) -lt 900 ] || { kill "$3"; return 1; }
+        sleep 0.05
+    done
+}
+shload_run() {
+    local name=$1 r=$2 log ms try pid started t0 t1; shift 2
+    log=$OUT/$name.$r.log
+    for try in 1 2 3; do
+        "$QEMU" "${BOOT[@]}" "$@" </dev/null >"$log" 2>&1 &
+        pid=$! started=$SECONDS
+        t0= t1=
+        shload_wait_line "$log" '^shload: start$' "$pid" "$started" && t0=$(shload_ticks "$pid")
+        shload_wait_line "$log" '^shload: [0-9]+ rounds in' "$pid" "$started" && t1=$(shload_ticks "$pid")
+        shload_wait_line "$log" '^QTRACE-GUEST: exit ' "$pid" "$started"
+        wait "$pid"
+        [ -n "$t0" ] && [ -n "$t1" ] && ! grep -q "IO-APIC + timer doesn't work" "$log" && break
+    done
+    ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p')
+    if [ -z "$ms" ] || [ -z "$t0" ] || [ -z "$t1" ]; then echo "  $name: shload did not finish (see $log)" >&2; return 1; fi
+    eval "MS_$name=\"\${MS_$name:-} $ms\""
+    eval "CPU_$name=\"\${CPU_$name:-} $(awk "BEGIN{printf \"%.2f\", ($t1 - $t0) / $HZ}")\""
+}

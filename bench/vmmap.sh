@@ -25,47 +25,14 @@ BOOT=(-accel tcg -nographic -no-reboot -m 512 -kernel "$G/vmlinuz" -initrd "$G/i
       -append "console=ttyS0 quiet panic=-1 qtrace.run=shload qtrace.args=$N")
 PLUGIN="$BUILD/libqtrace.so,kernel=$G/vmlinuz,kernel_async=on"
 
-# QEMU's CPU time so far, in clock ticks (utime + stime of all its threads)
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
-# wait until log has a line matching re or QEMU (pid) ended; false if it ended first. A QEMU
-# still running 900 s after it started is stopped.
-wait_line() { # log, re, pid
-    until tr -d '\r' <"$1" | grep -qE "$2"; do
-        kill -0 "$3" 2>/dev/null || return 1
-        [ $((SECONDS - started)) -lt 900 ] || { kill "$3"; return 1; }
-        sleep 0.05
-    done
-}
-HZ=$(getconf CLK_TCK)
-# one run: the workload's time by the guest's clock (ms) appended to MS_name, QEMU's CPU time
-# during it (s) to CPU_name. A guest that panics in the kernel's IO-APIC timer check (TCG's timer
-# too slow on an overloaded host) boots again.
-run_once() { # name, round, qemu args...
-    local name=$1 r=$2 log ms try pid started t0 t1; shift 2
-    log=$OUT/$name.$r.log
-    for try in 1 2 3; do
-        "$QEMU" "${BOOT[@]}" "$@" </dev/null >"$log" 2>&1 &
-        pid=$! started=$SECONDS
-        t0= t1=
-        wait_line "$log" '^shload: start$' "$pid" && t0=$(ticks "$pid")
-        wait_line "$log" '^shload: [0-9]+ rounds in' "$pid" && t1=$(ticks "$pid")
-        wait_line "$log" '^QTRACE-GUEST: exit ' "$pid"
-        wait "$pid"
-        grep -q "IO-APIC + timer doesn't work" "$log" || break
-    done
-    ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p')
-    if [ -z "$ms" ] || [ -z "$t0" ] || [ -z "$t1" ]; then echo "  $name: shload did not finish (see $log)" >&2; return 1; fi
-    eval "MS_$name=\"\${MS_$name:-} $ms\""
-    eval "CPU_$name=\"\${CPU_$name:-} $(awk "BEGIN{printf \"%.2f\", ($t1 - $t0) / $HZ}")\""
-}
 configs=(plain vmmap pages)
 for r in $(seq "$ROUNDS"); do
     for k in 0 1 2; do
         c=${configs[$(((k + r) % 3))]}
         case $c in
-        plain) run_once plain "$r" || exit 1 ;;
-        vmmap) run_once vmmap "$r" -plugin "$PLUGIN,vmmap=on,out=$OUT/vmmap.qtr" || exit 1 ;;
-        pages) run_once pages "$r" -plugin "$PLUGIN,vmmap=pages,out=$OUT/pages.qtr" || exit 1 ;;
+        plain) shload_run plain "$r" || exit 1 ;;
+        vmmap) shload_run vmmap "$r" -plugin "$PLUGIN,vmmap=on,out=$OUT/vmmap.qtr" || exit 1 ;;
+        pages) shload_run pages "$r" -plugin "$PLUGIN,vmmap=pages,out=$OUT/pages.qtr" || exit 1 ;;
         esac
     done
 done

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,7 @@ static const char *const fork_calls[] = { "fork", "vfork", "clone", "clone3" };
 
 static long change_nr[2][NCHANGE], fork_nr[2][NFORK]; /* [native, 32-bit][call]: -1 if the ABI has none */
 static uint64_t special_ops;    /* run-time &special_mapping_vmops: the areas named by their vm_special_mapping */
+static uint64_t path_seqs[2];   /* run-time &rename_lock, &mount_lock: file names are kept while they stay (below) */
 
 void qt_kvm_relocate(uint64_t slide)
 {
@@ -50,6 +52,14 @@ void qt_kvm_relocate(uint64_t slide)
             change_nr[a][i] = qt_syscall_nr(abi[a], change_calls[i]);
         for (size_t i = 0; i < NFORK; i++)
             fork_nr[a][i] = qt_syscall_nr(abi[a], fork_calls[i]);
+    }
+    const char *locks[2] = { "rename_lock", "mount_lock" };
+    for (int i = 0; i < 2; i++) {
+        uint64_t a = qt_kernel_sym(locks[i]);
+        path_seqs[i] = a ? a + slide : 0;
+        if (!a)
+            fprintf(stderr, "qtrace: warning: kernel symbol %s not found: --vmmap reads every mapped file's path "
+                    "again at each map\n", locks[i]);
     }
     uint64_t ops = qt_kernel_sym("special_mapping_vmops");
     special_ops = ops ? ops + slide : 0;
@@ -67,12 +77,15 @@ static bool in(const long *nrs, size_t n, int64_t nr)
 
 struct walk {
     struct qt_vcpu *v;
+    unsigned vi;                /* its index */
     const struct qt_klayout *L;
     uint8_t *p, *end;           /* where the next area goes, the end of the record's room */
     unsigned nodes;             /* nodes read */
     bool incomplete;
     uint64_t last_end;          /* areas come in address order: one before this is not taken twice */
     uint64_t start_brk, brk, start_stack;
+    bool path_gen_ok;           /* path_gen read: kept file names may be used */
+    uint64_t path_gen;
     uint64_t hash;              /* FNV-1a of the areas written */
 };
 
@@ -123,6 +136,115 @@ static size_t anon_name(struct walk *w, uint64_t start, uint64_t end, uint64_t o
     return 0;
 }
 
+/* ---- file names, per vCPU ------------------------------------------------------------------ */
+
+/* The path, inode number and device of a mapped file cost a read per field and four per path
+ * component; a process's map shows the same few files at every change. So each vCPU keeps the
+ * names it found by struct file, direct-mapped: an area of a file seen before costs one read
+ * of the struct file (its path's dentry and mount, its inode: they must be the same). Paths
+ * change only by a rename or a mount change, and the kernel counts both in the sequence of
+ * its seqlocks rename_lock and mount_lock (odd while one is under way), which its own d_path
+ * checks: they are read once per map, and a kept name holds while both are what they were
+ * when it was read. So a file renamed while mapped, or under a renamed directory, shows its
+ * new path, as /proc/PID/maps does. */
+#define NAME_SLOTS 256
+struct name_slot {
+    uint64_t file, dentry, mnt, inode;  /* the struct file and what it pointed to (0: empty) */
+    uint64_t gen;                       /* the two sequences when the name was read */
+    uint64_t ino;
+    uint32_t dev;
+    uint16_t flags;                     /* QT_VMA_NAME_UNREADABLE, QT_VMA_NAME_TRUNC */
+    uint16_t len;
+    char name[QT_STR_MAX];
+};
+static struct name_slot *name_tables[QT_OUT_MAX_VCPUS];
+
+/* The two sequences as one word (the first member of a seqlock_t is its counter); false while
+ * a rename or mount change is under way, or they cannot be read. */
+static bool path_gen(struct qt_mem *m, uint64_t *gen)
+{
+    uint64_t r, mo;
+    if (!path_seqs[0] || !path_seqs[1] || !qt_mem_read_uint(m, path_seqs[0], 4, &r) ||
+        !qt_mem_read_uint(m, path_seqs[1], 4, &mo) || (r & 1) || (mo & 1))
+        return false;
+    *gen = r | mo << 32;
+    return true;
+}
+
+/* The file's dentry, mount and inode, in one read of the struct file when the fields are close. */
+static bool file_ids(struct qt_mem *m, const struct qt_klayout *L, uint64_t file, uint64_t id[3])
+{
+    const struct qt_kfield *f[3] = { &L->file_f_path_dentry, &L->file_f_path_mnt, &L->file_f_inode };
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!f[i]->found)
+            return false;
+        lo = f[i]->off < lo ? f[i]->off : lo;
+        hi = f[i]->off + 8 > hi ? f[i]->off + 8 : hi;
+    }
+    uint8_t b[64];
+    if (hi - lo <= sizeof(b)) {
+        if (!m->read(m->ctx, file + lo, b, hi - lo))
+            return false;
+        for (int i = 0; i < 3; i++)
+            id[i] = le(b, f[i]->off - lo, 8);
+        return true;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!qt_mem_read_uint(m, file + f[i]->off, 8, &id[i]))
+            return false;
+    return true;
+}
+
+/* The file's path into name (its length returned), its inode number and device into e. */
+static size_t file_name(struct walk *w, uint64_t file, struct qt_vma *e, char *name)
+{
+    const struct qt_klayout *L = w->L;
+    struct qt_mem *m = &w->v->mem;
+    uint64_t id[3] = { 0, 0, 0 }, gen = w->path_gen;
+    struct name_slot *s = NULL;
+    if (w->path_gen_ok && w->vi < QT_OUT_MAX_VCPUS && file_ids(m, L, file, id)) {
+        struct name_slot *t = name_tables[w->vi];
+        if (!t)
+            t = name_tables[w->vi] = calloc(NAME_SLOTS, sizeof(*t));
+        if (t) {
+            s = &t[(file >> 6) % NAME_SLOTS];
+            if (s->file == file && s->dentry == id[0] && s->mnt == id[1] && s->inode == id[2] && s->gen == gen) {
+                e->ino = s->ino;
+                e->dev = s->dev;
+                e->flags |= s->flags;
+                memcpy(name, s->name, s->len);
+                return s->len;
+            }
+        }
+    }
+    uint64_t inode, sb, x;
+    if (L->file_f_inode.found && qt_mem_read_uint(m, file + L->file_f_inode.off, 8, &inode) && inode) {
+        if (L->inode_i_ino.found && qt_mem_read_uint(m, inode + L->inode_i_ino.off, 8, &x))
+            e->ino = x;
+        if (L->inode_i_sb.found && L->sb_s_dev.found && qt_mem_read_uint(m, inode + L->inode_i_sb.off, 8, &sb) &&
+            qt_mem_read_uint(m, sb + L->sb_s_dev.off, 4, &x))
+            e->dev = (uint32_t)x;
+    }
+    bool trunc;
+    size_t nlen = 0;
+    uint16_t flags = 0;
+    int n = qt_kfile_path(m, file, name, QT_STR_MAX, &trunc);
+    if (n < 0)
+        flags |= QT_VMA_NAME_UNREADABLE;
+    else
+        nlen = (size_t)n;
+    if (trunc)
+        flags |= QT_VMA_NAME_TRUNC;
+    e->flags |= flags;
+    if (s && !(flags & QT_VMA_NAME_UNREADABLE)) {
+        *s = (struct name_slot){ .file = file, .dentry = id[0], .mnt = id[1], .inode = id[2], .gen = gen,
+                                 .ino = e->ino, .dev = e->dev, .flags = flags, .len = (uint16_t)nlen };
+        memcpy(s->name, name, nlen);
+    }
+    return nlen;
+}
+
 /* One area (struct vm_area_struct at vma) appended to the record. */
 static void add_area(struct walk *w, uint64_t vma)
 {
@@ -149,22 +271,7 @@ static void add_area(struct walk *w, uint64_t vma)
     if (file) {
         e.flags |= QT_VMA_FILE;
         e.off = field(b, &L->vma_vm_pgoff) << PAGE_SHIFT_;
-        uint64_t inode, sb, x;
-        if (L->file_f_inode.found && qt_mem_read_uint(m, file + L->file_f_inode.off, 8, &inode) && inode) {
-            if (L->inode_i_ino.found && qt_mem_read_uint(m, inode + L->inode_i_ino.off, 8, &x))
-                e.ino = x;
-            if (L->inode_i_sb.found && L->sb_s_dev.found && qt_mem_read_uint(m, inode + L->inode_i_sb.off, 8, &sb) &&
-                qt_mem_read_uint(m, sb + L->sb_s_dev.off, 4, &x))
-                e.dev = (uint32_t)x;
-        }
-        bool trunc;
-        int n = qt_kfile_path(m, file, name, sizeof(name), &trunc);
-        if (n < 0)
-            e.flags |= QT_VMA_NAME_UNREADABLE;
-        else
-            nlen = (size_t)n;
-        if (trunc)
-            e.flags |= QT_VMA_NAME_TRUNC;
+        nlen = file_name(w, file, &e, name);
     } else {
         nlen = anon_name(w, e.start, e.end, field(b, &L->vma_vm_ops), field(b, &L->vma_vm_private), name);
     }
@@ -253,17 +360,18 @@ static bool seen_before(uint64_t key, uint64_t hash)
 }
 
 /* The map of the task on v, after the call cause. */
-static void record_map(struct qt_vcpu *v, struct qt_ktask *k, uint64_t cause)
+static void record_map(struct qt_vcpu *v, unsigned vi, struct qt_ktask *k, uint64_t cause)
 {
     const struct qt_klayout *L = &qt_kernel.L;
     uint64_t mm, root;
     if (!L->task_mm.found || !L->mm_mt_root.found || !qt_mem_read_uint(&v->mem, k->task + L->task_mm.off, 8, &mm) ||
         mm < qt_kernel_space || !qt_mem_read_uint(&v->mem, mm + L->mm_mt_root.off, 8, &root))
         return; /* a kernel thread, or the layout is unknown */
-    struct walk w = { .v = v, .L = L, .hash = UINT64_C(0xcbf29ce484222325) };
+    struct walk w = { .v = v, .vi = vi, .L = L, .hash = UINT64_C(0xcbf29ce484222325) };
     qt_mem_read_uint(&v->mem, mm + L->mm_start_brk.off, 8, &w.start_brk);
     qt_mem_read_uint(&v->mem, mm + L->mm_brk.off, 8, &w.brk);
     qt_mem_read_uint(&v->mem, mm + L->mm_start_stack.off, 8, &w.start_stack);
+    w.path_gen_ok = path_gen(&v->mem, &w.path_gen);
     struct qt_who who;
     qt_ktask_who(k, &who);
     uint64_t now = qt_out_now(qt.out);
@@ -311,7 +419,7 @@ void qt_kvm_on_sys_exit(unsigned vi, void *u)
         return;
     else
         cause = (uint64_t)nr | (compat ? QT_SYSCALL_I386 : 0);
-    record_map(v, k, cause);
+    record_map(v, vi, k, cause);
 }
 
 /* ---- pages ---------------------------------------------------------------------------------- */

@@ -6,7 +6,8 @@
  * (mmap, munmap, mprotect, brk, mremap, shmat, shmdt, exec, and a fork's child), the whole
  * map is read from the kernel's VMA tree (mm->mm_mt, a maple tree; node layouts from BTF) and
  * written as one QT_REC_VMA record, named as /proc/PID/maps names the areas. A map equal to
- * the one last written for the same process is not written again.
+ * the one last written for the same process is not written again. A mapped file's name is kept
+ * per vCPU by its struct file until a rename or mount change, so an unchanged file costs one read.
  *
  * Pages (vmmap=pages): every memory access of user code gets a callback; a selected task's
  * access looks its (task, virtual page) up in a fixed per-vCPU table and writes a QT_REC_PAGE

@@ -776,3 +776,50 @@ need_rr_debian() {
 # host_times FILE: a text trace, or a --files-written list, with its host times left out: the disk
 # requests' durations, the times of memory-map changes, the files' write, rename and unlink times
 host_times() { sed -E 's/ done in [0-9.]+ ms$/ done/; s/ at [0-9]+\.[0-9]+s: / at T: /; s/(^|\t)[0-9]+\.[0-9]{6}(\t|$)/\1T\2/g; s/\t[0-9]+\.[0-9]{6}\t/\tT\t/g' "$1"; }
+# ---- the views on the Debian guest (cases 190-193) ----------------------------------------------
+# One boot of the Debian guest with every view (--disk-trace, --files-written DIR/files,
+# --vmmap, --processes; every process: no --comm), driven over ssh: the host sends the guest a
+# shell script (DEBIAN_VIEWS_SCRIPT) that runs diskio on ext4 (/root/views) and prints each
+# file's size and SHA-256 as it reads it back and the synced file's sectors (filefrag); runs
+# the PIE vmmap (its /proc/self/maps, libc's mappings among them), then a copy of dash that
+# renames its own directory, allocates 200 KB (a new mapping) and prints its own /proc/self/maps
+# (the path of its mapped program changed); runs a shell pipeline of procs (pids, argv
+# and $? as the guest printed them); then powers the guest off. The disk is snapshot=on: the
+# guest is the oracle. DIR/run is the trace, DIR/run.console the console, DIR/out what the
+# script printed, DIR/ssh.rc its status.
+DEBIAN_VIEWS_BIG=2097152
+DEBIAN_VIEWS_SCRIPT='D=/root/views
+mkdir -p $D
+diskio all $D '"$DEBIAN_VIEWS_BIG"'
+echo "views: diskio status=$?"
+for f in pieces.bin new.txt big.bin; do
+    echo "views: file $D/$f $(stat -c %s $D/$f) $(sha256sum <$D/$f | cut -d" " -f1)"
+done
+filefrag -v -b512 $D/big.bin | sed "s/^/views: filefrag /"
+/usr/local/bin/vmmap
+echo "views: vmmap status=$?"
+mkdir -p $D/d1 && cp /bin/dash $D/d1/sh &&
+    $D/d1/sh -c "mv $D/d1 $D/d2 && x=\$(printf %0200000d 0) && while read -r l; do echo \"renamed: \$l\"; done </proc/self/maps"
+sh -c '"'"'echo "sh: pid=$$"; procs id a | procs cat x | wc -l; echo "sh: pipeline status=$?"; procs exit 7; echo "sh: exit status=$?"; procs kill 15; echo "sh: kill status=$?"; exit 3'"'"'
+echo "views: sh status=$?"'
+fx_debian_views() {
+    local d=$1 port boot
+    port=$(free_port)
+    debian_boot "$d" run --ssh-port "$port" --append qtrace.run=wait --timeout 900 --disk-trace \
+        --files-written "$d/files" --vmmap --processes --format text,json &
+    boot=$!
+    if debian_wait_sshd "$d" run $boot; then
+        dssh "$port" sh -s <<<"$DEBIAN_VIEWS_SCRIPT" >"$d/out" 2>&1
+        echo $? >"$d/ssh.rc"
+        dssh "$port" poweroff >/dev/null 2>&1
+    fi
+    wait $boot
+}
+debian_views_fixture() {
+    need_debian
+    command -v ssh >/dev/null || bail "ssh on the host (package openssh-client; scripts/setup.sh deps)"
+    fixture debian_views
+    [ "$(rc_of "$FX/run.rc")" = 0 ] || { diag <"$FX/run.err"; tail -5 "$FX/run.console" | diag; bail "qtrace system --guest debian with the views exits 0"; }
+    [ "$(rc_of "$FX/ssh.rc")" = 0 ] && grep -q '^views: sh status=3$' "$FX/out" ||
+        { tail -5 "$FX/out" | diag; bail "the guest ran the views' script over ssh to its end"; }
+}
