@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "calls.h"
+#include "linkmap_walk.h"
 
 static struct qt_call_rules rules;
 
@@ -91,6 +92,7 @@ static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *sit
         qt_thread_unlock(t);
         return;
     }
+    qt_linkmap_on_call(v, &t->who, tf);
     uint64_t ic = icount_at(s, site);
     struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
