@@ -10,8 +10,18 @@
 #include "modules.h"
 #include "record.h"
 
+/* Where a call is recorded from, which tells where this process loaded the program (system mode:
+ * QEMU runs one translation of a page at every address it is mapped at, so tf may carry another
+ * process's addresses). */
+enum qt_lm_how {
+    QT_LM_AT_ENTRY,     /* the callee's first instruction, registers readable: pc is the callee */
+    QT_LM_AT_CALL,      /* the call's store of its return address at sp: a direct call's target */
+    QT_LM_LATE,         /* neither (a leaf function seen at its ret): tf's own addresses */
+};
+
 /* A call of tf by the thread who is about to be recorded. Cheap when linkmap= is not given or
  * the process was walked already. */
-void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf);
+void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf, enum qt_lm_how how,
+                        uint64_t sp);
 
 #endif
