@@ -52,4 +52,14 @@ ok $? "linkmap: at code, not the .got.plt: qtrace compat exits 0"
 check "the program ran to the end" grep -q '^lmap_dyn: pid=[0-9]* done$' "$D/console"
 check "stack: the walk stopped with one marked line" test "$(grep -cE '^linkmap <unreadable 0x[0-9a-f]+> the walk stopped: an entry is not readable \(0 objects listed before, from GOT\[1\]\)' "$D/stack")" = 1
 check "stack: the calls are still there" grep -qE '^ret 0x[0-9a-f]+ twice = 0:long=42 ' "$D/stack"
+
+# user mode: the same walk through the plugin option (the program runs with the host's loader)
+U=$TMP/user
+"$QTRACE" run -P twice --plugin-opt "linkmap=$GOTPLT" --format text,linkmap -o "$U" -- "$PROG" >"$U.out" 2>&1
+ok $? "user mode: qtrace run --plugin-opt linkmap= exits 0"
+sed -n 's/^lmap_dyn: pid=\([0-9]*\) link_map \(0x[0-9a-f]*\|0\) \(".*"\)$/\2 \3/p' "$U.out" |
+    while read -r a name; do printf '0x%016x %s\n' "$a" "$name"; done >"$U.want"
+awk '/^# the guest.s own link maps/ { on = 1; next } on && $NF ~ /"$/ { print $(NF - 1), $NF }' "$U/trace.linkmap" >"$U.got"
+check "user mode: the program printed its link map" test "$(wc -l <"$U.want")" -ge 3
+same_text "user mode: trace.linkmap = the program's own walk" "$U.got" "$U.want"
 done_testing
