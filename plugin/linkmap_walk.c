@@ -66,7 +66,7 @@ static void each(void *ctxp, const struct qt_lmwalk_entry *e)
 }
 
 /* The run-time address of tf in the running process, or 0 if it cannot be told. */
-static uint64_t callee_here(struct qt_vcpu *v, const struct qt_tfunc *tf, enum qt_lm_how how, uint64_t sp)
+static uint64_t callee_here(struct qt_vcpu *v, enum qt_lm_how how, uint64_t sp)
 {
     if (how == QT_LM_AT_ENTRY) {
         GArray *regs = qemu_plugin_get_registers();
@@ -84,15 +84,12 @@ static uint64_t callee_here(struct qt_vcpu *v, const struct qt_tfunc *tf, enum q
     if (how != QT_LM_AT_CALL || !qt_mem_read_uint(&v->mem, sp, qt.arch->word_bytes, &ret) ||
         !v->mem.read(v->mem.ctx, ret - 5, &op, 1) || op != 0xe8 || !qt_mem_read_uint(&v->mem, ret - 4, 4, &rel))
         return 0;
-    (void)tf;
     return ret + (uint64_t)(int64_t)(int32_t)rel; /* call rel32: the target is the return address + rel32 */
 }
 
-void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf, enum qt_lm_how how,
-                        uint64_t sp)
+void qt_linkmap_walk(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf, enum qt_lm_how how,
+                     uint64_t sp)
 {
-    if (!qt.opts.linkmap)
-        return;
     if (!qt.system && __atomic_load_n(&nwalked, __ATOMIC_RELAXED))
         return;
     const struct qt_module *prog = NULL;
@@ -103,7 +100,7 @@ void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *who, const struc
     if (!prog || !claim(qt.system ? who->pid ? who->pid : who->tid : 1))
         return; /* a library's function: the program's own first call reads it */
     unsigned word = prog->st.elf_class == 32 ? 4 : 8;
-    uint64_t bias = prog->st.bias, here = qt.system && prog->st.pie ? callee_here(v, tf, how, sp) : 0;
+    uint64_t bias = prog->st.bias, here = qt.system && prog->st.pie ? callee_here(v, how, sp) : 0;
     if (here && ((here - tf->addr) & (QT_GUEST_PAGE - 1)) == 0)
         bias += here - tf->addr; /* this process loaded the program elsewhere (a bias is page-aligned) */
     struct walk_ctx c = { v, who };

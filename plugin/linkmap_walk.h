@@ -19,9 +19,16 @@ enum qt_lm_how {
     QT_LM_LATE,         /* neither (a leaf function seen at its ret): tf's own addresses */
 };
 
-/* A call of tf by the thread who is about to be recorded. Cheap when linkmap= is not given or
- * the process was walked already. */
-void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf, enum qt_lm_how how,
-                        uint64_t sp);
+void qt_linkmap_walk(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf, enum qt_lm_how how,
+                     uint64_t sp);
+
+/* A call of tf by the thread who is about to be recorded: the first one of a process walks its
+ * link map (one test when linkmap= is not given). */
+static inline void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *who, const struct qt_tfunc *tf,
+                                      enum qt_lm_how how, uint64_t sp)
+{
+    if (qt.opts.linkmap)
+        qt_linkmap_walk(v, who, tf, how, sp);
+}
 
 #endif
