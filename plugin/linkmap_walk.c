@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "linkmap_walk.h"
@@ -107,4 +109,11 @@ void qt_linkmap_walk(struct qt_vcpu *v, const struct qt_who *who, const struct q
     struct qt_lmwalk_result res;
     qt_lmwalk(&v->mem, word, qt.opts.linkmap + bias, bias, each, &c, &res);
     put(v, who, res.end, res.addr, res.src, res.n);
+}
+
+void qt_linkmap_finish(void)
+{
+    if (qt.opts.linkmap && !__atomic_load_n(&nwalked, __ATOMIC_ACQUIRE))
+        fprintf(stderr, "qtrace: warning: linkmap=%" PRIx64 ": the guest's link map was not read: no process made a recorded "
+                "call of a function of the program (the walk runs at the first one)\n", qt.opts.linkmap);
 }

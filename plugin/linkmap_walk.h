@@ -31,4 +31,7 @@ static inline void qt_linkmap_on_call(struct qt_vcpu *v, const struct qt_who *wh
         qt_linkmap_walk(v, who, tf, how, sp);
 }
 
+/* At the end: says so (stderr, one line) when linkmap= was given and nothing was walked. */
+void qt_linkmap_finish(void);
+
 #endif

@@ -62,4 +62,13 @@ sed -n 's/^lmap_dyn: pid=\([0-9]*\) link_map \(0x[0-9a-f]*\|0\) \(".*"\)$/\2 \3/
 awk '/^# the guest.s own link maps/ { on = 1; next } on && $NF ~ /"$/ { print $(NF - 1), $NF }' "$U/trace.linkmap" >"$U.got"
 check "user mode: the program printed its link map" test "$(wc -l <"$U.want")" -ge 3
 same_text "user mode: trace.linkmap = the program's own walk" "$U.got" "$U.want"
+# a static program (calls) at its own .got.plt: no link map, said in one line
+S=$GUEST/progs/calls
+SGOT=$(readelf -SW "$S" | awk '$2 == ".got.plt" { print $4 }' | sed 's/^0*//')
+"$QTRACE" run -P add --plugin-opt "linkmap=$SGOT" -o "$TMP/static" -- "$S" >"$TMP/static.out" 2>&1
+ok $? "user mode, static program: qtrace run exits 0"
+"$QTRACE" dump -f linkmap "$TMP/static/trace.qtr" >"$TMP/static.lm"
+check "static program: one line says there is no link map" test "$(grep -c "no link map: GOT\[1\] and .dynamic's DT_DEBUG are both 0" "$TMP/static.lm")" = 1
+"$QTRACE" run -P add --plugin-opt "linkmap=$GOTPLT" -o "$TMP/none" -- "$PROG" >"$TMP/none.out" 2>&1
+check "no call of a program function: the walk says it did not run" grep -q "^qtrace: warning: linkmap=$GOTPLT: the guest's link map was not read: no process made a recorded call" "$TMP/none.out"
 done_testing
