@@ -190,7 +190,7 @@ static void mod_add(const char *mod, const char *name, uint64_t addr, uint64_t s
     }
     struct qt_sym *y = &msym[n];
     snprintf(mname[n], sizeof(mname[n]), "%s", name);
-    snprintf(mmod[n], sizeof(mmod[n]), "%s", mod);
+    snprintf(mmod[n], sizeof(mmod[n]), "%.55s", mod);
     y->addr = addr;
     y->size = size;
     y->name = mname[n];
