@@ -911,6 +911,8 @@ int qtc_cmd_compat(int argc, char **argv)
     }
     for (size_t i = 0; i < x.opts.n; i++)
         sv_pushf(&sys, "--plugin-opt=%s", x.opts.v[i]);
+    if (cfg.linkmap && have_prog) /* the guest's link map, walked at the program's first call */
+        sv_pushf(&sys, "--plugin-opt=linkmap=%" PRIx64, cfg.linkmap);
     for (size_t i = 0; i < a.n; i++)
         if (strncmp(a.v[i].opt->name, "legacy-", 7) == 0)
             sv_pushf(&sys, "--%s=%s", a.v[i].opt->name, a.v[i].value);

@@ -62,6 +62,7 @@ struct cstate {
     bool spec, funcstack, all_listed;
     uint64_t kslide;            /* KASLR slide: kernel addresses are shown at link time, as configs.txt has them */
     uint64_t lost_printed;
+    unsigned linkmaps;          /* QT_PROC_LINKMAP records seen */
 };
 
 static struct cthr *thread_of(struct cstate *s, const struct qt_rec_call *c)
@@ -287,7 +288,7 @@ static void on_exit_ev(struct cstate *s, const struct qtr_event *ev)
  * comm), exit, module (QEMU-TRACER printed module loads in the stack file too). */
 static void on_proc(struct cstate *s, const struct qtr_event *ev)
 {
-    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "cred", "run", "vcpu", "panic", "map" };
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "cred", "run", "vcpu", "panic", "map", "linkmap" };
     const struct qt_rec_call *c = ev->call;
     uint64_t k = c->func;
     /* the line is written with the comm the task had when it did this */
@@ -312,6 +313,21 @@ static void on_proc(struct cstate *s, const struct qtr_event *ev)
             set_comm(s, c->tid, (const char *)a->data, a->a->len);
         }
     }
+}
+
+/* The guest's link map: "linkmap 0xL_ADDR "NAME"" per object, then how the walk ended. */
+static void on_linkmap(struct cstate *s, const struct qtr_event *ev)
+{
+    bool stopped = false;
+    struct qt_sb t;
+    qt_sb_init(&t);
+    bool entry = qtw_linkmap_line(ev, &t, &stopped);
+    s->linkmaps++;
+    qt_sb_puts(&s->line, entry || stopped ? "linkmap " : "# linkmap: "); /* a list that ended: a comment */
+    qt_sb_puts(&s->line, t.buf ? t.buf : "");
+    qt_sb_free(&t);
+    put_who(s, ev->call);
+    emit(s);
 }
 
 static int compat_event(struct qtc_wctx *w, const struct qtr_event *ev)
@@ -351,7 +367,9 @@ static int compat_event(struct qtc_wctx *w, const struct qtr_event *ev)
         }
         break;
     case QT_REC_PROC:
-        if (!qtw_proc_accounting(ev->call->func))
+        if (ev->call->func == QT_PROC_LINKMAP && s->kind == C_STACK)
+            on_linkmap(s, ev);
+        else if (!qtw_proc_accounting(ev->call->func))
             on_proc(s, ev);
         break;
     }
@@ -381,13 +399,9 @@ static int compat_begin(struct qtc_wctx *w, enum ckind kind)
     if (s->kslide)
         fprintf(s->out, "; kernel addresses at link time (KASLR slide 0x%" PRIx64 ")", s->kslide);
     fputc('\n', s->out);
-    /* QEMU-TRACER walked the guest's link_map from the .got.plt address (printLinkMap); qtrace
-     * knows the modules it traced: the program and, in user mode, every shared library */
-    if (kind == C_STACK && o && o->linkmap) {
-        fprintf(s->out, "# linkmap:%" PRIx64 ": the modules of the trace, with their load bias\n", o->linkmap);
-        for (size_t i = 0; i < s->r->nmaps; i++)
-            fprintf(s->out, "linkmap 0x%" PRIx64 " %s\n", s->r->maps[i].addr, s->r->maps[i].name);
-    }
+    if (kind == C_STACK && o && o->linkmap)
+        fprintf(s->out, "# linkmap:%" PRIx64 ": the guest's link map (l_addr and l_name of each object, in list order), "
+                "read at the program's first call\n", o->linkmap);
     return 0;
 }
 
@@ -408,6 +422,9 @@ static int compat_end(struct qtc_wctx *w)
         qt_sb_printf(&s->line, "lost %" PRIu64 " events", s->r->st.lost - s->lost_printed);
         emit(s);
     }
+    if (s->kind == C_STACK && compat_out && compat_out->linkmap && !s->linkmaps)
+        fprintf(s->out, "# linkmap:%" PRIx64 ": not read: no process made a recorded call of a program function "
+                "(the walk runs at the first one)\n", compat_out->linkmap);
     for (size_t i = 0; i < s->r->nnotes; i++)
         fprintf(s->out, "# note: %s\n", s->r->notes[i]);
     int rc = ferror(s->out) ? -1 : 0;

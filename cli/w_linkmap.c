@@ -17,11 +17,20 @@
  *   # PID    COMM             BASE                FILE
  *   85       libs_dyn         0x0000561875dc8000  /progs/libs_dyn
  *   85       libs_dyn         0x00007ff02a64b000  /lib/x86_64-linux-gnu/libc.so.6
+ *
+ * With linkmap=ADDR (compat's linkmap:ADDR), each process's own link map as the dynamic loader
+ * keeps it (QT_PROC_LINKMAP records: l_addr and l_name, in list order), and how the walk ended:
+ *
+ *   # PID    COMM             L_ADDR              L_NAME
+ *   85       lmap_dyn         0x0000561875dc8000  ""
+ *   85       lmap_dyn         0x00007ff02a64b000  "/lib/x86_64-linux-gnu/libc.so.6"
+ *   85       lmap_dyn         # end of the list: 4 objects from GOT[1]
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lmwalk.h"
 #include "util.h"
 #include "writer.h"
 
@@ -30,6 +39,8 @@
 struct lm_state {
     struct qt_sb procs;     /* the process lines */
     size_t nprocs;
+    struct qt_sb guest;     /* the guest's own link maps (QT_PROC_LINKMAP) */
+    size_t nguest;
     struct {
         uint32_t tid;
         char comm[16];
@@ -71,6 +82,7 @@ static int lm_begin(struct qtc_wctx *w)
         fprintf(w->out, "# no modules: the trace has no program (--program) or library records\n");
     struct lm_state *s = qtc_xcalloc(1, sizeof(*s));
     qt_sb_init(&s->procs);
+    qt_sb_init(&s->guest);
     w->state = s;
     return 0;
 }
@@ -84,6 +96,15 @@ static int lm_event(struct qtc_wctx *w, const struct qtr_event *ev)
     }
     if (ev->type != QT_REC_PROC || !ev->call)
         return 0;
+    if (ev->call->func == QT_PROC_LINKMAP) {
+        bool stopped;
+        qt_sb_printf(&s->guest, "%-8" PRIu32 " %-16s ", ev->call->pid ? ev->call->pid : ev->call->tid,
+                     comm_of(s, ev->call->tid));
+        qtw_linkmap_line(ev, &s->guest, &stopped);
+        qt_sb_putc(&s->guest, '\n');
+        s->nguest++;
+        return 0;
+    }
     if (ev->call->func == QT_PROC_EXEC && ev->nargs >= 3) /* the new name: arg3 */
         name(s, ev->call->tid, (const char *)ev->args[2].data, ev->args[2].a->len);
     if (ev->call->func != QT_PROC_MAP || ev->nargs < 2)
@@ -104,10 +125,53 @@ static int lm_end(struct qtc_wctx *w)
     if (s->nprocs)
         fprintf(w->out, "\n# the processes' link maps (system mode, in the order each mapped its files)\n"
                         "# %-6s %-16s %-18s  %s\n%s", "PID", "COMM", "BASE", "FILE", s->procs.buf);
+    if (s->nguest)
+        fprintf(w->out, "\n# the guest's own link maps (linkmap=: the dynamic loader's list, in list order)\n"
+                        "# %-6s %-16s %-18s  %s\n%s", "PID", "COMM", "L_ADDR", "L_NAME", s->guest.buf);
     qt_sb_free(&s->procs);
+    qt_sb_free(&s->guest);
     free(s);
     w->state = NULL;
     return 0;
+}
+
+static const struct qtr_arg *arg_at(const struct qtr_event *ev, unsigned pos)
+{
+    for (int i = 0; i < ev->nargs; i++)
+        if (ev->args[i].a->pos == pos)
+            return &ev->args[i];
+    return NULL;
+}
+
+bool qtw_linkmap_line(const struct qtr_event *ev, struct qt_sb *out, bool *stopped)
+{
+    const struct qtr_arg *what = arg_at(ev, 1), *addr = arg_at(ev, 2), *a3 = arg_at(ev, 3), *a4 = arg_at(ev, 4);
+    *stopped = false;
+    if (!what || !addr || !a3 || !a4) {
+        qt_sb_puts(out, "<a link map record without its fields>");
+        *stopped = true;
+        return false;
+    }
+    if (what->a->value == 0) {
+        qt_sb_printf(out, "0x%016" PRIx64 "  ", addr->a->value);
+        qtw_arg_value(a3, out); /* a guest string: quoted and escaped, or <unreadable 0x...> */
+        return true;
+    }
+    unsigned end = (unsigned)what->a->value;
+    if (end == QT_LMW_END) {
+        qt_sb_printf(out, "end of the list: %" PRIu64 " objects from %s", a4->a->value, qt_lmwalk_src_text((unsigned)a3->a->value));
+    } else if (end == QT_LMW_NONE) {
+        qt_sb_puts(out, qt_lmwalk_end_text(end));
+    } else {
+        *stopped = true;
+        const char *mark = end == QT_LMW_CYCLE ? "cycle" : end == QT_LMW_LIMIT ? "limit" : "unreadable";
+        qt_sb_printf(out, "<%s 0x%" PRIx64 "> %s (%" PRIu64 " objects listed before", mark, addr->a->value,
+                     qt_lmwalk_end_text(end), a4->a->value);
+        if (a3->a->value)
+            qt_sb_printf(out, ", from %s", qt_lmwalk_src_text((unsigned)a3->a->value));
+        qt_sb_putc(out, ')');
+    }
+    return false;
 }
 
 const struct qtc_writer qtc_writer_linkmap = {

@@ -333,7 +333,7 @@ void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func
 
 const char *qtw_proc_kind(uint64_t kind)
 {
-    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "cred", "run", "vcpu", "panic", "map" };
+    static const char *const kinds[] = { "event", "fork", "exec", "exit", "module", "thread", "cred", "run", "vcpu", "panic", "map", "linkmap" };
     return kinds[kind < sizeof(kinds) / sizeof(kinds[0]) ? kind : 0];
 }
 

@@ -80,6 +80,10 @@ const char *qtw_param_name(const struct qtr_sym *sym, unsigned pos);
 const char *qtw_proc_kind(uint64_t kind);
 /* Is a QT_REC_PROC record of this kind instruction accounting (run, vcpu), for the ps formats only? */
 bool qtw_proc_accounting(uint64_t kind);
+/* A QT_PROC_LINKMAP record (the guest's own link map, cli/w_linkmap.c) in words: an entry as
+ * "0xL_ADDR \"NAME\"" (true), the walk's end as a sentence (false; *stopped: it ended before
+ * the list did, and out starts with the address marked <unreadable 0x...>). */
+bool qtw_linkmap_line(const struct qtr_event *ev, struct qt_sb *out, bool *stopped);
 /* Rendering of one argument (escaped, as argtype formats it). */
 void qtw_arg_value(const struct qtr_arg *a, struct qt_sb *out);
 /* The return value (pos 0) of an exit/sysret event, or NULL. */

@@ -126,9 +126,15 @@ struct qt_rec_call {
  *                 which its RUN records add up to (tid/pid: the task running then)
  * and with sysroot= (the processes' shared libraries):
  *   MAP           arg1 = an ELF file the process mapped (QT_T_STR, the guest's path), arg2 = its
- *                 load bias (QT_T_HEX) */
+ *                 load bias (QT_T_HEX)
+ * and with linkmap=ADDR (the guest's own link map, at the process's first call in the program):
+ *   LINKMAP       arg1 = 0 for an entry, else how the walk ended (enum qt_lmwalk_end, the last
+ *                 record); an entry: arg2 = l_addr (QT_T_HEX), arg3 = l_name (QT_T_STR), arg4 =
+ *                 the struct link_map's address; the end: arg2 = the address it is about, arg3 =
+ *                 where the list's head came from (enum qt_lmwalk_src), arg4 = entries walked */
 enum qt_proc_kind { QT_PROC_FORK = 1, QT_PROC_EXEC = 2, QT_PROC_EXIT = 3, QT_PROC_MODULE = 4, QT_PROC_THREAD = 5,
-                    QT_PROC_CRED = 6, QT_PROC_RUN = 7, QT_PROC_VCPU = 8, QT_PROC_PANIC = 9, QT_PROC_MAP = 10 };
+                    QT_PROC_CRED = 6, QT_PROC_RUN = 7, QT_PROC_VCPU = 8, QT_PROC_PANIC = 9, QT_PROC_MAP = 10,
+                    QT_PROC_LINKMAP = 11 };
 
 /* QT_REC_DISK: a block request the driver started (ISSUE) or ended (DONE), in the kernel's words:
  *   ISSUE  arg1 = the request (QT_T_HEX: its address pairs it with its DONE), arg2 = cmd_flags

@@ -90,6 +90,7 @@ static const struct key keys[] = {
     { "files_written", K_STR, F(files_written), 0, 0, "a directory" },
     { "processes", K_BOOL, F(processes), 0, 0, NULL },
     { "vmmap", K_VMMAP, F(vmmap), 0, 0, "on, off or pages" },
+    { "linkmap", K_HEX, F(linkmap), 0, 0, "a hex address (the program's .got.plt)" },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F

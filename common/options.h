@@ -44,6 +44,8 @@
  *                   instructions each task ran, and uid changes (plugin/kernel_procs.c)
  *   vmmap=on|pages  system mode: the selected processes' memory maps as they change (QT_REC_VMA);
  *                   pages: also virtual page -> physical frame pairs (QT_REC_PAGE)
+ *   linkmap=ADDR    the program's .got.plt (file address, hex): at each process's first call of
+ *                   a program function, the guest's link map is walked (QT_PROC_LINKMAP records)
  *   execlog=on      execution log (see plugin/execlog.c): ifilter=, afilter=, reg=, rdisas=on,
  *                   execlog_format=text|bin, execlog_out=PATH, memvalues=on, execlog_flow=on,
  *                   execlog_start=FUNC|0xADDR, execlog_stop=N
@@ -122,6 +124,7 @@ struct qt_opts {
     char *files_written;    /* files_written=DIR: file writes, renames, unlinks (plugin/kernel_files.c) */
     bool processes;         /* processes=on: instructions per task and uid changes, for qtrace ps */
     uint8_t vmmap;          /* vmmap=: enum qt_vmmap */
+    uint64_t linkmap;       /* linkmap=ADDR: the program's .got.plt; its link map is walked (plugin/linkmap_walk.c) */
 };
 
 void qt_opts_init(struct qt_opts *o);

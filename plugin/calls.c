@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "calls.h"
+#include "linkmap_walk.h"
 
 static struct qt_call_rules rules;
 
@@ -73,7 +74,7 @@ static uint64_t arg_value(struct qt_vcpu *v, int n, uint64_t sp)
 }
 
 /* A traced function starts with stack pointer sp. */
-static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *site, uint64_t sp)
+static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *site, uint64_t sp, enum qt_lm_how how)
 {
     const struct qt_tfunc *tf = site->tf;
     struct qt_thread *t = qt_thread_current(v, s, sp);
@@ -91,6 +92,7 @@ static void enter(struct qt_vcpu *v, struct qt_vsb *s, const struct qt_site *sit
         qt_thread_unlock(t);
         return;
     }
+    qt_linkmap_on_call(v, &t->who, tf, how, sp);
     uint64_t ic = icount_at(s, site);
     struct pop_ctx pc = { v, t, 0, ic, false, 0 };
     struct qt_frame *f = qt_stack_enter(&t->stack, tf->addr, sp, ic, tf, on_pop, &pc);
@@ -228,7 +230,7 @@ void qt_on_entry(unsigned int vi, void *udata)
     uint64_t sp = qt_reg_read(v, v->r_sp);
     if (((const struct qt_site *)udata)->fast && fast_enter(v, s, udata, sp))
         return;
-    enter(v, s, udata, sp);
+    enter(v, s, udata, sp, QT_LM_AT_ENTRY);
 }
 
 /*
@@ -258,7 +260,7 @@ static __attribute__((noinline)) void on_call_mem_slow(unsigned int vi, uint64_t
         s->entered = 0; /* the callee's entry callback does it */
         return;
     }
-    enter(v, s, udata, vaddr);
+    enter(v, s, udata, vaddr, QT_LM_AT_CALL);
 }
 
 void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
@@ -344,7 +346,7 @@ static __attribute__((noinline)) void on_leaf_ret_slow(unsigned int vi, const st
         if (!v || (qt.system && !qt_task_selected(v)))
             return; /* comm=/pid=: another process runs */
         struct qt_site entry = { .tf = site->tf, .adj = site->entry_adj };
-        enter(v, qt_vsb(vi), &entry, qt_reg_read(v, v->r_sp));
+        enter(v, qt_vsb(vi), &entry, qt_reg_read(v, v->r_sp), QT_LM_LATE);
     }
     on_ret_slow(vi, site, 0);
 }
@@ -407,7 +409,7 @@ static void leaf_pending(unsigned vi)
     if (!tf)
         return;
     struct qt_site entry = { .tf = tf };
-    enter(v, s, &entry, 0); /* sp unknown: 0 is below every frame, so none is unwound */
+    enter(v, s, &entry, 0, QT_LM_LATE); /* sp unknown: 0 is below every frame, so none is unwound */
 }
 
 void qt_calls_unwind(struct qt_vcpu *v, uint64_t sp, uint64_t below)

@@ -13,6 +13,7 @@
 #include "instrument.h"
 #include "kernel.h"
 #include "kernel_vmmap.h"
+#include "linkmap_walk.h"
 #include "user_syscalls.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
@@ -75,6 +76,7 @@ static void at_exit(qemu_plugin_id_t id, void *p)
     qt_kernel_finish();
     qt_calls_finish(&events, &lost);
     qt_modules_report_unmatched(qt.system ? qt_kernel_ntraced() : 0, qt.system ? qt_kernel_selects : NULL);
+    qt_linkmap_finish();
     if (qt.opts.execlog)
         qt_execlog_exit();
     if (qt.out) {

@@ -195,7 +195,7 @@ static void test_errors(void)
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program sysroot bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes vmmap conf)");
+                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes vmmap linkmap conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");

@@ -394,6 +394,16 @@ static void test_writers(void)
     b.nrec++;
     struct targ s1 = { 1, QT_T_STR, 64, 0, 0x4a0000, "world", 5 }, r0 = I32(0, 5), r6 = I32(0, 6);
     struct targ w[3] = { I32(1, 1), { 2, QT_T_STR, 64, 0, 0x7ffc0000, "hello\n", 6 }, I32(3, 6) };
+    /* the guest's link map, walked at main's call: two objects (one name unreadable), the end */
+    struct targ lm1[4] = { { 1, QT_T_UINT, 32, 0, 0, NULL, 0 }, HEX(2, 0x555555554000),
+                           { 3, QT_T_STR, 64, 0, 0x7f00000001a0, "", 0 }, HEX(4, 0x7f0000002000) };
+    struct targ lm2[4] = { { 1, QT_T_UINT, 32, 0, 0, NULL, 0 }, HEX(2, 0x7f0000100000),
+                           { 3, QT_T_STR, 64, QT_ARG_UNREADABLE, 0x7f00dead0000, NULL, 0 }, HEX(4, 0x7f0000002100) };
+    struct targ lme[4] = { { 1, QT_T_UINT, 32, 0, 1, NULL, 0 }, HEX(2, 0), { 3, QT_T_UINT, 32, 0, 1, NULL, 0 },
+                           { 4, QT_T_UINT, 32, 0, 2, NULL, 0 } };
+    qb_call70(&b, QT_REC_PROC, 0, 0, QT_PROC_LINKMAP, 4, lm1);
+    qb_call70(&b, QT_REC_PROC, 0, 0, QT_PROC_LINKMAP, 4, lm2);
+    qb_call70(&b, QT_REC_PROC, 0, 0, QT_PROC_LINKMAP, 4, lme);
     qb_call70(&b, QT_REC_ENTRY, 0, 0, 0x401819, 0, NULL);                 /* main { */
     qb_call70(&b, QT_REC_ENTRY, 1, 0, 0x4017c9, 1, &s1);                  /*   greet("world") { */
     qb_call70(&b, QT_REC_EXIT, 1, 0, 0x4017c9, 1, &r0);                   /*   } = 5 */
@@ -416,9 +426,11 @@ static void test_writers(void)
     is_str(stack,
            "# qtrace compat stack: configs.txt program=calls trace_type=spec_func_with_param funcstack=1; x86_64 system "
            "mode; kernel addresses at link time (KASLR slide 0x2000000)\n"
-           "# linkmap:610000: the modules of the trace, with their load bias\n"
-           "linkmap 0x0 /progs/calls\n"
-           "linkmap 0x2000000 /boot/vmlinuz\n"
+           "# linkmap:610000: the guest's link map (l_addr and l_name of each object, in list order), read at the "
+           "program's first call\n"
+           "linkmap 0x0000555555554000  \"\" pid=70 tid=74 comm=calls\n"
+           "linkmap 0x00007f0000100000  <unreadable 0x7f00dead0000> pid=70 tid=74 comm=calls\n"
+           "# linkmap: end of the list: 2 objects from GOT[1] pid=70 tid=74 comm=calls\n"
            "stack main@0x401819 > greet@0x4017c9 pid=70 tid=74 comm=calls\n"
            "call 0x4017c9 greet(1:string=\"world\") pid=70 tid=74 comm=calls\n"
            "ret 0x4017c9 greet = 0:int=5 pid=70 tid=74 comm=calls\n"
@@ -429,6 +441,9 @@ static void test_writers(void)
     is_str(log,
            "# qtrace compat log: configs.txt program=calls trace_type=spec_func_with_param funcstack=1; x86_64 system "
            "mode; kernel addresses at link time (KASLR slide 0x2000000)\n"
+           "linkmap 0 0x555555554000 \"\" 0x7f0000002000 pid=70 tid=74 comm=calls\n"
+           "linkmap 0 0x7f0000100000 <unreadable 0x7f00dead0000> 0x7f0000002100 pid=70 tid=74 comm=calls\n"
+           "linkmap 1 0x0 1 2 pid=70 tid=74 comm=calls\n"
            "call 0x401819 main() depth=0 pid=70 tid=74 comm=calls\n"
            "call 0x4017c9 greet(1=\"world\") depth=1 pid=70 tid=74 comm=calls\n"
            "ret 0x4017c9 greet = 5 depth=1 pid=70 tid=74 comm=calls\n"

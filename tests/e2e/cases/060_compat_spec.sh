@@ -27,7 +27,7 @@ for pair in 'add(2,3)=5:add = 0:int=5' 'greet(world)=5:greet = 0:int=5' 'probe(0
 done
 check "stack: no call stacks with funcstack:0" bash -c "! grep -q '^stack ' '$D/stack'"
 check "stack: nothing of the unlisted functions" bash -c "! grep -qE ' (main|fact|depth|leap|worker)\\(' '$D/stack'"
-check "stack: linkmap:610000 lists the traced modules" grep -qE "^linkmap 0x0 .*/progs/calls$" "$D/stack"
+check "stack: linkmap:610000 (not calls' .got.plt) is walked and says in one line why it found no list" test "$(grep -cE '^(# linkmap: no link map|linkmap <unreadable 0x[0-9a-f]+> )' "$D/stack")" = 1
 check "log: the exec of calls, with the comm it had" grep -qE '^exec "/progs/calls" \["/progs/calls"\] comm="calls" pid=[0-9]+ tid=[0-9]+ comm=init$' "$D/log"
 check "log: the same calls, values as recorded" grep -qE "^call $a add\\(1=2, 2=3\\) depth=0 pid=[0-9]+ tid=[0-9]+ comm=calls$" "$D/log"
 check "log: returns" grep -qE "^ret $g greet = 5 depth=0 pid=[0-9]+ tid=[0-9]+ comm=calls$" "$D/log"
