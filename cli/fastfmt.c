@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fastfmt.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *qtf_room(struct qt_sb *sb, size_t n)
+{
+    if (sb->len + n + 1 > sb->cap) {
+        size_t cap = sb->cap ? sb->cap : 64;
+        while (cap < sb->len + n + 1)
+            cap *= 2;
+        char *nb = realloc(sb->buf, cap);
+        if (!nb) {
+            fputs("qtrace: out of memory\n", stderr);
+            abort();
+        }
+        sb->buf = nb;
+        sb->cap = cap;
+    }
+    return sb->buf + sb->len;
+}
+
+/* Digits of v, written backwards ending at end; returns the first. */
+static char *digits(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+static void put_run(struct qt_sb *sb, const char *s, size_t n)
+{
+    char *p = qtf_room(sb, n);
+    memcpy(p, s, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
+void qtf_u64(struct qt_sb *sb, uint64_t v)
+{
+    char tmp[20];
+    char *p = digits(tmp + sizeof(tmp), v);
+    put_run(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void qtf_u64_pad(struct qt_sb *sb, uint64_t v, unsigned width)
+{
+    char tmp[20];
+    char *p = digits(tmp + sizeof(tmp), v);
+    size_t n = (size_t)(tmp + sizeof(tmp) - p);
+    if (width > n)
+        qtf_spaces(sb, width - n);
+    put_run(sb, p, n);
+}
+
+void qtf_i64(struct qt_sb *sb, int64_t v)
+{
+    char tmp[21];
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char *p = digits(tmp + sizeof(tmp), m);
+    if (v < 0)
+        *--p = '-';
+    put_run(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void qtf_hex(struct qt_sb *sb, uint64_t v)
+{
+    char tmp[16];
+    char *p = tmp + sizeof(tmp);
+    do {
+        *--p = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    put_run(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void qtf_us(struct qt_sb *sb, uint64_t ns)
+{
+    char tmp[24];
+    unsigned frac = (unsigned)(ns % 1000);
+    char *end = tmp + sizeof(tmp);
+    end[-1] = (char)('0' + frac % 10);
+    end[-2] = (char)('0' + frac / 10 % 10);
+    end[-3] = (char)('0' + frac / 100);
+    end[-4] = '.';
+    char *p = digits(end - 4, ns / 1000);
+    put_run(sb, p, (size_t)(end - p));
+}
+
+void qtf_spaces(struct qt_sb *sb, size_t n)
+{
+    char *p = qtf_room(sb, n);
+    memset(p, ' ', n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
+void qtf_json(struct qt_sb *sb, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && json_plain((unsigned char)s[j]))
+            j++;
+        if (j > i)
+            put_run(sb, s + i, j - i);
+        if (j == n)
+            break;
+        size_t k = j + 1;
+        while (k < n && !json_plain((unsigned char)s[k]))
+            k++;
+        qt_sb_put_jsonescaped(sb, s + j, k - j);
+        i = k;
+    }
+}
+
+static bool c_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+void qtf_cesc(struct qt_sb *sb, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && c_plain((unsigned char)s[j]))
+            j++;
+        if (j > i)
+            put_run(sb, s + i, j - i);
+        if (j == n)
+            break;
+        size_t k = j + 1;
+        while (k < n && !c_plain((unsigned char)s[k]))
+            k++;
+        qt_sb_put_cescaped(sb, s + j, k - j);
+        i = k;
+    }
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Appends to a struct qt_sb for the writers' per-event paths, without the printf family: each
+ * writes exactly the bytes of the printf conversion or sb.h escaping named beside it, so a writer
+ * can switch to them without changing one byte of its output. The buffer stays NUL-terminated.
+ */
+#ifndef QTRACE_CLI_FASTFMT_H
+#define QTRACE_CLI_FASTFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sb.h"
+
+/* Room for n more bytes (and the NUL) at sb->buf + sb->len; returns that address. */
+char *qtf_room(struct qt_sb *sb, size_t n);
+/* "%" PRIu64 */
+void qtf_u64(struct qt_sb *sb, uint64_t v);
+/* "%*" PRIu64: right-aligned in width characters, spaces before */
+void qtf_u64_pad(struct qt_sb *sb, uint64_t v, unsigned width);
+/* "%" PRId64 */
+void qtf_i64(struct qt_sb *sb, int64_t v);
+/* "%" PRIx64 (lower case, no 0x) */
+void qtf_hex(struct qt_sb *sb, uint64_t v);
+/* "%" PRIu64 ".%03u" of ns / 1000 and ns % 1000: nanoseconds as microseconds */
+void qtf_us(struct qt_sb *sb, uint64_t ns);
+/* n spaces ("%*s" of "") */
+void qtf_spaces(struct qt_sb *sb, size_t n);
+/* qt_sb_put_jsonescaped: runs of bytes that need no escape are copied whole */
+void qtf_json(struct qt_sb *sb, const char *s, size_t n);
+/* qt_sb_put_cescaped, the same way */
+void qtf_cesc(struct qt_sb *sb, const char *s, size_t n);
+
+#endif
