@@ -81,6 +81,11 @@ void qtf_hex(struct qt_sb *sb, uint64_t v)
 
 void qtf_us(struct qt_sb *sb, uint64_t ns)
 {
+    qtf_us_pad(sb, ns, 0);
+}
+
+void qtf_us_pad(struct qt_sb *sb, uint64_t ns, unsigned width)
+{
     char tmp[24];
     unsigned frac = (unsigned)(ns % 1000);
     char *end = tmp + sizeof(tmp);
@@ -89,6 +94,8 @@ void qtf_us(struct qt_sb *sb, uint64_t ns)
     end[-3] = (char)('0' + frac / 100);
     end[-4] = '.';
     char *p = digits(end - 4, ns / 1000);
+    if (width > (unsigned)(end - 4 - p))
+        qtf_spaces(sb, width - (unsigned)(end - 4 - p));
     put_run(sb, p, (size_t)(end - p));
 }
 

@@ -24,6 +24,8 @@ void qtf_i64(struct qt_sb *sb, int64_t v);
 void qtf_hex(struct qt_sb *sb, uint64_t v);
 /* "%" PRIu64 ".%03u" of ns / 1000 and ns % 1000: nanoseconds as microseconds */
 void qtf_us(struct qt_sb *sb, uint64_t ns);
+/* The same with "%*" PRIu64 for the microseconds: right-aligned in width characters */
+void qtf_us_pad(struct qt_sb *sb, uint64_t ns, unsigned width);
 /* n spaces ("%*s" of "") */
 void qtf_spaces(struct qt_sb *sb, size_t n);
 /* qt_sb_put_jsonescaped: runs of bytes that need no escape are copied whole */

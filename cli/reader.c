@@ -287,7 +287,8 @@ static bool decode(const struct qtr *r, const struct dstate *d, uint32_t vcpu, c
 
 void qtr_event_copy(struct qtr_event *dst, const struct qtr_event *src)
 {
-    memcpy(dst, src, sizeof(*dst));
+    /* the arguments in use only: the array is most of the event */
+    memcpy(dst, src, offsetof(struct qtr_event, args) + (size_t)src->nargs * sizeof(src->args[0]));
     if (src->call == &src->fast)
         dst->call = &dst->fast;
 }
