@@ -8,7 +8,9 @@
 # kernel's account, tests/tools/peak_rss.c) and the output's size; and, for scale, the time `cat`
 # takes to read the same trace (the I/O floor). Traces go to QTRACE_HUGE_DIR (default
 # build/bench/huge), which needs room for both; they are removed at the end.
-# Table: build/bench/huge.txt.
+# QTRACE_HUGE_FORMATS (default: every format qtrace has) chooses the formats, in that order.
+# Table: build/bench/huge.txt, a row added as each format finishes, with the load average (the
+# machine's other work) before the traces are written and after each format.
 set -u
 TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
@@ -28,6 +30,8 @@ if [ "$avail" -lt "$need" ]; then
     echo "huge bench: $W has $avail GiB free, $N events need about $need GiB (set QTRACE_HUGE_DIR or QTRACE_HUGE_EVENTS)" >&2
     exit 1
 fi
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+load0=$(load)
 "$W/gen" "$W/calls.qtr" "$N" >"$W/gen.out" || exit 1
 "$W/gen" --execlog "$W/el.qtr" "$N" >/dev/null || exit 1
 
@@ -35,20 +39,23 @@ fi
 measure() { "$W/peak_rss" "$@" 2>&1 >/dev/null | sed -n 's/^peak_rss: //p' | tail -1; }
 row() { # FORMAT STATUS KIB SECONDS OUTPUT-BYTES
     awk -v f="$1" -v rc="$2" -v kb="$3" -v s="$4" -v o="$5" -v n="$N" 'BEGIN {
-        printf "| %-13s | %8.1f s | %12.0f | %9.1f MiB | %7.0f MiB |%s\n", f, s, n / s, kb / 1024, o / 2^20,
+        printf "| %-13s | %8.1f s | %12.0f | %9.1f MiB | %7.0f MiB |%s", f, s, n / s, kb / 1024, o / 2^20,
             rc == 0 ? "" : " failed (status " rc ")" }'
+    echo " $(load)"
 }
 sync
 read -r _ _ cat_calls < <(measure cat "$W/calls.qtr")
 read -r _ _ cat_el < <(measure cat "$W/el.qtr")
 {
     echo "# qtrace dump of huge traces: $N events ($(sed 's/^gen_trace: //' "$W/gen.out"))"
+    echo "# $(date -u '+%F %H:%M UTC'), $(nproc) cores, load average before: $load0"
     echo "# reading the trace alone (cat): $cat_calls s for the calls, $cat_el s for the execution log"
     echo
-    echo "| format        |      time  |   events/s   |  peak RSS     |   output    |"
+    echo "| format        |      time  |   events/s   |  peak RSS     |   output    | load after"
     echo "|---------------|------------|--------------|---------------|-------------|"
 } >"$TABLE"
-for f in $("$QTRACE" dump -f nosuch 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p' | tr -d ,); do
+formats=${QTRACE_HUGE_FORMATS:-$("$QTRACE" dump -f nosuch 2>&1 | sed -n 's/.*(known: \(.*\))$/\1/p' | tr -d ,)}
+for f in $formats; do
     trace=$W/calls.qtr
     [[ $f == execlog* ]] && trace=$W/el.qtr
     if [ "$f" = uftrace ]; then

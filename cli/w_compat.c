@@ -129,7 +129,8 @@ static void put_who(struct cstate *s, const struct qt_rec_call *c)
 
 static void write_out(struct cstate *s)
 {
-    fwrite(s->line.buf, 1, s->line.len, s->out);
+    if (s->line.len)
+        fwrite(s->line.buf, 1, s->line.len, s->out);
     qt_sb_reset(&s->line);
 }
 

@@ -78,7 +78,8 @@ static void put_jstr(struct qt_sb *sb, const char *s, size_t n)
 
 static void write_out(struct jstate *s)
 {
-    fwrite(s->outb.buf, 1, s->outb.len, s->out);
+    if (s->outb.len)
+        fwrite(s->outb.buf, 1, s->outb.len, s->out);
     qt_sb_reset(&s->outb);
 }
 

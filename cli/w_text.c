@@ -114,7 +114,8 @@ static void put_thread(struct tstate *s, uint32_t vcpu, unsigned as, uint32_t ti
 
 static void write_out(struct tstate *s)
 {
-    fwrite(s->line.buf, 1, s->line.len, s->out);
+    if (s->line.len)
+        fwrite(s->line.buf, 1, s->line.len, s->out);
     qt_sb_reset(&s->line);
 }
 
