@@ -6,23 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *qtf_room(struct qt_sb *sb, size_t n)
-{
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 64;
-        while (cap < sb->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(sb->buf, cap);
-        if (!nb) {
-            fputs("qtrace: out of memory\n", stderr);
-            abort();
-        }
-        sb->buf = nb;
-        sb->cap = cap;
-    }
-    return sb->buf + sb->len;
-}
-
 /* Digits of v, written backwards ending at end; returns the first. */
 static char *digits(char *end, uint64_t v)
 {
@@ -35,7 +18,7 @@ static char *digits(char *end, uint64_t v)
 
 static void put_run(struct qt_sb *sb, const char *s, size_t n)
 {
-    char *p = qtf_room(sb, n);
+    char *p = qt_sb_room(sb, n);
     memcpy(p, s, n);
     sb->len += n;
     sb->buf[sb->len] = '\0';
@@ -46,6 +29,12 @@ void qtf_u64(struct qt_sb *sb, uint64_t v)
     char tmp[20];
     char *p = digits(tmp + sizeof(tmp), v);
     put_run(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void qtf_label_u64(struct qt_sb *sb, const char *label, uint64_t v)
+{
+    qt_sb_puts(sb, label);
+    qtf_u64(sb, v);
 }
 
 void qtf_u64_pad(struct qt_sb *sb, uint64_t v, unsigned width)
@@ -101,7 +90,7 @@ void qtf_us_pad(struct qt_sb *sb, uint64_t ns, unsigned width)
 
 void qtf_spaces(struct qt_sb *sb, size_t n)
 {
-    char *p = qtf_room(sb, n);
+    char *p = qt_sb_room(sb, n);
     memset(p, ' ', n);
     sb->len += n;
     sb->buf[sb->len] = '\0';
@@ -112,45 +101,38 @@ static bool json_plain(unsigned char c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
 }
 
-void qtf_json(struct qt_sb *sb, const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && json_plain((unsigned char)s[j]))
-            j++;
-        if (j > i)
-            put_run(sb, s + i, j - i);
-        if (j == n)
-            break;
-        size_t k = j + 1;
-        while (k < n && !json_plain((unsigned char)s[k]))
-            k++;
-        qt_sb_put_jsonescaped(sb, s + j, k - j);
-        i = k;
-    }
-}
-
 static bool c_plain(unsigned char c)
 {
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-void qtf_cesc(struct qt_sb *sb, const char *s, size_t n)
+/* s with the runs plain() accepts copied whole and the others through escape() */
+static void escape_runs(struct qt_sb *sb, const char *s, size_t n, bool (*plain)(unsigned char),
+                        void (*escape)(struct qt_sb *, const char *, size_t))
 {
     size_t i = 0;
     while (i < n) {
         size_t j = i;
-        while (j < n && c_plain((unsigned char)s[j]))
+        while (j < n && plain((unsigned char)s[j]))
             j++;
         if (j > i)
             put_run(sb, s + i, j - i);
         if (j == n)
             break;
         size_t k = j + 1;
-        while (k < n && !c_plain((unsigned char)s[k]))
+        while (k < n && !plain((unsigned char)s[k]))
             k++;
-        qt_sb_put_cescaped(sb, s + j, k - j);
+        escape(sb, s + j, k - j);
         i = k;
     }
+}
+
+void qtf_json(struct qt_sb *sb, const char *s, size_t n)
+{
+    escape_runs(sb, s, n, json_plain, qt_sb_put_jsonescaped);
+}
+
+void qtf_cesc(struct qt_sb *sb, const char *s, size_t n)
+{
+    escape_runs(sb, s, n, c_plain, qt_sb_put_cescaped);
 }

@@ -12,10 +12,10 @@
 
 #include "sb.h"
 
-/* Room for n more bytes (and the NUL) at sb->buf + sb->len; returns that address. */
-char *qtf_room(struct qt_sb *sb, size_t n);
 /* "%" PRIu64 */
 void qtf_u64(struct qt_sb *sb, uint64_t v);
+/* "%s%" PRIu64: label, then v */
+void qtf_label_u64(struct qt_sb *sb, const char *label, uint64_t v);
 /* "%*" PRIu64: right-aligned in width characters, spaces before */
 void qtf_u64_pad(struct qt_sb *sb, uint64_t v, unsigned width);
 /* "%" PRId64 */

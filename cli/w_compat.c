@@ -106,12 +106,9 @@ static void set_comm(struct cstate *s, uint32_t tid, const char *comm, size_t n)
 /* " pid=P tid=T comm=C" */
 static void put_who(struct cstate *s, const struct qt_rec_call *c)
 {
-    if (c->pid) {
-        qt_sb_puts(&s->line, " pid=");
-        qtf_u64(&s->line, c->pid);
-    }
-    qt_sb_puts(&s->line, " tid=");
-    qtf_u64(&s->line, c->tid);
+    if (c->pid)
+        qtf_label_u64(&s->line, " pid=", c->pid);
+    qtf_label_u64(&s->line, " tid=", c->tid);
     if (!s->comm_hit || s->comm_tid != c->tid) {
         s->comm_last = qtc_map_get(&s->comms, 0, c->tid);
         s->comm_tid = c->tid;
@@ -285,10 +282,8 @@ static void on_entry(struct cstate *s, const struct qtr_event *ev)
         put_arg(s, &ev->args[i]);
     }
     qt_sb_putc(&s->line, ')');
-    if (s->kind == C_LOG) {
-        qt_sb_puts(&s->line, " depth=");
-        qtf_u64(&s->line, c->depth);
-    }
+    if (s->kind == C_LOG)
+        qtf_label_u64(&s->line, " depth=", c->depth);
     put_who(s, c);
     emit(s);
 }
@@ -313,10 +308,8 @@ static void on_exit_ev(struct cstate *s, const struct qtr_event *ev)
         qt_sb_puts(&s->line, " = ");
         put_arg(s, rv);
     }
-    if (s->kind == C_LOG) {
-        qt_sb_puts(&s->line, " depth=");
-        qtf_u64(&s->line, c->depth);
-    }
+    if (s->kind == C_LOG)
+        qtf_label_u64(&s->line, " depth=", c->depth);
     put_who(s, c);
     emit(s);
 }

@@ -85,7 +85,7 @@ static void write_out(struct jstate *s)
 
 static void flush_event(struct jstate *s)
 {
-    char *p = qtf_room(&s->outb, s->sb.len + 2);
+    char *p = qt_sb_room(&s->outb, s->sb.len + 2);
     if (!s->first)
         *p++ = ',';
     *p++ = '\n';
@@ -151,10 +151,8 @@ static void begin_event(struct jstate *s, const char *name, const char *cat, cha
     qt_sb_putc(&s->sb, ph);
     qt_sb_puts(&s->sb, "\",\"ts\":");
     put_ts(&s->sb, ts);
-    qt_sb_puts(&s->sb, ",\"pid\":");
-    qtf_u64(&s->sb, t->pid);
-    qt_sb_puts(&s->sb, ",\"tid\":");
-    qtf_u64(&s->sb, t->tid);
+    qtf_label_u64(&s->sb, ",\"pid\":", t->pid);
+    qtf_label_u64(&s->sb, ",\"tid\":", t->tid);
 }
 
 /* ,"key":"value" with value the text rendering of the argument (of syscall sysnr if >= 0) */

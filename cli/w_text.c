@@ -100,12 +100,9 @@ static void put_blank(struct tstate *s)
 
 static void put_thread(struct tstate *s, uint32_t vcpu, unsigned as, uint32_t tid, unsigned depth)
 {
-    qt_sb_puts(&s->line, " [cpu");
-    qtf_u64(&s->line, vcpu);
-    qt_sb_puts(&s->line, " as:");
-    qtf_u64(&s->line, as);
-    qt_sb_puts(&s->line, " tid:");
-    qtf_u64(&s->line, tid);
+    qtf_label_u64(&s->line, " [cpu", vcpu);
+    qtf_label_u64(&s->line, " as:", as);
+    qtf_label_u64(&s->line, " tid:", tid);
     qt_sb_puts(&s->line, "] ");
     qtf_spaces(&s->line, 2 * (size_t)(depth < INDENT_MAX ? depth : INDENT_MAX));
     if (depth > INDENT_MAX)
@@ -150,8 +147,7 @@ static void put_args(struct tstate *s, const struct qtr_event *ev, const struct 
             qt_sb_puts(&s->line, name);
             qt_sb_putc(&s->line, '=');
         } else if (pos != printed + 1 && !sys) {
-            qt_sb_puts(&s->line, "arg");
-            qtf_u64(&s->line, pos);
+            qtf_label_u64(&s->line, "arg", pos);
             qt_sb_putc(&s->line, '=');
         }
         if (sys)

@@ -39,8 +39,9 @@ static bool same_ints(uint64_t v, char *what, size_t wl)
     qtf_u64_pad(&sb, v, 10);
     qtf_u64_pad(&sb, v, 0);
     qtf_us_pad(&sb, v, 8);
-    snprintf(want, sizeof(want), "x%" PRIu64 "%" PRIx64 "%" PRId64 "%" PRIu64 ".%03u%10" PRIu64 "%" PRIu64 "%8" PRIu64 ".%03u",
-             v, v, (int64_t)v, v / 1000, (unsigned)(v % 1000), v, v, v / 1000, (unsigned)(v % 1000));
+    qtf_label_u64(&sb, " tid:", v);
+    snprintf(want, sizeof(want), "x%" PRIu64 "%" PRIx64 "%" PRId64 "%" PRIu64 ".%03u%10" PRIu64 "%" PRIu64 "%8" PRIu64 ".%03u tid:%" PRIu64,
+             v, v, (int64_t)v, v / 1000, (unsigned)(v % 1000), v, v, v / 1000, (unsigned)(v % 1000), v);
     bool same = sb.len == strlen(want) && strcmp(sb.buf, want) == 0;
     if (!same)
         snprintf(what, wl, "%" PRIu64 ": got \"%s\", want \"%s\"", v, sb.buf, want);
