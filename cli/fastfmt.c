@@ -47,16 +47,6 @@ void qtf_u64_pad(struct qt_sb *sb, uint64_t v, unsigned width)
     put_run(sb, p, n);
 }
 
-void qtf_i64(struct qt_sb *sb, int64_t v)
-{
-    char tmp[21];
-    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    char *p = digits(tmp + sizeof(tmp), m);
-    if (v < 0)
-        *--p = '-';
-    put_run(sb, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 void qtf_hex(struct qt_sb *sb, uint64_t v)
 {
     char tmp[16];
@@ -101,38 +91,21 @@ static bool json_plain(unsigned char c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
 }
 
-static bool c_plain(unsigned char c)
-{
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/* s with the runs plain() accepts copied whole and the others through escape() */
-static void escape_runs(struct qt_sb *sb, const char *s, size_t n, bool (*plain)(unsigned char),
-                        void (*escape)(struct qt_sb *, const char *, size_t))
+void qtf_json(struct qt_sb *sb, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         size_t j = i;
-        while (j < n && plain((unsigned char)s[j]))
+        while (j < n && json_plain((unsigned char)s[j]))
             j++;
         if (j > i)
             put_run(sb, s + i, j - i);
         if (j == n)
             break;
         size_t k = j + 1;
-        while (k < n && !plain((unsigned char)s[k]))
+        while (k < n && !json_plain((unsigned char)s[k]))
             k++;
-        escape(sb, s + j, k - j);
+        qt_sb_put_jsonescaped(sb, s + j, k - j);
         i = k;
     }
-}
-
-void qtf_json(struct qt_sb *sb, const char *s, size_t n)
-{
-    escape_runs(sb, s, n, json_plain, qt_sb_put_jsonescaped);
-}
-
-void qtf_cesc(struct qt_sb *sb, const char *s, size_t n)
-{
-    escape_runs(sb, s, n, c_plain, qt_sb_put_cescaped);
 }

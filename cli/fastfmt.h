@@ -18,8 +18,6 @@ void qtf_u64(struct qt_sb *sb, uint64_t v);
 void qtf_label_u64(struct qt_sb *sb, const char *label, uint64_t v);
 /* "%*" PRIu64: right-aligned in width characters, spaces before */
 void qtf_u64_pad(struct qt_sb *sb, uint64_t v, unsigned width);
-/* "%" PRId64 */
-void qtf_i64(struct qt_sb *sb, int64_t v);
 /* "%" PRIx64 (lower case, no 0x) */
 void qtf_hex(struct qt_sb *sb, uint64_t v);
 /* "%" PRIu64 ".%03u" of ns / 1000 and ns % 1000: nanoseconds as microseconds */
@@ -30,7 +28,5 @@ void qtf_us_pad(struct qt_sb *sb, uint64_t ns, unsigned width);
 void qtf_spaces(struct qt_sb *sb, size_t n);
 /* qt_sb_put_jsonescaped: runs of bytes that need no escape are copied whole */
 void qtf_json(struct qt_sb *sb, const char *s, size_t n);
-/* qt_sb_put_cescaped, the same way */
-void qtf_cesc(struct qt_sb *sb, const char *s, size_t n);
 
 #endif
