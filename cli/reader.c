@@ -243,11 +243,18 @@ static bool decode(const struct qtr *r, const struct dstate *d, uint32_t vcpu, c
         return false; /* SYM, MAP (looked up instead), exec log, unknown */
     if (is_fast(h->type) && !d->have_base)
         return false; /* no base: cannot be placed (counted as malformed by the scan) */
-    memset(ev, 0, offsetof(struct qtr_event, args));
+    /* every field before args, by name: a memset of them costs more than the decoding */
     ev->h = h;
     ev->type = h->type;
     ev->vcpu = h->vcpu;
     ev->ts_ns = key;
+    ev->call = NULL;
+    ev->sym = NULL;
+    ev->as = 0;
+    ev->lost = 0;
+    ev->thread = NULL;
+    ev->end = NULL;
+    ev->nargs = 0;
     if (is_call(h->type)) {
         const struct qt_rec_call *c = (const struct qt_rec_call *)h;
         ev->call = c;
@@ -257,19 +264,18 @@ static bool decode(const struct qtr *r, const struct dstate *d, uint32_t vcpu, c
     } else if (is_fast(h->type)) {
         uint64_t w = packed_word(h);
         struct qt_rec_call *c = &ev->fast;
-        memset(c, 0, sizeof(*c));
-        c->h.type = qt_packed_kind(w) == QT_PACKED_ENTRY ? QT_REC_ENTRY : QT_REC_EXIT;
-        c->h.size = sizeof(*c);
-        c->h.vcpu = vcpu;
-        c->flags = qt_packed_kind(w) == QT_PACKED_UNWOUND ? QT_CALL_UNWOUND : 0;
-        c->depth = (uint16_t)qt_packed_depth(w);
-        c->tid = d->base.tid;
-        c->pid = d->base.pid;
-        c->ts_ns = fast_ts(d, w);
-        c->icount = d->base.icount + qt_packed_dicount(w);
-        c->asid = d->base.asid;
         ev->sym = sym_of_id(r, qt_packed_id(w));
-        c->func = ev->sym ? ev->sym->addr : 0;
+        *c = (struct qt_rec_call){
+            .h = { qt_packed_kind(w) == QT_PACKED_ENTRY ? QT_REC_ENTRY : QT_REC_EXIT, sizeof(*c), vcpu },
+            .flags = qt_packed_kind(w) == QT_PACKED_UNWOUND ? QT_CALL_UNWOUND : 0,
+            .depth = (uint16_t)qt_packed_depth(w),
+            .tid = d->base.tid,
+            .pid = d->base.pid,
+            .ts_ns = fast_ts(d, w),
+            .icount = d->base.icount + qt_packed_dicount(w),
+            .asid = d->base.asid,
+            .func = ev->sym ? ev->sym->addr : 0,
+        };
         ev->type = c->h.type;
         ev->vcpu = vcpu;
         ev->ts_ns = c->ts_ns;
@@ -287,7 +293,8 @@ static bool decode(const struct qtr *r, const struct dstate *d, uint32_t vcpu, c
 
 void qtr_event_copy(struct qtr_event *dst, const struct qtr_event *src)
 {
-    memcpy(dst, src, sizeof(*dst));
+    /* the arguments in use only: the array is most of the event */
+    memcpy(dst, src, offsetof(struct qtr_event, args) + (size_t)src->nargs * sizeof(src->args[0]));
     if (src->call == &src->fast)
         dst->call = &dst->fast;
 }
@@ -515,7 +522,7 @@ static void scan_runs(struct qtr *r)
     memset(&funcs, 0, sizeof(funcs));
     memset(&threads, 0, sizeof(threads));
     memset(&vcpu_ts, 0, sizeof(vcpu_ts));
-    struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
+    struct qtr_event *ev = qtc_xcalloc(1, sizeof(*ev));
     uint64_t lost = 0, fast_orphans = 0;
     size_t released = 0;
     for (size_t i = 0; i < r->nruns; i++) {
@@ -825,16 +832,28 @@ struct entry_stack {
     size_t cap;
 };
 
-static void track_entries(struct qtc_map *threads, struct qtr_event *ev)
+struct entry_stacks {
+    struct qtc_map threads; /* (asid, tid) -> struct entry_stack */
+    struct entry_stack *last; /* the last one used, of last_asid and last_tid */
+    uint64_t last_asid;
+    uint32_t last_tid;
+};
+
+static void track_entries(struct entry_stacks *es, struct qtr_event *ev)
 {
     struct qt_rec_call *fast = ev->call == &ev->fast ? &ev->fast : NULL;
     const struct qt_rec_call *c = ev->call;
     if (ev->type != QT_REC_ENTRY && !(fast && ev->type == QT_REC_EXIT))
         return;
-    void **slot = qtc_map_slot(threads, c->asid, c->tid, true);
-    if (!*slot)
-        *slot = qtc_xcalloc(1, sizeof(struct entry_stack));
-    struct entry_stack *s = *slot;
+    struct entry_stack *s = es->last;
+    if (!s || es->last_asid != c->asid || es->last_tid != c->tid) {
+        void **slot = qtc_map_slot(&es->threads, c->asid, c->tid, true);
+        if (!*slot)
+            *slot = qtc_xcalloc(1, sizeof(struct entry_stack));
+        s = es->last = *slot;
+        es->last_asid = c->asid;
+        es->last_tid = c->tid;
+    }
     if (ev->type == QT_REC_ENTRY) {
         if (c->depth >= s->cap) {
             size_t ncap = (size_t)c->depth + 64;
@@ -883,11 +902,12 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
             heap[n++] = run_cursor(r, i);
     for (size_t i = n / 2; i-- > 0;)
         heap_down(heap, n, i);
-    struct qtc_map as, entries;
+    struct qtc_map as;
+    struct entry_stacks entries;
     memset(&as, 0, sizeof(as));
     memset(&entries, 0, sizeof(entries));
     unsigned next_as = 0;
-    struct qtr_event *ev = qtc_xmalloc(sizeof(*ev));
+    struct qtr_event *ev = qtc_xcalloc(1, sizeof(*ev));
     int rc = 0;
     size_t released = 0;
     while (n > 0 && rc == 0) {
@@ -922,9 +942,9 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
         }
         heap_down(heap, n, 0);
     }
-    for (size_t i = 0; i < entries.cap; i++) {
-        if (entries.e[i].used) {
-            struct entry_stack *s = entries.e[i].v;
+    for (size_t i = 0; i < entries.threads.cap; i++) {
+        if (entries.threads.e[i].used) {
+            struct entry_stack *s = entries.threads.e[i].v;
             free(s->ic);
             free(s);
         }
@@ -932,6 +952,6 @@ int qtr_replay(const struct qtr *r, const struct qtr_handlers *hd)
     free(ev);
     free(heap);
     qtc_map_free(&as);
-    qtc_map_free(&entries);
+    qtc_map_free(&entries.threads);
     return rc;
 }

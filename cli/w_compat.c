@@ -23,6 +23,7 @@
 #include "argtype.h"
 #include "kargtype.h"
 #include "cli.h"
+#include "fastfmt.h"
 #include "qtcompat.h"
 #include "util.h"
 #include "writer.h"
@@ -56,6 +57,9 @@ struct cstate {
     struct cthr **thr;
     size_t nthr, tcap;
     struct qtc_map comms;       /* (0, tid) -> char[16] */
+    bool comm_hit;              /* comm_tid's entry of comms is comm_last (NULL: none) */
+    uint32_t comm_tid;
+    const char *comm_last;
     char **comm_bufs;
     size_t ncomm, ccap;
     struct qtc_map listed;      /* (func, 0) -> 1 listed, 2 not */
@@ -82,6 +86,7 @@ static struct cthr *thread_of(struct cstate *s, const struct qt_rec_call *c)
 static void set_comm(struct cstate *s, uint32_t tid, const char *comm, size_t n)
 {
     void **slot = qtc_map_slot(&s->comms, 0, tid, true);
+    s->comm_hit = false;
     if (!*slot) {
         *slot = qtc_xcalloc(1, 16);
         if (s->ncomm == s->ccap) {
@@ -103,29 +108,51 @@ static void set_comm(struct cstate *s, uint32_t tid, const char *comm, size_t n)
 static void put_who(struct cstate *s, const struct qt_rec_call *c)
 {
     if (c->pid)
-        qt_sb_printf(&s->line, " pid=%" PRIu32, c->pid);
-    qt_sb_printf(&s->line, " tid=%" PRIu32, c->tid);
-    const char *comm = qtc_map_get(&s->comms, 0, c->tid);
-    if (comm && comm[0])
-        qt_sb_printf(&s->line, " comm=%s", comm);
+        qtf_label_u64(&s->line, " pid=", c->pid);
+    qtf_label_u64(&s->line, " tid=", c->tid);
+    if (!s->comm_hit || s->comm_tid != c->tid) {
+        s->comm_last = qtc_map_get(&s->comms, 0, c->tid);
+        s->comm_tid = c->tid;
+        s->comm_hit = true;
+    }
+    const char *comm = s->comm_last;
+    if (comm && comm[0]) {
+        qt_sb_puts(&s->line, " comm=");
+        qt_sb_puts(&s->line, comm);
+    }
+}
+
+/* Lines are written in batches of about FLUSH_AT bytes. */
+#define FLUSH_AT 65536
+
+static void write_out(struct cstate *s)
+{
+    if (s->line.len)
+        fwrite(s->line.buf, 1, s->line.len, s->out);
+    qt_sb_reset(&s->line);
 }
 
 static void emit(struct cstate *s)
 {
     qt_sb_putc(&s->line, '\n');
-    fwrite(s->line.buf, 1, s->line.len, s->out);
-    qt_sb_reset(&s->line);
+    if (s->line.len >= FLUSH_AT)
+        write_out(s);
 }
 
-static void put_name(struct cstate *s, uint64_t func)
+/* The symbol of func: y when the caller has it (an event's), else looked up. */
+static const struct qtr_sym *sym_of(const struct cstate *s, const struct qtr_sym *y, uint64_t func)
 {
-    const struct qtr_sym *y = qtr_sym_at(s->r, func);
-    qtw_func_name(s->r, y, func, &s->line);
+    return y ? y : qtr_sym_at(s->r, func);
 }
 
-static bool is_kernel(const struct cstate *s, uint64_t func)
+static void put_name(struct cstate *s, const struct qtr_sym *y, uint64_t func)
 {
-    const struct qtr_sym *y = qtr_sym_at(s->r, func);
+    qtw_func_name(s->r, sym_of(s, y, func), func, &s->line);
+}
+
+static bool is_kernel(const struct cstate *s, const struct qtr_sym *y, uint64_t func)
+{
+    y = sym_of(s, y, func);
     if (y)
         return (y->flags & QT_SYM_KERNEL) != 0;
     const struct qt_arch_desc *a = qt_arch_by_id((enum qt_arch)s->r->hdr.arch);
@@ -133,9 +160,9 @@ static bool is_kernel(const struct cstate *s, uint64_t func)
 }
 
 /* The address as configs.txt, nm -n vmlinux and System.map write it. */
-static uint64_t shown_addr(const struct cstate *s, uint64_t func)
+static uint64_t shown_addr(const struct cstate *s, const struct qtr_sym *y, uint64_t func)
 {
-    return is_kernel(s, func) ? func - s->kslide : func;
+    return is_kernel(s, y, func) ? func - s->kslide : func;
 }
 
 /* The configs.txt spelling of an argument's type, else qtrace's. */
@@ -193,8 +220,8 @@ static void put_frame(struct cstate *s, uint64_t f, size_t *n)
     if ((*n)++)
         qt_sb_puts(&s->line, " > ");
     if (f) {
-        put_name(s, f);
-        qt_sb_printf(&s->line, "@0x%" PRIx64, shown_addr(s, f));
+        put_name(s, NULL, f);
+        qt_sb_printf(&s->line, "@0x%" PRIx64, shown_addr(s, NULL, f));
     } else {
         qt_sb_putc(&s->line, '?'); /* a caller that was not recorded */
     }
@@ -224,7 +251,7 @@ static void on_entry(struct cstate *s, const struct qtr_event *ev)
 {
     const struct qt_rec_call *c = ev->call;
     struct cthr *t = thread_of(s, c);
-    bool kernel = is_kernel(s, c->func);
+    bool kernel = is_kernel(s, ev->sym, c->func);
     struct cstk *k = &t->st[kernel];
     size_t d = c->depth;
     if (d + 1 > k->cap) {
@@ -242,8 +269,10 @@ static void on_entry(struct cstate *s, const struct qtr_event *ev)
         if (!listed || !s->spec)
             return;
     }
-    qt_sb_printf(&s->line, "call 0x%" PRIx64 " ", shown_addr(s, c->func));
-    put_name(s, c->func);
+    qt_sb_puts(&s->line, "call 0x");
+    qtf_hex(&s->line, shown_addr(s, ev->sym, c->func));
+    qt_sb_putc(&s->line, ' ');
+    put_name(s, ev->sym, c->func);
     qt_sb_putc(&s->line, '(');
     int shown = 0;
     for (int i = 0; i < ev->nargs; i++) {
@@ -254,9 +283,8 @@ static void on_entry(struct cstate *s, const struct qtr_event *ev)
         put_arg(s, &ev->args[i]);
     }
     qt_sb_putc(&s->line, ')');
-    if (s->kind == C_LOG) {
-        qt_sb_printf(&s->line, " depth=%u", c->depth);
-    }
+    if (s->kind == C_LOG)
+        qtf_label_u64(&s->line, " depth=", c->depth);
     put_who(s, c);
     emit(s);
 }
@@ -265,21 +293,24 @@ static void on_exit_ev(struct cstate *s, const struct qtr_event *ev)
 {
     const struct qt_rec_call *c = ev->call;
     struct cthr *t = thread_of(s, c);
-    struct cstk *k = &t->st[is_kernel(s, c->func)];
+    struct cstk *k = &t->st[is_kernel(s, ev->sym, c->func)];
     if (k->depth > c->depth)
         k->depth = c->depth;
     if (s->kind == C_STACK && (!s->spec || !is_listed(s, c->func)))
         return;
     const char *what = c->flags & QT_CALL_UNWOUND ? "unwind" : c->flags & QT_CALL_UNFINISHED ? "unfinished" : "ret";
-    qt_sb_printf(&s->line, "%s 0x%" PRIx64 " ", what, shown_addr(s, c->func));
-    put_name(s, c->func);
+    qt_sb_puts(&s->line, what);
+    qt_sb_puts(&s->line, " 0x");
+    qtf_hex(&s->line, shown_addr(s, ev->sym, c->func));
+    qt_sb_putc(&s->line, ' ');
+    put_name(s, ev->sym, c->func);
     const struct qtr_arg *rv = qtw_retval(ev);
     if (rv) {
         qt_sb_puts(&s->line, " = ");
         put_arg(s, rv);
     }
     if (s->kind == C_LOG)
-        qt_sb_printf(&s->line, " depth=%u", c->depth);
+        qtf_label_u64(&s->line, " depth=", c->depth);
     put_who(s, c);
     emit(s);
 }
@@ -422,6 +453,7 @@ static int compat_end(struct qtc_wctx *w)
         qt_sb_printf(&s->line, "lost %" PRIu64 " events", s->r->st.lost - s->lost_printed);
         emit(s);
     }
+    write_out(s);
     if (s->kind == C_STACK && compat_out && compat_out->linkmap && !s->linkmaps)
         fprintf(s->out, "# linkmap:%" PRIx64 ": not read: no process made a recorded call of a program function "
                 "(the walk runs at the first one)\n", compat_out->linkmap);

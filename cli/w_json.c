@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "disk_view.h"
+#include "fastfmt.h"
 #include "files_view.h"
 #include "util.h"
 #include "vmmap.h"
@@ -49,6 +50,8 @@ struct jstate {
     size_t nthr, cap;
     uint64_t last_ts;
     struct qt_sb sb, tmp;
+    struct qt_sb name;          /* a frame's name, for its E event */
+    struct qt_sb outb;          /* events made, not written yet */
     struct qtc_disk_pairs disk;  /* block requests issued, not done yet */
     char (*devs)[33];           /* disks seen: track DISK_PID_BASE + index */
     size_t ndevs;
@@ -60,22 +63,41 @@ struct jstate {
 
 static void put_ts(struct qt_sb *sb, uint64_t ns)
 {
-    qt_sb_printf(sb, "%" PRIu64 ".%03u", ns / 1000, (unsigned)(ns % 1000));
+    qtf_us(sb, ns);
 }
 
 static void put_jstr(struct qt_sb *sb, const char *s, size_t n)
 {
     qt_sb_putc(sb, '"');
-    qt_sb_put_jsonescaped(sb, s, n);
+    qtf_json(sb, s, n);
     qt_sb_putc(sb, '"');
+}
+
+/* Events go to the output in batches of about FLUSH_AT bytes. */
+#define FLUSH_AT 65536
+
+static void write_out(struct jstate *s)
+{
+    if (s->outb.len)
+        fwrite(s->outb.buf, 1, s->outb.len, s->out);
+    qt_sb_reset(&s->outb);
 }
 
 static void flush_event(struct jstate *s)
 {
-    fputs(s->first ? "\n" : ",\n", s->out);
+    char *p = qt_sb_room(&s->outb, s->sb.len + 2);
+    if (!s->first)
+        *p++ = ',';
+    *p++ = '\n';
     s->first = false;
-    fwrite(s->sb.buf, 1, s->sb.len, s->out);
+    if (s->sb.len)
+        memcpy(p, s->sb.buf, s->sb.len);
+    p += s->sb.len;
+    *p = '\0';
+    s->outb.len = (size_t)(p - s->outb.buf);
     qt_sb_reset(&s->sb);
+    if (s->outb.len >= FLUSH_AT)
+        write_out(s);
 }
 
 static void meta(struct jstate *s, const char *what, uint64_t pid, const uint32_t *tid, const char *name)
@@ -123,9 +145,14 @@ static void begin_event(struct jstate *s, const char *name, const char *cat, cha
 {
     qt_sb_puts(&s->sb, "{\"name\":");
     put_jstr(&s->sb, name, strlen(name));
-    qt_sb_printf(&s->sb, ",\"cat\":\"%s\",\"ph\":\"%c\",\"ts\":", cat, ph);
+    qt_sb_puts(&s->sb, ",\"cat\":\"");
+    qt_sb_puts(&s->sb, cat);
+    qt_sb_puts(&s->sb, "\",\"ph\":\"");
+    qt_sb_putc(&s->sb, ph);
+    qt_sb_puts(&s->sb, "\",\"ts\":");
     put_ts(&s->sb, ts);
-    qt_sb_printf(&s->sb, ",\"pid\":%" PRIu64 ",\"tid\":%u", t->pid, t->tid);
+    qtf_label_u64(&s->sb, ",\"pid\":", t->pid);
+    qtf_label_u64(&s->sb, ",\"tid\":", t->tid);
 }
 
 /* ,"key":"value" with value the text rendering of the argument (of syscall sysnr if >= 0) */
@@ -170,11 +197,9 @@ static void end_top(struct jstate *s, struct jthr *t, uint64_t ts, const struct 
 {
     struct jframe *f = &t->st[--t->depth];
     t->nsys -= f->syscall;
-    struct qt_sb name;
-    qt_sb_init(&name);
-    frame_name(s, f, &name);
-    begin_event(s, name.buf, f->syscall ? "syscall" : "function", 'E', ts, t);
-    qt_sb_free(&name);
+    qt_sb_reset(&s->name);
+    frame_name(s, f, &s->name);
+    begin_event(s, s->name.buf, f->syscall ? "syscall" : "function", 'E', ts, t);
     qt_sb_puts(&s->sb, ",\"args\":{");
     bool first = true;
     const struct qtr_arg *ret = ev ? qtw_retval(ev) : NULL;
@@ -198,9 +223,9 @@ static void end_top(struct jstate *s, struct jthr *t, uint64_t ts, const struct 
         }
     }
     if (ev && !f->syscall && s->r->st.has_icount && ev->call->icount >= ev->call->aux) {
-        char n[32];
-        snprintf(n, sizeof(n), "%" PRIu64, ev->call->icount - ev->call->aux);
-        put_kv(s, &first, "insn", n);
+        qt_sb_reset(&s->tmp);
+        qtf_u64(&s->tmp, ev->call->icount - ev->call->aux);
+        put_kv(s, &first, "insn", s->tmp.buf);
     }
     if (how)
         put_kv(s, &first, "exit", how);
@@ -377,11 +402,9 @@ static int json_event(struct qtc_wctx *w, const struct qtr_event *ev)
     switch (ev->type) {
     case QT_REC_ENTRY: {
         close_syscall(s, t, c->ts_ns);
-        struct qt_sb name;
-        qt_sb_init(&name);
-        qtw_func_name(s->r, ev->sym, c->func, &name);
-        begin_event(s, name.buf, "function", 'B', c->ts_ns, t);
-        qt_sb_free(&name);
+        qt_sb_reset(&s->name);
+        qtw_func_name(s->r, ev->sym, c->func, &s->name);
+        begin_event(s, s->name.buf, "function", 'B', c->ts_ns, t);
         qt_sb_puts(&s->sb, ",\"args\":{");
         bool first = true;
         for (int i = 0; i < ev->nargs; i++) {
@@ -475,6 +498,7 @@ static int json_end(struct qtc_wctx *w)
         while (t->depth > 0)
             end_top(s, t, s->last_ts, NULL, "unfinished");
     }
+    write_out(s);
     fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{", s->out);
     qt_sb_printf(&s->sb, "\"generator\":\"qtrace %s\",\"arch\":\"%s\",\"mode\":\"%s\",\"trace\":", QTRACE_VERSION,
                  qtr_arch_name(s->r->hdr.arch), qtr_mode_name(s->r->hdr.mode));
@@ -501,6 +525,8 @@ static int json_end(struct qtc_wctx *w)
     free(s->devs);
     qt_sb_free(&s->sb);
     qt_sb_free(&s->tmp);
+    qt_sb_free(&s->name);
+    qt_sb_free(&s->outb);
     free(s);
     w->state = NULL;
     return rc;

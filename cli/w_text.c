@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "disk_view.h"
+#include "fastfmt.h"
 #include "files_view.h"
 #include "util.h"
 #include "vmmap.h"
@@ -27,6 +28,7 @@
 
 #define DUR_WIDTH 15
 #define INDENT_MAX 256 /* levels of indentation at most */
+#define FLUSH_AT 65536 /* lines are written in batches of about this many bytes */
 
 struct frame {
     uint64_t func, ts;
@@ -50,7 +52,7 @@ struct tstate {
     struct tthr **thr;
     size_t nthr, cap;
     uint64_t lost_printed;
-    struct qt_sb line;
+    struct qt_sb line;          /* the lines made, not written yet */
     struct qtc_disk_pairs disk;  /* block requests issued, not done yet */
     struct qtc_map vm_prev;     /* pid -> its last memory map (const struct qt_rec_call *) */
     struct tthr *vm_thr;        /* the thread of the map being shown */
@@ -81,33 +83,44 @@ static struct tthr *thread_of(struct tstate *s, const struct qtr_event *ev)
 
 static void put_dur_insn(struct tstate *s, uint64_t n)
 {
-    qt_sb_printf(&s->line, "%10" PRIu64 " insn", n);
+    qtf_u64_pad(&s->line, n, 10);
+    qt_sb_puts(&s->line, " insn");
 }
 
 static void put_dur_time(struct tstate *s, uint64_t ns)
 {
-    qt_sb_printf(&s->line, "%8" PRIu64 ".%03u us", ns / 1000, (unsigned)(ns % 1000));
+    qtf_us_pad(&s->line, ns, 8);
+    qt_sb_puts(&s->line, " us");
 }
 
 static void put_blank(struct tstate *s)
 {
-    qt_sb_printf(&s->line, "%*s", DUR_WIDTH, "");
+    qtf_spaces(&s->line, DUR_WIDTH);
 }
 
 static void put_thread(struct tstate *s, uint32_t vcpu, unsigned as, uint32_t tid, unsigned depth)
 {
-    qt_sb_printf(&s->line, " [cpu%u as:%u tid:%u] ", vcpu, as, tid);
-    for (unsigned i = 0; i < depth && i < INDENT_MAX; i++)
-        qt_sb_puts(&s->line, "  ");
+    qtf_label_u64(&s->line, " [cpu", vcpu);
+    qtf_label_u64(&s->line, " as:", as);
+    qtf_label_u64(&s->line, " tid:", tid);
+    qt_sb_puts(&s->line, "] ");
+    qtf_spaces(&s->line, 2 * (size_t)(depth < INDENT_MAX ? depth : INDENT_MAX));
     if (depth > INDENT_MAX)
         qt_sb_printf(&s->line, "[depth %u] ", depth);
+}
+
+static void write_out(struct tstate *s)
+{
+    if (s->line.len)
+        fwrite(s->line.buf, 1, s->line.len, s->out);
+    qt_sb_reset(&s->line);
 }
 
 static void emit(struct tstate *s)
 {
     qt_sb_putc(&s->line, '\n');
-    fwrite(s->line.buf, 1, s->line.len, s->out);
-    qt_sb_reset(&s->line);
+    if (s->line.len >= FLUSH_AT)
+        write_out(s);
 }
 
 /* "(a=2, b=3)": names from the symbol's parameters; a value whose position is not the next
@@ -130,10 +143,13 @@ static void put_args(struct tstate *s, const struct qtr_event *ev, const struct 
         if (printed)
             qt_sb_puts(&s->line, ", ");
         const char *name = qtw_param_name(sym, pos);
-        if (name)
-            qt_sb_printf(&s->line, "%s=", name);
-        else if (pos != printed + 1 && !sys)
-            qt_sb_printf(&s->line, "arg%u=", pos);
+        if (name) {
+            qt_sb_puts(&s->line, name);
+            qt_sb_putc(&s->line, '=');
+        } else if (pos != printed + 1 && !sys) {
+            qtf_label_u64(&s->line, "arg", pos);
+            qt_sb_putc(&s->line, '=');
+        }
         if (sys)
             qtw_syscall_arg(s->r, ev->call->func, a, &s->line);
         else
@@ -432,6 +448,7 @@ static int text_end(struct qtc_wctx *w)
         qt_sb_printf(&s->line, "# lost %" PRIu64 " events", s->r->st.lost - s->lost_printed);
         emit(s);
     }
+    write_out(s);
     for (size_t i = 0; i < s->r->nnotes; i++)
         fprintf(s->out, "# note: %s\n", s->r->notes[i]);
     int rc = ferror(s->out) ? -1 : 0;

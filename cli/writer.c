@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "argtype.h"
+#include "fastfmt.h"
 #include "syscalls.h"
 #include "trace_opts.h"
 #include "util.h"
@@ -323,12 +324,16 @@ int qtc_write_trace_file(const struct qtr *r, const struct qtc_writer *w, const 
 void qtw_func_name(const struct qtr *r, const struct qtr_sym *sym, uint64_t func, struct qt_sb *out)
 {
     (void)r;
-    if (sym && sym->addr == func)
+    if (sym && sym->addr == func) {
         qt_sb_puts(out, sym->name);
-    else if (sym)
-        qt_sb_printf(out, "%s+0x%" PRIx64, sym->name, func - sym->addr);
-    else
-        qt_sb_printf(out, "0x%" PRIx64, func);
+    } else {
+        if (sym) {
+            qt_sb_puts(out, sym->name);
+            qt_sb_putc(out, '+');
+        }
+        qt_sb_puts(out, "0x");
+        qtf_hex(out, sym ? func - sym->addr : func);
+    }
 }
 
 const char *qtw_proc_kind(uint64_t kind)

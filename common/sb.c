@@ -25,6 +25,12 @@ static void grow(struct qt_sb *sb, size_t extra)
     sb->cap = cap;
 }
 
+char *qt_sb_room(struct qt_sb *sb, size_t n)
+{
+    grow(sb, n);
+    return sb->buf + sb->len;
+}
+
 void qt_sb_putn(struct qt_sb *sb, const char *s, size_t n)
 {
     grow(sb, n);

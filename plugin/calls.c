@@ -8,6 +8,7 @@
 
 #include "calls.h"
 #include "linkmap_walk.h"
+#include "tsan.h"
 
 static struct qt_call_rules rules;
 
@@ -188,6 +189,7 @@ struct qt_site *qt_site_new(const struct qt_tfunc *tf, uint32_t adj, bool fast, 
         st->word = qt_packed_word(kind, tf->id <= QT_FAST_ID_MAX ? tf->id : 0, 0);
         st->mark = tf->addr ^ QT_LEAF_MARK;
     }
+    QT_TSAN_RELEASE(st);
     return st;
 }
 
@@ -223,6 +225,7 @@ static inline bool fast_ctx(unsigned vi, struct qt_vcpu **v, const struct qt_vsb
 
 void qt_on_entry(unsigned int vi, void *udata)
 {
+    QT_TSAN_ACQUIRE(udata);
     struct qt_vcpu *v = qt_vcpu(vi);
     if (!v || (qt.system && !qt_task_selected(v)))
         return; /* comm=/pid=: another process runs */
@@ -266,6 +269,7 @@ static __attribute__((noinline)) void on_call_mem_slow(unsigned int vi, uint64_t
 void qt_on_call_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)info;
+    QT_TSAN_ACQUIRE(udata);
     const struct qt_site *site = udata;
     struct qt_vcpu *v;
     const struct qt_vsb *s;
@@ -318,6 +322,7 @@ static __attribute__((noinline)) void on_ret_slow(unsigned int vi, const struct 
 
 void qt_on_ret(unsigned int vi, void *udata)
 {
+    QT_TSAN_ACQUIRE(udata);
     const struct qt_site *site = udata;
     struct qt_vcpu *v;
     const struct qt_vsb *s;
@@ -329,6 +334,7 @@ void qt_on_ret(unsigned int vi, void *udata)
 void qt_on_ret_mem(unsigned int vi, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)info;
+    QT_TSAN_ACQUIRE(udata);
     const struct qt_site *site = udata;
     struct qt_vcpu *v;
     const struct qt_vsb *s;
@@ -361,6 +367,7 @@ static __attribute__((noinline)) void leaf_ret_unmarked(unsigned int vi, struct 
 
 void qt_on_leaf_ret(unsigned int vi, void *udata)
 {
+    QT_TSAN_ACQUIRE(udata);
     const struct qt_site *site = udata;
     struct qt_vcpu *v;
     const struct qt_vsb *cs;

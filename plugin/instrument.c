@@ -3,6 +3,7 @@
 
 #include "calls.h"
 #include "instrument.h"
+#include "tsan.h"
 
 /* Are the instruction's bytes the module's bytes at this address? */
 static bool insn_is_mod(const struct qt_module *m, struct qemu_plugin_insn *insn, uint64_t va)
@@ -97,6 +98,7 @@ bool qt_instrument_tb(struct qemu_plugin_tb *tb)
              * end of the whole call (the entry is the block's first instruction) or in a block
              * resumed in the middle (after a guest page fault, say: the block's start then) */
             st->entry_adj = (uint32_t)n;
+            QT_TSAN_RELEASE(st); /* again: entry_adj is written after qt_site_new */
             if (qt_calls_leaf(tf))
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, qt_on_leaf_ret, QEMU_PLUGIN_CB_R_REGS, st);
             else if (qt.call_sites) /* the return address is on the stack: its load tells sp */

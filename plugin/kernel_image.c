@@ -41,6 +41,7 @@ bool qt_kernel_load_async(void (*load)(void))
         pending = 0;
         return false;
     }
+    pthread_detach(load_thread); /* qt_kernel_wait waits on the condition, not by joining */
     return true;
 }
 

@@ -20,7 +20,7 @@
 struct ksys {
     int lock;
     uint64_t task;
-    uint64_t stamp;         /* when it was last used, to pick the slot to replace */
+    uint64_t stamp;         /* when it was last used, to pick the slot to replace (atomic: read unlocked) */
     bool active;            /* between the entry and the return */
     bool compat;            /* i386 numbering (int 0x80, sysenter) */
     bool deferred;          /* an execve whose entry is recorded later (its file name was unreadable) */
@@ -48,14 +48,15 @@ static struct ksys *ksys_get(uint64_t task, bool create)
                 return NULL;
             }
             if (e->task == 0) {
-                memset(&e->stamp, 0, sizeof(*e) - offsetof(struct ksys, stamp));
+                memset(&e->active, 0, sizeof(*e) - offsetof(struct ksys, active));
                 __atomic_store_n(&e->task, task, __ATOMIC_RELEASE);
             }
-            e->stamp = __atomic_add_fetch(&ksys_clock, 1, __ATOMIC_RELAXED);
+            __atomic_store_n(&e->stamp, __atomic_add_fetch(&ksys_clock, 1, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
             return e;
         }
-        if (e->stamp < oldest) {
-            oldest = e->stamp;
+        uint64_t stamp = __atomic_load_n(&e->stamp, __ATOMIC_RELAXED);
+        if (stamp < oldest) {
+            oldest = stamp;
             victim = (base + i) % KSYS_SLOTS;
         }
     }
@@ -64,9 +65,9 @@ static struct ksys *ksys_get(uint64_t task, bool create)
     struct ksys *e = &ksys[victim];
     if (__atomic_exchange_n(&e->lock, 1, __ATOMIC_ACQUIRE) != 0)
         return NULL;
-    memset(&e->stamp, 0, sizeof(*e) - offsetof(struct ksys, stamp));
+    memset(&e->active, 0, sizeof(*e) - offsetof(struct ksys, active));
     __atomic_store_n(&e->task, task, __ATOMIC_RELEASE);
-    e->stamp = __atomic_add_fetch(&ksys_clock, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->stamp, __atomic_add_fetch(&ksys_clock, 1, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
     return e;
 }
 
