@@ -823,3 +823,17 @@ debian_views_fixture() {
     [ "$(rc_of "$FX/ssh.rc")" = 0 ] && grep -q '^views: sh status=3$' "$FX/out" ||
         { tail -5 "$FX/out" | diag; bail "the guest ran the views' script over ssh to its end"; }
 }
+# disk_json_agrees JSON TEXT: the JSON trace has one "disk vda" track, whose write requests add up
+# to the bytes of the text trace's; prints "ok BYTES"
+disk_json_agrees() {
+    python3 - "$1" "$2" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))['traceEvents']
+pid = [e['pid'] for e in d if e.get('ph') == 'M' and e['name'] == 'process_name' and e['args']['name'] == 'disk vda']
+assert len(pid) == 1, 'one disk vda track: %s' % pid
+jw = sum(e['args']['bytes'] for e in d if e.get('cat') == 'disk' and e['pid'] == pid[0] and e['name'].startswith('write'))
+tw = sum(int(m.group(1)) for m in (re.search(r'== disk vda write (\d+) bytes .* done in', l) for l in open(sys.argv[2])) if m)
+assert jw == tw and jw > 0, 'json %d bytes, text %d' % (jw, tw)
+print('ok', jw)
+PY
+}

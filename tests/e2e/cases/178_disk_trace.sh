@@ -55,15 +55,6 @@ awk -v n="$size" '/file \/big.bin / && $2 >= n { f++ } END { exit !f }' "$S"
 ok $? "the summary's per-file table gives /big.bin at least $size write bytes"
 awk '$8 == "diskio" && $2 > 0 { f++ } END { exit !f }' "$S"
 ok $? "the summary's per-process table has diskio's writes"
-python3 - "$FX/run/trace.json" "$T" >"$TMP/json.out" 2>&1 <<'PY'
-import json, re, sys
-d = json.load(open(sys.argv[1]))['traceEvents']
-pid = [e['pid'] for e in d if e.get('ph') == 'M' and e['name'] == 'process_name' and e['args']['name'] == 'disk vda']
-assert len(pid) == 1, 'one disk vda track: %s' % pid
-jw = sum(e['args']['bytes'] for e in d if e.get('cat') == 'disk' and e['pid'] == pid[0] and e['name'].startswith('write'))
-tw = sum(int(m.group(1)) for m in (re.search(r'== disk vda write (\d+) bytes .* done in', l) for l in open(sys.argv[2])) if m)
-assert jw == tw and jw > 0, 'json %d bytes, text %d' % (jw, tw)
-print('ok', jw)
-PY
+disk_json_agrees "$FX/run/trace.json" "$T" >"$TMP/json.out" 2>&1
 ok $? "the JSON trace has a disk vda track whose write requests add up as in the text ($(tail -1 "$TMP/json.out"))"
 done_testing
