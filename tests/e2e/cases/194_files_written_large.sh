@@ -15,7 +15,7 @@ SIZE=$((MB << 20)) MEM=192
 gcc -O2 -o "$TMP/peak_rss" "$TOP/tests/tools/peak_rss.c" || bail "build tests/tools/peak_rss.c"
 mkdir -p "$TMP/root"
 # peak COMMAND...: "STATUS KIB SECONDS" of the command (its output dropped)
-peak() { "$TMP/peak_rss" "$@" 2>&1 >/dev/null | sed -n 's/^peak_rss: \([0-9]*\) \([0-9]*\) \([0-9.]*\)$/\1 \2 \3/p' | tail -1; }
+peak() { "$TMP/peak_rss" "$@" 2>&1 >/dev/null | sed -n 's/^peak_rss: \([0-9]*\) \([0-9]*\) \([0-9.]*\)\( [0-9.]*\)*$/\1 \2 \3/p' | tail -1; }
 # run NAME: diskio writes and syncs a $MB MiB /mnt/huge.bin on a fresh image TMP/NAME.img, under
 # plain QEMU (NAME plain) or qtrace system --files-written
 run() {
