@@ -161,29 +161,38 @@ static size_t cwd_arg(struct qt_vcpu *v, struct qt_ktask *k, uint8_t *p, int pos
     return qt_arg_put(v, p, &slot, fs && L->fs_pwd.found ? fs + L->fs_pwd.off : 0);
 }
 
+/* A rename or an unlink: each name the kernel was given (arguments dfd at argi[i], the name
+ * after it), the cwd when a relative name is taken from it, and the comm. */
+static void names_event(struct qt_vcpu *v, struct qt_ktask *k, enum qt_filew_kind kind, const int *argi, int n)
+{
+    uint64_t now;
+    struct qt_rec_call *r = filew_begin(v, k, kind, sizeof(*r) + (size_t)(n + 2) * FARG_MAX, &now);
+    uint8_t *p = (uint8_t *)r;
+    size_t size = sizeof(*r);
+    bool from_cwd = false;
+    for (int i = 0; i < n; i++) {
+        bool rel;
+        size += name_arg(v, p + size, i + 1, qt_vcpu_karg(v, argi[i] + 1), &rel);
+        from_cwd |= rel && (int32_t)qt_vcpu_karg(v, argi[i]) == AT_FDCWD_;
+    }
+    r->nargs = (uint16_t)n;
+    if (from_cwd) {
+        size += cwd_arg(v, k, p + size, n + 1);
+        r->nargs++;
+    }
+    size += qt_ktask_comm_arg(k, p + size, 9);
+    r->nargs++;
+    qt_rec_end(v, r, size, now);
+}
+
 void qt_kfiles_on_rename(unsigned vi, void *u)
 {
     (void)u;
     struct qt_vcpu *v = qt_vcpu(vi);
     struct qt_ktask *k = selected(v);
-    if (!k)
-        return;
-    int64_t olddfd = (int32_t)qt_vcpu_karg(v, 1), newdfd = (int32_t)qt_vcpu_karg(v, 3);
-    uint64_t now;
-    struct qt_rec_call *r = filew_begin(v, k, QT_FILEW_RENAME, sizeof(*r) + 4 * FARG_MAX, &now);
-    uint8_t *p = (uint8_t *)r;
-    size_t size = sizeof(*r);
-    bool rel1, rel2;
-    size += name_arg(v, p + size, 1, qt_vcpu_karg(v, 2), &rel1);
-    size += name_arg(v, p + size, 2, qt_vcpu_karg(v, 4), &rel2);
-    r->nargs = 2;
-    if ((rel1 && olddfd == AT_FDCWD_) || (rel2 && newdfd == AT_FDCWD_)) {
-        size += cwd_arg(v, k, p + size, 3);
-        r->nargs = 3;
-    }
-    size += qt_ktask_comm_arg(k, p + size, 9);
-    r->nargs++;
-    qt_rec_end(v, r, size, now);
+    static const int argi[] = { 1, 3 }; /* olddfd, oldname, newdfd, newname */
+    if (k)
+        names_event(v, k, QT_FILEW_RENAME, argi, 2);
 }
 
 void qt_kfiles_on_unlink(unsigned vi, void *u)
@@ -191,23 +200,9 @@ void qt_kfiles_on_unlink(unsigned vi, void *u)
     (void)u;
     struct qt_vcpu *v = qt_vcpu(vi);
     struct qt_ktask *k = selected(v);
-    if (!k)
-        return;
-    int64_t dfd = (int32_t)qt_vcpu_karg(v, 1);
-    uint64_t now;
-    struct qt_rec_call *r = filew_begin(v, k, QT_FILEW_UNLINK, sizeof(*r) + 3 * FARG_MAX, &now);
-    uint8_t *p = (uint8_t *)r;
-    size_t size = sizeof(*r);
-    bool rel;
-    size += name_arg(v, p + size, 1, qt_vcpu_karg(v, 2), &rel);
-    r->nargs = 1;
-    if (rel && dfd == AT_FDCWD_) {
-        size += cwd_arg(v, k, p + size, 2);
-        r->nargs = 2;
-    }
-    size += qt_ktask_comm_arg(k, p + size, 9);
-    r->nargs++;
-    qt_rec_end(v, r, size, now);
+    static const int argi[] = { 1 }; /* dfd, name */
+    if (k)
+        names_event(v, k, QT_FILEW_UNLINK, argi, 1);
 }
 
 void qt_kfiles_on_mmap(unsigned vi, void *u)
