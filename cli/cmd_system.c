@@ -39,7 +39,8 @@ static const struct qtc_opt system_opts[] = {
       "trace recorded so far is kept and converted; qtrace then exits with status 124.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
     { "guest", 0, NULL, QTC_STR, "NAME",
-      "boot a bundled guest instead of --kernel/--initrd: 'debian' is Debian bookworm on an ext4 disk image (built "
+      "boot a bundled guest instead of --kernel/--initrd (--kernel with it: another build of its kernel, such as "
+      "its vmlinux): 'debian' is Debian bookworm on an ext4 disk image (built "
       "by make guest-debian), with its disk, its image as --sysroot (-p /usr/local/bin/calls is read from it), "
       "QEMU's user network and its sshd on a host port (the ssh command is printed); see docs/real-guests.md.",
       NULL },

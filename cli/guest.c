@@ -77,17 +77,23 @@ int qtc_guest_apply(struct qtc_cfg *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--guest %.100s: no such bundled guest (there is: debian, %s)", name, guests[0].what);
         return -1;
     }
-    if (qtc_args_has(&cfg->args, "kernel") || qtc_args_has(&cfg->args, "initrd")) {
-        snprintf(err, errlen, "--guest %s brings its own kernel and initrd: give either --guest or --kernel/--initrd",
-                 name);
+    if (qtc_args_has(&cfg->args, "initrd")) {
+        snprintf(err, errlen, "--guest %s brings its own initrd, made for its kernel's modules: give either --guest or "
+                 "--initrd", name);
         return -1;
     }
+    /* --kernel with --guest boots the guest with another build of its kernel: its vmlinux (PVH) */
+    const char *kernel = qtc_args_get(&cfg->args, "kernel");
     char *dir = cache_dir(g->dir);
     static const char *const files[] = { "vmlinuz", "initrd.gz", "disk.img", "ssh/id_ed25519" };
     char *paths[4];
     for (int i = 0; i < 4; i++) {
         paths[i] = qtc_xmalloc(strlen(dir) + 32);
         sprintf(paths[i], "%s/%s", dir, files[i]);
+    }
+    if (kernel) {
+        free(paths[0]);
+        paths[0] = qtc_xstrdup(kernel);
     }
     int rc = 0;
     for (int i = 0; i < 4 && rc == 0; i++) {
@@ -120,8 +126,10 @@ int qtc_guest_apply(struct qtc_cfg *cfg, char *err, size_t errlen)
     cfg->initrd = paths[1];
     cfg->guest_root = paths[2];
     /* the plugin reads the kernel too, as with --kernel */
-    snprintf(buf, sizeof(buf), "kernel=%s", paths[0]);
-    qtc_args_add_kv(&cfg->args, buf);
+    if (!kernel) {
+        snprintf(buf, sizeof(buf), "kernel=%s", paths[0]);
+        qtc_args_add_kv(&cfg->args, buf);
+    }
     /* the disk: raw, virtio-blk; snapshot=on keeps the image as built (the guest's writes go to a
      * temporary file QEMU drops), so that it stays the --sysroot the trace is read with, and
      * several boots can share it */

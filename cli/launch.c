@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "launch.h"
+#include "cpupin.h"
 #include "files_view.h"
 
 #include <elf.h>
@@ -403,6 +404,11 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         const struct qt_arch_desc *ka = qtc_kernel_arch(cfg->kernel);
         if (ka)
             arch = ka;
+        if (ka && (ka->id == QT_ARCH_X86_64 || ka->id == QT_ARCH_I386) && qtc_kernel_pvh(cfg->kernel) == 0) {
+            snprintf(err, errlen, "kernel %s: an ELF kernel without a PVH entry note (CONFIG_PVH): QEMU boots an ELF "
+                     "x86 kernel only through PVH; give its bzImage", cfg->kernel);
+            goto fail;
+        }
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
         if (cfg->disk && check_readable("--disk ", cfg->disk, err, errlen) < 0)
@@ -826,8 +832,8 @@ static bool in_foreground(void)
  * Signals that stop qtrace (SIGINT, SIGTERM, SIGHUP, SIGQUIT) are passed on to QEMU, which
  * then exits cleanly and writes the end of its trace. Returns the wait status, or -1 with
  * err set if QEMU could not be started. */
-static int spawn_wait(char **argv, double timeout, struct qmp *q, struct qtc_launch *l, bool *timed_out, char *err,
-                      size_t errlen)
+static int spawn_wait(char **argv, double timeout, const struct qtc_cpupin *pin, struct qmp *q, struct qtc_launch *l,
+                      bool *timed_out, char *err, size_t errlen)
 {
     sigset_t block, old;
     sigemptyset(&block);
@@ -863,6 +869,8 @@ static int spawn_wait(char **argv, double timeout, struct qmp *q, struct qtc_lau
             sigaction(caught[i], &saved[i], NULL);
         sigaction(SIGTTOU, &dfl, NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
+        if (pin)
+            qtc_cpupin_apply(pin);
         execv(argv[0], argv);
         int e = errno;
         if (write(ep[1], &e, sizeof(e)) < 0)
@@ -1031,7 +1039,7 @@ int qtc_run_qemu(const struct qtc_cfg *cfg, struct qtc_launch *l, bool *timed_ou
     if (cfg->qmp)
         unlink(cfg->qmp);
     char **argv = qtc_qemu_argv(cfg, l);
-    int st = spawn_wait(argv, cfg->timeout, cfg->qmp ? &q : NULL, l, timed_out, err, errlen);
+    int st = spawn_wait(argv, cfg->timeout, cfg->pin, cfg->qmp ? &q : NULL, l, timed_out, err, errlen);
     qtc_argv_free(argv);
     qmp_close(&q);
     if (cfg->qmp)

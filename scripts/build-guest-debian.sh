@@ -10,6 +10,7 @@
 #                  programs of guest/progs/ as ordinary dynamically linked PIEs with -g in
 #                  /usr/local/bin; the test key in /root/.ssh/authorized_keys
 #   vmlinuz        that kernel (the package the bundled guest uses: scripts/build-guest.sh)
+#   vmlinux        the same kernel uncompressed, for PVH boots (scripts/vmlinux.py; qtrace record --kernel)
 #   initrd.gz      busybox-static, guest/debian/initramfs-init as /init, and the modules that
 #                  mount the disk and bring up the network (MODULES and their dependencies,
 #                  modinfo -F depends), cpio newc, gzip
@@ -125,6 +126,11 @@ fi
 if newer_than "$G/vmlinuz" "$G/kernel.stamp"; then
     cp "$R/boot/vmlinuz-$kver" "$G/vmlinuz.tmp" && mv "$G/vmlinuz.tmp" "$G/vmlinuz"
     echo "$kver" >"$G/kernel-version"
+    did=1
+fi
+if newer_than "$G/vmlinux" "$G/vmlinuz" "$TOP/scripts/vmlinux.py"; then
+    say "vmlinux (uncompressed, for PVH boots)"
+    "$TOP/scripts/vmlinux.py" "$G/vmlinuz" "$G/vmlinux" || die "scripts/vmlinux.py could not unpack $G/vmlinuz"
     did=1
 fi
 

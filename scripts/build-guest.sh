@@ -5,6 +5,8 @@
 #
 #   vmlinuz, config   Debian bookworm's stock kernel (the linux-image-6.1.0-NN-amd64 package that
 #                     linux-image-amd64 depends on), downloaded with apt-get download, not installed
+#   vmlinux           the same kernel uncompressed (scripts/vmlinux.py): QEMU boots it through PVH, with no
+#                     decompressor and no KASLR, which halves the length of a recorded boot's replay
 #   modules/NAME.ko   kernel modules of that same package (MODULES below), for the module-load
 #                     tests: taken from the package together with vmlinuz, so they always match it
 #   progs/NAME        guest/progs/NAME.c, static, unstripped (the tracer reads symbols and DWARF);
@@ -141,6 +143,11 @@ if [ ! -s "$G/vmlinuz" ] || mods_missing; then
     fi
     echo "$kver" >"$G/kernel-version"
     rm -rf "$dl"    # the .deb and its 400 MB of modules are not needed any more
+    did=1
+fi
+if newer_than "$G/vmlinux" "$G/vmlinuz" "$TOP/scripts/vmlinux.py"; then
+    say "vmlinux (uncompressed, for PVH boots)"
+    "$TOP/scripts/vmlinux.py" "$G/vmlinuz" "$G/vmlinux" || die "scripts/vmlinux.py could not unpack $G/vmlinuz"
     did=1
 fi
 

@@ -13,7 +13,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 (cd "$TMP/www" && exec python3 -m http.server "$port" --bind 127.0.0.1) >"$TMP/www.log" 2>&1 &
 srv=$!
 for _ in $(seq 50); do grep -q "Serving HTTP" "$TMP/www.log" && break; sleep 0.1; done
-"$QTRACE" record --net --kernel "$KERNEL" --initrd "$INITRD" --append "qtrace.net=1 qtrace.run=netget qtrace.args=$port,/page.txt" \
+"$QTRACE" record --net --kernel "$RRKERNEL" --initrd "$INITRD" --append "qtrace.net=1 qtrace.run=netget qtrace.args=$port,/page.txt" \
     --timeout 600 -o "$TMP/recnet" </dev/null >"$TMP/recnet.console" 2>"$TMP/recnet.err"
 ok $? "qtrace record --net exits 0"
 kill $srv 2>/dev/null

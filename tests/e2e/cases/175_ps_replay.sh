@@ -7,7 +7,7 @@
 # process running then and the totals are left out of the comparison.
 . "$(dirname "$0")/../lib.sh"
 need_guest procs
-"$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --append qtrace.run=procs --timeout 300 -o "$TMP/rec" \
+"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --append qtrace.run=procs --timeout 300 -o "$TMP/rec" \
     </dev/null >"$TMP/rec.console" 2>"$TMP/rec.err"
 ok $? "qtrace record of procs exits 0"
 check "the recorded guest ran procs to its end" grep -q '^QTRACE-GUEST: exit procs status 0' "$TMP/rec/console.txt"

@@ -23,7 +23,7 @@ fails_with "qtrace run with an image as --sysroot" "not a directory (qtrace run 
 fails_with "an unknown --guest" "--guest nosuch: no such bundled guest (there is: debian" system --guest nosuch
 fails_with "--ssh-port without --guest" "--ssh-port is the port of a bundled guest's sshd: it needs --guest NAME" \
     "${S[@]}" --ssh-port 2222
-fails_with "--guest with --kernel" "--guest debian brings its own kernel and initrd" system --guest debian --kernel "$KERNEL"
+fails_with "--guest with --initrd" "--guest debian brings its own initrd" system --guest debian --initrd "$INITRD"
 QTRACE_CACHE=$TMP/empty fails_with "--guest debian not built" \
     "--guest debian: $TMP/empty/guest-debian/vmlinuz is missing: build the guest with \`make guest-debian\`" system --guest debian
 check "nothing extracted when the program is not in the image" test ! -e "$TMP/out/sysroot/usr/bin/nope"

@@ -12,6 +12,8 @@ ok $(rc_of "$FX/a.rc") "qtrace replay with the disk views exits 0"
 ok $(rc_of "$FX/b.rc") "a second replay with the same views, side by side, exits 0"
 
 # ---- the recording -----------------------------------------------------------------------------
+grep -qx "kernel_source=$(readlink -f "$GD/vmlinux")" "$REC/manifest" || grep -qx "kernel_source=$GD/vmlinux" "$REC/manifest"
+ok $? "--guest debian --kernel GUEST/vmlinux: the recording boots that kernel (its manifest)"
 "$QTRACE" info "$REC" >"$TMP/info" 2>&1
 grep -qF "  disk             $IMG, raw, $(stat -c %s "$IMG") bytes, sha256 $(sha256sum <"$IMG" | cut -d' ' -f1) " "$TMP/info"
 ok $? "qtrace info lists the disk: its path, size and sha256 (sha256sum's)"

@@ -14,7 +14,7 @@ mkdir "$TMP/root"
 truncate -s 32M "$TMP/disk.img" && mke2fs -q -t ext4 -d "$TMP/root" "$TMP/disk.img" || bail "mke2fs makes an image"
 sha=$(sha256sum <"$TMP/disk.img")
 REC=$TMP/rec
-"$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --disk "$TMP/disk.img" --timeout 600 -o "$REC" \
+"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --disk "$TMP/disk.img" --timeout 600 -o "$REC" \
     --append 'qtrace.disk=1 qtrace.run=diskio qtrace.args=sync,/mnt/big.bin,262144' </dev/null >/dev/null 2>"$TMP/rec.err"
 ok $? "qtrace record --disk IMG exits 0"
 grep -q '^diskio: wrote and synced /mnt/big.bin 262144 bytes' "$REC/console.txt" || bail "diskio ran on the recorded disk"
