@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cpupin.h"
 #include "debug_gdb.h"
 #include "kallsyms.h"
 #include "kimage.h"
@@ -137,8 +138,8 @@ static void on_stop(int sig)
     stop_sig = sig;
 }
 
-/* Start argv with stdin /dev/null and stdout, stderr to log; its pid, or -1. */
-static pid_t start_bg(char **argv, const char *log)
+/* Start argv with stdin /dev/null and stdout, stderr to log, on the CPU of pin; its pid, or -1. */
+static pid_t start_bg(char **argv, const char *log, const struct qtc_cpupin *pin)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -151,6 +152,7 @@ static pid_t start_bg(char **argv, const char *log)
         dup2(nul, STDIN_FILENO);
         dup2(out, STDOUT_FILENO);
         dup2(out, STDERR_FILENO);
+        qtc_cpupin_apply(pin);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -370,7 +372,10 @@ int qtc_cmd_debug(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
     else
         signal(SIGINT, SIG_IGN); /* Ctrl-C is gdb's: it interrupts the guest */
-    qpid = start_bg(qargv, qlog);
+    /* QEMU on one CPU, as qtrace replay runs it (cpupin.h); the claim lasts until qtrace exits */
+    struct qtc_cpupin pin;
+    qtc_cpupin_claim(&pin, "auto", err, sizeof(err));
+    qpid = start_bg(qargv, qlog, &pin);
     if (qpid < 0) {
         qtc_error("cannot start QEMU: %s", strerror(errno));
         goto out;

@@ -40,6 +40,7 @@ struct qtc_cfg {
     const char *console_log;        /* the serial console is also written to this file, or NULL */
     bool no_plugin;                 /* QEMU runs without the plugin (qtrace record) */
     const char *qmp;                /* QMP socket QEMU listens on: the guest is stopped through it, or NULL */
+    const struct qtc_cpupin *pin;   /* the host CPU QEMU runs on (cpupin.h), or NULL: any */
     char **qemu_extra;              /* QEMU arguments before the operands (record/replay options) */
     int nqemu_extra;
     /* system --guest NAME (guest.c) */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One host CPU for a replay's QEMU. A replay's main-loop and vCPU threads hand over to each other
+ * at every event of the log (several million in a boot); when they share a CPU the hand-over is a
+ * local context switch, when they do not it is a cross-CPU wake-up, which on a virtual machine
+ * costs a hypervisor exit. Pinning makes such replays up to twice as fast. Concurrent qtrace
+ * replays each claim a different CPU through a lock file per CPU. */
+#ifndef QTRACE_CPUPIN_H
+#define QTRACE_CPUPIN_H
+
+#include <stddef.h>
+
+struct qtc_cpupin {
+    int cpu; /* the CPU claimed, or -1 */
+    int fd;  /* its lock file, held until qtc_cpupin_release, or -1 */
+};
+
+/* spec: NULL or "auto" (the first CPU of this process's set, from the one it runs on, that no
+ * other qtrace replay holds; none if every one is held or the set has one CPU), "none", or a CPU
+ * number (pinned without a lock). Returns 0, or -1 with a message in err for a bad spec. */
+int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t errlen);
+/* in the child, before exec: restrict it (and the threads it creates) to p->cpu */
+void qtc_cpupin_apply(const struct qtc_cpupin *p);
+void qtc_cpupin_release(struct qtc_cpupin *p);
+
+#endif
