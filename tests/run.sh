@@ -56,25 +56,18 @@ report() {
     fi
 }
 log_of() { echo "$logdir/$(echo "$1" | tr '/' '_').log"; }
-run_one() { # name, command...
-    local name=$1; shift
-    local log t0=$SECONDS
-    log=$(log_of "$name")
-    "$@" >"$log" 2>&1
-    report "$name" "$log" $? $((SECONDS - t0))
-}
 
 # End-to-end cases run QTRACE_JOBS at a time (default: one per core): each is mostly one QEMU on
 # one core. A case whose header says "# e2e: long" starts first, so that the short ones fill the
 # other cores around it. A finished case writes LOG.done (status, seconds); the loop reports
 # cases in the order they finish.
 started=()
-start_case() { # name, case file
-    local log
-    log=$(log_of "$1")
+start_case() { # name, command...
+    local log name=$1; shift
+    log=$(log_of "$name")
     rm -f "$log.done"
-    ( t0=$SECONDS; bash "$2" >"$log" 2>&1; echo "$? $((SECONDS - t0))" >"$log.tmp"; mv "$log.tmp" "$log.done" ) &
-    started+=("$1")
+    ( t0=$SECONDS; "$@" >"$log" 2>&1; echo "$? $((SECONDS - t0))" >"$log.tmp"; mv "$log.tmp" "$log.done" ) &
+    started+=("$name")
 }
 reap() { # report every started case that has finished
     local i log rc secs
@@ -87,15 +80,17 @@ reap() { # report every started case that has finished
         unset "started[$i]"
     done
 }
+jobs_max=${QTRACE_JOBS:-$(nproc)}
+# unit tests first, then the end-to-end cases, QTRACE_JOBS at a time
 if [ -n "$units" ]; then
     for t in "$QTRACE_BUILD"/tests/test_* "$QTRACE_BUILD"/tests-san/test_* "$QTRACE_BUILD"/tests-tsan/test_*; do
         [ -x "$t" ] || continue
         name="unit/$(basename "$(dirname "$t")")/$(basename "$t")"
         selected "$name" || continue
-        run_one "$name" "$t"
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; reap; done
+        start_case "$name" "$t"
     done
 fi
-jobs_max=${QTRACE_JOBS:-$(nproc)}
 cases=()
 for t in $(grep -l '^# e2e: long' "$TOP"/tests/e2e/cases/[0-9]*.sh) "$TOP"/tests/e2e/cases/[0-9]*.sh; do
     [ -f "$t" ] || continue
@@ -105,7 +100,7 @@ for t in $(grep -l '^# e2e: long' "$TOP"/tests/e2e/cases/[0-9]*.sh) "$TOP"/tests
 done
 for t in "${cases[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; reap; done
-    start_case "e2e/$(basename "$t" .sh)" "$t"
+    start_case "e2e/$(basename "$t" .sh)" bash "$t"
 done
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; reap; done
 reap
