@@ -44,6 +44,7 @@ static const struct qtc_opt debug_opts[] = {
       "directory for the gdb script (gdbinit), the console output and QEMU's messages. Default: qtrace-debug.",
       NULL },
     { "qemu", 0, NULL, QTC_PATH, "PATH", "the QEMU that recorded (default as for qtrace replay).", NULL },
+    { "host-cpu", 0, NULL, QTC_STR, "CPU", "the host CPU QEMU runs on, as for qtrace replay. Default: none.", NULL },
 };
 #define NDEBUG_OPTS (sizeof(debug_opts) / sizeof(debug_opts[0]))
 
@@ -211,6 +212,7 @@ int qtc_cmd_debug(int argc, char **argv)
     const char *prog = qtc_args_get(&a, "program"), *brk = qtc_args_get(&a, "break");
     const char *outdir = qtc_args_get(&a, "output") ? qtc_args_get(&a, "output") : "qtrace-debug";
     bool print = qtc_args_has(&a, "print");
+    const char *host_cpu = qtc_args_get(&a, "host-cpu");
     uint64_t bias = 0;
     if (qtc_args_get(&a, "bias"))
         bias = strtoull(qtc_args_get(&a, "bias"), NULL, 16);
@@ -372,9 +374,13 @@ int qtc_cmd_debug(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
     else
         signal(SIGINT, SIG_IGN); /* Ctrl-C is gdb's: it interrupts the guest */
-    /* QEMU on one CPU, as qtrace replay runs it (cpupin.h); the claim lasts until qtrace exits */
+    /* QEMU on the CPU --host-cpu names, as qtrace replay runs it (cpupin.h); a claim lasts until
+     * qtrace exits */
     struct qtc_cpupin pin;
-    qtc_cpupin_claim(&pin, "auto", err, sizeof(err));
+    if (qtc_cpupin_claim(&pin, host_cpu ? host_cpu : "none", err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
     qpid = start_bg(qargv, qlog, &pin);
     if (qpid < 0) {
         qtc_error("cannot start QEMU: %s", strerror(errno));

@@ -32,9 +32,10 @@ static const struct qtc_opt replay_opts[] = {
     { "timeout", 0, NULL, QTC_SECONDS, "SEC", "stop the replay after SEC seconds; the trace so far is kept; exit "
       "status 124.", NULL },
     { "host-cpu", 0, NULL, QTC_STR, "CPU",
-      "the host CPU QEMU runs on: a number, 'none' (any CPU), or 'auto': one that no other qtrace replay holds. "
-      "The replay's two QEMU threads hand over at every recorded event; on one CPU that costs a local context "
-      "switch, not a cross-CPU wake-up, and replays run up to twice as fast. Default: auto.", NULL },
+      "the host CPU QEMU runs on: a number, 'auto' (one that no other qtrace replay holds) or 'none' (any, as "
+      "the kernel schedules it). The replay's two QEMU threads hand over at every recorded event: on one CPU of an "
+      "otherwise idle machine a replay runs up to twice as fast; on a CPU other work keeps busy, slower. "
+      "Default: none.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary lines at the end.", NULL },
 };
 
@@ -125,7 +126,8 @@ int qtc_cmd_replay(int argc, char **argv)
     bool checked = false;
     struct qtc_cpupin pin = { -1, -1 };
     if (qtc_cfg_common(&cfg, err, sizeof(err)) < 0 ||
-        qtc_cpupin_claim(&pin, qtc_args_get(&cfg.args, "host-cpu"), err, sizeof(err)) < 0) {
+        qtc_cpupin_claim(&pin, qtc_args_get(&cfg.args, "host-cpu") ? qtc_args_get(&cfg.args, "host-cpu") : "none",
+                         err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }

@@ -2,8 +2,9 @@
 /* One host CPU for a replay's QEMU. A replay's main-loop and vCPU threads hand over to each other
  * at every event of the log (several million in a boot); when they share a CPU the hand-over is a
  * local context switch, when they do not it is a cross-CPU wake-up, which on a virtual machine
- * costs a hypervisor exit. Pinning makes such replays up to twice as fast. Concurrent qtrace
- * replays each claim a different CPU through a lock file per CPU. */
+ * costs a hypervisor exit. Pinning makes a replay on an otherwise idle machine up to twice as
+ * fast (and one on a CPU busy with other work slower). Concurrent qtrace replays each claim a
+ * different CPU through a lock file per CPU. */
 #ifndef QTRACE_CPUPIN_H
 #define QTRACE_CPUPIN_H
 
