@@ -14,8 +14,8 @@ for f in manifest replay.bin snapshot.qcow2 vmlinuz initrd console.txt qemu-cmdl
 done
 check "manifest: state=complete" grep -qx 'state=complete' "$REC/manifest"
 same_text "REC/console.txt is what the guest printed" <(tr -d '\r' <"$REC/console.txt") <(tr -d '\r' <"$FX/rec.console")
-same_text "kernel copy: same bytes as the original" <(sha256sum <"$REC/vmlinuz") <(sha256sum <"$KERNEL")
-check "manifest: the kernel's sha256 (sha256sum's)" grep -qx "kernel_sha256=$(sha256sum <"$KERNEL" | cut -d' ' -f1)" "$REC/manifest"
+same_text "kernel copy: same bytes as the original" <(sha256sum <"$REC/vmlinuz") <(sha256sum <"$RRKERNEL")
+check "manifest: the kernel's sha256 (sha256sum's)" grep -qx "kernel_sha256=$(sha256sum <"$RRKERNEL" | cut -d' ' -f1)" "$REC/manifest"
 check "manifest: the initrd's sha256 (sha256sum's)" grep -qx "initrd_sha256=$(sha256sum <"$INITRD" | cut -d' ' -f1)" "$REC/manifest"
 check "qemu-cmdline: record mode, one vCPU, no default NIC" \
     grep -qE -- '-smp 1 .*-net none -icount shift=auto,rr=record,rrfile=[^ ]*/replay.bin,rrsnapshot=init' "$REC/qemu-cmdline"
