@@ -288,6 +288,10 @@ int qtc_cmd_record(int argc, char **argv)
                 goto out;
             }
         }
+        if (qtc_check_kernel_boot(kernel, err, sizeof(err)) < 0) {
+            qtc_error("%s", err);
+            goto out;
+        }
     }
     const char *qemu = cfg.qemu && *cfg.qemu ? cfg.qemu : getenv("QTRACE_QEMU_SYSTEM");
     l.qemu = qtc_which(qemu && *qemu ? qemu : "qemu-system-x86_64");

@@ -83,6 +83,27 @@ int qtc_cfg_common(struct qtc_cfg *cfg, char *err, size_t errlen)
 
 /* ---- ELF ---------------------------------------------------------------------------------- */
 
+/* A PT_NOTE segment at off, size bytes (at most 64 KiB read), holds Xen's note 18: the PVH entry. */
+static bool has_pvh_note(int fd, uint64_t off, uint64_t size)
+{
+    unsigned char buf[65536];
+    if (size > sizeof(buf) || pread(fd, buf, size, (off_t)off) != (ssize_t)size)
+        return false;
+    for (uint64_t p = 0; p + 12 <= size;) {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, buf + p, 4);
+        memcpy(&descsz, buf + p + 4, 4);
+        memcpy(&type, buf + p + 8, 4);
+        if (namesz > size || descsz > size)
+            return false;
+        uint64_t name_end = p + 12 + ((namesz + 3) & ~3u);
+        if (type == 18 && namesz == 4 && name_end <= size && memcmp(buf + p + 12, "Xen", 4) == 0)
+            return true;
+        p = name_end + ((descsz + 3) & ~3u);
+    }
+    return false;
+}
+
 int qtc_elf_probe(const char *path, struct qtc_elf_info *info)
 {
     memset(info, 0, sizeof(*info));
@@ -122,9 +143,8 @@ int qtc_elf_probe(const char *path, struct qtc_elf_info *info)
         off_t ph = (off_t)(phoff + (uint64_t)i * phentsize);
         if (pread(fd, &type, sizeof(type), ph) != (ssize_t)sizeof(type))
             break;
-        if (type != PT_INTERP)
+        if (type != PT_INTERP && type != PT_NOTE)
             continue;
-        info->dynamic = true;
         uint64_t off = 0, size = 0;
         if (info->elf_class == 64) {
             Elf64_Phdr p;
@@ -135,10 +155,28 @@ int qtc_elf_probe(const char *path, struct qtc_elf_info *info)
             if (pread(fd, &p, sizeof(p), ph) == (ssize_t)sizeof(p))
                 off = p.p_offset, size = p.p_filesz;
         }
+        if (type == PT_NOTE) {
+            info->pvh |= has_pvh_note(fd, off, size);
+            continue;
+        }
+        info->dynamic = true;
         if (size > 0 && size < sizeof(info->interp) && pread(fd, info->interp, size, (off_t)off) == (ssize_t)size)
             info->interp[size - 1] = '\0';
     }
     close(fd);
+    return 0;
+}
+
+int qtc_check_kernel_boot(const char *kernel, char *err, size_t errlen)
+{
+    const struct qt_arch_desc *ka = qtc_kernel_arch(kernel);
+    struct qtc_elf_info info;
+    if (ka && (ka->id == QT_ARCH_X86_64 || ka->id == QT_ARCH_I386) && qtc_elf_probe(kernel, &info) == 0 && info.elf &&
+        !info.pvh) {
+        snprintf(err, errlen, "kernel %s: an ELF kernel without a PVH entry note (CONFIG_PVH): QEMU boots an ELF x86 "
+                 "kernel only through PVH; give its bzImage", kernel);
+        return -1;
+    }
     return 0;
 }
 
@@ -404,11 +442,8 @@ int qtc_check(const struct qtc_cfg *cfg, struct qtc_launch *l, char *err, size_t
         const struct qt_arch_desc *ka = qtc_kernel_arch(cfg->kernel);
         if (ka)
             arch = ka;
-        if (ka && (ka->id == QT_ARCH_X86_64 || ka->id == QT_ARCH_I386) && qtc_kernel_pvh(cfg->kernel) == 0) {
-            snprintf(err, errlen, "kernel %s: an ELF kernel without a PVH entry note (CONFIG_PVH): QEMU boots an ELF "
-                     "x86 kernel only through PVH; give its bzImage", cfg->kernel);
+        if (qtc_check_kernel_boot(cfg->kernel, err, errlen) < 0)
             goto fail;
-        }
         if (cfg->initrd && check_readable("initrd ", cfg->initrd, err, errlen) < 0)
             goto fail;
         if (cfg->disk && check_readable("--disk ", cfg->disk, err, errlen) < 0)

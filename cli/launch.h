@@ -133,9 +133,12 @@ struct qtc_elf_info {
     int machine;                    /* e_machine */
     bool dynamic;                   /* has PT_INTERP: loads shared libraries */
     char interp[256];               /* PT_INTERP: its dynamic loader */
+    bool pvh;                       /* a PT_NOTE has Xen's PVH entry (note 18): QEMU boots this kernel directly */
 };
 /* 0 (info->elf false if not an ELF), or -errno if the file cannot be read. */
 int qtc_elf_probe(const char *path, struct qtc_elf_info *info);
+/* 0 if QEMU can boot kernel as it is: a bzImage, or an x86 ELF with the PVH note; -1 with err */
+int qtc_check_kernel_boot(const char *kernel, char *err, size_t errlen);
 /* Number of function symbols (PLT stubs excluded); -1 with err if the ELF cannot be loaded. */
 long qtc_count_functions(const char *path, char *err, size_t errlen);
 

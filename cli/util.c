@@ -2,7 +2,6 @@
 #include "util.h"
 #include <elf.h>
 #include <fcntl.h>
-#include <gelf.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -301,33 +300,4 @@ const struct qt_arch_desc *qtc_kernel_arch(const char *path)
     /* older than xloadflags: no 64-bit entry point */
     bool x86_64 = version >= 0x020c && (h[0x236] & 1);
     return qt_arch_by_elf_machine(x86_64 ? EM_X86_64 : EM_386);
-}
-
-int qtc_kernel_pvh(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    elf_version(EV_CURRENT);
-    Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-    int rc = -1;
-    size_t nph;
-    if (e && elf_kind(e) == ELF_K_ELF && elf_getphdrnum(e, &nph) == 0) {
-        rc = 0;
-        for (size_t i = 0; i < nph && rc == 0; i++) {
-            GElf_Phdr ph;
-            if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE)
-                continue;
-            Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
-            GElf_Nhdr nh;
-            size_t off = 0, name_off, desc_off;
-            while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0)
-                if (nh.n_type == 18 && nh.n_namesz == 4 && memcmp((char *)d->d_buf + name_off, "Xen", 4) == 0)
-                    rc = 1;
-        }
-    }
-    if (e)
-        elf_end(e);
-    close(fd);
-    return rc;
 }

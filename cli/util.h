@@ -60,9 +60,6 @@ char *qtc_which(const char *name);
 /* A kernel image's architecture: an ELF's machine, or a bzImage's (the x86 boot protocol; its
  * setup header's xloadflags XLF_KERNEL_64 tell x86_64 from i386); NULL if unknown. */
 const struct qt_arch_desc *qtc_kernel_arch(const char *path);
-/* 1 if path is an ELF kernel with a PVH entry note (Xen note 18: QEMU boots it without a
- * decompressor), 0 if it is an ELF without one, -1 if it is no ELF (a bzImage) or unreadable */
-int qtc_kernel_pvh(const char *path);
 
 /* Parse numbers, strictly (the whole string, no sign for unsigned). Return false if bad. */
 bool qtc_parse_u64(const char *s, int base, uint64_t *out);

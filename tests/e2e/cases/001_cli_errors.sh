@@ -67,6 +67,15 @@ expect_error "missing kernel" "qtrace: error: kernel /nonexistent/bzImage: No su
     $Q system --kernel /nonexistent/bzImage --initrd "$W/bzImage"
 expect_error "missing initrd" "qtrace: error: initrd ./nope.gz: No such file or directory" \
     $Q system --kernel ./bzImage --initrd ./nope.gz
+expect_error "ELF kernel without PVH" "qtrace: error: kernel /bin/true: an ELF kernel without a PVH entry note (CONFIG_PVH): QEMU boots an ELF x86 kernel only through PVH; give its bzImage" \
+    $Q system --kernel /bin/true --initrd "$W/bzImage"
+expect_error "record: ELF kernel without PVH" "qtrace: error: kernel /bin/true: an ELF kernel without a PVH entry note (CONFIG_PVH): QEMU boots an ELF x86 kernel only through PVH; give its bzImage" \
+    $Q record --kernel /bin/true -o "$TMP/nopvh"
+check "record: no recording directory made for a kernel QEMU cannot boot" test ! -e "$TMP/nopvh"
+# the highest CPU this process may run on, from /proc
+last_cpu=$(awk '/^Cpus_allowed_list:/ { n = split($2, a, /[,-]/); print a[n] }' /proc/self/status)
+expect_error "replay: bad --host-cpu" "qtrace: error: --host-cpu 99999: expected auto, none or a CPU this process may run on (at most $last_cpu here)" \
+    $Q replay "$TMP/norec" --host-cpu 99999
 expect_error "system without --kernel" "qtrace: error: system: --kernel FILE is required (the guest kernel, e.g. bzImage)" \
     $Q system --initrd ./bzImage
 expect_error "unknown option" "qtrace: error: unknown option '--frobnicate' for 'qtrace run' (see 'qtrace help run')" \
