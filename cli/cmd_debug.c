@@ -212,7 +212,6 @@ int qtc_cmd_debug(int argc, char **argv)
     const char *prog = qtc_args_get(&a, "program"), *brk = qtc_args_get(&a, "break");
     const char *outdir = qtc_args_get(&a, "output") ? qtc_args_get(&a, "output") : "qtrace-debug";
     bool print = qtc_args_has(&a, "print");
-    const char *host_cpu = qtc_args_get(&a, "host-cpu");
     uint64_t bias = 0;
     if (qtc_args_get(&a, "bias"))
         bias = strtoull(qtc_args_get(&a, "bias"), NULL, 16);
@@ -377,7 +376,7 @@ int qtc_cmd_debug(int argc, char **argv)
     /* QEMU on the CPU --host-cpu names, as qtrace replay runs it (cpupin.h); a claim lasts until
      * qtrace exits */
     struct qtc_cpupin pin;
-    if (qtc_cpupin_claim(&pin, host_cpu ? host_cpu : "none", err, sizeof(err)) < 0) {
+    if (qtc_cpupin_claim(&pin, qtc_args_get(&a, "host-cpu"), err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }

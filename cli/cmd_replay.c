@@ -126,8 +126,7 @@ int qtc_cmd_replay(int argc, char **argv)
     bool checked = false;
     struct qtc_cpupin pin = { -1, -1 };
     if (qtc_cfg_common(&cfg, err, sizeof(err)) < 0 ||
-        qtc_cpupin_claim(&pin, qtc_args_get(&cfg.args, "host-cpu") ? qtc_args_get(&cfg.args, "host-cpu") : "none",
-                         err, sizeof(err)) < 0) {
+        qtc_cpupin_claim(&pin, qtc_args_get(&cfg.args, "host-cpu"), err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }

@@ -32,13 +32,13 @@ static int try_lock(int cpu)
 int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t errlen)
 {
     p->cpu = p->fd = -1;
-    if (spec && strcmp(spec, "none") == 0)
+    if (!spec || strcmp(spec, "none") == 0)
         return 0;
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) < 0)
         return 0;
-    if (spec && strcmp(spec, "auto") != 0) {
+    if (strcmp(spec, "auto") != 0) {
         uint64_t n;
         if (!qtc_parse_u64(spec, 10, &n) || n >= CPU_SETSIZE || !CPU_ISSET((int)n, &set)) {
             int last = 0;
@@ -73,7 +73,7 @@ int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t e
 
 void qtc_cpupin_apply(const struct qtc_cpupin *p)
 {
-    if (p->cpu < 0)
+    if (!p || p->cpu < 0)
         return;
     cpu_set_t one;
     CPU_ZERO(&one);

@@ -15,11 +15,12 @@ struct qtc_cpupin {
     int fd;  /* its lock file, held until qtc_cpupin_release, or -1 */
 };
 
-/* spec: NULL or "auto" (the first CPU of this process's set, from the one it runs on, that no
- * other qtrace replay holds; none if every one is held or the set has one CPU), "none", or a CPU
- * number (pinned without a lock). Returns 0, or -1 with a message in err for a bad spec. */
+/* spec: NULL or "none" (no CPU: the default), "auto" (the first CPU of this process's set, from
+ * the one it runs on, that no other qtrace replay holds; none if every one is held or the set has
+ * one CPU), or a CPU number (pinned without a lock). Returns 0, or -1 with a message in err for a
+ * bad spec. */
 int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t errlen);
-/* in the child, before exec: restrict it (and the threads it creates) to p->cpu */
+/* in the child, before exec: restrict it (and the threads it creates) to p->cpu; p may be NULL */
 void qtc_cpupin_apply(const struct qtc_cpupin *p);
 void qtc_cpupin_release(struct qtc_cpupin *p);
 

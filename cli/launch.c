@@ -904,8 +904,7 @@ static int spawn_wait(char **argv, double timeout, const struct qtc_cpupin *pin,
             sigaction(caught[i], &saved[i], NULL);
         sigaction(SIGTTOU, &dfl, NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        if (pin)
-            qtc_cpupin_apply(pin);
+        qtc_cpupin_apply(pin);
         execv(argv[0], argv);
         int e = errno;
         if (write(ep[1], &e, sizeof(e)) < 0)
