@@ -407,7 +407,8 @@ int qtc_cmd_debug(int argc, char **argv)
         printf("gdb -x %s%s%s\n", script, prog ? "    # the symbols of " : "", prog ? prog : "");
         fflush(stdout);
         int st;
-        while (waitpid(qpid, &st, 0) < 0 && errno == EINTR && !stop_sig)
+        /* a SIGTERM or SIGHUP that came while QEMU started ends it too */
+        while (!stop_sig && waitpid(qpid, &st, 0) < 0 && errno == EINTR)
             ;
         rc = 0;
         goto out;
@@ -431,12 +432,12 @@ int qtc_cmd_debug(int argc, char **argv)
     free(gargv);
     int gst = 0;
     bool passed = false;
-    while (gpid > 0 && waitpid(gpid, &gst, 0) < 0 && errno == EINTR) {
-        if (stop_sig && !passed) {
-            kill(gpid, SIGTERM); /* SIGTERM or SIGHUP to qtrace: gdb ends, then QEMU */
+    do {
+        if (gpid > 0 && stop_sig && !passed) {
+            kill(gpid, SIGTERM); /* SIGTERM or SIGHUP to qtrace, now or while QEMU started: gdb ends, then QEMU */
             passed = true;
         }
-    }
+    } while (gpid > 0 && waitpid(gpid, &gst, 0) < 0 && errno == EINTR);
     rc = gpid < 0 ? QTC_EXIT_ERROR : WIFEXITED(gst) ? WEXITSTATUS(gst) : 128 + WTERMSIG(gst);
 out:
     if (qpid > 0) {
