@@ -9,7 +9,6 @@ string copies are most of a small guest's boot, and a replay runs them again, sl
 has no KASLR (the decompressor chooses the slide). The payload is the first xz or gzip stream
 whose output is an ELF; OUT is written only if it is one and has the PVH note.
 """
-import gzip
 import lzma
 import os
 import struct
@@ -33,7 +32,7 @@ def payloads(image):
                 yield lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(image[at:])
             else:
                 yield zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(image[at:])
-        except (lzma.LZMAError, zlib.error, gzip.BadGzipFile, EOFError):
+        except (lzma.LZMAError, zlib.error):
             continue
 
 
