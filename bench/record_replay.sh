@@ -8,7 +8,8 @@
 # what docs/record-replay.md advises recording, booted through PVH.
 #   plain        qemu-system-x86_64, no plugin, the devices and machine options qtrace record uses
 #                (-net none, the kvmvapic device off)
-#   icount       the same with -icount shift=auto (what record/replay builds on)
+#   icount       the same with -icount shift=SHIFT (what record/replay builds on; BENCH_RR_SHIFT,
+#                default 5 as qtrace record's --icount-shift)
 #   record       qtrace record
 #   replay       qtrace replay, no trace options (the plugin loaded, nothing selected)
 #   replay-trace qtrace replay --comm demo --syscalls
@@ -19,6 +20,7 @@ CACHE=${QTRACE_CACHE:-$TOP/.cache}
 G=$CACHE/guest
 KERNEL=${BENCH_RR_KERNEL:-$G/vmlinux}
 REPS=${BENCH_REPS:-3}
+SHIFT=${BENCH_RR_SHIFT:-5}
 OUT=$BUILD/bench/record_replay
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -42,10 +44,10 @@ run_cfg() { # name, command...: wall-clock seconds of one run
 }
 for r in $(seq "$REPS"); do
     run_cfg plain "$QEMU" "${BOOT[@]}" || exit 1
-    run_cfg icount "$QEMU" "${BOOT[@]}" -icount shift=auto || exit 1
+    run_cfg icount "$QEMU" "${BOOT[@]}" -icount "shift=$SHIFT" || exit 1
     rm -rf "$OUT/rec"
     run_cfg record "$BUILD/qtrace" record --kernel "$KERNEL" --initrd "$G/initrd.gz" --append qtrace.run=demo \
-        -o "$OUT/rec" || exit 1
+        --icount-shift "$SHIFT" -o "$OUT/rec" || exit 1
     run_cfg replay "$BUILD/qtrace" replay "$OUT/rec" -o "$OUT/replay" || exit 1
     run_cfg replay-trace "$BUILD/qtrace" replay "$OUT/rec" --comm demo --syscalls -o "$OUT/replay-trace" || exit 1
 done

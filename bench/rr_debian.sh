@@ -3,7 +3,8 @@
 # boot from the ext4 disk, sshd, diskio writing and fsyncing 1 MiB, power off; the whole run,
 # wall and CPU time of all its processes.
 #   plain    qemu-system-x86_64 with the same kernel, initrd, disk and devices, no plugin
-#   icount   the same with -icount shift=auto (what record/replay builds on)
+#   icount   the same with -icount shift=SHIFT (what record/replay builds on; BENCH_RR_SHIFT, default
+#            5 as qtrace record's --icount-shift)
 #   record   qtrace record --guest debian (blkreplay on an overlay, filter-replay on the network)
 #   replay   qtrace replay of that recording, no trace options (the plugin loaded, nothing selected)
 #   views    qtrace replay --disk-trace --files-written DIR --processes
@@ -16,6 +17,7 @@ CACHE=${QTRACE_CACHE:-$TOP/.cache}
 . "$TOP/bench/lib.sh"
 GD=$CACHE/guest-debian
 REPS=${BENCH_REPS:-2}
+SHIFT=${BENCH_RR_SHIFT:-5}
 OUT=$BUILD/bench/rr_debian
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -32,9 +34,10 @@ PLAIN=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD
 
 for r in $(seq "$REPS"); do
     timed_run plain "$r" diskio "$QEMU" "${PLAIN[@]}" || exit 1
-    timed_run icount "$r" diskio "$QEMU" "${PLAIN[@]}" -icount shift=auto || exit 1
+    timed_run icount "$r" diskio "$QEMU" "${PLAIN[@]}" -icount "shift=$SHIFT" || exit 1
     rm -rf "$OUT/rec"
-    timed_run record "$r" diskio "$BUILD/qtrace" record --guest debian --append "qtrace.run=$RUN" -o "$OUT/rec" || exit 1
+    timed_run record "$r" diskio "$BUILD/qtrace" record --guest debian --append "qtrace.run=$RUN" \
+        --icount-shift "$SHIFT" -o "$OUT/rec" || exit 1
     timed_run replay "$r" diskio "$BUILD/qtrace" replay "$OUT/rec" -o "$OUT/replay" || exit 1
     rm -rf "$OUT/files"
     timed_run views "$r" diskio "$BUILD/qtrace" replay "$OUT/rec" --disk-trace --files-written "$OUT/files" --processes \

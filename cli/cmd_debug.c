@@ -350,7 +350,7 @@ int qtc_cmd_debug(int argc, char **argv)
     /* the replay's network filters must be the recording's, capture included (see cmd_replay.c) */
     if (rec.net)
         pcap = qtc_rec_path(tmp, QTC_REC_PCAP);
-    qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "replay", log, snap, NULL, pcap, disk);
+    qtc_rr_qemu_args(&extra, &nextra, &rec, "replay", log, snap, NULL, pcap, disk);
     char gdbdev[64];
     snprintf(gdbdev, sizeof(gdbdev), "tcp:127.0.0.1:%d", port);
     const char *more[] = { "-S", "-gdb", gdbdev };

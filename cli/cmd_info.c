@@ -101,6 +101,10 @@ int qtc_cmd_info(int argc, char **argv)
     }
     for (int i = 0; i < r.nextra; i++)
         printf("  qemu argument    %s\n", r.extra[i]);
+    if (r.icount_shift == QTC_REC_SHIFT_AUTO)
+        printf("  guest clock      icount shift auto (follows the host's clock)\n");
+    else
+        printf("  guest clock      icount shift %d (%d ns per instruction)\n", r.icount_shift, 1 << r.icount_shift);
     if (r.icount_known)
         printf("  length           %" PRIu64 " instructions\n", r.icount);
     else

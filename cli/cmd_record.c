@@ -47,6 +47,12 @@ static const struct qtc_opt record_opts[] = {
       "the recording directory to create; required. It must not exist, or be empty.", NULL },
     { "qemu", 0, NULL, QTC_PATH, "PATH",
       "the QEMU system emulator. Default: $QTRACE_QEMU_SYSTEM, else qemu-system-x86_64 from PATH.", NULL },
+    { "icount-shift", 0, NULL, QTC_STR, "N|auto",
+      "the guest's clock while recording: each instruction is 2^N ns of guest time (0 to 10), or 'auto' (QEMU "
+      "follows the host's clock). Default: 5, 32 ns: the guest's busy-waits (the kernel's delay loops, "
+      "calibrations) then take few instructions, which keeps the log small and the replays fast; 'auto' keeps "
+      "the guest's time close to the host's, at the cost of a larger log and slower replays on a fast host. "
+      "Kept in the manifest: replays use it.", NULL },
     { "timeout", 0, NULL, QTC_SECONDS, "SEC",
       "stop the recording after SEC seconds (through QEMU's QMP: the log stays replayable); exit status 124.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
@@ -249,11 +255,17 @@ int qtc_cmd_record(int argc, char **argv)
             goto out;
         }
     }
+    const char *v = qtc_args_get(a, "icount-shift");
+    rec.icount_shift = v ? qtc_rec_parse_shift(v) : QTC_REC_SHIFT_DEFAULT;
+    if (rec.icount_shift < QTC_REC_SHIFT_AUTO) {
+        qtc_error("--icount-shift %.40s: expected a number from 0 to %d, or auto", v, QTC_REC_SHIFT_MAX);
+        goto out;
+    }
     cfg.system = true;
     cfg.kernel = kernel;
     cfg.initrd = initrd;
     cfg.qemu = qtc_args_get(a, "qemu");
-    const char *v = qtc_args_get(a, "timeout");
+    v = qtc_args_get(a, "timeout");
     cfg.timeout = v ? strtod(v, NULL) : 0;
     cfg.quiet = qtc_args_has(a, "quiet");
     cfg.outdir = dir;
@@ -380,7 +392,7 @@ int qtc_cmd_record(int argc, char **argv)
     console = qtc_rec_path(dir, QTC_REC_CONSOLE);
     pcap = rec.net ? qtc_rec_path(dir, QTC_REC_PCAP) : NULL;
     qmp = qtc_rec_path(tmp, "qmp.sock");
-    qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "record", log, rec.snapshot ? snap : NULL, qmp, pcap, dovl);
+    qtc_rr_qemu_args(&extra, &nextra, &rec, "record", log, rec.snapshot ? snap : NULL, qmp, pcap, dovl);
     cfg.qemu_extra = extra;
     cfg.nqemu_extra = nextra;
     cfg.operands = rec.extra;

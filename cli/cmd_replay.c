@@ -206,7 +206,7 @@ int qtc_cmd_replay(int argc, char **argv)
      * it QEMU 10.0's replay stalls near its start. Without --pcap it goes to the private folder. */
     if (rec.net && !pcap)
         pcap = tmp_pcap = qtc_rec_path(tmp, QTC_REC_PCAP);
-    qtc_rr_qemu_args_rec(&extra, &nextra, &rec, "replay", log, snap, qmp, pcap, disk);
+    qtc_rr_qemu_args(&extra, &nextra, &rec, "replay", log, snap, qmp, pcap, disk);
     cfg.qemu_extra = extra;
     cfg.nqemu_extra = nextra;
     cfg.operands = rec.extra;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "rr.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -293,10 +294,24 @@ static void pushf(char ***v, int *n, const char *fmt, const char *a)
     push(v, n, buf);
 }
 
-static void qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
-                      bool net, const char *pcap, const char *ssh_forward, const char *disk)
+int qtc_rec_parse_shift(const char *s)
+{
+    if (strcmp(s, "auto") == 0)
+        return QTC_REC_SHIFT_AUTO;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < 0 || v > QTC_REC_SHIFT_MAX || !isdigit((unsigned char)s[0]))
+        return -2;
+    return (int)v;
+}
+
+void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
+                      const char *snapshot, const char *qmp, const char *pcap, const char *disk)
 {
     char buf[8192];
+    bool net = rec->net;
+    const char *ssh_forward = rec->ssh_forward;
     if (net) {
         /* user networking; the NIC's input is taken from the log on replay (filter-replay), so a
          * replay forwards no host port */
@@ -329,16 +344,20 @@ static void qemu_args(char ***v, int *n, const char *mode, const char *log, cons
         push(v, n, "virtio-blk-pci,drive=rr-disk0-rr");
     }
     push(v, n, "-icount");
-    char esc[4096];
+    char esc[4096], shift[16];
     put_value(esc, sizeof(esc), log);
+    if (rec->icount_shift == QTC_REC_SHIFT_AUTO)
+        snprintf(shift, sizeof(shift), "auto");
+    else
+        snprintf(shift, sizeof(shift), "%d", rec->icount_shift);
     if (snapshot) {
-        snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s,rrsnapshot=%s", mode, esc, QTC_REC_SNAPSHOT_NAME);
+        snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s,rrsnapshot=%s", shift, mode, esc, QTC_REC_SNAPSHOT_NAME);
         push(v, n, buf);
         push(v, n, "-drive");
         pushf(v, n, "file=%s,if=none,id=rr-snapshot,format=qcow2", snapshot);
     } else {
         /* QEMU 10.0 hangs replaying a start snapshot taken with a network card: none */
-        snprintf(buf, sizeof(buf), "shift=auto,rr=%s,rrfile=%s", mode, esc);
+        snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s", shift, mode, esc);
         push(v, n, buf);
     }
     if (qmp) {
@@ -348,18 +367,6 @@ static void qemu_args(char ***v, int *n, const char *mode, const char *log, cons
     /* a guest shutdown pauses: qtrace reads the instruction count, then quits QEMU */
     push(v, n, "-action");
     push(v, n, "shutdown=pause");
-}
-
-void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
-                      bool net, const char *pcap)
-{
-    qemu_args(v, n, mode, log, snapshot, qmp, net, pcap, NULL, NULL);
-}
-
-void qtc_rr_qemu_args_rec(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
-                          const char *snapshot, const char *qmp, const char *pcap, const char *disk)
-{
-    qemu_args(v, n, mode, log, snapshot, qmp, rec->net, pcap, rec->ssh_forward, disk);
 }
 
 int qtc_qemu_img(const char *qemu_img, const char *const *args, char *err, size_t errlen)
@@ -487,7 +494,7 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
     free(mpath);
     r->dir = qtc_xstrdup(dir);
     char line[8192];
-    bool magic = false, seen_snapshot = false;
+    bool magic = false, seen_snapshot = false, seen_shift = false;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         if (strcmp(line, "# qtrace recording") == 0)
@@ -525,6 +532,17 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
         }
         else if (strcmp(k, "net") == 0)
             r->net = strcmp(v, "user") == 0;
+        else if (strcmp(k, "icount_shift") == 0) {
+            r->icount_shift = qtc_rec_parse_shift(v);
+            if (r->icount_shift < QTC_REC_SHIFT_AUTO) {
+                snprintf(err, errlen, "%s/%s: icount_shift=%s: expected 0 to %d, or auto", dir, QTC_REC_MANIFEST, v,
+                         QTC_REC_SHIFT_MAX);
+                fclose(f);
+                qtc_rec_free(r);
+                return -1;
+            }
+            seen_shift = true;
+        }
         else if (strcmp(k, "instructions") == 0) {
             r->icount_known = true;
             r->icount = strtoull(v, NULL, 10);
@@ -564,6 +582,9 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
         r->state = qtc_xstrdup("recording");
     if (!seen_snapshot)
         r->snapshot = true;
+    /* recordings made before the shift was a choice used QEMU's automatic one */
+    if (!seen_shift)
+        r->icount_shift = QTC_REC_SHIFT_AUTO;
     if (!r->mem_mb)
         r->mem_mb = 512;
     return 0;
@@ -579,8 +600,10 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
         return -1;
     }
     fprintf(f, "# qtrace recording\n# written by qtrace %s record; see docs/record-replay.md\n", QTRACE_VERSION);
-    /* a recording with a disk is format 2: a qtrace of format 1 would replay it without its disk */
-    fprintf(f, "format=%d\n", r->disk_source ? 2 : 1);
+    /* the lowest format that has what the recording needs, so that an older qtrace refuses what
+     * it would replay wrongly: 2 has a disk (format 1 would replay without it), 3 a fixed icount
+     * shift (format 2 would replay with shift=auto, which does not match the log) */
+    fprintf(f, "format=%d\n", r->icount_shift != QTC_REC_SHIFT_AUTO ? 3 : r->disk_source ? 2 : 1);
     fprintf(f, "state=%s\n", r->state);
     if (r->reason)
         fprintf(f, "reason=%s\n", r->reason);
@@ -604,6 +627,10 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
     fprintf(f, "memory_mb=%u\n", r->mem_mb);
     fprintf(f, "smp=1\n");
     fprintf(f, "net=%s\n", r->net ? "user" : "none");
+    if (r->icount_shift == QTC_REC_SHIFT_AUTO)
+        fprintf(f, "icount_shift=auto\n");
+    else
+        fprintf(f, "icount_shift=%d\n", r->icount_shift);
     fprintf(f, "log=%s\n", QTC_REC_LOG);
     if (r->snapshot)
         fprintf(f, "snapshot=%s\nsnapshot_name=%s\n", QTC_REC_SNAPSHOT, QTC_REC_SNAPSHOT_NAME);

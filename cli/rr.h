@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QTC_REC_FORMAT 2                    /* manifest format version read (written: 1, or 2 with a disk) */
+#define QTC_REC_FORMAT 3                    /* manifest format version read (written: the lowest that has what the recording needs) */
 #define QTC_REC_MANIFEST "manifest"         /* key=value lines */
 #define QTC_REC_KERNEL "vmlinuz"            /* copy of the kernel */
 #define QTC_REC_INITRD "initrd"             /* copy of the initrd */
@@ -23,6 +23,9 @@
 #define QTC_REC_PCAP "net.pcap"             /* network capture (recordings with --net) */
 #define QTC_REC_MAX_EXTRA 64                /* extra QEMU arguments kept */
 #define QTC_REC_DISK "disk.qcow2"           /* qcow2 overlay over the guest's disk image (rr_disk.h) */
+#define QTC_REC_SHIFT_AUTO (-1)             /* icount_shift: QEMU's shift=auto */
+#define QTC_REC_SHIFT_DEFAULT 5             /* what qtrace record uses unless told (docs/record-replay.md) */
+#define QTC_REC_SHIFT_MAX 10                /* the largest shift QEMU takes */
 #define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global every recording gives QEMU: its kvmvapic device deadlocks reverse-continue */
 
 /* What a manifest says. */
@@ -38,6 +41,7 @@ struct qtc_rec {
     unsigned mem_mb;                /* guest memory */
     bool net;                       /* QEMU user networking with a NIC (--net) */
     bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (not with --net) */
+    int icount_shift;               /* -icount shift=: 2^shift ns of guest time per instruction, or QTC_REC_SHIFT_AUTO */
     bool icount_known;
     uint64_t icount;                /* guest instructions in the recording */
     char *created;                  /* UTC time the recording ended */
@@ -81,17 +85,17 @@ char *qtc_qemu_version(const char *qemu);
 /* qemu-img: next to qemu, else in PATH; malloc'ed, or NULL. */
 char *qtc_find_qemu_img(const char *qemu);
 
-/* The QEMU arguments of record/replay: mode "record" or "replay", paths of the log, the
- * snapshot image (NULL: no start snapshot), the QMP socket, and (or NULL) the pcap to write. Appended to *v (n entries,
+/* The QEMU arguments of record/replay for the recording rec: mode "record" or "replay", paths of
+ * the log, the snapshot image (NULL: no start snapshot), the QMP socket (or NULL), the pcap to
+ * write (or NULL), the disk's overlay (or NULL); rec gives the network, the icount shift and, when
+ * recording, the forwarded sshd port of rec->ssh_forward. Appended to *v (n entries,
  * NULL-terminated, malloc'ed strings). */
-void qtc_rr_qemu_args(char ***v, int *n, const char *mode, const char *log, const char *snapshot, const char *qmp,
-                      bool net, const char *pcap);
+void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
+                      const char *snapshot, const char *qmp, const char *pcap, const char *disk);
 
-/* The QEMU arguments of record/replay for the recording rec: those of qtc_rr_qemu_args, the
- * disk (its overlay: the path given, or NULL for none) and, when recording, the forwarded
- * sshd port of rec->ssh_forward. */
-void qtc_rr_qemu_args_rec(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
-                          const char *snapshot, const char *qmp, const char *pcap, const char *disk);
+/* Parse an icount shift as qtrace record --icount-shift and the manifest give it: "auto", or 0 to
+ * QTC_REC_SHIFT_MAX. The shift, or -2 (not one). */
+int qtc_rec_parse_shift(const char *s);
 
 /* Run qemu-img with the arguments (NULL-terminated, after the program's name), its messages
  * on standard error. 0, or -1 with err naming the command. */

@@ -54,6 +54,7 @@ int main(void)
     r.snapshot = true;
     r.icount_known = true;
     r.icount = 6149380960ULL;
+    r.icount_shift = 5;
     r.extra[r.nextra++] = strdup("-device");
     r.extra[r.nextra++] = strdup("virtio-rng-pci");
     is_int(qtc_rec_write(&r, err, sizeof(err)), 0, "manifest written");
@@ -64,6 +65,67 @@ int main(void)
     ok(back.mem_mb == 1024 && back.snapshot && !back.net, "memory, snapshot, network");
     ok(back.icount_known && back.icount == 6149380960ULL, "instructions");
     ok(back.nextra == 2 && strcmp(back.extra[1], "virtio-rng-pci") == 0, "extra QEMU arguments, in order");
+    is_int(back.icount_shift, 5, "icount shift");
+    is_int(back.format, 3, "a fixed icount shift is format 3 (an older qtrace would replay it with shift=auto)");
+
+    /* the format: the lowest that has what the recording needs */
+    {
+        struct qtc_rec f;
+        r.icount_shift = QTC_REC_SHIFT_AUTO;
+        qtc_rec_write(&r, err, sizeof(err));
+        ok(qtc_rec_read(&f, dir, err, sizeof(err)) == 0 && f.format == 1 && f.icount_shift == QTC_REC_SHIFT_AUTO,
+           "shift auto, no disk: format 1");
+        qtc_rec_free(&f);
+        r.disk_source = strdup("/d/disk.img");
+        qtc_rec_write(&r, err, sizeof(err));
+        ok(qtc_rec_read(&f, dir, err, sizeof(err)) == 0 && f.format == 2, "shift auto, a disk: format 2");
+        qtc_rec_free(&f);
+        r.icount_shift = 0;
+        qtc_rec_write(&r, err, sizeof(err));
+        ok(qtc_rec_read(&f, dir, err, sizeof(err)) == 0 && f.format == 3 && f.icount_shift == 0,
+           "shift 0, a disk: format 3, shift 0 kept");
+        qtc_rec_free(&f);
+        free(r.disk_source);
+        r.disk_source = NULL;
+        r.icount_shift = 5;
+        qtc_rec_write(&r, err, sizeof(err));
+    }
+
+    /* the icount shift: what record takes, and what a manifest may say */
+    is_int(qtc_rec_parse_shift("auto"), QTC_REC_SHIFT_AUTO, "shift auto");
+    is_int(qtc_rec_parse_shift("0"), 0, "shift 0");
+    is_int(qtc_rec_parse_shift("10"), 10, "shift 10");
+    ok(qtc_rec_parse_shift("11") == -2 && qtc_rec_parse_shift("-1") == -2 && qtc_rec_parse_shift("") == -2 &&
+       qtc_rec_parse_shift("5x") == -2 && qtc_rec_parse_shift(" 5") == -2 && qtc_rec_parse_shift("+5") == -2 &&
+       qtc_rec_parse_shift("99999999999999999999") == -2, "shifts that are not one: 11, -1, empty, 5x, ' 5', +5, huge");
+    {
+        char *mpath = qtc_rec_path(dir, QTC_REC_MANIFEST);
+        char *saved = NULL, cmd[512];
+        FILE *f = fopen(mpath, "r");
+        if (f) {
+            saved = calloc(1, 65536);
+            size_t got = fread(saved, 1, 65535, f);
+            saved[got] = '\0';
+            fclose(f);
+        }
+        snprintf(cmd, sizeof(cmd), "sed -i '/^icount_shift=/d; s/^format=3$/format=1/' '%s'", mpath);
+        ok(system(cmd) == 0, "a manifest without icount_shift (made before it was a choice)");
+        struct qtc_rec old;
+        ok(qtc_rec_read(&old, dir, err, sizeof(err)) == 0 && old.icount_shift == QTC_REC_SHIFT_AUTO,
+           "no icount_shift: auto, as such recordings were made");
+        qtc_rec_free(&old);
+        snprintf(cmd, sizeof(cmd), "echo icount_shift=12 >>'%s'", mpath);
+        ok(system(cmd) == 0, "a manifest with icount_shift=12");
+        ok(qtc_rec_read(&old, dir, err, sizeof(err)) < 0 && strstr(err, "icount_shift=12: expected 0 to 10, or auto") &&
+           strstr(err, "/manifest"), "icount_shift=12 refused, the file named: %s", err);
+        f = fopen(mpath, "w");
+        if (f && saved) {
+            fputs(saved, f);
+            fclose(f);
+        }
+        free(saved);
+        free(mpath);
+    }
 
     /* what a replay refuses */
     ok(qtc_rec_check(&back, "QEMU emulator version 10.0.2", err, sizeof(err)) < 0 && strstr(err, "replay.bin is missing"),
@@ -98,7 +160,10 @@ int main(void)
     /* QEMU arguments */
     char **v = NULL;
     int n = 0;
-    qtc_rr_qemu_args(&v, &n, "replay", "/r,1/replay.bin", "/t/s.qcow2", "/t/q.sock", false, NULL);
+    struct qtc_rec a;
+    memset(&a, 0, sizeof(a));
+    a.icount_shift = QTC_REC_SHIFT_AUTO;
+    qtc_rr_qemu_args(&v, &n, &a, "replay", "/r,1/replay.bin", "/t/s.qcow2", "/t/q.sock", NULL, NULL);
     char line[2048] = "";
     for (int i = 0; i < n; i++) {
         strcat(line, i ? " " : "");
@@ -112,7 +177,9 @@ int main(void)
     free(v);
     v = NULL;
     n = 0;
-    qtc_rr_qemu_args(&v, &n, "record", "/r/replay.bin", NULL, NULL, true, "/r/net.pcap");
+    a.net = true;
+    a.icount_shift = 5;
+    qtc_rr_qemu_args(&v, &n, &a, "record", "/r/replay.bin", NULL, NULL, "/r/net.pcap", NULL);
     line[0] = '\0';
     for (int i = 0; i < n; i++) {
         strcat(line, i ? " " : "");
@@ -120,8 +187,8 @@ int main(void)
     }
     is_str(line, "-netdev user,id=net0 -device e1000,netdev=net0 -object filter-replay,id=rr-net0,netdev=net0 "
                  "-object filter-dump,id=rr-dump0,netdev=net0,file=/r/net.pcap "
-                 "-icount shift=auto,rr=record,rrfile=/r/replay.bin -action shutdown=pause",
-           "record --net: user network, filter-replay, capture, no snapshot");
+                 "-icount shift=5,rr=record,rrfile=/r/replay.bin -action shutdown=pause",
+           "record --net, shift 5: user network, filter-replay, capture, no snapshot");
     for (int i = 0; i < n; i++)
         free(v[i]);
     free(v);

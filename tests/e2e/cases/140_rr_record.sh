@@ -17,8 +17,9 @@ same_text "REC/console.txt is what the guest printed" <(tr -d '\r' <"$REC/consol
 same_text "kernel copy: same bytes as the original" <(sha256sum <"$REC/vmlinuz") <(sha256sum <"$RRKERNEL")
 check "manifest: the kernel's sha256 (sha256sum's)" grep -qx "kernel_sha256=$(sha256sum <"$RRKERNEL" | cut -d' ' -f1)" "$REC/manifest"
 check "manifest: the initrd's sha256 (sha256sum's)" grep -qx "initrd_sha256=$(sha256sum <"$INITRD" | cut -d' ' -f1)" "$REC/manifest"
-check "qemu-cmdline: record mode, one vCPU, no default NIC" \
-    grep -qE -- '-smp 1 .*-net none -icount shift=auto,rr=record,rrfile=[^ ]*/replay.bin,rrsnapshot=init' "$REC/qemu-cmdline"
+check "qemu-cmdline: record mode, one vCPU, no default NIC, icount shift 5 (the default)" \
+    grep -qE -- '-smp 1 .*-net none -icount shift=5,rr=record,rrfile=[^ ]*/replay.bin,rrsnapshot=init' "$REC/qemu-cmdline"
+check "manifest: icount_shift=5, format 3 (a fixed shift)" bash -c "grep -qx icount_shift=5 '$REC/manifest' && grep -qx format=3 '$REC/manifest'"
 
 # ---- info --------------------------------------------------------------------------------
 "$QTRACE" info "$REC" >"$TMP/info" 2>&1
@@ -26,6 +27,7 @@ ok $? "qtrace info exits 0"
 insns=$(sed -n 's/^instructions=//p' "$REC/manifest")
 logbytes=$(stat -c %s "$REC/replay.bin")
 check "info: complete" grep -q '^  state  *complete' "$TMP/info"
+check "info: the guest's clock" grep -qx "  guest clock      icount shift 5 (32 ns per instruction)" "$TMP/info"
 check "info: the length in instructions" grep -qx "  length  *$insns instructions" "$TMP/info"
 check "info: QEMU's version (qemu --version's first line)" grep -qxF "  qemu             $("$QEMU" --version | head -1)" "$TMP/info"
 bpk=$(awk -v b="$logbytes" -v n="$insns" 'BEGIN { printf "%.1f", 1000 * b / n }')

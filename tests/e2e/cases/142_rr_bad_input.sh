@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad recordings and options: not a recording, another QEMU, changed kernel or initrd, --smp 2, a
-# recorder whose QEMU was killed: one line each, exit 2, before QEMU starts (oracle: the messages,
-# the manifest).
+# bad --icount-shift or icount_shift in the manifest, a recorder whose QEMU was killed: one line
+# each, exit 2, before QEMU starts (oracle: the messages, the manifest).
 . "$(dirname "$0")/../lib.sh"
 need_rr_demo
 # ---- bad input: one line, status 2, before QEMU starts -------------------------------------------
@@ -21,6 +21,16 @@ printf 'x' >>"$TMP/ichanged/initrd"
 fails_with "initrd changed" "the initrd .* changed since the recording" replay "$TMP/ichanged" -o "$TMP/x"
 fails_with "--smp 2" "exactly one vCPU" record --kernel "$KERNEL" --initrd "$INITRD" --smp 2 -o "$TMP/smp2"
 check "--smp 2: no recording directory was made" test ! -e "$TMP/smp2"
+for bad in 11 -1 x auto5; do
+    fails_with "--icount-shift '$bad'" "--icount-shift $bad: expected a number from 0 to 10, or auto" \
+        record --kernel "$KERNEL" --initrd "$INITRD" --icount-shift "$bad" -o "$TMP/shift"
+done
+check "--icount-shift: no recording directory was made" test ! -e "$TMP/shift"
+# a manifest whose icount_shift is not one (the recording's copy, edited)
+cp -a "$REC" "$TMP/badshift"
+sed -i 's/^icount_shift=.*/icount_shift=eleven/' "$TMP/badshift/manifest"
+fails_with "a manifest with icount_shift=eleven" "badshift/manifest: icount_shift=eleven: expected 0 to 10, or auto" \
+    replay "$TMP/badshift" -o "$TMP/x"
 fails_with "REC not empty" "exists and is not empty" record --kernel "$KERNEL" --initrd "$INITRD" -o "$REC"
 fails_with "--pcap without a network" "recorded without a network" replay "$REC" --pcap "$TMP/x.pcap" -o "$TMP/x"
 fails_with "record without -o" "-o REC is required" record --kernel "$KERNEL"

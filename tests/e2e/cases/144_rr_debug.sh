@@ -95,9 +95,12 @@ kill
 quit
 G
 prog=$GUEST/progs/nullptr
-"$QTRACE" debug "$TMP/recdbg" -p "$prog" --break use_item -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
+# bounded: a session that hangs (gdb waiting on QEMU) fails here instead of stalling the suite
+timeout 600 "$QTRACE" debug "$TMP/recdbg" -p "$prog" --break use_item -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
     </dev/null >"$TMP/dbg.out" 2>&1
-ok $? "qtrace debug with gdb -batch: exits 0"
+rc=$?
+ok $rc "qtrace debug with gdb -batch: exits 0 (124: still running after 600 s)"
+[ $rc = 124 ] && { echo "# gdb's output ended with:"; tail -5 "$TMP/dbg.out" | diag; }
 section() { sed -n "/^==$1\$/,/^==/p" "$TMP/dbg.out"; }
 for s in FN1 FW USE RC RSI RS RN N S RF END KW; do section $s >"$TMP/s.$s"; done
 # where SECTION [N]: "function:line" of frame #N (default 0) as gdb printed it in SECTION

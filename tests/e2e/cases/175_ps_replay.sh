@@ -4,13 +4,16 @@
 # guest printed while it was recorded, and the same instructions per process in every replay
 # (oracle: procs' console output in the recording; the replay's determinism). What runs after the
 # recording's end (the power-off's last instructions, until QEMU stops) is not replayed, so the
-# process running then and the totals are left out of the comparison.
+# process running then and the totals are left out of the comparison. Recorded with another icount
+# shift than the default: the replays take it from the manifest (with any other they never end).
 . "$(dirname "$0")/../lib.sh"
 need_guest procs
-"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --append qtrace.run=procs --timeout 300 -o "$TMP/rec" \
+"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --append qtrace.run=procs --icount-shift 6 --timeout 300 -o "$TMP/rec" \
     </dev/null >"$TMP/rec.console" 2>"$TMP/rec.err"
 ok $? "qtrace record of procs exits 0"
 check "the recorded guest ran procs to its end" grep -q '^QTRACE-GUEST: exit procs status 0' "$TMP/rec/console.txt"
+check "--icount-shift 6: QEMU's command line and the manifest" \
+    bash -c "grep -q -- '-icount shift=6,rr=record,' '$TMP/rec/qemu-cmdline' && grep -qx icount_shift=6 '$TMP/rec/manifest'"
 "$QTRACE" replay "$TMP/rec" --processes --timeout 300 -o "$TMP/r1" </dev/null >/dev/null 2>"$TMP/r1.err" &
 p1=$!
 "$QTRACE" replay "$TMP/rec" --processes --timeout 300 -o "$TMP/r2" </dev/null >/dev/null 2>"$TMP/r2.err" &

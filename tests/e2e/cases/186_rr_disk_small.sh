@@ -19,7 +19,7 @@ REC=$TMP/rec
 ok $? "qtrace record --disk IMG exits 0"
 grep -q '^diskio: wrote and synced /mnt/big.bin 262144 bytes' "$REC/console.txt" || bail "diskio ran on the recorded disk"
 ok $([ "$(sha256sum <"$TMP/disk.img")" = "$sha" ]; echo $?) "the image is unchanged by the recording (sha256sum)"
-check "the manifest of a recording with a disk is format 2 (an older qtrace refuses it)" grep -qx 'format=2' "$REC/manifest"
+check "the manifest of a recording with a disk and a fixed icount shift is format 3 (a qtrace that reads format 1 or 2 refuses it)" grep -qx 'format=3' "$REC/manifest"
 qemu-img convert -O raw "$REC/disk.qcow2" "$TMP/end.img" && debugfs -R 'cat /big.bin' "$TMP/end.img" >"$TMP/big.end" 2>/dev/null
 ok $([ "$(stat -c %s "$TMP/big.end")" = 262144 ]; echo $?) "REC/disk.qcow2 holds the disk as the recording left it: /big.bin, 262144 bytes (debugfs)"
 
@@ -40,9 +40,9 @@ frame
 kill
 quit
 G
-    "$QTRACE" debug "$REC" -p "$GUEST/progs/diskio" --break sync_file -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
-        </dev/null >"$TMP/dbg.out" 2>&1
-    ok $? "qtrace debug of the disk recording with gdb -batch: exits 0"
+    timeout 600 "$QTRACE" debug "$REC" -p "$GUEST/progs/diskio" --break sync_file -o "$TMP/dbg" -- -batch \
+        -x "$TMP/dbg.gdb" </dev/null >"$TMP/dbg.out" 2>&1
+    ok $? "qtrace debug of the disk recording with gdb -batch: exits 0 (124: still running after 600 s)"
     section() { sed -n "/^==$1\$/,/^==/p" "$TMP/dbg.out"; }
     check "gdb stops at sync_file with the arguments diskio printed (n = 262144, path /mnt/big.bin)" \
         bash -c "grep -qE '^#0  sync_file \(path=.*, n=262144\) at .*diskio.c:[0-9]+' <(sed -n '/^==AT$/,/^==/p' '$TMP/dbg.out') &&
