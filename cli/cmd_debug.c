@@ -295,6 +295,10 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_warn("%s was recorded with QEMU's kvmvapic device: reverse-continue, reverse-next and reverse-finish "
                  "deadlock QEMU 10.0 on it (reverse-stepi works); record it again with this qtrace "
                  "(docs/record-replay.md, reverse debugging)", dir);
+    else if (rec.snapshot && rec.icount_shift != QTC_REC_SHIFT_AUTO)
+        qtc_warn("%s was recorded with a fixed icount shift (%d): reverse-continue has been seen to hang on such "
+                 "recordings on a loaded host; for reverse debugging, record with --icount-shift auto "
+                 "(docs/record-replay.md, reverse debugging)", dir, rec.icount_shift);
     kernel = qtc_rec_path(dir, QTC_REC_KERNEL);
     ksym = qtc_rec_path(outdir, "kernel.sym");
     have_ksym = kernel_symbols(kernel, ksym, &img);

@@ -16,7 +16,10 @@ L_NULLED=$(line_of 'NULLED HERE')
 L_B100=$(line_of 'busy(100)')
 L_FORGET=$(line_of '    forget();')
 L_CALL=$(line_of 'use_item(argc > 1)')
-"$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --append qtrace.run=nullptr --timeout 600 -o "$TMP/recdbg" \
+# --icount-shift auto: reverse-continue has hung on recordings with the default fixed shift while
+# the suite loaded the machine (docs/record-replay.md, reverse debugging)
+"$QTRACE" record --kernel "$KERNEL" --initrd "$INITRD" --append qtrace.run=nullptr --icount-shift auto --timeout 600 \
+    -o "$TMP/recdbg" \
     </dev/null >"$TMP/recdbg.console" 2>/dev/null
 ok $? "record nullptr: exits 0"
 check "nullptr ran: p was NULL at the second use_item" grep -q 'nullptr: value -1' "$TMP/recdbg.console"

@@ -43,6 +43,8 @@ G
     timeout 600 "$QTRACE" debug "$REC" -p "$GUEST/progs/diskio" --break sync_file -o "$TMP/dbg" -- -batch \
         -x "$TMP/dbg.gdb" </dev/null >"$TMP/dbg.out" 2>&1
     ok $? "qtrace debug of the disk recording with gdb -batch: exits 0 (124: still running after 600 s)"
+    check "debug warns that this recording's fixed icount shift may hang reverse-continue" \
+        grep -q "^qtrace: warning: .* was recorded with a fixed icount shift (5): reverse-continue has been seen to hang" "$TMP/dbg.out"
     section() { sed -n "/^==$1\$/,/^==/p" "$TMP/dbg.out"; }
     check "gdb stops at sync_file with the arguments diskio printed (n = 262144, path /mnt/big.bin)" \
         bash -c "grep -qE '^#0  sync_file \(path=.*, n=262144\) at .*diskio.c:[0-9]+' <(sed -n '/^==AT$/,/^==/p' '$TMP/dbg.out') &&
