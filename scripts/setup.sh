@@ -127,9 +127,10 @@ step_header() {
 # Plugin-enabled qemu-user (Debian's is static-pie without plugins) + QEMU's example plugins
 # (baselines for tests and benchmarks; never shipped).
 USER_TARGETS="x86_64-linux-user,aarch64-linux-user"
-# The revision of the configure line below (--enable-capstone: execlog's disassembly). Change it
-# with the line: a cached build with another revision is then rebuilt.
-QEMU_BUILD_REV=2
+# The revision of the configure line below (--enable-capstone: execlog's disassembly;
+# --disable-debug-info: a shorter build, nobody debugs these binaries). Change it with the line: a
+# cached build with another revision is then rebuilt.
+QEMU_BUILD_REV=3
 step_qemu_user() {
     [ "$(cat "$CACHE/qemu-user.stamp" 2>/dev/null)" = "$QEMU_BUILD_REV" ] && return 0
     step_src
@@ -143,7 +144,7 @@ step_qemu_user() {
         rm -rf "$b" && mkdir -p "$b"
         (cd "$b" && "$CACHE/qemu-src/configure" --python=/usr/bin/python3 \
             --target-list="$USER_TARGETS" --enable-plugins --disable-docs --disable-system \
-            --disable-tools --disable-install-blobs --enable-capstone >configure.log 2>&1) \
+            --disable-tools --disable-install-blobs --enable-capstone --disable-debug-info >configure.log 2>&1) \
             || { tail -30 "$b/configure.log"; die "QEMU configure failed (log: $b/configure.log)"; }
         echo "$QEMU_BUILD_REV" >"$b/qtrace-build-rev"
     fi
