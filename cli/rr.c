@@ -298,12 +298,19 @@ int qtc_rec_parse_shift(const char *s)
 {
     if (strcmp(s, "auto") == 0)
         return QTC_REC_SHIFT_AUTO;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < 0 || v > QTC_REC_SHIFT_MAX || !isdigit((unsigned char)s[0]))
+    uint64_t v;
+    if (!isdigit((unsigned char)s[0]) || !qtc_parse_u64(s, 10, &v) || v > QTC_REC_SHIFT_MAX)
         return -2;
     return (int)v;
+}
+
+/* "auto" or the shift's number, as QEMU's -icount and the manifest spell it */
+static const char *shift_name(int shift, char buf[16])
+{
+    if (shift == QTC_REC_SHIFT_AUTO)
+        return "auto";
+    snprintf(buf, 16, "%d", shift);
+    return buf;
 }
 
 void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,
@@ -344,12 +351,9 @@ void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *
         push(v, n, "virtio-blk-pci,drive=rr-disk0-rr");
     }
     push(v, n, "-icount");
-    char esc[4096], shift[16];
+    char esc[4096], sbuf[16];
     put_value(esc, sizeof(esc), log);
-    if (rec->icount_shift == QTC_REC_SHIFT_AUTO)
-        snprintf(shift, sizeof(shift), "auto");
-    else
-        snprintf(shift, sizeof(shift), "%d", rec->icount_shift);
+    const char *shift = shift_name(rec->icount_shift, sbuf);
     if (snapshot) {
         snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s,rrsnapshot=%s", shift, mode, esc, QTC_REC_SNAPSHOT_NAME);
         push(v, n, buf);
@@ -627,10 +631,8 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
     fprintf(f, "memory_mb=%u\n", r->mem_mb);
     fprintf(f, "smp=1\n");
     fprintf(f, "net=%s\n", r->net ? "user" : "none");
-    if (r->icount_shift == QTC_REC_SHIFT_AUTO)
-        fprintf(f, "icount_shift=auto\n");
-    else
-        fprintf(f, "icount_shift=%d\n", r->icount_shift);
+    char sbuf[16];
+    fprintf(f, "icount_shift=%s\n", shift_name(r->icount_shift, sbuf));
     fprintf(f, "log=%s\n", QTC_REC_LOG);
     if (r->snapshot)
         fprintf(f, "snapshot=%s\nsnapshot_name=%s\n", QTC_REC_SNAPSHOT, QTC_REC_SNAPSHOT_NAME);

@@ -96,8 +96,9 @@ int main(void)
     is_int(qtc_rec_parse_shift("0"), 0, "shift 0");
     is_int(qtc_rec_parse_shift("10"), 10, "shift 10");
     ok(qtc_rec_parse_shift("11") == -2 && qtc_rec_parse_shift("-1") == -2 && qtc_rec_parse_shift("") == -2 &&
-       qtc_rec_parse_shift("5x") == -2 && qtc_rec_parse_shift(" 5") == -2 && qtc_rec_parse_shift("+5") == -2 &&
-       qtc_rec_parse_shift("99999999999999999999") == -2, "shifts that are not one: 11, -1, empty, 5x, ' 5', +5, huge");
+       qtc_rec_parse_shift("5x") == -2 && qtc_rec_parse_shift(" 5") == -2 && qtc_rec_parse_shift("\t5") == -2 &&
+       qtc_rec_parse_shift("+5") == -2 &&
+       qtc_rec_parse_shift("99999999999999999999") == -2, "shifts that are not one: 11, -1, empty, 5x, ' 5', tab 5, +5, huge");
     {
         char *mpath = qtc_rec_path(dir, QTC_REC_MANIFEST);
         char *saved = NULL, cmd[512];
