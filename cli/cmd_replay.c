@@ -54,8 +54,9 @@ void qtc_help_replay(FILE *f)
                       "Replay the recording REC (made by qtrace record) with the qtrace plugin and the trace options "
                       "given, as qtrace system would trace a live run: functions, arguments, --syscalls, --comm, "
                       "--exec-log, kernel functions. The replay executes exactly the recorded instructions: two "
-                      "replays with the same options give the same events and instruction counts, and the guest "
-                      "prints what it printed while recording (DIR/console.txt; qtrace warns if it differs).\n\n"
+                      "replays with the same options give the same events, instruction counts and times (a replay's "
+                      "times are guest time: instructions executed x 2^shift ns, the recording's icount shift), and "
+                      "the guest prints what it printed while recording (DIR/console.txt; qtrace warns if it differs).\n\n"
                       "Nothing in REC is written (the snapshot image is replayed from a private copy, a disk from "
                       "a private overlay over its image), so any number of replays of one recording can run at the "
                       "same time, each with its own -o DIR. Before QEMU starts, qtrace checks that REC is a "
@@ -172,6 +173,7 @@ int qtc_cmd_replay(int argc, char **argv)
         qtc_args_add_kv(&cfg.args, kv);
         free(kv);
     }
+    qtc_rr_clock_opts(&rec, &cfg.args);
     if (rec.disk_source && !rec.snapshot && !(qemu_img = qtc_find_qemu_img(qemu))) {
         qtc_error("qemu-img not found (it makes the replay's disk overlay; install qemu-utils from "
                   "bookworm-backports: apt-get install -t bookworm-backports qemu-utils)");

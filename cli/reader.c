@@ -42,6 +42,14 @@ const char *qtr_mode_name(uint32_t mode)
     }
 }
 
+const char *qtr_clock_name(const struct qtr *r, char *buf, size_t len)
+{
+    if (r->hdr.clock != QT_CLOCK_GUEST || r->hdr.clock_shift >= 32)
+        return "host time";
+    snprintf(buf, len, "guest time (%u ns per instruction)", 1u << r->hdr.clock_shift);
+    return buf;
+}
+
 static void note(struct qtr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct qtr *r, const char *fmt, ...)
 {

@@ -128,5 +128,7 @@ const struct qtr_sym *qtr_sym_at(const struct qtr *r, uint64_t addr);
 
 const char *qtr_arch_name(uint32_t arch);
 const char *qtr_mode_name(uint32_t mode);
+/* What the records' times count, for headers: "host time", or "guest time (32 ns per instruction)". */
+const char *qtr_clock_name(const struct qtr *r, char *buf, size_t len);
 
 #endif

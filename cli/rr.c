@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trace_opts.h"
 #include "util.h"
 
 char *qtc_rec_path(const char *dir, const char *file)
@@ -311,6 +313,22 @@ static const char *shift_name(int shift, char buf[16])
         return "auto";
     snprintf(buf, 16, "%d", shift);
     return buf;
+}
+
+void qtc_rr_clock_opts(const struct qtc_rec *rec, struct qtc_args *args)
+{
+    char kv[64];
+    snprintf(kv, sizeof(kv), "guest_clock=%d",
+             rec->icount_shift == QTC_REC_SHIFT_AUTO ? QTC_REC_SHIFT_AUTO_START : rec->icount_shift);
+    qtc_args_add_kv(args, kv);
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = rec->created ? strptime(rec->created, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    time_t t = end && !*end ? timegm(&tm) : (time_t)-1;
+    if (t > 0) {
+        snprintf(kv, sizeof(kv), "start_ns=0x%" PRIx64, (uint64_t)t * 1000000000u);
+        qtc_args_add_kv(args, kv);
+    }
 }
 
 void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *mode, const char *log,

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct qtc_args;
+
 #define QTC_REC_FORMAT 3                    /* manifest format version read (written: the lowest that has what the recording needs) */
 #define QTC_REC_MANIFEST "manifest"         /* key=value lines */
 #define QTC_REC_KERNEL "vmlinuz"            /* copy of the kernel */
@@ -26,6 +28,7 @@
 #define QTC_REC_SHIFT_AUTO (-1)             /* icount_shift: QEMU's shift=auto */
 #define QTC_REC_SHIFT_DEFAULT 5             /* what qtrace record uses unless told (docs/record-replay.md) */
 #define QTC_REC_SHIFT_MAX 10                /* the largest shift QEMU takes */
+#define QTC_REC_SHIFT_AUTO_START 3          /* QEMU's first shift under shift=auto */
 #define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global every recording gives QEMU: its kvmvapic device deadlocks reverse-continue */
 
 /* What a manifest says. */
@@ -96,6 +99,11 @@ void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *
 /* Parse an icount shift as qtrace record --icount-shift and the manifest give it: "auto", or 0 to
  * QTC_REC_SHIFT_MAX. The shift, or -2 (not one). */
 int qtc_rec_parse_shift(const char *s);
+
+/* The plugin options that give a replay of rec its clock: guest time at the recording's shift
+ * (QEMU's first shift under auto), starting at the recording's time, so that two replays carry
+ * the same times. Appended to args as key=value. */
+void qtc_rr_clock_opts(const struct qtc_rec *rec, struct qtc_args *args);
 
 /* Run qemu-img with the arguments (NULL-terminated, after the program's name), its messages
  * on standard error. 0, or -1 with err naming the command. */

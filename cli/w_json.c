@@ -500,8 +500,10 @@ static int json_end(struct qtc_wctx *w)
     }
     write_out(s);
     fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{", s->out);
-    qt_sb_printf(&s->sb, "\"generator\":\"qtrace %s\",\"arch\":\"%s\",\"mode\":\"%s\",\"trace\":", QTRACE_VERSION,
-                 qtr_arch_name(s->r->hdr.arch), qtr_mode_name(s->r->hdr.mode));
+    char clock[64];
+    qt_sb_printf(&s->sb, "\"generator\":\"qtrace %s\",\"arch\":\"%s\",\"mode\":\"%s\",\"clock\":\"%s\",\"trace\":",
+                 QTRACE_VERSION, qtr_arch_name(s->r->hdr.arch), qtr_mode_name(s->r->hdr.mode),
+                 qtr_clock_name(s->r, clock, sizeof(clock)));
     put_jstr(&s->sb, s->r->path, strlen(s->r->path));
     qt_sb_printf(&s->sb, ",\"lost\":\"%" PRIu64 "\"", s->r->st.lost);
     for (size_t i = 0; i < s->r->nnotes; i++) {

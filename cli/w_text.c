@@ -418,9 +418,10 @@ static int text_begin(struct qtc_wctx *w)
     s->out = w->out;
     s->insn = w->trace->st.has_icount;
     w->state = s;
+    char clock[64];
     fprintf(s->out, "#%*s [CPU AS TID] FUNCTION  (%s %s; duration = %s)\n", DUR_WIDTH - 1, "DURATION",
             qtr_arch_name(s->r->hdr.arch), qtr_mode_name(s->r->hdr.mode),
-            s->insn ? "guest instructions" : "host time");
+            s->insn ? "guest instructions" : qtr_clock_name(s->r, clock, sizeof(clock)));
     return 0;
 }
 

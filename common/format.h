@@ -32,8 +32,18 @@ struct qt_file_hdr {
     uint32_t hdr_size;      /* sizeof(struct qt_file_hdr) */
     uint32_t arch;          /* enum qt_arch */
     uint32_t mode;          /* enum qt_mode */
-    uint64_t start_ns;      /* host CLOCK_REALTIME at start, ns */
-    uint64_t reserved[4];
+    uint64_t start_ns;      /* host CLOCK_REALTIME at start, ns (a replay: the recording's time) */
+    uint32_t clock;         /* enum qt_clock: what every record's ts_ns counts */
+    uint32_t clock_shift;   /* QT_CLOCK_GUEST: 2^clock_shift ns per guest instruction */
+    uint64_t reserved[3];
+};
+
+/* The records' clock. A replay uses guest time so that two replays give the same times: the
+ * instructions executed on all vCPUs so far (counted per translation block), scaled by the
+ * recording's icount shift. Old traces have 0 here: host time. */
+enum qt_clock {
+    QT_CLOCK_HOST = 0,      /* host monotonic time since the trace was opened */
+    QT_CLOCK_GUEST = 1,     /* guest instructions << clock_shift */
 };
 
 struct qt_chunk_hdr {

@@ -91,6 +91,8 @@ static const struct key keys[] = {
     { "processes", K_BOOL, F(processes), 0, 0, NULL },
     { "vmmap", K_VMMAP, F(vmmap), 0, 0, "on, off or pages" },
     { "linkmap", K_HEX, F(linkmap), 0, 0, "a hex address (the program's .got.plt)" },
+    { "guest_clock", K_DEPTH, F(guest_clock), 0, 0, "an icount shift (0 to 10)" },
+    { "start_ns", K_HEX, F(start_ns), 0, 0, "a hex number of nanoseconds since 1970" },
     { "conf", K_CONF, 0, 0, 0, "a path" },
 };
 #undef F
@@ -108,6 +110,7 @@ void qt_opts_init(struct qt_opts *o)
     o->libs = true;
     o->execlog_format = default_execlog_format;
     o->kernel_introspection = true;
+    o->guest_clock = -1;
 }
 
 static void free_str(char **p)
@@ -572,6 +575,9 @@ int qt_opts_check(const struct qt_opts *o, const struct qt_opts_env *env, char *
     char b1[64], b2[64], b3[64], list[128];
     bool chooses = o->comm || o->pid; /* the processes to record */
     enum spelled chooser = o->comm ? S_COMM : S_PID;
+    if (o->guest_clock > QT_GUEST_CLOCK_MAX_SHIFT)
+        return refuse(err, errlen, "guest_clock=%d: expected an icount shift from 0 to %d (or -1: host time)",
+                      o->guest_clock, QT_GUEST_CLOCK_MAX_SHIFT);
     const char *view = o->disk_trace ? (env->cli ? "--disk-trace" : "disk_trace=on")
                        : o->files_written ? (env->cli ? "--files-written" : "files_written=") : NULL;
     if (view && !env->system)

@@ -73,6 +73,8 @@ struct qt_addr_range {
 
 enum qt_vmmap { QT_VMMAP_OFF = 0, QT_VMMAP_MAPS = 1, QT_VMMAP_PAGES = 2 };
 
+#define QT_GUEST_CLOCK_MAX_SHIFT 10   /* the largest icount shift QEMU takes */
+
 struct qt_opts {
     char *out;
     char *program;
@@ -125,6 +127,8 @@ struct qt_opts {
     bool processes;         /* processes=on: instructions per task and uid changes, for qtrace ps */
     uint8_t vmmap;          /* vmmap=: enum qt_vmmap */
     uint64_t linkmap;       /* linkmap=ADDR: the program's .got.plt; its link map is walked (plugin/linkmap_walk.c) */
+    int guest_clock;        /* guest_clock=SHIFT: times are guest instructions << SHIFT ns (-1: host time) */
+    uint64_t start_ns;      /* start_ns=NS (hex): the trace header's start time (0: when QEMU started) */
 };
 
 void qt_opts_init(struct qt_opts *o);

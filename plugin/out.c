@@ -49,7 +49,8 @@ struct qt_out {
     off_t err_off;                  /* bytes of the file kept when it happened */
     bool no_falloc;                 /* the file system has no fallocate: writes are not reserved */
     char *path;
-    uint64_t t0;
+    uint64_t t0;                    /* host monotonic time at open */
+    uint64_t (*guest_ns)(void);     /* guest time, or NULL: host time since t0 */
     pthread_mutex_t lock;           /* the queue, the pool, and synchronous writes */
     pthread_cond_t work, space;     /* a job was queued / a job was written */
     struct job queue[QUEUE_MAX];
@@ -69,7 +70,7 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t qt_out_now(const struct qt_out *o) { return mono_ns() - o->t0; }
+uint64_t qt_out_now(const struct qt_out *o) { return o->guest_ns ? o->guest_ns() : mono_ns() - o->t0; }
 const char *qt_out_path(const struct qt_out *o) { return o->path; }
 
 static int write_all(int fd, struct iovec *iov, int n)
@@ -94,7 +95,8 @@ static int write_all(int fd, struct iovec *iov, int n)
     return 0;
 }
 
-struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mode, char *err, size_t errlen)
+struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mode, const struct qt_out_clock *clock,
+                           char *err, size_t errlen)
 {
     struct qt_out *o = calloc(1, sizeof(*o));
     if (!o) {
@@ -111,7 +113,6 @@ struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mod
     pthread_mutex_init(&o->lock, NULL);
     pthread_cond_init(&o->work, NULL);
     pthread_cond_init(&o->space, NULL);
-    o->t0 = mono_ns();
     struct qt_file_hdr h;
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, QT_FILE_MAGIC, 8);
@@ -122,6 +123,13 @@ struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mod
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     h.start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (clock && clock->start_ns)
+        h.start_ns = clock->start_ns;
+    if (clock && clock->guest_ns) {
+        o->guest_ns = clock->guest_ns;
+        h.clock = QT_CLOCK_GUEST;
+        h.clock_shift = clock->shift;
+    }
     o->t0 = mono_ns();
     struct iovec iov = { &h, sizeof(h) };
     int r = write_all(o->fd, &iov, 1);

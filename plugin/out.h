@@ -47,8 +47,16 @@ static inline void qt_vbuf_commit(struct qt_vbuf *b, size_t size)
     b->nrec++;
 }
 
+/* The trace's clock (qt_out_open's clock; NULL: host time, started now). */
+struct qt_out_clock {
+    uint64_t (*guest_ns)(void);     /* guest time in ns (QT_CLOCK_GUEST), or NULL: host time */
+    uint32_t shift;                 /* guest time: 2^shift ns per instruction, for the header */
+    uint64_t start_ns;              /* the header's start time (CLOCK_REALTIME ns), or 0: now */
+};
+
 /* Create path (truncating) and write the file header. NULL + message in err on failure. */
-struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mode, char *err, size_t errlen);
+struct qt_out *qt_out_open(const char *path, enum qt_arch arch, enum qt_mode mode, const struct qt_out_clock *clock,
+                           char *err, size_t errlen);
 /* Space for one record of size bytes (multiple of 8, <= QT_OUT_BUF_SIZE/2) in vcpu's buffer,
  * flushing it first if needed. The record header is filled by the caller. Never NULL. */
 void *qt_out_reserve(struct qt_out *o, unsigned vcpu, size_t size);
@@ -66,7 +74,7 @@ void qt_out_forked(struct qt_out *o, unsigned vcpu);
 /* Flush everything, append an END record (after a STOP record if a write failed: that failure was
  * reported on stderr when it happened), close. Returns a write error not yet reported (-errno) or 0. */
 int qt_out_close(struct qt_out *o, uint64_t events, uint64_t lost);
-/* Host monotonic time in ns since the trace was opened. */
+/* The trace's time in ns: host monotonic time since the trace was opened, or guest time. */
 uint64_t qt_out_now(const struct qt_out *o);
 const char *qt_out_path(const struct qt_out *o);
 

@@ -35,6 +35,7 @@ struct qt_plugin {
     qemu_plugin_u64 switched;           /* system mode: something other than the program ran */
     qemu_plugin_u64 entered;            /* a call site recorded this function's entry (or marked it) */
     qemu_plugin_u64 caller;             /* the function of the marking call site */
+    qemu_plugin_u64 insns;              /* guest_clock=: guest instructions executed, all code */
 };
 
 extern struct qt_plugin qt QT_HIDDEN;

@@ -35,6 +35,9 @@ static void warn(const char *msg)
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
+    if (qt.opts.guest_clock >= 0) /* the trace's clock: every block counts */
+        qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.insns,
+                                                          qemu_plugin_tb_n_insns(tb));
     qt_modules_before_tb(tb);
     /* the kernel's hooks first: a task switch decides whether the execution log goes on */
     bool kernel = qt.system && qt_kernel_tb_trans(tb);
@@ -110,10 +113,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         goto fail;
     qt.cc = qt.arch->user_cc;
     qt.call_sites = qt.arch->lr_reg == NULL;
-    qt.out = qt_out_open(qt.opts.out, qt.arch->id, qt.system ? QT_MODE_SYSTEM : QT_MODE_USER, err, sizeof(err));
+    qt_vcpu_setup();
+    struct qt_out_clock clock = { .start_ns = qt.opts.start_ns };
+    if (qt.opts.guest_clock >= 0) {
+        clock.guest_ns = qt_vcpu_guest_ns;
+        clock.shift = (uint32_t)qt.opts.guest_clock;
+    }
+    qt.out = qt_out_open(qt.opts.out, qt.arch->id, qt.system ? QT_MODE_SYSTEM : QT_MODE_USER, &clock, err,
+                         sizeof(err));
     if (!qt.out)
         goto fail;
-    qt_vcpu_setup();
     if (qt_kernel_init(err, sizeof(err)) < 0 || qt_modules_init(qt_kernel_ntraced(), err, sizeof(err)) < 0)
         goto fail_out;
     qt_calls_init();

@@ -40,6 +40,12 @@ void qt_vcpu_setup(void)
     qt.switched = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, switched);
     qt.entered = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, entered);
     qt.caller = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, caller);
+    qt.insns = qemu_plugin_scoreboard_u64_in_struct(vsb, struct qt_vsb, insns);
+}
+
+uint64_t qt_vcpu_guest_ns(void)
+{
+    return qemu_plugin_u64_sum(qt.insns) << qt.opts.guest_clock;
 }
 
 static bool vmem_read(void *ctx, uint64_t addr, void *buf, size_t len)

@@ -10,11 +10,11 @@
 #include "mem.h"
 #include "plugin.h"
 
-/* One vCPU's scoreboard entry: the words qt.icount, qt.switched, qt.entered and qt.caller name,
- * in one cache line (no false sharing). Read directly by callbacks through qt_vsb(). */
+/* One vCPU's scoreboard entry: the words qt.icount, qt.switched, qt.entered, qt.caller and
+ * qt.insns name, in one cache line (no false sharing). Read directly by callbacks through qt_vsb(). */
 struct qt_vsb {
-    uint64_t icount, switched, entered, caller;
-    uint64_t pad[4];
+    uint64_t icount, switched, entered, caller, insns;
+    uint64_t pad[3];
 };
 
 struct qt_thread;
@@ -62,6 +62,9 @@ static inline struct qt_vsb *qt_vsb(unsigned index)
     struct qt_vsb *s = index < QT_OUT_MAX_VCPUS ? qt_vsb_at[index] : NULL;
     return s ? s : qt_vsb_find(index);
 }
+
+/* guest_clock=: the guest time in ns, every vCPU's instructions so far (qt.insns) << the shift. */
+uint64_t qt_vcpu_guest_ns(void);
 
 /* The instructions counted on v so far. */
 static inline uint64_t qt_vcpu_icount(const struct qt_vcpu *v)

@@ -195,7 +195,7 @@ static void test_errors(void)
     set_err_prefix(&o, "fnuc=main", "plugin args: unknown option 'fnuc' (known: out program sysroot bias func filter notrace addr range arg ret "
                                     "depth icount syscalls libs execlog execlog_out execlog_format ifilter afilter reg "
                                     "rdisas memvalues execlog_flow execlog_start execlog_stop kernel kernel_symbols layout kernel_introspection "
-                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes vmmap linkmap conf)");
+                                    "kernel_async kernel_all comm pid follow program_as disk_trace files_written processes vmmap linkmap guest_clock start_ns conf)");
     set_err_prefix(&o, "Func=main", "plugin args: unknown option 'Func'");
     set_err_prefix(&o, "arg=greet,x", "plugin args: arg: bad argument spec 'greet,x'");
     set_err_prefix(&o, "arg=greet@arg1/q", "plugin args: arg: bad argument spec 'greet@arg1/q': unknown type 'q'");
@@ -663,6 +663,26 @@ static void test_check(void)
 }
 
 /* vmmap=: on, off, pages; system mode with task structures only */
+/* guest_clock= and start_ns=: a replay's clock */
+static void test_clock(void)
+{
+    struct qt_opts o;
+    qt_opts_init(&o);
+    is_int(o.guest_clock, -1, "guest_clock: host time by default");
+    is_u64(o.start_ns, 0, "start_ns: none by default");
+    set(&o, "guest_clock=5");
+    is_int(o.guest_clock, 5, "guest_clock=5");
+    set(&o, "start_ns=0x188e8b0c2a3f0000");
+    is_u64(o.start_ns, UINT64_C(0x188e8b0c2a3f0000), "start_ns=0x...");
+    set_err(&o, "guest_clock=fast", "plugin args: guest_clock: expected an icount shift (0 to 10), got 'fast'");
+    set_err(&o, "start_ns=yesterday", "plugin args: start_ns: expected a hex number of nanoseconds since 1970, got 'yesterday'");
+    qt_opts_free(&o);
+    struct qt_opts_env sys = { .system = true, .arch = qt_arch_by_id(QT_ARCH_X86_64) };
+    is_str(check_with(&sys, KV("guest_clock=10")), "", "guest_clock=10: accepted");
+    is_str(check_with(&sys, KV("guest_clock=11")), "guest_clock=11: expected an icount shift from 0 to 10 (or -1: host time)",
+           "guest_clock=11: refused");
+}
+
 static void test_vmmap(void)
 {
     struct qt_opts o;
@@ -706,6 +726,7 @@ int main(void)
     test_kernel_keys();
     test_check();
     test_vmmap();
+    test_clock();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

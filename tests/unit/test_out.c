@@ -90,7 +90,7 @@ int main(void)
     if (tmpdir_make("out") < 0)
         return 1;
     char err[256];
-    out = qt_out_open(tpath("t.qtr"), QT_ARCH_X86_64, QT_MODE_USER, err, sizeof(err));
+    out = qt_out_open(tpath("t.qtr"), QT_ARCH_X86_64, QT_MODE_USER, NULL, err, sizeof(err));
     ok(out != NULL, "trace opened (%s)", out ? "ok" : err);
     if (!out)
         return done_testing();

@@ -8,6 +8,26 @@
 
 #include "rr.h"
 #include "tap.h"
+#include "trace_opts.h"
+
+/* The plugin options qtc_rr_clock_opts gives a replay of a recording with this shift and time,
+ * space-separated. */
+static char *clock_opts(int shift, const char *created)
+{
+    struct qtc_rec r;
+    memset(&r, 0, sizeof(r));
+    r.icount_shift = shift;
+    r.created = (char *)created;
+    struct qtc_args a;
+    memset(&a, 0, sizeof(a));
+    qtc_rr_clock_opts(&r, &a);
+    static char line[256];
+    line[0] = 0;
+    for (size_t i = 0; i < a.n; i++)
+        snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", i ? " " : "", a.v[i].value);
+    qtc_args_free(&a);
+    return line;
+}
 
 static void write_file(const char *path, const void *data, size_t n)
 {
@@ -193,6 +213,12 @@ int main(void)
     for (int i = 0; i < n; i++)
         free(v[i]);
     free(v);
+
+    /* a replay's clock: guest time at the recording's shift, from the recording's time */
+    is_str(clock_opts(5, "2026-12-06T19:23:16Z"), "guest_clock=5 start_ns=0x18eec088ff606800",
+           "replay clock: shift 5, the recording's time in ns");
+    is_str(clock_opts(QTC_REC_SHIFT_AUTO, NULL), "guest_clock=3", "replay clock: auto is QEMU's first shift; no time");
+    is_str(clock_opts(0, "yesterday"), "guest_clock=0", "replay clock: an unreadable time is left out");
 
     qtc_rec_free(&r);
     char cmd[256];

@@ -392,6 +392,18 @@ static void test_misc(void)
     is_int(execlog_seen, QT_REC_EXECLOG_FIRST, "exec-log record handed to the hook");
     is_int(events_seen, 6, "6 events delivered (unknown skipped)");
     qtr_close(&r);
+    /* the same records on a replay's clock: the headers say what the times count */
+    struct qt_file_hdr *fh = (struct qt_file_hdr *)b.buf;
+    fh->clock = QT_CLOCK_GUEST;
+    fh->clock_shift = 5;
+    ok(open_built(&r, &b, "guest.qtr") == 0, "a trace on guest time opens");
+    t = render(&r, "text");
+    ok(t && strstr(t, "duration = guest time (32 ns per instruction))\n"), "text header: guest time, 32 ns per instruction");
+    free(t);
+    j = render(&r, "json");
+    ok(j && strstr(j, "\"clock\":\"guest time (32 ns per instruction)\""), "json: the clock in otherData");
+    free(j);
+    qtr_close(&r);
     free(b.buf);
 }
 

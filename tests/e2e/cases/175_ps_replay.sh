@@ -24,15 +24,17 @@ tr -d '\r' <"$TMP/rec/console.txt" >"$TMP/console"
 ps_against_console "$TMP/console" "$TMP/r1/trace.ps.json" "$GUEST/progs/procs" >"$TMP/check.out" 2>&1
 ok $? "the replay's qtrace ps shows what the guest printed when recorded: $(grep -c '^ok' "$TMP/check.out") checks passed"
 grep -v '^ok: ' "$TMP/check.out" | diag
-# everything but host times is the same in both replays: pids, argv, exits, and the instructions
-# of every process that exited
+# the same in both replays: pids, argv, exits, and the instructions, start and end times of every
+# process that exited (a replay's times are guest time)
 facts() { python3 -c '
 import json, sys
 ps = json.load(open(sys.argv[1]))
 for p in ps["processes"]:
-    print(p["pid"], p["ppid"], p["uid"], p["argv"] or p["comm"], p["shell_status"], p["exit"] and p["instructions"])
+    print(p["pid"], p["ppid"], p["uid"], p["argv"] or p["comm"], p["shell_status"],
+          p["exit"] and (p["instructions"], p["start_ns"], p["end_ns"]))
 ' "$1"; }
 facts "$TMP/r1/trace.ps.json" >"$TMP/f1"
 check "the replay has exited processes with instruction counts" grep -q "'total': " "$TMP/f1"
-same_text "two replays: the same processes, and the same instruction counts for those that exited" <(facts "$TMP/r2/trace.ps.json") "$TMP/f1"
+check "and start and end times" grep -qE "'total': [0-9]+\}, [0-9]+, [0-9]+\)$" "$TMP/f1"
+same_text "two replays: the same processes, and the same instruction counts and times for those that exited" <(facts "$TMP/r2/trace.ps.json") "$TMP/f1"
 done_testing
