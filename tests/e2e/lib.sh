@@ -777,9 +777,6 @@ need_rr_debian() {
     grep -q '^diskio-status=0$' "$FX/rec.console" || { tail -5 "$FX/rec.console" | diag; bail "diskio ran in the recorded guest"; }
     REC=$FX/rec
 }
-# host_times FILE: a text trace, or a --files-written list, with its host times left out: the disk
-# requests' durations, the times of memory-map changes, the files' write, rename and unlink times
-host_times() { sed -E 's/ done in [0-9.]+ ms$/ done/; s/ at [0-9]+\.[0-9]+s: / at T: /; s/(^|\t)[0-9]+\.[0-9]{6}(\t|$)/\1T\2/g; s/\t[0-9]+\.[0-9]{6}\t/\tT\t/g' "$1"; }
 # ---- the views on the Debian guest (cases 190-193) ----------------------------------------------
 # One boot of the Debian guest with every view (--disk-trace, --files-written DIR/files,
 # --vmmap, --processes; every process: no --comm), driven over ssh: the host sends the guest a
