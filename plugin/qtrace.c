@@ -20,10 +20,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 struct qt_plugin qt;
 
+/* Only calls and system calls are attributed to threads through qt.switched (threads.c): with
+ * neither asked for, nothing reads it. */
+static bool switch_marks;
+
 /* System mode: a block outside the traced program may switch threads (kernel, other tasks). */
 static void mark_switch(struct qemu_plugin_tb *tb)
 {
-    if (qt.system)
+    if (switch_marks)
         qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_STORE_U64, qt.switched, 1);
 }
 
@@ -112,6 +116,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (qt_opts_check(&qt.opts, &env, err, sizeof(err)) < 0)
         goto fail;
     qt.cc = qt.arch->user_cc;
+    const struct qt_opts *o = &qt.opts;
+    switch_marks = qt.system && (o->program || o->nfunc || o->nfilter || o->nspecs || o->naddr || o->nrange ||
+                                 o->syscalls || o->linkmap);
     qt.call_sites = qt.arch->lr_reg == NULL;
     qt_vcpu_setup();
     struct qt_out_clock clock = { .start_ns = qt.opts.start_ns };
