@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "cpupin.h"
+#include "debug_bias.h"
 #include "debug_gdb.h"
 #include "kallsyms.h"
 #include "kimage.h"
@@ -31,9 +32,11 @@
 
 static const struct qtc_opt debug_opts[] = {
     { "program", 'p', NULL, QTC_PATH, "PATH",
-      "a host copy of the guest program to debug: gdb gets its symbols and DWARF (source lines).", NULL },
-    { "bias", 0, NULL, QTC_HEX, "HEX", "load bias of --program if it is a PIE (default 0: a static executable).",
-      NULL },
+      "the guest program to debug, a host copy of it or, for a recording of a bundled guest (--guest), its path "
+      "in the guest's disk image: gdb gets its symbols and DWARF (source lines).", NULL },
+    { "bias", 0, NULL, QTC_HEX, "HEX",
+      "load bias of --program if it is a PIE. Default: learned from one replay of REC with the plugin (the first "
+      "process that ran it), before gdb starts; 0 for a static executable.", NULL },
     { "break", 0, NULL, QTC_STR, "FUNC",
       "a breakpoint at FUNC of --program, which stops only in a process that runs --program's code there "
       "(other programs mapped at the same addresses do not stop).", NULL },
@@ -186,6 +189,7 @@ int qtc_cmd_debug(int argc, char **argv)
     char *qemu_img = NULL, *disk = NULL, *pcap = NULL;
     char *version = NULL, *tmp = NULL, *snap = NULL, *log = NULL, *console = NULL, *qmp = NULL, *script = NULL;
     char *kernel = NULL, *initrd = NULL, *gdb = NULL, *qlog = NULL, *ksym = NULL;
+    char *learned = NULL; /* the program's host copy, when a replay learned its load bias */
     struct qt_kimage img;
     memset(&img, 0, sizeof(img));
     bool have_ksym = false;
@@ -233,6 +237,23 @@ int qtc_cmd_debug(int argc, char **argv)
     if (qtc_rec_check(&rec, version, err, sizeof(err)) < 0 || qtc_rr_disk_check(&rec, err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
+    }
+    /* a PIE: where the guest loaded it, from one replay with the plugin */
+    if (prog && !qtc_args_get(&a, "bias") && qtc_debug_needs_bias(prog, rec.guest != NULL)) {
+        if (mkdir(outdir, 0777) < 0 && errno != EEXIST) {
+            qtc_error("cannot create %s: %s", outdir, strerror(errno));
+            goto out;
+        }
+        fprintf(stderr, "qtrace: finding where the guest loaded %s: one replay of %s (--bias HEX skips it)\n", prog,
+                dir);
+        if (qtc_debug_learn_bias(dir, prog, brk ? brk : "main", qtc_args_get(&a, "qemu"), outdir, &bias, &learned, err,
+                                 sizeof(err)) < 0) {
+            qtc_error("%s", err);
+            goto out;
+        }
+        fprintf(stderr, "qtrace: %s is loaded at 0x%" PRIx64 " in the recording's first process that ran it\n", prog,
+                bias);
+        prog = learned;
     }
     uint64_t brk_addr = 0, brk_bytes = 0;
     if (prog) {
@@ -478,6 +499,7 @@ out:
     free(initrd);
     free(gdb);
     free(qlog);
+    free(learned);
     qtc_rec_free(&rec);
     qtc_args_free(&a);
     return rc;

@@ -1,9 +1,12 @@
-/* The kernel symbol file qtrace debug gives gdb (cli/debug_gdb.c), read back by readelf. */
+/* The kernel symbol file qtrace debug gives gdb (cli/debug_gdb.c), read back by readelf; which
+ * programs need their load bias learned (cli/debug_bias.c). */
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "debug_bias.h"
 #include "debug_gdb.h"
 #include "kallsyms.h"
 #include "tap.h"
@@ -14,11 +17,48 @@ static bool has_sym(const char *out, const char *want)
     return strstr(out, want) != NULL;
 }
 
+/* An ELF header alone, of type type, at dir/name; its path. */
+static const char *elf_file(const char *dir, const char *name, int type)
+{
+    static char p[256];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    Elf64_Ehdr eh;
+    memset(&eh, 0, sizeof(eh));
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_type = (Elf64_Half)type;
+    FILE *f = fopen(p, "wb");
+    if (f) {
+        fwrite(&eh, sizeof(eh), 1, f);
+        fclose(f);
+    }
+    return p;
+}
+
+static void test_needs_bias(const char *dir)
+{
+    ok(qtc_debug_needs_bias(elf_file(dir, "pie", ET_DYN), false), "a PIE on the host: its bias is learned");
+    ok(!qtc_debug_needs_bias(elf_file(dir, "static", ET_EXEC), true), "a static executable: bias 0, no replay");
+    char txt[256];
+    snprintf(txt, sizeof(txt), "%s/script", dir);
+    FILE *f = fopen(txt, "w");
+    if (f) {
+        fputs("#!/bin/sh\necho this file is longer than an ELF header, and not one\n", f);
+        fclose(f);
+    }
+    ok(!qtc_debug_needs_bias(txt, false), "a file that is not ELF: no bias to learn");
+    ok(qtc_debug_needs_bias("/usr/local/bin/nosuch-on-host", true),
+       "a path only in the recording's guest image: learned by the replay, which reads the image");
+    ok(!qtc_debug_needs_bias("/usr/local/bin/nosuch-on-host", false), "no image to read it from: no replay");
+    ok(!qtc_debug_needs_bias("relative/nosuch", true), "a relative path is not a guest path");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/qtrace-test-dbg.XXXXXX";
     if (!mkdtemp(dir))
         return 1;
+    test_needs_bias(dir);
     char path[256], err[1024];
     snprintf(path, sizeof(path), "%s/kernel.sym", dir);
     struct qt_ksym syms[] = {
