@@ -7,6 +7,7 @@
 # any other). QEMU's CPU time (user + system) between shload's start and end lines is
 # the figure (bench/lib.sh shload_run); the guest's clock is shown too.
 #   plain    qemu-system-x86_64 with the guest's kernel, initrd, disk and devices, no plugin
+#   empty    QEMU's own empty plugin (tests/tcg/plugins/libempty.so): what loading any plugin costs
 #   kernel   the same with libqtrace.so reading the kernel (kernel=): what every view stands on
 #   disk     + disk_trace=on                      (target <= 1.05 x plain)
 #   files    + files_written=DIR (every process)  (target <= 1.25 x plain)
@@ -32,13 +33,17 @@ BOOT=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/
       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
       -device virtio-rng-pci)
 PLUGIN="$BUILD/libqtrace.so,kernel=$GD/vmlinuz,kernel_async=on"
+EMPTY=$CACHE/qemu-build/tests/tcg/plugins/libempty.so
+[ -f "$EMPTY" ] || (cd "$CACHE/qemu-build" && ninja tests/tcg/plugins/libempty.so >/dev/null 2>&1) || true
 configs=(plain kernel disk files vmmap pages)
+[ -f "$EMPTY" ] && configs=(plain empty kernel disk files vmmap pages)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do
     for k in "${!configs[@]}"; do
         c=${configs[$(((k + r) % ${#configs[@]}))]}
         case $c in
         plain) shload_run plain "$r" ;;
+        empty) shload_run empty "$r" -plugin "$EMPTY" ;;
         kernel) shload_run kernel "$r" -plugin "$PLUGIN,out=$OUT/kernel.qtr" ;;
         disk) shload_run disk "$r" -plugin "$PLUGIN,disk_trace=on,out=$OUT/disk.qtr" ;;
         files) rm -rf "$OUT/files"; shload_run files "$r" -plugin "$PLUGIN,files_written=$OUT/files,out=$OUT/files.qtr" ;;
