@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "guest.h"
+#include "cpupin.h"
 #include "launch.h"
 #include "rr.h"
 #include "rr_disk.h"
@@ -55,6 +56,10 @@ static const struct qtc_opt record_opts[] = {
       "Kept in the manifest: replays use it.", NULL },
     { "timeout", 0, NULL, QTC_SECONDS, "SEC",
       "stop the recording after SEC seconds (through QEMU's QMP: the log stays replayable); exit status 124.", NULL },
+    { "host-cpu", 0, NULL, QTC_STR, "CPU",
+      "the host CPU QEMU runs on, as for qtrace replay: a number, 'auto' or 'none'. A recording QEMU's two threads "
+      "hand over at every recorded event too: on one CPU of an otherwise idle machine recording costs less; on a "
+      "CPU other work keeps busy, more. Default: none.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
 };
 #define NRECORD_OPTS (sizeof(record_opts) / sizeof(record_opts[0]))
@@ -214,6 +219,7 @@ int qtc_cmd_record(int argc, char **argv)
     char *dovl = NULL;
     char **extra = NULL;
     int nextra = 0;
+    struct qtc_cpupin pin = { -1, -1 };
     const char *dir = qtc_args_get(a, "output");
     const char *smp = qtc_args_get(a, "smp");
     if (record_guest(&cfg, &rec, err, sizeof(err)) < 0) {
@@ -261,6 +267,11 @@ int qtc_cmd_record(int argc, char **argv)
         qtc_error("--icount-shift %.40s: expected a number from 0 to %d, or auto", v, QTC_REC_SHIFT_MAX);
         goto out;
     }
+    if (qtc_cpupin_claim(&pin, qtc_args_get(a, "host-cpu"), err, sizeof(err)) < 0) {
+        qtc_error("%s", err);
+        goto out;
+    }
+    cfg.pin = &pin;
     cfg.system = true;
     cfg.kernel = kernel;
     cfg.initrd = initrd;
@@ -458,6 +469,7 @@ fail:
     rec.reason = qtc_xstrdup("qtrace record failed before QEMU started");
     qtc_rec_write(&rec, err, sizeof(err));
 out:
+    qtc_cpupin_release(&pin);
     free(log);
     free(console);
     free(pcap);

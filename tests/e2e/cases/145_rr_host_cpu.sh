@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# qtrace replay --host-cpu and qtrace debug --host-cpu: every thread of QEMU runs on the CPU
+# qtrace replay, debug and record --host-cpu: every thread of QEMU runs on the CPU
 # named; two concurrent 'auto' replays hold two different CPUs; without the option QEMU may run
 # on every CPU qtrace may (oracle: the QEMU threads' Cpus_allowed_list in /proc).
 . "$(dirname "$0")/../lib.sh"
@@ -13,7 +13,7 @@ qemu_of() {
     local i q
     for i in $(seq 300); do
         for q in $(pgrep -P "$1"); do # not its qemu-system-x86_64 --version
-            grep -q 'rr=replay' "/proc/$q/cmdline" 2>/dev/null && { echo "$q"; return 0; }
+            grep -q 'rr=re' "/proc/$q/cmdline" 2>/dev/null && { echo "$q"; return 0; } # record or replay
         done
         sleep 0.1
     done
@@ -63,4 +63,18 @@ kill -TERM "$dp" 2>/dev/null
 wait "$dp"
 ok $? "debug --print: ended by SIGTERM, status 0"
 check "and its QEMU is gone" bash -c "! kill -0 ${dq:-0} 2>/dev/null"
+
+# qtrace record: its QEMU on the CPU named, for as long as it records
+"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --append qtrace.run=demo --host-cpu 1 --timeout 8 \
+    -o "$TMP/rec1" </dev/null >/dev/null 2>"$TMP/rec1.err" &
+rp=$!
+if rq=$(qemu_of "$rp"); then
+    sleep 0.5 # its threads started
+    same_text "record --host-cpu 1: every QEMU thread on CPU 1" <(threads_on "$rq") <(echo 1)
+else
+    ok 1 "record started QEMU"
+    diag <"$TMP/rec1.err"
+fi
+wait "$rp"
+ok $([ $? = 124 ]; echo $?) "record --host-cpu 1: stopped by --timeout (status 124)"
 done_testing
