@@ -142,27 +142,6 @@ static void on_stop(int sig)
     stop_sig = sig;
 }
 
-/* Start argv with stdin /dev/null and stdout, stderr to log, on the CPU of pin; its pid, or -1. */
-static pid_t start_bg(char **argv, const char *log, const struct qtc_cpupin *pin)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        int nul = open("/dev/null", O_RDONLY);
-        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (nul < 0 || out < 0)
-            _exit(127);
-        dup2(nul, STDIN_FILENO);
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-        qtc_cpupin_apply(pin);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 int qtc_cmd_debug(int argc, char **argv)
 {
     char err[2048];
@@ -405,7 +384,7 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
-    qpid = start_bg(qargv, qlog, &pin);
+    qpid = qtc_spawn_logged(qargv, qlog, &pin, true);
     if (qpid < 0) {
         qtc_error("cannot start QEMU: %s", strerror(errno));
         goto out;

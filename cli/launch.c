@@ -1067,6 +1067,27 @@ int qtc_convert(const char *trace, const char *outdir, const struct qtc_writer *
     return rc;
 }
 
+pid_t qtc_spawn_logged(char *const argv[], const char *log, const struct qtc_cpupin *pin, bool own_group)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (own_group)
+            setpgid(0, 0);
+        int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (nul < 0 || out < 0)
+            _exit(127);
+        dup2(nul, STDIN_FILENO);
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        qtc_cpupin_apply(pin);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
 int qtc_run_qemu(const struct qtc_cfg *cfg, struct qtc_launch *l, bool *timed_out, char *err, size_t errlen)
 {
     struct qmp q = { cfg->qmp, -1, { 0 }, 0, false };

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "reader.h"
 #include "trace_opts.h"
@@ -101,6 +102,11 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
 
 /* Everything: conf, QEMU, conversion, summary. Returns the exit status for qtrace. */
 int qtc_launch_run(const struct qtc_cfg *cfg, struct qtc_launch *l);
+
+/* Start argv in the background, stdin /dev/null, stdout and stderr to log (created), on the CPU of
+ * pin (or NULL); own_group: in a process group of its own (signals to qtrace's group do not reach
+ * it), else in qtrace's (a Ctrl-C reaches it too). Its pid, or -1. */
+pid_t qtc_spawn_logged(char *const argv[], const char *log, const struct qtc_cpupin *pin, bool own_group);
 
 /* Run QEMU (cfg and l as for qtc_launch_run; no conf, no conversion) and wait for it. With
  * cfg->qmp, QEMU is expected to pause at a guest shutdown (-action shutdown=pause): qtrace then
