@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "launch.h"
 #include "reader.h"
 #include "rr.h"
 #include "util.h"
@@ -39,6 +40,18 @@ static bool is_prog(const char *m, const char *prog)
     if (strcmp(m, prog) == 0 || (lm > lp && prog[0] == '/' && strcmp(m + lm - lp, prog) == 0))
         return true;
     return strcmp(base_name(m), base_name(prog)) == 0;
+}
+
+int qtc_debug_bias_in_trace(const struct qtr *r, const char *prog, uint64_t *bias, char **host)
+{
+    for (size_t i = 0; i < r->nmaps; i++) {
+        if (!(r->maps[i].flags & QT_SYM_KERNEL) && is_prog(r->maps[i].name, prog)) {
+            *bias = r->maps[i].addr;
+            *host = qtc_xstrdup(r->maps[i].name);
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /* The first error qtrace wrote in log, without its prefix ("" if none). */
@@ -84,18 +97,7 @@ int qtc_debug_learn_bias(const char *recdir, const char *prog, const char *func,
     }
     argv[n] = NULL;
     int rc = -1;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int nul = open("/dev/null", O_RDONLY), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (nul < 0 || fd < 0)
-            _exit(127);
-        dup2(nul, STDIN_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        execv(self, (char **)argv);
-        _exit(127);
-    }
+    pid_t pid = qtc_spawn_logged((char *const *)argv, log, NULL, false);
     int st = 0;
     if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         char why[512];
@@ -107,13 +109,7 @@ int qtc_debug_learn_bias(const char *recdir, const char *prog, const char *func,
     struct qtr r;
     if (qtr_open(&r, qtr, err, errlen) < 0)
         goto out;
-    for (size_t i = 0; i < r.nmaps && rc < 0; i++) {
-        if (!(r.maps[i].flags & QT_SYM_KERNEL) && is_prog(r.maps[i].name, prog)) {
-            *bias = r.maps[i].addr;
-            *host = qtc_xstrdup(r.maps[i].name);
-            rc = 0;
-        }
-    }
+    rc = qtc_debug_bias_in_trace(&r, prog, bias, host);
     qtr_close(&r);
     if (rc < 0)
         snprintf(err, errlen, "%s never ran in %s: no process of the recording mapped it (the replay's messages: %s)",

@@ -14,6 +14,13 @@
  * image (guest_image: the recording has one)? */
 bool qtc_debug_needs_bias(const char *prog, bool guest_image);
 
+struct qtr;
+
+/* PROG's first module record in trace r (the program as the replay named it: PROG itself, its
+ * copy under the replay's sysroot, or a file of the same name; not the kernel): its load bias in
+ * *bias and its path in *host (malloc'ed). 0, or -1 if no process mapped it. */
+int qtc_debug_bias_in_trace(const struct qtr *r, const char *prog, uint64_t *bias, char **host);
+
 /* Replay the recording recdir once (qtrace replay REC -p PROG -P FUNC, QEMU qemu or NULL) into
  * workdir/bias, its messages in workdir/bias.log, and find the first process's mapping of PROG:
  * its load bias in *bias and the host copy gdb reads (PROG, or the copy the replay took from the

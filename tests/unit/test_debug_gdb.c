@@ -9,7 +9,9 @@
 #include "debug_bias.h"
 #include "debug_gdb.h"
 #include "kallsyms.h"
+#include "reader.h"
 #include "tap.h"
+#include "tracebuild.h"
 
 /* out: readelf -sW's symbol lines reduced to "VALUE SIZE TYPE BIND NAME". */
 static bool has_sym(const char *out, const char *want)
@@ -53,12 +55,44 @@ static void test_needs_bias(const char *dir)
     ok(!qtc_debug_needs_bias("relative/nosuch", true), "a relative path is not a guest path");
 }
 
+/* Which module record of a replay's trace is the program: its bias, and the host copy gdb reads. */
+static void test_bias_in_trace(void)
+{
+    struct qb b;
+    qb_init(&b, QT_MODE_SYSTEM, 0);
+    qb_chunk(&b, VCPU_NONE);
+    qb_kmap(&b, 0xffffffff81000000ull, 0x1000000, "/rec/vmlinuz");
+    qb_map(&b, 0x7f0000000000ull, 0x1000, "/out/bias/sysroot/usr/lib/x86_64-linux-gnu/libc.so.6");
+    qb_map(&b, 0x55c74c909000ull, 0xa71, "/out/bias/sysroot/usr/local/bin/diskio");
+    qb_map(&b, 0x560000000000ull, 0xa71, "/out/bias/sysroot/usr/local/bin/diskio");
+    qb_close_chunk(&b);
+    struct qtr r;
+    char e[256];
+    ok(qtr_open_mem(&r, b.buf, b.len, "bias.qtr", e, sizeof(e)) == 0, "a replay's trace with module records opens (%s)", e);
+    uint64_t bias = 0;
+    char *host = NULL;
+    is_int(qtc_debug_bias_in_trace(&r, "/usr/local/bin/diskio", &bias, &host), 0, "a guest path: found");
+    is_u64(bias, 0x55c74c909000ull, "its bias: the first process's mapping");
+    is_str(host, "/out/bias/sysroot/usr/local/bin/diskio", "gdb reads the copy under the replay's sysroot");
+    free(host);
+    host = NULL;
+    is_int(qtc_debug_bias_in_trace(&r, "/tmp/copies/diskio", &bias, &host), 0, "a host copy of the same name: found");
+    free(host);
+    host = NULL;
+    is_int(qtc_debug_bias_in_trace(&r, "/usr/local/bin/calls", &bias, &host), -1, "a program no process mapped: not found");
+    ok(host == NULL, "and nothing returned");
+    is_int(qtc_debug_bias_in_trace(&r, "/boot/vmlinuz", &bias, &host), -1, "the kernel's record is never the program");
+    qtr_close(&r);
+    free(b.buf);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/qtrace-test-dbg.XXXXXX";
     if (!mkdtemp(dir))
         return 1;
     test_needs_bias(dir);
+    test_bias_in_trace();
     char path[256], err[1024];
     snprintf(path, sizeof(path), "%s/kernel.sym", dir);
     struct qt_ksym syms[] = {
