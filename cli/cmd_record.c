@@ -106,7 +106,7 @@ static char *now_utc(void)
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    strftime(buf, sizeof(buf), QTC_REC_TIME_FORMAT, &tm);
     return qtc_xstrdup(buf);
 }
 

@@ -323,7 +323,7 @@ void qtc_rr_clock_opts(const struct qtc_rec *rec, struct qtc_args *args)
     qtc_args_add_kv(args, kv);
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
-    const char *end = rec->created ? strptime(rec->created, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    const char *end = rec->created ? strptime(rec->created, QTC_REC_TIME_FORMAT, &tm) : NULL;
     time_t t = end && !*end ? timegm(&tm) : (time_t)-1;
     if (t > 0) {
         snprintf(kv, sizeof(kv), "start_ns=0x%" PRIx64, (uint64_t)t * 1000000000u);

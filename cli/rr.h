@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "options.h"
+
 struct qtc_args;
 
 #define QTC_REC_FORMAT 3                    /* manifest format version read (written: the lowest that has what the recording needs) */
@@ -25,9 +27,10 @@ struct qtc_args;
 #define QTC_REC_PCAP "net.pcap"             /* network capture (recordings with --net) */
 #define QTC_REC_MAX_EXTRA 64                /* extra QEMU arguments kept */
 #define QTC_REC_DISK "disk.qcow2"           /* qcow2 overlay over the guest's disk image (rr_disk.h) */
+#define QTC_REC_TIME_FORMAT "%Y-%m-%dT%H:%M:%SZ" /* created=: UTC, as strftime and strptime spell it */
 #define QTC_REC_SHIFT_AUTO (-1)             /* icount_shift: QEMU's shift=auto */
 #define QTC_REC_SHIFT_DEFAULT 5             /* what qtrace record uses unless told (docs/record-replay.md) */
-#define QTC_REC_SHIFT_MAX 10                /* the largest shift QEMU takes */
+#define QTC_REC_SHIFT_MAX QT_GUEST_CLOCK_MAX_SHIFT /* the largest shift QEMU takes (the plugin's guest_clock= bound) */
 #define QTC_REC_SHIFT_AUTO_START 3          /* QEMU's first shift under shift=auto */
 #define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global every recording gives QEMU: its kvmvapic device deadlocks reverse-continue */
 
