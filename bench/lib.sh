@@ -80,3 +80,10 @@ shload_run() {
     eval "MS_$name=\"\${MS_$name:-} $ms\""
     eval "CPU_$name=\"\${CPU_$name:-} $(awk "BEGIN{printf \"%.2f\", ($t1 - $t0) / $HZ}")\""
 }
+# QEMU's own empty plugin (tests/tcg/plugins/libempty.so, built in the qemu-user build tree on first
+# use): what loading any plugin costs. Its path, or nothing if it cannot be built.
+empty_plugin() {
+    local p=$CACHE/qemu-build/tests/tcg/plugins/libempty.so
+    [ -f "$p" ] || (cd "$CACHE/qemu-build" && ninja tests/tcg/plugins/libempty.so >/dev/null 2>&1) || true
+    [ -f "$p" ] && echo "$p"
+}

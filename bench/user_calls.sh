@@ -46,12 +46,11 @@ run_cfg() { # name command...
 . "$TOP/bench/lib.sh"
 paired() { median_ratio "${ALL[$1]:-}" "${ALL[$2]:-}"; } # cfg base: round by round
 CFLOW=$CACHE/qemu-build/contrib/plugins/libcflow.so
-EMPTY=$CACHE/qemu-build/tests/tcg/plugins/libempty.so
-[ -f "$EMPTY" ] || (cd "$CACHE/qemu-build" && ninja tests/tcg/plugins/libempty.so >/dev/null 2>&1) || true
+EMPTY=$(empty_plugin)
 for r in $(seq "$REPS"); do   # interleaved, so that machine noise hits every configuration alike
     # the light configurations next to plain, before the heavy ones disturb the machine
     run_cfg plain "$QEMU" "$OUT/bench" "$N" time || exit 1
-    [ -f "$EMPTY" ] && run_cfg empty "$QEMU" -plugin "$EMPTY" "$OUT/bench" "$N" time
+    [ -n "$EMPTY" ] && run_cfg empty "$QEMU" -plugin "$EMPTY" "$OUT/bench" "$N" time
     run_cfg named "$BUILD/qtrace" run -q --format text -o "$OUT/named" \
         -A 'bench_report@arg1/i,arg2/s' -R 'bench_report@retval/i32' -A 'bench_checkpoint@arg1/x' -R 'bench_checkpoint@retval/x' \
         -- "$OUT/bench" "$N" time || exit 1

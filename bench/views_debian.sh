@@ -33,10 +33,9 @@ BOOT=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/
       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
       -device virtio-rng-pci)
 PLUGIN="$BUILD/libqtrace.so,kernel=$GD/vmlinuz,kernel_async=on"
-EMPTY=$CACHE/qemu-build/tests/tcg/plugins/libempty.so
-[ -f "$EMPTY" ] || (cd "$CACHE/qemu-build" && ninja tests/tcg/plugins/libempty.so >/dev/null 2>&1) || true
+EMPTY=$(empty_plugin)
 configs=(plain kernel disk files vmmap pages)
-[ -f "$EMPTY" ] && configs=(plain empty kernel disk files vmmap pages)
+[ -n "$EMPTY" ] && configs=(plain empty kernel disk files vmmap pages)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do
     for k in "${!configs[@]}"; do
