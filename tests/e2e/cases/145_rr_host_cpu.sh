@@ -64,8 +64,9 @@ wait "$dp"
 ok $? "debug --print: ended by SIGTERM, status 0"
 check "and its QEMU is gone" bash -c "! kill -0 ${dq:-0} 2>/dev/null"
 
-# qtrace record: its QEMU on the CPU named, for as long as it records
-"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --append qtrace.run=demo --host-cpu 1 --timeout 8 \
+# qtrace record: its QEMU on the CPU named, for as long as it records (the demo records for 7 s
+# or more, so 4 s always ends it by --timeout)
+"$QTRACE" record --kernel "$RRKERNEL" --initrd "$INITRD" --append qtrace.run=demo --host-cpu 1 --timeout 4 \
     -o "$TMP/rec1" </dev/null >/dev/null 2>"$TMP/rec1.err" &
 rp=$!
 if rq=$(qemu_of "$rp"); then
