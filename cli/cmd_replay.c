@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cpupin.h"
+#include "guest.h"
 #include "launch.h"
 #include "rr.h"
 #include "rr_disk.h"
@@ -180,8 +181,10 @@ int qtc_cmd_replay(int argc, char **argv)
         goto out;
     }
     /* a bundled guest's disk image is its --sysroot, as with qtrace system --guest */
-    if (rec.guest)
+    if (rec.guest) {
         cfg.guest_root = rec.disk_source;
+        qtc_guest_sysroot(&cfg);
+    }
     cfg.append = rec.append;
     cfg.mem_mb = rec.mem_mb;
     cfg.smp = 1;

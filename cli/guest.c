@@ -12,6 +12,7 @@
 
 #include "sb.h"
 #include "util.h"
+#include "writer.h"
 
 struct guest {
     const char *name;
@@ -158,7 +159,21 @@ int qtc_guest_apply(struct qtc_cfg *cfg, char *err, size_t errlen)
              "root@127.0.0.1 (once the console says \"sshd ready\")", name, paths[3], port);
     cfg->guest_banner = qtc_xstrdup(buf);
     free(dir);
+    qtc_guest_sysroot(cfg);
     return 0;
+}
+
+void qtc_guest_sysroot(struct qtc_cfg *cfg)
+{
+    static const char *const naming[] = { "patch", "filter", "notrace", "argument", "retval", "linkmap" };
+    const struct qtc_writer *lm = qtc_writer_find("linkmap");
+    bool libs = false;
+    for (size_t i = 0; i < sizeof(naming) / sizeof(naming[0]); i++)
+        libs |= qtc_args_has(&cfg->args, naming[i]);
+    for (int i = 0; i < cfg->nformats; i++)
+        libs |= cfg->formats[i] == lm;
+    if (cfg->guest_root && libs && !qtc_args_has(&cfg->args, "sysroot"))
+        qtc_args_add(&cfg->args, "sysroot", cfg->guest_root);
 }
 
 const char *qtc_guest_banner(const struct qtc_cfg *cfg)

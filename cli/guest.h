@@ -16,6 +16,12 @@
  * error). 0, or -1 with one line in err (unknown guest, guest not built, conflicting options). */
 int qtc_guest_apply(struct qtc_cfg *cfg, char *err, size_t errlen);
 
+/* A bundled guest's image (cfg->guest_root) is also the --sysroot of its shared libraries when
+ * the trace options may name one (-P, -F, -N, -A, -R, the link map) and no --sysroot is given:
+ * as if --sysroot IMAGE were. Without such options the libraries are not extracted (they are
+ * not needed, and extracting them costs a second or two). */
+void qtc_guest_sysroot(struct qtc_cfg *cfg);
+
 /* The line saying how to reach the guest (ssh command), or NULL; owned by cfg. */
 const char *qtc_guest_banner(const struct qtc_cfg *cfg);
 

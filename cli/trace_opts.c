@@ -610,6 +610,15 @@ int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *o
     return r < 0 ? -1 : 0;
 }
 
+void qtc_args_add(struct qtc_args *a, const char *name, const char *value)
+{
+    for (size_t i = 0; i < qtc_ntrace_opts; i++)
+        if (strcmp(qtc_trace_opts[i].name, name) == 0) {
+            add_val(a, &qtc_trace_opts[i], qtc_xstrdup(value));
+            return;
+        }
+}
+
 void qtc_args_add_kv(struct qtc_args *a, const char *kv)
 {
     for (size_t i = 0; i < qtc_ntrace_opts; i++)

@@ -90,6 +90,8 @@ int qtc_check_user_opts(const struct qtc_args *a, char *err, size_t errlen);
  * check of the same files and options (outdir/.kernel-checked, written on success). outdir
  * may be NULL. */
 int qtc_check_kernel(const struct qtc_args *a, const char *kernel, const char *outdir, char *err, size_t errlen);
+/* Add a trace option as if given on the command line (--NAME VALUE; name: its long name). */
+void qtc_args_add(struct qtc_args *a, const char *name, const char *value);
 /* Add a plugin option (KEY=VALUE, as --plugin-opt would) to the ones written to qtrace.conf. */
 void qtc_args_add_kv(struct qtc_args *a, const char *kv);
 

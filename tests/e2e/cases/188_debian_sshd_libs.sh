@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # e2e: long
 # sshd's library calls in the Debian guest: --comm sshd with libc functions (read from the ext4
-# image given as --sysroot) while the host logs in over the forwarded port. Oracles: the login's
+# image, which --guest debian makes the --sysroot when a pattern may name a library function)
+# while the host logs in over the forwarded port. Oracles: the login's
 # command output coming back (the user, its home), the guest's pgrep (which pids are sshd) and
 # the listening socket the guest's ss reports.
 . "$(dirname "$0")/../lib.sh"
 need_debian
 command -v ssh >/dev/null || bail "ssh on the host (package openssh-client; scripts/setup.sh deps)"
 PORT=$(free_port)
-debian_boot "$TMP" ssh --ssh-port "$PORT" --append qtrace.run=wait --comm sshd --sysroot "$GD/disk.img" --timeout 300 \
+debian_boot "$TMP" ssh --ssh-port "$PORT" --append qtrace.run=wait --comm sshd --timeout 300 \
     -A 'getpwnam@arg1/s' -A 'chdir@arg1/s' -R chdir -R accept &
 boot=$!
 t0=$SECONDS
