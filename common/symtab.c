@@ -93,6 +93,7 @@ struct tsym {
     size_t name;            /* pool offset */
     uint8_t bind;           /* 2 global, 1 weak, 0 local */
     bool plt;
+    bool ifunc;             /* STT_GNU_IFUNC: the address is the resolver's */
     bool dwarf;             /* params filled */
     uint16_t nparams;
     uint8_t ret_type, ret_bits;
@@ -338,6 +339,7 @@ static int load_symbols(struct build *b, Elf_Scn *scn, const GElf_Shdr *sh, cons
         uint8_t rank = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
         if (add_sym(b, sym.st_value + b->bias, sym.st_size, name, strlen(name), rank, false) < 0)
             return fail(b->err, b->errlen, -ENOMEM, b->path, "out of memory");
+        b->s[b->n - 1].ifunc = GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC;
     }
     return 0;
 }
@@ -867,6 +869,7 @@ static int dedupe_and_size(struct build *b, struct qt_symtab *st)
         if (w && b->s[w - 1].addr == b->s[i].addr) {
             if (b->s[i].size > b->s[w - 1].size)
                 b->s[w - 1].size = b->s[i].size;
+            b->s[w - 1].ifunc |= b->s[i].ifunc;
             const char *name = b->pool.buf + b->s[i].name;
             bool seen = strcmp(name, b->pool.buf + b->s[w - 1].name) == 0;
             for (size_t k = b->nal; !seen && k-- > 0 && b->al[k].sym == w - 1;)
@@ -930,6 +933,7 @@ static int finish(struct build *b, struct qt_symtab *st)
         syms[i].addr = t->addr;
         syms[i].size = t->size;
         syms[i].name = strings + t->name;
+        syms[i].ifunc = t->ifunc;
         syms[i].nparams = t->nparams;
         syms[i].ret_type = t->ret_type;
         syms[i].ret_bits = t->ret_bits;
@@ -1135,6 +1139,21 @@ void qt_symtab_free(struct qt_symtab *st)
     free(st->path);
     free(st->image);
     memset(st, 0, sizeof(*st));
+}
+
+const struct qt_sym *qt_symtab_next(const struct qt_symtab *st, uint64_t addr)
+{
+    if (!st || !st->syms)
+        return NULL;
+    size_t lo = 0, hi = st->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->syms[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < st->n ? &st->syms[lo] : NULL;
 }
 
 const struct qt_sym *qt_symtab_lookup(const struct qt_symtab *st, uint64_t addr)

@@ -22,6 +22,7 @@ struct qt_sym {
     const struct qt_param *params; /* owned by the table */
     const char *const *aliases; /* the other names of this address (glibc's __write for write) */
     uint16_t naliases;
+    bool ifunc;             /* STT_GNU_IFUNC: addr is the resolver, which returns the implementation */
 };
 
 struct qt_segment {         /* a PT_LOAD segment, for reading bytes at a run-time address */
@@ -55,6 +56,8 @@ void qt_symtab_free(struct qt_symtab *st);
 
 /* Symbol containing addr, or NULL. */
 const struct qt_sym *qt_symtab_lookup(const struct qt_symtab *st, uint64_t addr);
+/* The first symbol starting above addr, or NULL. */
+const struct qt_sym *qt_symtab_next(const struct qt_symtab *st, uint64_t addr);
 /* Symbol whose name, or one of whose aliases, is exactly name, or NULL. */
 const struct qt_sym *qt_symtab_find(const struct qt_symtab *st, const char *name);
 /* Copy len bytes of the file image at run-time address addr; false if not in a segment's file part. */

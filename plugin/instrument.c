@@ -39,6 +39,14 @@ static const struct qt_tfunc *one_block_call(const struct qt_module *m, struct q
     return ii.cls == QT_INSN_RET ? tf : NULL;
 }
 
+/* At a ret of an IFUNC's resolver: the return register holds the implementation's address. */
+static void on_resolver_ret(unsigned int vi, void *udata)
+{
+    struct qt_vcpu *v = qt_vcpu(vi);
+    if (v && v->r_ret)
+        qt_ifunc_resolved(udata, qt_reg_read(v, v->r_ret));
+}
+
 bool qt_instrument_tb(struct qemu_plugin_tb *tb)
 {
     uint64_t tva = qemu_plugin_tb_vaddr(tb);
@@ -55,7 +63,7 @@ bool qt_instrument_tb(struct qemu_plugin_tb *tb)
      * (the sites below know their place in the block, so counts are exact per instruction) */
     if (qt.opts.icount)
         qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu(tb, QEMU_PLUGIN_INLINE_ADD_U64, qt.icount, n);
-    if (m->ntf == 0)
+    if (m->ntf == 0 && m->nifunc == 0)
         return true;
     __atomic_store_n(&((struct qt_module *)m)->translated, 1, __ATOMIC_RELAXED); /* only this flag changes */
     /* a whole call of a one-block function: its entry is recorded by its ret when marked */
@@ -86,12 +94,19 @@ bool qt_instrument_tb(struct qemu_plugin_tb *tb)
             /* a function that is a bare ret also needs its ret below; no call site is
              * instrumented on an entry (the order of its callbacks would matter) */
         }
-        if (!tf && !qt.call_sites && !qt.arch->run_to_ret)
+        if (!tf && !qt.call_sites && !qt.arch->run_to_ret && m->nifunc == 0)
             continue;
         uint8_t bytes[16];
         size_t len = qemu_plugin_insn_data(insn, bytes, sizeof(bytes));
         struct qt_insn_info ii;
         qt.arch->classify(bytes, len, va, &ii);
+        const struct qt_ifunc *ifunc;
+        if (!tf && ii.cls == QT_INSN_RET && m->nifunc && (ifunc = qt_ifunc_resolver_at(m, va)) != NULL &&
+            insn_is_mod(m, insn, va)) {
+            /* an IFUNC's resolver returns the implementation: traced from then on */
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_resolver_ret, QEMU_PLUGIN_CB_R_REGS, (void *)ifunc);
+            continue;
+        }
         if (tf && ii.cls == QT_INSN_RET && insn_is_mod(m, insn, va)) {
             struct qt_site *st = site_new(tf, n, i, qt_calls_fast_ret(tf), QT_PACKED_EXIT);
             /* a one-block function's ret: its call may be marked and still unrecorded, here at the

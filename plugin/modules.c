@@ -40,6 +40,22 @@ static int nuntraced;
 static int nsaid;
 static bool full_said;
 
+static bool say_once(const char *path);
+
+/* The resolved IFUNC implementation containing pc, the one starting nearest below it (the
+ * extent of one without a symbol of its own reaches the next symbol, and may hold others). */
+static const struct qt_tfunc *ifunc_containing(const struct qt_module *m, uint64_t pc)
+{
+    const struct qt_tfunc *best = NULL;
+    for (size_t i = 0; i < m->nifunc; i++) {
+        const struct qt_ifunc *f = &m->ifunc[i];
+        if (__atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == 2 && pc >= f->tf.addr && pc < f->tf.end &&
+            (!best || f->tf.addr > best->addr))
+            best = &f->tf;
+    }
+    return best;
+}
+
 const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc)
 {
     size_t lo = 0, hi = m->ntf;
@@ -52,7 +68,53 @@ const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t p
         else
             return &m->tf[mid];
     }
+    return m->nifunc ? ifunc_containing(m, pc) : NULL;
+}
+
+const struct qt_ifunc *qt_ifunc_resolver_at(const struct qt_module *m, uint64_t pc)
+{
+    for (size_t i = 0; i < m->nifunc; i++)
+        if (pc >= m->ifunc[i].resolver && pc < m->ifunc[i].resolver_end)
+            return &m->ifunc[i];
     return NULL;
+}
+
+void qt_ifunc_resolved(const struct qt_ifunc *f, uint64_t impl)
+{
+    const struct qt_module *owner = f->m, *m;
+    size_t k = (size_t)(f - owner->ifunc);
+    for (int it = 0; (m = qt_module_next(impl, &it)) != NULL;)
+        if (m->nifunc == owner->nifunc && strcmp(m->st.path, owner->st.path) == 0)
+            break;
+    if (!m) {
+        /* code of another file (glibc's time and gettimeofday choose the vDSO's) */
+        pthread_mutex_lock(&mod_lock);
+        char key[QT_STR_MAX + 64];
+        snprintf(key, sizeof(key), "%s:%s", owner->st.path, f->tf.sym->name);
+        if (say_once(key))
+            fprintf(stderr, "qtrace: warning: %s of %s is an IFUNC whose resolver chose code outside the library "
+                    "(0x%" PRIx64 "): its calls are not traced\n", f->tf.sym->name, owner->base, impl);
+        pthread_mutex_unlock(&mod_lock);
+        return;
+    }
+    struct qt_ifunc *w = &m->ifunc[k]; /* only its tf and state change, once */
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&w->state, &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;
+    /* an implementation with a symbol of its own (a file with .symtab) has that extent; one
+     * without (libc.so.6's are local) reaches the next symbol, its returns matched by sp */
+    const struct qt_sym *at = qt_symtab_lookup(&m->st, impl);
+    const struct qt_sym *next = qt_symtab_next(&m->st, impl);
+    w->tf.addr = impl;
+    w->tf.loose = !at || at->addr != impl;
+    if (at)
+        w->tf.end = at->addr + (at->size ? at->size : 1);
+    else
+        w->tf.end = next && next->addr < m->st.text_hi ? next->addr : m->st.text_hi;
+    if (w->tf.end <= impl)
+        w->tf.end = impl + 1;
+    __atomic_store_n(&w->state, 2, __ATOMIC_RELEASE);
+    qt_tfunc_announce(&w->tf, 0);
 }
 
 const struct qt_module *qt_module_containing(uint64_t pc)
@@ -440,6 +502,13 @@ static int module_select(struct qt_module *m, char *err, size_t errlen)
     bool whole_lib = !m->is_prog && lib_selected(m);
     bool lib_filter = !m->is_prog && lib_in(qt.opts.filter, qt.opts.nfilter, m, NULL);
     bool by_pattern = m->is_prog || qt.opts.libs;
+    size_t nifunc = 0;
+    for (size_t i = 0; i < m->st.n; i++)
+        nifunc += m->st.syms[i].ifunc;
+    if (nifunc && !(m->ifunc = calloc(nifunc, sizeof(*m->ifunc)))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < m->st.n; i++) {
         const struct qt_sym *s = &m->st.syms[i];
         if (strstr(s->name, "@plt"))
@@ -455,6 +524,17 @@ static int module_select(struct qt_module *m, char *err, size_t errlen)
             mark_hits(s->name);
             for (unsigned k = 0; k < s->naliases; k++)
                 mark_hits(s->aliases[k]);
+        }
+        if (s->ifunc) {
+            struct qt_ifunc *f = &m->ifunc[m->nifunc++];
+            f->resolver = s->addr;
+            f->resolver_end = s->addr + (s->size ? s->size : 1);
+            f->m = m;
+            f->tf.sym = s;
+            f->tf.id = next_func_id <= QT_FAST_ID_MAX ? next_func_id++ : 0;
+            apply_spec(&f->tf, s);
+            qt_tfunc_marks(&f->tf, s->name, lib_filter);
+            continue;
         }
         if (m->ntf && s->addr < m->tf[m->ntf - 1].end)
             continue; /* alias or overlap: keep the first */
@@ -477,6 +557,7 @@ static void module_free(struct qt_module *m)
         return;
     qt_symtab_free(&m->st);
     free(m->tf);
+    free(m->ifunc);
     free(m->extra);
     free(m->extra_names);
     free(m);
@@ -542,7 +623,7 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
         collect_imports(m);
     /* In user mode the functions asked for may live in libraries mapped later. */
     bool libs_later = !qt.system && (o->libs || lib_selected(m));
-    if (m->ntf == 0 && !libs_later && (o->nfunc || o->nspecs) && nkernel == 0) {
+    if (m->ntf == 0 && m->nifunc == 0 && !libs_later && (o->nfunc || o->nspecs) && nkernel == 0) {
         snprintf(err, errlen, "no function of %s matches the filters (%s%s)", o->program,
                  o->nfunc ? "func=" : "arg=", o->nfunc ? o->func[0] : o->specs[0].pattern);
         module_free(m);
@@ -553,6 +634,8 @@ int qt_modules_init(size_t nkernel, char *err, size_t errlen)
         bool any = strncmp(o->filter[k], "lib:", 4) == 0;
         for (size_t i = 0; !any && i < m->ntf; i++)
             any = qt_opts_match(&o->filter[k], 1, m->tf[i].sym->name);
+        for (size_t i = 0; !any && i < m->nifunc; i++)
+            any = qt_opts_match(&o->filter[k], 1, m->ifunc[i].tf.sym->name);
         if (!any) {
             snprintf(err, errlen, "filter=%s: no traced function of %s has that name", o->filter[k], o->program);
             module_free(m);
@@ -807,7 +890,7 @@ static bool mapped(const char *path, uint64_t addr, uint64_t offset, uint64_t *b
     }
     char err[512];
     struct qt_module *m = module_load(file, b, false, err, sizeof(err));
-    if (m && !recorded && m->ntf == 0) {
+    if (m && !recorded && m->ntf == 0 && m->nifunc == 0) {
         /* nothing of it to instrument: remembered, not loaded again for other processes */
         if (nuntraced < MAX_UNTRACED)
             untraced[nuntraced++] = strdup(file);

@@ -26,6 +26,19 @@ struct qt_tfunc {
     bool one_block;             /* runs straight from its entry to a ret (arch->run_to_ret) */
 };
 
+/*
+ * A function a pattern selected whose symbol is an IFUNC (glibc's strlen, memcpy and most of
+ * its string functions): the symbol's address is a resolver, which the dynamic loader calls
+ * once to choose the implementation for this CPU. The function is traced at the address the
+ * resolver returns, from then on; the resolver itself is not recorded.
+ */
+struct qt_ifunc {
+    uint64_t resolver, resolver_end; /* the resolver's code */
+    struct qt_module *m;        /* the module it belongs to */
+    struct qt_tfunc tf;         /* the implementation; its addr and extent valid once state is 2 */
+    int state;                  /* 0 not resolved, 1 being set, 2 resolved */
+};
+
 struct qt_module {
     struct qt_symtab st;
     const char *base;           /* basename of the path */
@@ -35,6 +48,8 @@ struct qt_module {
     struct qt_sym *extra;       /* functions known only by address (addr=), named "0x..." */
     char (*extra_names)[24];
     int nextra;
+    struct qt_ifunc *ifunc;     /* the IFUNC functions selected, in symbol order */
+    size_t nifunc;
     /* system mode, a library the guest mapped: its guest copy is compared with the file's
      * build-id before its code is instrumented */
     struct qt_elfid id;
@@ -57,7 +72,14 @@ const struct qt_module *qt_module_next(uint64_t pc, int *it);
  * build-id is read from guest memory the first time (a different file is said once and never
  * instrumented; not yet readable: not now). */
 bool qt_module_usable(const struct qt_module *m);
+/* The traced function containing pc: one of m->tf, else a resolved IFUNC implementation. */
 const struct qt_tfunc *qt_tfunc_containing(const struct qt_module *m, uint64_t pc);
+/* The selected IFUNC whose resolver's code contains pc, or NULL. */
+const struct qt_ifunc *qt_ifunc_resolver_at(const struct qt_module *m, uint64_t pc);
+/* An IFUNC's resolver returned impl (at one of its rets): the implementation is traced from
+ * now on, in the module of the same file that contains impl (the process's own copy; in system
+ * mode a resolver's translated code is shared by every process that maps the library). */
+void qt_ifunc_resolved(const struct qt_ifunc *f, uint64_t impl);
 /* The function starting at addr in any module, or NULL. */
 const struct qt_tfunc *qt_tfunc_at(uint64_t addr);
 /* Every translation block, first: a user-mode PIE program learns its load address. */

@@ -10,7 +10,8 @@
  * then does what its arguments say, in order:
  *
  *   libc        atoi("12345"), atoi("-77"), setenv("QT_KEY", "v1", 1), getenv("QT_KEY"), qsort of
- *               5 ints (comparator cmp, in the program), each printed as  atoi("12345")=12345
+ *               5 ints (comparator cmp, in the program), strlen("libcalls") (an IFUNC: glibc picks
+ *               its implementation for the CPU), each printed as  atoi("12345")=12345
  *   dlopen      dlopen("libz.so.1"), then crc32 and adler32 of "hello" through dlsym:
  *               libz=0x... (its base once loaded)  crc32(0,"hello",5)=0x3610a686
  *   threads     two threads at once; thread I (1, 2) calls labs(-(I*1000+K)) and work(I, K) for
@@ -78,6 +79,8 @@ static void with_libc(void)
     int v[5] = { 4, 1, 3, 0, 2 };
     qsort(v, 5, sizeof(v[0]), cmp);
     printf("qsort(5,%zu) sorted %d %d %d %d %d\n", sizeof(v[0]), v[0], v[1], v[2], v[3], v[4]);
+    static const char *volatile word = "libcalls"; /* not folded at compile time */
+    printf("strlen(\"%s\")=%zu\n", word, strlen(word));
 }
 
 static int with_dlopen(void)

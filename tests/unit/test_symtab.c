@@ -817,6 +817,73 @@ static void test_aliases(void)
     qt_symtab_free(&st);
 }
 
+/* IFUNC symbols (nm's type 'i'): a library's own, and every one of the system's libc.so.6, are
+ * flagged, and no other; qt_symtab_next steps from each symbol to the next. */
+static void test_ifunc(void)
+{
+    char src[PATH_MAX], lib[PATH_MAX];
+    path_in(src, sizeof(src), "ifunc.c");
+    path_in(lib, sizeof(lib), "ifunc.so");
+    FILE *f = fopen(src, "w");
+    if (!f) {
+        ok(0, "ifunc: write the source");
+        return;
+    }
+    fputs("static int impl_a(void) { return 1; }\n"
+          "static int impl_b(void) { return 2; }\n"
+          "static void *pick(void) { return impl_b; }\n"
+          "int chosen(void) __attribute__((ifunc(\"pick\")));\n"
+          "int plain(void) { return impl_a() + chosen(); }\n", f);
+    fclose(f);
+    if (!sh("gcc -O0 -shared -fPIC -o '%s' '%s'", lib, src)) {
+        ok(0, "ifunc: gcc builds the library");
+        return;
+    }
+    const char *files[] = { lib, "/lib/x86_64-linux-gnu/libc.so.6" };
+    for (size_t k = 0; k < 2; k++) {
+        struct qt_symtab st;
+        char err[256], cmd[PATH_MAX + 64], line[1024];
+        if (access(files[k], R_OK) != 0 || qt_symtab_load(&st, files[k], 0, err, sizeof(err)) != 0) {
+            skip(k ? "ifunc: no x86-64 libc.so.6 here" : "ifunc: the library did not load");
+            skip("ifunc: symbols not stepped through");
+            continue;
+        }
+        size_t want = 0, got = 0, wrong = 0;
+        uint64_t seen[512];     /* the IFUNC addresses nm lists (aliases share one) */
+        snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s'", files[k]);
+        FILE *p = popen(cmd, "r");
+        while (p && fgets(line, sizeof(line), p)) {
+            unsigned long long a;
+            char type, name[512];
+            if (sscanf(line, "%llx %c %511s", &a, &type, name) != 3 || (type != 'i' && type != 'T' && type != 'W'))
+                continue;
+            char *at = strchr(name, '@');
+            if (at)
+                *at = 0;
+            const struct qt_sym *s = qt_symtab_find(&st, name);
+            bool dup = false;
+            for (size_t i = 0; type == 'i' && i < want; i++)
+                dup |= seen[i] == a;
+            if (type == 'i' && !dup && want < sizeof(seen) / sizeof(seen[0]))
+                seen[want++] = a;
+            wrong += s && s->addr == a && s->ifunc != (type == 'i');
+        }
+        if (p)
+            pclose(p);
+        for (size_t i = 0; i < st.n; i++)
+            got += st.syms[i].ifunc;
+        ok(want > 0 && got == want && wrong == 0, "ifunc: %s: the IFUNC symbols flagged (nm: %zu addresses, flagged %zu, "
+           "wrong %zu)", files[k], want, got, wrong);
+        size_t bad = 0;
+        for (size_t i = 0; i + 1 < st.n; i++)
+            bad += qt_symtab_next(&st, st.syms[i].addr) != &st.syms[i + 1];
+        ok(bad == 0 && qt_symtab_next(&st, st.syms[st.n - 1].addr) == NULL &&
+           qt_symtab_next(&st, 0) == &st.syms[0], "ifunc: %s: qt_symtab_next steps through the %zu symbols", files[k],
+           st.n);
+        qt_symtab_free(&st);
+    }
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "%s/qtrace-symtab-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -855,6 +922,7 @@ int main(void)
         test_i386();
         test_aarch64();
         test_aliases();
+        test_ifunc();
     } else {
         skip("gcc, nm or objdump missing: fixture tests not run");
     }

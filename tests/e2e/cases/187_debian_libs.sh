@@ -3,7 +3,8 @@
 # Library calls in the Debian guest with --sysroot as the ext4 image (libraries extracted from
 # it) and as the folder it was made from, two boots side by side: libcalls_dyn (a dynamically
 # linked PIE) calls libc with values it prints, dlopens libz and calls it, runs two threads,
-# writes a file on the ext4 root (the ext4 module's functions, -P 'ext4:*', BTF names), and
+# writes a file on the ext4 root (the ext4 module's functions, -P 'ext4:*', BTF names), calls
+# strlen (an IFUNC: traced where its resolver chose), and
 # execs itself twice through sh -c. Oracles: what each process printed (pid, its bias, libc's
 # and libz's base from /proc/self/maps, the values passed and returned, each thread's tid and
 # count, the ext4 module's base from /proc/modules), and the two traces against each other.
@@ -18,7 +19,7 @@ calls_of() { call_tree "$1" "$2" | sed 's/^ *//'; }
 ARGS=(--append qtrace.run=libcalls_dyn,libc,dlopen,threads,write,chain --timeout 400 -p /usr/local/bin/libcalls_dyn
       --comm libcalls_dyn --linkmap -A 'atoi@arg1/s' -R atoi -A 'setenv@arg1/s,arg2/s,arg3' -A 'getenv@arg1/s'
       -R 'getenv@retval/s' -P qsort -P cmp -A 'crc32@arg1,arg2/s,arg3' -A 'adler32@arg1,arg2/s,arg3' -A labs@arg1
-      -R labs -P work -P 'ext4:*' -A 'ext4:ext4_file_write_iter@arg1/x,arg2/x')
+      -R labs -P work -P 'ext4:*' -A 'ext4:ext4_file_write_iter@arg1/x,arg2/x' -A 'strlen@arg1/s' -R strlen)
 debian_boot "$TMP" img "${ARGS[@]}" --sysroot "$GD/disk.img" &
 debian_boot "$TMP" dir "${ARGS[@]}" --sysroot "$GD/rootfs"
 wait
@@ -50,15 +51,20 @@ for n in img dir; do
     check "$n: three different load addresses" test "$(printf '%s\n' "${procs[@]}" | cut -d' ' -f2 | sort -u | wc -l)" = 3
     read -r first _ <<<"${procs[0]}"
     first=${first:-x}
-    # libc's functions with the values the program printed, in its first process
+    # libc's functions with the values the program printed, in its first process (getenv calls
+    # strlen, traced too: on one line, or around its strlen)
     while IFS='=' read -r call val; do
         want=${call//,/, }
-        check "$n: printed $call=$val; traced $want = $val" grep -qxF "$want = $val;" <(calls_of "$T" "$first")
+        check "$n: printed $call=$val; traced $want = $val" returns "$T" "$first" "$want" "$val"
     done < <(grep -E '^(atoi|getenv)\(' "$C" | head -3)
+    # strlen is an IFUNC: traced at the implementation its resolver chose, under its own name
+    sl=$(grep -m1 '^strlen(' "$C")
+    check "$n: printed ${sl:-no strlen line}; traced ${sl%%=*} = ${sl#*=} (an IFUNC, at its implementation)" \
+        grep -qxF "${sl%%=*} = ${sl#*=};" <(calls_of "$T" "$first")
     check "$n: setenv(\"QT_KEY\", \"v1\", 1) (printed: setenv returned $(sed -n 's/^setenv(.*)=//p' "$C"))" \
         grep -qxF 'setenv("QT_KEY", "v1", 1) {' <(calls_of "$T" "$first")
     check "$n: getenv, run by the shell and sshd before, traced in the program" \
-        grep -qxF 'getenv("QT_KEY") = "v1";' <(calls_of "$T" "$first")
+        returns "$T" "$first" 'getenv("QT_KEY")' '"v1"'
     check "$n: qsort calls the program's cmp back, nested inside it (8 times for 5 ints)" \
         test "$(call_tree "$T" "$first" | sed -n '/^ *qsort() {$/,/^ *} \/\* qsort/p' | grep -c '^ \+cmp();$')" = 8
     # the library it dlopens: its base, learnt when the guest mapped it, and its functions' values
