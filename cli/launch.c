@@ -673,6 +673,17 @@ char **qtc_qemu_argv(const struct qtc_cfg *cfg, const struct qtc_launch *l)
 
 /* ---- qtrace.conf ---------------------------------------------------------------------------- */
 
+/* Does a -P pattern select functions by a glob or a whole library (lib:)? */
+static bool wide_selection(const struct qtc_args *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const char *v = a->v[i].value;
+        if (strcmp(a->v[i].opt->name, "patch") == 0 && v && (strpbrk(v, "*?[") || strncmp(v, "lib:", 4) == 0))
+            return true;
+    }
+    return false;
+}
+
 int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *err, size_t errlen)
 {
     char tmp[4096];
@@ -686,11 +697,13 @@ int qtc_write_conf(const struct qtc_cfg *cfg, const struct qtc_launch *l, char *
         fprintf(f, "program=%s\n", l->program);
     if (l->sysroot && !qtc_args_has(&cfg->args, "sysroot"))
         fprintf(f, "sysroot=%s\n", l->sysroot);
-    /* Counting instructions costs an inline add in every block of the program: worth it when
-     * every function is traced, not when a few are picked out of a busy program. */
+    /* Counting instructions costs an inline add in every block of the traced code, and lets the
+     * events of functions without arguments be 8-byte words written without reading a clock:
+     * worth it when many functions may be selected (no -P, or a -P glob or lib:), not when a
+     * few are named one by one out of a busy program. */
     if (!qtc_args_has(&cfg->args, "icount") && !qtc_args_has(&cfg->args, "no-icount") &&
         (qtc_args_has(&cfg->args, "patch") || qtc_args_has(&cfg->args, "argument") ||
-         qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "addr")))
+         qtc_args_has(&cfg->args, "retval") || qtc_args_has(&cfg->args, "addr")) && !wide_selection(&cfg->args))
         fprintf(f, "icount=off\n");
     /* a text execution log goes next to the trace unless told otherwise (execlog itself would
      * write it to QEMU's log, which is silent without -d plugin) */

@@ -67,9 +67,10 @@ const struct qtc_opt qtc_trace_opts[] = {
       "load bias of --program: what the guest adds to its file addresses (a PIE in system mode). Default 0; "
       "in user mode a PIE is relocated automatically.", NULL },
     { "icount", 0, "icount", QTC_FLAG, NULL,
-      "durations in guest instructions (an inline counter in every block of the program: about 20% slower). "
-      "Default when every function is traced; with -F, -A, -R or --addr durations are host time unless "
-      "--icount is given.", "on" },
+      "durations in guest instructions (an inline counter in every block of the program: about 20% slower; "
+      "events without arguments are then 8-byte words, written without reading a clock). Default unless "
+      "functions are named one by one (-P NAME without a glob or lib:, -A, -R, --addr): durations are then "
+      "host time unless --icount is given.", "on" },
     { "no-icount", 0, "icount", QTC_FLAG, NULL,
       "do not count guest instructions; durations are then host time.", "off" },
     { "syscalls", 0, "syscalls", QTC_FLAG, NULL,
