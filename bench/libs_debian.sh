@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark: a PIE program and its libc in the Debian guest (make guest-debian), where every
+# program is a dynamically linked PIE. The guest runs /usr/local/bin/bench_dyn (bench.c built as
+# an ordinary PIE: 3 hot calls per iteration, and bench_report's strlen, an IFUNC, every 1024),
+# which prints how long its loop took on the guest clock (the boot is not in the ratio).
+#   plain      qemu-system-x86_64 with the guest's kernel, initrd, disk and devices, no plugin
+#   maps       qtrace system --guest debian --sysroot ROOT, no program, no pattern: every process's
+#              mappings followed, nothing traced                                  target <= 1.05
+#   named      + -p bench_dyn -A 'bench_report@arg1,arg2/s' -R bench_checkpoint: two functions
+#              called every 1024 iterations, with arguments                       target <= 1.10
+#   all        + -p bench_dyn -P 'bench_*' -P main -P 'str*' -P 'mem*': every function of the
+#              program and libc's string functions (in every process)             target <= 3
+#   comm_all   the same with --comm bench_dyn (the usual way to follow one process)  target <= 2.5
+# and a shell workload, shload (dash pipelines of coreutils), timed by the guest:
+#   sh_plain   plain QEMU
+#   sh_libc    --comm sh --syscalls -P 'lib:libc.so.6': every libc function and system call of
+#              the shell processes                                             (reported, no target)
+# BENCH_REPS rounds (default 3), each running every configuration once; reported: the best time
+# and the median of the per-round ratios to plain (bench/lib.sh).
+set -u
+TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${QTRACE_BUILD:-$TOP/build}
+CACHE=${QTRACE_CACHE:-$TOP/.cache}
+. "$TOP/bench/lib.sh"
+GD=$CACHE/guest-debian
+N=${BENCH_CALLS:-20000000}
+SHN=${BENCH_SHLOAD:-40}
+REPS=${BENCH_REPS:-3}
+OUT=$BUILD/bench/libs_debian
+mkdir -p "$OUT"
+if [ ! -s "$GD/disk.img" ]; then
+    echo "libs_debian: skipped: the Debian guest is not built (make guest-debian, as root)"
+    exit 0
+fi
+QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
+# plain QEMU booting the guest with qtrace.run=RUN: "${PLAIN[@]}" -append "...qtrace.run=RUN"
+PLAIN=("$QEMU" -accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
+       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
+       -device virtio-rng-pci)
+KARGS="console=ttyS0 quiet panic=-1"
+QT=("$BUILD/qtrace" system --guest debian -q --append "qtrace.run=bench_dyn,$N,time" --format folded)
+PROG=(-p /usr/local/bin/bench_dyn)
+ALLF=(-P 'bench_*' -P main -P 'str*' -P 'mem*')
+# sh_run NAME COMMAND...: as guest_run, for shload's "shload: N rounds in M ms"
+sh_run() {
+    local name=$1; shift
+    local log=$OUT/$name.log ms
+    timeout 900 "$@" >"$log" 2>&1 </dev/null
+    ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p' | tail -1)
+    rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt
+    [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
+    if [ -z "${BEST[$name]:-}" ] || [ "$ms" -lt "${BEST[$name]}" ]; then BEST[$name]=$ms; fi
+    ALL[$name]="${ALL[$name]:-} $ms"
+}
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq "$REPS"); do
+    guest_run plain "${PLAIN[@]}" -append "$KARGS qtrace.run=bench_dyn,$N,time" || exit 1
+    guest_run maps "${QT[@]}" --sysroot "$GD/rootfs" -o "$OUT/maps-trace" || exit 1
+    guest_run named "${QT[@]}" "${PROG[@]}" -A 'bench_report@arg1,arg2/s' -R bench_checkpoint -o "$OUT/named-trace" || exit 1
+    guest_run all "${QT[@]}" "${PROG[@]}" "${ALLF[@]}" -o "$OUT/all-trace" || exit 1
+    guest_run comm_all "${QT[@]}" "${PROG[@]}" "${ALLF[@]}" --comm bench_dyn -o "$OUT/comm_all-trace" || exit 1
+    sh_run sh_plain "${PLAIN[@]}" -append "$KARGS qtrace.run=shload,$SHN" || exit 1
+    sh_run sh_libc "$BUILD/qtrace" system --guest debian -q --append "qtrace.run=shload,$SHN" --comm sh --syscalls \
+        -P 'lib:libc.so.6' --format text -o "$OUT/sh_libc-trace" || exit 1
+done
+
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+paired() { median_ratio "${ALL[$1]:-}" "${ALL[$2]:-}"; }
+{
+    echo "# the Debian guest: bench_dyn (dynamic PIE) $N iterations, 3 calls each; shload $SHN rounds; $REPS rounds;" \
+         "load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+    echo "# best: best guest-clock ms and its ratio to plain's best; paired: median of the per-round ratios"
+    printf '%-9s %10s %8s %8s  %-10s %s\n' config best_ms best× paired× target "each round (ms)"
+    printf '%-9s %10s %8s %8s  %-10s %s\n' plain "${BEST[plain]}" 1.00 1.00 "" "${ALL[plain]# }"
+    for c in maps named all comm_all; do
+        case $c in maps) t="<= 1.05" ;; named) t="<= 1.10" ;; all) t="<= 3" ;; comm_all) t="<= 2.5" ;; esac
+        printf '%-9s %10s %8s %8s  %-10s %s\n' "$c" "${BEST[$c]}" "$(ratio "${BEST[$c]}" "${BEST[plain]}")" \
+            "$(paired "$c" plain)" "$t" "${ALL[$c]# }"
+    done
+    printf '%-9s %10s %8s %8s  %-10s %s\n' sh_plain "${BEST[sh_plain]}" 1.00 1.00 "" "${ALL[sh_plain]# }"
+    printf '%-9s %10s %8s %8s  %-10s %s\n' sh_libc "${BEST[sh_libc]}" "$(ratio "${BEST[sh_libc]}" "${BEST[sh_plain]}")" \
+        "$(paired sh_libc sh_plain)" "(reported)" "${ALL[sh_libc]# }"
+} | tee "$BUILD/bench/libs_debian.txt"
