@@ -4,7 +4,7 @@
 # path in the guest (-p /usr/local/bin/diskio, a PIE the guest loaded at a random address): a
 # replay finds where it was loaded, and gdb, scripted, stops at --break sync_file with the path and
 # size diskio printed on the recording's console (oracle: that line); the caller is diskio's main.
-# A program the image lacks: one error line, exit 2.
+# A program the image lacks, and one the recording never ran: one error line each, exit 2.
 . "$(dirname "$0")/../lib.sh"
 need_rr_debian
 command -v gdb >/dev/null || skip_all "no gdb"
@@ -21,6 +21,10 @@ bt 2
 kill
 quit
 G
+# beside it, a program of the image that the recording never ran: its bias replay finds no process
+timeout 900 "$QTRACE" debug "$REC" -p /usr/local/bin/calls --break add -o "$TMP/dbg3" -- -batch \
+    </dev/null >/dev/null 2>"$TMP/never.err" &
+never=$!
 timeout 900 "$QTRACE" debug "$REC" -p /usr/local/bin/diskio --break sync_file -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
     </dev/null >"$TMP/dbg.out" 2>"$TMP/dbg.err"
 ok $? "qtrace debug -p /usr/local/bin/diskio --break sync_file, gdb -batch: exits 0"
@@ -46,5 +50,9 @@ timeout 60 "$QTRACE" debug "$REC" -p /usr/local/bin/nosuch -o "$TMP/dbg2" -- -ba
 ok $([ $? = 2 ]; echo $?) "a program not in the image: exit status 2"
 check "one error line naming the program and the image" \
     grep -qE "^qtrace: error: the replay that finds where /usr/local/bin/nosuch is loaded failed: --program: /usr/local/bin/nosuch in .*disk\.img: No such file or directory" "$TMP/err"
+wait $never
+ok $([ $? = 2 ]; echo $?) "a program the recording never ran (calls): exit status 2"
+check "one error line: it never ran, no process mapped it" \
+    grep -qE "^qtrace: error: /usr/local/bin/calls never ran in .*: no process of the recording mapped it" "$TMP/never.err"
 check "no QEMU left running" bash -c "! pgrep -f 'logfile=[/]${TMP#/}/dbg/' >/dev/null"
 done_testing
