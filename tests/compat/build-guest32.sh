@@ -9,7 +9,10 @@
 #                     guest32/apt (removed afterwards), only ./boot unpacked (dpkg-deb | tar)
 #   init              tests/compat/init32.c, gcc -m32 -static (no 32-bit busybox needed)
 #   progs/calls       guest/progs/calls.c, gcc -m32 -static, flags as scripts/build-guest.sh's
-#   initrd.gz         init + progs/, cpio newc, gzip -9
+#   progs/lmap_dyn    guest/progs/lmap_dyn.c, gcc -m32 -pie: a dynamically linked PIE (the link map
+#                     walk's oracle), with this machine's 32-bit loader and libc (libc6-i386) in the
+#                     guest's /lib
+#   initrd.gz         init + progs/ + lib/, cpio newc, gzip -9
 #
 # Needs gcc -m32 (Debian: gcc-multilib), cpio, gzip, dpkg-deb, apt-get.
 # Usage: tests/compat/build-guest32.sh
@@ -25,6 +28,9 @@ SELF=$TOP/tests/compat/build-guest32.sh
 CFLAGS32=(-m32 -static -no-pie -O1 -g -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer -pthread
           -std=gnu11 -Wall -Wextra -idirafter /usr/include/x86_64-linux-gnu)
 
+CFLAGS32_DYN=(-m32 -pie -fPIE "${CFLAGS32[@]:3}")
+# the 32-bit dynamic loader and C library a dynamically linked program needs (libc6-i386)
+LD32=/lib32/ld-linux.so.2 LIBC32=/usr/lib32/libc.so.6
 die() { printf 'build-guest32: error: %s\n' "$*" >&2; exit 1; }
 say() { printf 'guest32: %s\n' "$*"; }
 newer_than() {
@@ -72,10 +78,14 @@ if [ ! -s "$G/vmlinuz" ]; then
 fi
 
 # ---- programs --------------------------------------------------------------------------------
-build() { # OUT SRC
+build() { # OUT SRC [FLAGS...]: FLAGS default to CFLAGS32
+    local out=$1 src=$2; shift 2
+    local flags=("$@")
+    [ ${#flags[@]} -gt 0 ] || flags=("${CFLAGS32[@]}")
+    set -- "$out" "$src"
     if newer_than "$1" "$2" "$SELF"; then
         say "cc -m32 ${1#"$G"/}"
-        gcc "${CFLAGS32[@]}" -o "$1.tmp" "$2" 2>"$G/cc.log" ||
+        gcc "${flags[@]}" -o "$1.tmp" "$2" 2>"$G/cc.log" ||
             { cat "$G/cc.log" >&2; rm -f "$1.tmp"; die "gcc -m32 failed for $2 (32-bit C library missing? Debian: apt-get install gcc-multilib)"; }
         mv "$1.tmp" "$1"
         did=1
@@ -83,14 +93,20 @@ build() { # OUT SRC
 }
 build "$G/init" "$TOP/tests/compat/init32.c"
 build "$G/progs/calls" "$TOP/guest/progs/calls.c"
+for f in "$LD32" "$LIBC32"; do
+    [ -e "$f" ] || die "$f not found: the 32-bit C library for progs/lmap_dyn (Debian: gcc-12-multilib brings libc6-i386)"
+done
+build "$G/progs/lmap_dyn" "$TOP/guest/progs/lmap_dyn.c" "${CFLAGS32_DYN[@]}"
 
 # ---- initramfs -------------------------------------------------------------------------------
-if newer_than "$G/initrd.gz" "$G/init" "$G/progs/calls" "$SELF"; then
+if newer_than "$G/initrd.gz" "$G/init" "$G/progs/calls" "$G/progs/lmap_dyn" "$LD32" "$LIBC32" "$SELF"; then
     say "initrd.gz"
     R=$G/root
-    rm -rf "$R" && mkdir -p "$R/dev" "$R/proc" "$R/sys" "$R/progs"
+    rm -rf "$R" && mkdir -p "$R/dev" "$R/proc" "$R/sys" "$R/progs" "$R/lib"
     cp "$G/init" "$R/init"
-    cp "$G/progs/calls" "$R/progs/calls"
+    cp "$G/progs/calls" "$G/progs/lmap_dyn" "$R/progs/"
+    cp -L "$LD32" "$R/lib/ld-linux.so.2"     # the program's PT_INTERP
+    cp -L "$LIBC32" "$R/lib/libc.so.6"       # /lib is on the i386 loader's default path
     (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9 >"$G/initrd.gz.tmp") ||
         die "cpio failed"
     mv "$G/initrd.gz.tmp" "$G/initrd.gz"
