@@ -30,8 +30,10 @@ const struct qtc_opt qtc_trace_opts[] = {
       "repeatable. Without -P, -A or -R every function of the program is traced, and in user mode the library "
       "functions it calls (its PLT imports: malloc, puts...). In user mode GLOB also matches "
       "shared-library functions (-P malloc), and lib:GLOB selects every function of the matching libraries "
-      "(-P 'lib:libm.so*'). In system mode GLOB also names kernel functions (-P do_sys_openat2) when it names none of "
-      "the program's, and kernel:GLOB names only kernel functions (see --kernel-all).", NULL },
+      "(-P 'lib:libm.so*'); with --sysroot the same holds in system mode. An IFUNC (glibc's strlen, memcpy...) is "
+      "traced at the implementation the dynamic loader chose for the CPU. In system mode GLOB also names kernel "
+      "functions (-P do_sys_openat2) when it names none of the program's, and kernel:GLOB names only kernel "
+      "functions (see --kernel-all).", NULL },
     { "filter", 'F', "filter", QTC_STR, "GLOB",
       "record only inside the functions matching GLOB: each of their calls and every traced function it calls, "
       "at any depth (uftrace's -F); repeatable. Depths then count from the outermost recorded call. "
