@@ -15,19 +15,12 @@ TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 . "$TOP/bench/lib.sh"
-GD=$CACHE/guest-debian
 REPS=${BENCH_REPS:-3}
 OUT=$BUILD/bench/debian_boot
 mkdir -p "$OUT"
-if [ ! -s "$GD/disk.img" ]; then
-    echo "debian_boot: skipped: the Debian guest is not built (make guest-debian, as root)"
-    exit 0
-fi
 QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
-PLAIN=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
-       -append "console=ttyS0 quiet panic=-1 qtrace.run=calls"
-       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
-       -device virtio-rng-pci)
+debian_guest debian_boot calls
+PLAIN=("${DEBIAN[@]}")
 
 # timed_run, once more after the IO-APIC timer panic of an overloaded host (as the e2e boots do)
 timed_run_again() {

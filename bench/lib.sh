@@ -87,3 +87,19 @@ empty_plugin() {
     [ -f "$p" ] || (cd "$CACHE/qemu-build" && ninja tests/tcg/plugins/libempty.so >/dev/null 2>&1) || true
     [ -f "$p" ] && echo "$p"
 }
+
+# ---- the Debian guest (make guest-debian) ------------------------------------------------------
+# debian_guest BENCH RUN: sets GD and DEBIAN (plain QEMU's arguments: the guest's kernel, initrd,
+# disk, network card and entropy source, its kernel command line running qtrace.run=RUN); when
+# the guest is not built, says BENCH is skipped and exits 0
+debian_guest() {
+    GD=$CACHE/guest-debian
+    if [ ! -s "$GD/disk.img" ]; then
+        echo "$1: skipped: the Debian guest is not built (make guest-debian, as root)"
+        exit 0
+    fi
+    DEBIAN=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
+            -append "console=ttyS0 quiet panic=-1 qtrace.run=$2"
+            -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
+            -device virtio-rng-pci)
+}

@@ -22,22 +22,16 @@ TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 . "$TOP/bench/lib.sh"
-GD=$CACHE/guest-debian
 N=${BENCH_CALLS:-20000000}
 SHN=${BENCH_SHLOAD:-40}
 REPS=${BENCH_REPS:-3}
 OUT=$BUILD/bench/libs_debian
 mkdir -p "$OUT"
-if [ ! -s "$GD/disk.img" ]; then
-    echo "libs_debian: skipped: the Debian guest is not built (make guest-debian, as root)"
-    exit 0
-fi
 QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
-# plain QEMU booting the guest with qtrace.run=RUN: "${PLAIN[@]}" -append "...qtrace.run=RUN"
-PLAIN=("$QEMU" -accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
-       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
-       -device virtio-rng-pci)
-KARGS="console=ttyS0 quiet panic=-1"
+debian_guest libs_debian "shload,$SHN"
+SHLOAD=("$QEMU" "${DEBIAN[@]}")
+debian_guest libs_debian "bench_dyn,$N,time"
+BENCH=("$QEMU" "${DEBIAN[@]}")
 QT=("$BUILD/qtrace" system --guest debian -q --append "qtrace.run=bench_dyn,$N,time" --format folded)
 PROG=(-p /usr/local/bin/bench_dyn)
 ALLF=(-P 'bench_*' -P main -P 'str*' -P 'mem*')
@@ -54,12 +48,12 @@ sh_run() {
 }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$REPS"); do
-    guest_run plain "${PLAIN[@]}" -append "$KARGS qtrace.run=bench_dyn,$N,time" || exit 1
+    guest_run plain "${BENCH[@]}" || exit 1
     guest_run maps "${QT[@]}" --sysroot "$GD/rootfs" -o "$OUT/maps-trace" || exit 1
     guest_run named "${QT[@]}" "${PROG[@]}" -A 'bench_report@arg1,arg2/s' -R bench_checkpoint -o "$OUT/named-trace" || exit 1
     guest_run all "${QT[@]}" "${PROG[@]}" "${ALLF[@]}" -o "$OUT/all-trace" || exit 1
     guest_run comm_all "${QT[@]}" "${PROG[@]}" "${ALLF[@]}" --comm bench_dyn -o "$OUT/comm_all-trace" || exit 1
-    sh_run sh_plain "${PLAIN[@]}" -append "$KARGS qtrace.run=shload,$SHN" || exit 1
+    sh_run sh_plain "${SHLOAD[@]}" || exit 1
     sh_run sh_libc "$BUILD/qtrace" system --guest debian -q --append "qtrace.run=shload,$SHN" --comm sh --syscalls \
         -P 'lib:libc.so.6' --format text -o "$OUT/sh_libc-trace" || exit 1
 done

@@ -15,22 +15,15 @@ TOP=${QTRACE_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 . "$TOP/bench/lib.sh"
-GD=$CACHE/guest-debian
 REPS=${BENCH_REPS:-2}
 SHIFT=${BENCH_RR_SHIFT:-5}
 OUT=$BUILD/bench/rr_debian
 rm -rf "$OUT"
 mkdir -p "$OUT"
-if [ ! -s "$GD/disk.img" ]; then
-    echo "rr_debian: skipped: the Debian guest is not built (make guest-debian, as root)"
-    exit 0
-fi
 QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
 RUN=diskio,sync,/root/big.bin,1048576
-PLAIN=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
-       -append "console=ttyS0 quiet panic=-1 qtrace.run=$RUN"
-       -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
-       -device virtio-rng-pci)
+debian_guest rr_debian "$RUN"
+PLAIN=("${DEBIAN[@]}")
 
 for r in $(seq "$REPS"); do
     timed_run plain "$r" diskio "$QEMU" "${PLAIN[@]}" || exit 1

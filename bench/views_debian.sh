@@ -22,16 +22,10 @@ BUILD=${QTRACE_BUILD:-$TOP/build}
 CACHE=${QTRACE_CACHE:-$TOP/.cache}
 . "$TOP/bench/lib.sh"
 ROUNDS=${BENCH_ROUNDS:-3} N=${BENCH_SHLOAD:-40}
-GD=$CACHE/guest-debian OUT=$BUILD/bench/views_debian QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
+OUT=$BUILD/bench/views_debian QEMU=${QTRACE_QEMU_SYSTEM:-qemu-system-x86_64}
 mkdir -p "$OUT"
-if [ ! -s "$GD/disk.img" ]; then
-    echo "views_debian: skipped: the Debian guest is not built (make guest-debian, as root)"
-    exit 0
-fi
-BOOT=(-accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" -initrd "$GD/initrd.gz"
-      -append "console=ttyS0 quiet panic=-1 qtrace.run=shload,$N"
-      -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n
-      -device virtio-rng-pci)
+debian_guest views_debian "shload,$N"
+BOOT=("${DEBIAN[@]}")
 PLUGIN="$BUILD/libqtrace.so,kernel=$GD/vmlinuz,kernel_async=on"
 EMPTY=$(empty_plugin)
 configs=(plain kernel disk files vmmap pages)

@@ -1141,10 +1141,9 @@ void qt_symtab_free(struct qt_symtab *st)
     memset(st, 0, sizeof(*st));
 }
 
-const struct qt_sym *qt_symtab_next(const struct qt_symtab *st, uint64_t addr)
+/* The index of the first symbol starting above addr (st->n if none). */
+static size_t first_above(const struct qt_symtab *st, uint64_t addr)
 {
-    if (!st || !st->syms)
-        return NULL;
     size_t lo = 0, hi = st->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1153,21 +1152,22 @@ const struct qt_sym *qt_symtab_next(const struct qt_symtab *st, uint64_t addr)
         else
             hi = mid;
     }
-    return lo < st->n ? &st->syms[lo] : NULL;
+    return lo;
+}
+
+const struct qt_sym *qt_symtab_next(const struct qt_symtab *st, uint64_t addr)
+{
+    if (!st || !st->syms)
+        return NULL;
+    size_t i = first_above(st, addr);
+    return i < st->n ? &st->syms[i] : NULL;
 }
 
 const struct qt_sym *qt_symtab_lookup(const struct qt_symtab *st, uint64_t addr)
 {
     if (!st || !st->syms || st->n == 0)
         return NULL;
-    size_t lo = 0, hi = st->n; /* first symbol with addr > a */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (st->syms[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = first_above(st, addr);
     /* the nearest start at or below addr usually contains it; a few more cover nesting */
     for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
         const struct qt_sym *s = &st->syms[lo - 1];

@@ -771,27 +771,40 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
     return remove(path);
 }
 
+/* Writes NAME.c with source into the temporary folder and builds it into lib (PATH_MAX bytes) as
+ * NAME.so; false (a failed test said) if either fails. */
+static bool build_lib(char *lib, const char *name, const char *source)
+{
+    char src[PATH_MAX], file[64];
+    snprintf(file, sizeof(file), "%s.c", name);
+    path_in(src, sizeof(src), file);
+    snprintf(file, sizeof(file), "%s.so", name);
+    path_in(lib, PATH_MAX, file);
+    FILE *f = fopen(src, "w");
+    bool written = f && fputs(source, f) >= 0;
+    if (f && fclose(f) != 0)
+        written = false;
+    if (!written) {
+        ok(0, "%s: write the source", name);
+        return false;
+    }
+    if (!sh("gcc -O0 -shared -fPIC -o '%s' '%s'", lib, src)) {
+        ok(0, "%s: gcc builds the library", name);
+        return false;
+    }
+    return true;
+}
+
 /* Several names at one address (glibc's write and __write): one symbol, the others its aliases;
  * each name finds it and a glob on any name matches it. The oracle is nm's addresses. */
 static void test_aliases(void)
 {
-    char src[PATH_MAX], lib[PATH_MAX];
-    path_in(src, sizeof(src), "alias.c");
-    path_in(lib, sizeof(lib), "alias.so");
-    FILE *f = fopen(src, "w");
-    if (!f) {
-        ok(0, "aliases: write the source");
+    char lib[PATH_MAX];
+    if (!build_lib(lib, "alias", "long my_strtol(const char *s) { return s[0]; }\n"
+                                 "long my_strtoll(const char *s) __attribute__((alias(\"my_strtol\")));\n"
+                                 "long __my_strtol(const char *s) __attribute__((alias(\"my_strtol\")));\n"
+                                 "int other(void) { return 1; }\n"))
         return;
-    }
-    fputs("long my_strtol(const char *s) { return s[0]; }\n"
-          "long my_strtoll(const char *s) __attribute__((alias(\"my_strtol\")));\n"
-          "long __my_strtol(const char *s) __attribute__((alias(\"my_strtol\")));\n"
-          "int other(void) { return 1; }\n", f);
-    fclose(f);
-    if (!sh("gcc -O0 -shared -fPIC -o '%s' '%s'", lib, src)) {
-        ok(0, "aliases: gcc builds the library");
-        return;
-    }
     uint64_t a = nm_addr("nm", lib, "my_strtol");
     ok(a && a == nm_addr("nm", lib, "my_strtoll") && a == nm_addr("nm", lib, "__my_strtol"),
        "aliases: nm puts my_strtol, my_strtoll and __my_strtol at one address");
@@ -821,24 +834,13 @@ static void test_aliases(void)
  * flagged, and no other; qt_symtab_next steps from each symbol to the next. */
 static void test_ifunc(void)
 {
-    char src[PATH_MAX], lib[PATH_MAX];
-    path_in(src, sizeof(src), "ifunc.c");
-    path_in(lib, sizeof(lib), "ifunc.so");
-    FILE *f = fopen(src, "w");
-    if (!f) {
-        ok(0, "ifunc: write the source");
+    char lib[PATH_MAX];
+    if (!build_lib(lib, "ifunc", "static int impl_a(void) { return 1; }\n"
+                                 "static int impl_b(void) { return 2; }\n"
+                                 "static void *pick(void) { return impl_b; }\n"
+                                 "int chosen(void) __attribute__((ifunc(\"pick\")));\n"
+                                 "int plain(void) { return impl_a() + chosen(); }\n"))
         return;
-    }
-    fputs("static int impl_a(void) { return 1; }\n"
-          "static int impl_b(void) { return 2; }\n"
-          "static void *pick(void) { return impl_b; }\n"
-          "int chosen(void) __attribute__((ifunc(\"pick\")));\n"
-          "int plain(void) { return impl_a() + chosen(); }\n", f);
-    fclose(f);
-    if (!sh("gcc -O0 -shared -fPIC -o '%s' '%s'", lib, src)) {
-        ok(0, "ifunc: gcc builds the library");
-        return;
-    }
     const char *files[] = { lib, "/lib/x86_64-linux-gnu/libc.so.6" };
     for (size_t k = 0; k < 2; k++) {
         struct qt_symtab st;
