@@ -14,13 +14,16 @@ median_ratio() {
 # guest_loop_ms LOG: the loop's milliseconds the guest printed
 guest_loop_ms() { sed -n 's/.*bench: .*loop_ms=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
 declare -A BEST ALL   # BEST[cfg]: its best loop_ms; ALL[cfg]: its loop_ms of every round, in round order
+# guest_shload_ms LOG: the milliseconds guest/progs/shload printed for its rounds
+guest_shload_ms() { tr -d '\r' <"$1" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p' | tail -1; }
 # guest_run NAME COMMAND...: one run into $OUT/NAME.log, its loop_ms kept in BEST and ALL; the
-# traces the run wrote under $OUT/*-trace are removed (disk: only the logs are kept)
+# traces the run wrote under $OUT/*-trace are removed (disk: only the logs are kept).
+# GUEST_MS=guest_shload_ms guest_run ... keeps shload's milliseconds instead.
 guest_run() {
     local name=$1; shift
     local log=$OUT/$name.log ms
     timeout 600 "$@" >"$log" 2>&1 </dev/null
-    ms=$(guest_loop_ms "$log")
+    ms=$("${GUEST_MS:-guest_loop_ms}" "$log")
     rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt "$OUT"/*-trace/trace.json "$OUT"/*-trace/trace.folded
     [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
     if [ -z "${BEST[$name]:-}" ] || awk "BEGIN{exit !($ms < ${BEST[$name]})}"; then BEST[$name]=$ms; fi
@@ -75,7 +78,7 @@ shload_run() {
         wait "$pid"
         [ -n "$t0" ] && [ -n "$t1" ] && ! grep -q "IO-APIC + timer doesn't work" "$log" && break
     done
-    ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p')
+    ms=$(guest_shload_ms "$log")
     if [ -z "$ms" ] || [ -z "$t0" ] || [ -z "$t1" ]; then echo "  $name: shload did not finish (see $log)" >&2; return 1; fi
     eval "MS_$name=\"\${MS_$name:-} $ms\""
     eval "CPU_$name=\"\${CPU_$name:-} $(awk "BEGIN{printf \"%.2f\", ($t1 - $t0) / $HZ}")\""

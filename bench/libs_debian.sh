@@ -35,17 +35,6 @@ BENCH=("$QEMU" "${DEBIAN[@]}")
 QT=("$BUILD/qtrace" system --guest debian -q --append "qtrace.run=bench_dyn,$N,time" --format folded)
 PROG=(-p /usr/local/bin/bench_dyn)
 ALLF=(-P 'bench_*' -P main -P 'str*' -P 'mem*')
-# sh_run NAME COMMAND...: as guest_run, for shload's "shload: N rounds in M ms"
-sh_run() {
-    local name=$1; shift
-    local log=$OUT/$name.log ms
-    timeout 900 "$@" >"$log" 2>&1 </dev/null
-    ms=$(tr -d '\r' <"$log" | sed -n 's/^shload: [0-9]* rounds in \([0-9]*\) ms$/\1/p' | tail -1)
-    rm -f "$OUT"/*-trace/trace.qtr "$OUT"/*-trace/trace.txt
-    [ -n "$ms" ] || { echo "  $name: no result (see $log)" >&2; return 1; }
-    if [ -z "${BEST[$name]:-}" ] || [ "$ms" -lt "${BEST[$name]}" ]; then BEST[$name]=$ms; fi
-    ALL[$name]="${ALL[$name]:-} $ms"
-}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$REPS"); do
     guest_run plain "${BENCH[@]}" || exit 1
@@ -53,8 +42,8 @@ for r in $(seq "$REPS"); do
     guest_run named "${QT[@]}" "${PROG[@]}" -A 'bench_report@arg1,arg2/s' -R bench_checkpoint -o "$OUT/named-trace" || exit 1
     guest_run all "${QT[@]}" "${PROG[@]}" "${ALLF[@]}" -o "$OUT/all-trace" || exit 1
     guest_run comm_all "${QT[@]}" "${PROG[@]}" "${ALLF[@]}" --comm bench_dyn -o "$OUT/comm_all-trace" || exit 1
-    sh_run sh_plain "${SHLOAD[@]}" || exit 1
-    sh_run sh_libc "$BUILD/qtrace" system --guest debian -q --append "qtrace.run=shload,$SHN" --comm sh --syscalls \
+    GUEST_MS=guest_shload_ms guest_run sh_plain "${SHLOAD[@]}" || exit 1
+    GUEST_MS=guest_shload_ms guest_run sh_libc "$BUILD/qtrace" system --guest debian -q --append "qtrace.run=shload,$SHN" --comm sh --syscalls \
         -P 'lib:libc.so.6' --format text -o "$OUT/sh_libc-trace" || exit 1
 done
 
