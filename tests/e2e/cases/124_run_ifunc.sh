@@ -41,6 +41,16 @@ ok $? "lib:libc.so.6: qtrace run exits 0"
 work_calls "$TMP/lib/trace.txt" | sed 's/(.*//' >"$TMP/lib.calls"
 same_text "lib:libc.so.6: work() calls strlen and strcmp, four times each" "$TMP/lib.calls" \
     <(for i in 1 2 3 4; do printf 'strlen\nstrcmp\n'; done)
+# durations: functions named one by one are timed by the host clock; a -P glob or lib: may select
+# many, whose events the instruction counter packs (the trace's header says which)
+unit() { sed -n '1s/.*duration = \([a-z ]*\)).*/\1/p' "$1"; }
+check "named functions (-P strlen, -A, -R): durations in host time" test "$(unit "$TMP/pie/trace.txt")" = "host time"
+check "lib:libc.so.6: durations in guest instructions" test "$(unit "$TMP/lib/trace.txt")" = "guest instructions"
+"$QTRACE" run -q -P 'tri*' -P 'str*' -o "$TMP/glob" -- "$TMP/bin-pie" >/dev/null 2>&1
+ok $? "-P 'tri*' -P 'str*': qtrace run exits 0"
+check "a -P glob: durations in guest instructions" test "$(unit "$TMP/glob/trace.txt")" = "guest instructions"
+"$QTRACE" run -q -P triple -P strlen -o "$TMP/named" -- "$TMP/bin-pie" >/dev/null 2>&1
+check "-P triple -P strlen (names, no glob): durations in host time" test "$(unit "$TMP/named/trace.txt")" = "host time"
 # no selection: the program's functions and its imports; the program's IFUNC is its implementation
 "$QTRACE" run -q -o "$TMP/all" -- "$TMP/bin-pie" >/dev/null 2>&1
 work_calls "$TMP/all/trace.txt" | sed 's/(.*//' >"$TMP/all.calls"
