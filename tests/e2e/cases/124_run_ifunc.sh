@@ -51,6 +51,16 @@ ok $? "-P 'tri*' -P 'str*': qtrace run exits 0"
 check "a -P glob: durations in guest instructions" test "$(unit "$TMP/glob/trace.txt")" = "guest instructions"
 "$QTRACE" run -q -P triple -P strlen -o "$TMP/named" -- "$TMP/bin-pie" >/dev/null 2>&1
 check "-P triple -P strlen (names, no glob): durations in host time" test "$(unit "$TMP/named/trace.txt")" = "host time"
+# an IFUNC whose resolver chooses code outside its library (glibc's time: qemu-user's vDSO) is
+# said once, not silently left untraced
+printf '#include <stdio.h>\n#include <time.h>\nint main(void) { printf("%%d\\n", time(NULL) > 0); return 0; }\n' >"$TMP/tm.c"
+gcc -O1 -o "$TMP/bin-time" "$TMP/tm.c"
+"$QTRACE" run -q -P time -o "$TMP/time" -- "$TMP/bin-time" >"$TMP/time.out" 2>"$TMP/time.err"
+ok $? "-P time: qtrace run exits 0"
+check "the program called time() (it printed 1)" grep -qx 1 "$TMP/time.out"
+check "one warning: time's implementation is outside libc.so.6, its calls are not traced" test "$(grep -c \
+    '^qtrace: warning: time of libc.so.6 is an IFUNC whose resolver chose code outside the library (0x[0-9a-f]*): its calls are not traced$' \
+    "$TMP/time.err")" = 1
 # no selection: the program's functions and its imports; the program's IFUNC is its implementation
 "$QTRACE" run -q -o "$TMP/all" -- "$TMP/bin-pie" >/dev/null 2>&1
 work_calls "$TMP/all/trace.txt" | sed 's/(.*//' >"$TMP/all.calls"
