@@ -285,7 +285,8 @@ int qtc_cmd_debug(int argc, char **argv)
         goto out;
     }
     if (!rec.snapshot) {
-        qtc_warn("%s has no start snapshot (recorded with --net): gdb can go forward only, reverse commands will fail",
+        qtc_warn("%s has no start snapshot (recorded with an e1000 network card by an older qtrace): gdb can go "
+                 "forward only, reverse commands will fail; record it again",
                  dir);
     }
     bool vapic_off = false;

@@ -92,7 +92,10 @@ int qtc_cmd_info(int argc, char **argv)
     printf("  append           console=ttyS0 quiet panic=-1%s%s\n", r.append ? " " : "", r.append ? r.append : "");
     if (r.guest)
         printf("  bundled guest    %s\n", r.guest);
-    printf("  guest            1 vCPU, %u MB, network %s\n", r.mem_mb, r.net ? "user (e1000), captured" : "none");
+    if (r.net)
+        printf("  guest            1 vCPU, %u MB, network user (%s), captured\n", r.mem_mb, r.nic);
+    else
+        printf("  guest            1 vCPU, %u MB, network none\n", r.mem_mb);
     if (r.disk_source) {
         printf("  disk             %s, %s, %lld bytes, sha256 %s (never written; a replay needs it unchanged)\n",
                r.disk_source, r.disk_format ? r.disk_format : "raw", r.disk_size,

@@ -42,7 +42,7 @@ static const struct qtc_opt record_opts[] = {
       "with --guest: the port on 127.0.0.1 forwarded to the guest's sshd while recording. Default: a free port.",
       NULL },
     { "net", 0, NULL, QTC_FLAG, NULL,
-      "give the guest a network card (e1000) on QEMU's user network (the host is 10.0.2.2); its traffic is "
+      "give the guest a network card (virtio-net) on QEMU's user network (the host is 10.0.2.2); its traffic is "
       "recorded and captured to REC/net.pcap.", NULL },
     { "output", 'o', NULL, QTC_PATH, "REC",
       "the recording directory to create; required. It must not exist, or be empty.", NULL },
@@ -383,7 +383,9 @@ int qtc_cmd_record(int argc, char **argv)
         }
         rec.initrd_sha256 = qtc_xstrdup(hex);
     }
-    rec.snapshot = !rec.net;
+    if (rec.net)
+        rec.nic = qtc_xstrdup(QTC_REC_NIC);
+    rec.snapshot = true;
     snap = qtc_rec_path(dir, QTC_REC_SNAPSHOT);
     if (rec.snapshot) {
         const char *img_args[] = { "create", "-q", "-f", "qcow2", snap, "1G", NULL };

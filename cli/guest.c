@@ -146,13 +146,14 @@ int qtc_guest_apply(struct qtc_cfg *cfg, char *err, size_t errlen)
     qt_sb_puts(&sb, ",format=raw,if=virtio,snapshot=on");
     push(cfg, qtc_xstrdup(sb.buf));
     qt_sb_free(&sb);
-    /* QEMU's user network, the guest's port 22 on 127.0.0.1:PORT, an e1000 card (the guest's
-     * initramfs loads its driver) and an entropy source (sshd waits for the kernel's random pool) */
+    /* QEMU's user network, the guest's port 22 on 127.0.0.1:PORT, a virtio-net card (the guest's
+     * initramfs loads its driver; qtrace record gives it the same card) and an entropy source
+     * (sshd waits for the kernel's random pool) */
     push(cfg, qtc_xstrdup("-netdev"));
     snprintf(buf, sizeof(buf), "user,id=qtnet,hostfwd=tcp:127.0.0.1:%u-:22", port);
     push(cfg, qtc_xstrdup(buf));
     push(cfg, qtc_xstrdup("-device"));
-    push(cfg, qtc_xstrdup("e1000,netdev=qtnet"));
+    push(cfg, qtc_xstrdup("virtio-net-pci,netdev=qtnet"));
     push(cfg, qtc_xstrdup("-device"));
     push(cfg, qtc_xstrdup("virtio-rng-pci"));
     snprintf(buf, sizeof(buf), "guest %s: ssh -i %s -p %u -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "

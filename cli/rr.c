@@ -347,8 +347,13 @@ void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *
         } else {
             push(v, n, "user,id=net0");
         }
+        /* virtio-net's guest announcements would start a timer when a snapshot is loaded in
+         * the middle of a replay (qtrace debug), one the recording never had */
         push(v, n, "-device");
-        push(v, n, "e1000,netdev=net0");
+        const char *nic = rec->nic ? rec->nic : QTC_REC_NIC;
+        snprintf(buf, sizeof(buf), "%s,netdev=net0%s", nic,
+                 strcmp(nic, QTC_REC_NIC_OLD) == 0 ? "" : ",guest_announce=off");
+        push(v, n, buf);
         push(v, n, "-object");
         push(v, n, "filter-replay,id=rr-net0,netdev=net0");
         if (pcap) {
@@ -378,7 +383,8 @@ void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *
         push(v, n, "-drive");
         pushf(v, n, "file=%s,if=none,id=rr-snapshot,format=qcow2", snapshot);
     } else {
-        /* QEMU 10.0 hangs replaying a start snapshot taken with a network card: none */
+        /* e1000 recordings: QEMU's e1000 starts a timer when its state is loaded, one the
+         * recording never had, and the replay waits forever for it */
         snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s", shift, mode, esc);
         push(v, n, buf);
     }
@@ -471,6 +477,7 @@ void qtc_rec_free(struct qtc_rec *r)
     free(r->created);
     free(r->guest);
     free(r->ssh_forward);
+    free(r->nic);
     free(r->disk_source);
     free(r->disk_format);
     free(r->disk_sha256);
@@ -554,6 +561,16 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
         }
         else if (strcmp(k, "net") == 0)
             r->net = strcmp(v, "user") == 0;
+        else if (strcmp(k, "nic") == 0) {
+            if (strcmp(v, QTC_REC_NIC) != 0 && strcmp(v, QTC_REC_NIC_OLD) != 0) {
+                snprintf(err, errlen, "%s/%s: nic=%.100s: expected %s or %s", dir, QTC_REC_MANIFEST, v, QTC_REC_NIC,
+                         QTC_REC_NIC_OLD);
+                fclose(f);
+                qtc_rec_free(r);
+                return -1;
+            }
+            setstr(&r->nic, v);
+        }
         else if (strcmp(k, "icount_shift") == 0) {
             r->icount_shift = qtc_rec_parse_shift(v);
             if (r->icount_shift < QTC_REC_SHIFT_AUTO) {
@@ -604,6 +621,8 @@ int qtc_rec_read(struct qtc_rec *r, const char *dir, char *err, size_t errlen)
         r->state = qtc_xstrdup("recording");
     if (!seen_snapshot)
         r->snapshot = true;
+    if (r->net && !r->nic)
+        r->nic = qtc_xstrdup(QTC_REC_NIC_OLD);
     /* recordings made before the shift was a choice used QEMU's automatic one */
     if (!seen_shift)
         r->icount_shift = QTC_REC_SHIFT_AUTO;
@@ -624,8 +643,10 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
     fprintf(f, "# qtrace recording\n# written by qtrace %s record; see docs/record-replay.md\n", QTRACE_VERSION);
     /* the lowest format that has what the recording needs, so that an older qtrace refuses what
      * it would replay wrongly: 2 has a disk (format 1 would replay without it), 3 a fixed icount
-     * shift (format 2 would replay with shift=auto, which does not match the log) */
-    fprintf(f, "format=%d\n", r->icount_shift != QTC_REC_SHIFT_AUTO ? 3 : r->disk_source ? 2 : 1);
+     * shift (format 2 would replay with shift=auto, which does not match the log), 4 a network
+     * card other than e1000 (format 3 would replay with an e1000) */
+    bool new_nic = r->net && r->nic && strcmp(r->nic, QTC_REC_NIC_OLD) != 0;
+    fprintf(f, "format=%d\n", new_nic ? 4 : r->icount_shift != QTC_REC_SHIFT_AUTO ? 3 : r->disk_source ? 2 : 1);
     fprintf(f, "state=%s\n", r->state);
     if (r->reason)
         fprintf(f, "reason=%s\n", r->reason);
@@ -649,6 +670,8 @@ int qtc_rec_write(const struct qtc_rec *r, char *err, size_t errlen)
     fprintf(f, "memory_mb=%u\n", r->mem_mb);
     fprintf(f, "smp=1\n");
     fprintf(f, "net=%s\n", r->net ? "user" : "none");
+    if (r->net && r->nic)
+        fprintf(f, "nic=%s\n", r->nic);
     char sbuf[16];
     fprintf(f, "icount_shift=%s\n", shift_name(r->icount_shift, sbuf));
     fprintf(f, "log=%s\n", QTC_REC_LOG);

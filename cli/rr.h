@@ -15,7 +15,7 @@
 
 struct qtc_args;
 
-#define QTC_REC_FORMAT 3                    /* manifest format version read (written: the lowest that has what the recording needs) */
+#define QTC_REC_FORMAT 4                    /* manifest format version read (written: the lowest that has what the recording needs) */
 #define QTC_REC_MANIFEST "manifest"         /* key=value lines */
 #define QTC_REC_KERNEL "vmlinuz"            /* copy of the kernel */
 #define QTC_REC_INITRD "initrd"             /* copy of the initrd */
@@ -32,6 +32,8 @@ struct qtc_args;
 #define QTC_REC_SHIFT_DEFAULT 5             /* what qtrace record uses unless told (docs/record-replay.md) */
 #define QTC_REC_SHIFT_MAX QT_GUEST_CLOCK_MAX_SHIFT /* the largest shift QEMU takes (the plugin's guest_clock= bound) */
 #define QTC_REC_SHIFT_AUTO_START 3          /* QEMU's first shift under shift=auto */
+#define QTC_REC_NIC "virtio-net-pci"       /* the network card qtrace record gives a guest (its state reloads without new timers) */
+#define QTC_REC_NIC_OLD "e1000"             /* the card of recordings whose manifest names none */
 #define QTC_REC_NO_VAPIC "apic-common.vapic=off" /* -global every recording gives QEMU: its kvmvapic device deadlocks reverse-continue */
 
 /* What a manifest says. */
@@ -46,7 +48,8 @@ struct qtc_rec {
     char *append;                   /* kernel command-line arguments after qtrace's own */
     unsigned mem_mb;                /* guest memory */
     bool net;                       /* QEMU user networking with a NIC (--net) */
-    bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (not with --net) */
+    char *nic;                      /* with net: the card's QEMU device model (QTC_REC_NIC or QTC_REC_NIC_OLD) */
+    bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (none: e1000 recordings) */
     int icount_shift;               /* -icount shift=: 2^shift ns of guest time per instruction, or QTC_REC_SHIFT_AUTO */
     bool icount_known;
     uint64_t icount;                /* guest instructions in the recording */

@@ -39,12 +39,13 @@ CFLAGS_PROGS_PIE=(-static-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 CFLAGS_PROGS_DYN=(-pie -fPIE "${CFLAGS_PROGS[@]:2}")
 # modules of the kernel package put in the initramfs (path under lib/modules/VERSION/kernel/):
 # small, no dependencies (modinfo -F depends is empty), not built in; ktest loads crc7, qtrace.net=1
-# loads e1000 (QEMU's default NIC model)
+# loads e1000 (QEMU's default NIC model) and virtio_net (qtrace record --net's card)
 MODULES="lib/crc7.ko drivers/net/ethernet/intel/e1000/e1000.ko"
 # qtrace.disk=1: a virtio disk with ext4 (qtrace system --disk IMG), loaded in this order (each
 # after what modinfo -F depends names; ext4 and jbd2 ask for crc32c at mount time)
 MODULES="$MODULES drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_pci_modern_dev.ko
   drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko
+  net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko
   crypto/crc32c_generic.ko lib/crc16.ko fs/mbcache.ko fs/jbd2/jbd2.ko fs/ext4/ext4.ko"
 # busybox applets linked into /bin (the init script and interactive debugging use these)
 APPLETS="sh ash mount umount poweroff reboot sync echo cat ls mkdir rm sleep su id whoami

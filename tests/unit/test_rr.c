@@ -108,6 +108,21 @@ int main(void)
         free(r.disk_source);
         r.disk_source = NULL;
         r.icount_shift = 5;
+        r.net = true;
+        r.nic = strdup(QTC_REC_NIC);
+        qtc_rec_write(&r, err, sizeof(err));
+        ok(qtc_rec_read(&f, dir, err, sizeof(err)) == 0 && f.format == 4 && f.net && f.nic &&
+           strcmp(f.nic, "virtio-net-pci") == 0, "a virtio-net card: format 4 (an older qtrace would give it an e1000), nic kept");
+        qtc_rec_free(&f);
+        free(r.nic);
+        r.nic = strdup(QTC_REC_NIC_OLD);
+        qtc_rec_write(&r, err, sizeof(err));
+        ok(qtc_rec_read(&f, dir, err, sizeof(err)) == 0 && f.format == 3 && strcmp(f.nic, "e1000") == 0,
+           "an e1000 card, shift 5: format 3, as before cards were named");
+        qtc_rec_free(&f);
+        free(r.nic);
+        r.nic = NULL;
+        r.net = false;
         qtc_rec_write(&r, err, sizeof(err));
     }
 
@@ -139,6 +154,16 @@ int main(void)
         ok(system(cmd) == 0, "a manifest with icount_shift=12");
         ok(qtc_rec_read(&old, dir, err, sizeof(err)) < 0 && strstr(err, "icount_shift=12: expected 0 to 10, or auto") &&
            strstr(err, "/manifest"), "icount_shift=12 refused, the file named: %s", err);
+        snprintf(cmd, sizeof(cmd), "sed -i '/^icount_shift=/d; s/^net=none$/net=user/' '%s'", mpath);
+        ok(system(cmd) == 0, "a network recording's manifest without nic= (made before cards were named)");
+        ok(qtc_rec_read(&old, dir, err, sizeof(err)) == 0 && old.net && old.nic && strcmp(old.nic, "e1000") == 0,
+           "no nic=: an e1000, as such recordings were made");
+        qtc_rec_free(&old);
+        snprintf(cmd, sizeof(cmd), "echo nic=rtl8139 >>'%s'", mpath);
+        ok(system(cmd) == 0, "a manifest with nic=rtl8139");
+        ok(qtc_rec_read(&old, dir, err, sizeof(err)) < 0 &&
+           strstr(err, "nic=rtl8139: expected virtio-net-pci or e1000") && strstr(err, "/manifest"),
+           "nic=rtl8139 refused, the file named: %s", err);
         f = fopen(mpath, "w");
         if (f && saved) {
             fputs(saved, f);
@@ -200,16 +225,32 @@ int main(void)
     n = 0;
     a.net = true;
     a.icount_shift = 5;
-    qtc_rr_qemu_args(&v, &n, &a, "record", "/r/replay.bin", NULL, NULL, "/r/net.pcap", NULL);
+    qtc_rr_qemu_args(&v, &n, &a, "record", "/r/replay.bin", "/r/s.qcow2", NULL, "/r/net.pcap", NULL);
+    line[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        strcat(line, i ? " " : "");
+        strcat(line, v[i]);
+    }
+    is_str(line, "-netdev user,id=net0 -device virtio-net-pci,netdev=net0,guest_announce=off "
+                 "-object filter-replay,id=rr-net0,netdev=net0 -object filter-dump,id=rr-dump0,netdev=net0,file=/r/net.pcap "
+                 "-icount shift=5,rr=record,rrfile=/r/replay.bin,rrsnapshot=init "
+                 "-drive file=/r/s.qcow2,if=none,id=rr-snapshot,format=qcow2 -action shutdown=pause",
+           "record --net, shift 5: user network, virtio-net without announcements, filter-replay, capture, snapshot");
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    v = NULL;
+    n = 0;
+    a.nic = (char *)QTC_REC_NIC_OLD;
+    qtc_rr_qemu_args(&v, &n, &a, "replay", "/r/replay.bin", NULL, NULL, NULL, NULL);
     line[0] = '\0';
     for (int i = 0; i < n; i++) {
         strcat(line, i ? " " : "");
         strcat(line, v[i]);
     }
     is_str(line, "-netdev user,id=net0 -device e1000,netdev=net0 -object filter-replay,id=rr-net0,netdev=net0 "
-                 "-object filter-dump,id=rr-dump0,netdev=net0,file=/r/net.pcap "
-                 "-icount shift=5,rr=record,rrfile=/r/replay.bin -action shutdown=pause",
-           "record --net, shift 5: user network, filter-replay, capture, no snapshot");
+                 "-icount shift=5,rr=replay,rrfile=/r/replay.bin -action shutdown=pause",
+           "replay of an e1000 recording: its card, no snapshot");
     for (int i = 0; i < n; i++)
         free(v[i]);
     free(v);

@@ -32,7 +32,7 @@ done
 t0=$SECONDS
 timeout 180 qemu-system-x86_64 -accel tcg -display none -serial mon:stdio -no-reboot -m 512 -kernel "$GD/vmlinuz" \
     -initrd "$GD/initrd.gz" -append "console=ttyS0 quiet panic=-1 qtrace.run=grep,-h,.,/proc/mounts,/proc/uptime" \
-    -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device e1000,netdev=n \
+    -drive "file=$GD/disk.img,format=raw,if=virtio,snapshot=on" -netdev user,id=n -device virtio-net-pci,netdev=n \
     -device virtio-rng-pci </dev/null 2>&1 | tr -d '\r' >"$TMP/boot.log"
 rc=${PIPESTATUS[0]}
 echo "# plain boot to power-off: $((SECONDS - t0))s; guest uptime at the command: $(sed -n 's/^\([0-9.]*\) [0-9.]*$/\1/p' "$TMP/boot.log")s"

@@ -4,6 +4,8 @@
 # path in the guest (-p /usr/local/bin/diskio, a PIE the guest loaded at a random address): a
 # replay finds where it was loaded, and gdb, scripted, stops at --break sync_file with the path and
 # size diskio printed on the recording's console (oracle: that line); the caller is diskio's main.
+# The recording has a start snapshot (its network card is a virtio-net), so gdb goes backwards:
+# reverse-stepi returns to the call in main, stepi forward again to sync_file.
 # A program the image lacks, and one the recording never ran: one error line each, exit 2.
 . "$(dirname "$0")/../lib.sh"
 need_rr_debian
@@ -18,6 +20,12 @@ print path
 print n
 info symbol $pc
 bt 2
+reverse-stepi
+echo ==RSI\n
+frame
+stepi
+echo ==SI\n
+frame
 kill
 quit
 G
@@ -34,7 +42,7 @@ check "qtrace says it replays once to find where the guest loaded diskio" \
 bias=$(sed -n 's#^qtrace: /usr/local/bin/diskio is loaded at \(0x[0-9a-f]*\) in the recording.s first process that ran it$#\1#p' "$TMP/dbg.err")
 check "and where it found it: a PIE's page-aligned address ($bias)" bash -c "[ -n '$bias' ] && [ \$(( $bias % 4096 )) = 0 ] && [ \$(( $bias )) -gt 0 ]"
 check "gdbinit loads the program's symbols at that bias" grep -qE "^symbol-file -o $bias .*/usr/local/bin/diskio$" "$TMP/dbg/gdbinit"
-sed -n '/^==STOP$/,$p' "$TMP/dbg.out" >"$TMP/stop"
+sed -n '/^==STOP$/,/^==RSI$/p' "$TMP/dbg.out" >"$TMP/stop"
 path=${printed% *} size=${printed##* }
 check "gdb stops in sync_file with path \"$path\" and n = $size, as diskio printed" \
     grep -qE "^#0  (0x[0-9a-f]+ in )?sync_file \(path=.*\"$path\", n=$size\) at .*diskio\.c:[0-9]+$" "$TMP/stop"
@@ -42,6 +50,11 @@ check "print path: the string diskio printed" grep -qE "^\\\$1 = 0x[0-9a-f]+ \"$
 check "print n: $size" grep -qx "\$2 = $size" "$TMP/stop"
 check "info symbol: the pc is in sync_file's code, in diskio at its bias" grep -qE '^sync_file(\+[0-9]+)? in section \.text' "$TMP/stop"
 check "its caller is diskio's main" grep -qE '^#1  0x[0-9a-f]+ in main \(' "$TMP/stop"
+check "no warning that gdb can go forward only" bash -c "! grep -q 'no start snapshot' '$TMP/dbg.err'"
+check "reverse-stepi: back in main, at the call of sync_file" \
+    grep -qE '^#0  0x[0-9a-f]+ in main \(' <(sed -n '/^==RSI$/,/^==/p' "$TMP/dbg.out")
+check "stepi: forward again in sync_file" \
+    grep -qE '^#0  (0x[0-9a-f]+ in )?sync_file \(' <(sed -n '/^==SI$/,/^==/p' "$TMP/dbg.out")
 pc=$(sed -n 's/^Breakpoint 1 at \(0x[0-9a-f]*\): .*/\1/p' "$TMP/dbg.out" | head -1)
 check "the breakpoint ($pc) is above the bias, inside diskio's mapping" \
     bash -c "[ -n '$pc' ] && [ \$(( $pc )) -gt \$(( $bias )) ] && [ \$(( $pc - $bias )) -lt 1048576 ]"
