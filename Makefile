@@ -110,13 +110,13 @@ $(BUILD)/libqtrace.so: $(PLUGIN_OBJ) $(COMMON_PIC)
 
 $(BUILD)/qtrace: $(BUILD)/obj/cli/main.o $(CLI_OBJ) $(COMMON_OBJ)
 	$(call say,LD,$@)
-	$(Q)$(CC) -o $@ $^ $(ELF_LIBS) -lm
+	$(Q)$(CC) -pthread -o $@ $^ $(ELF_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -pthread -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,7 +126,7 @@ $(BUILD)/san/%.o: %.c
 $(BUILD)/tests-san/%: tests/unit/%.c $(CLI_SAN) $(COMMON_SAN) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm
+	$(Q)$(CC) -O1 -g $(WARN) $(SAN_FLAGS) -Icommon -Icli -Itests/unit -pthread -o $@ $< $(CLI_SAN) $(COMMON_SAN) $(ELF_LIBS) -lm
 
 unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN)
@@ -135,7 +135,7 @@ TSAN_BIN := $(BUILD)/tests-tsan/test_out
 $(BUILD)/tests-tsan/%: tests/unit/%.c plugin/out.c plugin/out.h $(CLI_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) -O1 -g $(WARN) -fsanitize=thread -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
+	$(Q)$(CC) -O1 -g $(WARN) -fsanitize=thread -Icommon -Icli -Itests/unit -pthread -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
 # the plugin itself built with ThreadSanitizer, for QEMU with libtsan preloaded (tests/e2e/cases/154_tsan_plugin.sh)
 $(BUILD)/tsan/libqtrace.so: $(PLUGIN_SRC) $(COMMON_SRC) $(wildcard plugin/*.h common/*.h) $(HEADER)
 	@mkdir -p $(dir $@)
@@ -219,7 +219,7 @@ unit-san: $(FUZZ_REPLAY)
 $(BUILD)/fuzz/mkseeds: fuzz/mkseeds.c $(CLI_OBJ) $(COMMON_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(WARN) -Icommon -Icli -Itests/unit -pthread -o $@ $< $(CLI_OBJ) $(COMMON_OBJ) $(ELF_LIBS) -lm
 
 fuzz-build: $(FUZZ_BIN) $(BUILD)/fuzz/mkseeds
 

@@ -16,6 +16,7 @@
 #include "launch.h"
 #include "rr.h"
 #include "rr_disk.h"
+#include "sha256.h"
 #include "util.h"
 
 static const struct qtc_opt record_opts[] = {
@@ -365,23 +366,25 @@ int qtc_cmd_record(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
-    char hex[65];
+    /* the copies are hashed, with the disk image, while QEMU records (from them) */
+    char khex[65] = "", ihex[65] = "", dhex[65] = "";
+    struct qtc_sha256_bg bg;
+    memset(&bg, 0, sizeof(bg));
     kcopy = qtc_rec_path(dir, QTC_REC_KERNEL);
-    int crc = qtc_sha256_file(kernel, kcopy, hex, err, sizeof(err));
     cfg.kernel = kcopy;
-    if (crc < 0) {
+    if (qtc_copy_file(kernel, kcopy, err, sizeof(err)) < 0) {
         qtc_error("copying the kernel: %s", err);
         goto fail;
     }
-    rec.kernel_sha256 = qtc_xstrdup(hex);
+    qtc_sha256_bg_add(&bg, kcopy, khex);
     if (initrd) {
         icopy = qtc_rec_path(dir, QTC_REC_INITRD);
         cfg.initrd = icopy;
-        if (qtc_sha256_file(initrd, icopy, hex, err, sizeof(err)) < 0) {
+        if (qtc_copy_file(initrd, icopy, err, sizeof(err)) < 0) {
             qtc_error("copying the initrd: %s", err);
             goto fail;
         }
-        rec.initrd_sha256 = qtc_xstrdup(hex);
+        qtc_sha256_bg_add(&bg, icopy, ihex);
     }
     if (rec.net)
         rec.nic = qtc_xstrdup(QTC_REC_NIC);
@@ -400,6 +403,7 @@ int qtc_cmd_record(int argc, char **argv)
             goto fail;
         }
         dovl = qtc_rec_path(dir, QTC_REC_DISK);
+        qtc_sha256_bg_add(&bg, rec.disk_source, dhex);
     }
     log = qtc_rec_path(dir, QTC_REC_LOG);
     console = qtc_rec_path(dir, QTC_REC_CONSOLE);
@@ -420,14 +424,23 @@ int qtc_cmd_record(int argc, char **argv)
     if (qtc_guest_banner(&cfg) && !cfg.quiet)
         fprintf(stderr, "qtrace: %s\n", qtc_guest_banner(&cfg));
     /* ---- record ---- */
+    qtc_sha256_bg_start(&bg);
     bool timed_out = false;
     int st = qtc_run_qemu(&cfg, &l, &timed_out, err, sizeof(err));
     int fin = qtc_rec_log_final(log);
+    int hashed = qtc_sha256_bg_join(&bg);
+    if (hashed == 0) {
+        rec.kernel_sha256 = qtc_xstrdup(khex);
+        rec.initrd_sha256 = initrd ? qtc_xstrdup(ihex) : NULL;
+        rec.disk_sha256 = disk ? qtc_xstrdup(dhex) : NULL;
+    }
     free(rec.created);
     rec.created = now_utc();
-    if (st == -1 || fin != 1 || !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+    if (st == -1 || fin != 1 || !(WIFEXITED(st) && WEXITSTATUS(st) == 0) || hashed < 0) {
         char why[2200];
-        if (st == -1)
+        if (hashed < 0)
+            snprintf(why, sizeof(why), "hashing the recording's files failed: %s", bg.err);
+        else if (st == -1)
             snprintf(why, sizeof(why), "%s", err);
         else if (WIFSIGNALED(st))
             snprintf(why, sizeof(why), "QEMU was killed by signal %d before it finalized the log", WTERMSIG(st));

@@ -84,10 +84,6 @@ int qtc_rec_check(const struct qtc_rec *r, const char *qemu_version, char *err, 
 /* Did QEMU finalize the log (header written at a clean exit)? 1 yes, 0 no, -1 unreadable. */
 int qtc_rec_log_final(const char *log);
 
-/* SHA-256 of a file as 64 hex digits; copy it to dst at the same time when dst is not NULL.
- * 0, or -1 with err. */
-int qtc_sha256_file(const char *path, const char *dst, char hex[65], char *err, size_t errlen);
-
 /* First line of `QEMU --version`, malloc'ed, or NULL. */
 char *qtc_qemu_version(const char *qemu);
 

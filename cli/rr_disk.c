@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sha256.h"
 #include "util.h"
 
 struct identity {
@@ -41,15 +42,14 @@ int qtc_rr_disk_record(struct qtc_rec *rec, const char *img, const char *qemu_im
         return -1;
     }
     struct identity id;
-    char e[1024], hex[65];
-    if (identity_of(abs, &id, e, sizeof(e)) < 0 || qtc_sha256_file(abs, NULL, hex, e, sizeof(e)) < 0) {
+    char e[1024];
+    if (identity_of(abs, &id, e, sizeof(e)) < 0) {
         snprintf(err, errlen, "--disk: %s", e);
         free(abs);
         return -1;
     }
     rec->disk_source = abs;
     rec->disk_format = qtc_xstrdup("raw");
-    rec->disk_sha256 = qtc_xstrdup(hex);
     rec->disk_size = id.size;
     rec->disk_mtime_ns = id.mtime_ns;
     rec->disk_ino = id.ino;

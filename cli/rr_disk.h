@@ -17,8 +17,9 @@
 
 #include "rr.h"
 
-/* Record the image img (raw) for rec: its path, identity and hash in rec, and the empty
- * overlay REC/disk.qcow2 made with qemu_img. 0, or -1 with err. */
+/* Record the image img (raw) for rec: its absolute path and identity in rec, and the empty
+ * overlay REC/disk.qcow2 made with qemu_img. Its hash (rec->disk_sha256) is the caller's to set:
+ * qtrace record computes it while QEMU records. 0, or -1 with err. */
 int qtc_rr_disk_record(struct qtc_rec *rec, const char *img, const char *qemu_img, char *err, size_t errlen);
 
 /* Before a replay: the recording's image is there and unchanged (identity, else its hash), and

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rr.h"
+#include "sha256.h"
 #include "tap.h"
 #include "trace_opts.h"
 
@@ -60,6 +61,44 @@ int main(void)
     is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of nothing");
     ok(qtc_sha256_file("/nonexistent/x", NULL, hex, err, sizeof(err)) < 0 && strstr(err, "/nonexistent/x"),
        "unreadable file: the error names it");
+    {
+        /* a file of many blocks, not a whole number of them (oracle: sha256sum), hashed in the
+         * background beside "abc"; then a file that is not there */
+        char *big = qtc_rec_path(dir, "big");
+        size_t nbig = (1u << 20) + 17;
+        unsigned char *data = malloc(nbig);
+        uint32_t x = 12345;
+        for (size_t i = 0; i < nbig; i++) {
+            x = x * 1103515245u + 12345u;
+            data[i] = (unsigned char)(x >> 16);
+        }
+        write_file(big, data, nbig);
+        free(data);
+        char cmd[1024], want[65] = "";
+        snprintf(cmd, sizeof(cmd), "sha256sum '%s'", big);
+        FILE *ps = popen(cmd, "r");
+        if (ps) {
+            if (fscanf(ps, "%64s", want) != 1)
+                want[0] = '\0';
+            pclose(ps);
+        }
+        write_file(p, "abc", 3);
+        char h1[65] = "", h2[65] = "";
+        struct qtc_sha256_bg bg;
+        memset(&bg, 0, sizeof(bg));
+        qtc_sha256_bg_add(&bg, big, h1);
+        qtc_sha256_bg_add(&bg, p, h2);
+        is_int(qtc_sha256_bg_start(&bg), 0, "background hashing: the thread starts");
+        is_int(qtc_sha256_bg_join(&bg), 0, "background hashing: both files hashed");
+        ok(want[0] && strcmp(h1, want) == 0, "1 MiB + 17 bytes: the hash sha256sum gives (%s, want %s)", h1, want);
+        is_str(h2, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "and sha256(\"abc\") beside it");
+        memset(&bg, 0, sizeof(bg));
+        qtc_sha256_bg_add(&bg, "/nonexistent/y", h1);
+        ok(qtc_sha256_bg_join(&bg) < 0 && strstr(bg.err, "/nonexistent/y"),
+           "not started, a missing file: hashed at the join, the error names it: %s", bg.err);
+        unlink(big);
+        free(big);
+    }
 
     /* the manifest: written, read back */
     struct qtc_rec r, back;
@@ -216,7 +255,7 @@ int main(void)
         strcat(line, v[i]);
     }
     is_str(line, "-net none -icount shift=auto,rr=replay,rrfile=/r,,1/replay.bin,rrsnapshot=init "
-                 "-drive file=/t/s.qcow2,if=none,id=rr-snapshot,format=qcow2 -qmp unix:/t/q.sock,server=on,wait=off "
+                 "-drive file=/t/s.qcow2,if=none,id=rr-snapshot,format=qcow2,cache=unsafe -qmp unix:/t/q.sock,server=on,wait=off "
                  "-action shutdown=pause", "replay: no NIC, commas doubled, snapshot, QMP, pause at shutdown");
     for (int i = 0; i < n; i++)
         free(v[i]);
@@ -234,7 +273,7 @@ int main(void)
     is_str(line, "-netdev user,id=net0 -device virtio-net-pci,netdev=net0,guest_announce=off "
                  "-object filter-replay,id=rr-net0,netdev=net0 -object filter-dump,id=rr-dump0,netdev=net0,file=/r/net.pcap "
                  "-icount shift=5,rr=record,rrfile=/r/replay.bin,rrsnapshot=init "
-                 "-drive file=/r/s.qcow2,if=none,id=rr-snapshot,format=qcow2 -action shutdown=pause",
+                 "-drive file=/r/s.qcow2,if=none,id=rr-snapshot,format=qcow2,cache=unsafe -action shutdown=pause",
            "record --net, shift 5: user network, virtio-net without announcements, filter-replay, capture, snapshot");
     for (int i = 0; i < n; i++)
         free(v[i]);
