@@ -58,9 +58,10 @@ static const struct qtc_opt record_opts[] = {
     { "timeout", 0, NULL, QTC_SECONDS, "SEC",
       "stop the recording after SEC seconds (through QEMU's QMP: the log stays replayable); exit status 124.", NULL },
     { "host-cpu", 0, NULL, QTC_STR, "CPU",
-      "the host CPU QEMU runs on, as for qtrace replay: a number, 'auto' or 'none'. A recording QEMU's two threads "
-      "hand over at every recorded event too: on one CPU of an otherwise idle machine recording costs less; on a "
-      "CPU other work keeps busy, more. Default: none.", NULL },
+      "the host CPU QEMU runs on, as for qtrace replay: a number, 'auto', 'none', or 'idle': 'auto' while fewer "
+      "other tasks are runnable than there are CPUs, else 'none'. A recording QEMU's two threads hand over at every "
+      "recorded event: on one CPU of an otherwise idle machine recording costs less; on a CPU other work keeps "
+      "busy, more. Default: idle.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary line at the end.", NULL },
 };
 #define NRECORD_OPTS (sizeof(record_opts) / sizeof(record_opts[0]))
@@ -268,7 +269,8 @@ int qtc_cmd_record(int argc, char **argv)
         qtc_error("--icount-shift %.40s: expected a number from 0 to %d, or auto", v, QTC_REC_SHIFT_MAX);
         goto out;
     }
-    if (qtc_cpupin_claim(&pin, qtc_args_get(a, "host-cpu"), err, sizeof(err)) < 0) {
+    const char *host_cpu = qtc_args_get(a, "host-cpu");
+    if (qtc_cpupin_claim(&pin, host_cpu ? host_cpu : "idle", err, sizeof(err)) < 0) {
         qtc_error("%s", err);
         goto out;
     }

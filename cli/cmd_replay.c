@@ -33,8 +33,8 @@ static const struct qtc_opt replay_opts[] = {
     { "timeout", 0, NULL, QTC_SECONDS, "SEC", "stop the replay after SEC seconds; the trace so far is kept; exit "
       "status 124.", NULL },
     { "host-cpu", 0, NULL, QTC_STR, "CPU",
-      "the host CPU QEMU runs on: a number, 'auto' (one that no other qtrace replay holds) or 'none' (any, as "
-      "the kernel schedules it). The replay's two QEMU threads hand over at every recorded event: on one CPU of an "
+      "the host CPU QEMU runs on: a number, 'auto' (one that no other qtrace replay holds), 'idle' ('auto' while "
+      "fewer other tasks are runnable than there are CPUs) or 'none' (any, as the kernel schedules it). The replay's two QEMU threads hand over at every recorded event: on one CPU of an "
       "otherwise idle machine a replay runs up to twice as fast; on a CPU other work keeps busy, slower. "
       "Default: none.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary lines at the end.", NULL },

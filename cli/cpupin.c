@@ -2,6 +2,7 @@
 #include "cpupin.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sched.h>
 #include <stdio.h>
@@ -29,6 +30,11 @@ static int try_lock(int cpu)
     return -1;
 }
 
+bool qtc_cpupin_idle(int others, int ncpu)
+{
+    return others >= 0 && ncpu >= 2 && others < ncpu;
+}
+
 int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t errlen)
 {
     p->cpu = p->fd = -1;
@@ -38,6 +44,18 @@ int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t e
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) < 0)
         return 0;
+    if (strcmp(spec, "idle") == 0) {
+        /* /proc/loadavg's fourth field: tasks runnable now (this one among them) / all tasks */
+        int running = 0;
+        FILE *f = fopen("/proc/loadavg", "r");
+        if (!f || fscanf(f, "%*f %*f %*f %d/", &running) != 1)
+            running = 0;
+        if (f)
+            fclose(f);
+        if (!qtc_cpupin_idle(running - 1, CPU_COUNT(&set)))
+            return 0;
+        spec = "auto";
+    }
     if (strcmp(spec, "auto") != 0) {
         uint64_t n;
         if (!qtc_parse_u64(spec, 10, &n) || n >= CPU_SETSIZE || !CPU_ISSET((int)n, &set)) {
@@ -45,8 +63,8 @@ int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t e
             for (int i = 0; i < CPU_SETSIZE; i++)
                 if (CPU_ISSET(i, &set))
                     last = i;
-            snprintf(err, errlen, "--host-cpu %s: expected auto, none or a CPU this process may run on (at most %d "
-                     "here)", spec, last);
+            snprintf(err, errlen, "--host-cpu %s: expected auto, idle, none or a CPU this process may run on (at "
+                     "most %d here)", spec, last);
             return -1;
         }
         p->cpu = (int)n;

@@ -8,6 +8,7 @@
 #ifndef QTRACE_CPUPIN_H
 #define QTRACE_CPUPIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct qtc_cpupin {
@@ -15,11 +16,15 @@ struct qtc_cpupin {
     int fd;  /* its lock file, held until qtc_cpupin_release, or -1 */
 };
 
-/* spec: NULL or "none" (no CPU: the default), "auto" (the first CPU of this process's set, from
- * the one it runs on, that no other qtrace replay holds; none if every one is held or the set has
- * one CPU), or a CPU number (pinned without a lock). Returns 0, or -1 with a message in err for a
- * bad spec. */
+/* spec: NULL or "none" (no CPU), "auto" (the first CPU of this process's set, from the one it
+ * runs on, that no other qtrace replay holds; none if every one is held or the set has one CPU),
+ * "idle" (auto while fewer other tasks are runnable than the set has CPUs, else none), or
+ * a CPU number (pinned without a lock). Returns 0, or -1 with a message in err for a bad spec. */
 int qtc_cpupin_claim(struct qtc_cpupin *p, const char *spec, char *err, size_t errlen);
+/* "idle"'s test: fewer other runnable tasks (negative: unknown) than ncpu CPUs, so that the
+ * kernel can keep them off QEMU's. A pinned QEMU on a CPU that other work keeps busy waits for
+ * that work at every hand-over. */
+bool qtc_cpupin_idle(int others, int ncpu);
 /* in the child, before exec: restrict it (and the threads it creates) to p->cpu; p may be NULL */
 void qtc_cpupin_apply(const struct qtc_cpupin *p);
 void qtc_cpupin_release(struct qtc_cpupin *p);
