@@ -274,9 +274,11 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_error("cannot create %s: %s", outdir, strerror(errno));
         goto out;
     }
-    if (rec.disk_source && !rec.snapshot && !(qemu_img = qtc_find_qemu_img(l.qemu))) {
-        qtc_error("qemu-img not found (it makes the debug session's disk overlay; install qemu-utils from "
-                  "bookworm-backports, or run scripts/setup.sh)");
+    /* an e1000 card cannot be reloaded from a snapshot in a replay (docs/record-replay.md) */
+    bool backward = !(rec.net && rec.nic && strcmp(rec.nic, QTC_REC_NIC_OLD) == 0);
+    if (!rec.snapshot && !(qemu_img = qtc_find_qemu_img(l.qemu))) {
+        qtc_error("qemu-img not found (it makes the debug session's snapshot image and disk overlay; install "
+                  "qemu-utils from bookworm-backports, or run scripts/setup.sh)");
         goto out;
     }
     if (qtc_rr_private_dir(dir, &rec, &tmp, &snap, err, sizeof(err)) < 0 ||
@@ -284,19 +286,27 @@ int qtc_cmd_debug(int argc, char **argv)
         qtc_error("%s", err);
         goto out;
     }
-    if (!rec.snapshot) {
-        qtc_warn("%s has no start snapshot (recorded with an e1000 network card by an older qtrace): gdb can go "
-                 "forward only, reverse commands will fail; record it again",
-                 dir);
+    if (!rec.snapshot && backward) {
+        /* an empty image for the snapshots: QEMU takes one ("start_debugging") when gdb attaches,
+         * qtrace's gdb script more at stops; backward commands reload the nearest */
+        snap = qtc_rec_path(tmp, QTC_REC_SNAPSHOT);
+        const char *img_args[] = { "create", "-q", "-f", "qcow2", snap, "1G", NULL };
+        if (qtc_qemu_img(qemu_img, img_args, err, sizeof(err)) < 0) {
+            qtc_error("%s", err);
+            goto out;
+        }
     }
+    if (!backward)
+        qtc_warn("%s was recorded with an e1000 network card (by an older qtrace), which QEMU cannot reload from a "
+                 "snapshot: gdb can go forward only, reverse commands will fail; record it again", dir);
     bool vapic_off = false;
     for (int i = 0; i + 1 < rec.nextra; i++)
         vapic_off |= strcmp(rec.extra[i], "-global") == 0 && strcmp(rec.extra[i + 1], QTC_REC_NO_VAPIC) == 0;
-    if (rec.snapshot && !vapic_off)
+    if (backward && !vapic_off)
         qtc_warn("%s was recorded with QEMU's kvmvapic device: reverse-continue, reverse-next and reverse-finish "
                  "deadlock QEMU 10.0 on it (reverse-stepi works); record it again with this qtrace "
                  "(docs/record-replay.md, reverse debugging)", dir);
-    else if (rec.snapshot && rec.icount_shift != QTC_REC_SHIFT_AUTO)
+    else if (backward && rec.icount_shift != QTC_REC_SHIFT_AUTO)
         qtc_warn("%s was recorded with a fixed icount shift (%d): reverse-continue has been seen to hang on such "
                  "recordings on a loaded host; for reverse debugging, record with --icount-shift auto "
                  "(docs/record-replay.md, reverse debugging)", dir, rec.icount_shift);
@@ -325,7 +335,7 @@ int qtc_cmd_debug(int argc, char **argv)
         fprintf(f, "# stop only where %s's own code is mapped at %s (other programs use the same addresses)\n"
                 "break %s if *(unsigned long long *)0x%" PRIx64 " == 0x%" PRIx64 "\n",
                 prog, brk, brk, brk_addr, brk_bytes);
-    if (rec.snapshot)
+    if (snap)
         qtc_gdb_snapshot_script(f, SNAPSHOT_GAP);
     if (have_ksym) {
         char *abs = realpath(ksym, NULL);

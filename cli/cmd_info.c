@@ -121,7 +121,7 @@ int qtc_cmd_info(int argc, char **argv)
     if (r.snapshot)
         size_line("snapshot", dir, QTC_REC_SNAPSHOT);
     else
-        printf("  snapshot         none (network recordings start from power-on; no reverse debugging)\n");
+        printf("  snapshot         none (a replay starts from power-on; qtrace debug takes one when gdb attaches)\n");
     size_line("console", dir, QTC_REC_CONSOLE);
     if (r.net)
         size_line("network capture", dir, QTC_REC_PCAP);

@@ -247,16 +247,14 @@ void qtc_rr_qemu_args(char ***v, int *n, const struct qtc_rec *rec, const char *
     char esc[4096], sbuf[16];
     put_value(esc, sizeof(esc), log);
     const char *shift = shift_name(rec->icount_shift, sbuf);
-    if (snapshot) {
+    if (snapshot && rec->snapshot)
         snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s,rrsnapshot=%s", shift, mode, esc, QTC_REC_SNAPSHOT_NAME);
-        push(v, n, buf);
+    else
+        snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s", shift, mode, esc);
+    push(v, n, buf);
+    if (snapshot) {
         push(v, n, "-drive");
         pushf(v, n, "file=%s,if=none,id=rr-snapshot,format=qcow2,cache=unsafe", snapshot);
-    } else {
-        /* e1000 recordings: QEMU's e1000 starts a timer when its state is loaded, one the
-         * recording never had, and the replay waits forever for it */
-        snprintf(buf, sizeof(buf), "shift=%s,rr=%s,rrfile=%s", shift, mode, esc);
-        push(v, n, buf);
     }
     if (qmp) {
         push(v, n, "-qmp");

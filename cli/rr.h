@@ -49,7 +49,7 @@ struct qtc_rec {
     unsigned mem_mb;                /* guest memory */
     bool net;                       /* QEMU user networking with a NIC (--net) */
     char *nic;                      /* with net: the card's QEMU device model (QTC_REC_NIC or QTC_REC_NIC_OLD) */
-    bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (none: e1000 recordings) */
+    bool snapshot;                  /* the log starts from snapshot.qcow2's start snapshot (older recordings) */
     int icount_shift;               /* -icount shift=: 2^shift ns of guest time per instruction, or QTC_REC_SHIFT_AUTO */
     bool icount_known;
     uint64_t icount;                /* guest instructions in the recording */
@@ -91,7 +91,8 @@ char *qtc_qemu_version(const char *qemu);
 char *qtc_find_qemu_img(const char *qemu);
 
 /* The QEMU arguments of record/replay for the recording rec: mode "record" or "replay", paths of
- * the log, the snapshot image (NULL: no start snapshot), the QMP socket (or NULL), the pcap to
+ * the log, the snapshot image (NULL: none; the replay starts from its snapshot "init" when
+ * rec->snapshot, otherwise it only holds the snapshots of qtrace debug), the QMP socket (or NULL), the pcap to
  * write (or NULL), the disk's overlay (or NULL); rec gives the network, the icount shift and, when
  * recording, the forwarded sshd port of rec->ssh_forward. Appended to *v (n entries,
  * NULL-terminated, malloc'ed strings). */

@@ -248,6 +248,7 @@ int main(void)
     struct qtc_rec a;
     memset(&a, 0, sizeof(a));
     a.icount_shift = QTC_REC_SHIFT_AUTO;
+    a.snapshot = true;
     qtc_rr_qemu_args(&v, &n, &a, "replay", "/r,1/replay.bin", "/t/s.qcow2", "/t/q.sock", NULL, NULL);
     char line[2048] = "";
     for (int i = 0; i < n; i++) {
@@ -264,7 +265,8 @@ int main(void)
     n = 0;
     a.net = true;
     a.icount_shift = 5;
-    qtc_rr_qemu_args(&v, &n, &a, "record", "/r/replay.bin", "/r/s.qcow2", NULL, "/r/net.pcap", NULL);
+    a.snapshot = false;
+    qtc_rr_qemu_args(&v, &n, &a, "record", "/r/replay.bin", NULL, NULL, "/r/net.pcap", NULL);
     line[0] = '\0';
     for (int i = 0; i < n; i++) {
         strcat(line, i ? " " : "");
@@ -272,9 +274,22 @@ int main(void)
     }
     is_str(line, "-netdev user,id=net0 -device virtio-net-pci,netdev=net0,guest_announce=off "
                  "-object filter-replay,id=rr-net0,netdev=net0 -object filter-dump,id=rr-dump0,netdev=net0,file=/r/net.pcap "
-                 "-icount shift=5,rr=record,rrfile=/r/replay.bin,rrsnapshot=init "
-                 "-drive file=/r/s.qcow2,if=none,id=rr-snapshot,format=qcow2,cache=unsafe -action shutdown=pause",
-           "record --net, shift 5: user network, virtio-net without announcements, filter-replay, capture, snapshot");
+                 "-icount shift=5,rr=record,rrfile=/r/replay.bin -action shutdown=pause",
+           "record --net, shift 5: user network, virtio-net without announcements, filter-replay, capture, no snapshot");
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    v = NULL;
+    n = 0;
+    qtc_rr_qemu_args(&v, &n, &a, "replay", "/r/replay.bin", "/t/s.qcow2", NULL, NULL, NULL);
+    line[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        strcat(line, i ? " " : "");
+        strcat(line, v[i]);
+    }
+    ok(strstr(line, "-icount shift=5,rr=replay,rrfile=/r/replay.bin -drive file=/t/s.qcow2,if=none,id=rr-snapshot,"
+                    "format=qcow2,cache=unsafe ") != NULL,
+       "debug of a recording without a start snapshot: an image for the snapshots, no rrsnapshot: %s", line);
     for (int i = 0; i < n; i++)
         free(v[i]);
     free(v);

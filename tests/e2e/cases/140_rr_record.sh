@@ -9,16 +9,18 @@ ok "$(rc_of "$FX/rec.rc")" "qtrace record exits 0"
 check "the guest ran demo to its end" grep -q 'QTRACE-GUEST: exit demo status 0' "$FX/rec.console"
 check "summary: instructions and bytes per 1000" \
     grep -qE "^qtrace: recorded [0-9]+ instructions, log [0-9]+ bytes \([0-9.]+ per 1000 instructions\) -> $REC$" "$FX/rec.err"
-for f in manifest replay.bin snapshot.qcow2 vmlinuz initrd console.txt qemu-cmdline; do
+for f in manifest replay.bin vmlinuz initrd console.txt qemu-cmdline; do
     check "recording holds $f" test -s "$REC/$f"
 done
 check "manifest: state=complete" grep -qx 'state=complete' "$REC/manifest"
+check "no start snapshot (a replay starts from power-on; qtrace debug has QEMU take one)" \
+    bash -c "grep -qx 'snapshot=none' '$REC/manifest' && test ! -e '$REC/snapshot.qcow2'"
 same_text "REC/console.txt is what the guest printed" <(tr -d '\r' <"$REC/console.txt") <(tr -d '\r' <"$FX/rec.console")
 same_text "kernel copy: same bytes as the original" <(sha256sum <"$REC/vmlinuz") <(sha256sum <"$RRKERNEL")
 check "manifest: the kernel's sha256 (sha256sum's)" grep -qx "kernel_sha256=$(sha256sum <"$RRKERNEL" | cut -d' ' -f1)" "$REC/manifest"
 check "manifest: the initrd's sha256 (sha256sum's)" grep -qx "initrd_sha256=$(sha256sum <"$INITRD" | cut -d' ' -f1)" "$REC/manifest"
 check "qemu-cmdline: record mode, one vCPU, no default NIC, icount shift 5 (the default)" \
-    grep -qE -- '-smp 1 .*-net none -icount shift=5,rr=record,rrfile=[^ ]*/replay.bin,rrsnapshot=init' "$REC/qemu-cmdline"
+    grep -qE -- '-smp 1 .*-net none -icount shift=5,rr=record,rrfile=[^ ]*/replay.bin -qmp' "$REC/qemu-cmdline"
 check "manifest: icount_shift=5, format 3 (a fixed shift)" bash -c "grep -qx icount_shift=5 '$REC/manifest' && grep -qx format=3 '$REC/manifest'"
 
 # ---- info --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e: long
-# qtrace record --disk IMG on the bundled guest (a start snapshot, so the replay's overlay is a
-# copy of the recording's, taken back to the start by QEMU): the image is never written, the
+# qtrace record --disk IMG on the bundled guest (the replay's overlay is an empty one of its own
+# over the image, since a replay starts from power-on): the image is never written, the
 # replay's console equals the recording's and its files rebuilt equal the disk as the recording
 # left it (oracle: debugfs on REC/disk.qcow2 converted by qemu-img). An image touched but
 # unchanged still replays; qtrace debug replays it under gdb (the arguments gdb reads are the ones

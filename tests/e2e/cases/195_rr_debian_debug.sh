@@ -4,7 +4,7 @@
 # path in the guest (-p /usr/local/bin/diskio, a PIE the guest loaded at a random address): a
 # replay finds where it was loaded, and gdb, scripted, stops at --break sync_file with the path and
 # size diskio printed on the recording's console (oracle: that line); the caller is diskio's main.
-# The recording has a start snapshot (its network card is a virtio-net), so gdb goes backwards:
+# Its network card is a virtio-net, which QEMU reloads from a snapshot, so gdb goes backwards:
 # reverse-stepi returns to the call in main, stepi forward again to sync_file.
 # A program the image lacks, and one the recording never ran: one error line each, exit 2.
 . "$(dirname "$0")/../lib.sh"
@@ -50,7 +50,7 @@ check "print path: the string diskio printed" grep -qE "^\\\$1 = 0x[0-9a-f]+ \"$
 check "print n: $size" grep -qx "\$2 = $size" "$TMP/stop"
 check "info symbol: the pc is in sync_file's code, in diskio at its bias" grep -qE '^sync_file(\+[0-9]+)? in section \.text' "$TMP/stop"
 check "its caller is diskio's main" grep -qE '^#1  0x[0-9a-f]+ in main \(' "$TMP/stop"
-check "no warning that gdb can go forward only" bash -c "! grep -q 'no start snapshot' '$TMP/dbg.err'"
+check "no warning that gdb can go forward only" bash -c "! grep -q 'forward only' '$TMP/dbg.err'"
 check "reverse-stepi: back in main, at the call of sync_file" \
     grep -qE '^#0  0x[0-9a-f]+ in main \(' <(sed -n '/^==RSI$/,/^==/p' "$TMP/dbg.out")
 check "stepi: forward again in sync_file" \
