@@ -561,6 +561,21 @@ need_rr_demo() {
     fixture rr_demo
     REC=$FX/rec
 }
+# gdb_back_and_forth SCRIPT CMD...: a gdb script for qtrace debug: continue to the first stop, run
+# CMD... there (after a line ==AT), then reverse-stepi and stepi, each followed by its ==RSI or ==SI
+# line and the frame
+gdb_back_and_forth() {
+    local out=$1; shift
+    { echo continue; echo 'echo ==AT\n'; printf '%s\n' "$@"
+      printf '%s\n' reverse-stepi 'echo ==RSI\n' frame stepi 'echo ==SI\n' frame kill quit; } >"$out"
+}
+# check_back_and_forth GDB-OUTPUT FUNC REGEX: in that script's output, reverse-stepi went back to
+# the call of FUNC in main, and stepi forward to a frame matching REGEX
+check_back_and_forth() {
+    check "reverse-stepi: back in main, at the call of $2" \
+        grep -qE '^#0  0x[0-9a-f]+ in main \(' <(sed -n '/^==RSI$/,/^==/p' "$1")
+    check "stepi: forward again in $2" grep -qE "^#0  (0x[0-9a-f]+ in )?$3" <(sed -n '/^==SI$/,/^==/p' "$1")
+}
 
 # ---- the Debian guest (scripts/build-guest-debian.sh): bookworm on an ext4 disk, sshd ------------
 GD=$CACHE/guest-debian

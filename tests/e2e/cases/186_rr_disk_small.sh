@@ -25,32 +25,16 @@ ok $([ "$(stat -c %s "$TMP/big.end")" = 262144 ]; echo $?) "REC/disk.qcow2 holds
 
 # ---- qtrace debug on the disk recording: gdb at sync_file, backward one instruction, forward again --
 if command -v gdb >/dev/null; then
-    cat >"$TMP/dbg.gdb" <<'G'
-continue
-echo ==AT\n
-frame
-print n
-print (char *)path
-reverse-stepi
-echo ==RSI\n
-frame
-stepi
-echo ==SI\n
-frame
-kill
-quit
-G
+    gdb_back_and_forth "$TMP/dbg.gdb" frame 'print n' 'print (char *)path'
     timeout 600 "$QTRACE" debug "$REC" -p "$GUEST/progs/diskio" --break sync_file -o "$TMP/dbg" -- -batch \
         -x "$TMP/dbg.gdb" </dev/null >"$TMP/dbg.out" 2>&1
     ok $? "qtrace debug of the disk recording with gdb -batch: exits 0 (124: still running after 600 s)"
     check "debug warns that this recording's fixed icount shift may hang reverse-continue" \
         grep -q "^qtrace: warning: .* was recorded with a fixed icount shift (5): reverse-continue has been seen to hang" "$TMP/dbg.out"
-    section() { sed -n "/^==$1\$/,/^==/p" "$TMP/dbg.out"; }
     check "gdb stops at sync_file with the arguments diskio printed (n = 262144, path /mnt/big.bin)" \
         bash -c "grep -qE '^#0  sync_file \(path=.*, n=262144\) at .*diskio.c:[0-9]+' <(sed -n '/^==AT$/,/^==/p' '$TMP/dbg.out') &&
                  grep -qF '\"/mnt/big.bin\"' '$TMP/dbg.out'"
-    check "reverse-stepi: back in main, at the call of sync_file" grep -qE '^#0  0x[0-9a-f]+ in main \(' <(section RSI)
-    check "stepi: forward again in sync_file" grep -qE '^#0  sync_file \(' <(section SI)
+    check_back_and_forth "$TMP/dbg.out" sync_file 'sync_file \('
     ok $([ "$(sha256sum <"$TMP/disk.img")" = "$sha" ]; echo $?) "the image is unchanged by the debug session (sha256sum)"
 fi
 

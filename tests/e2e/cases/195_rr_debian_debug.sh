@@ -12,23 +12,7 @@ need_rr_debian
 command -v gdb >/dev/null || skip_all "no gdb"
 printed=$(sed -n 's/^diskio: wrote and synced \(.*\) \([0-9]*\) bytes$/\1 \2/p' "$FX/rec.console")
 check "the recording's console has diskio's synced file and size" test -n "$printed"
-cat >"$TMP/dbg.gdb" <<'G'
-continue
-echo ==STOP\n
-frame
-print path
-print n
-info symbol $pc
-bt 2
-reverse-stepi
-echo ==RSI\n
-frame
-stepi
-echo ==SI\n
-frame
-kill
-quit
-G
+gdb_back_and_forth "$TMP/dbg.gdb" frame 'print path' 'print n' 'info symbol $pc' 'bt 2'
 # beside it, a program of the image that the recording never ran: its bias replay finds no process
 timeout 900 "$QTRACE" debug "$REC" -p /usr/local/bin/calls --break add -o "$TMP/dbg3" -- -batch \
     </dev/null >/dev/null 2>"$TMP/never.err" &
@@ -36,13 +20,13 @@ never=$!
 timeout 900 "$QTRACE" debug "$REC" -p /usr/local/bin/diskio --break sync_file -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
     </dev/null >"$TMP/dbg.out" 2>"$TMP/dbg.err"
 ok $? "qtrace debug -p /usr/local/bin/diskio --break sync_file, gdb -batch: exits 0"
-grep -q '^==STOP$' "$TMP/dbg.out" || { diag <"$TMP/dbg.err" | tail -5; diag <"$TMP/dbg.out" | tail -10; }
+grep -q '^==AT$' "$TMP/dbg.out" || { diag <"$TMP/dbg.err" | tail -5; diag <"$TMP/dbg.out" | tail -10; }
 check "qtrace says it replays once to find where the guest loaded diskio" \
     grep -qx "qtrace: finding where the guest loaded /usr/local/bin/diskio: one replay of $REC (--bias HEX skips it)" "$TMP/dbg.err"
 bias=$(sed -n 's#^qtrace: /usr/local/bin/diskio is loaded at \(0x[0-9a-f]*\) in the recording.s first process that ran it$#\1#p' "$TMP/dbg.err")
 check "and where it found it: a PIE's page-aligned address ($bias)" bash -c "[ -n '$bias' ] && [ \$(( $bias % 4096 )) = 0 ] && [ \$(( $bias )) -gt 0 ]"
 check "gdbinit loads the program's symbols at that bias" grep -qE "^symbol-file -o $bias .*/usr/local/bin/diskio$" "$TMP/dbg/gdbinit"
-sed -n '/^==STOP$/,/^==RSI$/p' "$TMP/dbg.out" >"$TMP/stop"
+sed -n '/^==AT$/,/^==RSI$/p' "$TMP/dbg.out" >"$TMP/stop"
 path=${printed% *} size=${printed##* }
 check "gdb stops in sync_file with path \"$path\" and n = $size, as diskio printed" \
     grep -qE "^#0  (0x[0-9a-f]+ in )?sync_file \(path=.*\"$path\", n=$size\) at .*diskio\.c:[0-9]+$" "$TMP/stop"
@@ -51,10 +35,7 @@ check "print n: $size" grep -qx "\$2 = $size" "$TMP/stop"
 check "info symbol: the pc is in sync_file's code, in diskio at its bias" grep -qE '^sync_file(\+[0-9]+)? in section \.text' "$TMP/stop"
 check "its caller is diskio's main" grep -qE '^#1  0x[0-9a-f]+ in main \(' "$TMP/stop"
 check "no warning that gdb can go forward only" bash -c "! grep -q 'forward only' '$TMP/dbg.err'"
-check "reverse-stepi: back in main, at the call of sync_file" \
-    grep -qE '^#0  0x[0-9a-f]+ in main \(' <(sed -n '/^==RSI$/,/^==/p' "$TMP/dbg.out")
-check "stepi: forward again in sync_file" \
-    grep -qE '^#0  (0x[0-9a-f]+ in )?sync_file \(' <(sed -n '/^==SI$/,/^==/p' "$TMP/dbg.out")
+check_back_and_forth "$TMP/dbg.out" sync_file 'sync_file \('
 pc=$(sed -n 's/^Breakpoint 1 at \(0x[0-9a-f]*\): .*/\1/p' "$TMP/dbg.out" | head -1)
 check "the breakpoint ($pc) is above the bias, inside diskio's mapping" \
     bash -c "[ -n '$pc' ] && [ \$(( $pc )) -gt \$(( $bias )) ] && [ \$(( $pc - $bias )) -lt 1048576 ]"
