@@ -74,9 +74,9 @@ expect_error "record: ELF kernel without PVH" "qtrace: error: kernel /bin/true: 
 check "record: no recording directory made for a kernel QEMU cannot boot" test ! -e "$TMP/nopvh"
 # the highest CPU this process may run on, from /proc
 last_cpu=$(awk '/^Cpus_allowed_list:/ { n = split($2, a, /[,-]/); print a[n] }' /proc/self/status)
-expect_error "replay: bad --host-cpu" "qtrace: error: --host-cpu 99999: expected auto, none or a CPU this process may run on (at most $last_cpu here)" \
+expect_error "replay: bad --host-cpu" "qtrace: error: --host-cpu 99999: expected auto, idle, none or a CPU this process may run on (at most $last_cpu here)" \
     $Q replay "$TMP/norec" --host-cpu 99999
-expect_error "record: bad --host-cpu" "qtrace: error: --host-cpu 99999: expected auto, none or a CPU this process may run on (at most $last_cpu here)" \
+expect_error "record: bad --host-cpu" "qtrace: error: --host-cpu 99999: expected auto, idle, none or a CPU this process may run on (at most $last_cpu here)" \
     $Q record --kernel "$W/bzImage" --host-cpu 99999 -o "$TMP/badpin"
 check "record: no recording directory made for a bad --host-cpu" test ! -e "$TMP/badpin"
 expect_error "system without --kernel" "qtrace: error: system: --kernel FILE is required (the guest kernel, e.g. bzImage)" \
