@@ -98,11 +98,19 @@ kill
 quit
 G
 prog=$GUEST/progs/nullptr
-# bounded: a session that hangs (gdb waiting on QEMU) fails here instead of stalling the suite
-timeout 600 "$QTRACE" debug "$TMP/recdbg" -p "$prog" --break use_item -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
-    </dev/null >"$TMP/dbg.out" 2>&1
-rc=$?
-ok $rc "qtrace debug with gdb -batch: exits 0 (124: still running after 600 s)"
+# bounded: a session that hangs (gdb waiting on QEMU) fails here instead of stalling the suite.
+# QEMU 10.0's reverse-continue livelock (docs/record-replay.md, reverse debugging: a race with
+# the host's timing, seen on a loaded host) gets one more session; a second hang fails.
+for attempt in 1 2; do
+    rm -rf "$TMP/dbg"
+    timeout 400 "$QTRACE" debug "$TMP/recdbg" -p "$prog" --break use_item -o "$TMP/dbg" -- -batch -x "$TMP/dbg.gdb" \
+        </dev/null >"$TMP/dbg.out" 2>&1
+    rc=$?
+    [ $rc = 124 ] && [ $attempt = 1 ] && grep -q '^==USE$' "$TMP/dbg.out" && ! grep -q '^==RC$' "$TMP/dbg.out" || break
+    echo "# attempt 1 hung in the first reverse-continue (QEMU's livelock, docs/record-replay.md): one more session"
+    rm -f "$TMP"/times.*
+done
+ok $rc "qtrace debug with gdb -batch: exits 0 (124: still running after 400 s)"
 [ $rc = 124 ] && { echo "# gdb's output ended with:"; tail -5 "$TMP/dbg.out" | diag; }
 section() { sed -n "/^==$1\$/,/^==/p" "$TMP/dbg.out"; }
 for s in FN1 FW USE RC RSI RS RN N S RF END KW; do section $s >"$TMP/s.$s"; done
