@@ -73,9 +73,9 @@ void qtc_help_record(FILE *f)
     qtc_print_wrapped(f,
                       "Boot a Linux guest as qtrace system does, under QEMU's deterministic record/replay, and "
                       "leave a self-contained recording in the directory REC: the execution log, copies of the "
-                      "kernel and initrd with their SHA-256, the QEMU "
-                      "command line and version, the guest's console output, the network capture (--net) and a "
-                      "manifest. No trace options: analyse the recording afterwards, as often as needed, with "
+                      "kernel and initrd with their SHA-256, the QEMU command line and version, the guest's "
+                      "console output, the network capture (--net) and a manifest. No trace options: analyse the "
+                      "recording afterwards, as often as needed, with "
                       "qtrace replay (tracing), qtrace debug (gdb, reverse execution) and qtrace info.\n\n"
                       "The recording ends when the guest powers off, at --timeout, or when qtrace gets SIGINT or "
                       "SIGTERM: qtrace then stops the guest and quits QEMU through QMP, so that QEMU finalizes "

@@ -34,8 +34,9 @@ static const struct qtc_opt replay_opts[] = {
       "status 124.", NULL },
     { "host-cpu", 0, NULL, QTC_STR, "CPU",
       "the host CPU QEMU runs on: a number, 'auto' (one that no other qtrace replay holds), 'idle' ('auto' while "
-      "fewer other tasks are runnable than there are CPUs) or 'none' (any, as the kernel schedules it). The replay's two QEMU threads hand over at every recorded event: on one CPU of an "
-      "otherwise idle machine a replay runs up to twice as fast; on a CPU other work keeps busy, slower. "
+      "fewer other tasks are runnable than there are CPUs) or 'none' (any, as the kernel schedules it). The "
+      "replay's two QEMU threads hand over at every recorded event: on one CPU of an otherwise idle machine a "
+      "replay runs up to twice as fast; on a CPU other work keeps busy, slower. "
       "Default: none.", NULL },
     { "quiet", 'q', NULL, QTC_FLAG, NULL, "do not print the summary lines at the end.", NULL },
 };
@@ -58,8 +59,9 @@ void qtc_help_replay(FILE *f)
                       "replays with the same options give the same events, instruction counts and times (a replay's "
                       "times are guest time: instructions executed x 2^shift ns, the recording's icount shift), and "
                       "the guest prints what it printed while recording (DIR/console.txt; qtrace warns if it differs).\n\n"
-                      "Nothing in REC is written (a disk is replayed from a private overlay over its image), so any number of replays of one recording can run at the "
-                      "same time, each with its own -o DIR. Before QEMU starts, qtrace checks that REC is a "
+                      "Nothing in REC is written (a disk is replayed from a private overlay over its image), so "
+                      "any number of replays of one recording can run at the same time, each with its own -o DIR. "
+                      "Before QEMU starts, qtrace checks that REC is a "
                       "complete recording, that its kernel and initrd still have the recorded SHA-256, that its "
                       "disk image is unchanged (hashed again only if its size, time or inode changed), and that "
                       "QEMU is the version that recorded. A recording of a bundled guest (--guest) has its disk "

@@ -2,7 +2,6 @@
 #include "cpupin.h"
 
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <sched.h>
 #include <stdio.h>

@@ -587,7 +587,7 @@ static int check_copy(const char *dir, const char *file, const char *want, const
 {
     char *path = qtc_rec_path(dir, file);
     char hex[65], e[1024];
-    int rc = qtc_sha256_file(path, NULL, hex, e, sizeof(e));
+    int rc = qtc_sha256_file(path, hex, e, sizeof(e));
     if (rc < 0) {
         snprintf(err, errlen, "%s: the recording's %s copy is missing or unreadable (%s): the recording cannot be "
                  "replayed", dir, what, e);

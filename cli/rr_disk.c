@@ -86,7 +86,7 @@ int qtc_rr_disk_check(const struct qtc_rec *rec, char *err, size_t errlen)
     if (id.size == rec->disk_size && id.mtime_ns == rec->disk_mtime_ns && id.ino == rec->disk_ino)
         return 0;
     /* touched, copied or replaced: its bytes decide */
-    if (qtc_sha256_file(rec->disk_source, NULL, hex, e, sizeof(e)) < 0) {
+    if (qtc_sha256_file(rec->disk_source, hex, e, sizeof(e)) < 0) {
         snprintf(err, errlen, "%s: the disk image cannot be read: %s", rec->dir, e);
         return -1;
     }

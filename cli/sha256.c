@@ -101,41 +101,25 @@ static void sha_final(struct sha256 *s, char hex[65])
         snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
 }
 
-int qtc_sha256_file(const char *path, const char *dst, char hex[65], char *err, size_t errlen)
+int qtc_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
 {
     FILE *in = fopen(path, "rb");
     if (!in) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    FILE *out = NULL;
-    if (dst && !(out = fopen(dst, "wb"))) {
-        snprintf(err, errlen, "%s: %s", dst, strerror(errno));
-        fclose(in);
-        return -1;
-    }
     struct sha256 s;
     sha_init(&s);
     uint8_t buf[1 << 16];
     size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
         sha_update(&s, buf, n);
-        if (out && fwrite(buf, 1, n, out) != n) {
-            snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
-            rc = -1;
-            break;
-        }
-    }
-    if (rc == 0 && ferror(in)) {
+    int rc = 0;
+    if (ferror(in)) {
         snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
         rc = -1;
     }
     fclose(in);
-    if (out && fclose(out) != 0 && rc == 0) {
-        snprintf(err, errlen, "writing %s: %s", dst, strerror(errno));
-        rc = -1;
-    }
     if (rc == 0)
         sha_final(&s, hex);
     return rc;
@@ -146,7 +130,7 @@ static void *bg_main(void *arg)
     struct qtc_sha256_bg *bg = arg;
     bg->rc = 0;
     for (int i = 0; i < bg->n && bg->rc == 0; i++)
-        bg->rc = qtc_sha256_file(bg->path[i], NULL, bg->hex[i], bg->err, sizeof(bg->err));
+        bg->rc = qtc_sha256_file(bg->path[i], bg->hex[i], bg->err, sizeof(bg->err));
     return NULL;
 }
 

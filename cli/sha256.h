@@ -10,9 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* SHA-256 of a file as 64 hex digits; copy it to dst at the same time when dst is not NULL.
- * 0, or -1 with err. */
-int qtc_sha256_file(const char *path, const char *dst, char hex[65], char *err, size_t errlen);
+/* SHA-256 of a file as 64 hex digits. 0, or -1 with err. */
+int qtc_sha256_file(const char *path, char hex[65], char *err, size_t errlen);
 
 #define QTC_SHA256_BG_MAX 4
 
